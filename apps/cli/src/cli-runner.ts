@@ -1,0 +1,52 @@
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { AppError } from '../../../libs/common/errors.js';
+import { ConfigError } from '../../../libs/config/config.js';
+import { CliModule } from './cli.module.js';
+
+export interface GlobalOptions {
+  json?: boolean;
+}
+
+export interface CommandResult {
+  /** the command's JSON result (CONTRACTS.md §3) */
+  json: unknown;
+  /** what a person at a terminal reads instead; the JSON, indented, when absent */
+  text?: string;
+}
+
+let context: INestApplicationContext | undefined;
+
+/** The Nest context, built on first use, so `--help` never touches the database. */
+export async function appContext(): Promise<INestApplicationContext> {
+  context ??= await NestFactory.createApplicationContext(CliModule, { logger: ['error'], abortOnError: false });
+  return context;
+}
+
+/**
+ * Runs one command: on success prints exactly one JSON document (with --json) or a readable
+ * report on stdout and exits 0; on failure prints a one-line reason on stderr and exits 1.
+ */
+export async function run(opts: GlobalOptions, fn: (app: INestApplicationContext) => Promise<CommandResult>): Promise<void> {
+  let code = 0;
+  try {
+    const result = await fn(await appContext());
+    process.stdout.write(opts.json || result.text === undefined ? `${JSON.stringify(result.json, null, opts.json ? undefined : 2)}\n` : `${result.text}\n`);
+  } catch (err) {
+    code = 1;
+    process.stderr.write(`error: ${reason(err)}\n`);
+  } finally {
+    await context?.close().catch(() => undefined);
+    context = undefined;
+  }
+  process.exitCode = code;
+}
+
+export function reason(err: unknown): string {
+  if (err instanceof AppError || err instanceof ConfigError) return oneLine(err.message);
+  const e = err as { code?: string; message?: string };
+  if (e?.code === 'ECONNREFUSED') return `cannot reach a service (${oneLine(e.message ?? '')}); is PostgreSQL/Redis running? see README "Services"`;
+  return oneLine(e?.message ?? String(err));
+}
+
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();

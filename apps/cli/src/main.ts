@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { registerTenantsCommands } from './commands/tenants.command.js';
+import { registerDatasetsCommands } from './commands/datasets.command.js';
+
+const program = new Command('impact')
+  .description('Operator command line of the exposure notification service')
+  .option('--json', 'print exactly one JSON document on stdout; progress and logs go to stderr')
+  .showHelpAfterError()
+  .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+registerTenantsCommands(program);
+registerDatasetsCommands(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,54 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppError } from './errors.js';
+
+/** Maps every error to `{error:{code, message}}`; an unexpected one becomes a 500 with no detail. */
+@Catch()
+export class AppErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    if (err instanceof AppError) {
+      res.status(err.status).json({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    if (err instanceof HttpException) {
+      const status = err.getStatus();
+      const body = err.getResponse();
+      const message =
+        typeof body === 'string'
+          ? body
+          : Array.isArray((body as { message?: unknown }).message)
+            ? ((body as { message: string[] }).message).join('; ')
+            : String((body as { message?: unknown }).message ?? err.message);
+      res.status(status).json({ error: { code: httpCode(status), message } });
+      return;
+    }
+    const bodyError = err as { type?: string; status?: number };
+    if (bodyError?.type === 'entity.too.large') {
+      res.status(413).json({ error: { code: 'payloadTooLarge', message: 'request body too large' } });
+      return;
+    }
+    if (bodyError?.type === 'entity.parse.failed') {
+      res.status(400).json({ error: { code: 'badInput', message: 'request body is not valid JSON' } });
+      return;
+    }
+    this.logger.error(err instanceof Error ? err.stack : String(err));
+    res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
+  }
+}
+
+function httpCode(status: number): string {
+  switch (status) {
+    case 400: return 'badInput';
+    case 401: return 'unauthorized';
+    case 403: return 'forbidden';
+    case 404: return 'notFound';
+    case 409: return 'conflict';
+    case 413: return 'payloadTooLarge';
+    case 429: return 'tooManyRequests';
+    default: return status >= 500 ? 'internal' : 'error';
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The shapes of the exposure data set: a record as read from a line (CONTRACTS.md §2), and the
+ * normalized form that deduplication and attribution work on.
+ */
+
+export const RECORD_KINDS = ['email', 'attachment', 'document', 'contact', 'project'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+/** A record as accepted from an input line; unknown fields are kept in `extra` places by the reader. */
+export interface ExposureRecordInput {
+  recordId: string;
+  kind: RecordKind;
+  source?: { container?: string; path?: string; [k: string]: unknown };
+  capturedAt?: string;
+  subject?: string;
+  body?: string;
+  from?: string;
+  to?: string[];
+  cc?: string[];
+  bcc?: string[];
+  fileName?: string;
+  sha256?: string;
+  people?: { name?: string; email?: string; phone?: string; [k: string]: unknown }[];
+  companies?: string[];
+  tenantIds?: string[];
+  projectIds?: string[];
+  attachments?: { fileName?: string; sha256?: string; [k: string]: unknown }[];
+  [unknownField: string]: unknown;
+}
+
+export type AddressRole = 'from' | 'to' | 'cc' | 'bcc' | 'person';
+
+/** An email address after normalization (trim, NFKC, case-fold, IDN domain as punycode). */
+export interface NormalizedAddress {
+  address: string;
+  /** ASCII (punycode) domain */
+  domain: string;
+  role: AddressRole;
+}
+
+export interface NormalizedPerson {
+  /** `email:<address>`, else `name:<folded name>|<E.164>`, else `name:<folded name>` */
+  key: string;
+  name?: string;
+  email?: string;
+  phone?: string;
+}
+
+export interface NormalizedFile {
+  /** `sha256:<hex>` when the hash is known, else `name:<folded file name>` */
+  key: string;
+  fileName?: string;
+  sha256?: string;
+}
+
+/** What one record exposes, element by element, after normalization. */
+export interface NormalizedRecord {
+  recordId: string;
+  kind: RecordKind;
+  subject?: string;
+  /** the record carries message or document text */
+  hasBody: boolean;
+  addresses: NormalizedAddress[];
+  people: NormalizedPerson[];
+  /** phone numbers in E.164, from people[] and CSV phone columns */
+  phones: string[];
+  /** company names as written (trimmed, spacing collapsed) */
+  companies: string[];
+  /** tenant ids as written, lower-cased */
+  tenantIds: string[];
+  /** project ids, trimmed and upper-cased */
+  projectIds: string[];
+  files: NormalizedFile[];
+}
