@@ -94,7 +94,7 @@ CREATE TABLE "items" (
     "copies" INTEGER NOT NULL,
     "text_fp" TEXT,
     "quoted_fp" TEXT,
-    "simhash" BIGINT,
+    "lsh_bands" INTEGER[],
     "cluster_id" TEXT NOT NULL,
     "merge_reason" TEXT,
 

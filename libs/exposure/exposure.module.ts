@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ExposureRepository } from './exposure.repository.js';
+import { IngestService } from './ingest.service.js';
+import { DatasetsService } from './datasets.service.js';
+
+@Module({
+  providers: [ExposureRepository, IngestService, DatasetsService],
+  exports: [IngestService, DatasetsService, ExposureRepository],
+})
+export class ExposureModule {}

@@ -1,0 +1,306 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../db/prisma.service.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+
+export interface RecordRow {
+  recordId: string;
+  line: number;
+  kind: string;
+  fingerprint: string;
+  data: string;
+  emails: string[];
+  phones: string[];
+  personKeys: string[];
+  fileKeys: string[];
+  projectIds: string[];
+  tenantIds: string[];
+  companies: string[];
+}
+
+export interface ItemRow {
+  fingerprint: string;
+  kind: string;
+  canonicalRecordId: string;
+  firstLine: number;
+  copies: number;
+  textFp: string | null;
+  quotedFp: string | null;
+  lshBands: number[];
+}
+
+export interface QuarantineRow {
+  line: number;
+  reason: string;
+  raw: string;
+}
+
+export interface ClusterUpdate {
+  fingerprint: string;
+  clusterId: string;
+  mergeReason: string;
+}
+
+export type ScopeCounts = {
+  uniqueItems: number;
+  uniqueEmailAddresses: number;
+  uniquePeople: number;
+  uniquePhoneNumbers: number;
+  uniqueFiles: number;
+  uniqueProjects: number;
+};
+
+// Entity keys never hold control characters (such lines are quarantined), so the unit
+// separator can carry a list inside one text value of a bulk statement.
+const SEP = '\u001f';
+const joinList = (xs: string[]) => xs.join(SEP);
+
+/**
+ * The data set's tables. Bulk writes go through pg with one statement per batch (arrays
+ * unnested server-side); everything else through Prisma. No decisions here.
+ */
+@Injectable()
+export class ExposureRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  createDataset(name: string) {
+    return this.prisma.dataset.create({ data: { name } });
+  }
+
+  findDataset(id: string) {
+    return this.prisma.dataset.findUnique({ where: { id } });
+  }
+
+  findDatasetBySha256(sha256: string) {
+    return this.prisma.dataset.findUnique({ where: { sha256 } });
+  }
+
+  deleteDataset(id: string) {
+    return this.prisma.dataset.delete({ where: { id } });
+  }
+
+  updateDataset(id: string, data: Prisma.DatasetUpdateInput) {
+    return this.prisma.dataset.update({ where: { id }, data });
+  }
+
+  /** Inserts the rows whose recordId is new to the data set; returns the recordIds inserted. */
+  async insertRecords(datasetId: string, rows: RecordRow[]): Promise<Set<string>> {
+    if (!rows.length) return new Set();
+    const res = await this.prisma.pool.query<{ record_id: string }>(
+      `INSERT INTO exposure_records
+         (dataset_id, record_id, line, kind, fingerprint, data, emails, phones, person_keys, file_keys, project_ids, tenant_ids, companies)
+       SELECT $1, r.record_id, r.line, r.kind, r.fingerprint, r.data::jsonb,
+              string_to_array(r.emails, $2), string_to_array(r.phones, $2), string_to_array(r.person_keys, $2),
+              string_to_array(r.file_keys, $2), string_to_array(r.project_ids, $2), string_to_array(r.tenant_ids, $2),
+              string_to_array(r.companies, $2)
+         FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                     $11::text[], $12::text[], $13::text[], $14::text[])
+              AS r(record_id, line, kind, fingerprint, data, emails, phones, person_keys, file_keys, project_ids, tenant_ids, companies)
+       ON CONFLICT (dataset_id, record_id) DO NOTHING
+       RETURNING record_id`,
+      [
+        datasetId,
+        SEP,
+        rows.map((r) => r.recordId),
+        rows.map((r) => r.line),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.fingerprint),
+        rows.map((r) => r.data),
+        rows.map((r) => joinList(r.emails)),
+        rows.map((r) => joinList(r.phones)),
+        rows.map((r) => joinList(r.personKeys)),
+        rows.map((r) => joinList(r.fileKeys)),
+        rows.map((r) => joinList(r.projectIds)),
+        rows.map((r) => joinList(r.tenantIds)),
+        rows.map((r) => joinList(r.companies)),
+      ],
+    );
+    return new Set(res.rows.map((r) => r.record_id));
+  }
+
+  /** Adds items; an item already known gets its copies added. */
+  async upsertItems(datasetId: string, items: ItemRow[]): Promise<void> {
+    if (!items.length) return;
+    await this.prisma.pool.query(
+      `INSERT INTO items (dataset_id, fingerprint, kind, canonical_record_id, first_line, copies, text_fp, quoted_fp, lsh_bands, cluster_id)
+       SELECT $1, i.fp, i.kind, i.rid, i.line, i.copies, i.text_fp, i.quoted_fp,
+              COALESCE(string_to_array(i.bands, ',')::int[], '{}'), i.fp
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[])
+              AS i(fp, kind, rid, line, copies, text_fp, quoted_fp, bands)
+       ON CONFLICT (dataset_id, fingerprint) DO UPDATE SET copies = items.copies + EXCLUDED.copies`,
+      [
+        datasetId,
+        items.map((i) => i.fingerprint),
+        items.map((i) => i.kind),
+        items.map((i) => i.canonicalRecordId),
+        items.map((i) => i.firstLine),
+        items.map((i) => i.copies),
+        items.map((i) => i.textFp),
+        items.map((i) => i.quotedFp),
+        items.map((i) => (i.lshBands.length ? i.lshBands.join(',') : null)),
+      ],
+    );
+  }
+
+  async insertQuarantine(datasetId: string, rows: QuarantineRow[]): Promise<void> {
+    if (!rows.length) return;
+    await this.prisma.pool.query(
+      `INSERT INTO quarantined_lines (dataset_id, line, reason, raw)
+       SELECT $1, q.line, q.reason, q.raw FROM unnest($2::int[], $3::text[], $4::text[]) AS q(line, reason, raw)
+       ON CONFLICT DO NOTHING`,
+      [datasetId, rows.map((r) => r.line), rows.map((r) => r.reason), rows.map((r) => r.raw)],
+    );
+  }
+
+  async linesOfRecords(datasetId: string, recordIds: string[]): Promise<Map<string, number>> {
+    const res = await this.prisma.pool.query<{ record_id: string; line: number }>(
+      'SELECT record_id, line FROM exposure_records WHERE dataset_id = $1 AND record_id = ANY($2::text[])',
+      [datasetId, recordIds],
+    );
+    return new Map(res.rows.map((r) => [r.record_id, r.line]));
+  }
+
+  listQuarantine(datasetId: string, take: number, skip = 0) {
+    return this.prisma.quarantinedLine.findMany({
+      where: { datasetId },
+      orderBy: { line: 'asc' },
+      take,
+      skip,
+      select: { line: true, reason: true, raw: true },
+    });
+  }
+
+  // ── clustering (docs/deduplication.md, rules 2–4) ──
+
+  /** Groups of items with the same own text, earliest first. */
+  async sameTextGroups(datasetId: string): Promise<{ fingerprints: string[]; recordIds: string[] }[]> {
+    const res = await this.prisma.pool.query<{ fps: string[]; rids: string[] }>(
+      `SELECT array_agg(fingerprint ORDER BY first_line) AS fps, array_agg(canonical_record_id ORDER BY first_line) AS rids
+         FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL
+        GROUP BY text_fp HAVING count(*) > 1`,
+      [datasetId],
+    );
+    return res.rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids }));
+  }
+
+  /** (reply, earliest message whose own text it quotes) pairs. */
+  async quotePairs(datasetId: string): Promise<{ reply: string; original: string; originalRecordId: string }[]> {
+    const res = await this.prisma.pool.query<{ reply: string; original: string; rid: string }>(
+      `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid
+         FROM items r JOIN items o ON o.dataset_id = r.dataset_id AND o.text_fp = r.quoted_fp
+        WHERE r.dataset_id = $1 AND r.quoted_fp IS NOT NULL AND o.fingerprint <> r.fingerprint
+        ORDER BY r.fingerprint, o.first_line`,
+      [datasetId],
+    );
+    return res.rows.map((r) => ({ reply: r.reply, original: r.original, originalRecordId: r.rid }));
+  }
+
+  /**
+   * Pairs of items (one per distinct text) sharing a MinHash band, the earlier first. Bands shared
+   * by very many texts are boilerplate and skipped.
+   */
+  async nearDuplicateCandidates(datasetId: string, maxBandGroup = 50): Promise<{ a: string; b: string }[]> {
+    const res = await this.prisma.pool.query<{ a: string; b: string }>(
+      `WITH reps AS (
+         SELECT DISTINCT ON (text_fp) fingerprint, first_line, lsh_bands
+           FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL AND cardinality(lsh_bands) > 0
+          ORDER BY text_fp, first_line
+       ), b AS (
+         SELECT r.fingerprint, r.first_line, u.ord, u.band, count(*) OVER (PARTITION BY u.ord, u.band) AS n
+           FROM reps r, unnest(r.lsh_bands) WITH ORDINALITY AS u(band, ord)
+       )
+       SELECT DISTINCT x.fingerprint AS a, y.fingerprint AS b
+         FROM b x JOIN b y ON x.ord = y.ord AND x.band = y.band AND x.first_line < y.first_line
+        WHERE x.n > 1 AND x.n <= $2`,
+      [datasetId, maxBandGroup],
+    );
+    return res.rows;
+  }
+
+  /** The canonical record's kind, body and first line of each item. */
+  async itemTexts(datasetId: string, fingerprints: string[]): Promise<Map<string, { kind: string; body: string; recordId: string; firstLine: number }>> {
+    const res = await this.prisma.pool.query<{ fingerprint: string; kind: string; body: string | null; rid: string; first_line: number }>(
+      `SELECT i.fingerprint, i.kind, r.data->>'body' AS body, i.canonical_record_id AS rid, i.first_line
+         FROM items i JOIN exposure_records r ON r.dataset_id = i.dataset_id AND r.record_id = i.canonical_record_id
+        WHERE i.dataset_id = $1 AND i.fingerprint = ANY($2::text[])`,
+      [datasetId, fingerprints],
+    );
+    return new Map(res.rows.map((r) => [r.fingerprint, { kind: r.kind, body: r.body ?? '', recordId: r.rid, firstLine: r.first_line }]));
+  }
+
+  async firstLines(datasetId: string, fingerprints: string[]): Promise<Map<string, { firstLine: number; recordId: string }>> {
+    const res = await this.prisma.pool.query<{ fingerprint: string; first_line: number; rid: string }>(
+      'SELECT fingerprint, first_line, canonical_record_id AS rid FROM items WHERE dataset_id = $1 AND fingerprint = ANY($2::text[])',
+      [datasetId, fingerprints],
+    );
+    return new Map(res.rows.map((r) => [r.fingerprint, { firstLine: r.first_line, recordId: r.rid }]));
+  }
+
+  async setClusters(datasetId: string, updates: ClusterUpdate[]): Promise<void> {
+    for (let i = 0; i < updates.length; i += 5000) {
+      const chunk = updates.slice(i, i + 5000);
+      await this.prisma.pool.query(
+        `UPDATE items SET cluster_id = u.cluster_id, merge_reason = u.reason
+           FROM unnest($2::text[], $3::text[], $4::text[]) AS u(fp, cluster_id, reason)
+          WHERE items.dataset_id = $1 AND items.fingerprint = u.fp`,
+        [datasetId, chunk.map((u) => u.fingerprint), chunk.map((u) => u.clusterId), chunk.map((u) => u.mergeReason)],
+      );
+    }
+  }
+
+  /** Derives the entity table from the records' key arrays and counts unique things. */
+  async buildEntitiesAndCount(datasetId: string): Promise<ScopeCounts> {
+    await this.prisma.pool.query('DELETE FROM entities WHERE dataset_id = $1', [datasetId]);
+    const columns: [string, string][] = [
+      ['email', 'emails'],
+      ['person', 'person_keys'],
+      ['phone', 'phones'],
+      ['file', 'file_keys'],
+      ['project', 'project_ids'],
+    ];
+    for (const [type, column] of columns) {
+      await this.prisma.pool.query(
+        `INSERT INTO entities (dataset_id, type, key, occurrences)
+         SELECT $1, $2, k, count(*) FROM exposure_records, unnest(${column}) AS k WHERE dataset_id = $1 GROUP BY k`,
+        [datasetId, type],
+      );
+    }
+    const res = await this.prisma.pool.query<{ type: string; n: string }>(
+      `SELECT type, count(*)::text AS n FROM entities WHERE dataset_id = $1 GROUP BY type
+       UNION ALL SELECT 'item', count(DISTINCT cluster_id)::text FROM items WHERE dataset_id = $1`,
+      [datasetId],
+    );
+    const n = (t: string) => Number(res.rows.find((r) => r.type === t)?.n ?? 0);
+    return {
+      uniqueItems: n('item'),
+      uniqueEmailAddresses: n('email'),
+      uniquePeople: n('person'),
+      uniquePhoneNumbers: n('phone'),
+      uniqueFiles: n('file'),
+      uniqueProjects: n('project'),
+    };
+  }
+
+  /** A cluster with its items and member records, for an operator asking why lines were merged. */
+  async cluster(datasetId: string, clusterId: string) {
+    const items = await this.prisma.item.findMany({
+      where: { datasetId, clusterId },
+      orderBy: { firstLine: 'asc' },
+      select: { fingerprint: true, kind: true, canonicalRecordId: true, firstLine: true, copies: true, mergeReason: true },
+    });
+    const records = await this.prisma.exposureRecord.findMany({
+      where: { datasetId, fingerprint: { in: items.map((i) => i.fingerprint) } },
+      orderBy: { line: 'asc' },
+      select: { recordId: true, line: true, fingerprint: true },
+    });
+    return { items, records };
+  }
+
+  async clusterOfRecord(datasetId: string, recordId: string): Promise<string | null> {
+    const res = await this.prisma.pool.query<{ cluster_id: string }>(
+      `SELECT i.cluster_id FROM exposure_records r JOIN items i ON i.dataset_id = r.dataset_id AND i.fingerprint = r.fingerprint
+        WHERE r.dataset_id = $1 AND r.record_id = $2`,
+      [datasetId, recordId],
+    );
+    return res.rows[0]?.cluster_id ?? null;
+  }
+}

@@ -1,0 +1,290 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { NotFoundError } from '../common/errors.js';
+import { ExposureRepository, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
+import { csvEntries, decompressIfGzip, jsonlEntries, type InputEntry, type InputFormat } from './readers.js';
+import { fingerprintRecord, normalizeRecord } from './rules/normalize-record.js';
+import { buildClusters, type ClusterEdge } from './rules/clusters.js';
+import { splitMessage, foldText } from './rules/message-text.js';
+import { jaccard, NEAR_DUPLICATE_JACCARD, shingles } from './rules/similarity.js';
+
+/** What a quarantine keeps of a bad line. */
+const RAW_CAP = 4096;
+/** How many quarantined lines a result lists (all stay in the database). */
+const QUARANTINE_LIST_CAP = 10_000;
+
+export interface IngestProgress {
+  lines: number;
+  accepted: number;
+  quarantined: number;
+  bytes: number;
+}
+
+export interface IngestResult {
+  datasetId: string;
+  name: string;
+  lines: number;
+  accepted: number;
+  quarantined: { line: number; reason: string }[];
+  quarantinedTotal: number;
+  duplicates: number;
+  /** true when the same file had been ingested before: nothing was added */
+  alreadyIngested: boolean;
+  scope: Scope;
+}
+
+export interface Scope {
+  lines: number;
+  records: number;
+  quarantined: number;
+  uniqueItems: number;
+  uniqueEmailAddresses: number;
+  uniquePeople: number;
+  uniquePhoneNumbers: number;
+  uniqueFiles: number;
+  uniqueProjects: number;
+  /** records per unique item: how much counting lines would have inflated the exposure */
+  duplicationFactor: number;
+}
+
+export interface IngestSource {
+  stream: Readable;
+  name: string;
+  format: InputFormat;
+  /** sha256 of the input bytes when the caller could compute it up front (a file) */
+  sha256?: string;
+  onProgress?: (p: IngestProgress) => void;
+}
+
+/**
+ * Streams an exposure data set into PostgreSQL: validate, quarantine, normalize, fingerprint,
+ * then cluster duplicates and count unique things. Memory holds one batch, not the file.
+ */
+@Injectable()
+export class IngestService {
+  constructor(
+    private readonly repo: ExposureRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async ingest(source: IngestSource): Promise<IngestResult> {
+    if (source.sha256) {
+      const existing = await this.repo.findDatasetBySha256(source.sha256);
+      if (existing?.status === 'ready') return this.resultOf(existing.id, true);
+    }
+    const dataset = await this.repo.createDataset(source.name);
+    try {
+      return await this.ingestInto(dataset.id, source);
+    } catch (err) {
+      await this.repo.updateDataset(dataset.id, { status: 'failed', error: (err as Error).message.slice(0, 1000) }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async ingestInto(datasetId: string, source: IngestSource): Promise<IngestResult> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const counted = source.stream.pipe(
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          done(null, chunk);
+        },
+      }),
+    );
+    source.stream.on('error', (e) => counted.destroy(e));
+    const input = await decompressIfGzip(counted);
+    const entries = source.format === 'csv' ? csvEntries(input) : jsonlEntries(input, this.config.INGEST_MAX_LINE_BYTES);
+
+    const progress: IngestProgress = { lines: 0, accepted: 0, quarantined: 0, bytes: 0 };
+    const batchSize = this.config.INGEST_BATCH_SIZE;
+    let batch: InputEntry[] = [];
+    // One batch is written while the next is parsed: the database and the parser overlap.
+    let writing: Promise<void> = Promise.resolve();
+    const flush = async (entries: InputEntry[]) => {
+      const r = await this.writeBatch(datasetId, entries);
+      progress.accepted += r.accepted;
+      progress.quarantined += r.quarantined;
+      progress.bytes = bytes;
+      source.onProgress?.({ ...progress });
+    };
+    for await (const entry of entries) {
+      progress.lines++;
+      batch.push(entry);
+      if (batch.length >= batchSize) {
+        await writing;
+        const full = batch;
+        batch = [];
+        writing = flush(full);
+        // keep an unobserved rejection from crashing the process before it is awaited
+        writing.catch(() => undefined);
+      }
+    }
+    await writing;
+    if (batch.length) await flush(batch);
+
+    const sha256 = source.sha256 ?? hash.digest('hex');
+    const existing = await this.repo.findDatasetBySha256(sha256);
+    if (existing && existing.id !== datasetId && existing.status === 'ready') {
+      await this.repo.deleteDataset(datasetId);
+      return this.resultOf(existing.id, true);
+    }
+
+    await this.cluster(datasetId);
+    const counts = await this.repo.buildEntitiesAndCount(datasetId);
+    const scope: Scope = {
+      lines: progress.lines,
+      records: progress.accepted,
+      quarantined: progress.quarantined,
+      ...counts,
+      duplicationFactor: counts.uniqueItems ? round2(progress.accepted / counts.uniqueItems) : 0,
+    };
+    await this.repo.updateDataset(datasetId, {
+      status: 'ready',
+      sha256,
+      lines: progress.lines,
+      accepted: progress.accepted,
+      quarantined: progress.quarantined,
+      duplicates: progress.accepted - counts.uniqueItems,
+      scope: { ...scope },
+      completedAt: new Date(),
+    });
+    return this.resultOf(datasetId, false);
+  }
+
+  /** Validates, normalizes and writes one batch; returns how many lines it accepted and quarantined. */
+  private async writeBatch(datasetId: string, entries: InputEntry[]): Promise<{ accepted: number; quarantined: number }> {
+    const quarantine: QuarantineRow[] = [];
+    const rows: RecordRow[] = [];
+    const meta = new Map<string, { line: number; kind: string; fp: ReturnType<typeof fingerprintRecord> }>();
+    const firstInBatch = new Map<string, number>();
+    for (const e of entries) {
+      if (!e.result.ok) {
+        quarantine.push({ line: e.line, reason: e.result.reason, raw: e.raw.slice(0, RAW_CAP) });
+        continue;
+      }
+      const rec = e.result.record;
+      const earlier = firstInBatch.get(rec.recordId);
+      if (earlier !== undefined) {
+        quarantine.push({ line: e.line, reason: `duplicate recordId ${rec.recordId} (first accepted on line ${earlier})`, raw: e.raw.slice(0, RAW_CAP) });
+        continue;
+      }
+      firstInBatch.set(rec.recordId, e.line);
+      const n = normalizeRecord(rec);
+      const fp = fingerprintRecord(rec, n);
+      meta.set(rec.recordId, { line: e.line, kind: rec.kind, fp });
+      rows.push({
+        recordId: rec.recordId,
+        line: e.line,
+        kind: rec.kind,
+        fingerprint: fp.fingerprint,
+        data: JSON.stringify(rec),
+        emails: [...new Set(n.addresses.map((a) => a.address))],
+        phones: n.phones,
+        personKeys: n.people.map((p) => p.key),
+        fileKeys: n.files.map((f) => f.key),
+        projectIds: n.projectIds,
+        tenantIds: n.tenantIds,
+        companies: n.companies,
+      });
+    }
+
+    const inserted = await this.repo.insertRecords(datasetId, rows);
+    const clashes = rows.filter((r) => !inserted.has(r.recordId));
+    if (clashes.length) {
+      const firstLines = await this.repo.linesOfRecords(datasetId, clashes.map((r) => r.recordId));
+      for (const r of clashes) {
+        quarantine.push({
+          line: r.line,
+          reason: `duplicate recordId ${r.recordId} (first accepted on line ${firstLines.get(r.recordId) ?? '?'})`,
+          raw: r.data.slice(0, RAW_CAP),
+        });
+      }
+    }
+
+    const items = new Map<string, ItemRow>();
+    for (const r of rows) {
+      if (!inserted.has(r.recordId)) continue;
+      const m = meta.get(r.recordId)!;
+      const item = items.get(r.fingerprint);
+      if (item) item.copies++;
+      else
+        items.set(r.fingerprint, {
+          fingerprint: r.fingerprint,
+          kind: m.kind,
+          canonicalRecordId: r.recordId,
+          firstLine: m.line,
+          copies: 1,
+          textFp: m.fp.textFp,
+          quotedFp: m.fp.quotedFp,
+          lshBands: m.fp.lshBands,
+        });
+    }
+    await this.repo.upsertItems(datasetId, [...items.values()]);
+    await this.repo.insertQuarantine(datasetId, quarantine);
+    return { accepted: inserted.size, quarantined: quarantine.length };
+  }
+
+  /** Rules 2–4 of docs/deduplication.md: same text, quoted earlier message, near-duplicate text. */
+  private async cluster(datasetId: string): Promise<void> {
+    const edges: ClusterEdge[] = [];
+    for (const g of await this.repo.sameTextGroups(datasetId)) {
+      for (let i = 1; i < g.fingerprints.length; i++) {
+        edges.push({ from: g.fingerprints[0]!, to: g.fingerprints[i]!, reason: `same text as ${g.recordIds[0]}` });
+      }
+    }
+    for (const q of await this.repo.quotePairs(datasetId)) {
+      edges.push({ from: q.original, to: q.reply, reason: `quotes ${q.originalRecordId}` });
+    }
+    const candidates = await this.repo.nearDuplicateCandidates(datasetId);
+    if (candidates.length) {
+      const texts = await this.repo.itemTexts(datasetId, [...new Set(candidates.flatMap((c) => [c.a, c.b]))]);
+      const shingleCache = new Map<string, Set<string>>();
+      const shinglesOf = (fp: string) => {
+        let s = shingleCache.get(fp);
+        if (!s) {
+          const t = texts.get(fp)!;
+          s = shingles(t.kind === 'email' ? splitMessage(t.body).own : foldText(t.body));
+          shingleCache.set(fp, s);
+        }
+        return s;
+      };
+      for (const c of candidates) {
+        if (!texts.has(c.a) || !texts.has(c.b)) continue;
+        const j = jaccard(shinglesOf(c.a), shinglesOf(c.b));
+        if (j >= NEAR_DUPLICATE_JACCARD) {
+          edges.push({ from: c.a, to: c.b, reason: `near-duplicate of ${texts.get(c.a)!.recordId} (jaccard ${j.toFixed(2)})` });
+        }
+      }
+    }
+    if (!edges.length) return;
+    const lines = await this.repo.firstLines(datasetId, [...new Set(edges.flatMap((e) => [e.from, e.to]))]);
+    const clusters = buildClusters(edges, (fp) => lines.get(fp)?.firstLine ?? Number.MAX_SAFE_INTEGER);
+    const updates = [...clusters.entries()]
+      .filter(([fp, c]) => c.clusterId !== fp)
+      .map(([fp, c]) => ({ fingerprint: fp, clusterId: c.clusterId, mergeReason: c.mergeReason ?? 'joined cluster' }));
+    await this.repo.setClusters(datasetId, updates);
+  }
+
+  async resultOf(datasetId: string, alreadyIngested: boolean): Promise<IngestResult> {
+    const d = await this.repo.findDataset(datasetId);
+    if (!d) throw new NotFoundError(`data set ${datasetId} not found`);
+    const quarantined = await this.repo.listQuarantine(datasetId, QUARANTINE_LIST_CAP);
+    return {
+      datasetId: d.id,
+      name: d.name,
+      lines: d.lines,
+      accepted: d.accepted,
+      quarantined: quarantined.map((q) => ({ line: q.line, reason: q.reason })),
+      quarantinedTotal: d.quarantined,
+      duplicates: d.duplicates,
+      alreadyIngested,
+      scope: d.scope as unknown as Scope,
+    };
+  }
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -1,0 +1,137 @@
+import { createGunzip } from 'node:zlib';
+import { PassThrough, Readable } from 'node:stream';
+import { parse as parseCsv } from 'csv-parse';
+import { parseRecordLine, validateRecord, type LineResult } from './rules/record-line.js';
+
+/** One input line (or CSV row) with its physical, 1-based line number and what it parsed to. */
+export interface InputEntry {
+  line: number;
+  raw: string;
+  result: LineResult;
+}
+
+export type InputFormat = 'jsonl' | 'csv';
+
+export function formatOf(name?: string, contentType?: string): InputFormat {
+  if (contentType && /csv/i.test(contentType)) return 'csv';
+  return name && /\.csv(\.gz)?$/i.test(name) ? 'csv' : 'jsonl';
+}
+
+/** Passes the stream through gunzip when it starts with the gzip magic bytes. */
+export async function decompressIfGzip(input: Readable): Promise<Readable> {
+  const it = input[Symbol.asyncIterator]();
+  const first = await it.next();
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const head: Buffer | undefined = first.done ? undefined : Buffer.from(first.value as Buffer);
+  const rest = Readable.from(
+    (async function* () {
+      if (head) yield head;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
+    })(),
+    { objectMode: false },
+  );
+  const gz = head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const source = gz ? rest.pipe(createGunzip()) : rest;
+  source.on('error', (e) => out.destroy(e));
+  return source.pipe(out);
+}
+
+/**
+ * Splits a byte stream into lines (LF or CRLF ends) without holding more than one line. A line
+ * longer than maxBytes is reported as over the limit with only its start kept.
+ */
+export async function* lines(input: Readable, maxBytes: number): AsyncGenerator<{ line: number; text: string; overLimit: boolean }> {
+  let lineNo = 0;
+  let parts: Buffer[] = [];
+  let size = 0;
+  let overLimit = false;
+  const append = (buf: Buffer) => {
+    if (buf.length === 0) return;
+    if (overLimit || size + buf.length > maxBytes) {
+      if (!overLimit) parts.push(Buffer.from(buf.subarray(0, Math.max(0, 4096 - size))));
+      overLimit = true;
+      return;
+    }
+    parts.push(Buffer.from(buf));
+    size += buf.length;
+  };
+  const flush = () => {
+    lineNo++;
+    let text = Buffer.concat(parts).toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    const r = { line: lineNo, text, overLimit };
+    parts = [];
+    size = 0;
+    overLimit = false;
+    return r;
+  };
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, start)) {
+      append(chunk.subarray(start, i));
+      yield flush();
+      start = i + 1;
+    }
+    append(chunk.subarray(start));
+  }
+  if (size > 0 || overLimit) yield flush();
+}
+
+/** JSONL records: blank lines are skipped (and not counted); line numbers stay physical. */
+export async function* jsonlEntries(input: Readable, maxLineBytes: number): AsyncGenerator<InputEntry> {
+  for await (const { line, text, overLimit } of lines(input, maxLineBytes)) {
+    if (overLimit) {
+      yield { line, raw: text, result: { ok: false, reason: `size limit: line longer than ${maxLineBytes} bytes` } };
+      continue;
+    }
+    if (text.trim() === '') continue;
+    yield { line, raw: text, result: parseRecordLine(text, maxLineBytes) };
+  }
+}
+
+const CSV_COLUMNS = ['recordId', 'kind', 'name', 'email', 'phone', 'company', 'tenantId', 'projectId', 'fileName', 'subject', 'body'];
+
+/** A flat contact export row as an exposure record (CONTRACTS.md §2); unknown columns are kept. */
+export function csvRowToRecord(row: Record<string, string>): Record<string, unknown> {
+  const rec: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (!CSV_COLUMNS.includes(k) && v !== '') rec[k] = v;
+  if (row.recordId) rec.recordId = row.recordId;
+  if (row.kind) rec.kind = row.kind;
+  if (row.name || row.email || row.phone) {
+    rec.people = [{ ...(row.name ? { name: row.name } : {}), ...(row.email ? { email: row.email } : {}), ...(row.phone ? { phone: row.phone } : {}) }];
+  }
+  if (row.company) rec.companies = [row.company];
+  if (row.tenantId) rec.tenantIds = [row.tenantId];
+  if (row.projectId) rec.projectIds = [row.projectId];
+  for (const k of ['fileName', 'subject', 'body'] as const) if (row[k]) rec[k] = row[k];
+  return rec;
+}
+
+/** CSV rows: the header names the columns; a row that does not parse is quarantined, the rest go on. */
+export async function* csvEntries(input: Readable): AsyncGenerator<InputEntry> {
+  const skipped: InputEntry[] = [];
+  const parser = input.pipe(
+    parseCsv({
+      columns: (header: string[]) => header.map((h) => h.trim()),
+      bom: true,
+      info: true,
+      raw: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+    }),
+  );
+  parser.on('skip', (err: Error & { lines?: number; record?: unknown }) => {
+    skipped.push({ line: err.lines ?? 0, raw: '', result: { ok: false, reason: `not valid CSV (${err.message.slice(0, 160)})` } });
+  });
+  for await (const entry of parser as AsyncIterable<{ record: Record<string, string>; raw: string; info: { lines: number; invalid_field_length: number } }>) {
+    while (skipped.length) yield skipped.shift()!;
+    const raw = entry.raw.replace(/\r?\n$/, '');
+    if (entry.info.invalid_field_length > 0) {
+      yield { line: entry.info.lines, raw, result: { ok: false, reason: 'not valid CSV (row has a different number of columns than the header)' } };
+      continue;
+    }
+    yield { line: entry.info.lines, raw, result: validateRecord(csvRowToRecord(entry.record)) };
+  }
+  while (skipped.length) yield skipped.shift()!;
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { normalizeEmail } from '../../common/email.js';
+import { normalizePhone } from '../../common/phone.js';
+import { foldName } from '../../common/normalize-text.js';
+import type {
+  AddressRole,
+  ExposureRecordInput,
+  NormalizedAddress,
+  NormalizedFile,
+  NormalizedPerson,
+  NormalizedRecord,
+} from '../exposure.types.js';
+import { foldText, normalizeNewlines, splitMessage, wordCount } from './message-text.js';
+import { MIN_WORDS_FOR_TEXT_MATCH, minhashBands } from './similarity.js';
+
+const collapse = (s: string) => s.normalize('NFKC').replace(/\s+/g, ' ').trim();
+const SHA256 = /^[0-9a-f]{64}$/;
+
+function fileOf(fileName: unknown, sha: unknown): NormalizedFile | null {
+  const name = typeof fileName === 'string' ? collapse(fileName) : '';
+  const hash = typeof sha === 'string' ? sha.trim().toLowerCase() : '';
+  const validHash = SHA256.test(hash) ? hash : '';
+  if (!name && !validHash) return null;
+  return {
+    key: validHash ? `sha256:${validHash}` : `name:${foldName(name)}`,
+    ...(name ? { fileName: name } : {}),
+    ...(validHash ? { sha256: validHash } : {}),
+  };
+}
+
+function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((t) => {
+    const k = key(t);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Every element a record exposes, normalized (docs/deduplication.md, "Entities"). */
+export function normalizeRecord(rec: ExposureRecordInput): NormalizedRecord {
+  const addresses: NormalizedAddress[] = [];
+  const addAddress = (raw: string | undefined, role: AddressRole) => {
+    if (!raw) return;
+    const n = normalizeEmail(raw);
+    if (n) addresses.push({ address: n.address, domain: n.domain, role });
+  };
+  addAddress(rec.from, 'from');
+  for (const a of rec.to ?? []) addAddress(a, 'to');
+  for (const a of rec.cc ?? []) addAddress(a, 'cc');
+  for (const a of rec.bcc ?? []) addAddress(a, 'bcc');
+
+  const people: NormalizedPerson[] = [];
+  const phones: string[] = [];
+  for (const p of rec.people ?? []) {
+    const name = p.name ? collapse(p.name) : '';
+    const email = p.email ? normalizeEmail(p.email) : null;
+    const phone = p.phone ? normalizePhone(p.phone) : null;
+    if (email) addAddress(p.email, 'person');
+    if (phone) phones.push(phone);
+    if (!name && !email && !phone) continue;
+    const key = email ? `email:${email.address}` : name ? `name:${foldName(name)}${phone ? `|${phone}` : ''}` : `phone:${phone}`;
+    people.push({ key, ...(name ? { name } : {}), ...(email ? { email: email.address } : {}), ...(phone ? { phone } : {}) });
+  }
+
+  const files: NormalizedFile[] = [];
+  for (const a of rec.attachments ?? []) {
+    const f = fileOf(a.fileName, a.sha256);
+    if (f) files.push(f);
+  }
+  const own = fileOf(rec.fileName, rec.sha256);
+  if (own) files.push(own);
+
+  return {
+    recordId: rec.recordId,
+    kind: rec.kind,
+    ...(rec.subject ? { subject: collapse(rec.subject) } : {}),
+    hasBody: typeof rec.body === 'string' && rec.body.trim().length > 0,
+    addresses: uniqueBy(addresses, (a) => `${a.role}:${a.address}`),
+    people: uniqueBy(people, (p) => p.key),
+    phones: [...new Set(phones)],
+    companies: [...new Set((rec.companies ?? []).map(collapse).filter(Boolean))],
+    tenantIds: [...new Set((rec.tenantIds ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))],
+    projectIds: [...new Set((rec.projectIds ?? []).map((p) => p.trim().toUpperCase()).filter(Boolean))],
+    files: uniqueBy(files, (f) => f.key),
+  };
+}
+
+/** What deduplication needs of a record: its exact fingerprint and its message-text keys. */
+export interface RecordFingerprint {
+  fingerprint: string;
+  /** own text fingerprint, when the text is long enough to match on */
+  textFp: string | null;
+  /** fingerprint of the quoted message's own text, when long enough */
+  quotedFp: string | null;
+  lshBands: number[];
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('base64url');
+const sorted = (xs: string[]) => [...xs].sort();
+
+/**
+ * Exact-duplicate fingerprint: the record's normalized content, without recordId, source,
+ * capturedAt and unknown fields (docs/deduplication.md, rule 1).
+ */
+export function fingerprintRecord(rec: ExposureRecordInput, n: NormalizedRecord): RecordFingerprint {
+  const body = typeof rec.body === 'string' ? normalizeNewlines(rec.body).replace(/[ \t]+/g, ' ').trim() : '';
+  const byRole = (role: AddressRole) => sorted(n.addresses.filter((a) => a.role === role).map((a) => a.address));
+  const canonical = JSON.stringify([
+    n.kind,
+    n.subject ?? '',
+    body,
+    byRole('from'),
+    byRole('to'),
+    byRole('cc'),
+    byRole('bcc'),
+    sorted(n.people.map((p) => `${p.key}\u0001${p.name ?? ''}\u0001${p.phone ?? ''}`)),
+    sorted(n.companies),
+    sorted(n.tenantIds),
+    sorted(n.projectIds),
+    sorted(n.files.map((f) => `${f.key}\u0001${f.fileName ?? ''}`)),
+  ]);
+  let textFp: string | null = null;
+  let quotedFp: string | null = null;
+  let lshBands: number[] = [];
+  if (body && (n.kind === 'email' || n.kind === 'document')) {
+    const parts = n.kind === 'email' ? splitMessage(body) : { own: foldText(body), quoted: '' };
+    if (wordCount(parts.own) >= MIN_WORDS_FOR_TEXT_MATCH) {
+      textFp = sha(parts.own);
+      lshBands = minhashBands(parts.own);
+    }
+    if (wordCount(parts.quoted) >= MIN_WORDS_FOR_TEXT_MATCH) quotedFp = sha(parts.quoted);
+  }
+  return { fingerprint: sha(canonical), textFp, quotedFp, lshBands };
+}
