@@ -1,0 +1,126 @@
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import type { INestApplicationContext } from '@nestjs/common';
+import { IngestService } from '../libs/exposure/ingest.service.js';
+import { DatasetsService } from '../libs/exposure/datasets.service.js';
+import { serviceContext } from './support/app.js';
+import { ExposureModule } from '../libs/exposure/exposure.module.js';
+
+const body =
+  'Hello Lena, please find the statement of work for the Azure migration attached. We plan the kickoff for next ' +
+  'Tuesday and need the list of subscriptions, the network diagram and the billing contact before then. Best, Ana';
+
+const rec = (o: Record<string, unknown>) => JSON.stringify({ kind: 'email', ...o });
+const unique = () => Math.random().toString(36).slice(2);
+
+describe('ingest (real PostgreSQL)', () => {
+  let app: INestApplicationContext;
+  let ingest: IngestService;
+  beforeAll(async () => {
+    app = await serviceContext(ExposureModule);
+    ingest = app.get(IngestService);
+  });
+  afterAll(() => app.close());
+
+  const run = (lines: string[], opts: { gzip?: boolean; csv?: boolean; name?: string } = {}) => {
+    const text = lines.join('\n') + '\n';
+    const buf = opts.gzip ? gzipSync(text) : Buffer.from(text);
+    return ingest.ingest({ stream: Readable.from([buf]), name: opts.name ?? unique(), format: opts.csv ? 'csv' : 'jsonl' });
+  };
+
+  it('quarantines each bad line with its number and keeps every good line', async () => {
+    const u = unique();
+    const r = await run([
+      rec({ recordId: `${u}-1`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body }),
+      '{not json',
+      '',
+      rec({ recordId: `${u}-2`, to: 'lena@contoso.com' }),
+      JSON.stringify({ recordId: `${u}-3` }),
+      rec({ recordId: `${u}-4`, subject: 'bad\u0001' }),
+      rec({ recordId: `${u}-1`, body: 'different content, same id' }),
+      rec({ recordId: `${u}-5`, from: 'ana@cloudprovider.com', to: ['LENA@Contoso.com '], body: body.replace(/ /g, '  ') + '\r\n' }),
+    ]);
+    expect(r.lines).toBe(7);
+    expect(r.accepted).toBe(2);
+    expect(r.quarantined.map((q) => q.line)).toEqual([2, 4, 5, 6, 7]);
+    expect(r.quarantined[0]!.reason).toMatch(/JSON/);
+    expect(r.quarantined[1]!.reason).toMatch(/to must be an array/);
+    expect(r.quarantined[2]!.reason).toMatch(/missing kind/);
+    expect(r.quarantined[3]!.reason).toMatch(/control character/);
+    expect(r.quarantined[4]!.reason).toMatch(/duplicate recordId .* line 1/);
+    // line 8 is line 1 with case, spacing and CRLF variants: one item
+    expect(r.scope).toMatchObject({ lines: 7, records: 2, quarantined: 5, uniqueItems: 1, uniqueEmailAddresses: 2, duplicationFactor: 2 });
+    expect(r.duplicates).toBe(1);
+  });
+
+  it('joins replies, forwards, re-signed copies and near-duplicates to the original, and says why', async () => {
+    const u = unique();
+    const quoted = body.match(/.{1,60}(\s|$)/g)!.map((l) => `> ${l.trim()}`).join('\n');
+    const r = await run([
+      rec({ recordId: `${u}-orig`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body }),
+      rec({ recordId: `${u}-reply`, from: 'lena@contoso.com', to: ['ana@cloudprovider.com'], body: `Thanks, will do.\n\nOn Mon, Ana wrote:\n${quoted}` }),
+      rec({ recordId: `${u}-fwd`, from: 'lena@contoso.com', to: ['max@contoso.com'], body: `FYI\n---------- Forwarded message ---------\nFrom: Ana\nSubject: SOW\n\n${body}` }),
+      rec({ recordId: `${u}-sig`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body: `${body}\n-- \nAna Lopez\nAccount Executive` }),
+      rec({ recordId: `${u}-near`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body: `${body} Externally scanned.` }),
+      rec({ recordId: `${u}-other`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body: 'A different message entirely about the renewal of the enterprise agreement and its pricing for the next three years of the contract term' }),
+      rec({ recordId: `${u}-short1`, body: 'Thanks!' }),
+      rec({ recordId: `${u}-short2`, body: 'Thanks!', to: ['x@fabrikam.com'] }),
+    ]);
+    expect(r.accepted).toBe(8);
+    // orig+reply+fwd+sig+near, other, short1, short2
+    const cluster = await app.get(DatasetsService).clusterOfRecord(r.datasetId, `${u}-reply`);
+    expect(r.scope.uniqueItems).toBe(4);
+    const why = Object.fromEntries(cluster.items.map((i) => [i.canonicalRecordId, i.joinedBecause]));
+    expect(why[`${u}-orig`]).toBe('first of its cluster');
+    expect(why[`${u}-reply`]).toBe(`quotes ${u}-orig`);
+    expect(why[`${u}-fwd`]).toBe(`quotes ${u}-orig`);
+    expect(why[`${u}-sig`]).toBe(`same text as ${u}-orig`);
+    expect(why[`${u}-near`]).toMatch(new RegExp(`near-duplicate of ${u}-orig \\(jaccard 0\\.9\\d\\)`));
+  });
+
+  it('counts unique entities: addresses, people, phones, files, projects', async () => {
+    const u = unique();
+    const r = await run(
+      [
+        rec({
+          recordId: `${u}-1`, to: ['lena@contoso.com'],
+          people: [{ name: 'Lena Horvat', email: 'Lena@Contoso.com', phone: '+1 646 555 1618' }, { name: 'Max Muster', phone: '+49 30 5550 1234' }],
+          projectIds: ['prj-1'], attachments: [{ fileName: 'SOW.pdf', sha256: 'A'.repeat(64) }, { fileName: 'notes.txt' }],
+        }),
+        rec({
+          recordId: `${u}-2`, kind: 'contact',
+          people: [{ name: 'lena horvat', email: 'lena@contoso.com' }, { name: ' Max  Muster', phone: '+49 (30) 5550-1234' }],
+          projectIds: ['PRJ-1 '], attachments: [{ fileName: 'SOW-copy.pdf', sha256: 'a'.repeat(64) }],
+        }),
+      ],
+      { gzip: true },
+    );
+    expect(r.scope).toMatchObject({
+      records: 2, uniqueItems: 2, uniqueEmailAddresses: 1, uniquePeople: 2, uniquePhoneNumbers: 2, uniqueFiles: 2, uniqueProjects: 1,
+    });
+  });
+
+  it('reads CSV contact exports by column name and quarantines a broken row', async () => {
+    const u = unique();
+    const csv = [
+      'recordId,kind,name,email,phone,company,extra',
+      `${u}-1,contact,Lena Horvat,lena@contoso.com,+1 646 555 1618,Contoso Ltd,x`,
+      `${u}-2,contact,"Max ""M"" Muster",max@contoso.com,,Contoso Ltd,`,
+      `${u}-3,contact,"unterminated`,
+    ];
+    const r = await run(csv, { csv: true });
+    expect(r.accepted).toBe(2);
+    expect(r.quarantinedTotal).toBe(1);
+    expect(r.scope).toMatchObject({ uniquePeople: 2, uniqueEmailAddresses: 2, uniquePhoneNumbers: 1 });
+  });
+
+  it('adds nothing when the same file is ingested again', async () => {
+    const u = unique();
+    const lines = [rec({ recordId: `${u}-1`, body: 'x' }), rec({ recordId: `${u}-2`, body: 'y' })];
+    const first = await run(lines);
+    const again = await run(lines);
+    expect(again.alreadyIngested).toBe(true);
+    expect(again.datasetId).toBe(first.datasetId);
+    expect(again.accepted).toBe(2);
+  });
+});
