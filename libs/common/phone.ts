@@ -1,0 +1,43 @@
+// The `max` metadata carries each country's full number patterns, so isValid() rejects numbers
+// in unallocated ranges (`+1 200 ...`, `+1 555 555 5555`), not only wrong lengths as with `min`.
+// Its extra ~100 kB does not matter on a server, and phone numbers are attribution evidence:
+// a wrong "valid" number would merge people who have nothing in common.
+// Loaded with an import attribute through the `core` entry (jest's ESM loader warns when a
+// package imports JSON without one, as the `max` entry does).
+import { parsePhoneNumberFromString, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
+import metadataJson from 'libphonenumber-js/metadata.max.json' with { type: 'json' };
+
+const metadata = metadataJson as unknown as MetadataJson;
+
+export type { CountryCode };
+
+const MAX_INPUT = 64;
+/** An extension at the end: `ext. 12`, `x12`, `#12`, `;ext=12`, `extension 12`. */
+const EXTENSION = /\s*(?:;\s*ext\s*=|,|(?:ext(?:ension)?\.?|x|#))\s*\d{1,7}$/i;
+/** What a written phone number may contain besides digits. */
+const NUMBER_ONLY = /^\+?[\d\s().\-/\u00a0]+$/;
+
+/**
+ * The number in E.164 (`+493055501234`), or null when it is not a valid phone number.
+ * Accepts `+49 30 5550 1234`, `0049 30 ...` (00 as the international prefix), national
+ * numbers when a default country is given, and spaces, dots, dashes, slashes and parentheses.
+ * An extension is dropped: E.164 has none, and the main number is what identifies the line.
+ * Letters (vanity numbers, words around the number) make it null. Never throws.
+ */
+export function normalizePhone(raw: string, defaultCountry?: CountryCode): string | null {
+  try {
+    if (typeof raw !== 'string' || raw.length > MAX_INPUT) return null;
+    let s = raw.normalize('NFKC').trim();
+    s = s.replace(EXTENSION, '').trim();
+    if (!NUMBER_ONLY.test(s)) return null;
+    if ((s.match(/\+/g) ?? []).length > 1) return null;
+    const digits = s.replace(/\D/g, '');
+    if (digits.length < 5 || digits.length > 17) return null;
+    if (!s.startsWith('+') && digits.startsWith('00')) s = `+${digits.slice(2)}`;
+    const parsed = s.startsWith('+') ? parsePhoneNumberFromString(s, metadata) : defaultCountry ? parsePhoneNumberFromString(s, defaultCountry, metadata) : undefined;
+    if (!parsed || !parsed.isValid()) return null;
+    return parsed.number;
+  } catch {
+    return null;
+  }
+}
