@@ -44,6 +44,7 @@ CREATE TABLE "tenant_decisions" (
 
 -- CreateTable
 CREATE TABLE "review_items" (
+    "id" UUID NOT NULL,
     "campaign_id" UUID NOT NULL,
     "review_key" TEXT NOT NULL,
     "item_key" TEXT NOT NULL,
@@ -110,6 +111,9 @@ CREATE INDEX "campaigns_dataset_id_idx" ON "campaigns"("dataset_id");
 CREATE INDEX "tenant_decisions_campaign_id_decision_idx" ON "tenant_decisions"("campaign_id", "decision");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "review_items_id_key" ON "review_items"("id");
+
+-- CreateIndex
 CREATE INDEX "audit_events_campaign_id_at_idx" ON "audit_events"("campaign_id", "at");
 
 -- CreateIndex
@@ -123,6 +127,8 @@ ALTER TABLE "tenant_decisions" ADD CONSTRAINT "tenant_decisions_campaign_id_fkey
 
 -- AddForeignKey
 ALTER TABLE "review_items" ADD CONSTRAINT "review_items_campaign_id_fkey" FOREIGN KEY ("campaign_id") REFERENCES "campaigns"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+
 
 
 -- The audit log is append-only: no role may rewrite history. Prisma's migration runner splits
