@@ -83,6 +83,14 @@ describe('registrableDomain and isPublicSuffix', () => {
     expect(isPublicSuffix(d)).toBe(false);
   });
 
+  it('counts listed suffixes only, wildcard rules included', () => {
+    expect(isPublicSuffix('ck')).toBe(true); // *.ck
+    expect(isPublicSuffix('anything.ck')).toBe(true);
+    expect(isPublicSuffix('fabrikam')).toBe(false); // unlisted top-level label
+    expect(isPublicSuffix('internal')).toBe(false);
+    expect(isPublicSuffix('COM.')).toBe(true);
+  });
+
   it('is false for an empty string', () => {
     expect(isPublicSuffix('')).toBe(false);
     expect(registrableDomain('')).toBeNull();

@@ -1,5 +1,5 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
-import { getDomain, getDomainWithoutSuffix, getPublicSuffix } from 'tldts';
+import { getDomain, getDomainWithoutSuffix, getPublicSuffix, parse } from 'tldts';
 import { FREE_MAIL_BRANDS, FREE_MAIL_DOMAINS } from './free-mail-domains.js';
 
 /**
@@ -58,11 +58,19 @@ export function registrableDomain(asciiDomain: string): string | null {
   return getDomain(asciiDomain, TLD_OPTIONS) || null;
 }
 
-/** True for `com`, `co.uk`, `github.io`: names under which others register domains. */
+/**
+ * True for `com`, `co.uk`, `github.io`: names on the list under which others register domains.
+ * An unlisted name (`internal`, `fabrikam`) is not one, although the list's default rule would
+ * treat any unknown top-level label as a suffix when parsing a longer name.
+ */
 export function isPublicSuffix(asciiDomain: string): boolean {
   if (typeof asciiDomain !== 'string' || asciiDomain === '') return false;
   const d = asciiDomain.endsWith('.') ? asciiDomain.slice(0, -1).toLowerCase() : asciiDomain.toLowerCase();
-  return d !== '' && getPublicSuffix(d, TLD_OPTIONS) === d;
+  if (d === '' || d.startsWith('.')) return false;
+  // Parse a child name: a wildcard rule (`*.ck`) makes every `x.ck` a suffix, and `ck` with it.
+  const r = parse(`x.${d}`, TLD_OPTIONS);
+  const suffix = r.publicSuffix ?? '';
+  return (r.isIcann === true || r.isPrivate === true) && (suffix === d || suffix.endsWith(`.${d}`));
 }
 
 /**

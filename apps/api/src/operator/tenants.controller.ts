@@ -1,0 +1,63 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UnsupportedMediaTypeException, UseGuards } from '@nestjs/common';
+import { Transform } from 'node:stream';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { OperatorAuthGuard } from '../../../../libs/auth/operator-auth.guard.js';
+import { PayloadTooLargeError } from '../../../../libs/common/errors.js';
+import { readLines } from '../../../../libs/common/read-lines.js';
+import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
+import { DirectoryService, MAX_PAGE, MAX_TENANT_LINE } from '../../../../libs/directory/directory.service.js';
+
+const guid = z.guid('must be a GUID');
+const page = z.object({
+  skip: z.coerce.number().int().min(0).default(0),
+  take: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
+});
+/** Body types the JSON parser leaves alone, so the body arrives as a stream. */
+const UPLOAD_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/gzip', 'application/x-gzip', 'application/octet-stream']);
+
+@Controller('tenants')
+@UseGuards(OperatorAuthGuard)
+export class TenantsController {
+  constructor(
+    private readonly directory: DirectoryService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Imports a tenant directory (JSONL, gzip detected by its magic bytes) streamed from the
+   * request body: `{imported, updated, rejected:[{line, reason}]}` as the CLI prints it.
+   */
+  @Post('import')
+  @HttpCode(200)
+  async import(@Req() req: Request) {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!UPLOAD_TYPES.has(type)) {
+      throw new UnsupportedMediaTypeException(`send the directory as ${[...UPLOAD_TYPES].slice(0, 3).join(', ')}`);
+    }
+    const max = this.config.INGEST_MAX_UPLOAD_BYTES;
+    if (Number(req.headers['content-length'] ?? NaN) > max) throw new PayloadTooLargeError(`upload larger than ${max} bytes`);
+    let seen = 0;
+    const limited = req.pipe(
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          seen += chunk.length;
+          if (seen > max) done(new PayloadTooLargeError(`upload larger than ${max} bytes`));
+          else done(null, chunk);
+        },
+      }),
+    );
+    req.on('error', (e) => limited.destroy(e));
+    return this.directory.importTenants(readLines(limited, { maxLineLength: MAX_TENANT_LINE }));
+  }
+
+  @Get()
+  list(@Query({ schema: page }) p: z.infer<typeof page>) {
+    return this.directory.listTenants(p);
+  }
+
+  @Get(':tenantId')
+  show(@Param('tenantId', { schema: guid }) tenantId: string) {
+    return this.directory.getTenant(tenantId);
+  }
+}
