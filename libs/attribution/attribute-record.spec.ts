@@ -64,6 +64,21 @@ describe('attributeRecord: strong signals', () => {
     expect(ra.review).toBeNull();
   });
 
+  it('homograph: a confusable domain matches nobody even when a tenant verified it or listed a contact on it', () => {
+    const homograph = new URL('http://c\u043entoso.com').hostname;
+    const idx = DirectoryIndex.build(
+      [
+        tenant(T.contoso, { domains: ['contoso.com'] }),
+        tenant(T.fabrikam, { domains: [homograph], contacts: [{ email: `boss@${homograph}`, roles: [] }] }),
+      ],
+      [],
+    );
+    const ra = attribute({ from: `boss@${homograph}`, to: [`x@${homograph}`] }, idx);
+    expect(ra.strongTenants).toEqual([]);
+    expect(ra.review).toBeNull();
+    expect(ra.elements.map((e) => e.unowned)).toEqual(['confusable', 'confusable']);
+  });
+
   it('an exact contact address is strong, also on a domain nobody verified', () => {
     const ra = attribute({ to: ['IT@northwind-consulting.net'] });
     expect(el(ra, 'address', 'it@northwind-consulting.net').owners).toEqual([

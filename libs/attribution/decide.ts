@@ -67,7 +67,7 @@ interface ReviewGroup {
   recordIds: string[];
   candidates: string[];
   triggers: Set<ReviewTrigger>;
-  /** categories each candidate gets when the item is resolved to it; STRANGER for anyone else */
+  /** categories a tenant gets when the item is resolved to it; STRANGER for anyone not listed */
   masks: Map<string, number>;
 }
 
@@ -118,9 +118,18 @@ export class DecisionAccumulator {
     }
     g.recordIds.push(ra.recordId);
     for (const t of ra.review.triggers) g.triggers.add(t);
-    for (const t of [...ra.review.candidates, STRANGER]) {
-      g.masks.set(t, (g.masks.get(t) ?? 0) | tenantCategoryMask(resolveTo(ra, t), t));
+    // What a resolution would give: to each candidate, to each tenant an element's evidence
+    // names, and (STRANGER) to any other tenant, who gets the same as every other stranger.
+    const targets = new Set(ra.review.candidates);
+    for (const el of ra.elements) for (const t of el.pointsAt) targets.add(t);
+    const strangerBefore = g.masks.get(STRANGER) ?? 0;
+    const stranger = tenantCategoryMask(resolveTo(ra, STRANGER), STRANGER);
+    // a tenant first named now got a stranger's share from the group's earlier records
+    for (const t of targets) if (!g.masks.has(t)) g.masks.set(t, strangerBefore);
+    for (const [t, m] of g.masks) {
+      g.masks.set(t, m | (targets.has(t) ? tenantCategoryMask(resolveTo(ra, t), t) : stranger));
     }
+    g.masks.set(STRANGER, strangerBefore | stranger);
   }
 
   /** The decisions with these review resolutions applied. Resolutions for unknown keys are ignored. */
@@ -239,9 +248,9 @@ function signalReason(signal: Signal, status: SignalStatus): string {
       return `${label} held for review (conflicting strong signals)`;
     case 'review':
       return signal === 'contactAddress' || signal.startsWith('verifiedDomain:')
-        ? `${label} listed by several tenants: review`
-        : `${label} without a strong signal: review`;
+        ? `${label} listed by several tenants (review)`
+        : `${label} without a strong signal (review)`;
     case 'ignored':
-      return `${label} names several tenants: ignored`;
+      return `${label} names several tenants (ignored)`;
   }
 }

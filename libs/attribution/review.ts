@@ -40,8 +40,8 @@ const RECORD_LEVEL = new Set(['file', 'project', 'content']);
 
 /**
  * The record as the operator resolved it. To a tenant T: T joins the owners of the files,
- * projects and content, and owns every element owned by nobody that is not the operator's and
- * whose own evidence names no other tenant. To none: nothing changes. Without a review, or
+ * projects and content, and owns every element owned by nobody that is not the operator's, not
+ * on a confusable domain, and whose own evidence names no other tenant. To none: nothing changes. Without a review, or
  * with an already resolved one, the record is returned as it is.
  */
 export function resolveTo(ra: RecordAttribution, tenantId: string | null): RecordAttribution {
@@ -54,7 +54,9 @@ export function resolveTo(ra: RecordAttribution, tenantId: string | null): Recor
       const { unowned: _, ...rest } = el;
       return { ...rest, owners: [...el.owners, grant] };
     }
-    if (el.owners.length > 0 || el.operator) return el;
+    // The operator's own elements are nobody's; a homograph address imitates someone and is
+    // never anyone's either, not even by an operator's choice.
+    if (el.owners.length > 0 || el.operator || el.unowned === 'confusable') return el;
     if (el.pointsAt.length > 0 && !el.pointsAt.includes(tenantId)) return el;
     const { unowned: _, ...rest } = el;
     return { ...rest, owners: [grant] };
@@ -78,6 +80,17 @@ export function recordTenants(ra: RecordAttribution): string[] {
   const ts = new Set(ra.strongTenants);
   if (ra.review?.resolvedTo) ts.add(ra.review.resolvedTo);
   for (const el of ra.elements) for (const o of el.owners) ts.add(o.tenantId);
+  return [...ts].sort();
+}
+
+/**
+ * Every tenant the record touches: its owners, its strong tenants, its review candidates, and
+ * any tenant one of its signals named (even an ignored one). The records to store per tenant.
+ */
+export function touchedTenants(ra: RecordAttribution): string[] {
+  const ts = new Set(recordTenants(ra));
+  for (const c of ra.review?.candidates ?? []) ts.add(c);
+  for (const s of ra.signals) ts.add(s.tenantId);
   return [...ts].sort();
 }
 
