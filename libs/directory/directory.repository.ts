@@ -42,11 +42,12 @@ export class DirectoryRepository {
   /** domain → tenant id, for those of the given domains that some tenant has verified */
   async findDomainOwners(domains: readonly string[]): Promise<Map<string, string>> {
     if (domains.length === 0) return new Map();
-    const rows = await this.prisma.tenantDomain.findMany({
-      where: { domain: { in: [...domains] } },
-      select: { domain: true, tenantId: true },
-    });
-    return new Map(rows.map((r) => [r.domain, r.tenantId]));
+    // One array parameter, however many domains a batch lists (bind parameters are capped at 65535).
+    const { rows } = await this.prisma.pool.query<{ domain: string; tenant_id: string }>(
+      'SELECT domain, tenant_id::text AS tenant_id FROM tenant_domains WHERE domain = ANY($1::text[])',
+      [domains],
+    );
+    return new Map(rows.map((r) => [r.domain, r.tenant_id]));
   }
 
   /**

@@ -115,6 +115,17 @@ describe('DirectoryService.importTenants', () => {
     expect(repo.tenants.get(id(3))!.name).toBe('Tenant 3 renamed');
   });
 
+  it('flushes early when lines are large, so a batch holds a bounded amount of input', async () => {
+    const { repo, service } = setup();
+    const contacts = Array.from({ length: 1000 }, (_, i) => ({ email: `c${i}@big.example`, name: 'n'.repeat(500) }));
+    const lines = Array.from({ length: 40 }, (_, i) => tenant(i + 1, [], { contacts }));
+    expect(lines[0]!.length).toBeGreaterThan(500_000);
+    const r = await service.importTenants(from(lines));
+    expect(r).toEqual({ imported: 40, updated: 0, rejected: [] });
+    expect(repo.batches.length).toBeGreaterThan(1);
+    expect(Math.max(...repo.batches) * lines[0]!.length).toBeLessThan(17 * 1024 * 1024);
+  });
+
   it('turns a domain verified concurrently (unique violation) into a rejected line, keeping the others', async () => {
     const { repo, service } = setup();
     repo.raceOnce.set('raced.com', id(99));

@@ -34,6 +34,8 @@ export interface TenantListView {
 /** A longer line is rejected unread; readers cut lines here (readLines maxLineLength). */
 export const MAX_TENANT_LINE = 1_048_576;
 const BATCH_SIZE = 500;
+/** Big lines make a batch flush early, so a batch stays well under this many characters of input. */
+const BATCH_CHARS = 16 * 1024 * 1024;
 export const MAX_PAGE = 1000;
 
 interface Pending {
@@ -57,12 +59,14 @@ export class DirectoryService {
    * Imports directory lines (already decompressed and split; numbering is physical, 1-based,
    * blank lines skipped). Each line is all or nothing. A domain verified by another tenant, in
    * the database or on an earlier line of this input, rejects the line that claims it. Lines are
-   * written in batches of 500, one transaction each, so memory does not grow with the input.
+   * written in batches of at most 500 (fewer when lines are large), one transaction each, so
+   * memory does not grow with the input.
    */
   async importTenants(lines: AsyncIterable<string>): Promise<ImportResult> {
     const result: ImportResult = { imported: 0, updated: 0, rejected: [] };
     let batch: Pending[] = [];
     const inBatch = new Set<string>();
+    let batchChars = 0;
     let lineNo = 0;
     for await (const raw of lines) {
       lineNo++;
@@ -81,13 +85,16 @@ export class DirectoryService {
         await this.flush(batch, result);
         batch = [];
         inBatch.clear();
+        batchChars = 0;
       }
       batch.push({ line: lineNo, tenant: parsed.tenant });
       inBatch.add(parsed.tenant.id);
-      if (batch.length >= BATCH_SIZE) {
+      batchChars += raw.length;
+      if (batch.length >= BATCH_SIZE || batchChars >= BATCH_CHARS) {
         await this.flush(batch, result);
         batch = [];
         inBatch.clear();
+        batchChars = 0;
       }
     }
     await this.flush(batch, result);
