@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAcsConnectionString } from '../mail/acs-connection-string.js';
 
 /**
  * Every setting the three processes read, validated once at start-up. Defaults work on a
@@ -48,8 +49,34 @@ export const configSchema = z.object({
   /** an HTTP upload larger than this is refused with 413 */
   INGEST_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 ** 3),
   INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2000),
+  /** through the API, the approver must differ from the campaign's creator unless this is true */
+  ALLOW_SELF_APPROVAL: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),
+  /** how emails leave: `acs` (Azure Communication Services) or `outbox` (.eml files); never chosen by NODE_ENV */
+  MAIL_TRANSPORT: z.enum(['acs', 'outbox']).default('outbox'),
+  /** `endpoint=https://...;accesskey=...`; required when MAIL_TRANSPORT=acs */
+  ACS_CONNECTION_STRING: z
+    .string()
+    .superRefine((s, ctx) => {
+      try {
+        parseAcsConnectionString(s);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    })
+    .optional(),
+  /** the From address: a sender on a domain verified in the ACS resource */
+  MAIL_SENDER: z.email('must be an email address').default('DoNotReply@notify.example.com'),
+  OUTBOX_DIR: z.string().min(1).default('./outbox'),
+  /** how often a sent email's ACS operation is polled until Succeeded or Failed */
+  ACS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(2000),
+  /** emails sent per minute at most (ACS's default quota for a custom domain is 30) */
+  MAIL_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+}).superRefine((c, ctx) => {
+  if (c.MAIL_TRANSPORT === 'acs' && !c.ACS_CONNECTION_STRING) {
+    ctx.addIssue({ code: 'custom', path: ['ACS_CONNECTION_STRING'], message: 'is required when MAIL_TRANSPORT=acs' });
+  }
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AppError } from '../../../libs/common/errors.js';
 import { ConfigError } from '../../../libs/config/config.js';
-import { CliModule } from './cli.module.js';
+import { CliModule, CliWithWorkersModule } from './cli.module.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -17,9 +17,12 @@ export interface CommandResult {
 
 let context: INestApplicationContext | undefined;
 
-/** The Nest context, built on first use, so `--help` never touches the database. */
-export async function appContext(): Promise<INestApplicationContext> {
-  context ??= await NestFactory.createApplicationContext(CliModule, { logger: ['error'], abortOnError: false });
+/**
+ * The Nest context, built on first use, so `--help` never touches the database. With workers,
+ * the BullMQ processors run in this process too.
+ */
+export async function appContext(withWorkers = false): Promise<INestApplicationContext> {
+  context ??= await NestFactory.createApplicationContext(withWorkers ? CliWithWorkersModule : CliModule, { logger: ['error'], abortOnError: false });
   return context;
 }
 
@@ -27,10 +30,14 @@ export async function appContext(): Promise<INestApplicationContext> {
  * Runs one command: on success prints exactly one JSON document (with --json) or a readable
  * report on stdout and exits 0; on failure prints a one-line reason on stderr and exits 1.
  */
-export async function run(opts: GlobalOptions, fn: (app: INestApplicationContext) => Promise<CommandResult>): Promise<void> {
+export async function run(
+  opts: GlobalOptions,
+  fn: (app: INestApplicationContext) => Promise<CommandResult>,
+  settings: { workers?: boolean } = {},
+): Promise<void> {
   let code = 0;
   try {
-    const result = await fn(await appContext());
+    const result = await fn(await appContext(settings.workers));
     process.stdout.write(opts.json || result.text === undefined ? `${JSON.stringify(result.json, null, opts.json ? undefined : 2)}\n` : `${result.text}\n`);
   } catch (err) {
     code = 1;

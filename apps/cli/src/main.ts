@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerTenantsCommands } from './commands/tenants.command.js';
 import { registerDatasetsCommands } from './commands/datasets.command.js';
+import { registerCampaignsCommands } from './commands/campaigns.command.js';
+import { registerReviewCommands } from './commands/review.command.js';
 
 const program = new Command('impact')
   .description('Operator command line of the exposure notification service')
@@ -14,5 +16,7 @@ const program = new Command('impact')
 
 registerTenantsCommands(program);
 registerDatasetsCommands(program);
+registerCampaignsCommands(program);
+registerReviewCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,79 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
+import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
+import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
+import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
+
+const uuid = z.uuid('must be a UUID');
+const createBody = z.strictObject({
+  datasetId: uuid,
+  title: z.string().trim().max(300).optional(),
+  supportUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
+  supportPhone: z.string().trim().max(50).optional(),
+  supportEmail: z.email().max(320).optional(),
+  respondBy: z.iso.date('must be an ISO date (YYYY-MM-DD)').optional(),
+});
+const decisionsQuery = z.object({
+  decision: z.enum(['affected', 'not_affected', 'needs_review']).optional(),
+  tenant: uuid.optional(),
+});
+
+const brief = (c: { id: string; status: string }) => ({ campaignId: c.id, status: c.status });
+
+/** Operator endpoints for campaigns (CONTRACTS.md §4): the same operations as the CLI. */
+@Controller('campaigns')
+@UseGuards(OperatorAuthGuard)
+export class CampaignsController {
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly preview: PreviewService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Body({ schema: createBody }) body: z.infer<typeof createBody>, @Req() req: OperatorRequest) {
+    return brief(await this.campaigns.create(body, req.operator!));
+  }
+
+  @Get(':id')
+  async get(@Param('id', { schema: uuid }) id: string) {
+    const c = await this.campaigns.get(id);
+    return { campaignId: c.id, ...c, id: undefined };
+  }
+
+  @Post(':id/analyze')
+  @HttpCode(202)
+  async analyze(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+    return brief(await this.campaigns.requestAnalysis(id, req.operator!));
+  }
+
+  /** `campaigns preview`: scope, counts and every decision; with ?tenant=, that tenant's exact view. */
+  @Get(':id/decisions')
+  async decisions(@Param('id', { schema: uuid }) id: string, @Query({ schema: decisionsQuery }) q: z.infer<typeof decisionsQuery>) {
+    if (q.tenant) return this.preview.previewTenant(id, q.tenant);
+    const p = await this.preview.preview(id);
+    return q.decision ? { ...p, decisions: p.decisions.filter((d) => d.decision === q.decision) } : p;
+  }
+
+  @Get(':id/preview')
+  previewAll(@Param('id', { schema: uuid }) id: string) {
+    return this.preview.preview(id);
+  }
+
+  @Get(':id/preview/:tenantId')
+  previewTenant(@Param('id', { schema: uuid }) id: string, @Param('tenantId', { schema: uuid }) tenantId: string) {
+    return this.preview.previewTenant(id, tenantId);
+  }
+
+  @Post(':id/approve')
+  async approve(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+    return brief(await this.campaigns.approve(id, req.operator!, { requireSecondOperator: !this.config.ALLOW_SELF_APPROVAL }));
+  }
+
+  @Post(':id/cancel')
+  async cancel(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+    return brief(await this.campaigns.cancel(id, req.operator!));
+  }
+}

@@ -1,0 +1,26 @@
+import { Body, Controller, Get, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
+import { ReviewService } from '../../../../libs/campaigns/review.service.js';
+
+const uuid = z.uuid('must be a UUID');
+const listQuery = z.object({ campaignId: uuid, all: z.enum(['true', 'false']).optional() });
+const resolveBody = z.strictObject({ tenantId: uuid.nullable() });
+
+/** Operator review of uncertain attributions (CONTRACTS.md §3 `review list` / `review resolve`). */
+@Controller('reviews')
+@UseGuards(OperatorAuthGuard)
+export class ReviewsController {
+  constructor(private readonly reviews: ReviewService) {}
+
+  @Get()
+  async list(@Query({ schema: listQuery }) q: z.infer<typeof listQuery>) {
+    return { campaignId: q.campaignId, items: await this.reviews.list(q.campaignId, { all: q.all === 'true' }) };
+  }
+
+  /** Body `{tenantId}` to attribute the item to that tenant, `{tenantId: null}` for none. */
+  @Post(':reviewItemId/resolve')
+  resolve(@Param('reviewItemId', { schema: uuid }) id: string, @Body({ schema: resolveBody }) body: z.infer<typeof resolveBody>, @Req() req: OperatorRequest) {
+    return this.reviews.resolve(id, body.tenantId?.toLowerCase() ?? null, req.operator!);
+  }
+}

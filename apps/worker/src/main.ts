@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '../../../libs/config/config.js';
+import { WorkerModule } from './worker.module.js';
+
+async function main(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['log', 'error', 'warn'] });
+  // SIGTERM closes the BullMQ workers, which let the jobs in flight finish first.
+  app.enableShutdownHooks();
+  process.stderr.write('worker started\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : `worker failed to start: ${(err as Error).message}`}\n`);
+  process.exit(1);
+});

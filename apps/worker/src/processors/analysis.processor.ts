@@ -1,0 +1,17 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import { QUEUE } from '../../../../libs/queue/queues.js';
+import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
+
+/** Runs a campaign's analysis: attribution, decisions, review items, exposure views. */
+@Processor(QUEUE.analysis, { concurrency: 1 })
+export class AnalysisProcessor extends WorkerHost {
+  constructor(private readonly campaigns: CampaignsService) {
+    super();
+  }
+
+  async process(job: Job<{ campaignId: string }>): Promise<void> {
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    await this.campaigns.runAnalysis(job.data.campaignId, lastAttempt, (p) => void job.updateProgress(p).catch(() => undefined));
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ExposureModule } from '../exposure/exposure.module.js';
+import { NoticesModule } from '../notices/notices.module.js';
+import { CampaignsRepository } from './campaigns.repository.js';
+import { AnalysisService } from './analysis.service.js';
+import { CampaignsService } from './campaigns.service.js';
+import { ReviewService } from './review.service.js';
+import { PreviewService } from './preview.service.js';
+
+@Module({
+  imports: [ExposureModule, NoticesModule],
+  providers: [CampaignsRepository, AnalysisService, CampaignsService, ReviewService, PreviewService],
+  exports: [CampaignsService, ReviewService, PreviewService, AnalysisService, CampaignsRepository],
+})
+export class CampaignsModule {}

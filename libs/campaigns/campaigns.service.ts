@@ -1,0 +1,120 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { AuditService } from '../audit/audit.service.js';
+import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
+import { DatasetsService } from '../exposure/datasets.service.js';
+import { QUEUE, jobId } from '../queue/queues.js';
+import { CampaignsRepository } from './campaigns.repository.js';
+import { AnalysisService, type AnalysisProgress } from './analysis.service.js';
+import { transition, type CampaignAction, type CampaignStatus } from './campaign-lifecycle.js';
+
+export interface CreateCampaignInput {
+  datasetId: string;
+  title?: string;
+  supportUrl?: string;
+  supportPhone?: string;
+  supportEmail?: string;
+  respondBy?: string;
+}
+
+export type Campaign = NonNullable<Awaited<ReturnType<CampaignsRepository['find']>>>;
+
+/** The campaign's lifecycle and analysis (issues 3 and 4); every operator action is audited. */
+@Injectable()
+export class CampaignsService {
+  private readonly logger = new Logger(CampaignsService.name);
+
+  constructor(
+    private readonly repo: CampaignsRepository,
+    private readonly datasets: DatasetsService,
+    private readonly analysis: AnalysisService,
+    private readonly audit: AuditService,
+    @InjectQueue(QUEUE.analysis) private readonly analysisQueue: Queue,
+  ) {}
+
+  async get(id: string): Promise<Campaign> {
+    const c = await this.repo.find(id);
+    if (!c) throw new NotFoundError(`campaign ${id} not found`);
+    return c;
+  }
+
+  async create(input: CreateCampaignInput, actor: string): Promise<Campaign> {
+    const dataset = await this.datasets.show(input.datasetId);
+    if (dataset.status !== 'ready') throw new ConflictError(`data set ${input.datasetId} is ${dataset.status}, not ready`);
+    if (input.supportUrl && !/^https?:\/\//i.test(input.supportUrl)) throw new BadInputError('support URL must start with https:// or http://');
+    let respondBy: Date | null = null;
+    if (input.respondBy) {
+      respondBy = new Date(input.respondBy);
+      if (Number.isNaN(respondBy.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(input.respondBy)) throw new BadInputError('respond-by must be an ISO date (YYYY-MM-DD)');
+    }
+    const c = await this.repo.create({
+      datasetId: input.datasetId,
+      // empty: each notice carries the template's title in the tenant's language
+      title: input.title?.trim() ?? '',
+      supportUrl: input.supportUrl ?? null,
+      supportPhone: input.supportPhone ?? null,
+      supportEmail: input.supportEmail ?? null,
+      respondBy,
+      createdBy: actor,
+    });
+    await this.audit.record({ actor, action: 'campaign.create', campaignId: c.id, details: { datasetId: input.datasetId } });
+    return c;
+  }
+
+  /** Applies a lifecycle move atomically (compare-and-set on the status) and audits it. */
+  async move(id: string, action: CampaignAction, actor: string, data: Parameters<CampaignsRepository['moveStatus']>[3] = {}): Promise<Campaign> {
+    const c = await this.get(id);
+    const t = transition(c.status as CampaignStatus, action);
+    if (!t.ok) throw new ConflictError(t.reason);
+    if (!(await this.repo.moveStatus(id, c.status, t.to, data))) {
+      throw new ConflictError(`campaign ${id} changed while ${action} was applied; try again`);
+    }
+    await this.audit.record({ actor, action: `campaign.${action}`, campaignId: id, details: { from: c.status, to: t.to } });
+    return this.get(id);
+  }
+
+  /** Queues the analysis (attribution and decisions) on the worker. */
+  async requestAnalysis(id: string, actor: string): Promise<Campaign> {
+    const c = await this.move(id, 'analyze', actor, { lastError: null });
+    await this.analysisQueue.add(
+      'analyze',
+      { campaignId: id },
+      { jobId: jobId('analyze', id), attempts: 3, backoff: { type: 'exponential', delay: 2000, jitter: 0.5 }, removeOnComplete: true, removeOnFail: 1000 },
+    );
+    return c;
+  }
+
+  /** The analysis job's work; a campaign that is not analyzing any more is left alone. */
+  async runAnalysis(id: string, lastAttempt: boolean, onProgress?: (p: AnalysisProgress) => void): Promise<void> {
+    const c = await this.repo.find(id);
+    if (!c || c.status !== 'analyzing') return;
+    try {
+      const summary = await this.analysis.attribute(id, onProgress);
+      await this.repo.update(id, { analysis: { ...summary } });
+      await this.repo.moveStatus(id, 'analyzing', 'ready');
+      await this.audit.record({ actor: 'worker', action: 'campaign.analyzed', campaignId: id, details: { ...summary } });
+    } catch (err) {
+      this.logger.error(`analysis of campaign ${id} failed: ${(err as Error).message}`);
+      if (lastAttempt) {
+        await this.repo.moveStatus(id, 'analyzing', 'failed', { lastError: (err as Error).message.slice(0, 1000) });
+        await this.audit.record({ actor: 'worker', action: 'campaign.analysisFailed', campaignId: id, details: { error: (err as Error).message.slice(0, 1000) } });
+      }
+      throw err;
+    }
+  }
+
+  async approve(id: string, actor: string, opts: { requireSecondOperator: boolean }): Promise<Campaign> {
+    const c = await this.get(id);
+    if (opts.requireSecondOperator && c.createdBy === actor) {
+      throw new ConflictError('the approver must be another operator than the one who created the campaign');
+    }
+    const open = await this.repo.reviewItems(id, { open: true, resolved: false });
+    if (open.length) throw new ConflictError(`${open.length} review item(s) are unresolved; resolve them first (review list ${id})`);
+    return this.move(id, 'approve', actor, { approvedBy: actor, approvedAt: new Date() });
+  }
+
+  async cancel(id: string, actor: string): Promise<Campaign> {
+    return this.move(id, 'cancel', actor, { finishedAt: new Date() });
+  }
+}

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { BadInputError, NotFoundError } from '../common/errors.js';
+import { DatasetsService } from '../exposure/datasets.service.js';
+import { PrismaService } from '../db/prisma.service.js';
+import type { ExposureView } from '../attribution/exposure-view.js';
+import { NoticeComposer, type ServiceUpdateMessage } from '../notices/notice-composer.js';
+import { CampaignsRepository } from './campaigns.repository.js';
+
+export interface DecisionRow {
+  tenantId: string;
+  tenantName: string | null;
+  decision: 'affected' | 'not_affected' | 'needs_review';
+  reasons: string[];
+  dataCategories: string[];
+  records: number;
+}
+
+export interface TenantPreview {
+  tenantId: string;
+  decision: 'affected' | 'not_affected' | 'needs_review';
+  notice: ServiceUpdateMessage | null;
+  exposure?: ExposureView;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the operator sees before approving (CONTRACTS.md §3 `campaigns preview`). */
+@Injectable()
+export class PreviewService {
+  constructor(
+    private readonly repo: CampaignsRepository,
+    private readonly datasets: DatasetsService,
+    private readonly prisma: PrismaService,
+    private readonly composer: NoticeComposer,
+  ) {}
+
+  async preview(campaignId: string) {
+    const c = await this.repo.find(campaignId);
+    if (!c) throw new NotFoundError(`campaign ${campaignId} not found`);
+    const dataset = await this.datasets.show(c.datasetId);
+    const decisions = await this.repo.decisions(campaignId);
+    const names = new Map((await this.repo.tenantNames(decisions.map((d) => d.tenantId))).map((t) => [t.id, t.name]));
+    const counts = { affected: 0, notAffected: 0, needsReview: 0 };
+    for (const d of decisions) {
+      if (d.decision === 'affected') counts.affected++;
+      else if (d.decision === 'needs_review') counts.needsReview++;
+      else counts.notAffected++;
+    }
+    // Tenants that nothing touched are not affected either (CONTRACTS.md §3 allows leaving them out of the list).
+    counts.notAffected += Math.max(0, (await this.prisma.tenant.count()) - decisions.length);
+    return {
+      campaignId,
+      status: c.status,
+      scope: dataset.scope,
+      tenants: counts,
+      decisions: decisions.map(
+        (d): DecisionRow => ({
+          tenantId: d.tenantId,
+          tenantName: names.get(d.tenantId) ?? null,
+          decision: d.decision,
+          reasons: d.reasons,
+          dataCategories: d.dataCategories,
+          records: d.records,
+        }),
+      ),
+    };
+  }
+
+  /** Exactly what the tenant will be able to see: the rendered notice and its exposure view, or nothing. */
+  async previewTenant(campaignId: string, tenantId: string): Promise<TenantPreview> {
+    if (!UUID.test(tenantId)) throw new BadInputError('tenant must be a GUID');
+    const c = await this.repo.find(campaignId);
+    if (!c) throw new NotFoundError(`campaign ${campaignId} not found`);
+    const tenant = await this.prisma.tenant.findUnique({ where: { id: tenantId.toLowerCase() } });
+    if (!tenant) throw new NotFoundError(`tenant ${tenantId} not found`);
+    const d = await this.repo.decision(campaignId, tenant.id);
+    const decision = d?.decision ?? 'not_affected';
+    if (decision !== 'affected') return { tenantId: tenant.id, decision, notice: null };
+    const view = await this.repo.exposureView(campaignId, tenant.id);
+    if (!view) throw new NotFoundError(`no exposure view for tenant ${tenant.id}; analyze the campaign again`);
+    const exposure = view.view as unknown as ExposureView;
+    const notice = this.composer.compose({
+      campaign: c,
+      tenant: { id: tenant.id, name: tenant.name },
+      messageId: null,
+      dataCategories: exposure.dataCategories,
+      records: d!.records,
+      locale: 'en-US',
+      postedAt: new Date(),
+    });
+    return { tenantId: tenant.id, decision, notice, exposure };
+  }
+}

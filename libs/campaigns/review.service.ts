@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../db/prisma.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
+import { CampaignsRepository } from './campaigns.repository.js';
+import { AnalysisService } from './analysis.service.js';
+import { transition, type CampaignStatus } from './campaign-lifecycle.js';
+
+export interface ReviewItemView {
+  reviewItemId: string;
+  campaignId: string;
+  recordIds: string[];
+  candidates: { tenantId: string; name: string | null }[];
+  triggers: string[];
+  open: boolean;
+  resolved: boolean;
+  resolution: { tenantId: string | null; by: string | null; at: string | null } | null;
+}
+
+/** The operator's review of uncertain attributions (issue 3). */
+@Injectable()
+export class ReviewService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly repo: CampaignsRepository,
+    private readonly analysis: AnalysisService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(campaignId: string, opts: { all?: boolean } = {}): Promise<ReviewItemView[]> {
+    if (!(await this.repo.find(campaignId))) throw new NotFoundError(`campaign ${campaignId} not found`);
+    const items = await this.repo.reviewItems(campaignId, opts.all ? {} : { open: true });
+    const names = new Map((await this.repo.tenantNames([...new Set(items.flatMap((i) => i.candidates))])).map((t) => [t.id, t.name]));
+    return items.map((i) => this.view(i, names));
+  }
+
+  async resolve(reviewItemId: string, tenantId: string | null, actor: string): Promise<ReviewItemView> {
+    const item = await this.prisma.reviewItem.findUnique({ where: { id: reviewItemId } });
+    if (!item) throw new NotFoundError(`review item ${reviewItemId} not found`);
+    const campaign = await this.repo.find(item.campaignId);
+    if (!campaign) throw new NotFoundError(`campaign ${item.campaignId} not found`);
+    const t = transition(campaign.status as CampaignStatus, 'reviewChanged');
+    if (!t.ok) throw new ConflictError(`review items can be resolved while the campaign is ready or approved, not ${campaign.status}`);
+    if (tenantId !== null && !item.candidates.includes(tenantId)) {
+      throw new BadInputError(`tenant ${tenantId} is not a candidate of this review item (candidates: ${item.candidates.join(', ')})`);
+    }
+    await this.repo.resolveReview(item.campaignId, item.reviewKey, tenantId, actor);
+    await this.audit.record({
+      actor,
+      action: 'review.resolve',
+      campaignId: item.campaignId,
+      tenantId,
+      subject: item.id,
+      details: { reviewKey: item.reviewKey, tenantId, recordIds: item.recordIds },
+    });
+    // An approved campaign goes back to ready: the operator approves the decisions as they now are.
+    if (campaign.status === 'approved') {
+      await this.repo.moveStatus(campaign.id, 'approved', 'ready', { approvedBy: null, approvedAt: null });
+      await this.audit.record({ actor, action: 'campaign.reviewChanged', campaignId: campaign.id, details: { from: 'approved', to: 'ready' } });
+    }
+    await this.analysis.decide(item.campaignId);
+    const updated = await this.prisma.reviewItem.findUniqueOrThrow({ where: { id: reviewItemId } });
+    const names = new Map((await this.repo.tenantNames(updated.candidates)).map((t) => [t.id, t.name]));
+    return this.view(updated, names);
+  }
+
+  private view(
+    i: { id: string; campaignId: string; recordIds: string[]; candidates: string[]; triggers: string[]; open: boolean; resolved: boolean; resolvedTenantId: string | null; resolvedBy: string | null; resolvedAt: Date | null },
+    names: Map<string, string>,
+  ): ReviewItemView {
+    return {
+      reviewItemId: i.id,
+      campaignId: i.campaignId,
+      recordIds: i.recordIds,
+      candidates: i.candidates.map((c) => ({ tenantId: c, name: names.get(c) ?? null })),
+      triggers: i.triggers,
+      open: i.open,
+      resolved: i.resolved,
+      resolution: i.resolved ? { tenantId: i.resolvedTenantId, by: i.resolvedBy, at: i.resolvedAt?.toISOString() ?? null } : null,
+    };
+  }
+}
