@@ -173,6 +173,8 @@ describe('AcsMailTransport with the real EmailClient against the ACS emulator', 
     emu.failNext(4, { drop: true });
     const r = await transport().send(email());
     expect(r).toMatchObject({ status: 'failed', permanent: false });
+    expect(r.status === 'failed' && r.reason).toMatch(/ECONNRESET|socket hang up/);
+    expect(emu.stats()).toMatchObject({ sendRequests: 4, accepted: 0 }); // the SDK retried network errors 3 times
     expect(emu.messages()).toHaveLength(0);
   });
 

@@ -30,44 +30,49 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Collapses CR/LF so a value can never start a new header line. */
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
 
-function encodedWords(value: string): string {
-  // at most 45 UTF-8 bytes per word keeps each encoded word within 75 characters, whole code points only
+/** RFC 2047 B-encoded words of whole code points; at most 39 UTF-8 bytes each keeps a word at 64 characters. */
+function encodedWords(value: string): string[] {
   const words: string[] = [];
   let chunk = '';
   for (const ch of value) {
-    if (Buffer.byteLength(chunk + ch, 'utf8') > 45) {
+    if (chunk && Buffer.byteLength(chunk + ch, 'utf8') > 39) {
       words.push(chunk);
       chunk = '';
     }
     chunk += ch;
   }
   if (chunk) words.push(chunk);
-  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(`${CRLF} `);
+  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`);
 }
 
-/** Unstructured header text: plain when it is printable ASCII, encoded words otherwise; folded at spaces. */
-function unstructured(name: string, value: string): string {
-  const v = oneLine(value);
-  if (!PRINTABLE_ASCII.test(v) || /=\?/.test(v)) return `${name}: ${encodedWords(v)}`;
+/** `Name: tokens...` folded (CRLF + space) before a token that would pass 78 characters. */
+function fold(name: string, tokens: string[]): string {
   const lines: string[] = [];
   let line = `${name}:`;
-  for (const word of v.split(' ')) {
-    if (line.length + 1 + word.length > 78 && line.length > name.length + 1) {
+  for (const t of tokens) {
+    if (line.length + 1 + t.length > 78 && line.length > name.length + 1) {
       lines.push(line);
       line = '';
     }
-    line += ` ${word}`;
+    line += ` ${t}`;
   }
   lines.push(line);
   return lines.join(CRLF);
 }
 
-function mailbox(address: string, displayName?: string): string {
+/** Unstructured header text: plain when it is printable ASCII, encoded words otherwise. */
+function unstructured(name: string, value: string): string {
+  const v = oneLine(value);
+  if (!PRINTABLE_ASCII.test(v) || /=\?/.test(v)) return fold(name, encodedWords(v));
+  return fold(name, v.split(' '));
+}
+
+function mailbox(name: string, address: string, displayName?: string): string {
   const addr = oneLine(address).trim();
-  if (!displayName) return addr;
-  const name = oneLine(displayName);
-  if (!PRINTABLE_ASCII.test(name)) return `${encodedWords(name)} <${addr}>`;
-  return `"${name.replace(/(["\\])/g, '\\$1')}" <${addr}>`;
+  if (!displayName) return fold(name, [addr]);
+  const display = oneLine(displayName);
+  if (!PRINTABLE_ASCII.test(display)) return fold(name, [...encodedWords(display), `<${addr}>`]);
+  return fold(name, [`"${display.replace(/(["\\])/g, '\\$1')}"`, `<${addr}>`]);
 }
 
 /** RFC 5322 date-time in UTC, e.g. `Sat, 28 Nov 2026 18:20:55 +0000`. */
@@ -109,8 +114,8 @@ export function buildEml(m: EmlInput): string {
   // '=_' cannot occur in quoted-printable output, so this boundary cannot collide with the body
   const boundary = `=_alt_${createHash('sha256').update(m.messageId).digest('hex').slice(0, 24)}`;
   const head = [
-    `From: ${mailbox(m.from)}`,
-    `To: ${mailbox(m.to.address, m.to.displayName)}`,
+    mailbox('From', m.from),
+    mailbox('To', m.to.address, m.to.displayName),
     unstructured('Subject', m.subject),
     `Date: ${rfc5322Date(m.date)}`,
     `Message-ID: ${m.messageId}`,
@@ -121,7 +126,7 @@ export function buildEml(m: EmlInput): string {
     if (RESERVED.has(name.toLowerCase())) throw new Error(`header ${name} is set by the mailer and cannot be overridden`);
     head.push(unstructured(name, value));
   }
-  head.push(`Content-Type: multipart/alternative; boundary="${boundary}"`);
+  head.push(`Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`);
   const part = (type: string, body: string) =>
     [
       `--${boundary}`,

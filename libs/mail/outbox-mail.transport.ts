@@ -89,7 +89,7 @@ export class OutboxMailTransport implements MailTransport {
       // disk full, permissions, ...: nothing was published, a retry may succeed
       return { status: 'failed', permanent: false, reason: `cannot write ${target}: ${(e as Error).message}` };
     } finally {
-      await rm(tmp, { force: true });
+      await rm(tmp, { force: true }).catch(() => undefined);
     }
   }
 }
