@@ -16,6 +16,7 @@ export interface CreateCampaignInput {
   supportPhone?: string;
   supportEmail?: string;
   respondBy?: string;
+  incidentDate?: string;
 }
 
 export type Campaign = NonNullable<Awaited<ReturnType<CampaignsRepository['find']>>>;
@@ -43,11 +44,8 @@ export class CampaignsService {
     const dataset = await this.datasets.show(input.datasetId);
     if (dataset.status !== 'ready') throw new ConflictError(`data set ${input.datasetId} is ${dataset.status}, not ready`);
     if (input.supportUrl && !/^https?:\/\//i.test(input.supportUrl)) throw new BadInputError('support URL must start with https:// or http://');
-    let respondBy: Date | null = null;
-    if (input.respondBy) {
-      respondBy = new Date(input.respondBy);
-      if (Number.isNaN(respondBy.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(input.respondBy)) throw new BadInputError('respond-by must be an ISO date (YYYY-MM-DD)');
-    }
+    const respondBy = isoDate(input.respondBy, 'respond-by');
+    const incidentDate = isoDate(input.incidentDate, 'incident-date');
     const c = await this.repo.create({
       datasetId: input.datasetId,
       // empty: each notice carries the template's title in the tenant's language
@@ -56,6 +54,7 @@ export class CampaignsService {
       supportPhone: input.supportPhone ?? null,
       supportEmail: input.supportEmail ?? null,
       respondBy,
+      incidentDate,
       createdBy: actor,
     });
     await this.audit.record({ actor, action: 'campaign.create', campaignId: c.id, details: { datasetId: input.datasetId } });
@@ -117,4 +116,11 @@ export class CampaignsService {
   async cancel(id: string, actor: string): Promise<Campaign> {
     return this.move(id, 'cancel', actor, { finishedAt: new Date() });
   }
+}
+
+function isoDate(value: string | undefined, name: string): Date | null {
+  if (!value) return null;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) throw new BadInputError(`${name} must be an ISO date (YYYY-MM-DD)`);
+  return d;
 }

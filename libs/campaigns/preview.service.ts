@@ -22,6 +22,9 @@ export interface TenantPreview {
   exposure?: ExposureView;
 }
 
+/** The roles that may read data-privacy notices and receive their emails (CONTRACTS.md §1). */
+export const PRIVILEGED_ROLES = ['GlobalAdmin', 'PrivacyReader'] as const;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the operator sees before approving (CONTRACTS.md §3 `campaigns preview`). */
@@ -85,9 +88,19 @@ export class PreviewService {
       messageId: null,
       dataCategories: exposure.dataCategories,
       records: d!.records,
-      locale: 'en-US',
+      locale: await this.tenantLocale(tenant.id),
       postedAt: new Date(),
     });
     return { tenantId: tenant.id, decision, notice, exposure };
+  }
+
+  /** A notice is written in the language of the tenant's first privileged admin. */
+  async tenantLocale(tenantId: string): Promise<string> {
+    const c = await this.prisma.tenantContact.findFirst({
+      where: { tenantId, roles: { hasSome: [...PRIVILEGED_ROLES] } },
+      orderBy: { id: 'asc' },
+      select: { locale: true },
+    });
+    return c?.locale ?? 'en-US';
   }
 }

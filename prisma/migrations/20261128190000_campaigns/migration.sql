@@ -13,6 +13,7 @@ CREATE TABLE "campaigns" (
     "support_phone" TEXT,
     "support_email" TEXT,
     "respond_by" TIMESTAMP(3),
+    "incident_date" TIMESTAMP(3),
     "status" "campaign_status" NOT NULL DEFAULT 'draft',
     "created_by" TEXT NOT NULL,
     "approved_by" TEXT,

@@ -13,6 +13,7 @@ const createBody = z.strictObject({
   supportPhone: z.string().trim().max(50).optional(),
   supportEmail: z.email().max(320).optional(),
   respondBy: z.iso.date('must be an ISO date (YYYY-MM-DD)').optional(),
+  incidentDate: z.iso.date('must be an ISO date (YYYY-MM-DD)').optional(),
 });
 const decisionsQuery = z.object({
   decision: z.enum(['affected', 'not_affected', 'needs_review']).optional(),

@@ -39,10 +39,11 @@ export function registerCampaignsCommands(program: Command): void {
     .option('--support-phone <phone>', 'support phone number')
     .option('--support-email <email>', 'support email address')
     .option('--respond-by <date>', 'action required by (ISO date)')
-    .action(async (o: { dataset: string; title?: string; supportUrl?: string; supportPhone?: string; supportEmail?: string; respondBy?: string }, cmd: Command) => {
+    .option('--incident-date <date>', 'when the exposure was found (ISO date); the notice says so')
+    .action(async (o: { dataset: string; title?: string; supportUrl?: string; supportPhone?: string; supportEmail?: string; respondBy?: string; incidentDate?: string }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const c = await app.get(CampaignsService).create(
-          { datasetId: o.dataset, title: o.title, supportUrl: o.supportUrl, supportPhone: o.supportPhone, supportEmail: o.supportEmail, respondBy: o.respondBy },
+          { datasetId: o.dataset, title: o.title, supportUrl: o.supportUrl, supportPhone: o.supportPhone, supportEmail: o.supportEmail, respondBy: o.respondBy, incidentDate: o.incidentDate },
           cliOperator(),
         );
         return { json: brief(c), text: `campaign ${c.id} created (${c.status})` };
