@@ -3,7 +3,6 @@
  * A pure function of the record and the directory index.
  */
 import { normalizeEmail } from '../common/email.js';
-import { normalizeCompanyName } from '../common/normalize-text.js';
 import type { NormalizedPerson, NormalizedRecord } from '../exposure/exposure.types.js';
 import type {
   AttributedElement,
@@ -31,29 +30,29 @@ interface WeakOutcome {
   signal: Signal;
 }
 
+const OPERATOR: AddressOutcome = { kind: 'operator' };
+const CONFUSABLE: AddressOutcome = { kind: 'confusable' };
+const FREE_MAIL: AddressOutcome = { kind: 'freeMail' };
+const UNKNOWN: AddressOutcome = { kind: 'unknown' };
+
 export function resolveAddress(address: string, domain: string, index: DirectoryIndex): AddressOutcome {
   const m = index.matchDomain(domain);
   // The operator's people sit on every thread: their addresses are nobody's, even a listed contact.
-  if (m.kind === 'operator') return { kind: 'operator' };
+  if (m.kind === 'operator') return OPERATOR;
   // A homograph of a tenant's domain is someone else's: never a match, not even as a contact.
-  if (m.kind === 'confusable') return { kind: 'confusable' };
+  if (m.kind === 'confusable') return CONFUSABLE;
   // An exact contact address is the most specific evidence there is, and the only one free mail has.
   const contacts = index.contactTenants(address);
   if (contacts.length === 1) return { kind: 'owned', tenantId: contacts[0]!, signal: 'contactAddress' };
   if (contacts.length > 1) {
     return { kind: 'ambiguous', tenantIds: contacts, signal: 'contactAddress', trigger: 'ambiguousContactAddress' };
   }
-  if (m.kind === 'freeMail') return { kind: 'freeMail' };
-  if (m.kind === 'verified') return { kind: 'owned', tenantId: m.tenantId, signal: `verifiedDomain:${m.domain}` };
+  if (m.kind === 'freeMail') return FREE_MAIL;
+  if (m.kind === 'verified') return { kind: 'owned', tenantId: m.tenantId, signal: m.signal };
   if (m.kind === 'ambiguous') {
-    return {
-      kind: 'ambiguous',
-      tenantIds: m.tenantIds,
-      signal: `verifiedDomain:${m.domain}`,
-      trigger: 'ambiguousVerifiedDomain',
-    };
+    return { kind: 'ambiguous', tenantIds: m.tenantIds, signal: m.signal, trigger: 'ambiguousVerifiedDomain' };
   }
-  return { kind: 'unknown' };
+  return UNKNOWN;
 }
 
 const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
@@ -61,11 +60,9 @@ const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort()
 export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): RecordAttribution {
   const evidence: string[] = [];
   const signals: SignalEvidence[] = [];
-  const seenSignal = new Set<string>();
   const addSignal = (tenantId: string, signal: Signal, status: SignalStatus): void => {
-    const k = `${tenantId}\u0000${signal}\u0000${status}`;
-    if (seenSignal.has(k)) return;
-    seenSignal.add(k);
+    // a record names few tenants: a scan is cheaper than building keys for a set
+    for (const s of signals) if (s.tenantId === tenantId && s.signal === signal && s.status === status) return;
     signals.push({ tenantId, signal, status });
   };
 
@@ -150,7 +147,7 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
 
   const companies = new Map<string, { written: string; outcome: WeakOutcome }>();
   for (const written of rec.companies) {
-    const normalized = normalizeCompanyName(written);
+    const normalized = index.companyKey(written);
     const key = normalized || written;
     if (companies.has(key)) continue;
     const ids = normalized ? index.companyTenants(normalized) : [];

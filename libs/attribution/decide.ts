@@ -12,7 +12,14 @@ import type {
   Signal,
   SignalStatus,
 } from './attribution.types.js';
-import { categoriesFromMask, resolutionLookup, resolveTo, reviewKeyFor, tenantCategoryMask } from './review.js';
+import {
+  categoriesFromMask,
+  elementCategoryMask,
+  resolutionLookup,
+  resolveTo,
+  reviewKeyFor,
+  tenantCategoryMask,
+} from './review.js';
 
 export interface TenantDecision {
   tenantId: string;
@@ -52,14 +59,54 @@ export interface DecisionOutcome {
 // precomputing what a resolution would give.
 const STRANGER = '\u0000stranger';
 
+/**
+ * A set of item ids that is cheap to fill and light on the heap (no object per entry):
+ * consecutive repeats are dropped at once, others when the array is compacted or counted.
+ */
+class ItemIds {
+  private ids: number[] = [];
+  private last = -1;
+  private compactAt = 64;
+
+  add(id: number): void {
+    if (id === this.last) return;
+    this.last = id;
+    this.ids.push(id);
+    if (this.ids.length >= this.compactAt) {
+      this.compact();
+      this.compactAt = Math.max(64, this.ids.length * 2);
+    }
+  }
+
+  /** sorted, unique */
+  values(): readonly number[] {
+    this.compact();
+    return this.ids;
+  }
+
+  get size(): number {
+    return this.values().length;
+  }
+
+  private compact(): void {
+    const sorted = Int32Array.from(this.ids).sort();
+    const out: number[] = [];
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(sorted[i]!);
+    this.ids = out;
+  }
+}
+
+const STATUS_ORDER: SignalStatus[] = ['strong', 'confirmed', 'review', 'suspended', 'ignored'];
+
 interface TenantState {
-  /** items and raw record count owned without any review */
-  items: Set<string>;
+  /** items owned without any review */
+  items: ItemIds;
+  /** records owned without any review */
   raw: number;
   mask: number;
   strong: boolean;
-  /** `<status>\u0000<signal>` → items */
-  signals: Map<string, Set<string>>;
+  /** per status (STATUS_ORDER index): signal → items */
+  signals: (Map<Signal, ItemIds> | undefined)[];
 }
 
 interface ReviewGroup {
@@ -71,41 +118,60 @@ interface ReviewGroup {
   masks: Map<string, number>;
 }
 
-const STATUS_ORDER: SignalStatus[] = ['strong', 'confirmed', 'review', 'suspended', 'ignored'];
-
 export class DecisionAccumulator {
   private readonly tenants = new Map<string, TenantState>();
   private readonly reviews = new Map<string, ReviewGroup>();
+  private readonly itemIds = new Map<string, number>();
+  private lastItemKey: string | undefined;
+  private lastItemId = -1;
 
   private state(tenantId: string): TenantState {
     let s = this.tenants.get(tenantId);
     if (!s) {
-      s = { items: new Set(), raw: 0, mask: 0, strong: false, signals: new Map() };
+      s = { items: new ItemIds(), raw: 0, mask: 0, strong: false, signals: [] };
       this.tenants.set(tenantId, s);
     }
     return s;
   }
 
+  private itemId(itemKey: string): number {
+    if (itemKey === this.lastItemKey) return this.lastItemId;
+    let id = this.itemIds.get(itemKey);
+    if (id === undefined) this.itemIds.set(itemKey, (id = this.itemIds.size));
+    this.lastItemKey = itemKey;
+    this.lastItemId = id;
+    return id;
+  }
+
   /**
    * One record's attribution (unresolved, as `attributeRecord` returned it). `itemKey`
    * identifies its deduplicated item: records of one item count once in every figure.
+   * Records of one item may come in any order; adjacent ones are cheapest.
    */
   add(ra: RecordAttribution, itemKey: string): void {
+    const id = this.itemId(itemKey);
     for (const s of ra.signals) {
-      const key = `${s.status}\u0000${s.signal}`;
       const st = this.state(s.tenantId);
-      let items = st.signals.get(key);
-      if (!items) st.signals.set(key, (items = new Set()));
-      items.add(itemKey);
+      const i = STATUS_ORDER.indexOf(s.status);
+      const bySignal = (st.signals[i] ??= new Map());
+      let items = bySignal.get(s.signal);
+      if (!items) bySignal.set(s.signal, (items = new ItemIds()));
+      items.add(id);
     }
 
-    const owners = new Set(ra.strongTenants);
-    for (const el of ra.elements) for (const o of el.owners) owners.add(o.tenantId);
-    for (const t of owners) {
+    // one pass over the elements: each owner's categories
+    const masks = new Map<string, number>();
+    for (const t of ra.strongTenants) masks.set(t, 0);
+    for (const el of ra.elements) {
+      if (el.owners.length === 0) continue;
+      const m = elementCategoryMask(el);
+      for (const o of el.owners) masks.set(o.tenantId, (masks.get(o.tenantId) ?? 0) | m);
+    }
+    for (const [t, m] of masks) {
       const st = this.state(t);
-      st.items.add(itemKey);
+      st.items.add(id);
       st.raw++;
-      st.mask |= tenantCategoryMask(ra, t);
+      st.mask |= m;
       st.strong = true;
     }
 
@@ -182,16 +248,15 @@ export class DecisionAccumulator {
     for (const tenantId of [...ids].sort()) {
       const st = this.tenants.get(tenantId);
       const e = extra.get(tenantId);
-      const items = new Set(st?.items);
-      for (const i of e?.items ?? []) items.add(i);
+      const items = new Set(st?.items.values());
+      for (const k of e?.items ?? []) items.add(this.itemIds.get(k)!);
       const affected = (st?.strong ?? false) || (e?.to.size ?? 0) > 0;
       const decision: Decision = affected ? 'affected' : (e?.pending.size ?? 0) > 0 ? 'needs_review' : 'not_affected';
 
       const reasons: string[] = [];
-      const bySignal = [...(st?.signals ?? new Map<string, Set<string>>())].map(([k, s]) => {
-        const [status, signal] = k.split('\u0000') as [SignalStatus, Signal];
-        return { status, signal, n: s.size };
-      });
+      const bySignal = (st?.signals ?? []).flatMap((m, i) =>
+        [...(m ?? [])].map(([signal, ids]) => ({ status: STATUS_ORDER[i]!, signal, n: ids.size })),
+      );
       bySignal.sort(
         (a, b) =>
           STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || b.n - a.n || (a.signal < b.signal ? -1 : 1),

@@ -23,17 +23,18 @@ export type DomainMatch =
   | { kind: 'operator'; domain: string }
   | { kind: 'confusable' }
   | { kind: 'freeMail' }
-  | { kind: 'verified'; domain: string; tenantId: string }
+  | { kind: 'verified'; domain: string; tenantId: string; signal: `verifiedDomain:${string}` }
   /** a domain verified by several tenants (the import forbids it; never strong if it happens) */
-  | { kind: 'ambiguous'; domain: string; tenantIds: readonly string[] }
+  | { kind: 'ambiguous'; domain: string; tenantIds: readonly string[]; signal: `verifiedDomain:${string}` }
   | { kind: 'none' };
 
 const NONE: readonly string[] = Object.freeze([]);
 const E164 = /^\+[1-9]\d{6,14}$/;
 const PLAIN_LOCAL = /^[a-z0-9._+-]{1,64}$/;
 const CANONICAL_DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-// Bounded so a data set with millions of distinct domains cannot grow the cache without limit.
-const DOMAIN_CACHE_LIMIT = 200_000;
+// Look-up caches are bounded so a data set with millions of distinct domains or names cannot
+// grow them without limit.
+const CACHE_LIMIT = 200_000;
 
 /** key → one tenant id, or several (most keys have one: no array for them). */
 type Multi = Map<string, string | string[]>;
@@ -53,6 +54,7 @@ function get(map: Multi, key: string): readonly string[] {
 
 export class DirectoryIndex {
   private readonly domainCache = new Map<string, DomainMatch>();
+  private readonly companyKeyCache = new Map<string, string>();
 
   private constructor(
     /** lower-cased tenant id → tenant */
@@ -127,6 +129,20 @@ export class DirectoryIndex {
     return get(this.companyNames, normalizedName);
   }
 
+  /**
+   * `normalizeCompanyName(written)`, remembered: the same few company names recur across
+   * millions of records.
+   */
+  companyKey(written: string): string {
+    let key = this.companyKeyCache.get(written);
+    if (key === undefined) {
+      key = normalizeCompanyName(written);
+      if (this.companyKeyCache.size >= CACHE_LIMIT) this.companyKeyCache.clear();
+      this.companyKeyCache.set(written, key);
+    }
+    return key;
+  }
+
   /** Tenants listing this E.164 number. */
   phoneTenants(e164: string): readonly string[] {
     return get(this.phones, e164);
@@ -145,7 +161,7 @@ export class DirectoryIndex {
     const cached = this.domainCache.get(asciiDomain);
     if (cached !== undefined) return cached;
     const m = this.computeDomainMatch(asciiDomain);
-    if (this.domainCache.size >= DOMAIN_CACHE_LIMIT) this.domainCache.clear();
+    if (this.domainCache.size >= CACHE_LIMIT) this.domainCache.clear();
     this.domainCache.set(asciiDomain, m);
     return m;
   }
@@ -159,9 +175,11 @@ export class DirectoryIndex {
     for (const suffix of domainSuffixes(domain)) {
       const ids = this.verifiedDomains.get(suffix);
       if (ids === undefined) continue;
+      // the signal string is built once per domain, not once per address
+      const signal = `verifiedDomain:${suffix}` as const;
       return typeof ids === 'string'
-        ? { kind: 'verified', domain: suffix, tenantId: ids }
-        : { kind: 'ambiguous', domain: suffix, tenantIds: ids };
+        ? { kind: 'verified', domain: suffix, tenantId: ids, signal }
+        : { kind: 'ambiguous', domain: suffix, tenantIds: ids, signal };
     }
     return { kind: 'none' };
   }

@@ -133,6 +133,21 @@ describe('buildExposureView', () => {
     expect(v[T.contoso]).toEqual({ dataCategories: [], records: [], people: [], files: [] });
   });
 
+  it('a review resolved to a second tenant shares the record\'s files and content with it: the file name is then hidden from both', () => {
+    const ra = attribute({ recordId: 'R-2', from: 'lena@contoso.com', companies: ['Fabrikam Capital'], hasBody: true, files: [{ fileName: 'deal.pdf', sha256: 'dd44' }] });
+    expect(views([ra], [T.contoso])[T.contoso]!.files).toEqual([{ fileName: null }]); // open review: hidden already
+    const resolved = applyResolution(ra, 'i', resolutionLookup([{ reviewKey: reviewKeyOf(ra, 'i')!, tenantId: T.fabrikam }]));
+    const v = views([resolved], [T.contoso, T.fabrikam]);
+    expect(v[T.fabrikam]).toEqual({
+      dataCategories: ['Email content', 'Company name', 'Attached files'],
+      records: [{ recordId: 'R-2', kind: 'email', dataCategories: ['Email content', 'Company name', 'Attached files'] }],
+      people: [],
+      files: [{ fileName: null }],
+    });
+    expect(v[T.contoso]!.files).toEqual([{ fileName: null }]);
+    expect(v[T.contoso]!.people).toEqual([{ email: 'lena@contoso.com' }]);
+  });
+
   it('a homograph address is never granted to anyone, not even by an operator\'s resolution', () => {
     const ra = attribute({ recordId: 'R-h', companies: ['Fabrikam Capital'], from: 'lena@c\u043entoso.com', to: ['deals@gmail.com'] });
     const resolved = applyResolution(ra, 'i', resolutionLookup([{ reviewKey: reviewKeyOf(ra, 'i')!, tenantId: T.fabrikam }]));
