@@ -12,12 +12,9 @@ describe('DirectoryIndex', () => {
   });
 
   it('matches a verified domain and its subdomains, label by label', () => {
-    expect(index.matchDomain('contoso.com')).toEqual({ kind: 'verified', domain: 'contoso.com', tenantId: T.contoso });
-    expect(index.matchDomain('mail.eu.contoso.com')).toEqual({
-      kind: 'verified',
-      domain: 'contoso.com',
-      tenantId: T.contoso,
-    });
+    const contoso = { kind: 'verified', domain: 'contoso.com', tenantId: T.contoso, signal: 'verifiedDomain:contoso.com' };
+    expect(index.matchDomain('contoso.com')).toEqual(contoso);
+    expect(index.matchDomain('mail.eu.contoso.com')).toEqual(contoso);
   });
 
   it('never matches on a string suffix: notcontoso.com is not contoso.com', () => {
@@ -30,6 +27,7 @@ describe('DirectoryIndex', () => {
       kind: 'verified',
       domain: 'labs.contoso.com',
       tenantId: T.contosoLabs,
+      signal: 'verifiedDomain:labs.contoso.com',
     });
     expect(index.matchDomain('labs.contoso.com')).toMatchObject({ tenantId: T.contosoLabs });
     expect(index.matchDomain('nolabs.contoso.com')).toMatchObject({ tenantId: T.contoso });
@@ -72,6 +70,7 @@ describe('DirectoryIndex', () => {
       kind: 'ambiguous',
       domain: 'contoso.com',
       tenantIds: [T.contoso, T.fabrikam],
+      signal: 'verifiedDomain:contoso.com',
     });
   });
 
