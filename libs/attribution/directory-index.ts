@@ -36,20 +36,17 @@ const CANONICAL_DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a
 // grow them without limit.
 const CACHE_LIMIT = 200_000;
 
-/** key → one tenant id, or several (most keys have one: no array for them). */
-type Multi = Map<string, string | string[]>;
+/** key → the tenant ids listing it (one array per key, so a look-up allocates nothing) */
+type Multi = Map<string, string[]>;
 
 function push(map: Multi, key: string, tenantId: string): void {
   const v = map.get(key);
-  if (v === undefined) map.set(key, tenantId);
-  else if (typeof v === 'string') {
-    if (v !== tenantId) map.set(key, [v, tenantId]);
-  } else if (!v.includes(tenantId)) v.push(tenantId);
+  if (v === undefined) map.set(key, [tenantId]);
+  else if (!v.includes(tenantId)) v.push(tenantId);
 }
 
 function get(map: Multi, key: string): readonly string[] {
-  const v = map.get(key);
-  return v === undefined ? NONE : typeof v === 'string' ? [v] : v;
+  return map.get(key) ?? NONE;
 }
 
 export class DirectoryIndex {
@@ -177,8 +174,8 @@ export class DirectoryIndex {
       if (ids === undefined) continue;
       // the signal string is built once per domain, not once per address
       const signal = `verifiedDomain:${suffix}` as const;
-      return typeof ids === 'string'
-        ? { kind: 'verified', domain: suffix, tenantId: ids, signal }
+      return ids.length === 1
+        ? { kind: 'verified', domain: suffix, tenantId: ids[0]!, signal }
         : { kind: 'ambiguous', domain: suffix, tenantIds: ids, signal };
     }
     return { kind: 'none' };
