@@ -2,10 +2,10 @@
 // in unallocated ranges (`+1 200 ...`, `+1 555 555 5555`), not only wrong lengths as with `min`.
 // Its extra ~100 kB does not matter on a server, and phone numbers are attribution evidence:
 // a wrong "valid" number would merge people who have nothing in common.
-// Loaded with an import attribute through the `core` entry (jest's ESM loader warns when a
-// package imports JSON without one, as the `max` entry does).
+// Through the `core` entry with the metadata's ES-module form: the `max` entry imports the raw
+// JSON file, which jest's ESM loader warns about on every test run.
 import { parsePhoneNumberFromString, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
-import metadataJson from 'libphonenumber-js/metadata.max.json' with { type: 'json' };
+import metadataJson from 'libphonenumber-js/max/metadata';
 
 const metadata = metadataJson as unknown as MetadataJson;
 
