@@ -18,7 +18,8 @@ export interface WriteWorldResult {
   dir: string;
   files: string[];
   truth: WorldTruth;
-  lines: number;
+  /** physical lines of exposure.jsonl, blank ones included (truth.scope.lines counts non-blank) */
+  physicalLines: number;
   ms: number;
 }
 
@@ -76,7 +77,7 @@ export async function writeWorld(dir: string, opts: WorldOptions & { gzip?: bool
   }
   const truth = world.truth();
   text('truth.json', JSON.stringify(truth));
-  return { dir, files, truth, lines, ms: Date.now() - started };
+  return { dir, files, truth, physicalLines: lines, ms: Date.now() - started };
 }
 
 function parseArgs(argv: string[]): { out: string; opts: WorldOptions & { gzip?: boolean } } {
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
     const decisions: Record<string, number> = {};
     for (const t of Object.values(r.truth.tenants)) decisions[t.expected] = (decisions[t.expected] ?? 0) + 1;
     process.stdout.write(
-      JSON.stringify({ dir: r.dir, files: r.files, lines: r.lines, seconds: r.ms / 1000, scope: r.truth.scope, tenants: decisions }, null, 2) + '\n',
+      JSON.stringify({ dir: r.dir, files: r.files, physicalLines: r.physicalLines, seconds: r.ms / 1000, scope: r.truth.scope, tenants: decisions }, null, 2) + '\n',
     );
   } catch (e) {
     process.stderr.write(`generate-world: ${(e as Error).message}\n`);
