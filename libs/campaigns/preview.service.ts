@@ -3,7 +3,8 @@ import { BadInputError, NotFoundError } from '../common/errors.js';
 import { DatasetsService } from '../exposure/datasets.service.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { ExposureView } from '../attribution/exposure-view.js';
-import { NoticeComposer, type ServiceUpdateMessage } from '../notices/notice-composer.js';
+import { NoticeComposer, PREVIEW_MESSAGE_ID, type ServiceUpdateMessage } from '../notices/notice-composer.js';
+import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 
 export interface DecisionRow {
@@ -35,6 +36,7 @@ export class PreviewService {
     private readonly datasets: DatasetsService,
     private readonly prisma: PrismaService,
     private readonly composer: NoticeComposer,
+    private readonly renderer: NoticeRenderer,
   ) {}
 
   async preview(campaignId: string) {
@@ -54,6 +56,8 @@ export class PreviewService {
     return {
       campaignId,
       status: c.status,
+      /** what would stop a launch: missing exposure views, templates that do not render */
+      renderProblems: await this.renderCheck(campaignId),
       scope: dataset.scope,
       tenants: counts,
       decisions: decisions.map(
@@ -92,6 +96,51 @@ export class PreviewService {
       postedAt: new Date(),
     });
     return { tenantId: tenant.id, decision, notice, exposure };
+  }
+
+  /**
+   * Renders the notice and the email in every locale the campaign's affected tenants will get,
+   * and checks every affected tenant has its exposure view. Returns the problems, if any.
+   */
+  async renderCheck(campaignId: string): Promise<string[]> {
+    const c = await this.repo.find(campaignId);
+    if (!c) throw new NotFoundError(`campaign ${campaignId} not found`);
+    const problems: string[] = [];
+    const missing = await this.prisma.pool.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM tenant_decisions d
+        WHERE d.campaign_id = $1 AND d.decision = 'affected'
+          AND NOT EXISTS (SELECT 1 FROM exposure_views v WHERE v.campaign_id = d.campaign_id AND v.tenant_id = d.tenant_id)`,
+      [campaignId],
+    );
+    if (Number(missing.rows[0]!.n) > 0) problems.push(`${missing.rows[0]!.n} affected tenant(s) have no exposure view: analyze again`);
+    const locales = await this.prisma.pool.query<{ locale: string }>(
+      `SELECT DISTINCT ct.locale FROM tenant_contacts ct
+         JOIN tenant_decisions d ON d.tenant_id = ct.tenant_id AND d.campaign_id = $1 AND d.decision = 'affected'
+        WHERE ct.roles && $2::text[]`,
+      [campaignId, [...PRIVILEGED_ROLES]],
+    );
+    for (const locale of new Set(['en-US', ...locales.rows.map((r) => r.locale)])) {
+      const ctx = {
+        messageId: PREVIEW_MESSAGE_ID,
+        tenantName: 'Preview',
+        locale,
+        dataCategories: ['Names', 'Email addresses'],
+        recordCount: 1,
+        actionRequiredBy: c.respondBy?.toISOString() ?? null,
+        support: { url: c.supportUrl, phone: c.supportPhone, email: c.supportEmail },
+        campaignRef: c.id,
+        inboxUrl: null,
+      };
+      try {
+        this.renderer.renderNotice(ctx);
+        this.renderer.renderEmail(ctx);
+        for (const p of this.renderer.checkContext(ctx)) problems.push(`${locale}: ${p}`);
+      } catch (err) {
+        problems.push(`${locale}: ${(err as Error).message}`);
+      }
+    }
+    if (!c.supportUrl && !c.supportPhone && !c.supportEmail) problems.push('no support contact: give --support-url, --support-phone or --support-email');
+    return [...new Set(problems)];
   }
 
   /** A notice is written in the language of the tenant's first privileged admin. */

@@ -25,6 +25,8 @@ export const configSchema = z.object({
   /** the operator's own mail domains: they identify no tenant */
   OPERATOR_DOMAINS: list.default([]),
   HOST: z.string().default('127.0.0.1'),
+  /** where tenants reach the API and the inbox page; emails link to `<PUBLIC_BASE_URL>/inbox` */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** operator API credentials, `name:token` pairs separated by commas; none means the operator API refuses everyone */
   OPERATOR_TOKENS: z
@@ -73,7 +75,34 @@ export const configSchema = z.object({
   ACS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(2000),
   /** emails sent per minute at most (ACS's default quota for a custom domain is 30) */
   MAIL_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+
+  // ── tenant inbox: who may read (libs/auth) ──
+  /** the tenants' identity provider's key set; or TENANT_JWT_PUBLIC_KEY; with either, ISSUER and AUDIENCE are required */
+  TENANT_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** one public key (PEM `BEGIN PUBLIC KEY`, or a JWK as JSON) that signs tenant tokens */
+  TENANT_JWT_PUBLIC_KEY: z.string().min(40, 'must be a PEM public key or a JWK').optional(),
+  TENANT_JWT_ISSUER: z.string().min(1).max(500).optional(),
+  /** the audience tenant tokens must name; also what the development issuer puts in its tokens */
+  TENANT_JWT_AUDIENCE: z.string().min(1).max(500).optional(),
+  /** seconds of clock skew allowed on exp/nbf */
+  TENANT_JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  /** the built-in development issuer (demo, tests); trusted by the API only when no external issuer is configured */
+  DEV_ISSUER_ENABLED: bool.default(false),
+  /** where the development issuer keeps its generated private key (dev-issuer-key.pem) */
+  DEV_ISSUER_KEY_DIR: z.string().min(1).default('./.dev-issuer'),
+  /** the development issuer's private key (PKCS#8 PEM) instead of a file */
+  DEV_ISSUER_PRIVATE_KEY: z.string().min(40, 'must be a PKCS#8 PEM private key').optional(),
+  DEV_ISSUER_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** inbox requests a minute per verified user, and per client address (every process counts its own) */
+  INBOX_RATE_PER_USER: z.coerce.number().int().min(1).max(10_000_000).default(300),
+  INBOX_RATE_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000_000).default(1200),
 }).superRefine((c, ctx) => {
+  if ((c.TENANT_JWKS_URL || c.TENANT_JWT_PUBLIC_KEY) && !(c.TENANT_JWT_ISSUER && c.TENANT_JWT_AUDIENCE)) {
+    ctx.addIssue({ code: 'custom', path: [c.TENANT_JWT_ISSUER ? 'TENANT_JWT_AUDIENCE' : 'TENANT_JWT_ISSUER'], message: 'is required with TENANT_JWKS_URL or TENANT_JWT_PUBLIC_KEY' });
+  }
+  if (c.TENANT_JWKS_URL && c.TENANT_JWT_PUBLIC_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['TENANT_JWT_PUBLIC_KEY'], message: 'give either TENANT_JWKS_URL or TENANT_JWT_PUBLIC_KEY, not both' });
+  }
   if (c.MAIL_TRANSPORT === 'acs' && !c.ACS_CONNECTION_STRING) {
     ctx.addIssue({ code: 'custom', path: ['ACS_CONNECTION_STRING'], message: 'is required when MAIL_TRANSPORT=acs' });
   }

@@ -13,6 +13,9 @@ export function createMailTransport(config: AppConfig): MailTransport {
         connectionString: config.ACS_CONNECTION_STRING!,
         senderAddress: config.MAIL_SENDER,
         pollIntervalMs: config.ACS_POLL_INTERVAL_MS,
+        // A 429 goes straight back to the queue, which pauses for its Retry-After (worker.rateLimit)
+        // instead of one send sleeping through the SDK's own retries.
+        clientOptions: { retryOptions: { maxRetries: 0 } },
       });
     case 'outbox':
       return new OutboxMailTransport({ dir: config.OUTBOX_DIR, senderAddress: config.MAIL_SENDER });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerTenantsCommands } from './commands/tenants.command.js';
 import { registerDatasetsCommands } from './commands/datasets.command.js';
-import { registerCampaignsCommands } from './commands/campaigns.command.js';
+import { registerCampaignsCommands, registerSendingCommands } from './commands/campaigns.command.js';
 import { registerReviewCommands } from './commands/review.command.js';
 
 const program = new Command('impact')
@@ -17,6 +17,7 @@ const program = new Command('impact')
 registerTenantsCommands(program);
 registerDatasetsCommands(program);
 registerCampaignsCommands(program);
+registerSendingCommands(program);
 registerReviewCommands(program);
 
 await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/o
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
+import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
 
 const uuid = z.uuid('must be a UUID');
 const createBody = z.strictObject({
@@ -20,6 +21,12 @@ const decisionsQuery = z.object({
   tenant: uuid.optional(),
 });
 
+const deliveriesQuery = z.object({
+  state: z.enum(['queued', 'sending', 'sent', 'failed', 'retrying']).optional(),
+  skip: z.coerce.number().int().min(0).default(0),
+  take: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
 const brief = (c: { id: string; status: string }) => ({ campaignId: c.id, status: c.status });
 
 /** Operator endpoints for campaigns (CONTRACTS.md §4): the same operations as the CLI. */
@@ -29,6 +36,7 @@ export class CampaignsController {
   constructor(
     private readonly campaigns: CampaignsService,
     private readonly preview: PreviewService,
+    private readonly dispatch: DispatchService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -71,6 +79,33 @@ export class CampaignsController {
   @Post(':id/approve')
   async approve(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.campaigns.approve(id, req.operator!, { requireSecondOperator: !this.config.ALLOW_SELF_APPROVAL }));
+  }
+
+  @Post(':id/launch')
+  @HttpCode(202)
+  async launch(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+    return brief(await this.dispatch.launch(id, req.operator!));
+  }
+
+  @Post(':id/pause')
+  async pause(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+    return brief(await this.dispatch.pause(id, req.operator!));
+  }
+
+  @Post(':id/resume')
+  async resume(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+    return brief(await this.dispatch.resume(id, req.operator!));
+  }
+
+  @Get(':id/status')
+  status(@Param('id', { schema: uuid }) id: string) {
+    return this.dispatch.status(id);
+  }
+
+  /** The emails of a campaign, paged; `?state=failed` lists permanent failures with their reasons. */
+  @Get(':id/deliveries')
+  deliveries(@Param('id', { schema: uuid }) id: string, @Query({ schema: deliveriesQuery }) q: z.infer<typeof deliveriesQuery>) {
+    return this.dispatch.deliveries(id, q.state, q.skip, q.take);
   }
 
   @Post(':id/cancel')

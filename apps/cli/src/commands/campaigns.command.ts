@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import type { INestApplicationContext } from '@nestjs/common';
 import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
+import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
+import { BadInputError } from '../../../../libs/common/errors.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
-import { byteProgress } from '../progress.js';
+import { byteProgress, campaignProgress } from '../progress.js';
 import { formatScope } from './datasets.command.js';
 
 const WAIT_POLL_MS = 300;
@@ -117,6 +119,104 @@ export function registerCampaignsCommands(program: Command): void {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const c = await app.get(CampaignsService).cancel(id, cliOperator());
         return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
+      });
+    });
+}
+
+type CampaignStatusReport = Awaited<ReturnType<DispatchService['status']>>;
+
+function describeStatus(s: CampaignStatusReport): string {
+  const c = s.counts;
+  return [
+    `campaign ${s.campaignId}: ${s.status} (${s.progress.percent}%)`,
+    `  tenants  ${c.tenants.affected} affected, ${c.tenants.notAffected} not affected, ${c.tenants.needsReview} need review`,
+    `  notices  ${c.notices.posted}/${c.notices.expected} posted`,
+    `  emails   ${c.emails.sent} sent, ${c.emails.failed} failed, ${c.emails.retrying} retrying, ${c.emails.queued} queued`,
+    s.lastError ? `  last error: ${s.lastError}` : '',
+  ].filter(Boolean).join('\n');
+}
+
+/** Follows the campaign's progress until it leaves `sending` (or stops being `whileStatus`). */
+async function follow(app: INestApplicationContext, id: string, quiet: boolean | undefined, whileStatus = 'sending'): Promise<CampaignStatusReport> {
+  const dispatch = app.get(DispatchService);
+  const bar = campaignProgress(quiet);
+  try {
+    for (;;) {
+      const s = await dispatch.status(id);
+      bar.update(s.progress.done, s.progress.total, { notices: s.counts.notices.posted, sent: s.counts.emails.sent, failed: s.counts.emails.failed });
+      if (s.status !== whileStatus) return s;
+      await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+    }
+  } finally {
+    bar.stop();
+  }
+}
+
+export function registerSendingCommands(program: Command): void {
+  const campaigns = program.commands.find((c) => c.name() === 'campaigns')!;
+
+  campaigns
+    .command('launch <campaignId>')
+    .description('send: one notice per affected tenant, one email per privileged contact (queued)')
+    .option('--wait', 'block until everything is sent; runs the work in this process when no worker is running')
+    .action(async (id: string, o: { wait?: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      await run(
+        g,
+        async (app) => {
+          const c = await app.get(DispatchService).launch(id, cliOperator());
+          if (!o.wait) return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
+          const s = await follow(app, id, g.json);
+          return { json: { ...brief({ id, status: s.status }), counts: s.counts, progress: s.progress }, text: describeStatus(s) };
+        },
+        { workers: o.wait },
+      );
+    });
+
+  for (const action of ['pause', 'resume'] as const) {
+    campaigns
+      .command(`${action} <campaignId>`)
+      .description(action === 'pause' ? 'hold sending; jobs wait until resumed' : 'continue sending, re-queueing whatever is unfinished')
+      .action(async (id: string, _o: unknown, cmd: Command) => {
+        await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
+          const c = await app.get(DispatchService)[action](id, cliOperator());
+          return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
+        });
+      });
+  }
+
+  campaigns
+    .command('status <campaignId>')
+    .description('status, counts and progress')
+    .option('--watch', 'follow the progress live until the campaign stops sending')
+    .option('--wait', 'with --watch: also run the queued work in this process')
+    .action(async (id: string, o: { watch?: boolean; wait?: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      await run(
+        g,
+        async (app) => {
+          const s = o.watch ? await follow(app, id, g.json) : await app.get(DispatchService).status(id);
+          return { json: s, text: describeStatus(s) };
+        },
+        { workers: o.wait },
+      );
+    });
+
+  campaigns
+    .command('deliveries <campaignId>')
+    .description('the emails of a campaign, by state (e.g. --state failed, with reasons)')
+    .option('--state <state>', 'queued, sending, sent, failed or retrying')
+    .option('--skip <n>', 'rows to skip', '0')
+    .option('--take <n>', 'rows to list', '100')
+    .action(async (id: string, o: { state?: string; skip: string; take: string }, cmd: Command) => {
+      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
+        const states = ['queued', 'sending', 'sent', 'failed', 'retrying'];
+        if (o.state && !states.includes(o.state)) throw new BadInputError(`--state must be one of ${states.join(', ')}`);
+        const skip = Number(o.skip);
+        const take = Number(o.take);
+        if (!Number.isInteger(skip) || skip < 0 || !Number.isInteger(take) || take < 1 || take > 1000) throw new BadInputError('--skip ≥ 0 and --take 1..1000');
+        const r = await app.get(DispatchService).deliveries(id, o.state as never, skip, take);
+        return { json: r, text: r.value.map((d) => `${d.id} ${d.state} ${d.tenantId} ${d.noticeId} attempts ${d.attempts}${d.lastError ? ` - ${d.lastError}` : ''}`).join('\n') || 'none' };
       });
     });
 }

@@ -1,0 +1,32 @@
+import { Inject, OnApplicationBootstrap } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job, WorkerOptions } from 'bullmq';
+import { QUEUE } from '../../../../libs/queue/queues.js';
+import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
+import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
+import { applyOutcome } from './outcome.js';
+
+/**
+ * Sends one notification email. The queue's limiter (MAIL_RATE_PER_MINUTE) lives in Redis, so it
+ * caps the send rate across every worker process sharing it. The worker starts only once the
+ * limiter is set from configuration (decorator options are fixed before configuration is read).
+ */
+@Processor(QUEUE.emails, { concurrency: 8, autorun: false })
+export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly dispatch: DispatchService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    (this.worker.opts as WorkerOptions).limiter = { max: this.config.MAIL_RATE_PER_MINUTE, duration: 60_000 };
+    void this.worker.run().catch(() => undefined);
+  }
+
+  async process(job: Job<{ deliveryId: string }>, token?: string): Promise<string> {
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    return applyOutcome(job, token, this.worker, await this.dispatch.sendEmail(BigInt(job.data.deliveryId), lastAttempt));
+  }
+}

@@ -1,0 +1,325 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { AuditService } from '../audit/audit.service.js';
+import { ConflictError } from '../common/errors.js';
+import { QUEUE, jobId } from '../queue/queues.js';
+import { MAIL_TRANSPORT, deterministicOperationId, type MailTransport } from '../mail/mail-transport.js';
+import { NoticeComposer } from '../notices/notice-composer.js';
+import { NoticeRenderer } from '../notices/notice-renderer.js';
+import type { ExposureView } from '../attribution/exposure-view.js';
+import { CampaignsRepository } from './campaigns.repository.js';
+import { DispatchRepository } from './dispatch.repository.js';
+import { CampaignsService, type Campaign } from './campaigns.service.js';
+import { PRIVILEGED_ROLES, PreviewService } from './preview.service.js';
+
+const PAGE = 1000;
+/** How long a job of a paused campaign waits before it looks again. */
+const PAUSED_RECHECK_MS = 5000;
+const COMPLETION_DEBOUNCE_MS = 300;
+
+export type StepOutcome =
+  | { kind: 'done' }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'deferred'; ms: number }
+  | { kind: 'throttled'; ms: number }
+  | { kind: 'retry'; reason: string }
+  | { kind: 'permanent'; reason: string };
+
+export class NoIdentifiedImpactError extends ConflictError {}
+
+export const NOTICE_JOB_OPTS = { attempts: 10, backoff: { type: 'exponential', delay: 1000, jitter: 0.5 }, removeOnComplete: true, removeOnFail: 5000 };
+export const EMAIL_JOB_OPTS = { attempts: 8, backoff: { type: 'exponential', delay: 5000, jitter: 0.5 }, removeOnComplete: true, removeOnFail: 5000 };
+
+/**
+ * Sending (issue 4): launch and reconcile enqueue what PostgreSQL says is unfinished; the notice
+ * job posts one notice per affected tenant and writes a delivery row per privileged contact; the
+ * email job sends each delivery once. Redis only carries work: any of it can be lost and
+ * `reconcile` puts it back, and the database rows make every step idempotent.
+ */
+@Injectable()
+export class DispatchService implements OnModuleDestroy {
+  private readonly logger = new Logger(DispatchService.name);
+  private readonly completionTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly repo: DispatchRepository,
+    private readonly campaignsRepo: CampaignsRepository,
+    private readonly campaigns: CampaignsService,
+    private readonly preview: PreviewService,
+    private readonly composer: NoticeComposer,
+    private readonly renderer: NoticeRenderer,
+    private readonly audit: AuditService,
+    @Inject(MAIL_TRANSPORT) private readonly mail: MailTransport,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(QUEUE.notices) private readonly noticesQueue: Queue,
+    @InjectQueue(QUEUE.emails) private readonly emailsQueue: Queue,
+  ) {}
+
+  onModuleDestroy(): void {
+    for (const t of this.completionTimers.values()) clearTimeout(t);
+  }
+
+  // ── operator actions ──
+
+  async launch(campaignId: string, actor: string): Promise<Campaign> {
+    const c = await this.campaigns.get(campaignId);
+    // render every notice's template once more before anything is sent: a broken template is
+    // an operator error now, not a failed job later
+    await this.preflight(c);
+    const moved = await this.campaigns.move(campaignId, 'launch', actor, { startedAt: new Date(), lastError: null });
+    await this.reconcile(campaignId);
+    return moved;
+  }
+
+  async pause(campaignId: string, actor: string): Promise<Campaign> {
+    return this.campaigns.move(campaignId, 'pause', actor);
+  }
+
+  async resume(campaignId: string, actor: string): Promise<Campaign> {
+    const c = await this.campaigns.move(campaignId, 'resume', actor);
+    await this.reconcile(campaignId);
+    return c;
+  }
+
+  /**
+   * Enqueues every unfinished step of a sending campaign from what PostgreSQL records: notices not
+   * posted, deliveries not finished. Deterministic job ids make a repeat harmless.
+   */
+  async reconcile(campaignId: string): Promise<{ notices: number; emails: number }> {
+    let notices = 0;
+    let emails = 0;
+    for (let after: string | null = null; ; ) {
+      const tenants = await this.repo.affectedWithoutNotice(campaignId, after, PAGE);
+      if (!tenants.length) break;
+      await this.noticesQueue.addBulk(
+        tenants.map((tenantId) => ({ name: 'post-notice', data: { campaignId, tenantId }, opts: { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, tenantId) } })),
+      );
+      notices += tenants.length;
+      after = tenants[tenants.length - 1]!;
+    }
+    for (let after: string | null = null; ; ) {
+      const page = await this.repo.noticesWithPendingMail(campaignId, after, PAGE);
+      if (!page.length) break;
+      for (const n of page) {
+        // a notice whose deliveries were never written goes through the notice job again
+        const pending = await this.repo.pendingDeliveriesOfNotice(n.id);
+        if (pending.length) {
+          await this.enqueueEmails(pending.map((p) => p.id));
+          emails += pending.length;
+        } else {
+          await this.noticesQueue.add('post-notice', { campaignId, tenantId: n.tenantId }, { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, n.tenantId) });
+          notices++;
+        }
+      }
+      after = page[page.length - 1]!.id;
+    }
+    this.touch(campaignId);
+    return { notices, emails };
+  }
+
+  /** Reconciles every campaign that is sending: run when a worker starts. */
+  async reconcileAll(): Promise<void> {
+    for (const c of await this.campaignsRepo.list(0, 1000)) {
+      if (c.status === 'sending') await this.reconcile(c.id).catch((e: Error) => this.logger.error(`reconcile ${c.id}: ${e.message}`));
+    }
+  }
+
+  // ── the choke point ──
+
+  /**
+   * The one gate every notice and every email passes: the tenant's decision in this campaign must
+   * be `affected`. (The database enforces the same for notices with a foreign key and a check.)
+   */
+  async assertIdentifiedImpact(campaignId: string, tenantId: string): Promise<void> {
+    const d = await this.repo.decision(campaignId, tenantId);
+    if (d?.decision !== 'affected') {
+      throw new NoIdentifiedImpactError(`tenant ${tenantId} has no identified impact in campaign ${campaignId} (${d?.decision ?? 'no decision'}): nothing may be sent`);
+    }
+  }
+
+  // ── jobs ──
+
+  /** The notice job: post the tenant's notice and its deliveries, then queue the emails. */
+  async postNotice(campaignId: string, tenantId: string): Promise<StepOutcome> {
+    const c = await this.campaignsRepo.find(campaignId);
+    if (!c) return { kind: 'skipped', reason: 'campaign gone' };
+    if (c.status === 'paused') return { kind: 'deferred', ms: PAUSED_RECHECK_MS };
+    if (c.status !== 'sending') return { kind: 'skipped', reason: `campaign is ${c.status}` };
+    await this.assertIdentifiedImpact(campaignId, tenantId);
+
+    let notice = await this.repo.notice(campaignId, tenantId);
+    if (!notice) {
+      const tenant = await this.repo.tenant(tenantId);
+      const decision = await this.repo.decision(campaignId, tenantId);
+      const view = await this.campaignsRepo.exposureView(campaignId, tenantId);
+      if (!tenant || !decision || !view) return { kind: 'permanent', reason: `tenant ${tenantId}: directory entry or exposure view missing` };
+      const exposure = view.view as unknown as ExposureView;
+      const locale = await this.preview.tenantLocale(tenantId);
+      // the id comes first, so the body can quote it; a conflicting insert only wastes a number
+      const id = await this.repo.nextNoticeId();
+      const m = this.composer.compose({
+        campaign: c,
+        tenant,
+        messageId: id,
+        dataCategories: exposure.dataCategories,
+        records: decision.records,
+        locale,
+        postedAt: new Date(),
+      });
+      notice = await this.repo.insertNotice({
+        id,
+        campaignId,
+        tenantId,
+        title: m.title,
+        category: m.category,
+        severity: m.severity,
+        tags: m.tags,
+        isMajorChange: m.isMajorChange,
+        actionRequiredBy: m.actionRequiredByDateTime ? new Date(m.actionRequiredByDateTime) : null,
+        services: m.services,
+        details: m.details,
+        bodyHtml: m.body.content,
+        locale,
+      });
+    }
+
+    const contacts = await this.repo.contactsWithRoles(tenantId, PRIVILEGED_ROLES);
+    await this.repo.insertDeliveries(
+      contacts.map((ct) => ({
+        campaignId,
+        tenantId,
+        noticeId: notice!.id,
+        address: ct.email,
+        role: ct.roles.find((r) => (PRIVILEGED_ROLES as readonly string[]).includes(r))!,
+        locale: ct.locale,
+        operationId: deterministicOperationId('notification-email', campaignId, ct.email),
+      })),
+    );
+    const pending = await this.repo.pendingDeliveriesOfNotice(notice.id);
+    await this.enqueueEmails(pending.map((p) => p.id));
+    this.touch(campaignId);
+    return { kind: 'done' };
+  }
+
+  /** The email job: checks the delivery row, sends once with the deterministic operation id, records the result. */
+  async sendEmail(deliveryId: bigint, lastAttempt: boolean): Promise<StepOutcome> {
+    const d = await this.repo.delivery(deliveryId);
+    if (!d) return { kind: 'skipped', reason: 'delivery gone' };
+    if (d.state === 'sent' || d.state === 'failed') return { kind: 'skipped', reason: `already ${d.state}` };
+    const c = await this.campaignsRepo.find(d.campaignId);
+    if (!c) return { kind: 'skipped', reason: 'campaign gone' };
+    if (c.status === 'paused') return { kind: 'deferred', ms: PAUSED_RECHECK_MS };
+    if (c.status !== 'sending') return { kind: 'skipped', reason: `campaign is ${c.status}` };
+    await this.assertIdentifiedImpact(d.campaignId, d.tenantId);
+    if (!(PRIVILEGED_ROLES as readonly string[]).includes(d.role)) return { kind: 'permanent', reason: `role ${d.role} may not receive data-privacy notices` };
+
+    if (!(await this.repo.claimDelivery(d.id, ['queued', 'retrying', 'sending'], { state: 'sending', attempts: { increment: 1 } }))) {
+      return { kind: 'skipped', reason: 'finished meanwhile' };
+    }
+    const tenant = await this.repo.tenant(d.tenantId);
+    const email = this.renderer.renderEmail({
+      messageId: d.noticeId,
+      tenantName: tenant?.name ?? '',
+      locale: d.locale,
+      dataCategories: [],
+      recordCount: 0,
+      support: { url: c.supportUrl, phone: c.supportPhone, email: c.supportEmail },
+      campaignRef: c.id,
+      inboxUrl: `${this.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/inbox`,
+    });
+    const outcome = await this.mail.send({ operationId: d.operationId, to: { address: d.address }, subject: email.subject, html: email.html, text: email.text });
+    this.touch(d.campaignId);
+    switch (outcome.status) {
+      case 'succeeded':
+        await this.repo.updateDelivery(d.id, { state: 'sent', sentAt: new Date(), providerMessageId: outcome.providerMessageId, lastError: null });
+        return { kind: 'done' };
+      case 'throttled':
+        await this.repo.updateDelivery(d.id, { state: 'retrying', lastError: outcome.reason, attempts: { decrement: 1 } });
+        return { kind: 'throttled', ms: outcome.retryAfterMs };
+      case 'failed':
+        if (outcome.permanent || lastAttempt) {
+          await this.repo.updateDelivery(d.id, { state: 'failed', lastError: outcome.reason });
+          return { kind: 'permanent', reason: outcome.reason };
+        }
+        await this.repo.updateDelivery(d.id, { state: 'retrying', lastError: outcome.reason });
+        return { kind: 'retry', reason: outcome.reason };
+    }
+  }
+
+  private async enqueueEmails(ids: bigint[]): Promise<void> {
+    if (!ids.length) return;
+    await this.emailsQueue.addBulk(
+      ids.map((id) => ({ name: 'send-email', data: { deliveryId: id.toString() }, opts: { ...EMAIL_JOB_OPTS, jobId: jobId('email', id.toString()) } })),
+    );
+  }
+
+  // ── progress ──
+
+  /** Schedules a completion check shortly after the last activity (trailing debounce). */
+  touch(campaignId: string): void {
+    const t = this.completionTimers.get(campaignId);
+    if (t) clearTimeout(t);
+    this.completionTimers.set(
+      campaignId,
+      setTimeout(() => {
+        this.completionTimers.delete(campaignId);
+        this.checkCompletion(campaignId).catch((e: Error) => this.logger.error(`completion check ${campaignId}: ${e.message}`));
+      }, COMPLETION_DEBOUNCE_MS).unref(),
+    );
+  }
+
+  /** Completes a sending campaign when every affected tenant has its notice and every email is finished. */
+  async checkCompletion(campaignId: string): Promise<boolean> {
+    const c = await this.campaignsRepo.find(campaignId);
+    if (c?.status !== 'sending') return false;
+    const n = await this.repo.counts(campaignId);
+    if (n.notices < n.affected || n.queued + n.sending + n.retrying > 0) return false;
+    if (await this.campaignsRepo.moveStatus(campaignId, 'sending', 'completed', { finishedAt: new Date() })) {
+      await this.audit.record({ actor: 'worker', action: 'campaign.complete', campaignId, details: { notices: n.notices, sent: n.sent, failed: n.failed } });
+      this.logger.log(`campaign ${campaignId} completed: ${n.notices} notices, ${n.sent} emails sent, ${n.failed} failed`);
+    }
+    return true;
+  }
+
+  async status(campaignId: string) {
+    const c = await this.campaigns.get(campaignId);
+    const n = await this.repo.counts(campaignId);
+    const emailsTotal = n.queued + n.sending + n.sent + n.failed + n.retrying;
+    const work = n.affected + emailsTotal;
+    const done = n.notices + n.sent + n.failed;
+    return {
+      campaignId: c.id,
+      status: c.status,
+      counts: {
+        tenants: { affected: n.affected, notAffected: n.notAffected, needsReview: n.needsReview },
+        notices: { posted: n.notices, expected: n.affected },
+        emails: { queued: n.queued + n.sending, sent: n.sent, failed: n.failed, retrying: n.retrying, total: emailsTotal },
+      },
+      progress: { done, total: work, percent: work ? Math.floor((done / work) * 1000) / 10 : c.status === 'completed' ? 100 : 0 },
+      startedAt: c.startedAt?.toISOString() ?? null,
+      finishedAt: c.finishedAt?.toISOString() ?? null,
+      approvedBy: c.approvedBy,
+      lastError: c.lastError,
+    };
+  }
+
+  async deliveries(campaignId: string, state: 'queued' | 'sending' | 'sent' | 'failed' | 'retrying' | undefined, skip: number, take: number) {
+    await this.campaigns.get(campaignId);
+    const rows = await this.repo.deliveries(campaignId, state, skip, take);
+    return { campaignId, skip, take, value: rows.map((r) => ({ ...r, id: r.id.toString() })) };
+  }
+
+  /**
+   * Before anything is sent: every affected tenant has its exposure view, and the notice and the
+   * email render in every locale the campaign will use. A failure is an operator error now, not a
+   * failed job later.
+   */
+  private async preflight(c: Campaign): Promise<void> {
+    if (c.status !== 'approved') return; // the lifecycle move refuses with its own reason
+    const problems = await this.preview.renderCheck(c.id);
+    if (problems.length) throw new ConflictError(`nothing was sent: ${problems.slice(0, 5).join('; ')}`);
+  }
+}
+
