@@ -87,6 +87,22 @@ describe('attributeRecord: strong signals', () => {
     expect(ra.strongTenants).toEqual([T.northwind]);
   });
 
+  it('an exact contact address wins over the verified domain it sits on; on its own tenant\'s domain the domain explains it', () => {
+    const idx = DirectoryIndex.build(
+      [
+        tenant(T.contoso, { domains: ['contoso.com'], contacts: [{ email: 'admin@contoso.com', roles: [] }] }),
+        // a small customer whose tenant is run by a Contoso consultant
+        tenant(T.northwind, { domains: ['northwindtraders.com'], contacts: [{ email: 'consultant@contoso.com', roles: [] }] }),
+      ],
+      [],
+    );
+    const ra = attribute({ from: 'consultant@contoso.com', to: ['admin@contoso.com'] }, idx);
+    expect(el(ra, 'address', 'consultant@contoso.com').owners).toEqual([{ tenantId: T.northwind, signal: 'contactAddress' }]);
+    expect(el(ra, 'address', 'admin@contoso.com').owners).toEqual([
+      { tenantId: T.contoso, signal: 'verifiedDomain:contoso.com' },
+    ]);
+  });
+
   it('free mail: a listed contact identifies its tenant; any other free-mail address nobody', () => {
     const contact = attribute({ from: 'Contoso.IT@gmail.com' });
     expect(contact.strongTenants).toEqual([T.contoso]);
@@ -155,7 +171,7 @@ describe('attributeRecord: elements each to their own tenant', () => {
     expect(owners(el(ra, 'person', 'email:lena@contoso.com'))).toEqual([T.contoso]);
     expect(owners(el(ra, 'person', 'email:bjorn.costa@fabrikamcapital.de'))).toEqual([T.fabrikam]);
     expect(el(ra, 'address', 'bjorn.costa@fabrikamcapital.de').owners).toEqual([
-      { tenantId: T.fabrikam, signal: 'contactAddress' },
+      { tenantId: T.fabrikam, signal: 'verifiedDomain:fabrikamcapital.de' },
     ]);
     // a person's phone number belongs to that person's tenant
     expect(owners(el(ra, 'phone', '+16465551618'))).toEqual([T.contoso]);

@@ -43,7 +43,11 @@ export function resolveAddress(address: string, domain: string, index: Directory
   if (m.kind === 'confusable') return CONFUSABLE;
   // An exact contact address is the most specific evidence there is, and the only one free mail has.
   const contacts = index.contactTenants(address);
-  if (contacts.length === 1) return { kind: 'owned', tenantId: contacts[0]!, signal: 'contactAddress' };
+  if (contacts.length === 1) {
+    // A contact on its own tenant's verified domain is explained by the domain, like its colleagues.
+    if (m.kind === 'verified' && m.tenantId === contacts[0]) return { kind: 'owned', tenantId: m.tenantId, signal: m.signal };
+    return { kind: 'owned', tenantId: contacts[0]!, signal: 'contactAddress' };
+  }
   if (contacts.length > 1) {
     return { kind: 'ambiguous', tenantIds: contacts, signal: 'contactAddress', trigger: 'ambiguousContactAddress' };
   }

@@ -41,13 +41,15 @@ describe('DecisionAccumulator', () => {
       ['item-1', { recordId: 'R1', from: 'lena@contoso.com', hasBody: true }],
       ['item-1', { recordId: 'R1-copy', from: 'lena@contoso.com', hasBody: true }],
       ['item-2', { recordId: 'R2', to: ['ops@contoso.com'] }],
+      // records of one item need not be adjacent
+      ['item-1', { recordId: 'R1-backup', from: 'lena@contoso.com', hasBody: true }],
     ]);
     expect(of(out, T.contoso)).toMatchObject({
       decision: 'affected',
       reasons: ['verified domain contoso.com in 2 records'],
       dataCategories: ['Email addresses', 'Email content'],
       records: 2,
-      rawRecords: 3,
+      rawRecords: 4,
       reviewKeys: [],
     });
     expect(out.tenants).toEqual({ affected: 1, notAffected: 0, needsReview: 0 });
@@ -55,7 +57,9 @@ describe('DecisionAccumulator', () => {
 
   it('reasons name every signal; a single record reads "1 record"', () => {
     const out = decide([['i', { tenantIds: [T.contoso], from: 'admin@contoso.com' }]]);
-    expect(of(out, T.contoso).reasons).toEqual(['contact address in 1 record', 'tenant id in 1 record']);
+    expect(of(out, T.contoso).reasons).toEqual(['tenant id in 1 record', 'verified domain contoso.com in 1 record']);
+    const contact = decide([['i', { from: 'it@northwind-consulting.net' }]]);
+    expect(of(contact, T.northwind).reasons).toEqual(['contact address in 1 record']);
   });
 
   it('data categories are only those of the elements attributed to that tenant', () => {
@@ -77,7 +81,7 @@ describe('DecisionAccumulator', () => {
       'Attached files',
     ]);
     expect(of(out, T.fabrikam).reasons).toEqual([
-      'contact address in 1 record',
+      'verified domain fabrikamcapital.de in 1 record',
       'company name "fabrikam capital" (weak, with a strong signal) in 1 record',
     ]);
   });
