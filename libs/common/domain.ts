@@ -1,6 +1,7 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { getDomain, getDomainWithoutSuffix, getPublicSuffix, parse } from 'tldts';
 import { FREE_MAIL_BRANDS, FREE_MAIL_DOMAINS } from './free-mail-domains.js';
+import { memoByString } from './memo.js';
 
 /**
  * Public suffixes: the ICANN section of the Public Suffix List *and* its private section
@@ -39,6 +40,10 @@ const MAX_INPUT = 1024;
  */
 export function toAsciiDomain(raw: string): string | null {
   if (typeof raw !== 'string' || raw.length > MAX_INPUT) return null;
+  return asciiDomainOf(raw);
+}
+
+const asciiDomainOf = memoByString((raw: string): string | null => {
   let s = raw.trim().normalize('NFKC').toLowerCase();
   if (s.endsWith('.') || s.endsWith('\u3002')) s = s.slice(0, -1);
   if (s === '' || INVISIBLE.test(s) || BAD_ASCII.test(s)) return null;
@@ -50,7 +55,7 @@ export function toAsciiDomain(raw: string): string | null {
   for (const label of labels) if (!LDH_LABEL.test(label)) return null;
   if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return null;
   return ascii;
-}
+});
 
 /** The registrable domain (public suffix + one label): `a.labs.contoso.co.uk` → `contoso.co.uk`. */
 export function registrableDomain(asciiDomain: string): string | null {

@@ -50,3 +50,11 @@ describe('normalizeEmail', () => {
     else expect(normalizeEmail(raw)).toBeNull();
   });
 });
+
+describe('normalizeEmail memo', () => {
+  it('hands out copies, so a caller changing one cannot change the next answer', () => {
+    const a = normalizeEmail('Memo@Contoso.com')!;
+    a.address = 'changed';
+    expect(normalizeEmail('Memo@Contoso.com')).toEqual({ address: 'memo@contoso.com', local: 'memo', domain: 'contoso.com' });
+  });
+});

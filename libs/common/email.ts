@@ -1,4 +1,5 @@
 import { toAsciiDomain } from './domain.js';
+import { memoByString } from './memo.js';
 
 export interface NormalizedEmail {
   /** `local@domain`, the comparison key */
@@ -23,6 +24,12 @@ const FORBIDDEN = /[\s\p{Cc}\p{Cf}\p{Z}]/u;
  */
 export function normalizeEmail(raw: string): NormalizedEmail | null {
   if (typeof raw !== 'string' || raw.length > MAX_INPUT) return null;
+  const hit = cached(raw);
+  // a copy: callers may change what they get without changing the memo
+  return hit && { ...hit };
+}
+
+const cached = memoByString((raw: string): NormalizedEmail | null => {
   let s = raw.trim();
   // `Display Name <addr>` or `<addr>`: the address is what the last angle-bracket pair holds.
   if (s.endsWith('>')) {
@@ -46,4 +53,4 @@ export function normalizeEmail(raw: string): NormalizedEmail | null {
   const address = `${local}@${domain}`;
   if (address.length > MAX_ADDRESS) return null;
   return { address, local, domain };
-}
+});

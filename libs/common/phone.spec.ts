@@ -49,3 +49,12 @@ describe('normalizePhone', () => {
     expect(normalizePhone('030 5550 1234', 'XX' as never)).toBeNull();
   });
 });
+
+describe('normalizePhone memo', () => {
+  it('keys on the default country too, and on raw text with a NUL in it', () => {
+    expect(normalizePhone('030 5550 1234', 'DE')).toBe('+493055501234');
+    expect(normalizePhone('030 5550 1234')).toBeNull();
+    expect(normalizePhone('030 5550 1234', 'DE')).toBe('+493055501234');
+    expect(normalizePhone('DE\u0000030 5550 1234')).toBeNull();
+  });
+});

@@ -6,6 +6,7 @@
 // JSON file, which jest's ESM loader warns about on every test run.
 import { parsePhoneNumberFromString, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/max/metadata';
+import { memoByString } from './memo.js';
 
 const metadata = metadataJson as unknown as MetadataJson;
 
@@ -25,8 +26,19 @@ const NUMBER_ONLY = /^\+?[\d\s().\-/\u00a0]+$/;
  * Letters (vanity numbers, words around the number) make it null. Never throws.
  */
 export function normalizePhone(raw: string, defaultCountry?: CountryCode): string | null {
+  if (typeof raw !== 'string' || raw.length > MAX_INPUT) return null;
+  return cached(`${typeof defaultCountry === 'string' ? defaultCountry : ''}\u0000${raw}`);
+}
+
+// key: `<country>\0<raw>`; a country code never holds a NUL, so the first one separates them
+const cached = memoByString((key: string) => {
+  const sep = key.indexOf('\u0000');
+  const country = key.slice(0, sep);
+  return parse(key.slice(sep + 1), country === '' ? undefined : (country as CountryCode));
+});
+
+function parse(raw: string, defaultCountry?: CountryCode): string | null {
   try {
-    if (typeof raw !== 'string' || raw.length > MAX_INPUT) return null;
     let s = raw.normalize('NFKC').trim();
     s = s.replace(EXTENSION, '').trim();
     if (!NUMBER_ONLY.test(s)) return null;
