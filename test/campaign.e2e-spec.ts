@@ -8,6 +8,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { generateWorld, type World } from './fixtures/world.js';
 import { AcsEmulator } from './support/acs-emulator.js';
 import { serviceContext } from './support/app.js';
+import { isolate } from './support/isolation.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
 import { DirectoryModule } from '../libs/directory/directory.module.js';
@@ -45,6 +46,7 @@ describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
   const env = { ...process.env };
 
   beforeAll(async () => {
+    await isolate();
     acs = await AcsEmulator.start({ runningPolls: 1 });
     world = generateWorld({ seed: 11, tenants: 60 });
     Object.assign(process.env, {

@@ -4,7 +4,7 @@ import { DirectoryIndex } from '../attribution/directory-index.js';
 import { attributeRecord } from '../attribution/attribute-record.js';
 import { DecisionAccumulator } from '../attribution/decide.js';
 import { buildExposureView, collectFileOwners, type FileOwners } from '../attribution/exposure-view.js';
-import { applyResolution, recordTenants, resolutionLookup } from '../attribution/review.js';
+import { applyResolution, resolutionLookup, touchedTenants } from '../attribution/review.js';
 import type { RecordAttribution, ReviewResolution } from '../attribution/attribution.types.js';
 import { normalizeRecord } from '../exposure/rules/normalize-record.js';
 import type { ExposureRecordInput } from '../exposure/exposure.types.js';
@@ -26,10 +26,6 @@ export interface AnalysisSummary {
   openReviewItems: number;
 }
 
-/** A record attribution touches someone: it is kept, and decisions are made from it. */
-function touchesAnyone(ra: RecordAttribution): boolean {
-  return ra.strongTenants.length > 0 || ra.review !== null || ra.elements.some((e) => e.owners.length > 0);
-}
 
 /**
  * Attribution and decisions for a campaign (issue 3): every record of the data set is
@@ -60,9 +56,10 @@ export class AnalysisService {
       const rows: StoredAttribution[] = [];
       for (const r of page) {
         const ra = attributeRecord(normalizeRecord(r.data as unknown as ExposureRecordInput), index);
-        if (!touchesAnyone(ra)) continue;
-        const tenants = new Set([...recordTenants(ra), ...(ra.review?.candidates ?? [])]);
-        rows.push({ recordId: r.record_id, itemKey: r.cluster_id, tenantIds: [...tenants], attribution: JSON.stringify(ra) });
+        // a record that names nobody, not even weakly, adds nothing to any decision
+        const touched = touchedTenants(ra);
+        if (!touched.length) continue;
+        rows.push({ recordId: r.record_id, itemKey: r.cluster_id, tenantIds: touched, attribution: JSON.stringify(ra) });
       }
       await this.repo.insertAttributions(campaignId, rows);
       records += page.length;

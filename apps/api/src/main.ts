@@ -1,8 +1,10 @@
 import 'reflect-metadata';
-import { APP_CONFIG, type AppConfig, ConfigError } from '../../../libs/config/config.js';
+import { APP_CONFIG, type AppConfig, ConfigError, loadConfig } from '../../../libs/config/config.js';
+import { assertRedisReachable } from '../../../libs/queue/redis-check.js';
 import { createApiApp } from './create-app.js';
 
 async function main(): Promise<void> {
+  await assertRedisReachable(loadConfig());
   const app = await createApiApp();
   const config = app.get<AppConfig>(APP_CONFIG);
   await app.listen(config.PORT, config.HOST);

@@ -1,7 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AppError } from '../../../libs/common/errors.js';
-import { ConfigError } from '../../../libs/config/config.js';
+import { ConfigError, loadConfig } from '../../../libs/config/config.js';
+import { assertRedisReachable } from '../../../libs/queue/redis-check.js';
 import { CliModule, CliWithWorkersModule } from './cli.module.js';
 
 export interface GlobalOptions {
@@ -22,6 +23,7 @@ let context: INestApplicationContext | undefined;
  * the BullMQ processors run in this process too.
  */
 export async function appContext(withWorkers = false): Promise<INestApplicationContext> {
+  if (!context) await assertRedisReachable(loadConfig());
   context ??= await NestFactory.createApplicationContext(withWorkers ? CliWithWorkersModule : CliModule, { logger: ['error'], abortOnError: false });
   return context;
 }
@@ -51,6 +53,7 @@ export async function run(
 
 export function reason(err: unknown): string {
   if (err instanceof AppError || err instanceof ConfigError) return oneLine(err.message);
+  if ((err as Error)?.message?.startsWith('cannot reach')) return oneLine((err as Error).message);
   const e = err as { code?: string; message?: string };
   if (e?.code === 'ECONNREFUSED') return `cannot reach a service (${oneLine(e.message ?? '')}); is PostgreSQL/Redis running? see README "Services"`;
   return oneLine(e?.message ?? String(err));

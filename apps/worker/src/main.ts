@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError } from '../../../libs/config/config.js';
+import { ConfigError, loadConfig } from '../../../libs/config/config.js';
+import { assertRedisReachable } from '../../../libs/queue/redis-check.js';
 import { WorkerModule } from './worker.module.js';
 
 async function main(): Promise<void> {
+  await assertRedisReachable(loadConfig());
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['log', 'error', 'warn'] });
   // SIGTERM closes the BullMQ workers, which let the jobs in flight finish first.
   app.enableShutdownHooks();
@@ -11,6 +13,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : `worker failed to start: ${(err as Error).message}`}\n`);
+  process.stderr.write(`${err instanceof ConfigError ? err.message : `worker failed to start: ${(err as Error).message.split('\n')[0]}`}\n`);
   process.exit(1);
 });

@@ -52,7 +52,7 @@ function describe(t: TenantView): string {
     t.aliases.length ? `  aliases:  ${t.aliases.join(', ')}` : '',
     `  domains:  ${t.domains.join(', ') || '(none)'}`,
     t.phones.length ? `  phones:   ${t.phones.join(', ')}` : '',
-    `  contacts: ${t.contacts.length === 0 ? '(none)' : ''}`,
+    `  contacts:${t.contacts.length === 0 ? ' (none)' : ''}`,
     ...t.contacts.map((c) => `    ${c.email}${c.name ? ` (${c.name})` : ''} [${c.roles.join(', ')}] ${c.locale}`),
   ]
     .filter(Boolean)

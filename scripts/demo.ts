@@ -1,0 +1,141 @@
+/**
+ * `npm run demo`: the whole job on a generated sample world, on this machine's defaults — what a
+ * new operator runs first. Database set-up, tenant import, ingestion with the scope report,
+ * analysis with the decision summary, approval (automatic here, and only here), launch with live
+ * progress, and the final status; then the API stays up and the addresses to look at are printed.
+ *
+ *   --tenants N     size of the sample world (default 60)
+ *   --seed S        its seed (default 1)
+ *   --no-serve      stop after the campaign instead of serving the API
+ */
+import 'reflect-metadata';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { generateWorld } from '../test/fixtures/world.js';
+import { ConfigError, loadConfig } from '../libs/config/config.js';
+import { ensureDatabase } from '../libs/db/ensure-database.js';
+import { assertRedisReachable } from '../libs/queue/redis-check.js';
+import { readLines } from '../libs/common/read-lines.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const step = (n: number, title: string) => say(`\n── ${n}. ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`);
+
+async function main(): Promise<void> {
+  const tenants = opt('tenants', 60);
+  const seed = opt('seed', 1);
+  const serve = !args.includes('--no-serve');
+
+  // Demo defaults, each overridable from the environment. The outbox transport writes emails as
+  // files; the development token issuer signs the inbox sign-in links.
+  const world = generateWorld({ seed, tenants });
+  process.env.OPERATOR_DOMAINS ||= world.operatorDomains.join(',');
+  process.env.MAIL_TRANSPORT ||= 'outbox';
+  // ACS's default quota (30 a minute) would make the demo wait; the outbox has none
+  if (process.env.MAIL_TRANSPORT === 'outbox') process.env.MAIL_RATE_PER_MINUTE ||= '6000';
+  process.env.DEV_ISSUER_ENABLED ||= 'true';
+  process.env.OPERATOR_TOKENS ||= 'demo-operator:demo-operator-token-0001';
+  const config = loadConfig();
+
+  step(1, 'Services and database');
+  await assertRedisReachable(config);
+  await ensureDatabase(config.DATABASE_URL, (l) => say(`  ${l}`));
+  say(`  PostgreSQL ${new URL(config.DATABASE_URL).host}, Redis ${new URL(config.REDIS_URL).host}: ready`);
+
+  const dir = resolve('demo-data');
+  await mkdir(dir, { recursive: true });
+  await writeFile(resolve(dir, 'tenants.jsonl'), world.tenantLines.join('\n') + '\n');
+  await writeFile(resolve(dir, 'exposure.jsonl'), world.exposureLines.join('\n') + '\n');
+  say(`  sample world (seed ${seed}, ${tenants} tenants) written to ${dir}/`);
+
+  // The CLI's own module graph, with the worker's processors in this process.
+  const { CliWithWorkersModule } = await import('../apps/cli/src/cli.module.js');
+  const { DirectoryService } = await import('../libs/directory/directory.service.js');
+  const { IngestService } = await import('../libs/exposure/ingest.service.js');
+  const { CampaignsService } = await import('../libs/campaigns/campaigns.service.js');
+  const { PreviewService } = await import('../libs/campaigns/preview.service.js');
+  const { ReviewService } = await import('../libs/campaigns/review.service.js');
+  const { DispatchService } = await import('../libs/campaigns/dispatch.service.js');
+  const { formatScope } = await import('../apps/cli/src/commands/datasets.command.js');
+  const app = await NestFactory.createApplicationContext(CliWithWorkersModule, { logger: ['error', 'warn'] });
+
+  step(2, 'Tenant directory');
+  const imp = await app.get(DirectoryService).importTenants(readLines(createReadStream(resolve(dir, 'tenants.jsonl'))));
+  say(`  imported ${imp.imported} new, updated ${imp.updated}, rejected ${imp.rejected.length} lines:`);
+  for (const r of imp.rejected) say(`    line ${r.line}: ${r.reason}`);
+
+  step(3, 'Exposed data set: ingest, quarantine, deduplicate');
+  const ds = await app.get(IngestService).ingest({ stream: createReadStream(resolve(dir, 'exposure.jsonl')), name: 'sample exposure', format: 'jsonl' });
+  if (ds.alreadyIngested) say(`  (this file was ingested before: data set ${ds.datasetId} is reused, nothing added)`);
+  say(`  data set ${ds.datasetId}: ${ds.lines} lines, ${ds.accepted} accepted, ${ds.quarantinedTotal} quarantined, e.g.:`);
+  for (const q of ds.quarantined.slice(0, 5)) say(`    line ${q.line}: ${q.reason}`);
+  say(formatScope(ds.scope).replace(/^/gm, '  '));
+  say(`  → counting lines would have reported ${ds.scope.lines} items; there are ${ds.scope.uniqueItems} (${ds.scope.duplicationFactor}x inflation).`);
+
+  step(4, 'Campaign: attribute records to tenants and decide');
+  const campaigns = app.get(CampaignsService);
+  const c = await campaigns.create(
+    {
+      datasetId: ds.datasetId,
+      supportUrl: 'https://support.cloudprovider.com/data-exposure',
+      supportPhone: '+1 800 555 0199',
+      supportEmail: 'privacy@cloudprovider.com',
+      respondBy: new Date(Date.now() + 30 * 864e5).toISOString().slice(0, 10),
+      incidentDate: '2022-09-24',
+    },
+    'demo',
+  );
+  await campaigns.requestAnalysis(c.id, 'demo');
+  while ((await campaigns.get(c.id)).status === 'analyzing') await new Promise((r) => setTimeout(r, 200));
+  const p = await app.get(PreviewService).preview(c.id);
+  say(`  campaign ${c.id}: ${p.tenants.affected} affected, ${p.tenants.notAffected} not affected, ${p.tenants.needsReview} need review`);
+  for (const d of p.decisions.filter((x) => x.decision !== 'not_affected').slice(0, 8)) {
+    say(`    ${d.decision.padEnd(12)} ${d.tenantName ?? d.tenantId}: ${d.reasons[0] ?? ''}`);
+  }
+
+  step(5, 'Review and approval (automatic in this demo only)');
+  const items = await app.get(ReviewService).list(c.id);
+  say(`  ${items.length} review item(s): in an incident an operator decides each (review list / review resolve).`);
+  say('  The demo resolves them as "no tenant": those tenants get nothing, as uncertain evidence must not send a notice.');
+  for (const i of items) await app.get(ReviewService).resolve(i.reviewItemId, null, 'demo');
+  await campaigns.approve(c.id, 'demo', { requireSecondOperator: false });
+  say('  approved by "demo" (the API asks for a second operator; the demo approves its own campaign).');
+
+  step(6, 'Launch: one notice per affected tenant, one email per privileged admin');
+  const dispatch = app.get(DispatchService);
+  await dispatch.launch(c.id, 'demo');
+  let s = await dispatch.status(c.id);
+  let shown = '';
+  while (s.status === 'sending') {
+    const line = `  ${s.progress.percent}%  notices ${s.counts.notices.posted}/${s.counts.notices.expected}, emails sent ${s.counts.emails.sent}/${s.counts.emails.total}`;
+    if (line !== shown) process.stdout.write(process.stdout.isTTY ? `\r${line}   ` : `${line}\n`);
+    shown = line;
+    await new Promise((r) => setTimeout(r, 250));
+    s = await dispatch.status(c.id);
+  }
+  say(`${process.stdout.isTTY ? '\r' : ''}  ${s.status}: ${s.counts.notices.posted} notices posted, ${s.counts.emails.sent} emails sent, ${s.counts.emails.failed} failed${' '.repeat(20)}`);
+  say(`  emails were written as .eml files to ${resolve(config.OUTBOX_DIR)}/ (MAIL_TRANSPORT=outbox)`);
+  await app.close();
+
+  if (!serve) return;
+  step(7, 'The API and the tenant inbox');
+  const { createApiApp } = await import('../apps/api/src/create-app.js');
+  const api = await createApiApp();
+  await api.listen(config.PORT, config.HOST);
+  const base = `http://${config.HOST}:${config.PORT}`;
+  say(`  status      ${base}/v1/campaigns/${c.id}/status   (Authorization: Bearer ${config.OPERATOR_TOKENS[0]!.token})`);
+  say(`  API docs    ${base}/docs`);
+  say(`  inbox       ${base}/inbox`);
+  say('  Ctrl-C stops the API.');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`\ndemo: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+  process.exit(1);
+});
