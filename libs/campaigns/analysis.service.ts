@@ -72,8 +72,16 @@ export class AnalysisService {
     return { ...summary, records, attributedRecords: kept };
   }
 
-  /** Decisions, review items and exposure views from the stored attributions and resolutions. */
-  async decide(campaignId: string, onProgress?: (p: AnalysisProgress) => void): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'> & { records?: number }> {
+  /**
+   * Decisions, review items and exposure views from the stored attributions and resolutions.
+   * One at a time per campaign: two operators resolving at once must not let the older
+   * computation overwrite the newer one.
+   */
+  async decide(campaignId: string, onProgress?: (p: AnalysisProgress) => void): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'>> {
+    return this.repo.withCampaignLock(campaignId, () => this.decideLocked(campaignId, onProgress));
+  }
+
+  private async decideLocked(campaignId: string, onProgress?: (p: AnalysisProgress) => void): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'>> {
     const resolutions: ReviewResolution[] = (await this.repo.resolvedReviews(campaignId)).map((r) => ({ reviewKey: r.reviewKey, tenantId: r.resolvedTenantId }));
     const lookup = resolutionLookup(resolutions);
     const acc = new DecisionAccumulator();

@@ -37,6 +37,21 @@ export class CampaignsRepository {
     return this.prisma.campaign.update({ where: { id }, data });
   }
 
+  /** Runs fn holding a PostgreSQL advisory lock on the campaign (held on one pooled connection). */
+  async withCampaignLock<T>(campaignId: string, fn: () => Promise<T>): Promise<T> {
+    const client = await this.prisma.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [campaignId]);
+      try {
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [campaignId]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
   /** The whole directory in the shape the attribution index is built from. */
   async loadDirectory(): Promise<DirectoryTenant[]> {
     const res = await this.prisma.pool.query<{

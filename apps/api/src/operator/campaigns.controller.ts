@@ -48,8 +48,8 @@ export class CampaignsController {
 
   @Get(':id')
   async get(@Param('id', { schema: uuid }) id: string) {
-    const c = await this.campaigns.get(id);
-    return { campaignId: c.id, ...c, id: undefined };
+    const { id: campaignId, ...c } = await this.campaigns.get(id);
+    return { campaignId, ...c };
   }
 
   @Post(':id/analyze')
