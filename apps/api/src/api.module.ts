@@ -7,14 +7,18 @@ import { OperatorAuthGuard } from '../../../libs/auth/operator-auth.guard.js';
 import { DirectoryModule } from '../../../libs/directory/directory.module.js';
 import { ExposureModule } from '../../../libs/exposure/exposure.module.js';
 import { CampaignsModule } from '../../../libs/campaigns/campaigns.module.js';
+import { InboxModule } from '../../../libs/inbox/inbox.module.js';
 import { TenantsController } from './operator/tenants.controller.js';
 import { DatasetsController } from './operator/datasets.controller.js';
 import { CampaignsController } from './operator/campaigns.controller.js';
 import { ReviewsController } from './operator/reviews.controller.js';
+import { AuditController } from './operator/audit.controller.js';
+import { InboxMessagesController } from './inbox/messages.controller.js';
+import { InboxPageController } from './inbox/inbox-page.controller.js';
 
 @Module({
-  imports: [ConfigModule, DbModule, QueueModule, AuditModule, DirectoryModule, ExposureModule, CampaignsModule],
-  controllers: [TenantsController, DatasetsController, CampaignsController, ReviewsController],
+  imports: [ConfigModule, DbModule, QueueModule, AuditModule, DirectoryModule, ExposureModule, CampaignsModule, InboxModule],
+  controllers: [TenantsController, DatasetsController, CampaignsController, ReviewsController, AuditController, InboxMessagesController, InboxPageController],
   providers: [OperatorAuthGuard],
 })
 export class ApiModule {}

@@ -4,6 +4,8 @@ import { registerTenantsCommands } from './commands/tenants.command.js';
 import { registerDatasetsCommands } from './commands/datasets.command.js';
 import { registerCampaignsCommands, registerSendingCommands } from './commands/campaigns.command.js';
 import { registerReviewCommands } from './commands/review.command.js';
+import { registerAuthCommands } from './commands/auth.command.js';
+import { registerAuditCommands } from './commands/audit.command.js';
 
 const program = new Command('impact')
   .description('Operator command line of the exposure notification service')
@@ -19,5 +21,7 @@ registerDatasetsCommands(program);
 registerCampaignsCommands(program);
 registerSendingCommands(program);
 registerReviewCommands(program);
+registerAuthCommands(program);
+registerAuditCommands(program);
 
 await program.parseAsync(process.argv);

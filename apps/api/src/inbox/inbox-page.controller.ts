@@ -1,0 +1,56 @@
+import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppError } from '../../../../libs/common/errors.js';
+import { DevIssuer } from '../../../../libs/auth/dev-issuer.js';
+import { AddressRateLimitGuard } from '../../../../libs/auth/tenant-auth.guard.js';
+import { fillPage, loadWebAssets, PAGE_CSP, type WebAssets } from '../web/web-assets.js';
+
+/**
+ * The Message Center page (GET /inbox, outside the /v1 prefix) and, when the development issuer
+ * is enabled, its demo sign-in (GET /inbox/dev-login?tenant=…&email=…). The page reads messages
+ * through the same tenant API as any other client, with the token kept in sessionStorage.
+ */
+@Controller('inbox')
+@UseGuards(AddressRateLimitGuard)
+export class InboxPageController {
+  private readonly web: WebAssets = loadWebAssets();
+
+  constructor(private readonly devIssuer: DevIssuer) {}
+
+  @Get()
+  page(@Res() res: Response): void {
+    this.html(res, 200, fillPage(this.web.pages['index.html'], { DEV_ISSUER: String(this.devIssuer.trusted) }));
+  }
+
+  @Get('assets/:name')
+  asset(@Param('name') name: string, @Res() res: Response): void {
+    const a = this.web.assets.get(name);
+    if (!a) {
+      res.status(404).json({ error: { code: 'notFound', message: 'not found' } });
+      return;
+    }
+    res.status(200).setHeader('Content-Type', a.type).setHeader('Cache-Control', 'no-cache').send(a.body);
+  }
+
+  /** Issues a development token into the page's sessionStorage; 404 when the development issuer is not in use. */
+  @Get('dev-login')
+  async devLogin(@Query() q: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    if (!this.devIssuer.trusted) {
+      res.status(404).json({ error: { code: 'notFound', message: 'not found' } });
+      return;
+    }
+    const tenant = typeof q.tenant === 'string' ? q.tenant.trim() : '';
+    const email = typeof q.email === 'string' ? q.email.trim() : '';
+    try {
+      const { token } = await this.devIssuer.issue(tenant, email);
+      this.html(res, 200, fillPage(this.web.pages['dev-login.html'], { TOKEN: token }));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      this.html(res, err.status, fillPage(this.web.pages['refused.html'], { REASON: err.message }));
+    }
+  }
+
+  private html(res: Response, status: number, body: string): void {
+    res.status(status).setHeader('Content-Type', 'text/html; charset=utf-8').setHeader('Content-Security-Policy', PAGE_CSP).send(body);
+  }
+}

@@ -1,0 +1,25 @@
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import { OperatorAuthGuard } from '../../../../libs/auth/operator-auth.guard.js';
+import { AuditService } from '../../../../libs/audit/audit.service.js';
+
+const uuid = z.uuid('must be a UUID');
+const listQuery = z.strictObject({
+  tenantId: uuid.optional(),
+  campaignId: uuid.optional(),
+  skip: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  take: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** The append-only audit log: every operator action and every tenant read, per tenant and per campaign. */
+@Controller('audit')
+@UseGuards(OperatorAuthGuard)
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  async list(@Query({ schema: listQuery }) q: z.infer<typeof listQuery>) {
+    const filter = { ...(q.tenantId ? { tenantId: q.tenantId.toLowerCase() } : {}), ...(q.campaignId ? { campaignId: q.campaignId.toLowerCase() } : {}) };
+    return { ...filter, skip: q.skip, take: q.take, events: await this.audit.list({ ...filter, skip: q.skip, take: q.take }) };
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Who is asking in the tenant inbox, as proven by a verified token, and the one rule about what
+ * such a reader may see beyond their own tenant's boundary.
+ */
+export interface TenantPrincipal {
+  /** the tenant directory's id (lower-case GUID), from the token's `tid` */
+  tenantId: string;
+  /** the token's `sub`: view points (read, archived, favorite) are kept per user */
+  userId: string;
+  /** the user's address, normalized (from `email` or `preferred_username`) */
+  email: string;
+  roles: string[];
+  /** the issuer that signed the token */
+  issuer: string;
+}
+
+/** The roles that may read data-privacy notices (CONTRACTS.md §1, DESIGN.md rule 5). */
+export const PRIVACY_ROLES: readonly string[] = ['GlobalAdmin', 'PrivacyReader'];
+
+/** The tag that makes a notice a data-privacy notice; compared case-insensitively, so a variant spelling fails closed. */
+export const DATA_PRIVACY_TAG = 'Data privacy';
+
+export function mayReadDataPrivacy(roles: readonly string[]): boolean {
+  return roles.some((r) => PRIVACY_ROLES.includes(r));
+}
+
+export function isDataPrivacyNotice(tags: readonly string[]): boolean {
+  const t = DATA_PRIVACY_TAG.toLowerCase();
+  return tags.some((x) => x.toLowerCase() === t);
+}
+
+/**
+ * Whether a reader with these roles may see a notice with these tags (of their own tenant: the
+ * tenant boundary is the query's and the row-level security policies' business). A notice they
+ * may not read does not exist for them.
+ */
+export function mayReadNotice(roles: readonly string[], tags: readonly string[]): boolean {
+  return !isDataPrivacyNotice(tags) || mayReadDataPrivacy(roles);
+}
+
+/** What the audit log records as the actor of a tenant read. */
+export function auditActor(p: TenantPrincipal): string {
+  return `tenant-user:${p.email}`;
+}

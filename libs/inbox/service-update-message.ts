@@ -1,0 +1,53 @@
+import type { ServiceUpdateMessage } from '../notices/notice-composer.js';
+
+export type { ServiceUpdateMessage };
+
+/** A stored notice with the reading user's view point, as the inbox repository returns it. */
+export interface NoticeRow {
+  id: string;
+  campaignId: string;
+  title: string;
+  category: string;
+  severity: string;
+  tags: string[];
+  isMajorChange: boolean;
+  actionRequiredBy: Date | null;
+  services: string[];
+  details: unknown;
+  bodyHtml: string;
+  postedAt: Date;
+  lastModifiedAt: Date;
+  isRead: boolean;
+  isArchived: boolean;
+  isFavorited: boolean;
+}
+
+const CATEGORIES = new Set(['preventOrFixIssue', 'planForChange', 'stayInformed']);
+const SEVERITIES = new Set(['normal', 'high', 'critical']);
+
+/** `details` as stored (JSON): only `{name, value}` string pairs pass. */
+function detailsOf(raw: unknown): ServiceUpdateMessage['details'] {
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .filter((d): d is { name: string; value: string } => typeof d?.name === 'string' && typeof d?.value === 'string')
+    .map((d) => ({ name: d.name, value: d.value }));
+}
+
+/** A stored notice in Microsoft Graph's serviceUpdateMessage shape (CONTRACTS.md §4). */
+export function toServiceUpdateMessage(r: NoticeRow): ServiceUpdateMessage {
+  return {
+    id: r.id,
+    title: r.title,
+    category: (CATEGORIES.has(r.category) ? r.category : 'stayInformed') as ServiceUpdateMessage['category'],
+    severity: (SEVERITIES.has(r.severity) ? r.severity : 'normal') as ServiceUpdateMessage['severity'],
+    tags: r.tags,
+    isMajorChange: r.isMajorChange,
+    actionRequiredByDateTime: r.actionRequiredBy ? r.actionRequiredBy.toISOString() : null,
+    services: r.services,
+    startDateTime: r.postedAt.toISOString(),
+    lastModifiedDateTime: r.lastModifiedAt.toISOString(),
+    body: { contentType: 'html', content: r.bodyHtml },
+    details: detailsOf(r.details),
+    viewPoint: { isRead: r.isRead, isArchived: r.isArchived, isFavorited: r.isFavorited },
+  };
+}
