@@ -66,6 +66,12 @@ export class DirectoryRepository {
     );
     const client = await this.prisma.pool.connect();
     let broken: Error | undefined;
+    // A connection lost mid-transaction also emits 'error' on the checked-out client; the query
+    // in flight rejects with it, so only keep the event from crashing the process.
+    const onError = (e: Error) => {
+      broken = e;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const written = await client.query<{ id: string; created: boolean }>(
@@ -111,6 +117,7 @@ export class DirectoryRepository {
       if (pgErr.code === '23505' && pgErr.table === 'tenant_domains') throw new DomainTakenError();
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

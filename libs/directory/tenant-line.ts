@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { domainSuffixes, isFreeMailDomain, isMixedScriptOrConfusable, isPublicSuffix, toAsciiDomain } from '../common/domain.js';
 import { normalizeEmail } from '../common/email.js';
 import { normalizePhone } from '../common/phone.js';
+import { memoByString } from '../common/memo.js';
 
 export interface TenantContactInput {
   /** normalized address (normalizeEmail) */
@@ -156,13 +157,17 @@ function cleanText(s: string, where: string): string {
 
 function canonicalLocale(raw: string | null | undefined): string | null {
   const t = raw?.trim();
-  if (!t) return DEFAULT_LOCALE;
+  return t ? canonical(t) : DEFAULT_LOCALE;
+}
+
+// A directory repeats a handful of locales; Intl's parser costs microseconds per call.
+const canonical = memoByString((tag: string): string | null => {
   try {
-    return Intl.getCanonicalLocales(t)[0] ?? null;
+    return Intl.getCanonicalLocales(tag)[0] ?? null;
   } catch {
     return null;
   }
-}
+}, 1000);
 
 const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
 
