@@ -49,6 +49,10 @@ export async function run(
     context = undefined;
   }
   process.exitCode = code;
+  // A half-built context (a service down mid-start) can leave sockets open; the command is done,
+  // so leave once stdout and stderr are flushed.
+  await new Promise<void>((r) => process.stdout.write('', () => process.stderr.write('', () => r())));
+  process.exit(code);
 }
 
 export function reason(err: unknown): string {

@@ -1,0 +1,121 @@
+/**
+ * The operator CLI as other programs use it (CONTRACTS.md §3): `--json` prints exactly one JSON
+ * document on stdout, exit code 0, or non-zero with a one-line reason on stderr. Runs the
+ * compiled CLI (built by `npm ci`'s prepare step or `npm run build`).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { generateWorld, type World } from './fixtures/world.js';
+import { isolate } from './support/isolation.js';
+
+const run = promisify(execFile);
+const CLI = 'dist/apps/cli/src/main.js';
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[]): Promise<Result> {
+  try {
+    const r = await run('node', [CLI, ...args], { env: process.env, maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Exactly one JSON document on stdout. */
+function json<T = Record<string, unknown>>(r: Result): T {
+  expect({ code: r.code, stderr: r.code ? r.stderr : '' }).toEqual({ code: 0, stderr: '' });
+  return JSON.parse(r.stdout) as T;
+}
+
+describe('the operator CLI', () => {
+  let world: World;
+  let dir: string;
+
+  beforeAll(async () => {
+    // npm ci builds it (the prepare script); a bare checkout builds it here
+    if (!existsSync(CLI)) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+    await isolate();
+    world = generateWorld({ seed: 3, tenants: 30 });
+    process.env.OPERATOR_DOMAINS = world.operatorDomains.join(',');
+    process.env.MAIL_RATE_PER_MINUTE = '100000';
+    process.env.OPERATOR_NAME = 'cli-test';
+    dir = await mkdtemp(join(tmpdir(), 'impact-cli-'));
+    await writeFile(join(dir, 'tenants.jsonl'), world.tenantLines.join('\n'));
+    await writeFile(join(dir, 'exposure.jsonl'), world.exposureLines.join('\n'));
+  });
+
+  it('runs the operator job end to end with --json, one document per command', async () => {
+    const t = json<{ imported: number; updated: number; rejected: { line: number; reason: string }[] }>(await cli(['tenants', 'import', join(dir, 'tenants.jsonl'), '--json']));
+    expect(t.rejected.map((r) => r.line)).toEqual(world.truth.rejectedTenantLines.map((r) => r.line));
+    expect(t.imported).toBe(Object.keys(world.truth.tenants).length);
+
+    const d = json<{ datasetId: string; lines: number; accepted: number; quarantined: { line: number; reason: string }[]; duplicates: number }>(
+      await cli(['datasets', 'ingest', join(dir, 'exposure.jsonl'), '--name', 'cli', '--json']),
+    );
+    expect(d).toMatchObject({ lines: world.truth.scope.lines, accepted: world.truth.scope.records });
+    expect(d.quarantined).toHaveLength(world.truth.scope.quarantined);
+    expect(d.duplicates).toBe(world.truth.scope.records - world.truth.scope.uniqueItems);
+
+    const shown = json<{ scope: Record<string, number> }>(await cli(['datasets', 'show', d.datasetId, '--json']));
+    expect(shown.scope).toMatchObject(world.truth.scope);
+
+    const c = json<{ campaignId: string; status: string }>(
+      await cli(['campaigns', 'create', '--dataset', d.datasetId, '--support-email', 'privacy@cloudprovider.com', '--respond-by', '2026-12-31', '--json']),
+    );
+    expect(c.status).toBe('draft');
+    expect(json(await cli(['campaigns', 'analyze', c.campaignId, '--wait', '--json']))).toEqual({ campaignId: c.campaignId, status: 'ready' });
+
+    const p = json<{ scope: object; tenants: { affected: number; notAffected: number; needsReview: number }; decisions: { tenantId: string; decision: string; reasons: string[]; dataCategories: string[]; records: number }[] }>(
+      await cli(['campaigns', 'preview', c.campaignId, '--json']),
+    );
+    expect(Object.keys(p).sort()).toEqual(['decisions', 'renderProblems', 'scope', 'tenants'].sort());
+    const affected = p.decisions.find((x) => x.decision === 'affected')!;
+    expect(affected.reasons.length).toBeGreaterThan(0);
+    const one = json<{ tenantId: string; decision: string; notice: { id: string; tags: string[] } }>(await cli(['campaigns', 'preview', c.campaignId, '--tenant', affected.tenantId, '--json']));
+    expect(one.notice.tags).toEqual(['Data privacy', 'Admin impact']);
+    const quiet = Object.entries(world.truth.tenants).find(([, x]) => x.expected === 'not_affected')![0];
+    expect(json(await cli(['campaigns', 'preview', c.campaignId, '--tenant', quiet, '--json']))).toEqual({ tenantId: quiet, decision: 'not_affected', notice: null });
+
+    const reviews = json<{ items: { reviewItemId: string }[] }>(await cli(['review', 'list', c.campaignId, '--json']));
+    for (const item of reviews.items) json(await cli(['review', 'resolve', item.reviewItemId, '--none', '--json']));
+    expect(json(await cli(['campaigns', 'approve', c.campaignId, '--json']))).toEqual({ campaignId: c.campaignId, status: 'approved' });
+    const launched = json<{ status: string; counts: { notices: { posted: number; expected: number } } }>(await cli(['campaigns', 'launch', c.campaignId, '--wait', '--json']));
+    expect(launched.status).toBe('completed');
+    expect(launched.counts.notices.posted).toBe(p.tenants.affected);
+    const s = json<{ status: string; counts: object; progress: { percent: number } }>(await cli(['campaigns', 'status', c.campaignId, '--json']));
+    expect(s).toMatchObject({ status: 'completed', progress: { percent: 100 } });
+  }, 240_000);
+
+  it('answers a bad request with a non-zero exit and one line on stderr, nothing on stdout', async () => {
+    for (const args of [
+      ['datasets', 'show', '00000000-0000-0000-0000-000000000000', '--json'],
+      ['campaigns', 'approve', '00000000-0000-0000-0000-000000000000', '--json'],
+      ['datasets', 'ingest', '/no/such/file.jsonl', '--json'],
+      ['review', 'resolve', '00000000-0000-0000-0000-000000000000', '--json'],
+    ]) {
+      const r = await cli(args);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('names the variable when the configuration is bad', async () => {
+    const saved = process.env.REDIS_URL;
+    process.env.REDIS_URL = 'http://nope';
+    const r = await cli(['datasets', 'show', '00000000-0000-0000-0000-000000000000', '--json']);
+    process.env.REDIS_URL = saved;
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/REDIS_URL/);
+  });
+});
