@@ -77,6 +77,7 @@ export class CampaignsController {
   }
 
   @Post(':id/approve')
+  @HttpCode(200)
   async approve(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.campaigns.approve(id, req.operator!, { requireSecondOperator: !this.config.ALLOW_SELF_APPROVAL }));
   }
@@ -88,11 +89,13 @@ export class CampaignsController {
   }
 
   @Post(':id/pause')
+  @HttpCode(200)
   async pause(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.dispatch.pause(id, req.operator!));
   }
 
   @Post(':id/resume')
+  @HttpCode(200)
   async resume(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.dispatch.resume(id, req.operator!));
   }
@@ -109,6 +112,7 @@ export class CampaignsController {
   }
 
   @Post(':id/cancel')
+  @HttpCode(200)
   async cancel(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.campaigns.cancel(id, req.operator!));
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { ReviewService } from '../../../../libs/campaigns/review.service.js';
@@ -20,6 +20,7 @@ export class ReviewsController {
 
   /** Body `{tenantId}` to attribute the item to that tenant, `{tenantId: null}` for none. */
   @Post(':reviewItemId/resolve')
+  @HttpCode(200)
   resolve(@Param('reviewItemId', { schema: uuid }) id: string, @Body({ schema: resolveBody }) body: z.infer<typeof resolveBody>, @Req() req: OperatorRequest) {
     return this.reviews.resolve(id, body.tenantId?.toLowerCase() ?? null, req.operator!);
   }
