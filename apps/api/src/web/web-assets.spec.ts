@@ -1,0 +1,25 @@
+import { ASSET_TYPES, escapeHtml, fillPage, loadWebAssets, PAGE_CSP } from './web-assets.js';
+
+describe('inbox page assets', () => {
+  it('fills placeholders with escaped values and refuses a missing one', () => {
+    expect(fillPage('<p title="{{A}}">{{A}}</p>', { A: `"><script>alert('x')</script>&` })).toBe(
+      '<p title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</p>',
+    );
+    expect(() => fillPage('{{MISSING}}', {})).toThrow(/no value for \{\{MISSING\}\}/);
+    expect(escapeHtml('plain')).toBe('plain');
+  });
+
+  it('loads every page and asset, and no page carries inline script or inline handlers', () => {
+    const { assets, pages } = loadWebAssets();
+    expect([...assets.keys()].sort()).toEqual(Object.keys(ASSET_TYPES).sort());
+    for (const html of Object.values(pages)) {
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+      expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+      expect(html).not.toMatch(/style\s*=/i);
+    }
+    // the page script builds the DOM from text, never from markup
+    const js = assets.get('app.js')!.body.toString('utf8');
+    expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+    expect(PAGE_CSP).not.toMatch(/unsafe-inline|unsafe-eval/);
+  });
+});

@@ -1,0 +1,266 @@
+import { createHmac, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, importPKCS8, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { loadConfig, type AppConfig } from '../config/config.js';
+import { DEV_ISSUER, DEV_ISSUER_KEY_FILE, DevIssuer, DevIssuerRefusedError, devSubject, loadOrCreateDevKeyFile } from './dev-issuer.js';
+import type { DirectoryContact, TenantDirectoryLookup } from './tenant-directory.repository.js';
+import { importConfiguredPublicKey, InvalidTokenError, TenantTokenVerifier } from './tenant-token.verifier.js';
+
+const TENANT = randomUUID();
+const ISS = 'https://login.example.com/tenant-idp/v2.0';
+const AUD = 'api://exposure-notify';
+
+/** A directory with one tenant and its contacts; counts look-ups. */
+class FakeDirectory {
+  lookups = 0;
+  constructor(private readonly contacts: DirectoryContact[] = []) {}
+  async tenantExists(id: string) {
+    this.lookups++;
+    return id === TENANT;
+  }
+  async findContact(tenantId: string, email: string) {
+    return this.contacts.find((c) => c.tenantId === tenantId && c.email === email) ?? null;
+  }
+}
+
+const pair = (kind: 'rsa' | 'ec' | 'ed25519') =>
+  kind === 'rsa'
+    ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+    : kind === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('ed25519');
+const pemOf = (k: KeyObject, type: 'spki' | 'pkcs8') => k.export({ type, format: 'pem' }) as string;
+
+const claims = (over: Record<string, unknown> = {}) => ({ sub: 'user-1', tid: TENANT, email: 'Admin@Contoso.example', roles: ['GlobalAdmin'], ...over });
+
+async function sign(key: CryptoKey, alg: string, c: Record<string, unknown> = claims(), o: { iss?: string; aud?: string; exp?: number; nbf?: number; kid?: string } = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT(c)
+    .setProtectedHeader({ alg, ...(o.kid ? { kid: o.kid } : {}) })
+    .setIssuer(o.iss ?? ISS)
+    .setAudience(o.aud ?? AUD)
+    .setIssuedAt(now)
+    .setNotBefore(o.nbf ?? now)
+    .setExpirationTime(o.exp ?? now + 300)
+    .sign(key);
+}
+
+function verifier(env: Record<string, string>, directory = new FakeDirectory()) {
+  const config: AppConfig = loadConfig(env);
+  const dir = directory as unknown as TenantDirectoryLookup;
+  return { v: new TenantTokenVerifier(config, new DevIssuer(config, dir), dir), directory, config };
+}
+
+const reason = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidTokenError);
+    return (err as InvalidTokenError).reason;
+  }
+  throw new Error('expected the token to be refused');
+};
+
+describe('TenantTokenVerifier with a configured RSA public key (PEM)', () => {
+  const { privateKey, publicKey } = pair('rsa');
+  const spki = pemOf(publicKey, 'spki');
+  const env = { TENANT_JWT_PUBLIC_KEY: spki, TENANT_JWT_ISSUER: ISS, TENANT_JWT_AUDIENCE: AUD };
+  let key: CryptoKey;
+  beforeAll(async () => {
+    key = await importPKCS8(pemOf(privateKey, 'pkcs8'), 'RS256');
+  });
+
+  it('accepts a good token and normalizes what it carries', async () => {
+    const { v } = verifier(env);
+    expect(await v.verify(await sign(key, 'RS256', claims({ tid: TENANT.toUpperCase(), roles: ['GlobalAdmin', 'GlobalAdmin'] })))).toEqual({
+      tenantId: TENANT,
+      userId: 'user-1',
+      email: 'admin@contoso.example',
+      roles: ['GlobalAdmin'],
+      issuer: ISS,
+    });
+    // preferred_username when there is no email claim
+    expect((await v.verify(await sign(key, 'RS256', claims({ email: undefined, preferred_username: 'Lena@Contoso.example' })))).email).toBe('lena@contoso.example');
+  });
+
+  it('pins the algorithm: HS256 keyed with the public key, alg none, and another algorithm are refused', async () => {
+    const { v } = verifier(env);
+    const now = Math.floor(Date.now() / 1000);
+    const body = `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims(), iss: ISS, aud: AUD, exp: now + 300 })).toString('base64url')}`;
+    const hs = `${body}.${createHmac('sha256', spki).update(body).digest('base64url')}`;
+    expect(await reason(v.verify(hs))).toMatch(/JOSEAlgNotAllowed/);
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${body.split('.')[1]}.`;
+    expect(await reason(v.verify(none))).toMatch(/JOSEAlgNotAllowed|JWSInvalid/);
+    const ps = await importPKCS8(pemOf(privateKey, 'pkcs8'), 'PS256');
+    expect(await reason(v.verify(await sign(ps, 'PS256')))).toMatch(/JOSEAlgNotAllowed/);
+  });
+
+  it.each([
+    ['wrong issuer', { iss: 'https://evil.example/' }, /JWTClaimValidationFailed.*iss/],
+    ['wrong audience', { aud: 'api://other' }, /JWTClaimValidationFailed.*aud/],
+    ['expired beyond the tolerance', { exp: Math.floor(Date.now() / 1000) - 60 }, /JWTExpired/],
+    ['not yet valid beyond the tolerance', { nbf: Math.floor(Date.now() / 1000) + 60 }, /JWTClaimValidationFailed.*nbf/],
+  ])('refuses a token with %s', async (_, o, r) => {
+    const { v } = verifier(env);
+    expect(await reason(v.verify(await sign(key, 'RS256', claims(), o)))).toMatch(r);
+  });
+
+  it('allows a small clock skew (TENANT_JWT_CLOCK_TOLERANCE_S)', async () => {
+    const { v } = verifier({ ...env, TENANT_JWT_CLOCK_TOLERANCE_S: '30' });
+    const now = Math.floor(Date.now() / 1000);
+    await expect(v.verify(await sign(key, 'RS256', claims(), { exp: now - 10 }))).resolves.toBeDefined();
+    await expect(v.verify(await sign(key, 'RS256', claims(), { nbf: now + 10 }))).resolves.toBeDefined();
+  });
+
+  it.each([
+    ['an unknown tenant', { tid: randomUUID() }, /not a tenant/],
+    ['a tid that is not a GUID', { tid: "' or 1=1 --" }, /claims: tid/],
+    ['no roles', { roles: undefined }, /missing required "roles"|claims: roles/],
+    ['empty roles', { roles: [] }, /claims: roles/],
+    ['roles as a string', { roles: 'GlobalAdmin' }, /claims: roles/],
+    ['a strange role name', { roles: ['Global Admin<script>'] }, /claims: roles/],
+    ['no address', { email: undefined }, /no email/],
+    ['an address that is not one', { email: 'not an address' }, /no email/],
+    ['no subject', { sub: undefined }, /missing required "sub"/],
+  ])('refuses a signed token with %s', async (_, over, r) => {
+    const { v } = verifier(env);
+    expect(await reason(v.verify(await sign(key, 'RS256', claims(over))))).toMatch(r);
+  });
+
+  it('refuses another key, garbage, and an oversized token', async () => {
+    const { v } = verifier(env);
+    const other = await importPKCS8(pemOf(pair('rsa').privateKey, 'pkcs8'), 'RS256');
+    expect(await reason(v.verify(await sign(other, 'RS256')))).toMatch(/JWSSignatureVerificationFailed/);
+    expect(await reason(v.verify('a.b.c'))).toMatch(/JWSInvalid|JWTInvalid/);
+    expect(await reason(v.verify('x'.repeat(9000)))).toBe('length');
+  });
+
+  it('asks the directory once per tenant while it is remembered', async () => {
+    const { v, directory } = verifier(env);
+    const t = await sign(key, 'RS256');
+    for (let i = 0; i < 5; i++) await v.verify(t);
+    expect(directory.lookups).toBe(1);
+  });
+
+  it('does not trust the development issuer beside an external one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'devkey-'));
+    try {
+      const directory = new FakeDirectory([{ tenantId: TENANT, email: 'admin@contoso.example', name: null, roles: ['GlobalAdmin'] }]);
+      const { v, config } = verifier({ ...env, DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_KEY_DIR: dir }, directory);
+      const dev = new DevIssuer(config, directory as unknown as TenantDirectoryLookup);
+      await expect(dev.issue(TENANT, 'admin@contoso.example')).rejects.toThrow(/external issuer/);
+      const devKey = (await dev.loadKeys()).privateKey;
+      expect(await reason(v.verify(await sign(devKey, 'ES256', claims(), { iss: DEV_ISSUER })))).toMatch(/JOSEAlgNotAllowed|iss/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('TenantTokenVerifier with other key sources', () => {
+  it('takes an Ed25519 public JWK, and refuses a private or symmetric one', async () => {
+    const { privateKey, publicKey } = pair('ed25519');
+    const jwk = await exportJWK(publicKey);
+    const { v } = verifier({ TENANT_JWT_PUBLIC_KEY: JSON.stringify(jwk), TENANT_JWT_ISSUER: ISS, TENANT_JWT_AUDIENCE: AUD });
+    const key = await importPKCS8(pemOf(privateKey, 'pkcs8'), 'EdDSA');
+    expect((await v.verify(await sign(key, 'EdDSA'))).tenantId).toBe(TENANT);
+    await expect(importConfiguredPublicKey(JSON.stringify(await exportJWK(privateKey)))).rejects.toThrow(/public asymmetric/);
+    await expect(importConfiguredPublicKey(JSON.stringify({ kty: 'oct', k: 'c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0' }))).rejects.toThrow(/public asymmetric/);
+    await expect(importConfiguredPublicKey(JSON.stringify({ ...jwk, alg: 'RS256' }))).rejects.toThrow(/serves EdDSA/);
+  });
+
+  describe('a JWKS URL', () => {
+    let server: Server;
+    let url: string;
+    const ec = pair('ec');
+    let jwks: { keys: JWK[] };
+    beforeAll(async () => {
+      jwks = { keys: [{ ...(await exportJWK(ec.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] };
+      server = createServer((req, res) => {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify(jwks));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/keys`;
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    it('verifies against the key with the token\'s kid, and refuses an unknown kid or issuer', async () => {
+      const { v } = verifier({ TENANT_JWKS_URL: url, TENANT_JWT_ISSUER: ISS, TENANT_JWT_AUDIENCE: AUD });
+      const key = await importPKCS8(pemOf(ec.privateKey, 'pkcs8'), 'ES256');
+      expect((await v.verify(await sign(key, 'ES256', claims(), { kid: 'k1' }))).userId).toBe('user-1');
+      expect(await reason(v.verify(await sign(key, 'ES256', claims(), { kid: 'nope' })))).toMatch(/JWKSNoMatchingKey/);
+      expect(await reason(v.verify(await sign(key, 'ES256', claims(), { kid: 'k1', iss: 'https://other/' })))).toMatch(/iss/);
+    });
+  });
+
+  it('with nothing configured and no development issuer, trusts nothing', async () => {
+    const { v } = verifier({});
+    const key = await importPKCS8(pemOf(pair('ec').privateKey, 'pkcs8'), 'ES256');
+    expect(await reason(v.verify(await sign(key, 'ES256')))).toBe('no issuer is configured');
+  });
+
+  it('configuration demands issuer and audience with an external key, and one key source only', () => {
+    expect(() => loadConfig({ TENANT_JWKS_URL: 'https://login.example.com/keys' })).toThrow(/TENANT_JWT_ISSUER/);
+    expect(() => loadConfig({ TENANT_JWKS_URL: 'https://login.example.com/keys', TENANT_JWT_ISSUER: ISS })).toThrow(/TENANT_JWT_AUDIENCE/);
+    expect(() => loadConfig({ TENANT_JWKS_URL: 'https://x/keys', TENANT_JWT_PUBLIC_KEY: 'x'.repeat(50), TENANT_JWT_ISSUER: ISS, TENANT_JWT_AUDIENCE: AUD })).toThrow(/not both/);
+    expect(loadConfig({}).DEV_ISSUER_ENABLED).toBe(false);
+  });
+});
+
+describe('DevIssuer', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'devkey-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const contact: DirectoryContact = { tenantId: TENANT, email: 'admin@contoso.example', name: 'Ada', roles: ['GlobalAdmin', 'PrivacyReader'] };
+  const issuer = (env: Record<string, string>) => {
+    const config = loadConfig({ DEV_ISSUER_KEY_DIR: dir, ...env });
+    const directory = new FakeDirectory([contact, { tenantId: TENANT, email: 'noroles@contoso.example', name: null, roles: [] }]) as unknown as TenantDirectoryLookup;
+    return { dev: new DevIssuer(config, directory), v: new TenantTokenVerifier(config, new DevIssuer(config, directory), directory) };
+  };
+
+  it('is refused unless enabled by configuration', async () => {
+    const { dev } = issuer({});
+    await expect(dev.issue(TENANT, contact.email)).rejects.toThrow(new DevIssuerRefusedError('the development issuer is disabled (DEV_ISSUER_ENABLED is not true)'));
+    await expect(dev.loadKeys()).rejects.toThrow(/disabled/);
+  });
+
+  it('signs for a listed contact with that contact\'s roles, and the API trusts it', async () => {
+    const { dev, v } = issuer({ DEV_ISSUER_ENABLED: 'true' });
+    const t = await dev.issue(TENANT.toUpperCase(), '  ADMIN@Contoso.Example ');
+    expect(new Date(t.expiresAt).getTime()).toBeGreaterThan(Date.now() + 3500_000);
+    expect(await v.verify(t.token)).toEqual({ tenantId: TENANT, userId: devSubject(TENANT, contact.email), email: contact.email, roles: contact.roles, issuer: DEV_ISSUER });
+    expect(statSync(join(dir, DEV_ISSUER_KEY_FILE)).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a contact of no such tenant, one without roles, and input that is not an id or an address', async () => {
+    const { dev } = issuer({ DEV_ISSUER_ENABLED: 'true' });
+    await expect(dev.issue(randomUUID(), contact.email)).rejects.toThrow(/is not a contact of tenant/);
+    await expect(dev.issue(TENANT, 'someone@contoso.example')).rejects.toThrow(/someone@contoso.example is not a contact of tenant/);
+    await expect(dev.issue(TENANT, 'noroles@contoso.example')).rejects.toThrow(/has no roles/);
+    await expect(dev.issue('not-a-guid', contact.email)).rejects.toThrow(/is not a GUID/);
+    await expect(dev.issue(TENANT, 'nope')).rejects.toThrow(/is not an email address/);
+  });
+
+  it('creates its key file once and reads the same key back afterwards', () => {
+    const a = loadOrCreateDevKeyFile(dir);
+    const b = loadOrCreateDevKeyFile(dir);
+    expect(a.export({ type: 'pkcs8', format: 'pem' })).toEqual(b.export({ type: 'pkcs8', format: 'pem' }));
+  });
+
+  it('takes its key from DEV_ISSUER_PRIVATE_KEY instead, and refuses a key of the wrong kind', async () => {
+    const ec = pemOf(pair('ec').privateKey, 'pkcs8');
+    const { dev, v } = issuer({ DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_PRIVATE_KEY: ec });
+    await v.verify((await dev.issue(TENANT, contact.email)).token);
+    expect(() => statSync(join(dir, DEV_ISSUER_KEY_FILE))).toThrow();
+    const rsa = issuer({ DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_PRIVATE_KEY: pemOf(pair('rsa').privateKey, 'pkcs8') });
+    await expect(rsa.dev.issue(TENANT, contact.email)).rejects.toThrow(/EC P-256/);
+  });
+});
