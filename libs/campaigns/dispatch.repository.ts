@@ -18,6 +18,55 @@ export interface NoticeRow {
   locale: string;
 }
 
+/** What the notice job needs about one tenant in one campaign, read in one statement. */
+export interface NoticeContext {
+  campaign: {
+    id: string;
+    status: string;
+    title: string;
+    supportUrl: string | null;
+    supportPhone: string | null;
+    supportEmail: string | null;
+    respondBy: Date | null;
+    incidentDate: Date | null;
+  } | null;
+  decision: { decision: string; records: number } | null;
+  tenant: { id: string; name: string } | null;
+  /** the exposure view's data categories; null when the tenant has no exposure view */
+  dataCategories: string[] | null;
+  /** the notice already posted, if any */
+  noticeId: string | null;
+  /** a fresh `MC` number, drawn only when the notice is still to be written */
+  newNoticeId: string | null;
+  /** the contacts holding one of the roles, in id order */
+  contacts: { email: string; roles: string[]; locale: string }[];
+}
+
+/** What the email job needs about one delivery, read in one statement. */
+export interface EmailContext {
+  id: bigint;
+  campaignId: string;
+  tenantId: string;
+  noticeId: string;
+  address: string;
+  role: string;
+  locale: string;
+  operationId: string;
+  state: DeliveryState;
+  campaign: { id: string; status: string; supportUrl: string | null; supportPhone: string | null; supportEmail: string | null } | null;
+  decision: string | null;
+  tenantName: string | null;
+}
+
+export interface DeliveryRow {
+  address: string;
+  role: string;
+  locale: string;
+  operationId: string;
+}
+
+const UTC_NOW = `(now() AT TIME ZONE 'UTC')`;
+
 /** Notices and deliveries: PostgreSQL is the record of what was done. Thin, no decisions. */
 @Injectable()
 export class DispatchRepository {
@@ -94,6 +143,187 @@ export class DispatchRepository {
       [campaignId, after, limit],
     );
     return res.rows.map((r) => ({ id: r.id, tenantId: r.tenant_id }));
+  }
+
+  /**
+   * Everything the notice job reads, in one round trip (the job runs 65,000 times in a campaign).
+   * The message number is drawn here too, and only when the notice will be written: no notice
+   * yet, the campaign sending, the tenant affected (a number drawn in vain is only a gap).
+   */
+  async noticeContext(campaignId: string, tenantId: string, roles: readonly string[]): Promise<NoticeContext> {
+    const res = await this.prisma.pool.query<{
+      c_id: string | null; c_status: string | null; title: string | null; support_url: string | null; support_phone: string | null; support_email: string | null;
+      respond_by: Date | null; incident_date: Date | null; decision: string | null; records: number | null; t_id: string | null; t_name: string | null;
+      has_view: boolean; categories: string[] | null; notice_id: string | null; new_notice_id: string | null;
+      contacts: { email: string; roles: string[]; locale: string }[];
+    }>(
+      `SELECT c.id AS c_id, c.status::text AS c_status, c.title, c.support_url, c.support_phone, c.support_email,
+              c.respond_by AT TIME ZONE 'UTC' AS respond_by, c.incident_date AT TIME ZONE 'UTC' AS incident_date,
+              d.decision::text AS decision, d.records, t.id AS t_id, t.name AS t_name,
+              v.campaign_id IS NOT NULL AS has_view, v.view -> 'dataCategories' AS categories, n.id AS notice_id,
+              CASE WHEN n.id IS NULL AND c.status = 'sending' AND d.decision = 'affected' THEN 'MC' || nextval('notice_number') END AS new_notice_id,
+              COALESCE((SELECT json_agg(json_build_object('email', ct.email, 'roles', ct.roles, 'locale', ct.locale) ORDER BY ct.id)
+                          FROM tenant_contacts ct WHERE ct.tenant_id = k.tenant_id AND ct.roles && $3::text[]), '[]'::json) AS contacts
+         FROM (SELECT $1::uuid AS campaign_id, $2::uuid AS tenant_id) k
+         LEFT JOIN campaigns c ON c.id = k.campaign_id
+         LEFT JOIN tenant_decisions d ON d.campaign_id = k.campaign_id AND d.tenant_id = k.tenant_id
+         LEFT JOIN tenants t ON t.id = k.tenant_id
+         LEFT JOIN exposure_views v ON v.campaign_id = k.campaign_id AND v.tenant_id = k.tenant_id
+         LEFT JOIN notices n ON n.campaign_id = k.campaign_id AND n.tenant_id = k.tenant_id`,
+      [campaignId, tenantId, [...roles]],
+    );
+    const r = res.rows[0]!;
+    return {
+      campaign: r.c_id
+        ? {
+            id: r.c_id,
+            status: r.c_status!,
+            title: r.title ?? '',
+            supportUrl: r.support_url,
+            supportPhone: r.support_phone,
+            supportEmail: r.support_email,
+            respondBy: r.respond_by,
+            incidentDate: r.incident_date,
+          }
+        : null,
+      decision: r.decision ? { decision: r.decision, records: r.records ?? 0 } : null,
+      tenant: r.t_id ? { id: r.t_id, name: r.t_name ?? '' } : null,
+      dataCategories: r.has_view ? (Array.isArray(r.categories) ? r.categories : []) : null,
+      noticeId: r.notice_id,
+      newNoticeId: r.new_notice_id,
+      contacts: r.contacts,
+    };
+  }
+
+  /**
+   * Writes the notice (unless `notice` is null: it exists already as `noticeId`) and its delivery
+   * rows in one statement, so a notice is never left without its deliveries. Returns the notice's
+   * id and its deliveries still to send, or null when another writer's notice won the unique
+   * (campaign, tenant) race and is not visible yet (the caller retries).
+   */
+  async writeNoticeAndDeliveries(
+    campaignId: string,
+    tenantId: string,
+    noticeId: string,
+    notice: Omit<NoticeRow, 'id' | 'campaignId' | 'tenantId'> | null,
+    deliveries: DeliveryRow[],
+  ): Promise<{ noticeId: string; pending: bigint[] } | null> {
+    const cols = [deliveries.map((d) => d.address), deliveries.map((d) => d.role), deliveries.map((d) => d.locale), deliveries.map((d) => d.operationId)];
+    const res = notice
+      ? await this.prisma.pool.query<{ notice_id: string | null; pending: string[] }>(
+          `WITH n AS (
+             INSERT INTO notices (id, campaign_id, tenant_id, decision, title, category, severity, tags, is_major_change,
+                                  action_required_by, services, details, body_html, locale, posted_at, last_modified_at)
+             VALUES ($1, $2, $3, 'affected', $8, $9, $10, $11::text[], $12, $13::timestamptz AT TIME ZONE 'UTC', $14::text[], $15::jsonb, $16, $17, ${UTC_NOW}, ${UTC_NOW})
+             ON CONFLICT (campaign_id, tenant_id) DO NOTHING
+             RETURNING id
+           ), ins AS (
+             INSERT INTO deliveries (campaign_id, tenant_id, notice_id, address, role, locale, operation_id, queued_at, updated_at)
+             SELECT $2, $3, n.id, x.address, x.role, x.locale, x.op::uuid, ${UTC_NOW}, ${UTC_NOW}
+               FROM n, unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS x(address, role, locale, op)
+             ON CONFLICT DO NOTHING
+             RETURNING id
+           )
+           SELECT (SELECT id FROM n) AS notice_id, ARRAY(SELECT id::text FROM ins) AS pending`,
+          [
+            noticeId, campaignId, tenantId, ...cols,
+            notice.title, notice.category, notice.severity, notice.tags, notice.isMajorChange,
+            notice.actionRequiredBy?.toISOString() ?? null, notice.services, JSON.stringify(notice.details), notice.bodyHtml, notice.locale,
+          ],
+        )
+      : await this.prisma.pool.query<{ notice_id: string | null; pending: string[] }>(
+          // the notice exists: add any missing deliveries; pending = the new ones and the unfinished old ones
+          `WITH ins AS (
+             INSERT INTO deliveries (campaign_id, tenant_id, notice_id, address, role, locale, operation_id, queued_at, updated_at)
+             SELECT $2, $3, $1, x.address, x.role, x.locale, x.op::uuid, ${UTC_NOW}, ${UTC_NOW}
+               FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS x(address, role, locale, op)
+             ON CONFLICT DO NOTHING
+             RETURNING id
+           )
+           SELECT $1::text AS notice_id,
+                  ARRAY(SELECT id::text FROM ins
+                        UNION SELECT id::text FROM deliveries WHERE notice_id = $1 AND state IN ('queued', 'retrying', 'sending')) AS pending`,
+          [noticeId, campaignId, tenantId, ...cols],
+        );
+    const r = res.rows[0]!;
+    return r.notice_id ? { noticeId: r.notice_id, pending: r.pending.map((x) => BigInt(x)) } : null;
+  }
+
+  /** The delivery with its campaign, its tenant's decision and name, in one round trip. */
+  async emailContext(id: bigint): Promise<EmailContext | null> {
+    const res = await this.prisma.pool.query<{
+      id: string; campaign_id: string; tenant_id: string; notice_id: string; address: string; role: string; locale: string; operation_id: string; state: DeliveryState;
+      c_id: string | null; c_status: string | null; support_url: string | null; support_phone: string | null; support_email: string | null;
+      decision: string | null; t_name: string | null;
+    }>(
+      `SELECT d.id::text, d.campaign_id, d.tenant_id, d.notice_id, d.address, d.role, d.locale, d.operation_id, d.state::text AS state,
+              c.id AS c_id, c.status::text AS c_status, c.support_url, c.support_phone, c.support_email,
+              td.decision::text AS decision, t.name AS t_name
+         FROM deliveries d
+         LEFT JOIN campaigns c ON c.id = d.campaign_id
+         LEFT JOIN tenant_decisions td ON td.campaign_id = d.campaign_id AND td.tenant_id = d.tenant_id
+         LEFT JOIN tenants t ON t.id = d.tenant_id
+        WHERE d.id = $1`,
+      [id.toString()],
+    );
+    const r = res.rows[0];
+    if (!r) return null;
+    return {
+      id: BigInt(r.id),
+      campaignId: r.campaign_id,
+      tenantId: r.tenant_id,
+      noticeId: r.notice_id,
+      address: r.address,
+      role: r.role,
+      locale: r.locale,
+      operationId: r.operation_id,
+      state: r.state,
+      campaign: r.c_id ? { id: r.c_id, status: r.c_status!, supportUrl: r.support_url, supportPhone: r.support_phone, supportEmail: r.support_email } : null,
+      decision: r.decision,
+      tenantName: r.t_name,
+    };
+  }
+
+  /** `claimDelivery` for the send path: to `sending` with one more attempt, only from one of `from`. */
+  async claimForSend(id: bigint, from: DeliveryState[]): Promise<boolean> {
+    const r = await this.prisma.pool.query(
+      `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ${UTC_NOW} WHERE id = $1 AND state = ANY($2::delivery_state[])`,
+      [id.toString(), from],
+    );
+    return r.rowCount === 1;
+  }
+
+  /** Records a send's result on the delivery row. */
+  async recordSendResult(
+    id: bigint,
+    r: { state: DeliveryState; lastError: string | null; providerMessageId?: string; sent?: boolean; attemptsDelta?: number },
+  ): Promise<void> {
+    await this.prisma.pool.query(
+      `UPDATE deliveries
+          SET state = $2::delivery_state, last_error = $3, provider_message_id = COALESCE($4, provider_message_id),
+              sent_at = CASE WHEN $5 THEN ${UTC_NOW} ELSE sent_at END, attempts = attempts + $6, updated_at = ${UTC_NOW}
+        WHERE id = $1`,
+      [id.toString(), r.state, r.lastError, r.providerMessageId ?? null, r.sent === true, r.attemptsDelta ?? 0],
+    );
+  }
+
+  /**
+   * Posted notices whose deliveries are not all written or not all finished, in id order, with
+   * the ids of their unfinished deliveries (reconcile reads a page in one query, not one per notice).
+   */
+  async noticesWithPendingDeliveries(campaignId: string, after: string | null, limit: number): Promise<{ id: string; tenantId: string; hasDeliveries: boolean; pending: bigint[] }[]> {
+    const res = await this.prisma.pool.query<{ id: string; tenant_id: string; has_deliveries: boolean; pending: string[] }>(
+      `SELECT n.id, n.tenant_id,
+              EXISTS (SELECT 1 FROM deliveries x WHERE x.notice_id = n.id) AS has_deliveries,
+              ARRAY(SELECT x.id::text FROM deliveries x WHERE x.notice_id = n.id AND x.state IN ('queued', 'retrying', 'sending') ORDER BY x.id) AS pending
+         FROM notices n
+        WHERE n.campaign_id = $1 AND ($2::text IS NULL OR n.id > $2)
+          AND (NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.notice_id = n.id)
+               OR EXISTS (SELECT 1 FROM deliveries x WHERE x.notice_id = n.id AND x.state IN ('queued', 'retrying', 'sending')))
+        ORDER BY n.id LIMIT $3`,
+      [campaignId, after, limit],
+    );
+    return res.rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, hasDeliveries: r.has_deliveries, pending: r.pending.map((x) => BigInt(x)) }));
   }
 
   async counts(campaignId: string) {

@@ -8,9 +8,8 @@ import { QUEUE, jobId } from '../queue/queues.js';
 import { MAIL_TRANSPORT, deterministicOperationId, type MailTransport } from '../mail/mail-transport.js';
 import { NoticeComposer } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
-import type { ExposureView } from '../attribution/exposure-view.js';
 import { CampaignsRepository } from './campaigns.repository.js';
-import { DispatchRepository } from './dispatch.repository.js';
+import { DispatchRepository, type NoticeRow } from './dispatch.repository.js';
 import { CampaignsService, type Campaign } from './campaigns.service.js';
 import { PRIVILEGED_ROLES, PreviewService } from './preview.service.js';
 
@@ -90,6 +89,24 @@ export class DispatchService implements OnModuleDestroy {
   async reconcile(campaignId: string): Promise<{ notices: number; emails: number }> {
     let notices = 0;
     let emails = 0;
+    // Mail first: at a launch nothing is posted yet, so this pass is empty, instead of chasing the
+    // notices the workers post meanwhile (their jobs queue their own emails).
+    for (let after: string | null = null; ; ) {
+      const page = await this.repo.noticesWithPendingDeliveries(campaignId, after, PAGE);
+      if (!page.length) break;
+      const pending = page.flatMap((n) => n.pending);
+      await this.enqueueEmails(pending);
+      emails += pending.length;
+      // a notice whose deliveries were never written goes through the notice job again
+      const bare = page.filter((n) => !n.hasDeliveries);
+      if (bare.length) {
+        await this.noticesQueue.addBulk(
+          bare.map((n) => ({ name: 'post-notice', data: { campaignId, tenantId: n.tenantId }, opts: { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, n.tenantId) } })),
+        );
+        notices += bare.length;
+      }
+      after = page[page.length - 1]!.id;
+    }
     for (let after: string | null = null; ; ) {
       const tenants = await this.repo.affectedWithoutNotice(campaignId, after, PAGE);
       if (!tenants.length) break;
@@ -98,22 +115,6 @@ export class DispatchService implements OnModuleDestroy {
       );
       notices += tenants.length;
       after = tenants[tenants.length - 1]!;
-    }
-    for (let after: string | null = null; ; ) {
-      const page = await this.repo.noticesWithPendingMail(campaignId, after, PAGE);
-      if (!page.length) break;
-      for (const n of page) {
-        // a notice whose deliveries were never written goes through the notice job again
-        const pending = await this.repo.pendingDeliveriesOfNotice(n.id);
-        if (pending.length) {
-          await this.enqueueEmails(pending.map((p) => p.id));
-          emails += pending.length;
-        } else {
-          await this.noticesQueue.add('post-notice', { campaignId, tenantId: n.tenantId }, { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, n.tenantId) });
-          notices++;
-        }
-      }
-      after = page[page.length - 1]!.id;
     }
     this.touch(campaignId);
     return { notices, emails };
@@ -134,8 +135,13 @@ export class DispatchService implements OnModuleDestroy {
    */
   async assertIdentifiedImpact(campaignId: string, tenantId: string): Promise<void> {
     const d = await this.repo.decision(campaignId, tenantId);
-    if (d?.decision !== 'affected') {
-      throw new NoIdentifiedImpactError(`tenant ${tenantId} has no identified impact in campaign ${campaignId} (${d?.decision ?? 'no decision'}): nothing may be sent`);
+    this.requireIdentifiedImpact(campaignId, tenantId, d?.decision);
+  }
+
+  /** The gate itself, on a decision the caller has just read (the jobs read it with the rest of their context). */
+  requireIdentifiedImpact(campaignId: string, tenantId: string, decision: string | null | undefined): void {
+    if (decision !== 'affected') {
+      throw new NoIdentifiedImpactError(`tenant ${tenantId} has no identified impact in campaign ${campaignId} (${decision ?? 'no decision'}): nothing may be sent`);
     }
   }
 
@@ -143,35 +149,33 @@ export class DispatchService implements OnModuleDestroy {
 
   /** The notice job: post the tenant's notice and its deliveries, then queue the emails. */
   async postNotice(campaignId: string, tenantId: string): Promise<StepOutcome> {
-    const c = await this.campaignsRepo.find(campaignId);
+    // one read for the campaign, the decision, the tenant, its exposure view, contacts and notice
+    const ctx = await this.repo.noticeContext(campaignId, tenantId, PRIVILEGED_ROLES);
+    const c = ctx.campaign;
     if (!c) return { kind: 'skipped', reason: 'campaign gone' };
     if (c.status === 'paused') return { kind: 'deferred', ms: PAUSED_RECHECK_MS };
     if (c.status !== 'sending') return { kind: 'skipped', reason: `campaign is ${c.status}` };
-    await this.assertIdentifiedImpact(campaignId, tenantId);
+    this.requireIdentifiedImpact(campaignId, tenantId, ctx.decision?.decision);
 
-    let notice = await this.repo.notice(campaignId, tenantId);
-    if (!notice) {
-      const tenant = await this.repo.tenant(tenantId);
-      const decision = await this.repo.decision(campaignId, tenantId);
-      const view = await this.campaignsRepo.exposureView(campaignId, tenantId);
-      if (!tenant || !decision || !view) return { kind: 'permanent', reason: `tenant ${tenantId}: directory entry or exposure view missing` };
-      const exposure = view.view as unknown as ExposureView;
-      const locale = await this.preview.tenantLocale(tenantId);
+    let noticeId = ctx.noticeId;
+    let notice: Omit<NoticeRow, 'id' | 'campaignId' | 'tenantId'> | null = null;
+    if (!noticeId) {
+      if (!ctx.tenant || !ctx.decision || !ctx.dataCategories) return { kind: 'permanent', reason: `tenant ${tenantId}: directory entry or exposure view missing` };
       // the id comes first, so the body can quote it; a conflicting insert only wastes a number
-      const id = await this.repo.nextNoticeId();
+      if (!ctx.newNoticeId) return { kind: 'retry', reason: `no message number drawn for tenant ${tenantId}` };
+      noticeId = ctx.newNoticeId;
+      // the language of the tenant's first privileged admin (PreviewService.tenantLocale's rule)
+      const locale = ctx.contacts[0]?.locale ?? 'en-US';
       const m = this.composer.compose({
         campaign: c,
-        tenant,
-        messageId: id,
-        dataCategories: exposure.dataCategories,
-        records: decision.records,
+        tenant: ctx.tenant,
+        messageId: noticeId,
+        dataCategories: ctx.dataCategories,
+        records: ctx.decision.records,
         locale,
         postedAt: new Date(),
       });
-      notice = await this.repo.insertNotice({
-        id,
-        campaignId,
-        tenantId,
+      notice = {
         title: m.title,
         category: m.category,
         severity: m.severity,
@@ -182,46 +186,47 @@ export class DispatchService implements OnModuleDestroy {
         details: m.details,
         bodyHtml: m.body.content,
         locale,
-      });
+      };
     }
 
-    const contacts = await this.repo.contactsWithRoles(tenantId, PRIVILEGED_ROLES);
-    await this.repo.insertDeliveries(
-      contacts.map((ct) => ({
-        campaignId,
-        tenantId,
-        noticeId: notice!.id,
+    // the notice and its delivery rows in one statement: never a notice without its deliveries
+    const written = await this.repo.writeNoticeAndDeliveries(
+      campaignId,
+      tenantId,
+      noticeId,
+      notice,
+      ctx.contacts.map((ct) => ({
         address: ct.email,
         role: ct.roles.find((r) => (PRIVILEGED_ROLES as readonly string[]).includes(r))!,
         locale: ct.locale,
         operationId: deterministicOperationId('notification-email', campaignId, ct.email),
       })),
     );
-    const pending = await this.repo.pendingDeliveriesOfNotice(notice.id);
-    await this.enqueueEmails(pending.map((p) => p.id));
+    if (!written) return { kind: 'retry', reason: `tenant ${tenantId}: a concurrent notice is not visible yet` };
+    await this.enqueueEmails(written.pending);
     this.touch(campaignId);
     return { kind: 'done' };
   }
 
   /** The email job: checks the delivery row, sends once with the deterministic operation id, records the result. */
   async sendEmail(deliveryId: bigint, lastAttempt: boolean): Promise<StepOutcome> {
-    const d = await this.repo.delivery(deliveryId);
+    // one read for the delivery, its campaign, the tenant's decision and name
+    const d = await this.repo.emailContext(deliveryId);
     if (!d) return { kind: 'skipped', reason: 'delivery gone' };
     if (d.state === 'sent' || d.state === 'failed') return { kind: 'skipped', reason: `already ${d.state}` };
-    const c = await this.campaignsRepo.find(d.campaignId);
+    const c = d.campaign;
     if (!c) return { kind: 'skipped', reason: 'campaign gone' };
     if (c.status === 'paused') return { kind: 'deferred', ms: PAUSED_RECHECK_MS };
     if (c.status !== 'sending') return { kind: 'skipped', reason: `campaign is ${c.status}` };
-    await this.assertIdentifiedImpact(d.campaignId, d.tenantId);
+    this.requireIdentifiedImpact(d.campaignId, d.tenantId, d.decision);
     if (!(PRIVILEGED_ROLES as readonly string[]).includes(d.role)) return { kind: 'permanent', reason: `role ${d.role} may not receive data-privacy notices` };
 
-    if (!(await this.repo.claimDelivery(d.id, ['queued', 'retrying', 'sending'], { state: 'sending', attempts: { increment: 1 } }))) {
+    if (!(await this.repo.claimForSend(d.id, ['queued', 'retrying', 'sending']))) {
       return { kind: 'skipped', reason: 'finished meanwhile' };
     }
-    const tenant = await this.repo.tenant(d.tenantId);
     const email = this.renderer.renderEmail({
       messageId: d.noticeId,
-      tenantName: tenant?.name ?? '',
+      tenantName: d.tenantName ?? '',
       locale: d.locale,
       dataCategories: [],
       recordCount: 0,
@@ -233,17 +238,18 @@ export class DispatchService implements OnModuleDestroy {
     this.touch(d.campaignId);
     switch (outcome.status) {
       case 'succeeded':
-        await this.repo.updateDelivery(d.id, { state: 'sent', sentAt: new Date(), providerMessageId: outcome.providerMessageId, lastError: null });
+        await this.repo.recordSendResult(d.id, { state: 'sent', sent: true, providerMessageId: outcome.providerMessageId, lastError: null });
         return { kind: 'done' };
       case 'throttled':
-        await this.repo.updateDelivery(d.id, { state: 'retrying', lastError: outcome.reason, attempts: { decrement: 1 } });
+        // a throttled send is no attempt: the provider refused before trying
+        await this.repo.recordSendResult(d.id, { state: 'retrying', lastError: outcome.reason, attemptsDelta: -1 });
         return { kind: 'throttled', ms: outcome.retryAfterMs };
       case 'failed':
         if (outcome.permanent || lastAttempt) {
-          await this.repo.updateDelivery(d.id, { state: 'failed', lastError: outcome.reason });
+          await this.repo.recordSendResult(d.id, { state: 'failed', lastError: outcome.reason });
           return { kind: 'permanent', reason: outcome.reason };
         }
-        await this.repo.updateDelivery(d.id, { state: 'retrying', lastError: outcome.reason });
+        await this.repo.recordSendResult(d.id, { state: 'retrying', lastError: outcome.reason });
         return { kind: 'retry', reason: outcome.reason };
     }
   }
