@@ -29,7 +29,8 @@ export class InboxPageController {
       res.status(404).json({ error: { code: 'notFound', message: 'not found' } });
       return;
     }
-    res.status(200).setHeader('Content-Type', a.type).setHeader('Cache-Control', 'no-cache').send(a.body);
+    // public static files; the notice body's sandboxed frame (an opaque origin) loads message.css
+    res.status(200).setHeader('Content-Type', a.type).setHeader('Cache-Control', 'no-cache').setHeader('Cross-Origin-Resource-Policy', 'cross-origin').send(a.body);
   }
 
   /** Issues a development token into the page's sessionStorage; 404 when the development issuer is not in use. */
