@@ -127,7 +127,7 @@ describe('inbox page in headless Chromium', () => {
 
     await page.locator('#sign-out').click();
     await page.locator('#sign-in').waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem('inbox.token'))).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('inbox.token')")).toBeNull();
     await page.close();
     expect(problems).toEqual([]);
   });
