@@ -12,6 +12,7 @@ import { CampaignsRepository } from './campaigns.repository.js';
 import { DispatchRepository, type NoticeRow } from './dispatch.repository.js';
 import { CampaignsService, type Campaign } from './campaigns.service.js';
 import { PRIVILEGED_ROLES, PreviewService } from './preview.service.js';
+import { SendRateLimiter, type EvalClient } from './dispatch.send-rate.js';
 
 const PAGE = 1000;
 /** How long a job of a paused campaign waits before it looks again. */
@@ -41,6 +42,8 @@ export const EMAIL_JOB_OPTS = { attempts: 8, backoff: { type: 'exponential', del
 export class DispatchService implements OnModuleDestroy {
   private readonly logger = new Logger(DispatchService.name);
   private readonly completionTimers = new Map<string, NodeJS.Timeout>();
+  /** MAIL_RATE_PER_MINUTE over any 60 s, shared by every worker through Redis (made on first use) */
+  private sendRateLimiter?: SendRateLimiter;
 
   constructor(
     private readonly repo: DispatchRepository,
@@ -221,6 +224,14 @@ export class DispatchService implements OnModuleDestroy {
     this.requireIdentifiedImpact(d.campaignId, d.tenantId, d.decision);
     if (!(PRIVILEGED_ROLES as readonly string[]).includes(d.role)) return { kind: 'permanent', reason: `role ${d.role} may not receive data-privacy notices` };
 
+    // the quota right before the send; a wait pauses the whole queue (no attempt is spent)
+    this.sendRateLimiter ??= new SendRateLimiter(
+      async () => (await this.emailsQueue.getBackend().client) as unknown as EvalClient,
+      this.emailsQueue.toKey('send-rate'),
+      this.config.MAIL_RATE_PER_MINUTE,
+    );
+    const slot = await this.sendRateLimiter.take();
+    if (slot.waitMs > 0) return { kind: 'throttled', ms: slot.waitMs };
     if (!(await this.repo.claimForSend(d.id, ['queued', 'retrying', 'sending']))) {
       return { kind: 'skipped', reason: 'finished meanwhile' };
     }
@@ -241,6 +252,7 @@ export class DispatchService implements OnModuleDestroy {
         await this.repo.recordSendResult(d.id, { state: 'sent', sent: true, providerMessageId: outcome.providerMessageId, lastError: null });
         return { kind: 'done' };
       case 'throttled':
+        await slot.release(); // refused, so not a send: it does not use up the quota
         // a throttled send is no attempt: the provider refused before trying
         await this.repo.recordSendResult(d.id, { state: 'retrying', lastError: outcome.reason, attemptsDelta: -1 });
         return { kind: 'throttled', ms: outcome.retryAfterMs };

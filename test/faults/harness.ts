@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,31 +66,29 @@ function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-    else if (e.name.endsWith('.hbs') || e.name.endsWith('.json')) newest = Math.max(newest, statSync(p).mtimeMs);
+/** Source files of apps/ and libs/ (specs aside) whose compiled .js in dist/ is missing or older. */
+function staleOutputs(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+    const rel = join(dir, e.name);
+    if (e.isDirectory()) staleOutputs(rel, out);
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') && !e.name.endsWith('.spec.ts')) {
+      const js = statSync(join(ROOT, 'dist', rel.replace(/\.ts$/, '.js')), { throwIfNoEntry: false });
+      if (!js || js.mtimeMs < statSync(join(ROOT, rel)).mtimeMs) out.push(rel);
+    }
   }
-  return newest;
+  return out;
 }
 
 const WORKER_MAIN = () => join(ROOT, 'dist/apps/worker/src/main.js');
-const BUILD_STAMP = () => join(ROOT, 'dist/.faults-build-stamp');
 
 /**
- * Builds dist/ when the worker's compiled entry is missing or older than a source file of apps/
- * or libs/ (`npm ci` in .ci/run already built it, so there this is a stat walk). Test files run
+ * Builds dist/ when a compiled file of apps/ or libs/ is missing or older than its source (`npm ci`
+ * in .ci/run already built it, so there this is a stat walk). Test files run
  * in parallel, so a directory lock makes one of them build while the others wait.
  */
 export async function ensureWorkerBuilt(): Promise<void> {
-  const fresh = () => {
-    if (!existsSync(WORKER_MAIN())) return false;
-    const built = Math.max(existsSync(BUILD_STAMP()) ? statSync(BUILD_STAMP()).mtimeMs : 0, statSync(join(ROOT, 'dist/.tsbuildinfo'), { throwIfNoEntry: false })?.mtimeMs ?? 0);
-    return built >= Math.max(newestMtime(join(ROOT, 'apps')), newestMtime(join(ROOT, 'libs')));
-  };
+  // tsc rewrites only the outputs that change, so an output older than its source is stale
+  const fresh = () => existsSync(WORKER_MAIN()) && staleOutputs('apps').length === 0 && staleOutputs('libs').length === 0;
   if (fresh()) return;
   const lock = join(ROOT, 'dist/.faults-build-lock');
   mkdirSync(join(ROOT, 'dist'), { recursive: true });
@@ -113,7 +111,12 @@ export async function ensureWorkerBuilt(): Promise<void> {
     // tsc emits even with type errors (someone else's half-done file); what matters is the worker
     if (r.code !== 0) process.stderr.write(`faults: tsc reported errors, running the emitted worker anyway:\n${r.output.slice(0, 2000)}\n`);
     if (!existsSync(WORKER_MAIN())) throw new Error(`build produced no ${WORKER_MAIN()}:\n${r.output}`);
-    writeFileSync(BUILD_STAMP(), new Date().toISOString());
+    // a source touched without a change is not emitted again: mark its output as current
+    const now = new Date();
+    for (const rel of [...staleOutputs('apps'), ...staleOutputs('libs')]) {
+      const js = join(ROOT, 'dist', rel.replace(/\.ts$/, '.js'));
+      if (existsSync(js)) utimesSync(js, now, now);
+    }
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import { Module, OnApplicationBootstrap } from '@nestjs/common';
+import { Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CampaignsModule } from '../../../libs/campaigns/campaigns.module.js';
 import { DispatchService } from '../../../libs/campaigns/dispatch.service.js';
 import { AnalysisProcessor } from './processors/analysis.processor.js';
@@ -7,11 +7,26 @@ import { EmailProcessor } from './processors/email.processor.js';
 
 /** Every BullMQ processor; the worker runs them, and so does a CLI command given --wait. */
 @Module({ imports: [CampaignsModule], providers: [AnalysisProcessor, NoticeProcessor, EmailProcessor] })
-export class ProcessorsModule implements OnApplicationBootstrap {
-  constructor(private readonly dispatch: DispatchService) {}
+export class ProcessorsModule implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(
+    private readonly dispatch: DispatchService,
+    private readonly analysis: AnalysisProcessor,
+    private readonly notices: NoticeProcessor,
+    private readonly emails: EmailProcessor,
+  ) {}
 
   /** Redis is not the record: on start, put back whatever PostgreSQL says is unfinished. */
   async onApplicationBootstrap(): Promise<void> {
     await this.dispatch.reconcileAll();
+  }
+
+  /**
+   * On SIGTERM, stop taking jobs and let the ones running finish while the database is still
+   * there: Nest closes BullMQ workers only at application shutdown, after every module's destroy
+   * hook, so the global database module would already have ended its pool under them. This module
+   * is destroyed before the global ones.
+   */
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.analysis, this.notices, this.emails].map((p) => p.worker.close()));
   }
 }
