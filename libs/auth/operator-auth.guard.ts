@@ -1,13 +1,11 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { OperatorCredentials } from './operator-credentials.js';
 
 export interface OperatorRequest extends Request {
   operator?: string;
 }
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * Operator endpoints take a bearer token from OPERATOR_TOKENS; the matched entry's name is the
@@ -15,25 +13,17 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  */
 @Injectable()
 export class OperatorAuthGuard implements CanActivate {
-  private readonly tokens: { name: string; digest: Buffer }[];
+  private readonly credentials: OperatorCredentials;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.tokens = config.OPERATOR_TOKENS.map((t) => ({ name: t.name, digest: digest(t.token) }));
+    this.credentials = new OperatorCredentials(config.OPERATOR_TOKENS);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<OperatorRequest>();
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
-    if (match) {
-      const given = digest(match[1]!);
-      for (const t of this.tokens) {
-        if (timingSafeEqual(t.digest, given)) {
-          req.operator = t.name;
-          return true;
-        }
-      }
-    }
-    throw new UnauthorizedException('operator token required');
+    const name = this.credentials.fromAuthorization(req.headers.authorization);
+    if (name === null) throw new UnauthorizedException('operator token required');
+    req.operator = name;
+    return true;
   }
 }
