@@ -55,6 +55,12 @@ export const configSchema = z.object({
   ALLOW_SELF_APPROVAL: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),
+  /** a bearer token for Prometheus alone (GET /metrics); operator tokens are accepted there too */
+  METRICS_TOKEN: z.string().min(16, 'must be 16+ characters').max(512).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  /** the worker serves its counters at http://HOST:<this>/metrics; unset: the worker opens no port */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** how long the readiness probe waits for PostgreSQL and for Redis */
+  HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
   /** how emails leave: `acs` (Azure Communication Services) or `outbox` (.eml files); never chosen by NODE_ENV */
   MAIL_TRANSPORT: z.enum(['acs', 'outbox']).default('outbox'),
   /** `endpoint=https://...;accesskey=...`; required when MAIL_TRANSPORT=acs */
