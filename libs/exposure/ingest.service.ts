@@ -4,8 +4,8 @@ import { Readable, Transform } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { NotFoundError } from '../common/errors.js';
 import { ExposureRepository, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
-import { csvEntries, decompressIfGzip, jsonlEntries, type InputEntry, type InputFormat } from './readers.js';
-import { fingerprintRecord, normalizeRecord } from './rules/normalize-record.js';
+import { csvEntries, decompressIfGzip, jsonlEntryBatches, type InputEntry, type InputFormat } from './readers.js';
+import { fingerprintLazily, normalizeRecord, type TextKeys } from './rules/normalize-record.js';
 import { buildClusters, type ClusterEdge } from './rules/clusters.js';
 import { splitMessage, foldText } from './rules/message-text.js';
 import { jaccard, NEAR_DUPLICATE_JACCARD, shingles } from './rules/similarity.js';
@@ -97,34 +97,38 @@ export class IngestService {
     );
     source.stream.on('error', (e) => counted.destroy(e));
     const input = await decompressIfGzip(counted);
-    const entries = source.format === 'csv' ? csvEntries(input) : jsonlEntries(input, this.config.INGEST_MAX_LINE_BYTES);
+    const batches = source.format === 'csv' ? oneByOne(csvEntries(input)) : jsonlEntryBatches(input, this.config.INGEST_MAX_LINE_BYTES);
 
     const progress: IngestProgress = { lines: 0, accepted: 0, quarantined: 0, bytes: 0 };
     const batchSize = this.config.INGEST_BATCH_SIZE;
-    let batch: InputEntry[] = [];
-    // One batch is written while the next is parsed: the database and the parser overlap.
+    // fingerprints of items already written: their copies need no text keys
+    const known = new RecentSet(100_000);
+    let batch = new PreparedBatch(known);
+    // Lines are validated, normalized and fingerprinted here while the previous batch is being
+    // written: the process and the database work at the same time.
     let writing: Promise<void> = Promise.resolve();
-    const flush = async (entries: InputEntry[]) => {
-      const r = await this.writeBatch(datasetId, entries);
+    const flush = async (b: PreparedBatch) => {
+      const r = await this.writeBatch(datasetId, b);
       progress.accepted += r.accepted;
       progress.quarantined += r.quarantined;
       progress.bytes = bytes;
       source.onProgress?.({ ...progress });
     };
-    for await (const entry of entries) {
-      progress.lines++;
-      batch.push(entry);
-      if (batch.length >= batchSize) {
-        await writing;
-        const full = batch;
-        batch = [];
-        writing = flush(full);
-        // keep an unobserved rejection from crashing the process before it is awaited
-        writing.catch(() => undefined);
+    for await (const entries of batches) {
+      for (const entry of entries) {
+        progress.lines++;
+        batch.add(entry);
+        if (batch.size >= batchSize) {
+          await writing;
+          writing = flush(batch);
+          // keep an unobserved rejection from crashing the process before it is awaited
+          writing.catch(() => undefined);
+          batch = new PreparedBatch(known);
+        }
       }
     }
     await writing;
-    if (batch.length) await flush(batch);
+    if (batch.size) await flush(batch);
 
     const sha256 = source.sha256 ?? hash.digest('hex');
     const existing = await this.repo.findDatasetBySha256(sha256);
@@ -155,77 +159,52 @@ export class IngestService {
     return this.resultOf(datasetId, false);
   }
 
-  /** Validates, normalizes and writes one batch; returns how many lines it accepted and quarantined. */
-  private async writeBatch(datasetId: string, entries: InputEntry[]): Promise<{ accepted: number; quarantined: number }> {
-    const quarantine: QuarantineRow[] = [];
-    const rows: RecordRow[] = [];
-    const meta = new Map<string, { line: number; kind: string; fp: ReturnType<typeof fingerprintRecord> }>();
-    const firstInBatch = new Map<string, number>();
-    for (const e of entries) {
-      if (!e.result.ok) {
-        quarantine.push({ line: e.line, reason: e.result.reason, raw: e.raw.slice(0, RAW_CAP) });
-        continue;
-      }
-      const rec = e.result.record;
-      const earlier = firstInBatch.get(rec.recordId);
-      if (earlier !== undefined) {
-        quarantine.push({ line: e.line, reason: `duplicate recordId ${rec.recordId} (first accepted on line ${earlier})`, raw: e.raw.slice(0, RAW_CAP) });
-        continue;
-      }
-      firstInBatch.set(rec.recordId, e.line);
-      const n = normalizeRecord(rec);
-      const fp = fingerprintRecord(rec, n);
-      meta.set(rec.recordId, { line: e.line, kind: rec.kind, fp });
-      rows.push({
-        recordId: rec.recordId,
-        line: e.line,
-        kind: rec.kind,
-        fingerprint: fp.fingerprint,
-        data: JSON.stringify(rec),
-        emails: [...new Set(n.addresses.map((a) => a.address))],
-        phones: n.phones,
-        personKeys: n.people.map((p) => p.key),
-        fileKeys: n.files.map((f) => f.key),
-        projectIds: n.projectIds,
-        tenantIds: n.tenantIds,
-        companies: n.companies,
-      });
-    }
-
-    const inserted = await this.repo.insertRecords(datasetId, rows);
-    const clashes = rows.filter((r) => !inserted.has(r.recordId));
-    if (clashes.length) {
-      const firstLines = await this.repo.linesOfRecords(datasetId, clashes.map((r) => r.recordId));
-      for (const r of clashes) {
-        quarantine.push({
-          line: r.line,
-          reason: `duplicate recordId ${r.recordId} (first accepted on line ${firstLines.get(r.recordId) ?? '?'})`,
-          raw: r.data.slice(0, RAW_CAP),
-        });
+  /** Writes one prepared batch; returns how many lines it accepted and quarantined. */
+  private async writeBatch(datasetId: string, batch: PreparedBatch): Promise<{ accepted: number; quarantined: number }> {
+    const { rows, raws, textKeys, quarantine } = batch;
+    // COPY is the fast way in; it refuses the whole batch when a recordId is already in the data
+    // set (from an earlier batch), and then the batch goes in row by row, the clashes left out.
+    let inserted: Set<string> | null = null;
+    if (!(await this.repo.copyRecords(datasetId, rows))) {
+      inserted = await this.repo.insertRecords(datasetId, rows);
+      const clashes = rows.map((r, i) => ({ r, i })).filter(({ r }) => !inserted!.has(r.recordId));
+      if (clashes.length) {
+        const firstLines = await this.repo.linesOfRecords(datasetId, clashes.map(({ r }) => r.recordId));
+        for (const { r, i } of clashes) {
+          quarantine.push({
+            line: r.line,
+            reason: `duplicate recordId ${r.recordId} (first accepted on line ${firstLines.get(r.recordId) ?? '?'})`,
+            raw: raws[i]!.slice(0, RAW_CAP),
+          });
+        }
       }
     }
 
     const items = new Map<string, ItemRow>();
-    for (const r of rows) {
-      if (!inserted.has(r.recordId)) continue;
-      const m = meta.get(r.recordId)!;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (inserted && !inserted.has(r.recordId)) continue;
       const item = items.get(r.fingerprint);
       if (item) item.copies++;
-      else
+      else {
+        // no text keys: the item is in the database already, and an upsert only adds its copies
+        const keys = textKeys[i] ?? NO_TEXT_KEYS;
         items.set(r.fingerprint, {
           fingerprint: r.fingerprint,
-          kind: m.kind,
+          kind: r.kind,
           canonicalRecordId: r.recordId,
-          firstLine: m.line,
+          firstLine: r.line,
           copies: 1,
-          textFp: m.fp.textFp,
-          quotedFp: m.fp.quotedFp,
-          lshBands: m.fp.lshBands,
+          textFp: keys.textFp,
+          quotedFp: keys.quotedFp,
+          lshBands: keys.lshBands,
         });
+      }
     }
     await this.repo.upsertItems(datasetId, [...items.values()]);
+    for (const fp of items.keys()) batch.known.add(fp);
     await this.repo.insertQuarantine(datasetId, quarantine);
-    return { accepted: inserted.size, quarantined: quarantine.length };
+    return { accepted: inserted ? inserted.size : rows.length, quarantined: quarantine.length };
   }
 
   /** Rules 2–4 of docs/deduplication.md: same text, quoted earlier message, near-duplicate text. */
@@ -288,3 +267,92 @@ export class IngestService {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** CSV rows come one at a time; the ingest loop takes arrays. */
+async function* oneByOne(entries: AsyncIterable<InputEntry>): AsyncGenerator<InputEntry[]> {
+  for await (const e of entries) yield [e];
+}
+
+/**
+ * One batch of input lines, validated, normalized and fingerprinted as they are added, so that
+ * writing it is only database work.
+ */
+class PreparedBatch {
+  readonly rows: RecordRow[] = [];
+  /** the input line of each row, for a quarantine entry if its recordId clashes with an earlier batch */
+  readonly raws: string[] = [];
+  /** each row's text keys; null for a copy of an item written by an earlier batch */
+  readonly textKeys: (TextKeys | null)[] = [];
+  readonly quarantine: QuarantineRow[] = [];
+  private readonly firstInBatch = new Map<string, number>();
+  private readonly keysInBatch = new Map<string, TextKeys>();
+  /** lines added */
+  size = 0;
+
+  constructor(readonly known: RecentSet) {}
+
+  add(e: InputEntry): void {
+    this.size++;
+    if (!e.result.ok) {
+      this.quarantine.push({ line: e.line, reason: e.result.reason, raw: e.raw.slice(0, RAW_CAP) });
+      return;
+    }
+    const rec = e.result.record;
+    const earlier = this.firstInBatch.get(rec.recordId);
+    if (earlier !== undefined) {
+      this.quarantine.push({ line: e.line, reason: `duplicate recordId ${rec.recordId} (first accepted on line ${earlier})`, raw: e.raw.slice(0, RAW_CAP) });
+      return;
+    }
+    this.firstInBatch.set(rec.recordId, e.line);
+    const n = normalizeRecord(rec);
+    const fp = fingerprintLazily(rec, n);
+    let keys = this.keysInBatch.get(fp.fingerprint) ?? null;
+    if (!keys && !this.known.has(fp.fingerprint)) {
+      keys = fp.textKeys();
+      this.keysInBatch.set(fp.fingerprint, keys);
+    }
+    this.textKeys.push(keys);
+    this.raws.push(e.raw);
+    this.rows.push({
+      recordId: rec.recordId,
+      line: e.line,
+      kind: rec.kind,
+      fingerprint: fp.fingerprint,
+      // a line that parsed to exactly the record is stored as written (no second serialization)
+      data: e.result.verbatim ? e.raw : JSON.stringify(rec),
+      emails: uniqueAddresses(n.addresses),
+      phones: n.phones,
+      personKeys: n.people.map((p) => p.key),
+      fileKeys: n.files.map((f) => f.key),
+      projectIds: n.projectIds,
+      tenantIds: n.tenantIds,
+      companies: n.companies,
+    });
+  }
+}
+
+const NO_TEXT_KEYS: TextKeys = { textFp: null, quotedFp: null, lshBands: [] };
+
+/** A set that remembers at least the last `max` keys added, and at most twice that many. */
+class RecentSet {
+  private young = new Set<string>();
+  private old = new Set<string>();
+  constructor(private readonly max: number) {}
+
+  has(key: string): boolean {
+    return this.young.has(key) || this.old.has(key);
+  }
+
+  add(key: string): void {
+    if (this.young.size >= this.max) {
+      this.old = this.young;
+      this.young = new Set();
+    }
+    this.young.add(key);
+  }
+}
+
+function uniqueAddresses(addresses: { address: string }[]): string[] {
+  if (addresses.length < 2) return addresses.map((a) => a.address);
+  return [...new Set(addresses.map((a) => a.address))];
+}

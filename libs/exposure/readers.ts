@@ -36,12 +36,21 @@ export async function decompressIfGzip(input: Readable): Promise<Readable> {
   return source.pipe(out);
 }
 
+export interface Line {
+  /** physical, 1-based */
+  line: number;
+  text: string;
+  overLimit: boolean;
+}
+
 /**
- * Splits a byte stream into lines (LF or CRLF ends) without holding more than one line. A line
- * longer than maxBytes is reported as over the limit with only its start kept.
+ * Splits a byte stream into lines (LF or CRLF ends) without holding more than one line, one
+ * array per chunk read (one await per chunk, not per line). A line longer than maxBytes is
+ * reported as over the limit with only its start kept.
  */
-export async function* lines(input: Readable, maxBytes: number): AsyncGenerator<{ line: number; text: string; overLimit: boolean }> {
+export async function* lineBatches(input: Readable, maxBytes: number): AsyncGenerator<Line[]> {
   let lineNo = 0;
+  // views into the chunks read: a chunk is not written again once a stream has handed it out
   let parts: Buffer[] = [];
   let size = 0;
   let overLimit = false;
@@ -52,12 +61,12 @@ export async function* lines(input: Readable, maxBytes: number): AsyncGenerator<
       overLimit = true;
       return;
     }
-    parts.push(Buffer.from(buf));
+    parts.push(buf);
     size += buf.length;
   };
-  const flush = () => {
+  const flush = (): Line => {
     lineNo++;
-    let text = Buffer.concat(parts).toString('utf8');
+    let text = parts.length === 1 ? parts[0]!.toString('utf8') : parts.length === 0 ? '' : Buffer.concat(parts).toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
     const r = { line: lineNo, text, overLimit };
     parts = [];
@@ -66,27 +75,46 @@ export async function* lines(input: Readable, maxBytes: number): AsyncGenerator<
     return r;
   };
   for await (const chunk of input as AsyncIterable<Buffer>) {
+    const out: Line[] = [];
     let start = 0;
     for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, start)) {
       append(chunk.subarray(start, i));
-      yield flush();
+      out.push(flush());
       start = i + 1;
     }
     append(chunk.subarray(start));
+    // the rest of the line may stay in view until the next chunk: copy it, so that a long line
+    // does not hold whole chunks
+    if (parts.length) parts[parts.length - 1] = Buffer.from(parts[parts.length - 1]!);
+    if (out.length) yield out;
   }
-  if (size > 0 || overLimit) yield flush();
+  if (size > 0 || overLimit) yield [flush()];
 }
 
-/** JSONL records: blank lines are skipped (and not counted); line numbers stay physical. */
-export async function* jsonlEntries(input: Readable, maxLineBytes: number): AsyncGenerator<InputEntry> {
-  for await (const { line, text, overLimit } of lines(input, maxLineBytes)) {
-    if (overLimit) {
-      yield { line, raw: text, result: { ok: false, reason: `size limit: line longer than ${maxLineBytes} bytes` } };
-      continue;
+/** Splits a byte stream into lines, one at a time (see lineBatches). */
+export async function* lines(input: Readable, maxBytes: number): AsyncGenerator<Line> {
+  for await (const batch of lineBatches(input, maxBytes)) yield* batch;
+}
+
+/** JSONL records, one array per chunk read: blank lines are skipped (and not counted); line numbers stay physical. */
+export async function* jsonlEntryBatches(input: Readable, maxLineBytes: number): AsyncGenerator<InputEntry[]> {
+  for await (const batch of lineBatches(input, maxLineBytes)) {
+    const out: InputEntry[] = [];
+    for (const { line, text, overLimit } of batch) {
+      if (overLimit) {
+        out.push({ line, raw: text, result: { ok: false, reason: `size limit: line longer than ${maxLineBytes} bytes` } });
+        continue;
+      }
+      if (text.trim() === '') continue;
+      out.push({ line, raw: text, result: parseRecordLine(text, maxLineBytes) });
     }
-    if (text.trim() === '') continue;
-    yield { line, raw: text, result: parseRecordLine(text, maxLineBytes) };
+    if (out.length) yield out;
   }
+}
+
+/** JSONL records, one at a time (see jsonlEntryBatches). */
+export async function* jsonlEntries(input: Readable, maxLineBytes: number): AsyncGenerator<InputEntry> {
+  for await (const batch of jsonlEntryBatches(input, maxLineBytes)) yield* batch;
 }
 
 const CSV_COLUMNS = ['recordId', 'kind', 'name', 'email', 'phone', 'company', 'tenantId', 'projectId', 'fileName', 'subject', 'body'];

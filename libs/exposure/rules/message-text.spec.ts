@@ -1,4 +1,5 @@
-import { foldText, splitMessage, wordCount } from './message-text.js';
+import fc from 'fast-check';
+import { foldText, normalizeNewlines, splitMessage, wordCount } from './message-text.js';
 
 const original =
   'Hello Lena,\n\nplease find the statement of work for the Azure migration attached. We plan the kickoff for next Tuesday ' +
@@ -51,5 +52,27 @@ describe('splitMessage', () => {
   it('counts words of folded text', () => {
     expect(wordCount(foldText('  a  b\n c '))).toBe(3);
     expect(wordCount('')).toBe(0);
+  });
+
+  it('skips a replace only where it would change nothing', () => {
+    const text = fc.array(fc.constantFrom('a', 'B', ' ', '  ', '\t', '\n', '\r', '\r\n', '\u00a0', '\u2028', '\u2029', 'ﬁ', 'é', 'Ａ', '\v', '\f'), { maxLength: 30 }).map((xs) => xs.join(''));
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(normalizeNewlines(t)).toBe(t.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, ''));
+        expect(foldText(t)).toBe(t.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase());
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('finds reply headers, forwards and signatures whatever the case and indentation', () => {
+    const own = 'thanks for the list of subscriptions, we will review it tomorrow morning with the whole team';
+    for (const header of ['On Mon, Ana wrote:', 'ON MON, ANA WROTE:', '  on Mon, Ana wrote:', 'Am Montag schrieb Ana:', '---- Original Message ----', 'BEGIN FORWARDED MESSAGE:']) {
+      expect(splitMessage(`${own}\n${header}\n> ${original}`).own).toBe(own);
+    }
+    for (const sig of ['--', ' -- ', 'SENT FROM MY PHONE', '  Get Outlook for iOS', 'Von meinem iPhone gesendet', 'von meinem iPhone gesendet\u00a0']) {
+      expect(splitMessage(`${own}\n${sig}\nAna`).own).toBe(own);
+    }
+    expect(splitMessage(`${own}\nonward we go`).own).toBe(`${own} onward we go`);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { normalizeEmail } from '../../common/email.js';
 import { normalizePhone } from '../../common/phone.js';
 import { foldName } from '../../common/normalize-text.js';
@@ -13,7 +13,16 @@ import type {
 import { foldText, normalizeNewlines, splitMessage, wordCount } from './message-text.js';
 import { MIN_WORDS_FOR_TEXT_MATCH, minhashBands } from './similarity.js';
 
-const collapse = (s: string) => s.normalize('NFKC').replace(/\s+/g, ' ').trim();
+/** Any whitespace other than a single space. */
+const UNUSUAL_SPACING = /[^\S ]| {2}/;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+// NFKC leaves ASCII alone, and collapsing spaces that are already single changes nothing: both
+// are skipped when they cannot change the text (this runs for every name of every record).
+const collapse = (s: string) => {
+  const nfkc = NON_ASCII.test(s) ? s.normalize('NFKC') : s;
+  return (UNUSUAL_SPACING.test(nfkc) ? nfkc.replace(/\s+/g, ' ') : nfkc).trim();
+};
 const SHA256 = /^[0-9a-f]{64}$/;
 
 function fileOf(fileName: unknown, sha: unknown): NormalizedFile | null {
@@ -87,6 +96,9 @@ export function normalizeRecord(rec: ExposureRecordInput): NormalizedRecord {
   };
 }
 
+/** Runs of spaces and tabs as one space (skipped when there is no such run: it would change nothing). */
+const collapseBlanks = (s: string) => (s.includes('\t') || s.includes('  ') ? s.replace(/[ \t]+/g, ' ') : s);
+
 /** What deduplication needs of a record: its exact fingerprint and its message-text keys. */
 export interface RecordFingerprint {
   fingerprint: string;
@@ -97,40 +109,64 @@ export interface RecordFingerprint {
   lshBands: number[];
 }
 
-const sha = (s: string) => createHash('sha256').update(s).digest('base64url');
+/** The text keys of a record: they follow from its kind and body alone. */
+export type TextKeys = Omit<RecordFingerprint, 'fingerprint'>;
+
+const sha = (s: string) => hash('sha256', s, 'base64url');
 const sorted = (xs: string[]) => [...xs].sort();
+
+const bodyOf = (rec: ExposureRecordInput) => (typeof rec.body === 'string' ? collapseBlanks(normalizeNewlines(rec.body)).trim() : '');
 
 /**
  * Exact-duplicate fingerprint: the record's normalized content, without recordId, source,
  * capturedAt and unknown fields (docs/deduplication.md, rule 1).
  */
-export function fingerprintRecord(rec: ExposureRecordInput, n: NormalizedRecord): RecordFingerprint {
-  const body = typeof rec.body === 'string' ? normalizeNewlines(rec.body).replace(/[ \t]+/g, ' ').trim() : '';
-  const byRole = (role: AddressRole) => sorted(n.addresses.filter((a) => a.role === role).map((a) => a.address));
+function exactFingerprint(n: NormalizedRecord, body: string): string {
+  const roles: Record<'from' | 'to' | 'cc' | 'bcc', string[]> = { from: [], to: [], cc: [], bcc: [] };
+  for (const a of n.addresses) if (a.role !== 'person') roles[a.role].push(a.address);
   const canonical = JSON.stringify([
     n.kind,
     n.subject ?? '',
     body,
-    byRole('from'),
-    byRole('to'),
-    byRole('cc'),
-    byRole('bcc'),
-    sorted(n.people.map((p) => `${p.key}\u0001${p.name ?? ''}\u0001${p.phone ?? ''}`)),
+    roles.from.sort(),
+    roles.to.sort(),
+    roles.cc.sort(),
+    roles.bcc.sort(),
+    n.people.map((p) => `${p.key}\u0001${p.name ?? ''}\u0001${p.phone ?? ''}`).sort(),
     sorted(n.companies),
     sorted(n.tenantIds),
     sorted(n.projectIds),
-    sorted(n.files.map((f) => `${f.key}\u0001${f.fileName ?? ''}`)),
+    n.files.map((f) => `${f.key}\u0001${f.fileName ?? ''}`).sort(),
   ]);
+  return sha(canonical);
+}
+
+function textKeysOf(kind: string, body: string): TextKeys {
+  if (!body || (kind !== 'email' && kind !== 'document')) return { textFp: null, quotedFp: null, lshBands: [] };
+  const parts = kind === 'email' ? splitMessage(body) : { own: foldText(body), quoted: '' };
   let textFp: string | null = null;
   let quotedFp: string | null = null;
   let lshBands: number[] = [];
-  if (body && (n.kind === 'email' || n.kind === 'document')) {
-    const parts = n.kind === 'email' ? splitMessage(body) : { own: foldText(body), quoted: '' };
-    if (wordCount(parts.own) >= MIN_WORDS_FOR_TEXT_MATCH) {
-      textFp = sha(parts.own);
-      lshBands = minhashBands(parts.own);
-    }
-    if (wordCount(parts.quoted) >= MIN_WORDS_FOR_TEXT_MATCH) quotedFp = sha(parts.quoted);
+  if (wordCount(parts.own) >= MIN_WORDS_FOR_TEXT_MATCH) {
+    textFp = sha(parts.own);
+    lshBands = minhashBands(parts.own);
   }
-  return { fingerprint: sha(canonical), textFp, quotedFp, lshBands };
+  if (wordCount(parts.quoted) >= MIN_WORDS_FOR_TEXT_MATCH) quotedFp = sha(parts.quoted);
+  return { textFp, quotedFp, lshBands };
+}
+
+/** What deduplication needs of a record: its exact fingerprint and its message-text keys. */
+export function fingerprintRecord(rec: ExposureRecordInput, n: NormalizedRecord): RecordFingerprint {
+  const body = bodyOf(rec);
+  return { fingerprint: exactFingerprint(n, body), ...textKeysOf(n.kind, body) };
+}
+
+/**
+ * The exact fingerprint now and the text keys when asked: records with the same fingerprint
+ * have the same kind and body, hence the same text keys, so a copy of an item already seen
+ * need not compute them (splitting, folding and MinHash are most of the cost).
+ */
+export function fingerprintLazily(rec: ExposureRecordInput, n: NormalizedRecord): { fingerprint: string; textKeys: () => TextKeys } {
+  const body = bodyOf(rec);
+  return { fingerprint: exactFingerprint(n, body), textKeys: () => textKeysOf(n.kind, body) };
 }

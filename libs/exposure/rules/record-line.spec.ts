@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseRecordLine } from './record-line.js';
+import { parseRecordLine, validateRecord } from './record-line.js';
 
 const ok = (o: object) => JSON.stringify({ recordId: 'R1', kind: 'email', ...o });
 const reason = (line: string) => {
@@ -40,6 +40,84 @@ describe('parseRecordLine', () => {
 
   it('keeps tabs and newlines inside strings', () => {
     expect(reason(ok({ body: 'a\tb\r\nc' }))).toBe('accepted');
+  });
+
+  it('takes the fast path to exactly what the schema decides', () => {
+    // a valid record with one value changed to each side of a check the schema makes
+    const short = fc.string({ maxLength: 6 });
+    const base = fc.record({
+      recordId: fc.string({ minLength: 1, maxLength: 8 }).map((x) => `R${x}R`),
+      kind: fc.constantFrom('email', 'attachment', 'document', 'contact', 'project'),
+      source: fc.record({ container: short, path: short, other: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }),
+      capturedAt: short,
+      subject: short,
+      body: fc.string({ maxLength: 40 }),
+      from: short,
+      to: fc.array(short, { maxLength: 3 }),
+      cc: fc.array(short, { maxLength: 2 }),
+      bcc: fc.array(short, { maxLength: 2 }),
+      fileName: short,
+      sha256: short,
+      people: fc.array(fc.record({ name: short, email: short, phone: short, role: short }, { requiredKeys: [] }), { maxLength: 3 }),
+      companies: fc.array(short, { maxLength: 2 }),
+      tenantIds: fc.array(short, { maxLength: 2 }),
+      projectIds: fc.array(short, { maxLength: 2 }),
+      attachments: fc.array(fc.record({ fileName: short, sha256: short }, { requiredKeys: [] }), { maxLength: 2 }),
+      extra: fc.jsonValue({ maxDepth: 3 }),
+    }, { requiredKeys: ['recordId', 'kind'] });
+    const x = (n: number) => 'x'.repeat(n);
+    const nest = (d: number) => Array.from({ length: d }).reduce<unknown>((v) => [v], 'x');
+    const limits: [string, number][] = [
+      ['recordId', 200], ['capturedAt', 64], ['subject', 2000], ['from', 320], ['fileName', 1024], ['sha256', 128],
+      ['source.container', 1024], ['source.path', 4096], ['to.0', 320], ['cc.0', 320], ['bcc.0', 320], ['companies.0', 320],
+      ['tenantIds.0', 320], ['projectIds.0', 320], ['people.0.name', 320], ['people.0.email', 320], ['people.0.phone', 320],
+      ['attachments.0.fileName', 1024], ['attachments.0.sha256', 128],
+    ];
+    const mutations: [string, unknown][] = [
+      ...limits.flatMap(([path, max]): [string, unknown][] => [[path, x(max)], [path, x(max + 1)], [path, 7], [path, null], [path, 'a\u0001'], [path, 'a\u0085'], [path, 'a\u007f'], [path, '\b'], [path, 'é\u2028 \\b']]),
+      ['body', x(512 * 1024)], ['body', x(512 * 1024 + 1)], ['body', 7], ['body', 'a\fb'],
+      ['recordId', ''], ['recordId', ' R1'], ['recordId', 'R1\u00a0'], ['recordId', '\ufeffR1'], ['recordId', 'R\u2028'],
+      ['kind', 'fax'], ['kind', 'EMAIL'], ['kind', 1], ['kind', null],
+      ['source', null], ['source', []], ['source', 'x'], ['source.extra', 1],
+      ...['to', 'cc', 'bcc', 'companies', 'tenantIds', 'projectIds'].flatMap((k): [string, unknown][] => [[k, 'a'], [k, {}], [k, null], [k, Array(2000).fill('a')], [k, Array(2001).fill('a')]]),
+      ...['people', 'attachments'].flatMap((k): [string, unknown][] => [[k, 'a'], [k, {}], [k, [null]], [k, ['a']], [k, [[]]], [k, Array(2000).fill({})], [k, Array(2001).fill({})]]),
+      ['people.0.extra', nest(3)], ['extra', nest(30)], ['extra', nest(31)], ['extra', nest(32)], ['extra', nest(33)],
+      ['extra', { ['k\u0007']: 1 }], ['extra', '\u009f'], ['__proto__', { kind: 'fax' }],
+    ];
+    const set = (rec: Record<string, unknown>, path: string, value: unknown) => {
+      const keys = path.split('.');
+      let o: Record<string, unknown> = rec;
+      for (const k of keys.slice(0, -1)) {
+        if (typeof o[k] !== 'object' || o[k] === null) o[k] = /^\d+$/.test(keys[keys.indexOf(k) + 1]!) ? [] : {};
+        const next = o[k] as Record<string, unknown>;
+        if (Array.isArray(next) && next.length === 0) next.push({});
+        o = next;
+      }
+      o[keys[keys.length - 1]!] = value;
+    };
+    let fast = 0;
+    fc.assert(
+      fc.property(base, fc.option(fc.constantFrom(...mutations), { freq: 6 }), (rec, m) => {
+        const r = structuredClone(rec) as Record<string, unknown>;
+        let line: string;
+        if (m && m[0] === '__proto__') line = JSON.stringify(r).replace(/^\{/, `{"__proto__":${JSON.stringify(m[1])},`);
+        else {
+          if (m) set(r, m[0], m[1]);
+          line = JSON.stringify(r);
+        }
+        const got = parseRecordLine(line, 1 << 22);
+        const want = validateRecord(JSON.parse(line));
+        if (!got.ok || !want.ok) return expect(got).toEqual(want);
+        expect(JSON.parse(JSON.stringify(got.record))).toEqual(JSON.parse(JSON.stringify(want.record)));
+        // stored as written only when the schema changed nothing
+        if (got.verbatim) {
+          fast++;
+          expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(want.record)));
+        }
+      }),
+      { numRuns: 1500 },
+    );
+    expect(fast).toBeGreaterThan(300);
   });
 
   it('never throws, whatever the line', () => {

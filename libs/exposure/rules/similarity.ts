@@ -13,8 +13,10 @@ const ROWS = 4;
 const HASHES = BANDS * ROWS;
 
 // Fixed odd multipliers and offsets for the hash family: signatures must be stable across runs.
-const MUL = Array.from({ length: HASHES }, (_, i) => (Math.imul(i + 1, 0x9e3779b1) | 1) >>> 0);
-const ADD = Array.from({ length: HASHES }, (_, i) => Math.imul(i + 7, 0x85ebca6b) >>> 0);
+// Int32Arrays: the same 32 bits as the unsigned values (Math.imul and `>>> 0` see no difference),
+// without boxing numbers over 2^31 in the inner loop.
+const MUL = Int32Array.from({ length: HASHES }, (_, i) => Math.imul(i + 1, 0x9e3779b1) | 1);
+const ADD = Int32Array.from({ length: HASHES }, (_, i) => Math.imul(i + 7, 0x85ebca6b));
 
 export function shingles(folded: string, size = 3): Set<string> {
   const words = folded.split(' ').filter(Boolean);
@@ -35,25 +37,57 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
   return inter / (a.size + b.size - inter);
 }
 
-function fnv1a(s: string): number {
+// Word bounds of the text being hashed (start, end pairs), reused across calls: minhashBands runs
+// once per record, and building shingle strings and a Set for each was most of its cost.
+let bounds = new Int32Array(512);
+
+/**
+ * fnv1a of words [from, to) joined by single spaces, exactly as of the shingle string
+ * `${w1} ${w2} ${w3}`, without building it.
+ */
+function fnv1aWords(text: string, from: number, to: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+  for (let w = from; w < to; w++) {
+    if (w > from) h = Math.imul(h ^ 32, 0x01000193);
+    for (let i = bounds[2 * w]!, end = bounds[2 * w + 1]!; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   }
   return h >>> 0;
 }
 
-/** The LSH band keys of a folded text: one signed 32-bit integer per band. */
+/**
+ * The LSH band keys of a folded text: one signed 32-bit integer per band. The same values as
+ * hashing each distinct shingle of shingles(folded): a minimum does not change when a shingle
+ * repeats, so the shingles are hashed in place, repeats included.
+ */
 export function minhashBands(folded: string): number[] {
   const mins = new Uint32Array(HASHES).fill(0xffffffff);
-  for (const sh of shingles(folded)) {
-    const x = fnv1a(sh);
+  let words = 0;
+  for (let i = 0; i < folded.length; ) {
+    while (i < folded.length && folded.charCodeAt(i) === 32) i++;
+    if (i >= folded.length) break;
+    const start = i;
+    while (i < folded.length && folded.charCodeAt(i) !== 32) i++;
+    if (2 * words + 2 > bounds.length) {
+      const grown = new Int32Array(bounds.length * 2);
+      grown.set(bounds);
+      bounds = grown;
+    }
+    bounds[2 * words] = start;
+    bounds[2 * words + 1] = i;
+    words++;
+  }
+  const add = (x: number) => {
     for (let i = 0; i < HASHES; i++) {
+      // (a + b) >>> 0 is the sum mod 2^32 whether b is read signed or unsigned
       const v = (Math.imul(x, MUL[i]!) + ADD[i]!) >>> 0;
       const mixed = (v ^ (v >>> 15)) >>> 0;
       if (mixed < mins[i]!) mins[i] = mixed;
     }
+  };
+  if (words < 3) {
+    if (words > 0) add(fnv1aWords(folded, 0, words));
+  } else {
+    for (let w = 0; w + 3 <= words; w++) add(fnv1aWords(folded, w, w + 3));
   }
   const bands: number[] = [];
   for (let b = 0; b < BANDS; b++) {
