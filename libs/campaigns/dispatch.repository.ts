@@ -65,6 +65,18 @@ export interface DeliveryRow {
   operationId: string;
 }
 
+/** One tenant's part of a notice batch: the notice to write (null: it exists as `noticeId`) and its delivery rows. */
+export interface NoticeWrite {
+  campaignId: string;
+  tenantId: string;
+  noticeId: string;
+  notice: Omit<NoticeRow, 'id' | 'campaignId' | 'tenantId'> | null;
+  deliveries: DeliveryRow[];
+}
+
+/** How a notice batch's results are keyed. */
+export const writeKey = (campaignId: string, tenantId: string) => `${campaignId.toLowerCase()}/${tenantId.toLowerCase()}`;
+
 const UTC_NOW = `(now() AT TIME ZONE 'UTC')`;
 
 /** Notices and deliveries: PostgreSQL is the record of what was done. Thin, no decisions. */
@@ -146,11 +158,11 @@ export class DispatchRepository {
   }
 
   /**
-   * Everything the notice job reads, in one round trip (the job runs 65,000 times in a campaign).
-   * The message number is drawn here too, and only when the notice will be written: no notice
-   * yet, the campaign sending, the tenant affected (a number drawn in vain is only a gap).
+   * Everything the notice jobs of a batch read, in one round trip, in the order asked. The message
+   * number is drawn here too, and only when the notice will be written: no notice yet, the campaign
+   * sending, the tenant affected (a number drawn in vain is only a gap).
    */
-  async noticeContext(campaignId: string, tenantId: string, roles: readonly string[]): Promise<NoticeContext> {
+  async noticeContexts(items: { campaignId: string; tenantId: string }[], roles: readonly string[]): Promise<NoticeContext[]> {
     const res = await this.prisma.pool.query<{
       c_id: string | null; c_status: string | null; title: string | null; support_url: string | null; support_phone: string | null; support_email: string | null;
       respond_by: Date | null; incident_date: Date | null; decision: string | null; records: number | null; t_id: string | null; t_name: string | null;
@@ -164,16 +176,16 @@ export class DispatchRepository {
               CASE WHEN n.id IS NULL AND c.status = 'sending' AND d.decision = 'affected' THEN 'MC' || nextval('notice_number') END AS new_notice_id,
               COALESCE((SELECT json_agg(json_build_object('email', ct.email, 'roles', ct.roles, 'locale', ct.locale) ORDER BY ct.id)
                           FROM tenant_contacts ct WHERE ct.tenant_id = k.tenant_id AND ct.roles && $3::text[]), '[]'::json) AS contacts
-         FROM (SELECT $1::uuid AS campaign_id, $2::uuid AS tenant_id) k
+         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(campaign_id, tenant_id, i)
          LEFT JOIN campaigns c ON c.id = k.campaign_id
          LEFT JOIN tenant_decisions d ON d.campaign_id = k.campaign_id AND d.tenant_id = k.tenant_id
          LEFT JOIN tenants t ON t.id = k.tenant_id
          LEFT JOIN exposure_views v ON v.campaign_id = k.campaign_id AND v.tenant_id = k.tenant_id
-         LEFT JOIN notices n ON n.campaign_id = k.campaign_id AND n.tenant_id = k.tenant_id`,
-      [campaignId, tenantId, [...roles]],
+         LEFT JOIN notices n ON n.campaign_id = k.campaign_id AND n.tenant_id = k.tenant_id
+        ORDER BY k.i`,
+      [items.map((x) => x.campaignId), items.map((x) => x.tenantId), [...roles]],
     );
-    const r = res.rows[0]!;
-    return {
+    return res.rows.map((r) => ({
       campaign: r.c_id
         ? {
             id: r.c_id,
@@ -192,61 +204,68 @@ export class DispatchRepository {
       noticeId: r.notice_id,
       newNoticeId: r.new_notice_id,
       contacts: r.contacts,
-    };
+    }));
   }
 
   /**
-   * Writes the notice (unless `notice` is null: it exists already as `noticeId`) and its delivery
-   * rows in one statement, so a notice is never left without its deliveries. Returns the notice's
-   * id and its deliveries still to send, or null when another writer's notice won the unique
-   * (campaign, tenant) race and is not visible yet (the caller retries).
+   * Writes a batch's notices (those with `notice`; the others exist already as `noticeId`) and
+   * their delivery rows in one statement, so a notice is never left without its deliveries.
+   * Answers per `campaignId/tenantId`: the notice's id (null when another writer's notice won the
+   * unique (campaign, tenant) race and is not visible yet: the caller retries) and its deliveries
+   * still to send.
    */
-  async writeNoticeAndDeliveries(
-    campaignId: string,
-    tenantId: string,
-    noticeId: string,
-    notice: Omit<NoticeRow, 'id' | 'campaignId' | 'tenantId'> | null,
-    deliveries: DeliveryRow[],
-  ): Promise<{ noticeId: string; pending: bigint[] } | null> {
-    const cols = [deliveries.map((d) => d.address), deliveries.map((d) => d.role), deliveries.map((d) => d.locale), deliveries.map((d) => d.operationId)];
-    const res = notice
-      ? await this.prisma.pool.query<{ notice_id: string | null; pending: string[] }>(
-          `WITH n AS (
-             INSERT INTO notices (id, campaign_id, tenant_id, decision, title, category, severity, tags, is_major_change,
-                                  action_required_by, services, details, body_html, locale, posted_at, last_modified_at)
-             VALUES ($1, $2, $3, 'affected', $8, $9, $10, $11::text[], $12, $13::timestamptz AT TIME ZONE 'UTC', $14::text[], $15::jsonb, $16, $17, ${UTC_NOW}, ${UTC_NOW})
-             ON CONFLICT (campaign_id, tenant_id) DO NOTHING
-             RETURNING id
-           ), ins AS (
-             INSERT INTO deliveries (campaign_id, tenant_id, notice_id, address, role, locale, operation_id, queued_at, updated_at)
-             SELECT $2, $3, n.id, x.address, x.role, x.locale, x.op::uuid, ${UTC_NOW}, ${UTC_NOW}
-               FROM n, unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS x(address, role, locale, op)
-             ON CONFLICT DO NOTHING
-             RETURNING id
-           )
-           SELECT (SELECT id FROM n) AS notice_id, ARRAY(SELECT id::text FROM ins) AS pending`,
-          [
-            noticeId, campaignId, tenantId, ...cols,
-            notice.title, notice.category, notice.severity, notice.tags, notice.isMajorChange,
-            notice.actionRequiredBy?.toISOString() ?? null, notice.services, JSON.stringify(notice.details), notice.bodyHtml, notice.locale,
-          ],
-        )
-      : await this.prisma.pool.query<{ notice_id: string | null; pending: string[] }>(
-          // the notice exists: add any missing deliveries; pending = the new ones and the unfinished old ones
-          `WITH ins AS (
-             INSERT INTO deliveries (campaign_id, tenant_id, notice_id, address, role, locale, operation_id, queued_at, updated_at)
-             SELECT $2, $3, $1, x.address, x.role, x.locale, x.op::uuid, ${UTC_NOW}, ${UTC_NOW}
-               FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS x(address, role, locale, op)
-             ON CONFLICT DO NOTHING
-             RETURNING id
-           )
-           SELECT $1::text AS notice_id,
-                  ARRAY(SELECT id::text FROM ins
-                        UNION SELECT id::text FROM deliveries WHERE notice_id = $1 AND state IN ('queued', 'retrying', 'sending')) AS pending`,
-          [noticeId, campaignId, tenantId, ...cols],
-        );
-    const r = res.rows[0]!;
-    return r.notice_id ? { noticeId: r.notice_id, pending: r.pending.map((x) => BigInt(x)) } : null;
+  async writeNotices(writes: NoticeWrite[]): Promise<Map<string, { noticeId: string | null; pending: bigint[] }>> {
+    const notices = writes
+      .filter((w) => w.notice)
+      .map((w) => {
+        const n = w.notice!;
+        return {
+          id: w.noticeId, campaign_id: w.campaignId, tenant_id: w.tenantId, title: n.title, category: n.category, severity: n.severity, tags: n.tags,
+          is_major_change: n.isMajorChange, action_required_by: n.actionRequiredBy?.toISOString() ?? null, services: n.services, details: n.details,
+          body_html: n.bodyHtml, locale: n.locale,
+        };
+      });
+    const deliveries = writes.flatMap((w) =>
+      w.deliveries.map((d) => ({
+        campaign_id: w.campaignId, tenant_id: w.tenantId, notice_id: w.notice ? null : w.noticeId, address: d.address, role: d.role, locale: d.locale, operation_id: d.operationId,
+      })),
+    );
+    const existing = writes.filter((w) => !w.notice).map((w) => w.noticeId);
+    const res = await this.prisma.pool.query<{ kind: 'notice' | 'delivery'; campaign_id: string; tenant_id: string; ref: string }>(
+      `WITH n AS (
+         INSERT INTO notices (id, campaign_id, tenant_id, decision, title, category, severity, tags, is_major_change,
+                              action_required_by, services, details, body_html, locale, posted_at, last_modified_at)
+         SELECT r.id, r.campaign_id, r.tenant_id, 'affected', r.title, r.category, r.severity, r.tags, r.is_major_change,
+                r.action_required_by AT TIME ZONE 'UTC', r.services, r.details, r.body_html, r.locale, ${UTC_NOW}, ${UTC_NOW}
+           FROM jsonb_to_recordset($1::jsonb) AS r(id text, campaign_id uuid, tenant_id uuid, title text, category text, severity text, tags text[],
+                                                   is_major_change boolean, action_required_by timestamptz, services text[], details jsonb,
+                                                   body_html text, locale text)
+         ON CONFLICT (campaign_id, tenant_id) DO NOTHING
+         RETURNING id, campaign_id, tenant_id
+       ), dl AS (
+         INSERT INTO deliveries (campaign_id, tenant_id, notice_id, address, role, locale, operation_id, queued_at, updated_at)
+         SELECT r.campaign_id, r.tenant_id, COALESCE(r.notice_id, n.id), r.address, r.role, r.locale, r.operation_id, ${UTC_NOW}, ${UTC_NOW}
+           FROM jsonb_to_recordset($2::jsonb) AS r(campaign_id uuid, tenant_id uuid, notice_id text, address text, role text, locale text, operation_id uuid)
+           LEFT JOIN n ON r.notice_id IS NULL AND n.campaign_id = r.campaign_id AND n.tenant_id = r.tenant_id
+          WHERE COALESCE(r.notice_id, n.id) IS NOT NULL
+         ON CONFLICT DO NOTHING
+         RETURNING id, campaign_id, tenant_id
+       )
+       SELECT 'notice' AS kind, campaign_id::text, tenant_id::text, id AS ref FROM n
+       UNION ALL SELECT 'delivery', campaign_id::text, tenant_id::text, id::text FROM dl
+       UNION ALL SELECT 'delivery', campaign_id::text, tenant_id::text, id::text FROM deliveries
+                  WHERE notice_id = ANY($3::text[]) AND state IN ('queued', 'retrying', 'sending')`,
+      [JSON.stringify(notices), JSON.stringify(deliveries), existing],
+    );
+    const out = new Map<string, { noticeId: string | null; pending: bigint[] }>();
+    for (const w of writes) out.set(writeKey(w.campaignId, w.tenantId), { noticeId: w.notice ? null : w.noticeId, pending: [] });
+    for (const r of res.rows) {
+      const e = out.get(writeKey(r.campaign_id, r.tenant_id));
+      if (!e) continue;
+      if (r.kind === 'notice') e.noticeId = r.ref;
+      else if (!e.pending.some((p) => p === BigInt(r.ref))) e.pending.push(BigInt(r.ref));
+    }
+    return out;
   }
 
   /** The delivery with its campaign, its tenant's decision and name, in one round trip. */

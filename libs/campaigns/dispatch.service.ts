@@ -9,7 +9,8 @@ import { MAIL_TRANSPORT, deterministicOperationId, type MailTransport } from '..
 import { NoticeComposer } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { CampaignsRepository } from './campaigns.repository.js';
-import { DispatchRepository, type NoticeRow } from './dispatch.repository.js';
+import { DispatchRepository, writeKey, type NoticeContext, type NoticeRow, type NoticeWrite } from './dispatch.repository.js';
+import { Batcher } from './batcher.js';
 import { CampaignsService, type Campaign } from './campaigns.service.js';
 import { PRIVILEGED_ROLES, PreviewService } from './preview.service.js';
 import { SendRateLimiter, type EvalClient } from './dispatch.send-rate.js';
@@ -18,6 +19,13 @@ const PAGE = 1000;
 /** How long a job of a paused campaign waits before it looks again. */
 const PAUSED_RECHECK_MS = 5000;
 const COMPLETION_DEBOUNCE_MS = 300;
+/** notice jobs running at once share their reads and writes: at most this many in one batch, this many batches at once */
+const NOTICE_BATCH = { maxBatch: 100, maxConcurrent: 2 };
+
+interface NoticeStep {
+  campaignId: string;
+  tenantId: string;
+}
 
 export type StepOutcome =
   | { kind: 'done' }
@@ -42,6 +50,7 @@ export const EMAIL_JOB_OPTS = { attempts: 8, backoff: { type: 'exponential', del
 export class DispatchService implements OnModuleDestroy {
   private readonly logger = new Logger(DispatchService.name);
   private readonly completionTimers = new Map<string, NodeJS.Timeout>();
+  private readonly noticeBatches = new Batcher<NoticeStep, StepOutcome>((items) => this.postNotices(items), NOTICE_BATCH);
   /** MAIL_RATE_PER_MINUTE over any 60 s, shared by every worker through Redis (made on first use) */
   private sendRateLimiter?: SendRateLimiter;
 
@@ -150,10 +159,84 @@ export class DispatchService implements OnModuleDestroy {
 
   // ── jobs ──
 
-  /** The notice job: post the tenant's notice and its deliveries, then queue the emails. */
-  async postNotice(campaignId: string, tenantId: string): Promise<StepOutcome> {
-    // one read for the campaign, the decision, the tenant, its exposure view, contacts and notice
-    const ctx = await this.repo.noticeContext(campaignId, tenantId, PRIVILEGED_ROLES);
+  /**
+   * The notice job: post the tenant's notice and its deliveries, then queue the emails. Jobs
+   * running at the same time share their reads and writes (a batch is one round trip each way);
+   * each still gets its own outcome, and a NoIdentifiedImpactError is its own.
+   */
+  postNotice(campaignId: string, tenantId: string): Promise<StepOutcome> {
+    return this.noticeBatches.submit({ campaignId, tenantId });
+  }
+
+  /** A batch of notice jobs: one read, one write (tenant by tenant if that fails), one enqueue. */
+  private async postNotices(items: NoticeStep[]): Promise<(StepOutcome | Error)[]> {
+    const out: (StepOutcome | Error | undefined)[] = new Array(items.length);
+    // the same tenant twice in one batch is done once
+    const first = new Map<string, number>();
+    const unique: number[] = [];
+    items.forEach((it, i) => {
+      const k = writeKey(it.campaignId, it.tenantId);
+      if (!first.has(k)) {
+        first.set(k, i);
+        unique.push(i);
+      }
+    });
+    const ctxs = await this.repo.noticeContexts(unique.map((i) => items[i]!), PRIVILEGED_ROLES);
+    const writes: { i: number; w: NoticeWrite }[] = [];
+    unique.forEach((i, j) => {
+      try {
+        const planned = this.planNotice(items[i]!, ctxs[j]!);
+        if ('kind' in planned) out[i] = planned;
+        else writes.push({ i, w: planned });
+      } catch (e) {
+        out[i] = e as Error;
+      }
+    });
+    if (writes.length) {
+      const written = await this.writeNotices(writes.map((x) => x.w));
+      const pending: bigint[] = [];
+      const posted: number[] = [];
+      for (const { i, w } of writes) {
+        const r = written.get(writeKey(w.campaignId, w.tenantId));
+        if (r instanceof Error) out[i] = r;
+        else if (!r?.noticeId) out[i] = { kind: 'retry', reason: `tenant ${w.tenantId}: a concurrent notice is not visible yet` };
+        else {
+          pending.push(...r.pending);
+          posted.push(i);
+        }
+      }
+      try {
+        await this.enqueueEmails(pending);
+        for (const i of posted) out[i] = { kind: 'done' };
+      } catch (e) {
+        // the notices stand: a retry of these jobs finds them and queues their emails
+        for (const i of posted) out[i] = e as Error;
+      }
+      for (const c of new Set(writes.map((x) => x.w.campaignId))) this.touch(c);
+    }
+    return items.map((it, i) => out[i] ?? out[first.get(writeKey(it.campaignId, it.tenantId))!]!);
+  }
+
+  /** Writes a batch; if the batch statement fails, each tenant alone, so one bad row fails only its own job. */
+  private async writeNotices(writes: NoticeWrite[]): Promise<Map<string, { noticeId: string | null; pending: bigint[] } | Error>> {
+    try {
+      return await this.repo.writeNotices(writes);
+    } catch (e) {
+      const out = new Map<string, { noticeId: string | null; pending: bigint[] } | Error>();
+      if (writes.length === 1) return out.set(writeKey(writes[0]!.campaignId, writes[0]!.tenantId), e as Error);
+      for (const w of writes) {
+        try {
+          for (const [k, v] of await this.repo.writeNotices([w])) out.set(k, v);
+        } catch (err) {
+          out.set(writeKey(w.campaignId, w.tenantId), err as Error);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** One tenant's step from what was read: an outcome now, or what to write. The choke point throws here. */
+  private planNotice({ campaignId, tenantId }: NoticeStep, ctx: NoticeContext): StepOutcome | NoticeWrite {
     const c = ctx.campaign;
     if (!c) return { kind: 'skipped', reason: 'campaign gone' };
     if (c.status === 'paused') return { kind: 'deferred', ms: PAUSED_RECHECK_MS };
@@ -161,7 +244,7 @@ export class DispatchService implements OnModuleDestroy {
     this.requireIdentifiedImpact(campaignId, tenantId, ctx.decision?.decision);
 
     let noticeId = ctx.noticeId;
-    let notice: Omit<NoticeRow, 'id' | 'campaignId' | 'tenantId'> | null = null;
+    let notice: NoticeWrite['notice'] = null;
     if (!noticeId) {
       if (!ctx.tenant || !ctx.decision || !ctx.dataCategories) return { kind: 'permanent', reason: `tenant ${tenantId}: directory entry or exposure view missing` };
       // the id comes first, so the body can quote it; a conflicting insert only wastes a number
@@ -191,24 +274,19 @@ export class DispatchService implements OnModuleDestroy {
         locale,
       };
     }
-
-    // the notice and its delivery rows in one statement: never a notice without its deliveries
-    const written = await this.repo.writeNoticeAndDeliveries(
+    // the notice and its delivery rows are written in one statement: never a notice without its deliveries
+    return {
       campaignId,
       tenantId,
       noticeId,
       notice,
-      ctx.contacts.map((ct) => ({
+      deliveries: ctx.contacts.map((ct) => ({
         address: ct.email,
         role: ct.roles.find((r) => (PRIVILEGED_ROLES as readonly string[]).includes(r))!,
         locale: ct.locale,
         operationId: deterministicOperationId('notification-email', campaignId, ct.email),
       })),
-    );
-    if (!written) return { kind: 'retry', reason: `tenant ${tenantId}: a concurrent notice is not visible yet` };
-    await this.enqueueEmails(written.pending);
-    this.touch(campaignId);
-    return { kind: 'done' };
+    };
   }
 
   /** The email job: checks the delivery row, sends once with the deterministic operation id, records the result. */

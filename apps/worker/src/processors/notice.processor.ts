@@ -5,7 +5,7 @@ import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js'
 import { applyOutcome } from './outcome.js';
 
 /** Posts one affected tenant's notice and queues its emails. */
-@Processor(QUEUE.notices, { concurrency: 16 })
+@Processor(QUEUE.notices, { concurrency: 100 })
 export class NoticeProcessor extends WorkerHost {
   constructor(private readonly dispatch: DispatchService) {
     super();
