@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Metrics } from '../observability/metrics.js';
 import { DirectoryIndex } from '../attribution/directory-index.js';
 import { attributeRecord } from '../attribution/attribute-record.js';
 import { DecisionAccumulator } from '../attribution/decide.js';
@@ -40,6 +41,7 @@ export class AnalysisService {
   constructor(
     private readonly repo: CampaignsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   async attribute(campaignId: string, onProgress?: (p: AnalysisProgress) => void): Promise<AnalysisSummary> {
@@ -63,6 +65,7 @@ export class AnalysisService {
       }
       await this.repo.insertAttributions(campaignId, rows);
       records += page.length;
+      this.metrics.attributionRecords.inc(page.length);
       kept += rows.length;
       after = page[page.length - 1]!.record_id;
       onProgress?.({ phase: 'attributing', done: records });

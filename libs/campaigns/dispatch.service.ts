@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Metrics } from '../observability/metrics.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ConflictError } from '../common/errors.js';
 import { QUEUE, jobId } from '../queue/queues.js';
@@ -66,6 +67,7 @@ export class DispatchService implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QUEUE.notices) private readonly noticesQueue: Queue,
     @InjectQueue(QUEUE.emails) private readonly emailsQueue: Queue,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleDestroy(): void {
@@ -203,6 +205,7 @@ export class DispatchService implements OnModuleDestroy {
         else {
           pending.push(...r.pending);
           posted.push(i);
+          if (w.notice) this.metrics.noticesPosted.inc();
         }
       }
       try {
@@ -328,6 +331,7 @@ export class DispatchService implements OnModuleDestroy {
     switch (outcome.status) {
       case 'succeeded':
         await this.repo.recordSendResult(d.id, { state: 'sent', sent: true, providerMessageId: outcome.providerMessageId, lastError: null });
+        this.metrics.emailsSent.inc();
         return { kind: 'done' };
       case 'throttled':
         await slot.release(); // refused, so not a send: it does not use up the quota
@@ -335,6 +339,7 @@ export class DispatchService implements OnModuleDestroy {
         await this.repo.recordSendResult(d.id, { state: 'retrying', lastError: outcome.reason, attemptsDelta: -1 });
         return { kind: 'throttled', ms: outcome.retryAfterMs };
       case 'failed':
+        this.metrics.emailsFailed.labels(String(outcome.permanent || lastAttempt)).inc();
         if (outcome.permanent || lastAttempt) {
           await this.repo.recordSendResult(d.id, { state: 'failed', lastError: outcome.reason });
           return { kind: 'permanent', reason: outcome.reason };

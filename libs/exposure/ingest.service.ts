@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Metrics } from '../observability/metrics.js';
 import { NotFoundError } from '../common/errors.js';
 import { ExposureRepository, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
 import { csvEntries, decompressIfGzip, jsonlEntryBatches, type InputEntry, type InputFormat } from './readers.js';
@@ -67,6 +68,7 @@ export class IngestService {
   constructor(
     private readonly repo: ExposureRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   async ingest(source: IngestSource): Promise<IngestResult> {
@@ -111,6 +113,7 @@ export class IngestService {
       const r = await this.writeBatch(datasetId, b);
       progress.accepted += r.accepted;
       progress.quarantined += r.quarantined;
+      this.metrics.ingested(r.accepted, r.quarantined);
       progress.bytes = bytes;
       source.onProgress?.({ ...progress });
     };

@@ -56,7 +56,8 @@ export function loggerParams(config: AppConfig, app: LogApp, destination: Destin
   const http: HttpOptions<IncomingMessage, ServerResponse> = {
     ...(loggerOptions(config, app) as HttpOptions<IncomingMessage, ServerResponse>),
     autoLogging: { ignore: (req) => QUIET_PATHS.has(loggedPath(req.url)) },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    // a refused request is the client's business (and an attack is many of them): info, like a success
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     // the request id a proxy set, else a fresh one
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

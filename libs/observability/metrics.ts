@@ -28,6 +28,12 @@ export class Metrics {
     for (const final of ['true', 'false']) this.emailsFailed.labels(final).inc(0);
   }
 
+  /** One written batch of an ingest: its accepted and quarantined lines. */
+  ingested(accepted: number, quarantined: number): void {
+    this.ingestRecords.labels('accepted').inc(accepted);
+    this.ingestRecords.labels('quarantined').inc(quarantined);
+  }
+
   /** The text exposition format, for a scrape. */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

@@ -29,4 +29,6 @@ export default async function globalSetup() {
   process.env.TEST_TEMPLATE_DATABASE = template;
   process.env.DATABASE_URL = databaseUrl(run);
   process.env.QUEUE_PREFIX = run;
+  // the API's and worker's JSON logs: only warnings and errors in test output
+  process.env.LOG_LEVEL ??= 'warn';
 }

@@ -15,9 +15,11 @@ import { ReviewsController } from './operator/reviews.controller.js';
 import { AuditController } from './operator/audit.controller.js';
 import { InboxMessagesController } from './inbox/messages.controller.js';
 import { InboxPageController } from './inbox/inbox-page.controller.js';
+import { OpsModule } from './ops/ops.module.js';
+import { loggingModule } from '../../../libs/observability/logging.js';
 
 @Module({
-  imports: [ConfigModule, DbModule, QueueModule, AuditModule, DirectoryModule, ExposureModule, CampaignsModule, InboxModule],
+  imports: [ConfigModule, loggingModule('api'), DbModule, QueueModule, AuditModule, DirectoryModule, ExposureModule, CampaignsModule, InboxModule, OpsModule],
   controllers: [TenantsController, DatasetsController, CampaignsController, ReviewsController, AuditController, InboxMessagesController, InboxPageController],
   providers: [OperatorAuthGuard],
 })

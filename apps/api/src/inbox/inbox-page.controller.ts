@@ -4,12 +4,16 @@ import { AppError } from '../../../../libs/common/errors.js';
 import { DevIssuer } from '../../../../libs/auth/dev-issuer.js';
 import { AddressRateLimitGuard } from '../../../../libs/auth/tenant-auth.guard.js';
 import { fillPage, loadWebAssets, PAGE_CSP, type WebAssets } from '../web/web-assets.js';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiDoc, ApiErrors } from '../ops/api-docs.js';
 
 /**
  * The Message Center page (GET /inbox, outside the /v1 prefix) and, when the development issuer
  * is enabled, its demo sign-in (GET /inbox/dev-login?tenant=…&email=…). The page reads messages
  * through the same tenant API as any other client, with the token kept in sessionStorage.
  */
+@ApiTags('tenant inbox page')
+@ApiErrors(429)
 @Controller('inbox')
 @UseGuards(AddressRateLimitGuard)
 export class InboxPageController {
@@ -17,11 +21,14 @@ export class InboxPageController {
 
   constructor(private readonly devIssuer: DevIssuer) {}
 
+  @ApiDoc('The Message Center page; it reads messages through the tenant inbox API', { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } })
   @Get()
   page(@Res() res: Response): void {
     this.html(res, 200, fillPage(this.web.pages['index.html'], { DEV_ISSUER: String(this.devIssuer.trusted) }));
   }
 
+  @ApiDoc('A static file of the page (script, style sheet)', { description: 'the file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } })
+  @ApiErrors(404)
   @Get('assets/:name')
   asset(@Param('name') name: string, @Res() res: Response): void {
     const a = this.web.assets.get(name);
@@ -34,6 +41,10 @@ export class InboxPageController {
   }
 
   /** Issues a development token into the page's sessionStorage; 404 when the development issuer is not in use. */
+  @ApiDoc('Development sign-in (DEV_ISSUER_ENABLED only): puts a development token for a tenant admin into the page', { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiQuery({ name: 'tenant', required: true, schema: { type: 'string', format: 'uuid' } })
+  @ApiQuery({ name: 'email', required: true, schema: { type: 'string', format: 'email' } })
+  @ApiErrors(404)
   @Get('dev-login')
   async devLogin(@Query() q: Record<string, unknown>, @Res() res: Response): Promise<void> {
     if (!this.devIssuer.trusted) {

@@ -2,6 +2,7 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { OperatorAuthGuard } from '../../../../libs/auth/operator-auth.guard.js';
 import { AuditService } from '../../../../libs/audit/audit.service.js';
+import { ApiDoc, ApiErrors, ApiOperator } from '../ops/api-docs.js';
 
 const uuid = z.uuid('must be a UUID');
 const listQuery = z.strictObject({
@@ -12,11 +13,14 @@ const listQuery = z.strictObject({
 });
 
 /** The append-only audit log: every operator action and every tenant read, per tenant and per campaign. */
+@ApiOperator('operator: audit')
 @Controller('audit')
 @UseGuards(OperatorAuthGuard)
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
+  @ApiDoc('The append-only audit log, by tenant or campaign, paged', { description: '`{skip, take, events:[…]}`' })
+  @ApiErrors(400)
   @Get()
   async list(@Query({ schema: listQuery }) q: z.infer<typeof listQuery>) {
     const filter = { ...(q.tenantId ? { tenantId: q.tenantId.toLowerCase() } : {}), ...(q.campaignId ? { campaignId: q.campaignId.toLowerCase() } : {}) };

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
 import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
+import { ApiDoc, ApiErrors, ApiOperator, CAMPAIGN_BRIEF, STATUS } from '../ops/api-docs.js';
 
 const uuid = z.uuid('must be a UUID');
 const createBody = z.strictObject({
@@ -30,6 +31,7 @@ const deliveriesQuery = z.object({
 const brief = (c: { id: string; status: string }) => ({ campaignId: c.id, status: c.status });
 
 /** Operator endpoints for campaigns (CONTRACTS.md §4): the same operations as the CLI. */
+@ApiOperator('operator: campaigns')
 @Controller('campaigns')
 @UseGuards(OperatorAuthGuard)
 export class CampaignsController {
@@ -40,18 +42,24 @@ export class CampaignsController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  @ApiDoc('Create a campaign for a data set', { status: 201, description: 'the new campaign, in draft', schema: CAMPAIGN_BRIEF })
+  @ApiErrors(400, 404)
   @Post()
   @HttpCode(201)
   async create(@Body({ schema: createBody }) body: z.infer<typeof createBody>, @Req() req: OperatorRequest) {
     return brief(await this.campaigns.create(body, req.operator!));
   }
 
+  @ApiDoc('A campaign', { description: 'the campaign with its status, support contacts and summary' })
+  @ApiErrors(400, 404)
   @Get(':id')
   async get(@Param('id', { schema: uuid }) id: string) {
     const { id: campaignId, ...c } = await this.campaigns.get(id);
     return { campaignId, ...c };
   }
 
+  @ApiDoc('Attribute the records to tenants and decide, on the worker', { status: 202, description: 'analysis queued', schema: CAMPAIGN_BRIEF })
+  @ApiErrors(400, 404, 409)
   @Post(':id/analyze')
   @HttpCode(202)
   async analyze(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
@@ -59,6 +67,8 @@ export class CampaignsController {
   }
 
   /** `campaigns preview`: scope, counts and every decision; with ?tenant=, that tenant's exact view. */
+  @ApiDoc("The scope, the counts and every tenant's decision with its reasons; with `tenant`, that tenant's exact view", { description: 'the preview' })
+  @ApiErrors(400, 404)
   @Get(':id/decisions')
   async decisions(@Param('id', { schema: uuid }) id: string, @Query({ schema: decisionsQuery }) q: z.infer<typeof decisionsQuery>) {
     if (q.tenant) return this.preview.previewTenant(id, q.tenant);
@@ -66,51 +76,69 @@ export class CampaignsController {
     return q.decision ? { ...p, decisions: p.decisions.filter((d) => d.decision === q.decision) } : p;
   }
 
+  @ApiDoc('The scope, the counts and every decision', { description: 'the preview' })
+  @ApiErrors(400, 404)
   @Get(':id/preview')
   previewAll(@Param('id', { schema: uuid }) id: string) {
     return this.preview.preview(id);
   }
 
+  @ApiDoc('Exactly what one tenant will see: notice, email and exposure view', { description: "the tenant's preview" })
+  @ApiErrors(400, 404)
   @Get(':id/preview/:tenantId')
   previewTenant(@Param('id', { schema: uuid }) id: string, @Param('tenantId', { schema: uuid }) tenantId: string) {
     return this.preview.previewTenant(id, tenantId);
   }
 
+  @ApiDoc('Approve an analyzed campaign (through the API, by an operator other than its creator unless ALLOW_SELF_APPROVAL)', { description: 'approved', schema: CAMPAIGN_BRIEF })
+  @ApiErrors(400, 404, 409)
   @Post(':id/approve')
   @HttpCode(200)
   async approve(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.campaigns.approve(id, req.operator!, { requireSecondOperator: !this.config.ALLOW_SELF_APPROVAL }));
   }
 
+  @ApiDoc('Launch an approved campaign: one notice per affected tenant, one email per privileged admin', { status: 202, description: 'sending', schema: CAMPAIGN_BRIEF })
+  @ApiErrors(400, 404, 409)
   @Post(':id/launch')
   @HttpCode(202)
   async launch(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.dispatch.launch(id, req.operator!));
   }
 
+  @ApiDoc('Pause sending', { description: 'paused', schema: CAMPAIGN_BRIEF })
+  @ApiErrors(400, 404, 409)
   @Post(':id/pause')
   @HttpCode(200)
   async pause(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.dispatch.pause(id, req.operator!));
   }
 
+  @ApiDoc('Resume sending', { description: 'sending again', schema: CAMPAIGN_BRIEF })
+  @ApiErrors(400, 404, 409)
   @Post(':id/resume')
   @HttpCode(200)
   async resume(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.dispatch.resume(id, req.operator!));
   }
 
+  @ApiDoc('Progress of a campaign: notices posted, emails sent, failed and retrying', { description: 'the status', schema: STATUS })
+  @ApiErrors(400, 404)
   @Get(':id/status')
   status(@Param('id', { schema: uuid }) id: string) {
     return this.dispatch.status(id);
   }
 
   /** The emails of a campaign, paged; `?state=failed` lists permanent failures with their reasons. */
+  @ApiDoc('The emails of a campaign, paged; `state=failed` lists permanent failures with their reasons', { description: '`{campaignId, skip, take, value:[delivery]}`' })
+  @ApiErrors(400, 404)
   @Get(':id/deliveries')
   deliveries(@Param('id', { schema: uuid }) id: string, @Query({ schema: deliveriesQuery }) q: z.infer<typeof deliveriesQuery>) {
     return this.dispatch.deliveries(id, q.state, q.skip, q.take);
   }
 
+  @ApiDoc('Cancel a campaign', { description: 'cancelled', schema: CAMPAIGN_BRIEF })
+  @ApiErrors(400, 404, 409)
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {

@@ -8,6 +8,7 @@ import { BadInputError, PayloadTooLargeError } from '../../../../libs/common/err
 import { IngestService } from '../../../../libs/exposure/ingest.service.js';
 import { DatasetsService } from '../../../../libs/exposure/datasets.service.js';
 import { formatOf } from '../../../../libs/exposure/readers.js';
+import { ApiDoc, ApiErrors, ApiOperator, INGEST_RESULT, ApiUpload } from '../ops/api-docs.js';
 
 const uuid = z.uuid('must be a UUID');
 const uploadQuery = z.object({
@@ -19,6 +20,7 @@ const page = z.object({
   take: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
+@ApiOperator('operator: data sets')
 @Controller('datasets')
 @UseGuards(OperatorAuthGuard)
 export class DatasetsController {
@@ -33,6 +35,9 @@ export class DatasetsController {
    * buffered: memory holds one batch. Over the size limit: 413, before reading when the length
    * is declared.
    */
+  @ApiDoc('Ingest an exposed data set streamed as the body (JSONL, gzip or CSV): validate, quarantine, deduplicate', { status: 201, description: 'the data set with its scope report; the same file again adds nothing', schema: INGEST_RESULT })
+  @ApiUpload(['application/x-ndjson', 'application/gzip', 'text/csv', 'application/octet-stream'], 'the data set, streamed; `format` overrides what the name and content type suggest')
+  @ApiErrors(400, 413)
   @Post()
   @HttpCode(201)
   async upload(@Req() req: Request, @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>) {
@@ -54,16 +59,22 @@ export class DatasetsController {
     return this.ingest.ingest({ stream: limited, name: q.name, format });
   }
 
+  @ApiDoc('A data set and its scope report', { description: 'lines, accepted, quarantined, duplicates and the unique counts' })
+  @ApiErrors(400, 404)
   @Get(':datasetId')
   show(@Param('datasetId', { schema: uuid }) id: string) {
     return this.datasets.show(id);
   }
 
+  @ApiDoc('Quarantined lines of a data set with their reasons, paged', { description: '`{datasetId, quarantined:[{line, reason, raw}]}`' })
+  @ApiErrors(400, 404)
   @Get(':datasetId/quarantine')
   async quarantine(@Param('datasetId', { schema: uuid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>) {
     return { datasetId: id, quarantined: await this.datasets.quarantine(id, p.skip, p.take) };
   }
 
+  @ApiDoc('The duplicate cluster of a record, with why each copy joined it', { description: 'the cluster' })
+  @ApiErrors(400, 404)
   @Get(':datasetId/records/:recordId/cluster')
   cluster(@Param('datasetId', { schema: uuid }) id: string, @Param('recordId') recordId: string) {
     if (recordId.length > 200) throw new BadInputError('recordId too long');

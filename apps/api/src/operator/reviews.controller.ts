@@ -2,23 +2,29 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } f
 import { z } from 'zod';
 import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { ReviewService } from '../../../../libs/campaigns/review.service.js';
+import { ApiDoc, ApiErrors, ApiOperator } from '../ops/api-docs.js';
 
 const uuid = z.uuid('must be a UUID');
 const listQuery = z.object({ campaignId: uuid, all: z.enum(['true', 'false']).optional() });
 const resolveBody = z.strictObject({ tenantId: uuid.nullable() });
 
 /** Operator review of uncertain attributions (CONTRACTS.md §3 `review list` / `review resolve`). */
+@ApiOperator('operator: review')
 @Controller('reviews')
 @UseGuards(OperatorAuthGuard)
 export class ReviewsController {
   constructor(private readonly reviews: ReviewService) {}
 
+  @ApiDoc("A campaign's uncertain items with their candidate tenants (open ones; `all=true` for resolved too)", { description: '`{campaignId, items:[…]}`' })
+  @ApiErrors(400, 404)
   @Get()
   async list(@Query({ schema: listQuery }) q: z.infer<typeof listQuery>) {
     return { campaignId: q.campaignId, items: await this.reviews.list(q.campaignId, { all: q.all === 'true' }) };
   }
 
   /** Body `{tenantId}` to attribute the item to that tenant, `{tenantId: null}` for none. */
+  @ApiDoc('Resolve an item: attribute it to a tenant, or to none; the decisions are recomputed', { description: 'the resolved item and the new counts' })
+  @ApiErrors(400, 404, 409)
   @Post(':reviewItemId/resolve')
   @HttpCode(200)
   resolve(@Param('reviewItemId', { schema: uuid }) id: string, @Body({ schema: resolveBody }) body: z.infer<typeof resolveBody>, @Req() req: OperatorRequest) {

@@ -7,6 +7,7 @@ import { PayloadTooLargeError } from '../../../../libs/common/errors.js';
 import { readLines } from '../../../../libs/common/read-lines.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { DirectoryService, MAX_PAGE, MAX_TENANT_LINE } from '../../../../libs/directory/directory.service.js';
+import { ApiDoc, ApiErrors, ApiOperator, IMPORT_RESULT, ApiUpload } from '../ops/api-docs.js';
 
 const guid = z.guid('must be a GUID');
 const page = z.object({
@@ -16,6 +17,7 @@ const page = z.object({
 /** Body types the JSON parser leaves alone, so the body arrives as a stream. */
 const UPLOAD_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/gzip', 'application/x-gzip', 'application/octet-stream']);
 
+@ApiOperator('operator: tenants')
 @Controller('tenants')
 @UseGuards(OperatorAuthGuard)
 export class TenantsController {
@@ -28,6 +30,9 @@ export class TenantsController {
    * Imports a tenant directory (JSONL, gzip detected by its magic bytes) streamed from the
    * request body: `{imported, updated, rejected:[{line, reason}]}` as the CLI prints it.
    */
+  @ApiDoc('Import a tenant directory: one JSON tenant per line, gzip detected by its magic bytes; re-importing upserts', { description: 'how many were imported and updated, and each rejected line with its reason', schema: IMPORT_RESULT })
+  @ApiUpload(['application/x-ndjson', 'application/jsonl', 'application/gzip', 'application/x-gzip', 'application/octet-stream'], 'the directory, streamed')
+  @ApiErrors(413, 415)
   @Post('import')
   @HttpCode(200)
   async import(@Req() req: Request) {
@@ -51,11 +56,15 @@ export class TenantsController {
     return this.directory.importTenants(readLines(limited, { maxLineLength: MAX_TENANT_LINE }));
   }
 
+  @ApiDoc('List the directory, paged', { description: 'a page of tenants' })
+  @ApiErrors(400)
   @Get()
   list(@Query({ schema: page }) p: z.infer<typeof page>) {
     return this.directory.listTenants(p);
   }
 
+  @ApiDoc('One tenant with its domains and contacts', { description: 'the tenant' })
+  @ApiErrors(400, 404)
   @Get(':tenantId')
   show(@Param('tenantId', { schema: guid }) tenantId: string) {
     return this.directory.getTenant(tenantId);

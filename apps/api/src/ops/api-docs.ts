@@ -1,0 +1,108 @@
+/**
+ * OpenAPI decorators shared by the controllers: the security each group needs, the error
+ * responses (every one is `{error:{code, message}}`) and the shapes of the main responses.
+ * Request schemas need nothing here: @nestjs/swagger reads the zod schemas of @Body/@Query/@Param.
+ */
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+
+type Schema = Record<string, unknown>;
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'the request is malformed: a bad id, query parameter or body (the message names it)',
+  401: 'no valid credentials',
+  403: 'not allowed',
+  404: 'no such resource (for a tenant: also one that is not theirs)',
+  409: "the resource's state does not allow it (the message says why)",
+  413: 'the upload is larger than INGEST_MAX_UPLOAD_BYTES',
+  415: 'the body is not sent as one of the accepted types',
+  429: 'too many requests from this user or address; try again in a minute',
+};
+
+/** Error responses, each with the shared `Error` schema. */
+export function ApiErrors(...statuses: (keyof typeof ERROR_TEXT)[]) {
+  return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: ERROR_TEXT[status], schema: { $ref: getSchemaPath('Error') } })));
+}
+
+/** A group of operator endpoints: tag, operator bearer token, 401. */
+export function ApiOperator(tag: string) {
+  return applyDecorators(ApiTags(tag), ApiBearerAuth('operator'), ApiErrors(401));
+}
+
+/** What an endpoint does, and its success response. */
+export function ApiDoc(summary: string, ok: { status?: number; description: string; schema?: Schema; content?: Record<string, { schema: Schema }> }) {
+  const { status = 200, description, schema, content } = ok;
+  return applyDecorators(ApiOperation({ summary }), ApiResponse({ status, description, ...(content ? { content } : { schema: schema ?? { type: 'object' } }) }));
+}
+
+const str = { type: 'string' } as const;
+const int = { type: 'integer' } as const;
+const obj = (properties: Record<string, Schema>, required = Object.keys(properties), extra: Schema = {}): Schema => ({ type: 'object', properties, required, ...extra });
+const arr = (items: Schema): Schema => ({ type: 'array', items });
+
+export const CAMPAIGN_BRIEF = obj({ campaignId: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['draft', 'analyzing', 'ready', 'approved', 'sending', 'paused', 'completed', 'cancelled', 'failed'] } });
+
+export const SERVICE_UPDATE_MESSAGE = obj({
+  id: { type: 'string', pattern: '^MC\\d+$', example: 'MC1000042' },
+  title: str,
+  category: { type: 'string', enum: ['preventOrFixIssue', 'planForChange', 'stayInformed'] },
+  severity: { type: 'string', enum: ['normal', 'high', 'critical'] },
+  tags: arr(str),
+  isMajorChange: { type: 'boolean' },
+  actionRequiredByDateTime: { type: 'string', format: 'date-time', nullable: true },
+  services: arr(str),
+  startDateTime: { type: 'string', format: 'date-time' },
+  lastModifiedDateTime: { type: 'string', format: 'date-time' },
+  body: obj({ contentType: { type: 'string', enum: ['html'] }, content: str }),
+  details: arr(obj({ name: str, value: str })),
+  viewPoint: obj({ isRead: { type: 'boolean' }, isArchived: { type: 'boolean' }, isFavorited: { type: 'boolean' } }),
+});
+
+export const MESSAGE_LIST = obj({ value: arr(SERVICE_UPDATE_MESSAGE), '@odata.nextLink': { type: 'string', description: 'the next page, when there is one' } }, ['value']);
+
+export const VALUE_TRUE = obj({ value: { type: 'boolean', enum: [true] } });
+
+export const EXPOSURE_VIEW = obj(
+  {
+    dataCategories: arr(str),
+    records: arr({ type: 'object', description: "one exposed record, only this tenant's own elements" }),
+    people: arr({ type: 'object' }),
+    files: arr({ type: 'object', description: 'named only when the file is attributed to this tenant alone' }),
+  },
+  undefined,
+  { description: "this tenant's own exposed data for the notice, minimized (CONTRACTS.md §4)" },
+);
+
+export const IMPORT_RESULT = obj({ imported: int, updated: int, rejected: arr(obj({ line: int, reason: str })) });
+
+export const INGEST_RESULT = obj({
+  datasetId: { type: 'string', format: 'uuid' },
+  name: str,
+  lines: int,
+  accepted: int,
+  quarantined: arr(obj({ line: int, reason: str })),
+  quarantinedTotal: int,
+  duplicates: int,
+  alreadyIngested: { type: 'boolean', description: 'the same file was ingested before: nothing was added' },
+  scope: { type: 'object', description: 'lines, records, quarantined, unique items, addresses, people, phone numbers, files, projects, duplicationFactor' },
+});
+
+export const STATUS = obj({
+  campaignId: { type: 'string', format: 'uuid' },
+  status: str,
+  counts: obj({
+    tenants: obj({ affected: int, notAffected: int, needsReview: int }),
+    notices: obj({ posted: int, expected: int }),
+    emails: obj({ queued: int, sent: int, failed: int, retrying: int, total: int }),
+  }),
+  progress: obj({ done: int, total: int, percent: { type: 'number' } }),
+  startedAt: { type: 'string', format: 'date-time', nullable: true },
+  finishedAt: { type: 'string', format: 'date-time', nullable: true },
+  approvedBy: { type: 'string', nullable: true },
+  lastError: { type: 'string', nullable: true },
+});
+
+/** An upload streamed as the request body, in one of these content types. */
+export function ApiUpload(types: string[], description: string) {
+  return applyDecorators(ApiConsumes(...types), ApiBody({ required: true, description, schema: { type: 'string', format: 'binary' } }));
+}
