@@ -384,4 +384,17 @@ export class DispatchRepository {
   decision(campaignId: string, tenantId: string) {
     return this.prisma.tenantDecision.findUnique({ where: { campaignId_tenantId: { campaignId, tenantId } } });
   }
+
+  /**
+   * Deliveries a send was attempted for in the last windowMs (claimed, sent, failed, or waiting
+   * to retry), with when: what rebuilds the send-rate log after Redis lost it.
+   */
+  async recentSendAttempts(windowMs: number): Promise<{ deliveryId: string; at: number }[]> {
+    const res = await this.prisma.pool.query<{ id: string; at: number }>(
+      `SELECT id::text AS id, floor(extract(epoch FROM updated_at) * 1000)::float8 AS at FROM deliveries
+        WHERE updated_at > ${UTC_NOW} - make_interval(secs => $1::float8 / 1000) AND state IN ('sending', 'sent', 'failed', 'retrying')`,
+      [windowMs],
+    );
+    return res.rows.map((r) => ({ deliveryId: r.id, at: Number(r.at) }));
+  }
 }

@@ -310,8 +310,9 @@ export class DispatchService implements OnModuleDestroy {
       async () => (await this.emailsQueue.getBackend().client) as unknown as EvalClient,
       this.emailsQueue.toKey('send-rate'),
       this.config.MAIL_RATE_PER_MINUTE,
+      (ms) => this.repo.recentSendAttempts(ms),
     );
-    const slot = await this.sendRateLimiter.take();
+    const slot = await this.sendRateLimiter.take(d.id.toString());
     if (slot.waitMs > 0) return { kind: 'throttled', ms: slot.waitMs };
     if (!(await this.repo.claimForSend(d.id, ['queued', 'retrying', 'sending']))) {
       return { kind: 'skipped', reason: 'finished meanwhile' };
