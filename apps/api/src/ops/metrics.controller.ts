@@ -44,34 +44,54 @@ export class QueueDepthCollector implements OnModuleInit {
     this.queues = [analysis, notices, emails];
   }
 
+  /** One read of every queue per scrape, shared by the gauges (the registry collects them concurrently). */
+  private pending: Promise<{ name: string; counts: Record<string, number>; paused: boolean }[] | null> | null = null;
+
+  private snapshot() {
+    this.pending ??= withTimeout(
+      Promise.all(this.queues.map(async (q) => ({ name: q.name, counts: await q.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed'), paused: await q.isPaused() }))),
+      this.config.HEALTH_TIMEOUT_MS,
+    )
+      .catch(() => null)
+      .finally(() => setImmediate(() => (this.pending = null)));
+    return this.pending;
+  }
+
   onModuleInit(): void {
-    const queues = this.queues;
-    const timeoutMs = this.config.HEALTH_TIMEOUT_MS;
-    const errors = new Gauge({ name: `${METRIC_PREFIX}queue_depth_up`, help: '1 when the last scrape could read the queues from Redis', registers: [this.metrics.registry] });
-    const paused = new Gauge({ name: `${METRIC_PREFIX}queue_paused`, help: '1 while a queue is paused (the emails queue pauses while the mail quota is used up)', labelNames: ['queue'] as const, registers: [this.metrics.registry] });
+    const snapshot = () => this.snapshot();
+    const registers = [this.metrics.registry];
     new Gauge({
       name: `${METRIC_PREFIX}queue_jobs`,
       help: 'Jobs in each BullMQ queue by state',
       labelNames: ['queue', 'state'] as const,
-      registers: [this.metrics.registry],
+      registers,
       async collect() {
-        try {
-          const read = await withTimeout(
-            Promise.all(queues.map(async (q) => ({ q, counts: await q.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed'), paused: await q.isPaused() }))),
-            timeoutMs,
-          );
-          for (const { q, counts, paused: isPaused } of read) {
-            this.labels(q.name, 'waiting').set((counts.wait ?? 0) + (counts.prioritized ?? 0));
-            for (const state of ['active', 'delayed', 'failed'] as const) this.labels(q.name, state).set(counts[state] ?? 0);
-            paused.labels(q.name).set(isPaused ? 1 : 0);
-          }
-          errors.set(1);
-        } catch {
-          // no numbers rather than stale ones
-          this.reset();
-          paused.reset();
-          errors.set(0);
+        const read = await snapshot();
+        // no numbers rather than stale ones
+        this.reset();
+        for (const { name, counts } of read ?? []) {
+          this.labels(name, 'waiting').set((counts.wait ?? 0) + (counts.prioritized ?? 0));
+          for (const state of ['active', 'delayed', 'failed'] as const) this.labels(name, state).set(counts[state] ?? 0);
         }
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}queue_paused`,
+      help: '1 while a queue is paused (the emails queue pauses while the mail quota is used up)',
+      labelNames: ['queue'] as const,
+      registers,
+      async collect() {
+        const read = await snapshot();
+        this.reset();
+        for (const { name, paused } of read ?? []) this.labels(name).set(paused ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}queue_depth_up`,
+      help: '1 when this scrape could read the queues from Redis within HEALTH_TIMEOUT_MS',
+      registers,
+      async collect() {
+        this.set((await snapshot()) ? 1 : 0);
       },
     });
   }

@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { getQueueToken } from '@nestjs/bullmq';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -8,6 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { OperatorCredentials } from '../../../../libs/auth/operator-credentials.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { QUEUE } from '../../../../libs/queue/queues.js';
+import { loggedPath } from '../../../../libs/observability/logging.js';
 
 export const QUEUES_PATH = '/queues';
 
@@ -19,12 +20,14 @@ export const QUEUES_PATH = '/queues';
  */
 export function operatorDashboardAuth(config: Pick<AppConfig, 'OPERATOR_TOKENS'>) {
   const credentials = new OperatorCredentials(config.OPERATOR_TOKENS);
+  const logger = new Logger('queues');
   return (req: Request, res: Response, next: NextFunction): void => {
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
-    if (credentials.fromAuthorization(req.headers.authorization, { basic: true }) === null) {
+    const operator = credentials.fromAuthorization(req.headers.authorization, { basic: true });
+    if (operator === null) {
       res.status(401).setHeader('WWW-Authenticate', 'Basic realm="queues", charset="UTF-8"').json({ error: { code: 'unauthorized', message: 'operator credentials required' } });
       return;
     }
@@ -32,6 +35,8 @@ export function operatorDashboardAuth(config: Pick<AppConfig, 'OPERATOR_TOKENS'>
       res.status(403).json({ error: { code: 'forbidden', message: 'changes only from the dashboard itself' } });
       return;
     }
+    // who changed which queue (retry, clean, pause): the dashboard sits outside the API's request log
+    if (req.method !== 'GET' && req.method !== 'HEAD') logger.log(`${operator}: ${req.method} ${loggedPath(req.originalUrl)}`);
     next();
   };
 }
