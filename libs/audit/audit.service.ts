@@ -2,6 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
+/** What recordMany needs of a pg client: a transaction's connection (a pg PoolClient) or the pool. */
+export interface SqlClient {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+}
+
 export interface AuditEntry {
   actor: string;
   action: string;
@@ -27,6 +32,28 @@ export class AuditService {
         ...(e.details !== undefined ? { details: e.details } : {}),
       },
     });
+  }
+
+  /**
+   * Several events in one INSERT on a pg connection, so they commit (or roll back) with that
+   * connection's transaction: the tenant inbox writes its read events inside its row-level
+   * security transaction, where the audit_events policies hold them to the reading tenant.
+   * No RETURNING: the tenant role may insert audit events but not read them.
+   */
+  async recordMany(entries: readonly AuditEntry[], client: SqlClient): Promise<void> {
+    if (entries.length === 0) return;
+    await client.query(
+      `INSERT INTO audit_events (actor, action, campaign_id, tenant_id, subject, details)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[])`,
+      [
+        entries.map((e) => e.actor),
+        entries.map((e) => e.action),
+        entries.map((e) => e.campaignId ?? null),
+        entries.map((e) => e.tenantId ?? null),
+        entries.map((e) => e.subject ?? null),
+        entries.map((e) => (e.details === undefined ? null : JSON.stringify(e.details))),
+      ],
+    );
   }
 
   async list(filter: { campaignId?: string; tenantId?: string; skip: number; take: number }) {

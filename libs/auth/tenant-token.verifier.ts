@@ -5,7 +5,7 @@
  * HMAC), issuer, audience, exp/nbf with a small tolerance, and the claims the inbox relies on.
  * Every failure is an InvalidTokenError; its reason is for logs and tests, never for the caller.
  */
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { createRemoteJWKSet, errors, importJWK, importSPKI, jwtVerify, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
@@ -71,11 +71,19 @@ export async function importConfiguredPublicKey(text: string): Promise<{ key: Cr
 /** Positive tenant look-ups are remembered briefly: every request would otherwise ask the database. */
 const TENANT_CACHE_MS = 60_000;
 const TENANT_CACHE_MAX = 50_000;
+/**
+ * A token that verified is remembered (by its SHA-256) until it expires, but at most a minute, so
+ * a client sending the same token on every call does not pay for the signature check each time
+ * and its tenant is checked against the directory again every minute.
+ */
+const VERIFIED_CACHE_MS = 60_000;
+const VERIFIED_CACHE_MAX = 20_000;
 
 @Injectable()
 export class TenantTokenVerifier implements OnModuleInit {
   private trust?: Promise<Trust | null>;
   private readonly knownTenants = new Map<string, number>();
+  private readonly verified = new Map<string, { principal: TenantPrincipal; untilMs: number }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -91,6 +99,23 @@ export class TenantTokenVerifier implements OnModuleInit {
   /** The verified principal, or InvalidTokenError. Other errors (database down) propagate. */
   async verify(token: string, now: Date = new Date()): Promise<TenantPrincipal> {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('length');
+    const nowMs = now.getTime();
+    const key = createHash('sha256').update(token).digest('base64');
+    const hit = this.verified.get(key);
+    if (hit && hit.untilMs > nowMs) return { ...hit.principal, roles: [...hit.principal.roles] };
+    const principal = await this.verifyUncached(token, now);
+    if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+    this.verified.set(key, { principal, untilMs: Math.min(nowMs + VERIFIED_CACHE_MS, this.expiresMs(token)) });
+    return principal;
+  }
+
+  /** exp of a token that just verified: a cached token never outlives it (the clock tolerance is not extended to cached use). */
+  private expiresMs(token: string): number {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number };
+    return payload.exp * 1000;
+  }
+
+  private async verifyUncached(token: string, now: Date): Promise<TenantPrincipal> {
     const trust = await this.trustedSource();
     if (!trust) throw new InvalidTokenError('no issuer is configured');
     let payload: JWTPayload;

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '../../generated/prisma/client.js';
 import { DATA_PRIVACY_TAG } from '../auth/tenant-principal.js';
 import type { FilterClause } from './odata-filter.js';
 import type { NoticeRow } from './service-update-message.js';
@@ -15,16 +14,24 @@ export interface Reader {
 export type ViewPointFlag = 'isRead' | 'isArchived' | 'isFavorited';
 
 /** Column names are constants chosen here, never taken from a request. */
-const FLAG_COLUMN: Record<ViewPointFlag, Prisma.Sql> = {
-  isRead: Prisma.raw('is_read'),
-  isArchived: Prisma.raw('is_archived'),
-  isFavorited: Prisma.raw('is_favorited'),
-};
+const FLAG_COLUMN: Record<ViewPointFlag, string> = { isRead: 'is_read', isArchived: 'is_archived', isFavorited: 'is_favorited' };
 
-const NOTICE_COLUMNS = Prisma.sql`
+/** Bound parameters of one statement: every value from a request goes in as `$n`, never as text. */
+class Params {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+/** Times as the Graph shape wants them (the columns hold UTC without a zone). */
+const iso = (col: string) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const NOTICE_COLUMNS = `
   n.id, n.campaign_id::text AS "campaignId", n.title, n.category, n.severity, n.tags,
-  n.is_major_change AS "isMajorChange", n.action_required_by AS "actionRequiredBy", n.services,
-  n.details, n.body_html AS "bodyHtml", n.posted_at AS "postedAt", n.last_modified_at AS "lastModifiedAt",
+  n.is_major_change AS "isMajorChange", ${iso('n.action_required_by')} AS "actionRequiredBy", n.services,
+  n.details, n.body_html AS "bodyHtml", ${iso('n.posted_at')} AS "postedAt", ${iso('n.last_modified_at')} AS "lastModifiedAt",
   COALESCE(v.is_read, false) AS "isRead", COALESCE(v.is_archived, false) AS "isArchived",
   COALESCE(v.is_favorited, false) AS "isFavorited"`;
 
@@ -33,72 +40,94 @@ const NOTICE_COLUMNS = Prisma.sql`
  * policies), minus data-privacy notices unless their roles allow them (the tag is compared
  * case-insensitively, so a variant spelling hides the notice rather than shows it).
  */
-function visible(r: Reader): Prisma.Sql {
-  return Prisma.sql`n.tenant_id = ${r.tenantId}::uuid
-    AND (${r.mayReadDataPrivacy}::boolean OR NOT EXISTS (SELECT 1 FROM unnest(n.tags) t WHERE lower(t) = ${DATA_PRIVACY_TAG.toLowerCase()}))`;
+function visible(p: Params, r: Reader): string {
+  return `n.tenant_id = ${p.add(r.tenantId)}::uuid
+    AND (${p.add(r.mayReadDataPrivacy)}::boolean OR NOT EXISTS (SELECT 1 FROM unnest(n.tags) t WHERE lower(t) = ${p.add(DATA_PRIVACY_TAG.toLowerCase())}))`;
 }
 
-function filterSql(c: FilterClause): Prisma.Sql {
+function filterSql(p: Params, c: FilterClause): string {
   switch (c.field) {
     case 'isRead':
-      return Prisma.sql`COALESCE(v.is_read, false) = ${c.value}::boolean`;
+      return `COALESCE(v.is_read, false) = ${p.add(c.value)}::boolean`;
     case 'isArchived':
-      return Prisma.sql`COALESCE(v.is_archived, false) = ${c.value}::boolean`;
+      return `COALESCE(v.is_archived, false) = ${p.add(c.value)}::boolean`;
     case 'category':
-      return Prisma.sql`n.category = ${c.value}`;
+      return `n.category = ${p.add(c.value)}::text`;
     case 'tag':
-      return Prisma.sql`${c.value}::text = ANY(n.tags)`;
+      return `${p.add(c.value)}::text = ANY(n.tags)`;
   }
 }
 
-/** The inbox's queries, always inside a TenantScope transaction. Thin: the rules are the service's. */
+/**
+ * The inbox's queries, always on a TenantScope transaction. Thin: the rules are the service's.
+ * The fixed-shape queries are named, so each pooled connection parses and plans them once; a
+ * filtered list is not (its shapes are many, and each name would stay on every connection).
+ */
 @Injectable()
 export class InboxRepository {
   /** Newest first; `limit` rows from `offset`. */
-  list(tx: TenantTx, r: Reader, filter: readonly FilterClause[], offset: number, limit: number): Promise<NoticeRow[]> {
-    const where = Prisma.join([visible(r), ...filter.map(filterSql)], ' AND ');
-    return tx.$queryRaw<NoticeRow[]>`
-      SELECT ${NOTICE_COLUMNS}
-      FROM notices n
-      LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${r.userId}
-      WHERE ${where}
-      ORDER BY n.posted_at DESC, n.id DESC
-      LIMIT ${limit} OFFSET ${offset}`;
+  async list(tx: TenantTx, r: Reader, filter: readonly FilterClause[], offset: number, limit: number): Promise<NoticeRow[]> {
+    const p = new Params();
+    const user = p.add(r.userId);
+    const where = [visible(p, r), ...filter.map((c) => filterSql(p, c))].join(' AND ');
+    const text = `SELECT ${NOTICE_COLUMNS}
+       FROM notices n
+       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${user}
+       WHERE ${where}
+       ORDER BY n.posted_at DESC, n.id DESC
+       LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`;
+    const { rows } = await tx.query<NoticeRow>({ ...(filter.length === 0 ? { name: 'inbox-list' } : {}), text, values: p.values });
+    return rows;
   }
 
   async get(tx: TenantTx, r: Reader, id: string): Promise<NoticeRow | null> {
-    const rows = await tx.$queryRaw<NoticeRow[]>`
-      SELECT ${NOTICE_COLUMNS}
-      FROM notices n
-      LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${r.userId}
-      WHERE n.id = ${id} AND ${visible(r)}`;
+    const p = new Params();
+    const { rows } = await tx.query<NoticeRow>({
+      name: 'inbox-get',
+      text: `SELECT ${NOTICE_COLUMNS}
+       FROM notices n
+       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${p.add(r.userId)}
+       WHERE n.id = ${p.add(id)} AND ${visible(p, r)}`,
+      values: p.values,
+    });
     return rows[0] ?? null;
   }
 
   /** The reader's tenant's exposure view for the campaign of notice `id`; undefined when the notice is not theirs to see. */
   async exposureView(tx: TenantTx, r: Reader, id: string): Promise<{ campaignId: string; view: unknown } | undefined> {
-    const rows = await tx.$queryRaw<{ campaignId: string; view: unknown }[]>`
-      SELECT n.campaign_id::text AS "campaignId", e.view
-      FROM notices n
-      LEFT JOIN exposure_views e ON e.campaign_id = n.campaign_id AND e.tenant_id = n.tenant_id
-      WHERE n.id = ${id} AND ${visible(r)}`;
+    const p = new Params();
+    const { rows } = await tx.query<{ campaignId: string; view: unknown }>({
+      name: 'inbox-exposure',
+      text: `SELECT n.campaign_id::text AS "campaignId", e.view
+       FROM notices n
+       LEFT JOIN exposure_views e ON e.campaign_id = n.campaign_id AND e.tenant_id = n.tenant_id
+       WHERE n.id = ${p.add(id)} AND ${visible(p, r)}`,
+      values: p.values,
+    });
     return rows[0];
   }
 
   /** Of these ids, the notices the reader may see, with their campaigns. */
-  visibleNotices(tx: TenantTx, r: Reader, ids: readonly string[]): Promise<{ id: string; campaignId: string }[]> {
-    return tx.$queryRaw<{ id: string; campaignId: string }[]>`
-      SELECT n.id, n.campaign_id::text AS "campaignId" FROM notices n
-      WHERE n.id = ANY(${[...ids]}::text[]) AND ${visible(r)}`;
+  async visibleNotices(tx: TenantTx, r: Reader, ids: readonly string[]): Promise<{ id: string; campaignId: string }[]> {
+    const p = new Params();
+    const { rows } = await tx.query<{ id: string; campaignId: string }>(
+      `SELECT n.id, n.campaign_id::text AS "campaignId" FROM notices n WHERE n.id = ANY(${p.add(ids)}::text[]) AND ${visible(p, r)}`,
+      p.values,
+    );
+    return rows;
   }
 
   /** Sets one flag of the reader's view point on these notices (rows created as needed). */
   async setFlag(tx: TenantTx, r: Reader, ids: readonly string[], flag: ViewPointFlag, value: boolean): Promise<number> {
     const col = FLAG_COLUMN[flag];
-    return tx.$executeRaw`
-      INSERT INTO notice_view_points (notice_id, tenant_id, user_id, ${col}, updated_at)
-      SELECT n.id, n.tenant_id, ${r.userId}, ${value}::boolean, CURRENT_TIMESTAMP
-      FROM notices n WHERE n.id = ANY(${[...ids]}::text[]) AND ${visible(r)}
-      ON CONFLICT (notice_id, user_id) DO UPDATE SET ${col} = EXCLUDED.${col}, updated_at = CURRENT_TIMESTAMP`;
+    const p = new Params();
+    const res = await tx.query(
+      `INSERT INTO notice_view_points (notice_id, tenant_id, user_id, ${col}, updated_at)
+       SELECT n.id, n.tenant_id, ${p.add(r.userId)}, ${p.add(value)}::boolean, CURRENT_TIMESTAMP
+       FROM notices n WHERE n.id = ANY(${p.add(ids)}::text[]) AND ${visible(p, r)}
+       ON CONFLICT (notice_id, user_id) DO UPDATE SET ${col} = EXCLUDED.${col}, updated_at = CURRENT_TIMESTAMP`,
+      p.values,
+    );
+    return res.rowCount ?? 0;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type AuditEntry } from '../audit/audit.service.js';
 import { NotFoundError } from '../common/errors.js';
 import type { ExposureView } from '../attribution/exposure-view.js';
 import { auditActor, mayReadDataPrivacy, type TenantPrincipal } from '../auth/tenant-principal.js';
@@ -46,7 +46,7 @@ export class InboxService {
       const rows = await this.repo.list(tx, reader(p), q.filter, q.skip, q.top + 1);
       const page = rows.slice(0, q.top);
       // one notice per (campaign, tenant): one audit event per notice read
-      for (const r of page) await this.record(tx, p, 'inbox.message.list', r.id, r.campaignId);
+      await this.record(tx, p, 'inbox.message.list', page);
       return { messages: page.map(toServiceUpdateMessage), hasMore: rows.length > q.top };
     });
   }
@@ -56,7 +56,7 @@ export class InboxService {
     return this.scope.run(p.tenantId, async (tx) => {
       const row = await this.repo.get(tx, reader(p), id);
       if (!row) throw notFound();
-      await this.record(tx, p, 'inbox.message.read', row.id, row.campaignId);
+      await this.record(tx, p, 'inbox.message.read', [row]);
       return toServiceUpdateMessage(row);
     });
   }
@@ -67,7 +67,7 @@ export class InboxService {
     return this.scope.run(p.tenantId, async (tx) => {
       const found = await this.repo.exposureView(tx, reader(p), id);
       if (!found) throw notFound();
-      await this.record(tx, p, 'inbox.exposure.read', id, found.campaignId);
+      await this.record(tx, p, 'inbox.exposure.read', [{ id, campaignId: found.campaignId }]);
       return projectExposureView(found.view ?? {});
     });
   }
@@ -85,15 +85,15 @@ export class InboxService {
       const seen = await this.repo.visibleNotices(tx, r, ids);
       if (seen.length !== ids.length) throw notFound();
       await this.repo.setFlag(tx, r, ids, flag, value);
-      for (const n of seen) await this.record(tx, p, `inbox.viewpoint.${action}`, n.id, n.campaignId);
+      await this.record(tx, p, `inbox.viewpoint.${action}`, seen);
     });
   }
 
-  private record(tx: TenantTx, p: TenantPrincipal, action: string, messageId: string, campaignId: string): Promise<void> {
-    return this.audit.record(
-      { actor: auditActor(p), action, tenantId: p.tenantId, campaignId, subject: messageId, details: { userId: p.userId, roles: p.roles, issuer: p.issuer } },
-      tx,
-    );
+  /** In the request's transaction: the events commit with the read, or neither happens. */
+  private record(tx: TenantTx, p: TenantPrincipal, action: string, notices: readonly { id: string; campaignId: string }[]): Promise<void> {
+    const details = { userId: p.userId, roles: p.roles, issuer: p.issuer };
+    const entries: AuditEntry[] = notices.map((n) => ({ actor: auditActor(p), action, tenantId: p.tenantId, campaignId: n.campaignId, subject: n.id, details }));
+    return this.audit.recordMany(entries, tx);
   }
 }
 

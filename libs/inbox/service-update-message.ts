@@ -11,12 +11,13 @@ export interface NoticeRow {
   severity: string;
   tags: string[];
   isMajorChange: boolean;
-  actionRequiredBy: Date | null;
+  /** ISO 8601 UTC, as the repository selects them */
+  actionRequiredBy: string | null;
   services: string[];
   details: unknown;
   bodyHtml: string;
-  postedAt: Date;
-  lastModifiedAt: Date;
+  postedAt: string;
+  lastModifiedAt: string;
   isRead: boolean;
   isArchived: boolean;
   isFavorited: boolean;
@@ -42,10 +43,10 @@ export function toServiceUpdateMessage(r: NoticeRow): ServiceUpdateMessage {
     severity: (SEVERITIES.has(r.severity) ? r.severity : 'normal') as ServiceUpdateMessage['severity'],
     tags: r.tags,
     isMajorChange: r.isMajorChange,
-    actionRequiredByDateTime: r.actionRequiredBy ? r.actionRequiredBy.toISOString() : null,
+    actionRequiredByDateTime: r.actionRequiredBy,
     services: r.services,
-    startDateTime: r.postedAt.toISOString(),
-    lastModifiedDateTime: r.lastModifiedAt.toISOString(),
+    startDateTime: r.postedAt,
+    lastModifiedDateTime: r.lastModifiedAt,
     body: { contentType: 'html', content: r.bodyHtml },
     details: detailsOf(r.details),
     viewPoint: { isRead: r.isRead, isArchived: r.isArchived, isFavorited: r.isFavorited },
