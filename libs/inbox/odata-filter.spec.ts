@@ -11,6 +11,14 @@ describe('parseFilter', () => {
     ]);
   });
 
+  it("takes Graph's property path for the view point", () => {
+    expect(parseFilter('viewPoint/isRead eq false and viewPoint/isArchived eq true')).toEqual([
+      { field: 'isRead', value: false },
+      { field: 'isArchived', value: true },
+    ]);
+    expect(() => parseFilter('viewPoint/isFavorited eq true')).toThrow(/unsupported property/);
+  });
+
   it('takes any lambda variable name, doubled quotes inside strings, and extra spaces', () => {
     expect(parseFilter("  tags/any( x : x eq 'it''s' )  ")).toEqual([{ field: 'tag', value: "it's" }]);
     expect(parseFilter("category eq ''' or ''1''=''1'")).toEqual([{ field: 'category', value: "' or '1'='1" }]);

@@ -5,6 +5,7 @@
  *
  *   filter  := clause ( "and" clause )*
  *   clause  := "isRead" "eq" bool | "isArchived" "eq" bool | "category" "eq" string
+ *            | "viewPoint/isRead" "eq" bool | "viewPoint/isArchived" "eq" bool   (Graph's property path)
  *            | "tags/any(" var ":" var "eq" string ")"
  *   bool    := "true" | "false"
  *   string  := "'" ( any character but "'" | "''" )* "'"
@@ -141,8 +142,10 @@ export function parseFilter(text: string): FilterClause[] {
     switch (t.text) {
       case 'isRead':
       case 'isArchived':
+      case 'viewPoint/isRead':
+      case 'viewPoint/isArchived':
         expectWord('eq');
-        clauses.push({ field: t.text, value: boolean() });
+        clauses.push({ field: t.text.endsWith('isRead') ? 'isRead' : 'isArchived', value: boolean() });
         break;
       case 'category':
         expectWord('eq');
