@@ -3,7 +3,8 @@
  * credentials with counters that move, the queue dashboard behind operator authentication, the
  * OpenAPI document at /docs, and request logs that carry no query string or personal data.
  */
-import { createServer } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TerminusModule } from '@nestjs/terminus';
@@ -165,5 +166,43 @@ describe('readiness when Redis is unreachable', () => {
     expect(res.body.error.redis.message).toMatch(/ECONNREFUSED|connect|closed/i);
     expect(Date.now() - started).toBeLessThan(5000);
     await request(app.getHttpServer()).get('/health/live').expect(200);
+  });
+});
+
+describe('shutdown', () => {
+  const env = { ...process.env };
+  afterAll(() => {
+    process.env = env;
+  });
+
+  it('lets a request in flight finish before the database closes, and takes no new connections', async () => {
+    Object.assign(process.env, { OPERATOR_TOKENS: `alice:${ALICE}` });
+    const app = await createApiApp();
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const lines = generateWorld({ seed: 12, tenants: 4 }).exposureLines.slice(0, 30);
+    // an upload whose body is still arriving when the shutdown starts
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/datasets?name=drain-probe', headers: { Authorization: `Bearer ${ALICE}`, 'Content-Type': 'application/x-ndjson' } });
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+    });
+    req.write(lines.slice(0, 10).join('\n') + '\n');
+    await new Promise((r) => setTimeout(r, 200));
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(closed).toBe(false);
+    // a new connection is refused meanwhile
+    await expect(request(`http://127.0.0.1:${port}`).get('/health/live')).rejects.toThrow(/ECONNREFUSED|socket hang up|ECONNRESET/);
+    req.end(lines.slice(10).join('\n'));
+    const res = await answered;
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.body)).toMatchObject({ lines: lines.length });
+    await closing;
   });
 });
