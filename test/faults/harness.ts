@@ -302,6 +302,8 @@ export interface SeedOptions {
   supportUrl?: string;
   supportEmail?: string;
   supportPhone?: string;
+  /** the directory name of tenant i (default `Fault Tenant <i> <tag>`) */
+  tenantName?: (i: number, tag: string) => string;
 }
 
 export interface SeededCampaign {
@@ -339,7 +341,7 @@ export async function seedCampaign(pool: pg.Pool, opts: SeedOptions): Promise<Se
 
   for (let i = 0; i < opts.tenants; i++) {
     const id = randomUUID();
-    tenants.push({ id, name: `Fault Tenant ${i} ${tag}` });
+    tenants.push({ id, name: opts.tenantName?.(i, tag) ?? `Fault Tenant ${i} ${tag}` });
     const roll = rnd();
     const decision = roll < affectedShare ? 'affected' : roll < affectedShare + (1 - affectedShare) / 2 ? 'not_affected' : roll < affectedShare + (3 * (1 - affectedShare)) / 4 ? 'needs_review' : null;
     const cats = CATEGORIES.filter(() => rnd() < 0.5);
@@ -496,20 +498,27 @@ export interface ExactlyOnceReport {
 }
 
 /** Exactly one notice per affected tenant, exactly one email per privileged contact of one, nothing else. */
-export async function exactlyOnce(pool: pg.Pool, acs: AcsEmulator, seeded: SeededCampaign): Promise<ExactlyOnceReport> {
+export async function exactlyOnce(pool: pg.Pool, acs: AcsEmulator, one: SeededCampaign | SeededCampaign[]): Promise<ExactlyOnceReport> {
+  // several campaigns against one emulator are checked together
+  const all = Array.isArray(one) ? one : [one];
+  const ids = all.map((c) => c.campaignId);
+  const seeded = {
+    expectedRecipients: new Set(all.flatMap((c) => [...c.expectedRecipients])),
+    affectedTenants: all.flatMap((c) => c.affectedTenants),
+  };
   const byRecipient = acs.countByRecipient({ includeFailed: true });
   const missing = [...seeded.expectedRecipients].filter((a) => !byRecipient.has(a));
   const doubled = [...byRecipient].filter(([, n]) => n > 1).map(([a, n]) => `${a} x${n}`);
   const strangers = [...byRecipient.keys()].filter((a) => !seeded.expectedRecipients.has(a));
   const doubledOperations = [...acs.countByOperationId().values()].filter((n) => n > 1).length;
-  const notices = await pool.query<{ tenant_id: string; n: string }>(`SELECT tenant_id, count(*)::text AS n FROM notices WHERE campaign_id = $1 GROUP BY tenant_id`, [seeded.campaignId]);
+  const notices = await pool.query<{ tenant_id: string; n: string }>(`SELECT tenant_id, count(*)::text AS n FROM notices WHERE campaign_id = ANY($1::uuid[]) GROUP BY tenant_id`, [ids]);
   const posted = new Map(notices.rows.map((r) => [r.tenant_id, Number(r.n)]));
   const affected = new Set(seeded.affectedTenants);
   const noticeMismatches = [
     ...seeded.affectedTenants.filter((t) => posted.get(t) !== 1).map((t) => `affected ${t}: ${posted.get(t) ?? 0} notices`),
     ...[...posted.keys()].filter((t) => !affected.has(t)).map((t) => `not affected ${t}: has a notice`),
   ];
-  const unfinished = await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM deliveries WHERE campaign_id = $1 AND state NOT IN ('sent', 'failed')`, [seeded.campaignId]);
+  const unfinished = await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM deliveries WHERE campaign_id = ANY($1::uuid[]) AND state NOT IN ('sent', 'failed')`, [ids]);
   const r: ExactlyOnceReport = {
     expectedEmails: seeded.expectedRecipients.size,
     recorded: acs.messages().length,
