@@ -76,6 +76,15 @@ export interface RecordedEmail {
   error?: { code: string; message: string };
 }
 
+/** One request as it arrived: to check pauses (no send during a Retry-After) from the outside. */
+export interface RequestLogEntry {
+  /** Date.now() when the request arrived */
+  at: number;
+  kind: 'send' | 'status' | 'other';
+  /** the status answered; null while unanswered or when the connection was dropped */
+  status: number | null;
+}
+
 export interface AcsEmulatorStats {
   requests: number;
   sendRequests: number;
@@ -131,6 +140,7 @@ export class AcsEmulator {
   /** accepted-send times, oldest first: the quota window and peak-rate figures */
   private acceptedAt: number[] = [];
   private counters!: AcsEmulatorStats;
+  private log: RequestLogEntry[] = [];
   private waiters: { n: number; resolve: () => void }[] = [];
   private port = 0;
   private host: string;
@@ -215,6 +225,7 @@ export class AcsEmulator {
     this.operations = new Map();
     this.records = [];
     this.acceptedAt = [];
+    this.log = [];
     this.counters = {
       requests: 0,
       sendRequests: 0,
@@ -256,6 +267,11 @@ export class AcsEmulator {
   operationStatus(operationId: string): OperationStatus | undefined {
     const op = this.operations.get(operationId.toLowerCase());
     return op ? this.statusOf(op) : undefined;
+  }
+
+  /** Every request since the start (or the last reset), in arrival order. */
+  requestLog(): RequestLogEntry[] {
+    return this.log.map((e) => ({ ...e }));
   }
 
   stats(): AcsEmulatorStats {
@@ -303,6 +319,9 @@ export class AcsEmulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.counters.requests++;
+    const entry: RequestLogEntry = { at: Date.now(), kind: 'other', status: null };
+    this.log.push(entry);
+    res.once('finish', () => (entry.status = res.statusCode));
     const body = await readBody(req, MAX_REQUEST_BYTES);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const rawUrl = req.url ?? '/';
@@ -311,6 +330,7 @@ export class AcsEmulator {
     const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
     const isSend = req.method === 'POST' && path === '/emails:send';
     const statusMatch = req.method === 'GET' ? /^\/emails\/operations\/([^/]+)$/.exec(path) : null;
+    entry.kind = isSend ? 'send' : statusMatch ? 'status' : 'other';
     if (isSend) this.counters.sendRequests++;
     if (statusMatch) this.counters.statusRequests++;
 
