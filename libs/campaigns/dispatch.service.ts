@@ -103,6 +103,9 @@ export class DispatchService implements OnModuleDestroy {
   async reconcile(campaignId: string): Promise<{ notices: number; emails: number }> {
     let notices = 0;
     let emails = 0;
+    // jobs BullMQ parked as failed (stalled too often, attempts used up) while the record says
+    // their work is not done: adding them again with the same id would do nothing
+    const parked = { notices: await this.parkedJobIds(this.noticesQueue), emails: await this.parkedJobIds(this.emailsQueue) };
     // Mail first: at a launch nothing is posted yet, so this pass is empty, instead of chasing the
     // notices the workers post meanwhile (their jobs queue their own emails).
     for (let after: string | null = null; ; ) {
@@ -110,6 +113,7 @@ export class DispatchService implements OnModuleDestroy {
       if (!page.length) break;
       const pending = page.flatMap((n) => n.pending);
       await this.enqueueEmails(pending);
+      await this.unpark(this.emailsQueue, parked.emails, pending.map((id) => jobId('email', id.toString())));
       emails += pending.length;
       // a notice whose deliveries were never written goes through the notice job again
       const bare = page.filter((n) => !n.hasDeliveries);
@@ -117,6 +121,7 @@ export class DispatchService implements OnModuleDestroy {
         await this.noticesQueue.addBulk(
           bare.map((n) => ({ name: 'post-notice', data: { campaignId, tenantId: n.tenantId }, opts: { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, n.tenantId) } })),
         );
+        await this.unpark(this.noticesQueue, parked.notices, bare.map((n) => jobId('notice', campaignId, n.tenantId)));
         notices += bare.length;
       }
       after = page[page.length - 1]!.id;
@@ -127,11 +132,27 @@ export class DispatchService implements OnModuleDestroy {
       await this.noticesQueue.addBulk(
         tenants.map((tenantId) => ({ name: 'post-notice', data: { campaignId, tenantId }, opts: { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, tenantId) } })),
       );
+      await this.unpark(this.noticesQueue, parked.notices, tenants.map((tenantId) => jobId('notice', campaignId, tenantId)));
       notices += tenants.length;
       after = tenants[tenants.length - 1]!;
     }
     this.touch(campaignId);
     return { notices, emails };
+  }
+
+  /** Ids of the jobs in a queue's failed set (BullMQ keeps up to removeOnFail of them). */
+  private async parkedJobIds(queue: Queue): Promise<Set<string>> {
+    const client = (await queue.getBackend().client) as unknown as { zrange(key: string, start: number, stop: number): Promise<string[]> };
+    return new Set(await client.zrange(queue.toKey('failed'), 0, -1));
+  }
+
+  /** Retries, with fresh attempts, those of the jobs that are parked in the failed set. */
+  private async unpark(queue: Queue, parked: Set<string>, ids: string[]): Promise<void> {
+    for (const id of ids) {
+      if (!parked.has(id)) continue;
+      const job = await queue.getJob(id);
+      if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    }
   }
 
   /** Reconciles every campaign that is sending: run when a worker starts. */
