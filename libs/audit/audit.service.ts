@@ -4,7 +4,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 
 /** What recordMany needs of a pg client: a transaction's connection (a pg PoolClient) or the pool. */
 export interface SqlClient {
-  query(text: string, values?: unknown[]): Promise<unknown>;
+  query(config: { name?: string; text: string; values?: unknown[] }): Promise<unknown>;
 }
 
 export interface AuditEntry {
@@ -42,10 +42,12 @@ export class AuditService {
    */
   async recordMany(entries: readonly AuditEntry[], client: SqlClient): Promise<void> {
     if (entries.length === 0) return;
-    await client.query(
-      `INSERT INTO audit_events (actor, action, campaign_id, tenant_id, subject, details)
+    // named: each pooled connection parses and plans it once
+    await client.query({
+      name: 'audit-record-many',
+      text: `INSERT INTO audit_events (actor, action, campaign_id, tenant_id, subject, details)
        SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[])`,
-      [
+      values: [
         entries.map((e) => e.actor),
         entries.map((e) => e.action),
         entries.map((e) => e.campaignId ?? null),
@@ -53,7 +55,7 @@ export class AuditService {
         entries.map((e) => e.subject ?? null),
         entries.map((e) => (e.details === undefined ? null : JSON.stringify(e.details))),
       ],
-    );
+    });
   }
 
   async list(filter: { campaignId?: string; tenantId?: string; skip: number; take: number }) {

@@ -110,10 +110,11 @@ export class InboxRepository {
   /** Of these ids, the notices the reader may see, with their campaigns. */
   async visibleNotices(tx: TenantTx, r: Reader, ids: readonly string[]): Promise<{ id: string; campaignId: string }[]> {
     const p = new Params();
-    const { rows } = await tx.query<{ id: string; campaignId: string }>(
-      `SELECT n.id, n.campaign_id::text AS "campaignId" FROM notices n WHERE n.id = ANY(${p.add(ids)}::text[]) AND ${visible(p, r)}`,
-      p.values,
-    );
+    const { rows } = await tx.query<{ id: string; campaignId: string }>({
+      name: 'inbox-visible',
+      text: `SELECT n.id, n.campaign_id::text AS "campaignId" FROM notices n WHERE n.id = ANY(${p.add(ids)}::text[]) AND ${visible(p, r)}`,
+      values: p.values,
+    });
     return rows;
   }
 
@@ -121,13 +122,14 @@ export class InboxRepository {
   async setFlag(tx: TenantTx, r: Reader, ids: readonly string[], flag: ViewPointFlag, value: boolean): Promise<number> {
     const col = FLAG_COLUMN[flag];
     const p = new Params();
-    const res = await tx.query(
-      `INSERT INTO notice_view_points (notice_id, tenant_id, user_id, ${col}, updated_at)
+    const res = await tx.query({
+      name: `inbox-set-${col}`,
+      text: `INSERT INTO notice_view_points (notice_id, tenant_id, user_id, ${col}, updated_at)
        SELECT n.id, n.tenant_id, ${p.add(r.userId)}, ${p.add(value)}::boolean, CURRENT_TIMESTAMP
        FROM notices n WHERE n.id = ANY(${p.add(ids)}::text[]) AND ${visible(p, r)}
        ON CONFLICT (notice_id, user_id) DO UPDATE SET ${col} = EXCLUDED.${col}, updated_at = CURRENT_TIMESTAMP`,
-      p.values,
-    );
+      values: p.values,
+    });
     return res.rowCount ?? 0;
   }
 }
