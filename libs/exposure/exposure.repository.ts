@@ -56,6 +56,7 @@ export type ScopeCounts = {
 // separator can carry a list inside one text value of a bulk statement.
 const SEP = '\u001f';
 const joinList = (xs: string[]) => xs.join(SEP);
+const noNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
 
 // COPY's text format: backslash, newline, carriage return and tab are escaped; nothing else is.
 const COPY_SPECIAL = /[\\\n\r\t]/;
@@ -193,7 +194,8 @@ export class ExposureRepository {
       `INSERT INTO quarantined_lines (dataset_id, line, reason, raw)
        SELECT $1, q.line, q.reason, q.raw FROM unnest($2::int[], $3::text[], $4::text[]) AS q(line, reason, raw)
        ON CONFLICT DO NOTHING`,
-      [datasetId, rows.map((r) => r.line), rows.map((r) => r.reason), rows.map((r) => r.raw)],
+      // PostgreSQL text cannot hold a NUL byte (a reason may quote one): the quarantine keeps it as U+FFFD
+      [datasetId, rows.map((r) => r.line), rows.map((r) => noNul(r.reason)), rows.map((r) => noNul(r.raw))],
     );
   }
 

@@ -125,10 +125,8 @@ describe('hostile uploads (operator API)', () => {
     );
   }, 120_000);
 
-  // Known bug (issue 7 report): a line holding a raw NUL byte is quarantined with its raw text,
-  // which PostgreSQL's text type cannot store, so the whole upload fails with 500. When it is
-  // fixed this fails: turn it into a plain `it`.
-  it.failing('known bug: a raw NUL byte in a line is quarantined, not a failed upload', async () => {
+  // A raw NUL byte cannot be stored in PostgreSQL text: the quarantine keeps it as U+FFFD.
+  it('a raw NUL byte in a line is quarantined, not a failed upload', async () => {
     const text = `{"recordId":"nul-${Math.random().toString(36).slice(2)}","kind":"email"}\n\u0000\n`;
     const res = await request(app.getHttpServer()).post('/v1/datasets?name=nul-byte').set('authorization', `Bearer ${TOKEN}`).set('content-type', 'application/x-ndjson').send(text);
     expect(res.status).toBe(201);
