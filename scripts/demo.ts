@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   const world = generateWorld({ seed, tenants });
   process.env.OPERATOR_DOMAINS ||= world.operatorDomains.join(',');
   process.env.MAIL_TRANSPORT ||= 'outbox';
+  // the demo prints its own report; the services' JSON logs would bury it
+  process.env.LOG_LEVEL ||= 'warn';
   // ACS's default quota (30 a minute) would make the demo wait; the outbox has none
   if (process.env.MAIL_TRANSPORT === 'outbox') process.env.MAIL_RATE_PER_MINUTE ||= '6000';
   process.env.DEV_ISSUER_ENABLED ||= 'true';
