@@ -131,10 +131,41 @@ async function main(): Promise<void> {
   const api = await createApiApp();
   await api.listen(config.PORT, config.HOST);
   const base = `http://${config.HOST}:${config.PORT}`;
-  say(`  status      ${base}/v1/campaigns/${c.id}/status   (Authorization: Bearer ${config.OPERATOR_TOKENS[0]!.token})`);
-  say(`  API docs    ${base}/docs`);
-  say(`  inbox       ${base}/inbox`);
+  const token = config.OPERATOR_TOKENS[0]!;
+  say(`  operator token  ${token.name} / ${token.token}   (Authorization: Bearer …)`);
+  say(`  status          ${base}/v1/campaigns/${c.id}/status`);
+  say(`  API docs        ${base}/docs`);
+  say(`  queues          ${base}/queues   (browser sign-in: user ${token.name}, password the token)`);
+  say(`  health          ${base}/health/ready`);
+  say(`  emails          ${resolve(config.OUTBOX_DIR)}/`);
+  say('  tenant inbox, signed in as a tenant admin (development issuer):');
+  const admins = await inboxSignIns(world, p.decisions);
+  for (const a of admins) say(`    ${a.label.padEnd(44)} ${base}/inbox/dev-login?tenant=${a.tenantId}&email=${encodeURIComponent(a.email)}`);
   say('  Ctrl-C stops the API.');
+}
+
+/** Sign-in links for a few affected tenants' admins and one admin of a tenant that got nothing. */
+async function inboxSignIns(
+  world: ReturnType<typeof generateWorld>,
+  decisions: { tenantId: string; tenantName: string | null; decision: string }[],
+): Promise<{ label: string; tenantId: string; email: string }[]> {
+  const admins = new Map<string, { name: string; email: string }>();
+  for (const l of world.tenantLines) {
+    try {
+      const t = JSON.parse(l) as { tenantId: string; name: string; contacts?: { email: string; roles?: string[] }[] };
+      const admin = t.contacts?.find((c) => c.roles?.includes('GlobalAdmin'));
+      if (admin) admins.set(t.tenantId.toLowerCase(), { name: t.name, email: admin.email });
+    } catch {
+      // the sample directory has bad lines on purpose
+    }
+  }
+  const decided = new Map(decisions.map((d) => [d.tenantId, d.decision]));
+  const affected = [...admins].filter(([id]) => decided.get(id) === 'affected').slice(0, 3);
+  const quiet = [...admins].find(([id]) => !decided.has(id) || decided.get(id) === 'not_affected');
+  return [
+    ...affected.map(([id, a]) => ({ label: `${a.name} (affected)`, tenantId: id, email: a.email })),
+    ...(quiet ? [{ label: `${quiet[1].name} (not affected: empty inbox)`, tenantId: quiet[0], email: quiet[1].email }] : []),
+  ];
 }
 
 main().catch((err: unknown) => {
