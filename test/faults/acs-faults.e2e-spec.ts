@@ -17,6 +17,7 @@ import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
 import { createApiApp } from '../../apps/api/src/create-app.js';
 import {
   createScenarioDatabase,
+  dropQueues,
   ensureWorkerBuilt,
   exactlyOnce,
   operatorContext,
@@ -64,6 +65,7 @@ describe('fault: ACS throttles, fails transiently and fails permanently', () => 
     await api?.close();
     await app?.close();
     await acs?.close();
+    if (env) await dropQueues(env.REDIS_URL, env.QUEUE_PREFIX);
     await db?.drop();
   });
 

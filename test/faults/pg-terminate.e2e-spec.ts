@@ -8,6 +8,7 @@ import { AcsEmulator } from '../support/acs-emulator.js';
 import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
 import {
   createScenarioDatabase,
+  dropQueues,
   ensureWorkerBuilt,
   exactlyOnce,
   operatorContext,
@@ -44,6 +45,7 @@ describe('fault: PostgreSQL connections terminated mid-campaign', () => {
     for (const w of workers) await w.stop('SIGKILL');
     await app?.close();
     await acs?.close();
+    if (env) await dropQueues(env.REDIS_URL, env.QUEUE_PREFIX);
     await db?.drop();
   });
 

@@ -9,6 +9,7 @@ import { AcsEmulator } from '../support/acs-emulator.js';
 import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
 import {
   createScenarioDatabase,
+  dropQueues,
   deliveryStates,
   ensureWorkerBuilt,
   exactlyOnce,
@@ -51,6 +52,7 @@ describe('fault: Redis restarted empty mid-campaign', () => {
     await app?.close();
     await acs?.close();
     await redis?.stop();
+    if (env) await dropQueues(env.REDIS_URL, env.QUEUE_PREFIX);
     await db?.drop();
   });
 

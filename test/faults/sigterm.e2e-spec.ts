@@ -9,6 +9,7 @@ import { AcsEmulator } from '../support/acs-emulator.js';
 import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
 import {
   createScenarioDatabase,
+  dropQueues,
   deliveryStates,
   ensureWorkerBuilt,
   exactlyOnce,
@@ -50,6 +51,7 @@ describe('fault: SIGTERM during a campaign', () => {
     await emails?.close();
     await app?.close();
     await acs?.close();
+    if (env) await dropQueues(env.REDIS_URL, env.QUEUE_PREFIX);
     await db?.drop();
   });
 

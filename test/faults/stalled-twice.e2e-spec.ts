@@ -10,6 +10,7 @@ import { AcsEmulator } from '../support/acs-emulator.js';
 import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
 import {
   createScenarioDatabase,
+  dropQueues,
   ensureWorkerBuilt,
   exactlyOnce,
   operatorContext,
@@ -45,6 +46,7 @@ describe('fault: jobs parked as failed after stalling twice', () => {
     for (const w of workers) await w.stop('SIGKILL');
     await app?.close();
     await acs?.close();
+    if (env) await dropQueues(env.REDIS_URL, env.QUEUE_PREFIX);
     await db?.drop();
   });
 

@@ -9,6 +9,7 @@ import { AcsEmulator } from '../support/acs-emulator.js';
 import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
 import {
   createScenarioDatabase,
+  dropQueues,
   deliveryStates,
   ensureWorkerBuilt,
   exactlyOnce,
@@ -46,6 +47,7 @@ describe('fault: worker killed with SIGKILL half way, then restarted', () => {
     for (const w of workers) await w.stop('SIGKILL');
     await app?.close();
     await acs?.close();
+    if (env) await dropQueues(env.REDIS_URL, env.QUEUE_PREFIX);
     await db?.drop();
   });
 

@@ -12,6 +12,7 @@ import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
 import { CampaignsService } from '../../libs/campaigns/campaigns.service.js';
 import {
   createScenarioDatabase,
+  dropQueues,
   ensureWorkerBuilt,
   exactlyOnce,
   operatorContext,
@@ -94,6 +95,7 @@ describe('hostile template values render inert', () => {
     await worker?.stop('SIGKILL');
     await app?.close();
     await acs?.close();
+    if (env) await dropQueues(env.REDIS_URL, env.QUEUE_PREFIX);
     await db?.drop();
   });
 
