@@ -5,7 +5,7 @@ import { DirectoryIndex } from '../attribution/directory-index.js';
 import { attributeRecord } from '../attribution/attribute-record.js';
 import { DecisionAccumulator } from '../attribution/decide.js';
 import { buildExposureView, collectFileOwners, type FileOwners } from '../attribution/exposure-view.js';
-import { applyResolution, resolutionLookup, touchedTenants } from '../attribution/review.js';
+import { applyResolution, resolutionLookup, touchedTenants, type ResolutionLookup } from '../attribution/review.js';
 import type { RecordAttribution, ReviewResolution } from '../attribution/attribution.types.js';
 import { normalizeRecord } from '../exposure/rules/normalize-record.js';
 import type { ExposureRecordInput } from '../exposure/exposure.types.js';
@@ -47,32 +47,64 @@ export class AnalysisService {
   async attribute(campaignId: string, onProgress?: (p: AnalysisProgress) => void): Promise<AnalysisSummary> {
     const campaign = await this.repo.find(campaignId);
     if (!campaign) throw new NotFoundError(`campaign ${campaignId} not found`);
-    const index = DirectoryIndex.build(await this.repo.loadDirectory(), this.config.OPERATOR_DOMAINS);
     await this.repo.clearAttributions(campaignId);
-    let after: string | null = null;
+    // The decisions' first pass runs here, on the attributions as they are made, instead of
+    // reading them all back; it needs the resolutions, which are checked again under the lock.
+    const resolutions = await this.resolutions(campaignId);
+    const pass = new DecisionPass(resolutions);
+    const { records, kept } = await this.attributeAll(campaignId, campaign.datasetId, pass, onProgress);
+    this.logger.log(`campaign ${campaignId}: ${records} records attributed, ${kept} touch a tenant`);
+    const summary = await this.repo.withCampaignLock(campaignId, async () => {
+      const now = await this.resolutions(campaignId);
+      // an operator resolved a review item meanwhile: decide from the stored attributions
+      if (!sameResolutions(now, resolutions)) return this.decideLocked(campaignId, onProgress);
+      return this.finish(campaignId, pass, onProgress);
+    });
+    return { ...summary, records, attributedRecords: kept };
+  }
+
+  /**
+   * Attributes every record of the data set and stores those that touch a tenant. The next page
+   * is read and the previous one written while a page is attributed.
+   */
+  private async attributeAll(
+    campaignId: string,
+    datasetId: string,
+    pass: DecisionPass,
+    onProgress?: (p: AnalysisProgress) => void,
+  ): Promise<{ records: number; kept: number }> {
+    const index = DirectoryIndex.build(await this.repo.loadDirectory(), this.config.OPERATOR_DOMAINS);
     let records = 0;
     let kept = 0;
-    for (;;) {
-      const page = await this.repo.recordPage(campaign.datasetId, after, PAGE);
-      if (!page.length) break;
-      const rows: StoredAttribution[] = [];
-      for (const r of page) {
-        const ra = attributeRecord(normalizeRecord(r.data as unknown as ExposureRecordInput), index);
-        // a record that names nobody, not even weakly, adds nothing to any decision
-        const touched = touchedTenants(ra);
-        if (!touched.length) continue;
-        rows.push({ recordId: r.record_id, itemKey: r.cluster_id, tenantIds: touched, attribution: JSON.stringify(ra) });
+    let next = quiet(this.repo.recordPage(datasetId, null, PAGE));
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        const page = await next;
+        if (!page.length) break;
+        next = quiet(this.repo.recordPage(datasetId, page[page.length - 1]!.record_id, PAGE));
+        const rows: StoredAttribution[] = [];
+        for (const r of page) {
+          const ra = attributeRecord(normalizeRecord(r.data as unknown as ExposureRecordInput), index);
+          // a record that names nobody, not even weakly, adds nothing to any decision
+          const touched = touchedTenants(ra);
+          if (!touched.length) continue;
+          rows.push({ recordId: r.record_id, itemKey: r.cluster_id, tenantIds: touched, attribution: JSON.stringify(ra) });
+          pass.add(ra, r.cluster_id);
+        }
+        await writing;
+        writing = quiet(this.repo.insertAttributions(campaignId, rows));
+        records += page.length;
+        this.metrics.attributionRecords.inc(page.length);
+        kept += rows.length;
+        onProgress?.({ phase: 'attributing', done: records });
       }
-      await this.repo.insertAttributions(campaignId, rows);
-      records += page.length;
-      this.metrics.attributionRecords.inc(page.length);
-      kept += rows.length;
-      after = page[page.length - 1]!.record_id;
-      onProgress?.({ phase: 'attributing', done: records });
+    } finally {
+      // nothing is left running when this returns or throws
+      await Promise.allSettled([next, writing]);
     }
-    this.logger.log(`campaign ${campaignId}: ${records} records attributed, ${kept} touch a tenant`);
-    const summary = await this.decide(campaignId, onProgress);
-    return { ...summary, records, attributedRecords: kept };
+    await writing;
+    return { records, kept };
   }
 
   /**
@@ -84,50 +116,29 @@ export class AnalysisService {
     return this.repo.withCampaignLock(campaignId, () => this.decideLocked(campaignId, onProgress));
   }
 
+  private async resolutions(campaignId: string): Promise<ReviewResolution[]> {
+    return (await this.repo.resolvedReviews(campaignId)).map((r) => ({ reviewKey: r.reviewKey, tenantId: r.resolvedTenantId }));
+  }
+
   private async decideLocked(campaignId: string, onProgress?: (p: AnalysisProgress) => void): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'>> {
-    const resolutions: ReviewResolution[] = (await this.repo.resolvedReviews(campaignId)).map((r) => ({ reviewKey: r.reviewKey, tenantId: r.resolvedTenantId }));
-    const lookup = resolutionLookup(resolutions);
-    const acc = new DecisionAccumulator();
-    const fileOwners: FileOwners = new Map();
+    const pass = new DecisionPass(await this.resolutions(campaignId));
     let after: string | null = null;
     let done = 0;
     for (;;) {
       const page = await this.repo.attributionPage(campaignId, after, PAGE);
       if (!page.length) break;
-      for (const row of page) {
-        const ra = row.attribution as RecordAttribution;
-        acc.add(ra, row.item_key);
-        collectFileOwners(fileOwners, applyResolution(ra, row.item_key, lookup));
-      }
+      for (const row of page) pass.add(row.attribution as RecordAttribution, row.item_key);
       done += page.length;
       after = page[page.length - 1]!.record_id;
       onProgress?.({ phase: 'deciding', done });
     }
-    const outcome = acc.finish(resolutions);
+    return this.finish(campaignId, pass, onProgress);
+  }
 
+  /** Decisions from the first pass; each affected tenant's view from a second, per-tenant pass, written as it is built. */
+  private async finish(campaignId: string, pass: DecisionPass, onProgress?: (p: AnalysisProgress) => void): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'>> {
+    const outcome = pass.acc.finish(pass.resolutions);
     const affected = outcome.decisions.filter((d) => d.decision === 'affected').map((d) => d.tenantId);
-    const views: { tenantId: string; view: object }[] = [];
-    let cursor: { tenantId: string; recordId: string } | null = null;
-    let current = null as { tenantId: string; records: RecordAttribution[] } | null;
-    const close = () => {
-      if (current) views.push({ tenantId: current.tenantId, view: buildExposureView(current.tenantId, current.records, fileOwners) });
-    };
-    for (;;) {
-      const page = await this.repo.tenantAttributionPage(campaignId, affected, cursor, PAGE);
-      if (!page.length) break;
-      for (const row of page) {
-        if (current?.tenantId !== row.tenant_id) {
-          close();
-          current = { tenantId: row.tenant_id, records: [] };
-        }
-        current.records.push(applyResolution(row.attribution as RecordAttribution, row.item_key, lookup));
-      }
-      const last = page[page.length - 1]!;
-      cursor = { tenantId: last.tenant_id, recordId: last.record_id };
-      onProgress?.({ phase: 'views', done: views.length });
-    }
-    close();
-
     const summary = {
       tenants: outcome.tenants,
       reviewItems: outcome.reviewItems.length,
@@ -145,9 +156,71 @@ export class AnalysisService {
         reviewKeys: d.reviewKeys,
       })),
       outcome.reviewItems.map((r) => ({ reviewKey: r.reviewKey, itemKey: r.itemKey, recordIds: r.recordIds, candidates: r.candidates, triggers: [...r.triggers] })),
-      views as { tenantId: string; view: never }[],
+      this.views(campaignId, affected, pass, onProgress),
       summary,
     );
     return summary;
   }
+
+  /** Each affected tenant's exposure view, tenant by tenant (the next page read while one is built). */
+  private async *views(
+    campaignId: string,
+    affected: string[],
+    pass: DecisionPass,
+    onProgress?: (p: AnalysisProgress) => void,
+  ): AsyncGenerator<{ tenantId: string; view: object }> {
+    let built = 0;
+    let current = null as { tenantId: string; records: RecordAttribution[] } | null;
+    let next = quiet(this.repo.tenantAttributionPage(campaignId, affected, null, PAGE));
+    try {
+      for (;;) {
+        const page = await next;
+        if (!page.length) break;
+        const last = page[page.length - 1]!;
+        next = quiet(this.repo.tenantAttributionPage(campaignId, affected, { tenantId: last.tenant_id, recordId: last.record_id }, PAGE));
+        for (const row of page) {
+          if (current?.tenantId !== row.tenant_id) {
+            if (current) {
+              yield { tenantId: current.tenantId, view: buildExposureView(current.tenantId, current.records, pass.fileOwners) };
+              built++;
+            }
+            current = { tenantId: row.tenant_id, records: [] };
+          }
+          current.records.push(applyResolution(row.attribution as RecordAttribution, row.item_key, pass.lookup));
+        }
+        onProgress?.({ phase: 'views', done: built });
+      }
+      if (current) yield { tenantId: current.tenantId, view: buildExposureView(current.tenantId, current.records, pass.fileOwners) };
+    } finally {
+      await Promise.allSettled([next]);
+    }
+  }
+}
+
+/** The decisions' pass over the stored attributions: the accumulator and who owns each file. */
+class DecisionPass {
+  readonly acc = new DecisionAccumulator();
+  readonly fileOwners: FileOwners = new Map();
+  readonly lookup: ResolutionLookup;
+
+  constructor(readonly resolutions: ReviewResolution[]) {
+    this.lookup = resolutionLookup(resolutions);
+  }
+
+  add(ra: RecordAttribution, itemKey: string): void {
+    this.acc.add(ra, itemKey);
+    collectFileOwners(this.fileOwners, applyResolution(ra, itemKey, this.lookup));
+  }
+}
+
+function sameResolutions(a: ReviewResolution[], b: ReviewResolution[]): boolean {
+  if (a.length !== b.length) return false;
+  const m = resolutionLookup(a);
+  return b.every((r) => m.has(r.reviewKey) && m.get(r.reviewKey) === r.tenantId);
+}
+
+/** A promise whose rejection is handled later (by an await): it must not count as unhandled meanwhile. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }

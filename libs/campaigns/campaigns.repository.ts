@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { copyRows, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma, CampaignStatus, Decision } from '../../generated/prisma/client.js';
 import type { DirectoryTenant } from '../attribution/directory-index.js';
@@ -82,21 +83,24 @@ export class CampaignsRepository {
     await this.prisma.pool.query('DELETE FROM tenant_records WHERE campaign_id = $1', [campaignId]);
   }
 
+  /** Stores a page of attributions with COPY (the campaign's earlier ones were cleared first). */
   async insertAttributions(campaignId: string, rows: StoredAttribution[]): Promise<void> {
     if (!rows.length) return;
-    await this.prisma.pool.query(
-      `INSERT INTO record_attributions (campaign_id, record_id, item_key, tenant_ids, attribution)
-       SELECT $1, a.rid, a.item, string_to_array(a.tenants, ','), a.attr::jsonb
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS a(rid, item, tenants, attr)`,
-      [campaignId, rows.map((r) => r.recordId), rows.map((r) => r.itemKey), rows.map((r) => r.tenantIds.join(',')), rows.map((r) => r.attribution)],
+    const attributions = rows.map(
+      (r) => `${campaignId}\t${copyText(r.recordId)}\t${copyText(r.itemKey)}\t${copyTextArray(r.tenantIds)}\t${copyText(r.attribution)}\n`,
     );
-    const pairs = rows.flatMap((r) => r.tenantIds.map((t) => [t, r.recordId] as const));
-    if (pairs.length) {
-      await this.prisma.pool.query(
-        `INSERT INTO tenant_records (campaign_id, tenant_id, record_id)
-         SELECT $1, p.tid::uuid, p.rid FROM unnest($2::text[], $3::text[]) AS p(tid, rid) ON CONFLICT DO NOTHING`,
-        [campaignId, pairs.map((p) => p[0]), pairs.map((p) => p[1])],
-      );
+    const pairs: string[] = [];
+    for (const r of rows) for (const t of new Set(r.tenantIds)) pairs.push(`${campaignId}\t${copyText(t)}\t${copyText(r.recordId)}\n`);
+    const client = await this.prisma.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await copyRows(client, 'COPY record_attributions (campaign_id, record_id, item_key, tenant_ids, attribution) FROM STDIN', attributions);
+      await copyRows(client, 'COPY tenant_records (campaign_id, tenant_id, record_id) FROM STDIN', pairs);
+    } catch (err) {
+      broken = err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
     }
   }
 
@@ -127,36 +131,98 @@ export class CampaignsRepository {
     return this.prisma.reviewItem.findMany({ where: { campaignId, resolved: true }, select: { reviewKey: true, resolvedTenantId: true } });
   }
 
-  /** Replaces the campaign's decisions, review items (keeping resolutions) and exposure views in one transaction. */
+  /**
+   * Replaces the campaign's decisions, review items (keeping resolutions) and exposure views in
+   * one transaction. The views may be produced while they are written (an async iterable), so
+   * that they are never all in memory at once.
+   */
   async saveOutcome(
     campaignId: string,
     decisions: { tenantId: string; decision: Decision; reasons: string[]; dataCategories: string[]; records: number; rawRecords: number; reviewKeys: string[] }[],
     reviews: { reviewKey: string; itemKey: string; recordIds: string[]; candidates: string[]; triggers: string[] }[],
-    views: { tenantId: string; view: Prisma.InputJsonValue }[],
+    views: Iterable<{ tenantId: string; view: unknown }> | AsyncIterable<{ tenantId: string; view: unknown }>,
     analysis: Prisma.InputJsonValue,
   ): Promise<void> {
-    await this.prisma.$transaction(
-      async (tx) => {
-        await tx.tenantDecision.deleteMany({ where: { campaignId } });
-        for (let i = 0; i < decisions.length; i += 5000) {
-          await tx.tenantDecision.createMany({ data: decisions.slice(i, i + 5000).map((d) => ({ campaignId, ...d })) });
-        }
-        await tx.reviewItem.updateMany({ where: { campaignId }, data: { open: false } });
-        for (const r of reviews) {
-          await tx.reviewItem.upsert({
-            where: { campaignId_reviewKey: { campaignId, reviewKey: r.reviewKey } },
-            create: { campaignId, ...r, open: true },
-            update: { itemKey: r.itemKey, recordIds: r.recordIds, candidates: r.candidates, triggers: r.triggers, open: true },
-          });
-        }
-        await tx.exposureView.deleteMany({ where: { campaignId } });
-        for (let i = 0; i < views.length; i += 2000) {
-          await tx.exposureView.createMany({ data: views.slice(i, i + 2000).map((v) => ({ campaignId, tenantId: v.tenantId, view: v.view })) });
-        }
-        await tx.campaign.update({ where: { id: campaignId }, data: { analysis, analyzedAt: new Date() } });
-      },
-      { timeout: 600_000, maxWait: 30_000 },
-    );
+    // timestamps as Prisma writes them: UTC wall time in `timestamp(3)` columns
+    const now = () => new Date().toISOString();
+    const client = await this.prisma.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query('DELETE FROM tenant_decisions WHERE campaign_id = $1', [campaignId]);
+      for (let i = 0; i < decisions.length; i += 5000) {
+        await client.query(
+          `INSERT INTO tenant_decisions (campaign_id, tenant_id, decision, reasons, data_categories, records, raw_records, review_keys)
+           SELECT $1, d.tenant_id, d.decision, d.reasons, d.data_categories, d.records, d.raw_records, d.review_keys
+             FROM json_to_recordset($2::json)
+                  AS d(tenant_id uuid, decision decision, reasons text[], data_categories text[], records int, raw_records int, review_keys text[])`,
+          [
+            campaignId,
+            JSON.stringify(
+              decisions.slice(i, i + 5000).map((d) => ({
+                tenant_id: d.tenantId,
+                decision: d.decision,
+                reasons: d.reasons,
+                data_categories: d.dataCategories,
+                records: d.records,
+                raw_records: d.rawRecords,
+                review_keys: d.reviewKeys,
+              })),
+            ),
+          ],
+        );
+      }
+      await client.query('UPDATE review_items SET open = false WHERE campaign_id = $1', [campaignId]);
+      // one row per key (one statement cannot upsert a row twice; the last one wins, as row by row)
+      reviews = [...new Map(reviews.map((r) => [r.reviewKey, r])).values()];
+      for (let i = 0; i < reviews.length; i += 5000) {
+        await client.query(
+          `INSERT INTO review_items (id, campaign_id, review_key, item_key, record_ids, candidates, triggers, open)
+           SELECT gen_random_uuid(), $1, r.review_key, r.item_key, r.record_ids, r.candidates, r.triggers, true
+             FROM json_to_recordset($2::json) AS r(review_key text, item_key text, record_ids text[], candidates text[], triggers text[])
+           ON CONFLICT (campaign_id, review_key) DO UPDATE
+              SET item_key = EXCLUDED.item_key, record_ids = EXCLUDED.record_ids, candidates = EXCLUDED.candidates,
+                  triggers = EXCLUDED.triggers, open = true`,
+          [
+            campaignId,
+            JSON.stringify(
+              reviews.slice(i, i + 5000).map((r) => ({
+                review_key: r.reviewKey,
+                item_key: r.itemKey,
+                record_ids: r.recordIds,
+                candidates: r.candidates,
+                triggers: r.triggers,
+              })),
+            ),
+          ],
+        );
+      }
+      await client.query('DELETE FROM exposure_views WHERE campaign_id = $1', [campaignId]);
+      let chunk: string[] = [];
+      const flush = async () => {
+        await copyRows(client, 'COPY exposure_views (campaign_id, tenant_id, view, updated_at) FROM STDIN', chunk);
+        chunk = [];
+      };
+      for await (const v of views) {
+        chunk.push(`${campaignId}\t${copyText(v.tenantId)}\t${copyText(JSON.stringify(v.view))}\t${now()}\n`);
+        if (chunk.length >= 2000) await flush();
+      }
+      await flush();
+      const updated = await client.query('UPDATE campaigns SET analysis = $2::jsonb, analyzed_at = $3, updated_at = $3 WHERE id = $1', [
+        campaignId,
+        JSON.stringify(analysis),
+        now(),
+      ]);
+      if (updated.rowCount !== 1) throw new Error(`campaign ${campaignId} not found`);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: Error) => {
+        broken = e;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   }
 
   decisions(campaignId: string, filter: { decision?: Decision; skip?: number; take?: number } = {}) {

@@ -1,7 +1,5 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
-import pgCopy from 'pg-copy-streams';
+import { copyRows, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
@@ -58,13 +56,8 @@ const SEP = '\u001f';
 const joinList = (xs: string[]) => xs.join(SEP);
 const noNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
 
-// COPY's text format: backslash, newline, carriage return and tab are escaped; nothing else is.
-const COPY_SPECIAL = /[\\\n\r\t]/;
-const COPY_ESCAPE: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const copyField = (s: string) => (COPY_SPECIAL.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPE[c]!) : s);
-/** A text[] literal (every element quoted), as a COPY field. */
-const copyArray = (xs: string[]) =>
-  xs.length === 0 ? '{}' : copyField(`{${xs.map((x) => `"${/["\\]/.test(x) ? x.replace(/["\\]/g, '\\$&') : x}"`).join(',')}}`);
+/** work_mem of the data-set-wide clustering and counting queries */
+const ANALYTIC_WORK_MEM = '256MB';
 
 /**
  * The data set's tables. Bulk writes go through pg: records with COPY, the rest with one
@@ -101,23 +94,20 @@ export class ExposureRepository {
    */
   async copyRecords(datasetId: string, rows: RecordRow[]): Promise<boolean> {
     if (!rows.length) return true;
-    const text: string[] = [];
-    for (const r of rows) {
-      text.push(
-        `${datasetId}\t${copyField(r.recordId)}\t${r.line}\t${copyField(r.kind)}\t${copyField(r.fingerprint)}\t${copyField(r.data)}\t` +
-          `${copyArray(r.emails)}\t${copyArray(r.phones)}\t${copyArray(r.personKeys)}\t${copyArray(r.fileKeys)}\t` +
-          `${copyArray(r.projectIds)}\t${copyArray(r.tenantIds)}\t${copyArray(r.companies)}\n`,
-      );
-    }
+    const lines = rows.map(
+      (r) =>
+        `${datasetId}\t${copyText(r.recordId)}\t${r.line}\t${copyText(r.kind)}\t${copyText(r.fingerprint)}\t${copyText(r.data)}\t` +
+        `${copyTextArray(r.emails)}\t${copyTextArray(r.phones)}\t${copyTextArray(r.personKeys)}\t${copyTextArray(r.fileKeys)}\t` +
+        `${copyTextArray(r.projectIds)}\t${copyTextArray(r.tenantIds)}\t${copyTextArray(r.companies)}\n`,
+    );
     const client = await this.prisma.pool.connect();
     let broken: Error | undefined;
     try {
-      const sink = client.query(
-        pgCopy.from(
-          'COPY exposure_records (dataset_id, record_id, line, kind, fingerprint, data, emails, phones, person_keys, file_keys, project_ids, tenant_ids, companies) FROM STDIN',
-        ),
+      await copyRows(
+        client,
+        'COPY exposure_records (dataset_id, record_id, line, kind, fingerprint, data, emails, phones, person_keys, file_keys, project_ids, tenant_ids, companies) FROM STDIN',
+        lines,
       );
-      await pipeline(Readable.from([Buffer.from(text.join(''))]), sink);
       return true;
     } catch (err) {
       if ((err as { code?: string }).code === '23505') return false;
@@ -219,27 +209,55 @@ export class ExposureRepository {
 
   // ── clustering (docs/deduplication.md, rules 2–4) ──
 
+  /**
+   * Fresh planner statistics for the items a data set has just added: without them the
+   * data-set-wide queries below are planned for a few hundred rows instead of a million.
+   */
+  async refreshStatistics(): Promise<void> {
+    await this.prisma.pool.query('ANALYZE items');
+  }
+
+  /**
+   * A data-set-wide query with memory for its sorts and hashes (the server's default spills
+   * them to disk at this size).
+   */
+  private async analytic<R extends object>(sql: string, params: unknown[]): Promise<R[]> {
+    const client = await this.prisma.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL work_mem = '${ANALYTIC_WORK_MEM}'`);
+      const res = await client.query<R>(sql, params);
+      await client.query('COMMIT');
+      return res.rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   /** Groups of items with the same own text, earliest first. */
   async sameTextGroups(datasetId: string): Promise<{ fingerprints: string[]; recordIds: string[] }[]> {
-    const res = await this.prisma.pool.query<{ fps: string[]; rids: string[] }>(
+    const rows = await this.analytic<{ fps: string[]; rids: string[] }>(
       `SELECT array_agg(fingerprint ORDER BY first_line) AS fps, array_agg(canonical_record_id ORDER BY first_line) AS rids
          FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL
         GROUP BY text_fp HAVING count(*) > 1`,
       [datasetId],
     );
-    return res.rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids }));
+    return rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids }));
   }
 
   /** (reply, earliest message whose own text it quotes) pairs. */
   async quotePairs(datasetId: string): Promise<{ reply: string; original: string; originalRecordId: string }[]> {
-    const res = await this.prisma.pool.query<{ reply: string; original: string; rid: string }>(
+    const rows = await this.analytic<{ reply: string; original: string; rid: string }>(
       `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid
          FROM items r JOIN items o ON o.dataset_id = r.dataset_id AND o.text_fp = r.quoted_fp
         WHERE r.dataset_id = $1 AND r.quoted_fp IS NOT NULL AND o.fingerprint <> r.fingerprint
         ORDER BY r.fingerprint, o.first_line`,
       [datasetId],
     );
-    return res.rows.map((r) => ({ reply: r.reply, original: r.original, originalRecordId: r.rid }));
+    return rows.map((r) => ({ reply: r.reply, original: r.original, originalRecordId: r.rid }));
   }
 
   /**
@@ -247,21 +265,26 @@ export class ExposureRepository {
    * by very many texts are boilerplate and skipped.
    */
   async nearDuplicateCandidates(datasetId: string, maxBandGroup = 50): Promise<{ a: string; b: string }[]> {
-    const res = await this.prisma.pool.query<{ a: string; b: string }>(
+    // Groups are sized by a hash aggregate and only the members of small groups are paired (a
+    // window over every band row sorted them all); pairs come in a fixed order.
+    return this.analytic<{ a: string; b: string }>(
       `WITH reps AS (
          SELECT DISTINCT ON (text_fp) fingerprint, first_line, lsh_bands
            FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL AND cardinality(lsh_bands) > 0
           ORDER BY text_fp, first_line
        ), b AS (
-         SELECT r.fingerprint, r.first_line, u.ord, u.band, count(*) OVER (PARTITION BY u.ord, u.band) AS n
+         SELECT r.fingerprint, r.first_line, u.ord, u.band
            FROM reps r, unnest(r.lsh_bands) WITH ORDINALITY AS u(band, ord)
+       ), small AS (
+         SELECT ord, band FROM b GROUP BY ord, band HAVING count(*) BETWEEN 2 AND $2
+       ), m AS (
+         SELECT b.* FROM b JOIN small USING (ord, band)
        )
        SELECT DISTINCT x.fingerprint AS a, y.fingerprint AS b
-         FROM b x JOIN b y ON x.ord = y.ord AND x.band = y.band AND x.first_line < y.first_line
-        WHERE x.n > 1 AND x.n <= $2`,
+         FROM m x JOIN m y ON x.ord = y.ord AND x.band = y.band AND x.first_line < y.first_line
+        ORDER BY a, b`,
       [datasetId, maxBandGroup],
     );
-    return res.rows;
   }
 
   /** The canonical record's kind, body and first line of each item. */
@@ -297,9 +320,15 @@ export class ExposureRepository {
 
   /** Derives the entity table from the records' key arrays and counts unique things. */
   async buildEntitiesAndCount(datasetId: string): Promise<ScopeCounts> {
+    await this.buildEntities(datasetId);
+    return this.countUnique(datasetId);
+  }
+
+  /** Derives the entity table from the records' key arrays. */
+  async buildEntities(datasetId: string): Promise<void> {
     await this.prisma.pool.query('DELETE FROM entities WHERE dataset_id = $1', [datasetId]);
     // one pass over the records for all five kinds (a pass each read the data set five times)
-    await this.prisma.pool.query(
+    await this.analytic(
       `INSERT INTO entities (dataset_id, type, key, occurrences)
        SELECT $1, e.type, e.key, count(*)
          FROM exposure_records r
@@ -314,6 +343,10 @@ export class ExposureRepository {
         GROUP BY e.type, e.key`,
       [datasetId],
     );
+  }
+
+  /** Unique entities of each kind (after buildEntities) and unique items (after clustering). */
+  async countUnique(datasetId: string): Promise<ScopeCounts> {
     const res = await this.prisma.pool.query<{ type: string; n: string }>(
       `SELECT type, count(*)::text AS n FROM entities WHERE dataset_id = $1 GROUP BY type
        UNION ALL SELECT 'item', count(DISTINCT cluster_id)::text FROM items WHERE dataset_id = $1`,

@@ -140,8 +140,10 @@ export class IngestService {
       return this.resultOf(existing.id, true);
     }
 
-    await this.cluster(datasetId);
-    const counts = await this.repo.buildEntitiesAndCount(datasetId);
+    await this.repo.refreshStatistics();
+    // independent passes over the data set, on two connections: the database uses both cores
+    await Promise.all([this.cluster(datasetId), this.repo.buildEntities(datasetId)]);
+    const counts = await this.repo.countUnique(datasetId);
     const scope: Scope = {
       lines: progress.lines,
       records: progress.accepted,
@@ -213,15 +215,19 @@ export class IngestService {
   /** Rules 2–4 of docs/deduplication.md: same text, quoted earlier message, near-duplicate text. */
   private async cluster(datasetId: string): Promise<void> {
     const edges: ClusterEdge[] = [];
-    for (const g of await this.repo.sameTextGroups(datasetId)) {
+    const [sameText, quotes, candidates] = await Promise.all([
+      this.repo.sameTextGroups(datasetId),
+      this.repo.quotePairs(datasetId),
+      this.repo.nearDuplicateCandidates(datasetId),
+    ]);
+    for (const g of sameText) {
       for (let i = 1; i < g.fingerprints.length; i++) {
         edges.push({ from: g.fingerprints[0]!, to: g.fingerprints[i]!, reason: `same text as ${g.recordIds[0]}` });
       }
     }
-    for (const q of await this.repo.quotePairs(datasetId)) {
+    for (const q of quotes) {
       edges.push({ from: q.original, to: q.reply, reason: `quotes ${q.originalRecordId}` });
     }
-    const candidates = await this.repo.nearDuplicateCandidates(datasetId);
     if (candidates.length) {
       const texts = await this.repo.itemTexts(datasetId, [...new Set(candidates.flatMap((c) => [c.a, c.b]))]);
       const shingleCache = new Map<string, Set<string>>();
