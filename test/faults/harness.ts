@@ -49,7 +49,7 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
 
 // ───────────────────────────── processes ─────────────────────────────
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+function run_(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -108,7 +108,7 @@ export async function ensureWorkerBuilt(): Promise<void> {
   }
   try {
     if (fresh()) return;
-    const r = await run('npx', ['tsc', '-p', 'tsconfig.json'], childEnv({}));
+    const r = await run_('npx', ['tsc', '-p', 'tsconfig.json'], childEnv({}));
     // tsc emits even with type errors (someone else's half-done file); what matters is the worker
     if (r.code !== 0) process.stderr.write(`faults: tsc reported errors, running the emitted worker anyway:\n${r.output.slice(0, 2000)}\n`);
     if (!existsSync(WORKER_MAIN())) throw new Error(`build produced no ${WORKER_MAIN()}:\n${r.output}`);
@@ -203,7 +203,7 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   const p = port ?? (await freePort());
   let child: ChildProcess | undefined;
   const ping = async () => {
-    const r = await run('redis-cli', ['-p', String(p), 'ping'], childEnv({}));
+    const r = await run_('redis-cli', ['-p', String(p), 'ping'], childEnv({}));
     return r.output.includes('PONG');
   };
   const boot = async () => {
@@ -234,19 +234,41 @@ export interface ScenarioDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database with the project's migrations, for one scenario. */
+/**
+ * A fresh database with the project's migrations, for one scenario: under jest a clone of the
+ * run's migrated template (named after the run, so its global teardown drops a leftover too),
+ * elsewhere (the soak) a new database migrated by Prisma's CLI.
+ */
 export async function createScenarioDatabase(label: string): Promise<ScenarioDatabase> {
-  const name = `impact_test_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const run = process.env.TEST_RUN_ID;
+  const template = process.env.TEST_TEMPLATE_DATABASE;
+  const name = `${run ?? 'impact_test'}_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
+        break;
+      } catch (e) {
+        // another file cloning the template at the same moment
+        if (!template || attempt > 20 || !/being accessed by other users/.test((e as Error).message)) throw e;
+        await sleep(250 + Math.random() * 500);
+      }
+    }
   } finally {
     await admin.end();
   }
   const url = ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
-  const r = await run('npx', ['prisma', 'migrate', 'deploy'], childEnv({ DATABASE_URL: url, CHECKPOINT_DISABLE: '1' }));
-  if (r.code !== 0) throw new Error(`prisma migrate deploy failed for ${name}:\n${r.output}`);
+  if (!template) {
+    const r = await run_('npx', ['prisma', 'migrate', 'deploy'], childEnv({ DATABASE_URL: url, CHECKPOINT_DISABLE: '1' }));
+    if (r.code !== 0) {
+      const a = new pg.Client({ connectionString: ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => a.end());
+      throw new Error(`prisma migrate deploy failed for ${name}:\n${r.output}`);
+    }
+  }
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   pool.on('error', () => undefined); // our own connections are terminated too when a test asks for it
   return {
@@ -491,7 +513,8 @@ export async function dropQueues(redisUrl: string, prefix: string): Promise<void
 }
 
 export function queuePrefix(label: string): string {
-  return `impact_test_faults_${label}_${randomBytes(3).toString('hex')}`;
+  // under jest, named after the run: its global teardown deletes what a failed test left
+  return `${process.env.TEST_RUN_ID ?? 'impact_test'}_faults_${label}_${randomBytes(3).toString('hex')}`;
 }
 
 // ───────────────────────────── the check ─────────────────────────────
