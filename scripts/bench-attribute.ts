@@ -30,6 +30,7 @@ import {
   createBenchDatabase,
   dropOnSignal,
   ensureWorldFile,
+  load1,
   machine,
   mb,
   median,
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`bench:attribute: ${s}\n`);
 
   const world = await ensureWorldFile({ tenants, lines: records, seed, regenerate: values.regenerate, log });
+  const loadAtStart = load1();
   const db = await createBenchDatabase();
   const undoSignal = dropOnSignal(db);
   log(`database ${db.name}`);
@@ -171,6 +173,7 @@ async function main(): Promise<void> {
     benchmark: 'attribute',
     date: new Date().toISOString(),
     machine: machine(),
+    loadAverage1m: { start: loadAtStart, end: load1() },
     file: { path: world.path, lines: world.lines, bytes: world.bytes, tenants: world.tenants, seed, recycledLines: world.recycledLines },
     generation: { ...world.generation, fromCache: world.reused },
     setup,
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `attribution benchmark, ${result.date.slice(0, 10)}: ${a0.records} records against ${setup.tenantsImported} tenants (seed ${seed}); median of ${runs} runs`,
-      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node}`,
+      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node}; 1-minute load average ${result.loadAverage1m.start} at the start, ${result.loadAverage1m.end} at the end`,
       `world generator: ${world.tenants} tenants, ${g.worldLines} lines at ${g.linesPerSecond} lines/s (directory planned in ${g.planSeconds} s), peak RSS ${mb(g.peakRssBytes)} MiB` +
         `${world.reused ? ' (when the cached file was written)' : ''}; ${world.recycledLines} more lines as renamed copies`,
       `set-up (not measured): directory import ${setup.directorySeconds} s, ingest ${setup.ingestSeconds} s (${setup.uniqueItems} unique items)`,

@@ -23,6 +23,7 @@ import {
   createBenchDatabase,
   dropOnSignal,
   ensureWorldFile,
+  load1,
   machine,
   mb,
   median,
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`bench:ingest: ${s}\n`);
 
   const world = await ensureWorldFile({ tenants: Math.max(1, Math.ceil(records / LINES_PER_TENANT)), lines: records, seed, regenerate: values.regenerate, log });
+  const loadAtStart = load1();
   const db = await createBenchDatabase();
   const undoSignal = dropOnSignal(db);
   log(`database ${db.name}`);
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
     benchmark: 'ingest',
     date: new Date().toISOString(),
     machine: machine(),
+    loadAverage1m: { start: loadAtStart, end: load1() },
     file: { path: world.path, lines: world.lines, bytes: world.bytes, tenants: world.tenants, seed, recycledLines: world.recycledLines },
     generation: { ...world.generation, fromCache: world.reused },
     runs,
@@ -148,7 +151,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `ingest benchmark, ${result.date.slice(0, 10)}: ${world.lines} lines (${mb(world.bytes)} MiB) of a ${world.tenants}-tenant world, seed ${seed}; median of ${runs} runs`,
-      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node}`,
+      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node}; 1-minute load average ${result.loadAverage1m.start} at the start, ${result.loadAverage1m.end} at the end`,
       `world generator: ${result.generation.worldLines} lines at ${result.generation.linesPerSecond} lines/s, peak RSS ${mb(result.generation.peakRssBytes)} MiB${world.reused ? ' (when the cached file was written)' : ''}`,
       '',
       table([

@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
@@ -61,6 +61,9 @@ export function machine(): { nproc: number; memoryGiB: number; cpu: string; node
     node: process.version,
   };
 }
+
+/** The 1-minute load average: other work on the machine makes every figure slower. */
+export const load1 = () => Math.round(loadavg()[0]! * 100) / 100;
 
 /** A plain-text table: first row is the header. */
 export function table(rows: (string | number)[][]): string {

@@ -210,11 +210,11 @@ export class ExposureRepository {
   // ── clustering (docs/deduplication.md, rules 2–4) ──
 
   /**
-   * Fresh planner statistics for the items a data set has just added: without them the
-   * data-set-wide queries below are planned for a few hundred rows instead of a million.
+   * Fresh planner statistics for the rows a data set has just added: without them the queries
+   * below are planned for the data sets there were before (a new data set's id has no rows).
    */
   async refreshStatistics(): Promise<void> {
-    await this.prisma.pool.query('ANALYZE items');
+    await Promise.all([this.prisma.pool.query('ANALYZE items'), this.prisma.pool.query('ANALYZE exposure_records')]);
   }
 
   /**
@@ -290,8 +290,14 @@ export class ExposureRepository {
   /** The canonical record's kind, body and first line of each item. */
   async itemTexts(datasetId: string, fingerprints: string[]): Promise<Map<string, { kind: string; body: string; recordId: string; firstLine: number }>> {
     const res = await this.prisma.pool.query<{ fingerprint: string; kind: string; body: string | null; rid: string; first_line: number }>(
-      `SELECT i.fingerprint, i.kind, r.data->>'body' AS body, i.canonical_record_id AS rid, i.first_line
-         FROM items i JOIN exposure_records r ON r.dataset_id = i.dataset_id AND r.record_id = i.canonical_record_id
+      // the items first, then each one's record by key: joined the other way round (when the
+      // statistics do not know the data set yet) it walks every record of the data set per item
+      `SELECT i.fingerprint, i.kind, r.body, i.canonical_record_id AS rid, i.first_line
+         FROM items i
+              CROSS JOIN LATERAL (
+                SELECT data->>'body' AS body FROM exposure_records
+                 WHERE dataset_id = i.dataset_id AND record_id = i.canonical_record_id LIMIT 1
+              ) r
         WHERE i.dataset_id = $1 AND i.fingerprint = ANY($2::text[])`,
       [datasetId, fingerprints],
     );

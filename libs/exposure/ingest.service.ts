@@ -15,6 +15,8 @@ import { jaccard, NEAR_DUPLICATE_JACCARD, shingles } from './rules/similarity.js
 const RAW_CAP = 4096;
 /** How many quarantined lines a result lists (all stay in the database). */
 const QUARANTINE_LIST_CAP = 10_000;
+/** Near-duplicate candidate pairs whose texts are in memory at once. */
+const CANDIDATE_SLICE = 5_000;
 
 export interface IngestProgress {
   lines: number;
@@ -228,8 +230,11 @@ export class IngestService {
     for (const q of quotes) {
       edges.push({ from: q.original, to: q.reply, reason: `quotes ${q.originalRecordId}` });
     }
-    if (candidates.length) {
-      const texts = await this.repo.itemTexts(datasetId, [...new Set(candidates.flatMap((c) => [c.a, c.b]))]);
+    // The candidates' texts and shingle sets are held a slice of pairs at a time (pairs come
+    // ordered by their first item): all of them at once grew with the data set, to gigabytes.
+    for (let i = 0; i < candidates.length; i += CANDIDATE_SLICE) {
+      const slice = candidates.slice(i, i + CANDIDATE_SLICE);
+      const texts = await this.repo.itemTexts(datasetId, [...new Set(slice.flatMap((c) => [c.a, c.b]))]);
       const shingleCache = new Map<string, Set<string>>();
       const shinglesOf = (fp: string) => {
         let s = shingleCache.get(fp);
@@ -240,7 +245,7 @@ export class IngestService {
         }
         return s;
       };
-      for (const c of candidates) {
+      for (const c of slice) {
         if (!texts.has(c.a) || !texts.has(c.b)) continue;
         const j = jaccard(shinglesOf(c.a), shinglesOf(c.b));
         if (j >= NEAR_DUPLICATE_JACCARD) {
