@@ -237,37 +237,41 @@ export class ExposureRepository {
     }
   }
 
-  /** Groups of items with the same own text, earliest first. */
-  async sameTextGroups(datasetId: string): Promise<{ fingerprints: string[]; recordIds: string[] }[]> {
-    const rows = await this.analytic<{ fps: string[]; rids: string[] }>(
-      `SELECT array_agg(fingerprint ORDER BY first_line) AS fps, array_agg(canonical_record_id ORDER BY first_line) AS rids
+  /** Groups of items with the same own text, earliest first, with their first lines. */
+  async sameTextGroups(datasetId: string): Promise<{ fingerprints: string[]; recordIds: string[]; firstLines: number[] }[]> {
+    const rows = await this.analytic<{ fps: string[]; rids: string[]; lines: number[] }>(
+      `SELECT array_agg(fingerprint ORDER BY first_line) AS fps, array_agg(canonical_record_id ORDER BY first_line) AS rids,
+              array_agg(first_line ORDER BY first_line) AS lines
          FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL
         GROUP BY text_fp HAVING count(*) > 1`,
       [datasetId],
     );
-    return rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids }));
+    return rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids, firstLines: r.lines }));
   }
 
-  /** (reply, earliest message whose own text it quotes) pairs. */
-  async quotePairs(datasetId: string): Promise<{ reply: string; original: string; originalRecordId: string }[]> {
-    const rows = await this.analytic<{ reply: string; original: string; rid: string }>(
-      `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid
+  /** (reply, earliest message whose own text it quotes) pairs, with their first lines. */
+  async quotePairs(
+    datasetId: string,
+  ): Promise<{ reply: string; original: string; originalRecordId: string; replyLine: number; originalLine: number }[]> {
+    const rows = await this.analytic<{ reply: string; original: string; rid: string; reply_line: number; original_line: number }>(
+      `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid,
+              r.first_line AS reply_line, o.first_line AS original_line
          FROM items r JOIN items o ON o.dataset_id = r.dataset_id AND o.text_fp = r.quoted_fp
         WHERE r.dataset_id = $1 AND r.quoted_fp IS NOT NULL AND o.fingerprint <> r.fingerprint
         ORDER BY r.fingerprint, o.first_line`,
       [datasetId],
     );
-    return rows.map((r) => ({ reply: r.reply, original: r.original, originalRecordId: r.rid }));
+    return rows.map((r) => ({ reply: r.reply, original: r.original, originalRecordId: r.rid, replyLine: r.reply_line, originalLine: r.original_line }));
   }
 
   /**
-   * Pairs of items (one per distinct text) sharing a MinHash band, the earlier first. Bands shared
-   * by very many texts are boilerplate and skipped.
+   * Pairs of items (one per distinct text) sharing a MinHash band, the earlier first, with their
+   * first lines. Bands shared by very many texts are boilerplate and skipped.
    */
-  async nearDuplicateCandidates(datasetId: string, maxBandGroup = 50): Promise<{ a: string; b: string }[]> {
+  async nearDuplicateCandidates(datasetId: string, maxBandGroup = 50): Promise<{ a: string; b: string; aLine: number; bLine: number }[]> {
     // Groups are sized by a hash aggregate and only the members of small groups are paired (a
     // window over every band row sorted them all); pairs come in a fixed order.
-    return this.analytic<{ a: string; b: string }>(
+    const rows = await this.analytic<{ a: string; b: string; a_line: number; b_line: number }>(
       `WITH reps AS (
          SELECT DISTINCT ON (text_fp) fingerprint, first_line, lsh_bands
            FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL AND cardinality(lsh_bands) > 0
@@ -280,11 +284,12 @@ export class ExposureRepository {
        ), m AS (
          SELECT b.* FROM b JOIN small USING (ord, band)
        )
-       SELECT DISTINCT x.fingerprint AS a, y.fingerprint AS b
+       SELECT DISTINCT x.fingerprint AS a, y.fingerprint AS b, x.first_line AS a_line, y.first_line AS b_line
          FROM m x JOIN m y ON x.ord = y.ord AND x.band = y.band AND x.first_line < y.first_line
         ORDER BY a, b`,
       [datasetId, maxBandGroup],
     );
+    return rows.map((r) => ({ a: r.a, b: r.b, aLine: r.a_line, bLine: r.b_line }));
   }
 
   /** The canonical record's kind, body and first line of each item. */

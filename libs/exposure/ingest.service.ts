@@ -4,10 +4,10 @@ import { Readable, Transform } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../observability/metrics.js';
 import { NotFoundError } from '../common/errors.js';
-import { ExposureRepository, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
+import { ExposureRepository, type ClusterUpdate, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
 import { csvEntries, decompressIfGzip, jsonlEntryBatches, type InputEntry, type InputFormat } from './readers.js';
 import { fingerprintLazily, normalizeRecord, type TextKeys } from './rules/normalize-record.js';
-import { buildClusters, type ClusterEdge } from './rules/clusters.js';
+import { ClusterBuilder } from './rules/clusters.js';
 import { splitMessage, foldText } from './rules/message-text.js';
 import { jaccard, NEAR_DUPLICATE_JACCARD, shingles } from './rules/similarity.js';
 
@@ -214,22 +214,27 @@ export class IngestService {
     return { accepted: inserted ? inserted.size : rows.length, quarantined: quarantine.length };
   }
 
-  /** Rules 2–4 of docs/deduplication.md: same text, quoted earlier message, near-duplicate text. */
+  /**
+   * Rules 2–4 of docs/deduplication.md: same text, quoted earlier message, near-duplicate text.
+   * Edges go into the union-find as they are read (same text, then quotes, then near-duplicates:
+   * the first edge to reach an item names why it joined), and the changed items are written a
+   * chunk at a time.
+   */
   private async cluster(datasetId: string): Promise<void> {
-    const edges: ClusterEdge[] = [];
-    const [sameText, quotes, candidates] = await Promise.all([
+    const clusters = new ClusterBuilder();
+    let [sameText, quotes, candidates] = await Promise.all([
       this.repo.sameTextGroups(datasetId),
       this.repo.quotePairs(datasetId),
       this.repo.nearDuplicateCandidates(datasetId),
     ]);
     for (const g of sameText) {
       for (let i = 1; i < g.fingerprints.length; i++) {
-        edges.push({ from: g.fingerprints[0]!, to: g.fingerprints[i]!, reason: `same text as ${g.recordIds[0]}` });
+        clusters.add(g.fingerprints[0]!, g.firstLines[0]!, g.fingerprints[i]!, g.firstLines[i]!, `same text as ${g.recordIds[0]}`);
       }
     }
-    for (const q of quotes) {
-      edges.push({ from: q.original, to: q.reply, reason: `quotes ${q.originalRecordId}` });
-    }
+    sameText = [];
+    for (const q of quotes) clusters.add(q.original, q.originalLine, q.reply, q.replyLine, `quotes ${q.originalRecordId}`);
+    quotes = [];
     // The candidates' texts and shingle sets are held a slice of pairs at a time (pairs come
     // ordered by their first item): all of them at once grew with the data set, to gigabytes.
     for (let i = 0; i < candidates.length; i += CANDIDATE_SLICE) {
@@ -249,17 +254,21 @@ export class IngestService {
         if (!texts.has(c.a) || !texts.has(c.b)) continue;
         const j = jaccard(shinglesOf(c.a), shinglesOf(c.b));
         if (j >= NEAR_DUPLICATE_JACCARD) {
-          edges.push({ from: c.a, to: c.b, reason: `near-duplicate of ${texts.get(c.a)!.recordId} (jaccard ${j.toFixed(2)})` });
+          clusters.add(c.a, c.aLine, c.b, c.bLine, `near-duplicate of ${texts.get(c.a)!.recordId} (jaccard ${j.toFixed(2)})`);
         }
       }
     }
-    if (!edges.length) return;
-    const lines = await this.repo.firstLines(datasetId, [...new Set(edges.flatMap((e) => [e.from, e.to]))]);
-    const clusters = buildClusters(edges, (fp) => lines.get(fp)?.firstLine ?? Number.MAX_SAFE_INTEGER);
-    const updates = [...clusters.entries()]
-      .filter(([fp, c]) => c.clusterId !== fp)
-      .map(([fp, c]) => ({ fingerprint: fp, clusterId: c.clusterId, mergeReason: c.mergeReason ?? 'joined cluster' }));
-    await this.repo.setClusters(datasetId, updates);
+    candidates = [];
+    let updates: ClusterUpdate[] = [];
+    for (const a of clusters.assignments()) {
+      if (a.clusterId === a.fingerprint) continue;
+      updates.push({ fingerprint: a.fingerprint, clusterId: a.clusterId, mergeReason: a.mergeReason ?? 'joined cluster' });
+      if (updates.length >= 5000) {
+        await this.repo.setClusters(datasetId, updates);
+        updates = [];
+      }
+    }
+    if (updates.length) await this.repo.setClusters(datasetId, updates);
   }
 
   async resultOf(datasetId: string, alreadyIngested: boolean): Promise<IngestResult> {
