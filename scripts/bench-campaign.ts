@@ -195,12 +195,17 @@ interface Workers {
   stop: () => Promise<void>;
 }
 
+/** every worker process alive, so that Ctrl-C ends them too */
+const liveWorkers = new Set<ChildProcess>();
+
 /** Starts n worker processes and resolves once each has said it started. */
 async function startWorkers(n: number, env: Record<string, string>): Promise<Workers> {
   const children: ChildProcess[] = [];
   const started = Array.from({ length: n }, (_, i) => {
     const child = spawn(process.execPath, [...WORKER_NODE_ARGS, WORKER_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
+    liveWorkers.add(child);
+    child.once('exit', () => liveWorkers.delete(child));
     return new Promise<void>((resolvePromise, reject) => {
       const forward = (line: string) => {
         if (line.includes('worker started')) resolvePromise();
@@ -454,7 +459,10 @@ async function main(): Promise<void> {
 
   log(`creating the benchmark database ...`);
   const db = await createDb();
-  const onSignal = () => void db.drop().finally(() => process.exit(130));
+  const onSignal = () => {
+    for (const c of liveWorkers) c.kill('SIGKILL');
+    void db.drop().finally(() => process.exit(130));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   // runningPolls 0: the first status read answers Succeeded; bodies are not kept (100k messages)
