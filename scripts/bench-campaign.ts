@@ -32,6 +32,8 @@ import { NestFactory } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import pg from 'pg';
+import { Redis } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../libs/config/config.js';
 import { ConfigModule } from '../libs/config/config.module.js';
 import { DbModule } from '../libs/db/db.module.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
@@ -243,10 +245,21 @@ async function launchContext(env: Record<string, string>): Promise<INestApplicat
   return NestFactory.createApplicationContext(LaunchModule, { logger: ['error', 'warn'] });
 }
 
-async function obliterateQueues(app: INestApplicationContext): Promise<void> {
+/** Removes the run's queues and whatever else it kept under its prefix (the send-rate log's marker has no expiry). */
+async function obliterateQueues(app: INestApplicationContext, prefix: string): Promise<void> {
   for (const name of Object.values(QUEUE)) {
     const q = app.get<Queue>(getQueueToken(name));
     await q.obliterate({ force: true }).catch((e: Error) => log(`  obliterate ${name}: ${e.message}`));
+  }
+  const redis = new Redis(app.get<AppConfig>(APP_CONFIG).REDIS_URL);
+  try {
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      if ((cursor = next) === '0') break;
+    }
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -371,7 +384,7 @@ async function measuredRun(s: Setup, workers: number, run: number): Promise<RunR
     return result;
   } finally {
     await w.stop();
-    await obliterateQueues(app);
+    await obliterateQueues(app, env.QUEUE_PREFIX);
     await app.close();
     await clearCampaign(s.db.client, campaignId);
   }
@@ -426,7 +439,7 @@ async function throttledRun(s: Setup, rate: number, workers: number, seconds: nu
     };
   } finally {
     await w.stop();
-    await obliterateQueues(app);
+    await obliterateQueues(app, env.QUEUE_PREFIX);
     await app.close();
     await clearCampaign(s.db.client, campaignId);
   }
