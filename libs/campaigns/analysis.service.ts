@@ -10,9 +10,15 @@ import type { RecordAttribution, ReviewResolution } from '../attribution/attribu
 import { normalizeRecord } from '../exposure/rules/normalize-record.js';
 import type { ExposureRecordInput } from '../exposure/exposure.types.js';
 import { NotFoundError } from '../common/errors.js';
+import { yieldToIo } from '../common/yield-to-io.js';
 import { CampaignsRepository, type StoredAttribution } from './campaigns.repository.js';
 
 const PAGE = 5000;
+/**
+ * Records attributed between two turns of the event loop: a page is seconds of synchronous
+ * work, and meanwhile the next page's rows and the COPY of the previous one wait behind it.
+ */
+const YIELD_EVERY = 250;
 
 export interface AnalysisProgress {
   phase: 'attributing' | 'deciding' | 'views';
@@ -84,7 +90,9 @@ export class AnalysisService {
         if (!page.length) break;
         next = quiet(this.repo.recordPage(datasetId, page[page.length - 1]!.record_id, PAGE));
         const rows: StoredAttribution[] = [];
-        for (const r of page) {
+        for (let i = 0; i < page.length; i++) {
+          if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
+          const r = page[i]!;
           const ra = attributeRecord(normalizeRecord(r.data as unknown as ExposureRecordInput), index);
           // a record that names nobody, not even weakly, adds nothing to any decision
           const touched = touchedTenants(ra);
@@ -104,6 +112,7 @@ export class AnalysisService {
       await Promise.allSettled([next, writing]);
     }
     await writing;
+    await this.repo.indexTenantRecords(campaignId);
     return { records, kept };
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { analyticQuery } from '../db/analytic.js';
 import { copyRows, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma, CampaignStatus, Decision } from '../../generated/prisma/client.js';
@@ -83,25 +84,42 @@ export class CampaignsRepository {
     await this.prisma.pool.query('DELETE FROM tenant_records WHERE campaign_id = $1', [campaignId]);
   }
 
-  /** Stores a page of attributions with COPY (the campaign's earlier ones were cleared first). */
+  /**
+   * Stores a page of attributions with COPY (the campaign's earlier ones were cleared first).
+   * indexTenantRecords follows once they are all in.
+   */
   async insertAttributions(campaignId: string, rows: StoredAttribution[]): Promise<void> {
     if (!rows.length) return;
     const attributions = rows.map(
       (r) => `${campaignId}\t${copyText(r.recordId)}\t${copyText(r.itemKey)}\t${copyTextArray(r.tenantIds)}\t${copyText(r.attribution)}\n`,
     );
-    const pairs: string[] = [];
-    for (const r of rows) for (const t of new Set(r.tenantIds)) pairs.push(`${campaignId}\t${copyText(t)}\t${copyText(r.recordId)}\n`);
     const client = await this.prisma.pool.connect();
     let broken: Error | undefined;
     try {
       await copyRows(client, 'COPY record_attributions (campaign_id, record_id, item_key, tenant_ids, attribution) FROM STDIN', attributions);
-      await copyRows(client, 'COPY tenant_records (campaign_id, tenant_id, record_id) FROM STDIN', pairs);
     } catch (err) {
       broken = err as Error;
       throw err;
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * The (tenant, record) pairs of the campaign's attributions, the look-up of the per-tenant
+   * views. Written in one statement, sorted: written page by page, in record order, every pair
+   * went to a random leaf of the index, and at a million records that was half the analysis.
+   */
+  async indexTenantRecords(campaignId: string): Promise<void> {
+    await analyticQuery(
+      this.prisma.pool,
+      `INSERT INTO tenant_records (campaign_id, tenant_id, record_id)
+       SELECT DISTINCT $1::uuid, t.id::uuid, ra.record_id
+         FROM record_attributions ra, unnest(ra.tenant_ids) AS t(id)
+        WHERE ra.campaign_id = $1
+        ORDER BY 2, 3`,
+      [campaignId],
+    );
   }
 
   /** A page of stored attributions, in recordId order. */

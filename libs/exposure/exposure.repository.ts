@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { analyticQuery } from '../db/analytic.js';
 import { copyRows, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -55,9 +56,6 @@ export type ScopeCounts = {
 const SEP = '\u001f';
 const joinList = (xs: string[]) => xs.join(SEP);
 const noNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
-
-/** work_mem of the data-set-wide clustering and counting queries */
-const ANALYTIC_WORK_MEM = '256MB';
 
 /**
  * The data set's tables. Bulk writes go through pg: records with COPY, the rest with one
@@ -125,7 +123,7 @@ export class ExposureRepository {
     const res = await this.prisma.pool.query<{ record_id: string }>(
       `INSERT INTO exposure_records
          (dataset_id, record_id, line, kind, fingerprint, data, emails, phones, person_keys, file_keys, project_ids, tenant_ids, companies)
-       SELECT $1, r.record_id, r.line, r.kind, r.fingerprint, r.data::jsonb,
+       SELECT $1, r.record_id, r.line, r.kind, r.fingerprint, r.data::json,
               string_to_array(r.emails, $2), string_to_array(r.phones, $2), string_to_array(r.person_keys, $2),
               string_to_array(r.file_keys, $2), string_to_array(r.project_ids, $2), string_to_array(r.tenant_ids, $2),
               string_to_array(r.companies, $2)
@@ -217,24 +215,8 @@ export class ExposureRepository {
     await Promise.all([this.prisma.pool.query('ANALYZE items'), this.prisma.pool.query('ANALYZE exposure_records')]);
   }
 
-  /**
-   * A data-set-wide query with memory for its sorts and hashes (the server's default spills
-   * them to disk at this size).
-   */
-  private async analytic<R extends object>(sql: string, params: unknown[]): Promise<R[]> {
-    const client = await this.prisma.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL work_mem = '${ANALYTIC_WORK_MEM}'`);
-      const res = await client.query<R>(sql, params);
-      await client.query('COMMIT');
-      return res.rows;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  private analytic<R extends object>(sql: string, params: unknown[]): Promise<R[]> {
+    return analyticQuery<R>(this.prisma.pool, sql, params);
   }
 
   /** Groups of items with the same own text, earliest first, with their first lines. */

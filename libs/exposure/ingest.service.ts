@@ -4,6 +4,7 @@ import { Readable, Transform } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../observability/metrics.js';
 import { NotFoundError } from '../common/errors.js';
+import { yieldToIo } from '../common/yield-to-io.js';
 import { ExposureRepository, type ClusterUpdate, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
 import { csvEntries, decompressIfGzip, jsonlEntryBatches, type InputEntry, type InputFormat } from './readers.js';
 import { fingerprintLazily, normalizeRecord, type TextKeys } from './rules/normalize-record.js';
@@ -108,32 +109,55 @@ export class IngestService {
     // fingerprints of items already written: their copies need no text keys
     const known = new RecentSet(100_000);
     let batch = new PreparedBatch(known);
-    // Lines are validated, normalized and fingerprinted here while the previous batch is being
-    // written: the process and the database work at the same time.
-    let writing: Promise<void> = Promise.resolve();
-    const flush = async (b: PreparedBatch) => {
-      const r = await this.writeBatch(datasetId, b);
-      progress.accepted += r.accepted;
-      progress.quarantined += r.quarantined;
-      this.metrics.ingested(r.accepted, r.quarantined);
-      progress.bytes = bytes;
-      source.onProgress?.({ ...progress });
+    // Three things happen at once: lines are validated, normalized and fingerprinted here while
+    // the previous batch's records are copied in on one connection and the batch before that has
+    // its items upserted on another. Each stage takes the batches in order, so the earliest line
+    // of a recordId is the one accepted and the earliest copy of an item stays its canonical one.
+    let recordsWritten: Promise<unknown> = Promise.resolve();
+    let itemsWritten: Promise<void> = Promise.resolve();
+    /** the items stage of the batch before the one whose records are being written */
+    let itemsBefore: Promise<void> = Promise.resolve();
+    const write = (b: PreparedBatch) => {
+      const records = this.writeRecords(datasetId, b);
+      itemsBefore = itemsWritten;
+      const items = Promise.all([records, itemsBefore]).then(async ([inserted]) => {
+        const r = await this.writeItems(datasetId, b, inserted);
+        progress.accepted += r.accepted;
+        progress.quarantined += r.quarantined;
+        this.metrics.ingested(r.accepted, r.quarantined);
+        progress.bytes = bytes;
+        source.onProgress?.({ ...progress });
+      });
+      // keep an unobserved rejection from crashing the process before it is awaited
+      records.catch(() => undefined);
+      items.catch(() => undefined);
+      recordsWritten = records;
+      itemsWritten = items;
     };
-    for await (const entries of batches) {
-      for (const entry of entries) {
-        progress.lines++;
-        batch.add(entry);
-        if (batch.size >= batchSize) {
-          await writing;
-          writing = flush(batch);
-          // keep an unobserved rejection from crashing the process before it is awaited
-          writing.catch(() => undefined);
-          batch = new PreparedBatch(known);
+    try {
+      for await (const entries of batches) {
+        for (const entry of entries) {
+          progress.lines++;
+          batch.add(entry);
+          if (progress.lines % YIELD_EVERY === 0) await yieldToIo();
+          if (batch.size >= batchSize) {
+            // at most one batch in each stage (memory holds three batches, not the file); the
+            // items of the batch whose records are done may still be going in
+            await Promise.all([recordsWritten, itemsBefore]);
+            write(batch);
+            batch = new PreparedBatch(known);
+          }
         }
       }
+      if (batch.size) {
+        await recordsWritten;
+        write(batch);
+      }
+    } finally {
+      // nothing is left running when this returns or throws
+      await Promise.allSettled([recordsWritten, itemsWritten]);
     }
-    await writing;
-    if (batch.size) await flush(batch);
+    await itemsWritten;
 
     const sha256 = source.sha256 ?? hash.digest('hex');
     const existing = await this.repo.findDatasetBySha256(sha256);
@@ -166,27 +190,35 @@ export class IngestService {
     return this.resultOf(datasetId, false);
   }
 
-  /** Writes one prepared batch; returns how many lines it accepted and quarantined. */
-  private async writeBatch(datasetId: string, batch: PreparedBatch): Promise<{ accepted: number; quarantined: number }> {
-    const { rows, raws, textKeys, quarantine } = batch;
-    // COPY is the fast way in; it refuses the whole batch when a recordId is already in the data
-    // set (from an earlier batch), and then the batch goes in row by row, the clashes left out.
-    let inserted: Set<string> | null = null;
-    if (!(await this.repo.copyRecords(datasetId, rows))) {
-      inserted = await this.repo.insertRecords(datasetId, rows);
-      const clashes = rows.map((r, i) => ({ r, i })).filter(({ r }) => !inserted!.has(r.recordId));
-      if (clashes.length) {
-        const firstLines = await this.repo.linesOfRecords(datasetId, clashes.map(({ r }) => r.recordId));
-        for (const { r, i } of clashes) {
-          quarantine.push({
-            line: r.line,
-            reason: `duplicate recordId ${r.recordId} (first accepted on line ${firstLines.get(r.recordId) ?? '?'})`,
-            raw: raws[i]!.slice(0, RAW_CAP),
-          });
-        }
+  /**
+   * Writes a batch's records. COPY is the fast way in; it refuses the whole batch when a recordId
+   * is already in the data set (from an earlier batch), and then the batch goes in row by row, the
+   * clashes quarantined. Returns the recordIds inserted then, or null when all of them were.
+   */
+  private async writeRecords(datasetId: string, batch: PreparedBatch): Promise<Set<string> | null> {
+    const { rows, raws, quarantine } = batch;
+    if (await this.repo.copyRecords(datasetId, rows)) return null;
+    const inserted = await this.repo.insertRecords(datasetId, rows);
+    const clashes = rows.map((r, i) => ({ r, i })).filter(({ r }) => !inserted.has(r.recordId));
+    if (clashes.length) {
+      const firstLines = await this.repo.linesOfRecords(datasetId, clashes.map(({ r }) => r.recordId));
+      for (const { r, i } of clashes) {
+        quarantine.push({
+          line: r.line,
+          reason: `duplicate recordId ${r.recordId} (first accepted on line ${firstLines.get(r.recordId) ?? '?'})`,
+          raw: raws[i]!.slice(0, RAW_CAP),
+        });
       }
     }
+    return inserted;
+  }
 
+  /**
+   * Upserts the items of a batch whose records are written (`inserted`: the rows that went in, null
+   * for all) and its quarantine; returns how many lines it accepted and quarantined.
+   */
+  private async writeItems(datasetId: string, batch: PreparedBatch, inserted: Set<string> | null): Promise<{ accepted: number; quarantined: number }> {
+    const { rows, textKeys, quarantine } = batch;
     const items = new Map<string, ItemRow>();
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
@@ -209,6 +241,7 @@ export class IngestService {
       }
     }
     await this.repo.upsertItems(datasetId, [...items.values()]);
+    // only now: a later batch may leave out the text keys of an item that is in the database
     for (const fp of items.keys()) batch.known.add(fp);
     await this.repo.insertQuarantine(datasetId, quarantine);
     return { accepted: inserted ? inserted.size : rows.length, quarantined: quarantine.length };
@@ -288,6 +321,13 @@ export class IngestService {
     };
   }
 }
+
+/**
+ * Lines prepared between two turns of the event loop. Preparing is synchronous work; without a
+ * turn now and then the COPY of the previous batch (megabytes through the socket, a buffer at a
+ * time) and the replies of the database wait behind it, and both stages stall.
+ */
+const YIELD_EVERY = 250;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
