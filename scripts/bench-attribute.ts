@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `attribution benchmark, ${result.date.slice(0, 10)}: ${a0.records} records against ${setup.tenantsImported} tenants (seed ${seed}); median of ${runs} runs`,
-      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node}; 1-minute load average ${result.loadAverage1m.start} at the start, ${result.loadAverage1m.end} at the end`,
+      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node} (children: ${m.nodeFlags.join(' ') || 'no flags'}); 1-minute load average ${result.loadAverage1m.start} at the start, ${result.loadAverage1m.end} at the end`,
       `world generator: ${world.tenants} tenants, ${g.worldLines} lines at ${g.linesPerSecond} lines/s (directory planned in ${g.planSeconds} s), peak RSS ${mb(g.peakRssBytes)} MiB` +
         `${world.reused ? ' (when the cached file was written)' : ''}; ${world.recycledLines} more lines as renamed copies`,
       `set-up (not measured): directory import ${setup.directorySeconds} s, ingest ${setup.ingestSeconds} s (${setup.uniqueItems} unique items)`,

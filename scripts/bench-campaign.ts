@@ -43,6 +43,7 @@ import { CampaignsModule } from '../libs/campaigns/campaigns.module.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
 import { DispatchService } from '../libs/campaigns/dispatch.service.js';
 import { AcsEmulator } from '../test/support/acs-emulator.js';
+import { serviceNodeFlags } from './bench-support.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
@@ -204,7 +205,7 @@ const liveWorkers = new Set<ChildProcess>();
 async function startWorkers(n: number, env: Record<string, string>): Promise<Workers> {
   const children: ChildProcess[] = [];
   const started = Array.from({ length: n }, (_, i) => {
-    const child = spawn(process.execPath, [...WORKER_NODE_ARGS, WORKER_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...serviceNodeFlags(), ...WORKER_NODE_ARGS, WORKER_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     liveWorkers.add(child);
     child.once('exit', () => liveWorkers.delete(child));

@@ -151,7 +151,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `ingest benchmark, ${result.date.slice(0, 10)}: ${world.lines} lines (${mb(world.bytes)} MiB) of a ${world.tenants}-tenant world, seed ${seed}; median of ${runs} runs`,
-      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node}; 1-minute load average ${result.loadAverage1m.start} at the start, ${result.loadAverage1m.end} at the end`,
+      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node} (children: ${m.nodeFlags.join(' ') || 'no flags'}); 1-minute load average ${result.loadAverage1m.start} at the start, ${result.loadAverage1m.end} at the end`,
       `world generator: ${result.generation.worldLines} lines at ${result.generation.linesPerSecond} lines/s, peak RSS ${mb(result.generation.peakRssBytes)} MiB${world.reused ? ' (when the cached file was written)' : ''}`,
       '',
       table([

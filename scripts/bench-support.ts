@@ -8,12 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { streamWorld } from '../test/fixtures/world.js';
 
 export const BENCH_DIR = resolve(process.env.BENCH_DIR ?? '.bench');
+/** the checkout (this file runs from dist/scripts) */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 // ───────────── measuring ─────────────
@@ -53,12 +56,13 @@ export function median(xs: number[]): number {
 export const seconds = (startNs: bigint) => Number(process.hrtime.bigint() - startNs) / 1e9;
 export const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
-export function machine(): { nproc: number; memoryGiB: number; cpu: string; node: string } {
+export function machine(): { nproc: number; memoryGiB: number; cpu: string; node: string; nodeFlags: string[] } {
   return {
     nproc: availableParallelism(),
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     node: process.version,
+    nodeFlags: serviceNodeFlags(),
   };
 }
 
@@ -262,8 +266,19 @@ export function dropOnSignal(db: BenchDatabase): () => void {
  * Runs this same script as a child with `--child <mode>` and returns what it sends back. A child
  * per run gives each run a fresh heap and its own peak RSS.
  */
+/**
+ * The node flags `npm run worker` starts the service with (package.json; `npm run cli` has the
+ * same): a benchmark's children run with them, so that it measures the process as deployed.
+ */
+export function serviceNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const m = /^node((?: --\S+)*) dist\/apps\/worker\//.exec(pkg.scripts.worker ?? '');
+  if (!m) throw new Error('package.json: the "worker" script is not `node [flags] dist/apps/worker/...`');
+  return m[1]!.split(' ').filter(Boolean);
+}
+
 export async function runChild<T>(script: string, mode: string, args: string[], env: Record<string, string> = {}): Promise<T> {
-  const child = spawn(process.execPath, [script, '--child', mode, ...args], {
+  const child = spawn(process.execPath, [...serviceNodeFlags(), script, '--child', mode, ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env },
   });

@@ -16,7 +16,13 @@ import { ExposureModule } from '../libs/exposure/exposure.module.js';
 import { IngestService } from '../libs/exposure/ingest.service.js';
 import { CampaignsModule } from '../libs/campaigns/campaigns.module.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
-import { AnalysisService } from '../libs/campaigns/analysis.service.js';
+import { ANALYSIS_PAGING, AnalysisService } from '../libs/campaigns/analysis.service.js';
+import { DirectoryIndex } from '../libs/attribution/directory-index.js';
+import { attributeRecord } from '../libs/attribution/attribute-record.js';
+import { touchedTenants } from '../libs/attribution/review.js';
+import type { RecordAttribution } from '../libs/attribution/attribution.types.js';
+import { normalizeRecord } from '../libs/exposure/rules/normalize-record.js';
+import type { ExposureRecordInput } from '../libs/exposure/exposure.types.js';
 import { CampaignsRepository } from '../libs/campaigns/campaigns.repository.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
 
@@ -68,6 +74,49 @@ describe('analysis: decisions made while attributing', () => {
     await analysis.decide(campaignId);
     expect(await saved()).toEqual(whileAttributing);
   }, 60_000);
+
+  it('stores for every record exactly its own attribution, and saves the same with pages of any size', async () => {
+    const analysis = app.get(AnalysisService);
+    const prisma = app.get(PrismaService);
+    const attributions = () =>
+      prisma.recordAttribution.findMany({ where: { campaignId }, orderBy: { recordId: 'asc' }, select: { recordId: true, itemKey: true, tenantIds: true, attribution: true } });
+    await analysis.attribute(campaignId);
+    const expected = { saved: await saved(), attributions: await attributions() };
+
+    // copies of an item share its attribution: each must still be what the record alone gives
+    const ds = (await prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } })).datasetId;
+    const records = await prisma.exposureRecord.findMany({ where: { datasetId: ds }, select: { recordId: true, fingerprint: true, data: true } });
+    const copies = records.length - new Set(records.map((r) => r.fingerprint)).size;
+    expect(copies).toBeGreaterThan(0);
+    const index = DirectoryIndex.build(await app.get(CampaignsRepository).loadDirectory(), process.env.OPERATOR_DOMAINS!.split(','));
+    // (a copy may list its people or addresses in another order: the fingerprint sorts them)
+    const inOrder = (ra: RecordAttribution) => {
+      const by = (x: object) => JSON.stringify(x);
+      return { ...ra, elements: [...ra.elements].sort((a, b) => by(a).localeCompare(by(b))), signals: [...ra.signals].sort((a, b) => by(a).localeCompare(by(b))) };
+    };
+    const stored = new Map(expected.attributions.map((a) => [a.recordId, a]));
+    for (const r of records) {
+      const own = attributeRecord(normalizeRecord(r.data as unknown as ExposureRecordInput), index);
+      const tenants = touchedTenants(own);
+      if (!tenants.length) {
+        expect(stored.has(r.recordId)).toBe(false);
+        continue;
+      }
+      const s = stored.get(r.recordId)!;
+      expect(s.tenantIds).toEqual(tenants);
+      expect(inOrder(s.attribution as unknown as RecordAttribution)).toEqual(inOrder(JSON.parse(JSON.stringify(own)) as RecordAttribution));
+    }
+
+    // pages of 7 records and windows of 3 tenants: items split across pages, many windows
+    const defaults = { ...ANALYSIS_PAGING };
+    Object.assign(ANALYSIS_PAGING, { page: 7, tenantWindow: 3 });
+    try {
+      await analysis.attribute(campaignId);
+    } finally {
+      Object.assign(ANALYSIS_PAGING, defaults);
+    }
+    expect({ saved: await saved(), attributions: await attributions() }).toEqual(expected);
+  }, 120_000);
 
   it('decides from the stored attributions when a review item is resolved during the analysis', async () => {
     const analysis = app.get(AnalysisService);

@@ -3,9 +3,10 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../observability/metrics.js';
 import { DirectoryIndex } from '../attribution/directory-index.js';
 import { attributeRecord } from '../attribution/attribute-record.js';
+import { ItemAttribution } from '../attribution/item-attribution.js';
 import { DecisionAccumulator } from '../attribution/decide.js';
 import { buildExposureView, collectFileOwners, type FileOwners } from '../attribution/exposure-view.js';
-import { applyResolution, resolutionLookup, touchedTenants, type ResolutionLookup } from '../attribution/review.js';
+import { applyResolution, resolutionLookup, type ResolutionLookup } from '../attribution/review.js';
 import type { RecordAttribution, ReviewResolution } from '../attribution/attribution.types.js';
 import { normalizeRecord } from '../exposure/rules/normalize-record.js';
 import type { ExposureRecordInput } from '../exposure/exposure.types.js';
@@ -13,7 +14,13 @@ import { NotFoundError } from '../common/errors.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { CampaignsRepository, type StoredAttribution } from './campaigns.repository.js';
 
-const PAGE = 5000;
+/** How the analysis pages through a data set; a test makes them small to cross every boundary. */
+export const ANALYSIS_PAGING = {
+  /** records or attribution rows per query */
+  page: 5000,
+  /** affected tenants per exposure-view query */
+  tenantWindow: 1000,
+};
 /**
  * Records attributed between two turns of the event loop: a page is seconds of synchronous
  * work, and meanwhile the next page's rows and the COPY of the previous one wait behind it.
@@ -82,23 +89,29 @@ export class AnalysisService {
     const index = DirectoryIndex.build(await this.repo.loadDirectory(), this.config.OPERATOR_DOMAINS);
     let records = 0;
     let kept = 0;
-    let next = quiet(this.repo.recordPage(datasetId, null, PAGE));
+    let next = quiet(this.repo.recordPage(datasetId, null, ANALYSIS_PAGING.page));
     let writing: Promise<void> = Promise.resolve();
+    // the records come item by item: each item is attributed at its first record, its copies
+    // (possibly on the next page) take that attribution with their own recordId
+    let item = null as ItemAttribution | null;
     try {
       for (;;) {
         const page = await next;
         if (!page.length) break;
-        next = quiet(this.repo.recordPage(datasetId, page[page.length - 1]!.record_id, PAGE));
+        const last = page[page.length - 1]!;
+        next = quiet(this.repo.recordPage(datasetId, { fingerprint: last.fingerprint, recordId: last.record_id }, ANALYSIS_PAGING.page));
         const rows: StoredAttribution[] = [];
         for (let i = 0; i < page.length; i++) {
           if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
           const r = page[i]!;
-          const ra = attributeRecord(normalizeRecord(r.data as unknown as ExposureRecordInput), index);
+          if (item?.fingerprint !== r.fingerprint) {
+            const rec = JSON.parse(r.data) as ExposureRecordInput;
+            item = new ItemAttribution(r.fingerprint, attributeRecord(normalizeRecord(rec), index));
+          }
           // a record that names nobody, not even weakly, adds nothing to any decision
-          const touched = touchedTenants(ra);
-          if (!touched.length) continue;
-          rows.push({ recordId: r.record_id, itemKey: r.cluster_id, tenantIds: touched, attribution: JSON.stringify(ra) });
-          pass.add(ra, r.cluster_id);
+          if (!item.tenants.length) continue;
+          rows.push({ recordId: r.record_id, itemKey: r.cluster_id, tenantIds: item.tenants, attribution: item.jsonFor(r.record_id) });
+          pass.add(item.forRecord(r.record_id), r.cluster_id);
         }
         await writing;
         writing = quiet(this.repo.insertAttributions(campaignId, rows));
@@ -134,7 +147,7 @@ export class AnalysisService {
     let after: string | null = null;
     let done = 0;
     for (;;) {
-      const page = await this.repo.attributionPage(campaignId, after, PAGE);
+      const page = await this.repo.attributionPage(campaignId, after, ANALYSIS_PAGING.page);
       if (!page.length) break;
       for (const row of page) pass.add(row.attribution as RecordAttribution, row.item_key);
       done += page.length;
@@ -180,13 +193,23 @@ export class AnalysisService {
   ): AsyncGenerator<{ tenantId: string; view: object }> {
     let built = 0;
     let current = null as { tenantId: string; records: RecordAttribution[] } | null;
-    let next = quiet(this.repo.tenantAttributionPage(campaignId, affected, null, PAGE));
+    // Each query names a window of the affected tenants, not all of them: the whole list (36,000
+    // at a million records) was serialized, sent and parsed again for every page.
+    let from = 0;
+    const query = (after: { tenantId: string; recordId: string } | null) =>
+      quiet(this.repo.tenantAttributionPage(campaignId, affected.slice(from, from + ANALYSIS_PAGING.tenantWindow), after, ANALYSIS_PAGING.page));
+    let next = affected.length ? query(null) : null;
     try {
-      for (;;) {
+      while (next) {
         const page = await next;
-        if (!page.length) break;
-        const last = page[page.length - 1]!;
-        next = quiet(this.repo.tenantAttributionPage(campaignId, affected, { tenantId: last.tenant_id, recordId: last.record_id }, PAGE));
+        if (page.length === ANALYSIS_PAGING.page) {
+          const last = page[page.length - 1]!;
+          next = query({ tenantId: last.tenant_id, recordId: last.record_id });
+        } else {
+          // this window's rows are all read
+          from += ANALYSIS_PAGING.tenantWindow;
+          next = from < affected.length ? query(null) : null;
+        }
         for (const row of page) {
           if (current?.tenantId !== row.tenant_id) {
             if (current) {

@@ -67,14 +67,20 @@ export class CampaignsRepository {
     return res.rows.map((r) => ({ id: r.id, name: r.name, aliases: r.aliases, phones: r.phones, domains: r.domains ?? [], contacts: r.contacts ?? [] }));
   }
 
-  /** A page of a data set's records with their cluster, in recordId order (keyset pagination). */
-  async recordPage(datasetId: string, after: string | null, limit: number) {
-    const res = await this.prisma.pool.query<{ record_id: string; data: Record<string, unknown>; cluster_id: string }>(
-      `SELECT r.record_id, r.data, i.cluster_id
+  /**
+   * A page of a data set's records with their cluster, item by item: in (fingerprint, recordId)
+   * order, so that the copies of an item come one after the other (keyset pagination).
+   */
+  async recordPage(datasetId: string, after: { fingerprint: string; recordId: string } | null, limit: number) {
+    const res = await this.prisma.pool.query<{ record_id: string; fingerprint: string; data: string; cluster_id: string }>(
+      // data as text: a copy of the item before it is not parsed at all
+      `SELECT r.record_id, r.fingerprint, r.data::text AS data, i.cluster_id
          FROM exposure_records r JOIN items i ON i.dataset_id = r.dataset_id AND i.fingerprint = r.fingerprint
-        WHERE r.dataset_id = $1 AND ($2::text IS NULL OR r.record_id > $2)
-        ORDER BY r.record_id LIMIT $3`,
-      [datasetId, after, limit],
+        WHERE r.dataset_id = $1 AND ($2::text IS NULL OR (r.fingerprint, r.record_id) > ($2::text, $3::text))
+          -- the same bound on the items: without it a merge join reads them from the first one, every page
+          AND ($2::text IS NULL OR i.fingerprint >= $2::text)
+        ORDER BY r.fingerprint, r.record_id LIMIT $4`,
+      [datasetId, after?.fingerprint ?? null, after?.recordId ?? null, limit],
     );
     return res.rows;
   }
