@@ -39,6 +39,9 @@ import {
   round,
   rssSampler,
   runChild,
+  postgresCpuSeconds,
+  processCpuSeconds,
+  serviceNodeFlags,
   seconds,
   table,
 } from './bench-support.js';
@@ -69,6 +72,10 @@ interface AttributeRun {
   reviewItems: number;
   seconds: number;
   peakRssBytes: number;
+  /** CPU seconds of this process during the analysis */
+  cpuSeconds: number;
+  /** CPU seconds of PostgreSQL's processes meanwhile (measured by the parent), null if unknown */
+  pgCpuSeconds?: number | null;
 }
 
 async function childSetup(tenantsFile: string, file: string): Promise<SetupResult> {
@@ -99,12 +106,14 @@ async function childAttribute(datasetId: string): Promise<AttributeRun> {
     const campaign = await app.get(CampaignsRepository).create({ datasetId, title: 'bench', createdBy: 'bench' });
     const analysis = app.get(AnalysisService);
     const rss = rssSampler();
+    const cpu0 = processCpuSeconds();
     const started = process.hrtime.bigint();
     const s = await analysis.attribute(campaign.id);
     const secs = seconds(started);
+    const cpuSeconds = processCpuSeconds() - cpu0;
     const peak = rss.peak();
     rss.stop();
-    return { records: s.records, attributedRecords: s.attributedRecords, tenants: s.tenants, reviewItems: s.reviewItems, seconds: secs, peakRssBytes: peak };
+    return { records: s.records, attributedRecords: s.attributedRecords, tenants: s.tenants, reviewItems: s.reviewItems, seconds: secs, peakRssBytes: peak, cpuSeconds };
   } finally {
     await app.close();
   }
@@ -139,6 +148,8 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`bench:attribute: ${s}\n`);
 
   const world = await ensureWorldFile({ tenants, lines: records, seed, regenerate: values.regenerate, log });
+  // the analysis runs on the worker: its node flags
+  const nodeFlags = serviceNodeFlags('worker');
   const loadAtStart = load1();
   const db = await createBenchDatabase();
   const undoSignal = dropOnSignal(db);
@@ -153,12 +164,15 @@ async function main(): Promise<void> {
     log(`set-up: ${setup.tenantsImported} tenants in ${setup.directorySeconds} s, ${setup.records} records in ${setup.ingestSeconds} s`);
     await db.query('VACUUM ANALYZE');
     for (let k = 0; k < runs; k++) {
-      baseline.push(await runChild(SCRIPT, 'baseline', ['--file', world.path]));
+      baseline.push(await runChild(SCRIPT, 'baseline', ['--file', world.path], {}, nodeFlags));
       await db.query('TRUNCATE record_attributions, tenant_records, exposure_views, tenant_decisions, review_items CASCADE');
       await db.query('CHECKPOINT');
-      attribute.push(await runChild<AttributeRun>(SCRIPT, 'attribute', ['--dataset', setup.datasetId], env));
+      const pg0 = postgresCpuSeconds();
+      const run = await runChild<AttributeRun>(SCRIPT, 'attribute', ['--dataset', setup.datasetId], env, nodeFlags);
+      const pg1 = postgresCpuSeconds();
+      attribute.push({ ...run, pgCpuSeconds: pg0 === null || pg1 === null ? null : pg1 - pg0 });
       const r = attribute[k]!;
-      log(`run ${k + 1}/${runs}: ${Math.round(r.records / r.seconds)} records/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.tenants.affected} affected`);
+      log(`run ${k + 1}/${runs}: ${Math.round(r.records / r.seconds)} records/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.tenants.affected} affected, CPU node ${Math.round(r.cpuSeconds)} s + PostgreSQL ${r.pgCpuSeconds == null ? '?' : Math.round(r.pgCpuSeconds)} s`);
     }
   } finally {
     undoSignal();
@@ -173,6 +187,7 @@ async function main(): Promise<void> {
     benchmark: 'attribute',
     date: new Date().toISOString(),
     machine: machine(),
+    nodeFlags,
     loadAverage1m: { start: loadAtStart, end: load1() },
     file: { path: world.path, lines: world.lines, bytes: world.bytes, tenants: world.tenants, seed, recycledLines: world.recycledLines },
     generation: { ...world.generation, fromCache: world.reused },
@@ -184,6 +199,11 @@ async function main(): Promise<void> {
       peakRssMiB: mb(median(attribute.map((r) => r.peakRssBytes))),
       maxPeakRssMiB: mb(Math.max(...attribute.map((r) => r.peakRssBytes))),
       secondsPerRun: attribute.map((r) => round(r.seconds, 1)),
+      // CPU per record: what bounds the rate on a machine whose cores the process and the database share
+      nodeCpuMicrosPerRecord: Math.round(median(attribute.map((r) => (r.cpuSeconds / r.records) * 1e6))),
+      postgresCpuMicrosPerRecord: attribute.every((r) => typeof r.pgCpuSeconds === 'number')
+        ? Math.round(median(attribute.map((r) => (r.pgCpuSeconds! / r.records) * 1e6)))
+        : null,
       records: a0.records,
       attributedRecords: a0.attributedRecords,
       tenants: a0.tenants,
@@ -201,7 +221,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `attribution benchmark, ${result.date.slice(0, 10)}: ${a0.records} records against ${setup.tenantsImported} tenants (seed ${seed}); median of ${runs} runs`,
-      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node} (children: ${m.nodeFlags.join(' ') || 'no flags'}); 1-minute load average ${result.loadAverage1m.start} at the start, ${result.loadAverage1m.end} at the end`,
+      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node} (runs: ${nodeFlags.join(' ') || 'no flags'}, as npm run worker); 1-minute load average ${result.loadAverage1m.start} at the start, ${result.loadAverage1m.end} at the end`,
       `world generator: ${world.tenants} tenants, ${g.worldLines} lines at ${g.linesPerSecond} lines/s (directory planned in ${g.planSeconds} s), peak RSS ${mb(g.peakRssBytes)} MiB` +
         `${world.reused ? ' (when the cached file was written)' : ''}; ${world.recycledLines} more lines as renamed copies`,
       `set-up (not measured): directory import ${setup.directorySeconds} s, ingest ${setup.ingestSeconds} s (${setup.uniqueItems} unique items)`,
@@ -213,6 +233,7 @@ async function main(): Promise<void> {
       ]),
       '',
       `target: >= 50000 records/s (${attrRate >= 50_000 ? 'met' : 'MISSED'}), peak RSS < 1536 MiB (max of runs ${result.attribute.maxPeakRssMiB} MiB: ${result.attribute.maxPeakRssMiB < 1536 ? 'met' : 'MISSED'})`,
+      `CPU per record (medians): node ${result.attribute.nodeCpuMicrosPerRecord} µs, PostgreSQL ${result.attribute.postgresCpuMicrosPerRecord ?? '?'} µs`,
       `outcome: ${a0.attributedRecords} records touch a tenant; affected ${a0.tenants.affected}, needs review ${a0.tenants.needsReview}, not affected ${a0.tenants.notAffected}; ${a0.reviewItems} review items`,
       '',
     ].join('\n'),

@@ -205,7 +205,7 @@ const liveWorkers = new Set<ChildProcess>();
 async function startWorkers(n: number, env: Record<string, string>): Promise<Workers> {
   const children: ChildProcess[] = [];
   const started = Array.from({ length: n }, (_, i) => {
-    const child = spawn(process.execPath, [...serviceNodeFlags(), ...WORKER_NODE_ARGS, WORKER_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...serviceNodeFlags('worker'), ...WORKER_NODE_ARGS, WORKER_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     liveWorkers.add(child);
     child.once('exit', () => liveWorkers.delete(child));

@@ -32,6 +32,9 @@ import {
   round,
   rssSampler,
   runChild,
+  postgresCpuSeconds,
+  processCpuSeconds,
+  serviceNodeFlags,
   seconds,
   table,
 } from './bench-support.js';
@@ -50,6 +53,10 @@ interface IngestRun {
   uniqueItems: number;
   seconds: number;
   peakRssBytes: number;
+  /** CPU seconds of this process during the ingest */
+  cpuSeconds: number;
+  /** CPU seconds of PostgreSQL's processes meanwhile (measured by the parent), null if unknown */
+  pgCpuSeconds?: number | null;
 }
 
 interface BaselineRun {
@@ -62,14 +69,16 @@ async function childIngest(file: string): Promise<IngestRun> {
   const app = await NestFactory.createApplicationContext(IngestBenchModule, { logger: ['error', 'warn'] });
   const ingest = app.get(IngestService);
   const rss = rssSampler();
+  const cpu0 = processCpuSeconds();
   const started = process.hrtime.bigint();
   const r = await ingest.ingest({ stream: createReadStream(file, { highWaterMark: 1 << 20 }), name: 'bench', format: 'jsonl' });
   const secs = seconds(started);
+  const cpuSeconds = processCpuSeconds() - cpu0;
   const peak = rss.peak();
   rss.stop();
   await app.close();
   if (r.alreadyIngested) throw new Error('the data set tables were not empty: the run was deduplicated away');
-  return { lines: r.lines, accepted: r.accepted, quarantined: r.quarantinedTotal, uniqueItems: r.scope.uniqueItems, seconds: secs, peakRssBytes: peak };
+  return { lines: r.lines, accepted: r.accepted, quarantined: r.quarantinedTotal, uniqueItems: r.scope.uniqueItems, seconds: secs, peakRssBytes: peak, cpuSeconds };
 }
 
 async function main(): Promise<void> {
@@ -96,6 +105,8 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`bench:ingest: ${s}\n`);
 
   const world = await ensureWorldFile({ tenants: Math.max(1, Math.ceil(records / LINES_PER_TENANT)), lines: records, seed, regenerate: values.regenerate, log });
+  // ingest runs in the cli (datasets ingest) and the API (upload): the cli's node flags
+  const nodeFlags = serviceNodeFlags('cli');
   const loadAtStart = load1();
   const db = await createBenchDatabase();
   const undoSignal = dropOnSignal(db);
@@ -106,13 +117,16 @@ async function main(): Promise<void> {
     const env = { DATABASE_URL: db.url, OPERATOR_DOMAINS: world.operatorDomains.join(',') };
     // interleaved, so that a slower phase of the machine hits both sides alike
     for (let k = 0; k < runs; k++) {
-      baseline.push(await runChild<BaselineRun>(SCRIPT, 'baseline', ['--file', world.path]));
+      baseline.push(await runChild<BaselineRun>(SCRIPT, 'baseline', ['--file', world.path], {}, nodeFlags));
       log(`run ${k + 1}/${runs}: baseline ${Math.round(baseline[k]!.lines / baseline[k]!.seconds)} lines/s`);
       await db.query('TRUNCATE datasets, exposure_records, items, quarantined_lines, entities CASCADE');
       await db.query('CHECKPOINT');
-      ingest.push(await runChild<IngestRun>(SCRIPT, 'ingest', ['--file', world.path], env));
+      const pg0 = postgresCpuSeconds();
+      const run = await runChild<IngestRun>(SCRIPT, 'ingest', ['--file', world.path], env, nodeFlags);
+      const pg1 = postgresCpuSeconds();
+      ingest.push({ ...run, pgCpuSeconds: pg0 === null || pg1 === null ? null : pg1 - pg0 });
       const r = ingest[k]!;
-      log(`run ${k + 1}/${runs}: ingest ${Math.round(r.lines / r.seconds)} lines/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.accepted} records, ${r.uniqueItems} unique items`);
+      log(`run ${k + 1}/${runs}: ingest ${Math.round(r.lines / r.seconds)} lines/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.accepted} records, ${r.uniqueItems} unique items, CPU node ${Math.round(r.cpuSeconds)} s + PostgreSQL ${r.pgCpuSeconds == null ? '?' : Math.round(r.pgCpuSeconds)} s`);
     }
   } finally {
     undoSignal();
@@ -126,6 +140,7 @@ async function main(): Promise<void> {
     benchmark: 'ingest',
     date: new Date().toISOString(),
     machine: machine(),
+    nodeFlags,
     loadAverage1m: { start: loadAtStart, end: load1() },
     file: { path: world.path, lines: world.lines, bytes: world.bytes, tenants: world.tenants, seed, recycledLines: world.recycledLines },
     generation: { ...world.generation, fromCache: world.reused },
@@ -136,6 +151,11 @@ async function main(): Promise<void> {
       peakRssMiB: mb(median(ingest.map((r) => r.peakRssBytes))),
       maxPeakRssMiB: mb(Math.max(...ingest.map((r) => r.peakRssBytes))),
       secondsPerRun: ingest.map((r) => round(r.seconds, 1)),
+      // CPU per record: what bounds the rate on a machine whose cores the process and the database share
+      nodeCpuMicrosPerRecord: Math.round(median(ingest.map((r) => (r.cpuSeconds / r.lines) * 1e6))),
+      postgresCpuMicrosPerRecord: ingest.every((r) => typeof r.pgCpuSeconds === 'number')
+        ? Math.round(median(ingest.map((r) => (r.pgCpuSeconds! / r.lines) * 1e6)))
+        : null,
       accepted: ingest[0]!.accepted,
       quarantined: ingest[0]!.quarantined,
       uniqueItems: ingest[0]!.uniqueItems,
@@ -151,7 +171,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `ingest benchmark, ${result.date.slice(0, 10)}: ${world.lines} lines (${mb(world.bytes)} MiB) of a ${world.tenants}-tenant world, seed ${seed}; median of ${runs} runs`,
-      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node} (children: ${m.nodeFlags.join(' ') || 'no flags'}); 1-minute load average ${result.loadAverage1m.start} at the start, ${result.loadAverage1m.end} at the end`,
+      `machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, node ${m.node} (runs: ${nodeFlags.join(' ') || 'no flags'}, as npm run cli); 1-minute load average ${result.loadAverage1m.start} at the start, ${result.loadAverage1m.end} at the end`,
       `world generator: ${result.generation.worldLines} lines at ${result.generation.linesPerSecond} lines/s, peak RSS ${mb(result.generation.peakRssBytes)} MiB${world.reused ? ' (when the cached file was written)' : ''}`,
       '',
       table([
@@ -161,6 +181,7 @@ async function main(): Promise<void> {
       ]),
       '',
       `target: >= 30000 records/s (${fullRate >= 30_000 ? 'met' : 'MISSED'}), peak RSS < 1024 MiB (max of runs ${result.ingest.maxPeakRssMiB} MiB: ${result.ingest.maxPeakRssMiB < 1024 ? 'met' : 'MISSED'})`,
+      `CPU per line (medians): node ${result.ingest.nodeCpuMicrosPerRecord} µs, PostgreSQL ${result.ingest.postgresCpuMicrosPerRecord ?? '?'} µs`,
       `data set: ${result.ingest.accepted} records accepted, ${result.ingest.quarantined} quarantined, ${result.ingest.uniqueItems} unique items`,
       '',
     ].join('\n'),

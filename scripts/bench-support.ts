@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -47,6 +47,41 @@ export function rssSampler(): { peak: () => number; stop: () => void } {
   };
 }
 
+/** CPU seconds (user + system) this process has used. */
+export const processCpuSeconds = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU seconds PostgreSQL's processes on this machine have used so far: the live ones, and through
+ * the postmaster's children times the backends that have exited. Null where /proc cannot tell
+ * (another OS, or a server elsewhere). A difference of two readings is the database's share of
+ * the work in between (autovacuum included: the run caused it).
+ */
+export function postgresCpuSeconds(): number | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  let ticks = 0;
+  let found = false;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      // the fields after the parenthesized command name: utime, stime, cutime, cstime are 14-17
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      found = true;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found ? ticks / clockTicks : null;
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -56,13 +91,12 @@ export function median(xs: number[]): number {
 export const seconds = (startNs: bigint) => Number(process.hrtime.bigint() - startNs) / 1e9;
 export const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
-export function machine(): { nproc: number; memoryGiB: number; cpu: string; node: string; nodeFlags: string[] } {
+export function machine(): { nproc: number; memoryGiB: number; cpu: string; node: string } {
   return {
     nproc: availableParallelism(),
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     node: process.version,
-    nodeFlags: serviceNodeFlags(),
   };
 }
 
@@ -267,18 +301,25 @@ export function dropOnSignal(db: BenchDatabase): () => void {
  * per run gives each run a fresh heap and its own peak RSS.
  */
 /**
- * The node flags `npm run worker` starts the service with (package.json; `npm run cli` has the
- * same): a benchmark's children run with them, so that it measures the process as deployed.
+ * The node flags `npm run <app>` starts that process with (package.json): a benchmark's children
+ * run with the flags of the process that does the measured work in production (ingest: the cli
+ * and the API; analysis: the worker), so that it measures the process as deployed.
  */
-export function serviceNodeFlags(): string[] {
+export function serviceNodeFlags(app: 'worker' | 'cli'): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const m = /^node((?: --\S+)*) dist\/apps\/worker\//.exec(pkg.scripts.worker ?? '');
-  if (!m) throw new Error('package.json: the "worker" script is not `node [flags] dist/apps/worker/...`');
+  const m = new RegExp(`^node((?: --\\S+)*) dist/apps/${app}/`).exec(pkg.scripts[app] ?? '');
+  if (!m) throw new Error(`package.json: the "${app}" script is not \`node [flags] dist/apps/${app}/...\``);
   return m[1]!.split(' ').filter(Boolean);
 }
 
-export async function runChild<T>(script: string, mode: string, args: string[], env: Record<string, string> = {}): Promise<T> {
-  const child = spawn(process.execPath, [...serviceNodeFlags(), script, '--child', mode, ...args], {
+export async function runChild<T>(
+  script: string,
+  mode: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeFlags: string[] = [],
+): Promise<T> {
+  const child = spawn(process.execPath, [...nodeFlags, script, '--child', mode, ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env },
   });

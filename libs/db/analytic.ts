@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import Cursor from 'pg-cursor';
 
 /** work_mem of the data-set-wide sorts, hashes and aggregates (the server's default spills them to disk). */
 export const ANALYTIC_WORK_MEM = '256MB';
@@ -17,5 +18,38 @@ export async function analyticQuery<R extends object>(pool: pg.Pool, sql: string
     throw err;
   } finally {
     client.release();
+  }
+}
+
+/**
+ * The rows of a data-set-wide statement a chunk at a time, through a cursor, in a transaction of
+ * its own with memory for its sorts and hashes: this process holds a chunk, not the result (at a
+ * million lines the clustering queries returned hundreds of thousands of rows each). Leaving the
+ * loop early, or calling return(), rolls the transaction back and gives the connection back.
+ */
+export async function* analyticChunks<R extends object>(pool: pg.Pool, sql: string, params: unknown[], chunk = 5000): AsyncGenerator<R[]> {
+  const client = await pool.connect();
+  let cursor: Cursor<R> | undefined;
+  let finished = false;
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL work_mem = '${ANALYTIC_WORK_MEM}'`);
+    cursor = client.query(new Cursor<R>(sql, params));
+    for (;;) {
+      const rows = await cursor.read(chunk);
+      if (!rows.length) break;
+      yield rows;
+    }
+    await cursor.close();
+    await client.query('COMMIT');
+    finished = true;
+  } finally {
+    if (!finished) {
+      // the cursor holds the connection until it is closed: a ROLLBACK sent before would wait forever
+      await cursor?.close().catch(() => undefined);
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+    }
+    client.release(broken);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { analyticQuery } from '../db/analytic.js';
+import { analyticChunks, analyticQuery } from '../db/analytic.js';
 import { copyRows, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -219,23 +219,25 @@ export class ExposureRepository {
     return analyticQuery<R>(this.prisma.pool, sql, params);
   }
 
-  /** Groups of items with the same own text, earliest first, with their first lines. */
-  async sameTextGroups(datasetId: string): Promise<{ fingerprints: string[]; recordIds: string[]; firstLines: number[] }[]> {
-    const rows = await this.analytic<{ fps: string[]; rids: string[]; lines: number[] }>(
+  /** Groups of items with the same own text, earliest first, with their first lines; a chunk at a time. */
+  async *sameTextGroups(datasetId: string): AsyncGenerator<{ fingerprints: string[]; recordIds: string[]; firstLines: number[] }[]> {
+    const chunks = analyticChunks<{ fps: string[]; rids: string[]; lines: number[] }>(
+      this.prisma.pool,
       `SELECT array_agg(fingerprint ORDER BY first_line) AS fps, array_agg(canonical_record_id ORDER BY first_line) AS rids,
               array_agg(first_line ORDER BY first_line) AS lines
          FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL
         GROUP BY text_fp HAVING count(*) > 1`,
       [datasetId],
     );
-    return rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids, firstLines: r.lines }));
+    for await (const rows of chunks) yield rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids, firstLines: r.lines }));
   }
 
-  /** (reply, earliest message whose own text it quotes) pairs, with their first lines. */
-  async quotePairs(
+  /** (reply, earliest message whose own text it quotes) pairs, with their first lines; a chunk at a time. */
+  async *quotePairs(
     datasetId: string,
-  ): Promise<{ reply: string; original: string; originalRecordId: string; replyLine: number; originalLine: number }[]> {
-    const rows = await this.analytic<{ reply: string; original: string; rid: string; reply_line: number; original_line: number }>(
+  ): AsyncGenerator<{ reply: string; original: string; originalRecordId: string; replyLine: number; originalLine: number }[]> {
+    const chunks = analyticChunks<{ reply: string; original: string; rid: string; reply_line: number; original_line: number }>(
+      this.prisma.pool,
       `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid,
               r.first_line AS reply_line, o.first_line AS original_line
          FROM items r JOIN items o ON o.dataset_id = r.dataset_id AND o.text_fp = r.quoted_fp
@@ -243,17 +245,21 @@ export class ExposureRepository {
         ORDER BY r.fingerprint, o.first_line`,
       [datasetId],
     );
-    return rows.map((r) => ({ reply: r.reply, original: r.original, originalRecordId: r.rid, replyLine: r.reply_line, originalLine: r.original_line }));
+    for await (const rows of chunks) {
+      yield rows.map((r) => ({ reply: r.reply, original: r.original, originalRecordId: r.rid, replyLine: r.reply_line, originalLine: r.original_line }));
+    }
   }
 
   /**
    * Pairs of items (one per distinct text) sharing a MinHash band, the earlier first, with their
-   * first lines. Bands shared by very many texts are boilerplate and skipped.
+   * first lines; a chunk at a time, ordered by the first item. Bands shared by very many texts
+   * are boilerplate and skipped.
    */
-  async nearDuplicateCandidates(datasetId: string, maxBandGroup = 50): Promise<{ a: string; b: string; aLine: number; bLine: number }[]> {
+  async *nearDuplicateCandidates(datasetId: string, maxBandGroup = 50): AsyncGenerator<{ a: string; b: string; aLine: number; bLine: number }[]> {
     // Groups are sized by a hash aggregate and only the members of small groups are paired (a
     // window over every band row sorted them all); pairs come in a fixed order.
-    const rows = await this.analytic<{ a: string; b: string; a_line: number; b_line: number }>(
+    const chunks = analyticChunks<{ a: string; b: string; a_line: number; b_line: number }>(
+      this.prisma.pool,
       `WITH reps AS (
          SELECT DISTINCT ON (text_fp) fingerprint, first_line, lsh_bands
            FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL AND cardinality(lsh_bands) > 0
@@ -270,8 +276,10 @@ export class ExposureRepository {
          FROM m x JOIN m y ON x.ord = y.ord AND x.band = y.band AND x.first_line < y.first_line
         ORDER BY a, b`,
       [datasetId, maxBandGroup],
+      // the caller holds each chunk's texts and shingle sets (~15 kB an item): 1,000 pairs, not 5,000
+      1000,
     );
-    return rows.map((r) => ({ a: r.a, b: r.b, aLine: r.a_line, bLine: r.b_line }));
+    for await (const rows of chunks) yield rows.map((r) => ({ a: r.a, b: r.b, aLine: r.a_line, bLine: r.b_line }));
   }
 
   /** The canonical record's kind, body and first line of each item. */

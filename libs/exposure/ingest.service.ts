@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../observability/metrics.js';
 import { NotFoundError } from '../common/errors.js';
 import { yieldToIo } from '../common/yield-to-io.js';
+import { readAhead } from '../common/read-ahead.js';
 import { ExposureRepository, type ClusterUpdate, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
 import { csvEntries, decompressIfGzip, jsonlEntryBatches, type InputEntry, type InputFormat } from './readers.js';
 import { fingerprintLazily, normalizeRecord, type TextKeys } from './rules/normalize-record.js';
@@ -16,8 +17,6 @@ import { jaccard, NEAR_DUPLICATE_JACCARD, shingles } from './rules/similarity.js
 const RAW_CAP = 4096;
 /** How many quarantined lines a result lists (all stay in the database). */
 const QUARANTINE_LIST_CAP = 10_000;
-/** Near-duplicate candidate pairs whose texts are in memory at once. */
-const CANDIDATE_SLICE = 5_000;
 
 export interface IngestProgress {
   lines: number;
@@ -255,43 +254,48 @@ export class IngestService {
    */
   private async cluster(datasetId: string): Promise<void> {
     const clusters = new ClusterBuilder();
-    let [sameText, quotes, candidates] = await Promise.all([
-      this.repo.sameTextGroups(datasetId),
-      this.repo.quotePairs(datasetId),
-      this.repo.nearDuplicateCandidates(datasetId),
-    ]);
-    for (const g of sameText) {
-      for (let i = 1; i < g.fingerprints.length; i++) {
-        clusters.add(g.fingerprints[0]!, g.firstLines[0]!, g.fingerprints[i]!, g.firstLines[i]!, `same text as ${g.recordIds[0]}`);
-      }
-    }
-    sameText = [];
-    for (const q of quotes) clusters.add(q.original, q.originalLine, q.reply, q.replyLine, `quotes ${q.originalRecordId}`);
-    quotes = [];
-    // The candidates' texts and shingle sets are held a slice of pairs at a time (pairs come
-    // ordered by their first item): all of them at once grew with the data set, to gigabytes.
-    for (let i = 0; i < candidates.length; i += CANDIDATE_SLICE) {
-      const slice = candidates.slice(i, i + CANDIDATE_SLICE);
-      const texts = await this.repo.itemTexts(datasetId, [...new Set(slice.flatMap((c) => [c.a, c.b]))]);
-      const shingleCache = new Map<string, Set<string>>();
-      const shinglesOf = (fp: string) => {
-        let s = shingleCache.get(fp);
-        if (!s) {
-          const t = texts.get(fp)!;
-          s = shingles(t.kind === 'email' ? splitMessage(t.body).own : foldText(t.body));
-          shingleCache.set(fp, s);
-        }
-        return s;
-      };
-      for (const c of slice) {
-        if (!texts.has(c.a) || !texts.has(c.b)) continue;
-        const j = jaccard(shinglesOf(c.a), shinglesOf(c.b));
-        if (j >= NEAR_DUPLICATE_JACCARD) {
-          clusters.add(c.a, c.aLine, c.b, c.bLine, `near-duplicate of ${texts.get(c.a)!.recordId} (jaccard ${j.toFixed(2)})`);
+    // The three queries run at once, on three connections, and their rows are read a chunk at a
+    // time, in rule order: holding all of them at once took a million-line ingest over 1 GB.
+    const sources = [this.repo.sameTextGroups(datasetId), this.repo.quotePairs(datasetId), this.repo.nearDuplicateCandidates(datasetId)] as const;
+    const sameText = readAhead(sources[0]);
+    const quotes = readAhead(sources[1]);
+    const candidates = readAhead(sources[2]);
+    try {
+      for await (const groups of sameText) {
+        for (const g of groups) {
+          for (let i = 1; i < g.fingerprints.length; i++) {
+            clusters.add(g.fingerprints[0]!, g.firstLines[0]!, g.fingerprints[i]!, g.firstLines[i]!, `same text as ${g.recordIds[0]}`);
+          }
         }
       }
+      for await (const pairs of quotes) {
+        for (const q of pairs) clusters.add(q.original, q.originalLine, q.reply, q.replyLine, `quotes ${q.originalRecordId}`);
+      }
+      // the texts and shingle sets of one chunk of candidate pairs at a time (pairs come ordered by their first item)
+      for await (const slice of candidates) {
+        const texts = await this.repo.itemTexts(datasetId, [...new Set(slice.flatMap((c) => [c.a, c.b]))]);
+        const shingleCache = new Map<string, Set<string>>();
+        const shinglesOf = (fp: string) => {
+          let sh = shingleCache.get(fp);
+          if (!sh) {
+            const t = texts.get(fp)!;
+            sh = shingles(t.kind === 'email' ? splitMessage(t.body).own : foldText(t.body));
+            shingleCache.set(fp, sh);
+          }
+          return sh;
+        };
+        for (const c of slice) {
+          if (!texts.has(c.a) || !texts.has(c.b)) continue;
+          const j = jaccard(shinglesOf(c.a), shinglesOf(c.b));
+          if (j >= NEAR_DUPLICATE_JACCARD) {
+            clusters.add(c.a, c.aLine, c.b, c.bLine, `near-duplicate of ${texts.get(c.a)!.recordId} (jaccard ${j.toFixed(2)})`);
+          }
+        }
+      }
+    } finally {
+      // after a failure too, no cursor stays open: each rolls back and gives its connection back
+      await Promise.allSettled(sources.map((g) => g.return(undefined)));
     }
-    candidates = [];
     let updates: ClusterUpdate[] = [];
     for (const a of clusters.assignments()) {
       if (a.clusterId === a.fingerprint) continue;
