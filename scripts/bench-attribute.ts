@@ -39,7 +39,10 @@ import {
   round,
   rssSampler,
   runChild,
-  postgresCpuSeconds,
+  runMeasuredChild,
+  cpuPerRecord,
+  cpuOfRun,
+  type CpuMeasured,
   processCpuSeconds,
   serviceNodeFlags,
   seconds,
@@ -74,8 +77,6 @@ interface AttributeRun {
   peakRssBytes: number;
   /** CPU seconds of this process during the analysis */
   cpuSeconds: number;
-  /** CPU seconds of PostgreSQL's processes meanwhile (measured by the parent), null if unknown */
-  pgCpuSeconds?: number | null;
 }
 
 async function childSetup(tenantsFile: string, file: string): Promise<SetupResult> {
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
   const env = { DATABASE_URL: db.url, OPERATOR_DOMAINS: world.operatorDomains.join(',') };
   let setup: SetupResult;
   const baseline: { lines: number; seconds: number; peakRssBytes: number }[] = [];
-  const attribute: AttributeRun[] = [];
+  const attribute: CpuMeasured<AttributeRun>[] = [];
   try {
     log('set-up (not measured): importing the directory and ingesting the data set ...');
     setup = await runChild<SetupResult>(SCRIPT, 'setup', ['--tenants-file', world.tenantsPath, '--file', world.path], env);
@@ -167,12 +168,9 @@ async function main(): Promise<void> {
       baseline.push(await runChild(SCRIPT, 'baseline', ['--file', world.path], {}, nodeFlags));
       await db.query('TRUNCATE record_attributions, tenant_records, exposure_views, tenant_decisions, review_items CASCADE');
       await db.query('CHECKPOINT');
-      const pg0 = postgresCpuSeconds();
-      const run = await runChild<AttributeRun>(SCRIPT, 'attribute', ['--dataset', setup.datasetId], env, nodeFlags);
-      const pg1 = postgresCpuSeconds();
-      attribute.push({ ...run, pgCpuSeconds: pg0 === null || pg1 === null ? null : pg1 - pg0 });
+      attribute.push(await runMeasuredChild<AttributeRun>(SCRIPT, 'attribute', ['--dataset', setup.datasetId], env, nodeFlags));
       const r = attribute[k]!;
-      log(`run ${k + 1}/${runs}: ${Math.round(r.records / r.seconds)} records/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.tenants.affected} affected, CPU node ${Math.round(r.cpuSeconds)} s + PostgreSQL ${r.pgCpuSeconds == null ? '?' : Math.round(r.pgCpuSeconds)} s`);
+      log(`run ${k + 1}/${runs}: ${Math.round(r.records / r.seconds)} records/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.tenants.affected} affected, ${cpuOfRun(r)}`);
     }
   } finally {
     undoSignal();
@@ -183,6 +181,7 @@ async function main(): Promise<void> {
   const baseRate = median(baseline.map((b) => rate(b, b.lines)));
   const attrRate = median(attribute.map((r) => rate(r, r.records)));
   const a0 = attribute[0]!;
+  const cpu = cpuPerRecord(attribute, (r) => r.records);
   const result = {
     benchmark: 'attribute',
     date: new Date().toISOString(),
@@ -200,10 +199,8 @@ async function main(): Promise<void> {
       maxPeakRssMiB: mb(Math.max(...attribute.map((r) => r.peakRssBytes))),
       secondsPerRun: attribute.map((r) => round(r.seconds, 1)),
       // CPU per record: what bounds the rate on a machine whose cores the process and the database share
-      nodeCpuMicrosPerRecord: Math.round(median(attribute.map((r) => (r.cpuSeconds / r.records) * 1e6))),
-      postgresCpuMicrosPerRecord: attribute.every((r) => typeof r.pgCpuSeconds === 'number')
-        ? Math.round(median(attribute.map((r) => (r.pgCpuSeconds! / r.records) * 1e6)))
-        : null,
+      nodeCpuMicrosPerRecord: cpu.node,
+      postgresCpuMicrosPerRecord: cpu.postgres,
       records: a0.records,
       attributedRecords: a0.attributedRecords,
       tenants: a0.tenants,

@@ -32,7 +32,6 @@ import { NestFactory } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../libs/config/config.js';
 import { ConfigModule } from '../libs/config/config.module.js';
 import { DbModule } from '../libs/db/db.module.js';
@@ -43,6 +42,7 @@ import { CampaignsModule } from '../libs/campaigns/campaigns.module.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
 import { DispatchService } from '../libs/campaigns/dispatch.service.js';
 import { AcsEmulator } from '../test/support/acs-emulator.js';
+import { deleteKeys } from '../test/support/redis-keys.js';
 import { serviceNodeFlags } from './bench-support.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -252,16 +252,7 @@ async function obliterateQueues(app: INestApplicationContext, prefix: string): P
     const q = app.get<Queue>(getQueueToken(name));
     await q.obliterate({ force: true }).catch((e: Error) => log(`  obliterate ${name}: ${e.message}`));
   }
-  const redis = new Redis(app.get<AppConfig>(APP_CONFIG).REDIS_URL);
-  try {
-    for (let cursor = '0'; ; ) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      if ((cursor = next) === '0') break;
-    }
-  } finally {
-    redis.disconnect();
-  }
+  await deleteKeys(app.get<AppConfig>(APP_CONFIG).REDIS_URL, `${prefix}:*`);
 }
 
 // ───────────── one measured run ─────────────

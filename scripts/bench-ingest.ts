@@ -32,7 +32,10 @@ import {
   round,
   rssSampler,
   runChild,
-  postgresCpuSeconds,
+  runMeasuredChild,
+  cpuPerRecord,
+  cpuOfRun,
+  type CpuMeasured,
   processCpuSeconds,
   serviceNodeFlags,
   seconds,
@@ -55,8 +58,6 @@ interface IngestRun {
   peakRssBytes: number;
   /** CPU seconds of this process during the ingest */
   cpuSeconds: number;
-  /** CPU seconds of PostgreSQL's processes meanwhile (measured by the parent), null if unknown */
-  pgCpuSeconds?: number | null;
 }
 
 interface BaselineRun {
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
   const undoSignal = dropOnSignal(db);
   log(`database ${db.name}`);
   const baseline: BaselineRun[] = [];
-  const ingest: IngestRun[] = [];
+  const ingest: CpuMeasured<IngestRun>[] = [];
   try {
     const env = { DATABASE_URL: db.url, OPERATOR_DOMAINS: world.operatorDomains.join(',') };
     // interleaved, so that a slower phase of the machine hits both sides alike
@@ -121,12 +122,9 @@ async function main(): Promise<void> {
       log(`run ${k + 1}/${runs}: baseline ${Math.round(baseline[k]!.lines / baseline[k]!.seconds)} lines/s`);
       await db.query('TRUNCATE datasets, exposure_records, items, quarantined_lines, entities CASCADE');
       await db.query('CHECKPOINT');
-      const pg0 = postgresCpuSeconds();
-      const run = await runChild<IngestRun>(SCRIPT, 'ingest', ['--file', world.path], env, nodeFlags);
-      const pg1 = postgresCpuSeconds();
-      ingest.push({ ...run, pgCpuSeconds: pg0 === null || pg1 === null ? null : pg1 - pg0 });
+      ingest.push(await runMeasuredChild<IngestRun>(SCRIPT, 'ingest', ['--file', world.path], env, nodeFlags));
       const r = ingest[k]!;
-      log(`run ${k + 1}/${runs}: ingest ${Math.round(r.lines / r.seconds)} lines/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.accepted} records, ${r.uniqueItems} unique items, CPU node ${Math.round(r.cpuSeconds)} s + PostgreSQL ${r.pgCpuSeconds == null ? '?' : Math.round(r.pgCpuSeconds)} s`);
+      log(`run ${k + 1}/${runs}: ingest ${Math.round(r.lines / r.seconds)} lines/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.accepted} records, ${r.uniqueItems} unique items, ${cpuOfRun(r)}`);
     }
   } finally {
     undoSignal();
@@ -136,6 +134,7 @@ async function main(): Promise<void> {
   const rate = (r: { lines: number; seconds: number }) => r.lines / r.seconds;
   const baseRate = median(baseline.map(rate));
   const fullRate = median(ingest.map(rate));
+  const cpu = cpuPerRecord(ingest, (r) => r.lines);
   const result = {
     benchmark: 'ingest',
     date: new Date().toISOString(),
@@ -152,10 +151,8 @@ async function main(): Promise<void> {
       maxPeakRssMiB: mb(Math.max(...ingest.map((r) => r.peakRssBytes))),
       secondsPerRun: ingest.map((r) => round(r.seconds, 1)),
       // CPU per record: what bounds the rate on a machine whose cores the process and the database share
-      nodeCpuMicrosPerRecord: Math.round(median(ingest.map((r) => (r.cpuSeconds / r.lines) * 1e6))),
-      postgresCpuMicrosPerRecord: ingest.every((r) => typeof r.pgCpuSeconds === 'number')
-        ? Math.round(median(ingest.map((r) => (r.pgCpuSeconds! / r.lines) * 1e6)))
-        : null,
+      nodeCpuMicrosPerRecord: cpu.node,
+      postgresCpuMicrosPerRecord: cpu.postgres,
       accepted: ingest[0]!.accepted,
       quarantined: ingest[0]!.quarantined,
       uniqueItems: ingest[0]!.uniqueItems,

@@ -332,6 +332,41 @@ export async function runChild<T>(
   return result;
 }
 
+/** A measured child's run: its own CPU seconds, and PostgreSQL's meanwhile (read by the parent). */
+export type CpuMeasured<T> = T & { cpuSeconds: number; pgCpuSeconds: number | null };
+
+/** runChild for a measured run, with PostgreSQL's CPU seconds read from /proc around it. */
+export async function runMeasuredChild<T extends { cpuSeconds: number }>(
+  script: string,
+  mode: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeFlags: string[],
+): Promise<CpuMeasured<T>> {
+  const pg0 = postgresCpuSeconds();
+  const run = await runChild<T>(script, mode, args, env, nodeFlags);
+  const pg1 = postgresCpuSeconds();
+  return { ...run, pgCpuSeconds: pg0 === null || pg1 === null ? null : pg1 - pg0 };
+}
+
+/**
+ * Median CPU microseconds per record of the process and of PostgreSQL over the runs (null for
+ * PostgreSQL when /proc could not tell): what bounds the rate where both share the cores.
+ */
+export function cpuPerRecord<R extends { cpuSeconds: number; pgCpuSeconds: number | null }>(runs: R[], records: (run: R) => number): { node: number; postgres: number | null } {
+  const micros = (seconds: number | null, run: R) => (seconds === null ? null : (seconds / records(run)) * 1e6);
+  const node = runs.map((r) => micros(r.cpuSeconds, r)!);
+  const pg = runs.map((r) => micros(r.pgCpuSeconds, r));
+  return {
+    node: Math.round(median(node)),
+    postgres: pg.every((x): x is number => x !== null) ? Math.round(median(pg)) : null,
+  };
+}
+
+/** "CPU node 80 s + PostgreSQL 82 s" for a run's log line. */
+export const cpuOfRun = (r: { cpuSeconds: number; pgCpuSeconds: number | null }) =>
+  `CPU node ${Math.round(r.cpuSeconds)} s + PostgreSQL ${r.pgCpuSeconds === null ? '?' : Math.round(r.pgCpuSeconds)} s`;
+
 /** In a child: hands the result to the parent and exits once it is delivered. */
 export function reply(result: unknown): void {
   process.send!(result, () => process.exit(0));

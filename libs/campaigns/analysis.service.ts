@@ -11,6 +11,7 @@ import type { RecordAttribution, ReviewResolution } from '../attribution/attribu
 import { normalizeRecord } from '../exposure/rules/normalize-record.js';
 import type { ExposureRecordInput } from '../exposure/exposure.types.js';
 import { NotFoundError } from '../common/errors.js';
+import { quiet } from '../common/quiet.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { CampaignsRepository, type StoredAttribution } from './campaigns.repository.js';
 
@@ -249,10 +250,4 @@ function sameResolutions(a: ReviewResolution[], b: ReviewResolution[]): boolean 
   if (a.length !== b.length) return false;
   const m = resolutionLookup(a);
   return b.every((r) => m.has(r.reviewKey) && m.get(r.reviewKey) === r.tenantId);
-}
-
-/** A promise whose rejection is handled later (by an await): it must not count as unhandled meanwhile. */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
 }

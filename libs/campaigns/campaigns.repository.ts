@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { analyticQuery } from '../db/analytic.js';
-import { copyRows, copyText, copyTextArray } from '../db/copy.js';
+import { copyRows, copyRowsPooled, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma, CampaignStatus, Decision } from '../../generated/prisma/client.js';
 import type { DirectoryTenant } from '../attribution/directory-index.js';
@@ -99,16 +99,7 @@ export class CampaignsRepository {
     const attributions = rows.map(
       (r) => `${campaignId}\t${copyText(r.recordId)}\t${copyText(r.itemKey)}\t${copyTextArray(r.tenantIds)}\t${copyText(r.attribution)}\n`,
     );
-    const client = await this.prisma.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await copyRows(client, 'COPY record_attributions (campaign_id, record_id, item_key, tenant_ids, attribution) FROM STDIN', attributions);
-    } catch (err) {
-      broken = err as Error;
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    await copyRowsPooled(this.prisma.pool, 'COPY record_attributions (campaign_id, record_id, item_key, tenant_ids, attribution) FROM STDIN', attributions);
   }
 
   /**

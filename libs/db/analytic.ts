@@ -7,6 +7,7 @@ export const ANALYTIC_WORK_MEM = '256MB';
 /** Runs one data-set-wide statement in its own transaction, with memory for its sorts and hashes. */
 export async function analyticQuery<R extends object>(pool: pg.Pool, sql: string, params: unknown[]): Promise<R[]> {
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL work_mem = '${ANALYTIC_WORK_MEM}'`);
@@ -14,10 +15,11 @@ export async function analyticQuery<R extends object>(pool: pg.Pool, sql: string
     await client.query('COMMIT');
     return res.rows;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // a connection that cannot even roll back is not given back to the pool
+    await client.query('ROLLBACK').catch((e: Error) => (broken = e));
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 

@@ -31,3 +31,22 @@ export async function copyRows(client: pg.ClientBase, statement: string, rows: r
   const sink = client.query(pgCopy.from(statement));
   await pipeline(Readable.from([Buffer.from(rows.join(''))]), sink);
 }
+
+/**
+ * copyRows on a connection of its own from the pool. A connection is given back after the
+ * database refused the rows (an error with a SQLSTATE, e.g. a unique violation: it is idle
+ * again), and destroyed after anything else (a broken socket).
+ */
+export async function copyRowsPooled(pool: pg.Pool, statement: string, rows: readonly string[]): Promise<void> {
+  if (!rows.length) return;
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await copyRows(client, statement, rows);
+  } catch (err) {
+    if (typeof (err as { code?: unknown }).code !== 'string') broken = err as Error;
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { analyticChunks, analyticQuery } from '../db/analytic.js';
-import { copyRows, copyText, copyTextArray } from '../db/copy.js';
+import { copyRowsPooled, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
@@ -98,22 +98,16 @@ export class ExposureRepository {
         `${copyTextArray(r.emails)}\t${copyTextArray(r.phones)}\t${copyTextArray(r.personKeys)}\t${copyTextArray(r.fileKeys)}\t` +
         `${copyTextArray(r.projectIds)}\t${copyTextArray(r.tenantIds)}\t${copyTextArray(r.companies)}\n`,
     );
-    const client = await this.prisma.pool.connect();
-    let broken: Error | undefined;
     try {
-      await copyRows(
-        client,
+      await copyRowsPooled(
+        this.prisma.pool,
         'COPY exposure_records (dataset_id, record_id, line, kind, fingerprint, data, emails, phones, person_keys, file_keys, project_ids, tenant_ids, companies) FROM STDIN',
         lines,
       );
       return true;
     } catch (err) {
       if ((err as { code?: string }).code === '23505') return false;
-      broken = err as Error;
       throw err;
-    } finally {
-      // a connection that failed for another reason is not given back to the pool
-      client.release(broken);
     }
   }
 

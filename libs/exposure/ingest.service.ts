@@ -4,6 +4,7 @@ import { Readable, Transform } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../observability/metrics.js';
 import { NotFoundError } from '../common/errors.js';
+import { quiet } from '../common/quiet.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { readAhead } from '../common/read-ahead.js';
 import { ExposureRepository, type ClusterUpdate, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
@@ -117,21 +118,19 @@ export class IngestService {
     /** the items stage of the batch before the one whose records are being written */
     let itemsBefore: Promise<void> = Promise.resolve();
     const write = (b: PreparedBatch) => {
-      const records = this.writeRecords(datasetId, b);
+      const records = quiet(this.writeRecords(datasetId, b));
       itemsBefore = itemsWritten;
-      const items = Promise.all([records, itemsBefore]).then(async ([inserted]) => {
-        const r = await this.writeItems(datasetId, b, inserted);
-        progress.accepted += r.accepted;
-        progress.quarantined += r.quarantined;
-        this.metrics.ingested(r.accepted, r.quarantined);
-        progress.bytes = bytes;
-        source.onProgress?.({ ...progress });
-      });
-      // keep an unobserved rejection from crashing the process before it is awaited
-      records.catch(() => undefined);
-      items.catch(() => undefined);
+      itemsWritten = quiet(
+        Promise.all([records, itemsBefore]).then(async ([inserted]) => {
+          const r = await this.writeItems(datasetId, b, inserted);
+          progress.accepted += r.accepted;
+          progress.quarantined += r.quarantined;
+          this.metrics.ingested(r.accepted, r.quarantined);
+          progress.bytes = bytes;
+          source.onProgress?.({ ...progress });
+        }),
+      );
       recordsWritten = records;
-      itemsWritten = items;
     };
     try {
       for await (const entries of batches) {

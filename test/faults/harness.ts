@@ -15,10 +15,10 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { AcsEmulator } from '../support/acs-emulator.js';
+import { deleteKeys } from '../support/redis-keys.js';
 import { ConfigModule } from '../../libs/config/config.module.js';
 import { DbModule } from '../../libs/db/db.module.js';
 import { QueueModule } from '../../libs/queue/queue.module.js';
@@ -496,20 +496,8 @@ export async function withEnv<T>(vars: Record<string, string>, fn: () => Promise
 /** Deletes every key of a scenario's queues (its jobs, its send-rate log) from Redis. */
 export async function dropQueues(redisUrl: string, prefix: string): Promise<void> {
   if (!prefix.startsWith('impact_test_')) throw new Error(`refusing to delete keys of ${prefix}`);
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } catch {
-    // Redis is gone (a scenario's own server): nothing left to delete
-  } finally {
-    redis.disconnect();
-  }
+  // Redis gone (a scenario's own server): nothing left to delete
+  await deleteKeys(redisUrl, `${prefix}:*`).catch(() => undefined);
 }
 
 export function queuePrefix(label: string): string {
