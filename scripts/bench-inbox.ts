@@ -26,6 +26,7 @@ import { DEFAULT_TENANT_AUDIENCE, DEV_ISSUER } from '../libs/auth/dev-issuer.js'
 import { NoticeComposer } from '../libs/notices/notice-composer.js';
 import { NoticeRenderer } from '../libs/notices/notice-renderer.js';
 import { TemplateEngine } from '../libs/notices/template-engine.js';
+import { processCpuSecondsOf } from './bench-support.js';
 
 const TENANTS = Number(process.env.BENCH_INBOX_TENANTS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_INBOX_SECONDS ?? 15);
@@ -207,14 +208,7 @@ interface Figures {
 }
 
 /** user + system CPU of a process so far, ms (Linux /proc; 0 elsewhere) */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, 100 a second on Linux
-  } catch {
-    return 0;
-  }
-}
+const cpuMs = (pid: number | undefined): number => (processCpuSecondsOf(pid) ?? 0) * 1000;
 
 function load(name: string, port: number, seconds: number, pathFor: () => { path: string; token: string }, apiPid?: number): Promise<Figures> {
   const cpuBefore = cpuMs(apiPid);

@@ -56,6 +56,24 @@ export const processCpuSeconds = (): number => {
 let clockTicks: number | undefined;
 
 /**
+ * CPU seconds (user + system) process `pid` has used so far, with its waited-for children's when
+ * asked; null where /proc cannot tell (another OS, a process that has ended).
+ */
+export function processCpuSecondsOf(pid: number | string | undefined, withChildren = false): number | null {
+  if (pid === undefined) return null;
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    // the fields after the parenthesized command name: utime, stime, cutime, cstime are 14-17
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
+    return ticks / clockTicks;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * CPU seconds PostgreSQL's processes on this machine have used so far: the live ones, and through
  * the postmaster's children times the backends that have exited. Null where /proc cannot tell
  * (another OS, or a server elsewhere). A difference of two readings is the database's share of
@@ -63,23 +81,23 @@ let clockTicks: number | undefined;
  */
 export function postgresCpuSeconds(): number | null {
   if (!existsSync('/proc/self/stat')) return null;
-  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  let ticks = 0;
+  let seconds = 0;
   let found = false;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
+    let comm: string;
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
-      // the fields after the parenthesized command name: utime, stime, cutime, cstime are 14-17
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-      found = true;
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
     } catch {
-      // the process ended meanwhile
+      continue; // the process ended meanwhile
     }
+    if (comm !== 'postgres') continue;
+    const s = processCpuSecondsOf(pid, true);
+    if (s === null) continue;
+    seconds += s;
+    found = true;
   }
-  return found ? ticks / clockTicks : null;
+  return found ? seconds : null;
 }
 
 export function median(xs: number[]): number {
