@@ -172,7 +172,7 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
       expect({ name, alreadyIngested: r.alreadyIngested }).toEqual({ name, alreadyIngested: false });
       expectDataset(r, truth);
     }
-  });
+  }, 180_000);
 
   it('decides every truly affected tenant affected or needs review, and no one else affected, imposters least of all', async () => {
     const preview = await app.get(PreviewService).preview(campaignId);
@@ -261,7 +261,7 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
         `launch: ${final.status}, notices ${notices.length}, emails sent ${final.counts.emails.sent}, failed ${final.counts.emails.failed}, languages ${[...new Set(expected.values())].sort().join(' ')}`,
       ].join('\n'),
     );
-  });
+  }, 180_000);
 });
 
 // ───────────── the directory as a spreadsheet saves it, through the operator CLI ─────────────
