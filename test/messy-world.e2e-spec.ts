@@ -130,7 +130,11 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
     campaignId = c.id;
     // the processors run in this process: no worker in this test
     await campaigns.requestAnalysis(c.id, 'alice');
-    await until('analysis', async () => (await campaigns.get(c.id)).status === 'ready');
+    await until('analysis', async () => {
+      const { status, lastError } = await campaigns.get(c.id);
+      if (status === 'failed') throw new Error(`analysis failed: ${lastError}`);
+      return status === 'ready';
+    });
   }, 300_000);
 
   afterAll(async () => {
