@@ -100,7 +100,12 @@ export function validateRecord(value: unknown): LineResult {
   const parsed = recordSchema.safeParse(obj);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+    // an index as on the line, not in the list cleaning shortened
+    const origin = cleaning?.origin[String(issue.path[0])];
+    const where = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${i === 1 && origin ? (origin[p] ?? p) : p}]` : String(p)))
+      .join('.')
+      .replace(/\.\[/g, '[');
     const sizeIssue = issue.code === 'too_big';
     return { ok: false, reason: `${sizeIssue ? 'size limit: ' : 'wrong type: '}${where || 'record'} ${issue.message}` };
   }
