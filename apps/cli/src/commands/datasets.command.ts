@@ -66,7 +66,18 @@ export function registerDatasetsCommands(program: Command): void {
     .action(async (datasetId: string, _o: unknown, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const d = await app.get(DatasetsService).show(datasetId);
-        return { json: d, text: `Data set ${d.datasetId} (${d.name}), ${d.status}\n${d.scope ? formatScope(d.scope) : '  no scope yet'}` };
+        const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+        const warned = total(d.warningCounts);
+        const nulls = total(d.nullValues);
+        return {
+          json: d,
+          text: [
+            `Data set ${d.datasetId} (${d.name}), ${d.status}`,
+            d.scope ? formatScope(d.scope) : '  no scope yet',
+            warned ? `  values dropped     ${warned}  (datasets warnings ${d.datasetId})` : '',
+            nulls ? `  null values        ${nulls}  (treated as absent)` : '',
+          ].filter(Boolean).join('\n'),
+        };
       });
     });
 
