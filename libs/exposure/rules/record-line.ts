@@ -136,7 +136,6 @@ class Cleaner {
     for (const f of fields) {
       const v = o[f];
       if (v === undefined || typeof v === 'string') continue;
-      if (!Object.hasOwn(o, f)) continue;
       if (v === null) this.nullValues.push(nullPath(f));
       else this.warnings.push({ field: path(f), reason: `not a string (got ${typeName(v)})` });
       if (out === o) out = { ...o };
@@ -186,7 +185,7 @@ export function cleanRecord(obj: Record<string, unknown>): { record: Record<stri
   };
   for (const name of STRING_LISTS) {
     const v = rec[name];
-    if (v === null && Object.hasOwn(rec, name)) {
+    if (v === null) {
       c.nullValues.push(name);
       set(name, undefined);
     } else if (Array.isArray(v) && v.length <= LIMITS.array) {
@@ -200,7 +199,7 @@ export function cleanRecord(obj: Record<string, unknown>): { record: Record<stri
   }
   for (const [name, fields] of Object.entries(OBJECT_LISTS)) {
     const v = rec[name];
-    if (v === null && Object.hasOwn(rec, name)) {
+    if (v === null) {
       c.nullValues.push(name);
       set(name, undefined);
     } else if (Array.isArray(v) && v.length <= LIMITS.array) {
@@ -215,7 +214,7 @@ export function cleanRecord(obj: Record<string, unknown>): { record: Record<stri
     }
   }
   const src = rec.source;
-  if (src === null && Object.hasOwn(rec, 'source')) {
+  if (src === null) {
     c.nullValues.push('source');
     set('source', undefined);
   } else if (isObject(src)) {
