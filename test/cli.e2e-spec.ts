@@ -66,8 +66,16 @@ describe('the operator CLI', () => {
     expect(d.quarantined).toHaveLength(world.truth.scope.quarantined);
     expect(d.duplicates).toBe(world.truth.scope.records - world.truth.scope.uniqueItems);
 
-    const shown = json<{ scope: Record<string, number> }>(await cli(['datasets', 'show', d.datasetId, '--json']));
+    const shown = json<{ scope: Record<string, number>; warningCounts: Record<string, number>; nullValues: Record<string, number> }>(
+      await cli(['datasets', 'show', d.datasetId, '--json']),
+    );
     expect(shown.scope).toMatchObject(world.truth.scope);
+    // every value dropped from an accepted line, with its line number (none of them quarantined)
+    const w = json<{ datasetId: string; warnings: { line: number; field: string; reason: string }[] }>(await cli(['datasets', 'warnings', d.datasetId, '--json']));
+    expect(w.datasetId).toBe(d.datasetId);
+    expect(w.warnings.length).toBe(Object.values(shown.warningCounts).reduce((a, b) => a + b, 0));
+    const quarantinedLines = new Set(d.quarantined.map((q) => q.line));
+    for (const x of w.warnings) expect(quarantinedLines.has(x.line)).toBe(false);
 
     const c = json<{ campaignId: string; status: string }>(
       await cli(['campaigns', 'create', '--dataset', d.datasetId, '--support-email', 'privacy@cloudprovider.com', '--respond-by', '2026-12-31', '--json']),

@@ -78,6 +78,10 @@ describe('operator API', () => {
     expect(shown.body.scope).toMatchObject(world.truth.scope);
     const q = await request(server).get(`/v1/datasets/${up.body.datasetId}/quarantine?take=5`).set(as(BOB)).expect(200);
     expect(q.body.quarantined[0]).toHaveProperty('reason');
+    const w = await request(server).get(`/v1/datasets/${up.body.datasetId}/warnings?take=10000`).set(as(BOB)).expect(200);
+    expect(w.body.warnings).toHaveLength(up.body.warningsTotal);
+    expect(w.body.warnings.slice(0, 1000)).toEqual(up.body.warnings);
+    await request(server).get('/v1/datasets/00000000-0000-4000-8000-000000000000/warnings').set(as(BOB)).expect(404);
 
     await request(server).post('/v1/campaigns').set(as(ALICE)).send({ datasetId: up.body.datasetId, supportUrl: 'javascript:alert(1)' }).expect(400);
     await request(server).post('/v1/campaigns').set(as(ALICE)).send({ datasetId: 'nope' }).expect(400);

@@ -3,6 +3,8 @@ import type { AttributedElement, RecordAttribution } from './attribution.types.j
 import { attributeRecord } from './attribute-record.js';
 import { DirectoryIndex } from './directory-index.js';
 import { OPERATOR_DOMAINS, T, record, tenant, worldTenants, type RecordSpec } from './attribution.test-helpers.js';
+import type { ExposureRecordInput } from '../exposure/exposure.types.js';
+import { normalizeRecord } from '../exposure/rules/normalize-record.js';
 
 const index = DirectoryIndex.build(worldTenants(), OPERATOR_DOMAINS);
 const attribute = (spec: RecordSpec, idx = index): RecordAttribution => attributeRecord(record(spec), idx);
@@ -297,5 +299,31 @@ describe('attributeRecord: weak signals and review', () => {
     const ra = attribute({ tenantIds: [T.fabrikam], from: 'ana@microsoft.com', to: ['x@gmail.com'] });
     expect(ra.review).toBeNull();
     expect(ra.strongTenants).toEqual([T.fabrikam]);
+  });
+});
+
+describe('attributeRecord: a phone number that is not valid is never evidence', () => {
+  // the directory holds the number in E.164 shape; the exposed record writes it another way
+  const notValid = '+11235550147';
+  const idx = DirectoryIndex.build([...worldTenants().filter((t) => t.id !== T.northwind), tenant(T.northwind, { name: 'Northwind Traders', domains: ['northwindtraders.com'], phones: [notValid] })], OPERATOR_DOMAINS);
+  const fromInput = (input: Omit<ExposureRecordInput, 'recordId' | 'kind'>) => attributeRecord(normalizeRecord({ recordId: 'R1', kind: 'contact', ...input }), idx);
+
+  it('alone, it points at nobody and asks for no review, while the valid number written alike would', () => {
+    const ra = fromInput({ people: [{ name: 'Front desk', phone: '+1 (123) 555-0147' }] });
+    expect(ra.signals).toEqual([]);
+    expect(ra.review).toBeNull();
+    expect(ra.elements.filter((e) => e.kind === 'phone')).toEqual([]);
+    expect(el(ra, 'person', `name:front desk|${notValid}`)).toMatchObject({ owners: [], pointsAt: [], unowned: 'noSignal', otherPhone: notValid });
+
+    const valid = attributeRecord(normalizeRecord({ recordId: 'R2', kind: 'contact', people: [{ name: 'Front desk', phone: '+1 (425) 555-0100' }] }), idx);
+    expect(valid.signals).toContainEqual({ tenantId: T.contoso, signal: 'phone', status: 'review' });
+    expect(valid.review).not.toBeNull();
+  });
+
+  it('beside its tenant strong in the record, it still does not make the person that tenant’s', () => {
+    const ra = fromInput({ from: 'it@northwindtraders.com', people: [{ name: 'Front desk', phone: '+1 123 555 0147' }] });
+    expect(ra.strongTenants).toEqual([T.northwind]);
+    expect(el(ra, 'person', `name:front desk|${notValid}`)).toMatchObject({ owners: [], unowned: 'noSignal' });
+    expect(ra.signals.filter((s) => s.signal === 'phone')).toEqual([]);
   });
 });

@@ -209,6 +209,8 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
     if (p.name) el.name = p.name;
     if (p.email) el.email = address ?? p.email;
     if (p.phone) el.phone = p.phone;
+    // display only: its owner is decided above without it
+    if (p.otherPhone) el.otherPhone = p.otherPhone;
     personElements.push(el);
     elements.push(el);
   }

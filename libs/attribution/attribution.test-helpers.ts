@@ -48,6 +48,7 @@ export function record(spec: RecordSpec): NormalizedRecord {
     addresses,
     people,
     phones: [...new Set(phones)],
+    otherPhones: [],
     companies: spec.companies ?? [],
     tenantIds: (spec.tenantIds ?? []).map((t) => t.toLowerCase()),
     projectIds: (spec.projectIds ?? []).map((p) => p.trim().toUpperCase()),

@@ -94,6 +94,8 @@ export interface AttributedElement {
   email?: string;
   /** E.164, the phone element's number or the person's */
   phone?: string;
+  /** the person's phone number that is not valid (normalized digits): shown to the person's owner, never evidence */
+  otherPhone?: string;
   /** company name as written */
   company?: string;
   fileName?: string;

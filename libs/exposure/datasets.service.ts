@@ -12,11 +12,15 @@ export interface DatasetSummary {
   quarantined: number;
   duplicates: number;
   scope: Scope | null;
+  /** optional values that were `null` (treated as absent), by field path with `[]` for indices */
+  nullValues: Record<string, number>;
+  /** values dropped from accepted lines with a warning, by field path with `[]` for indices */
+  warningCounts: Record<string, number>;
   createdAt: string;
   completedAt: string | null;
 }
 
-/** Reading data sets back: the scope report, quarantined lines, and why lines were merged. */
+/** Reading data sets back: the scope report, quarantined lines, warnings, and why lines were merged. */
 @Injectable()
 export class DatasetsService {
   constructor(private readonly repo: ExposureRepository) {}
@@ -33,6 +37,8 @@ export class DatasetsService {
       quarantined: d.quarantined,
       duplicates: d.duplicates,
       scope: (d.scope as unknown as Scope | null) ?? null,
+      nullValues: (d.nullValues ?? {}) as Record<string, number>,
+      warningCounts: (d.warningCounts ?? {}) as Record<string, number>,
       createdAt: d.createdAt.toISOString(),
       completedAt: d.completedAt?.toISOString() ?? null,
     };
@@ -41,6 +47,12 @@ export class DatasetsService {
   async quarantine(datasetId: string, skip: number, take: number) {
     await this.show(datasetId);
     return this.repo.listQuarantine(datasetId, take, skip);
+  }
+
+  /** Values dropped from accepted lines, by line: `{line, field, reason}`. */
+  async warnings(datasetId: string, skip: number, take?: number) {
+    await this.show(datasetId);
+    return this.repo.listWarnings(datasetId, take, skip);
   }
 
   /** The cluster a record belongs to, with every item and record in it and why each joined. */

@@ -7,7 +7,7 @@ import { NotFoundError } from '../common/errors.js';
 import { quiet } from '../common/quiet.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { readAhead } from '../common/read-ahead.js';
-import { ExposureRepository, type ClusterUpdate, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
+import { ExposureRepository, type ClusterUpdate, type ItemRow, type QuarantineRow, type RecordRow, type WarningRow } from './exposure.repository.js';
 import { csvEntries, decompressIfGzip, jsonlEntryBatches, type InputEntry, type InputFormat } from './readers.js';
 import { fingerprintLazily, normalizeRecord, type TextKeys } from './rules/normalize-record.js';
 import { ClusterBuilder } from './rules/clusters.js';
@@ -18,6 +18,8 @@ import { jaccard, NEAR_DUPLICATE_JACCARD, shingles } from './rules/similarity.js
 const RAW_CAP = 4096;
 /** How many quarantined lines a result lists (all stay in the database). */
 const QUARANTINE_LIST_CAP = 10_000;
+/** How many warnings a result lists (all stay in the database: `datasets warnings`). */
+const WARNING_LIST_CAP = 1000;
 
 export interface IngestProgress {
   lines: number;
@@ -33,6 +35,13 @@ export interface IngestResult {
   accepted: number;
   quarantined: { line: number; reason: string }[];
   quarantinedTotal: number;
+  /** values dropped from accepted lines (the first WARNING_LIST_CAP, by line) */
+  warnings: WarningRow[];
+  warningsTotal: number;
+  /** all warnings by field path, indices as `[]` (`to[]`, `people[].email`) */
+  warningCounts: Record<string, number>;
+  /** optional values that were `null` and so absent, by field path, indices as `[]` */
+  nullValues: Record<string, number>;
   duplicates: number;
   /** true when the same file had been ingested before: nothing was added */
   alreadyIngested: boolean;
@@ -47,6 +56,8 @@ export interface Scope {
   uniqueEmailAddresses: number;
   uniquePeople: number;
   uniquePhoneNumbers: number;
+  /** how many of uniquePhoneNumbers are not valid (possible only, or without a country code): never evidence */
+  phoneNumbersNotValid: number;
   uniqueFiles: number;
   uniqueProjects: number;
   /** records per unique item: how much counting lines would have inflated the exposure */
@@ -108,6 +119,7 @@ export class IngestService {
     const batchSize = this.config.INGEST_BATCH_SIZE;
     // fingerprints of items already written: their copies need no text keys
     const known = new RecentSet(100_000);
+    const tally = new Tally();
     let batch = new PreparedBatch(known);
     // Three things happen at once: lines are validated, normalized and fingerprinted here while
     // the previous batch's records are copied in on one connection and the batch before that has
@@ -122,7 +134,7 @@ export class IngestService {
       itemsBefore = itemsWritten;
       itemsWritten = quiet(
         Promise.all([records, itemsBefore]).then(async ([inserted]) => {
-          const r = await this.writeItems(datasetId, b, inserted);
+          const r = await this.writeItems(datasetId, b, inserted, tally);
           progress.accepted += r.accepted;
           progress.quarantined += r.quarantined;
           this.metrics.ingested(r.accepted, r.quarantined);
@@ -183,6 +195,8 @@ export class IngestService {
       quarantined: progress.quarantined,
       duplicates: progress.accepted - counts.uniqueItems,
       scope: { ...scope },
+      nullValues: tally.nullValues.toJSON(),
+      warningCounts: tally.warningCounts.toJSON(),
       completedAt: new Date(),
     });
     return this.resultOf(datasetId, false);
@@ -215,8 +229,14 @@ export class IngestService {
    * Upserts the items of a batch whose records are written (`inserted`: the rows that went in, null
    * for all) and its quarantine; returns how many lines it accepted and quarantined.
    */
-  private async writeItems(datasetId: string, batch: PreparedBatch, inserted: Set<string> | null): Promise<{ accepted: number; quarantined: number }> {
+  private async writeItems(
+    datasetId: string,
+    batch: PreparedBatch,
+    inserted: Set<string> | null,
+    tally: Tally,
+  ): Promise<{ accepted: number; quarantined: number }> {
     const { rows, textKeys, quarantine } = batch;
+    const warnings = tally.add(batch, inserted);
     const items = new Map<string, ItemRow>();
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
@@ -242,6 +262,7 @@ export class IngestService {
     // only now: a later batch may leave out the text keys of an item that is in the database
     for (const fp of items.keys()) batch.known.add(fp);
     await this.repo.insertQuarantine(datasetId, quarantine);
+    await this.repo.insertWarnings(datasetId, warnings);
     return { accepted: inserted ? inserted.size : rows.length, quarantined: quarantine.length };
   }
 
@@ -311,6 +332,8 @@ export class IngestService {
     const d = await this.repo.findDataset(datasetId);
     if (!d) throw new NotFoundError(`data set ${datasetId} not found`);
     const quarantined = await this.repo.listQuarantine(datasetId, QUARANTINE_LIST_CAP);
+    const warnings = await this.repo.listWarnings(datasetId, WARNING_LIST_CAP);
+    const warningCounts = (d.warningCounts ?? {}) as Record<string, number>;
     return {
       datasetId: d.id,
       name: d.name,
@@ -318,6 +341,10 @@ export class IngestService {
       accepted: d.accepted,
       quarantined: quarantined.map((q) => ({ line: q.line, reason: q.reason })),
       quarantinedTotal: d.quarantined,
+      warnings,
+      warningsTotal: Object.values(warningCounts).reduce((a, b) => a + b, 0),
+      warningCounts,
+      nullValues: (d.nullValues ?? {}) as Record<string, number>,
       duplicates: d.duplicates,
       alreadyIngested,
       scope: d.scope as unknown as Scope,
@@ -350,6 +377,9 @@ class PreparedBatch {
   /** each row's text keys; null for a copy of an item written by an earlier batch */
   readonly textKeys: (TextKeys | null)[] = [];
   readonly quarantine: QuarantineRow[] = [];
+  /** each row's dropped values and null paths; null when it had none (most rows) */
+  readonly warnings: (WarningRow[] | null)[] = [];
+  readonly nullValues: (string[] | null)[] = [];
   private readonly firstInBatch = new Map<string, number>();
   private readonly keysInBatch = new Map<string, TextKeys>();
   /** lines added */
@@ -370,7 +400,14 @@ class PreparedBatch {
       return;
     }
     this.firstInBatch.set(rec.recordId, e.line);
-    const n = normalizeRecord(rec);
+    const cleaning = e.result.cleaning;
+    let warnings: WarningRow[] | null = cleaning?.warnings.length ? cleaning.warnings.map((w) => ({ line: e.line, ...w })) : null;
+    const n = normalizeRecord(rec, {
+      warn: (field, reason) => (warnings ??= []).push({ line: e.line, field, reason }),
+      ...(cleaning ? { origin: cleaning.origin } : {}),
+    });
+    this.warnings.push(warnings);
+    this.nullValues.push(cleaning?.nullValues.length ? cleaning.nullValues : null);
     const fp = fingerprintLazily(rec, n);
     let keys = this.keysInBatch.get(fp.fingerprint) ?? null;
     if (!keys && !this.known.has(fp.fingerprint)) {
@@ -388,12 +425,50 @@ class PreparedBatch {
       data: e.result.verbatim ? e.raw : JSON.stringify(rec),
       emails: uniqueAddresses(n.addresses),
       phones: n.phones,
+      otherPhones: n.otherPhones,
       personKeys: n.people.map((p) => p.key),
       fileKeys: n.files.map((f) => f.key),
       projectIds: n.projectIds,
       tenantIds: n.tenantIds,
       companies: n.companies,
     });
+  }
+}
+
+/** Counts by field path over the whole ingest: a handful of keys, whatever the input's size. */
+class PathCounts extends Map<string, number> {
+  bump(path: string): void {
+    this.set(path, (this.get(path) ?? 0) + 1);
+  }
+
+  toJSON(): Record<string, number> {
+    return Object.fromEntries([...this.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+}
+
+/** A field with its indices as `[]`: `people[3].email` → `people[].email`. */
+const fieldPath = (field: string) => field.replace(/\[\d+\]/g, '[]');
+
+/** Null values and warnings of the lines that went in (a line whose recordId clashed did not). */
+class Tally {
+  readonly nullValues = new PathCounts();
+  readonly warningCounts = new PathCounts();
+
+  /** Counts a written batch's rows and returns their warnings. */
+  add(batch: PreparedBatch, inserted: Set<string> | null): WarningRow[] {
+    const out: WarningRow[] = [];
+    for (let i = 0; i < batch.rows.length; i++) {
+      const ws = batch.warnings[i];
+      const nulls = batch.nullValues[i];
+      if (!ws && !nulls) continue;
+      if (inserted && !inserted.has(batch.rows[i]!.recordId)) continue;
+      for (const p of nulls ?? []) this.nullValues.bump(p);
+      for (const w of ws ?? []) {
+        this.warningCounts.bump(fieldPath(w.field));
+        out.push(w);
+      }
+    }
+    return out;
   }
 }
 

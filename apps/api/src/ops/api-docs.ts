@@ -82,9 +82,13 @@ export const INGEST_RESULT = obj({
   accepted: int,
   quarantined: arr(obj({ line: int, reason: str })),
   quarantinedTotal: int,
+  warnings: { ...arr(obj({ line: int, field: { type: 'string', description: '`to[1]`, `people[0].email`, `from`' }, reason: str })), description: 'values dropped from accepted lines (the first 1,000 by line; all: GET /v1/datasets/{id}/warnings)' },
+  warningsTotal: int,
+  warningCounts: { type: 'object', additionalProperties: int, description: 'every warning, counted by field path with `[]` for indices' },
+  nullValues: { type: 'object', additionalProperties: int, description: 'optional values that were null (treated as absent), by field path with `[]` for indices' },
   duplicates: int,
   alreadyIngested: { type: 'boolean', description: 'the same file was ingested before: nothing was added' },
-  scope: { type: 'object', description: 'lines, records, quarantined, unique items, addresses, people, phone numbers, files, projects, duplicationFactor' },
+  scope: { type: 'object', description: 'lines, records, quarantined, unique items, addresses, people, phone numbers (phoneNumbersNotValid of them not valid), files, projects, duplicationFactor' },
 });
 
 export const STATUS = obj({

@@ -48,6 +48,9 @@ export function registerDatasetsCommands(program: Command): void {
               `  lines ${r.lines}, accepted ${r.accepted}, quarantined ${r.quarantinedTotal}, duplicates ${r.duplicates}`,
               ...r.quarantined.slice(0, 20).map((q) => `  line ${q.line}: ${q.reason}`),
               r.quarantinedTotal > 20 ? `  ... ${r.quarantinedTotal - 20} more (datasets quarantine ${r.datasetId})` : '',
+              r.warningsTotal ? `  warnings ${r.warningsTotal} (values dropped, records kept)` : '',
+              ...r.warnings.slice(0, 20).map((w) => `  line ${w.line}: ${w.field} ${w.reason}`),
+              r.warningsTotal > 20 ? `  ... ${r.warningsTotal - 20} more (datasets warnings ${r.datasetId})` : '',
               formatScope(r.scope),
             ].filter(Boolean).join('\n'),
           };
@@ -63,7 +66,18 @@ export function registerDatasetsCommands(program: Command): void {
     .action(async (datasetId: string, _o: unknown, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const d = await app.get(DatasetsService).show(datasetId);
-        return { json: d, text: `Data set ${d.datasetId} (${d.name}), ${d.status}\n${d.scope ? formatScope(d.scope) : '  no scope yet'}` };
+        const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+        const warned = total(d.warningCounts);
+        const nulls = total(d.nullValues);
+        return {
+          json: d,
+          text: [
+            `Data set ${d.datasetId} (${d.name}), ${d.status}`,
+            d.scope ? formatScope(d.scope) : '  no scope yet',
+            warned ? `  values dropped     ${warned}  (datasets warnings ${d.datasetId})` : '',
+            nulls ? `  null values        ${nulls}  (treated as absent)` : '',
+          ].filter(Boolean).join('\n'),
+        };
       });
     });
 
@@ -76,6 +90,18 @@ export function registerDatasetsCommands(program: Command): void {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const rows = await app.get(DatasetsService).quarantine(datasetId, toInt(o.skip, 'skip'), Math.min(toInt(o.take, 'take'), 10_000));
         return { json: { datasetId, quarantined: rows }, text: rows.map((q) => `line ${q.line}: ${q.reason}\n    ${q.raw.slice(0, 200)}`).join('\n') };
+      });
+    });
+
+  datasets
+    .command('warnings <datasetId>')
+    .description('values dropped from accepted lines (an address that is not one, a value of the wrong type), with line numbers')
+    .option('--skip <n>', 'warnings to skip', '0')
+    .option('--take <n>', 'warnings to list (all by default)')
+    .action(async (datasetId: string, o: { skip: string; take?: string }, cmd: Command) => {
+      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
+        const rows = await app.get(DatasetsService).warnings(datasetId, toInt(o.skip, 'skip'), o.take === undefined ? undefined : toInt(o.take, 'take'));
+        return { json: { datasetId, warnings: rows }, text: rows.length ? rows.map((w) => `line ${w.line}: ${w.field} ${w.reason}`).join('\n') : 'no warnings' };
       });
     });
 
@@ -95,7 +121,7 @@ function toInt(v: string, name: string): number {
 
 export function formatScope(s: {
   lines: number; records: number; quarantined: number; uniqueItems: number; uniqueEmailAddresses: number;
-  uniquePeople: number; uniquePhoneNumbers: number; uniqueFiles: number; uniqueProjects: number; duplicationFactor: number;
+  uniquePeople: number; uniquePhoneNumbers: number; phoneNumbersNotValid?: number; uniqueFiles: number; uniqueProjects: number; duplicationFactor: number;
 }): string {
   return [
     'Scope (unique things, not lines):',
@@ -103,7 +129,7 @@ export function formatScope(s: {
     `  unique items        ${s.uniqueItems}  (each item appeared ${s.duplicationFactor}x on average)`,
     `  email addresses     ${s.uniqueEmailAddresses}`,
     `  people              ${s.uniquePeople}`,
-    `  phone numbers       ${s.uniquePhoneNumbers}`,
+    `  phone numbers       ${s.uniquePhoneNumbers}${s.phoneNumbersNotValid ? `  (${s.phoneNumbersNotValid} not valid: counted, never evidence)` : ''}`,
     `  files               ${s.uniqueFiles}`,
     `  projects            ${s.uniqueProjects}`,
   ].join('\n');
