@@ -134,6 +134,9 @@ describe('tenant directory import (real PostgreSQL)', () => {
     // one owner in the database, the other a claim; the claimant keeps its other domain
     expect(await prisma.tenantDomain.findUnique({ where: { domain: `contoso-${s}.com` } })).toMatchObject({ tenantId: a });
     expect(await prisma.tenantDomain.findUnique({ where: { domain: `copycat-${s}.com` } })).toMatchObject({ tenantId: c });
+    expect((await directory.getTenant(c)).conflictedDomains).toEqual([`contoso-${s}.com`]);
+    expect((await directory.getTenant(a)).conflictedDomains).toEqual([`contoso-${s}.com`]);
+    expect((await directory.getTenant(b)).conflictedDomains).toEqual([]);
     const open = (await directory.listConflicts()).filter((x) => x.domain.endsWith(`-${s}.com`));
     expect(open).toEqual([
       { domain: `contoso-${s}.com`, since: expect.any(String), claimants: [{ tenantId: a, name: 'Contoso' }, { tenantId: c, name: 'Copycat' }] },

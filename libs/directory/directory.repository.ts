@@ -29,6 +29,8 @@ export interface TenantRecord {
   phones: string[];
   domains: string[];
   contacts: { email: string; name: string | null; roles: string[]; locale: string }[];
+  /** listed by this tenant (owned or claimed) and claimed by another too */
+  conflictedDomains?: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -188,6 +190,13 @@ export class DirectoryRepository {
       },
     });
     if (!t) return null;
+    const { rows: conflicted } = await this.prisma.pool.query<{ domain: string }>(
+      `SELECT c.domain FROM tenant_domain_claims c WHERE c.tenant_id = $1
+       UNION
+       SELECT d.domain FROM tenant_domains d WHERE d.tenant_id = $1 AND EXISTS (SELECT 1 FROM tenant_domain_claims c WHERE c.domain = d.domain)
+       ORDER BY 1`,
+      [id],
+    );
     return {
       id: t.id,
       name: t.name,
@@ -195,6 +204,7 @@ export class DirectoryRepository {
       phones: t.phones,
       domains: t.domains.map((d) => d.domain),
       contacts: t.contacts,
+      conflictedDomains: conflicted.map((r) => r.domain),
       createdAt: t.createdAt,
       updatedAt: t.updatedAt,
     };

@@ -48,6 +48,8 @@ export interface TenantView {
   domains: string[];
   phones: string[];
   contacts: { email: string; name: string | null; roles: string[]; locale: string }[];
+  /** domains this tenant lists (verified first or claimed) that another tenant claims too: they identify nobody */
+  conflictedDomains?: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -68,7 +70,7 @@ export const MAX_PAGE = 1000;
 
 type Pending = Extract<DirectoryEntry, { ok: true }>;
 
-/** The tenant directory: import (CONTRACTS.md §1, and CSV) and lookups. */
+/** The tenant directory: import (JSONL and CSV, docs/directory.md) and lookups. */
 @Injectable()
 export class DirectoryService {
   private readonly operatorDomains: readonly string[];
@@ -200,6 +202,7 @@ function toView(t: TenantRecord): TenantView {
     domains: t.domains,
     phones: t.phones,
     contacts: t.contacts,
+    conflictedDomains: t.conflictedDomains ?? [],
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
   };

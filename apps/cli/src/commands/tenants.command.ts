@@ -86,6 +86,7 @@ function describe(t: TenantView): string {
     `${t.name} (${t.tenantId})`,
     t.aliases.length ? `  aliases:  ${t.aliases.join(', ')}` : '',
     `  domains:  ${t.domains.join(', ') || '(none)'}`,
+    t.conflictedDomains?.length ? `  in conflict (identify nobody; see tenants conflicts): ${t.conflictedDomains.join(', ')}` : '',
     t.phones.length ? `  phones:   ${t.phones.join(', ')}` : '',
     `  contacts:${t.contacts.length === 0 ? ' (none)' : ''}`,
     ...t.contacts.map((c) => `    ${c.email}${c.name ? ` (${c.name})` : ''} [${c.roles.join(', ')}] ${c.locale}`),
