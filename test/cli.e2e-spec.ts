@@ -55,9 +55,23 @@ describe('the operator CLI', () => {
   });
 
   it('runs the operator job end to end with --json, one document per command', async () => {
-    const t = json<{ imported: number; updated: number; rejected: { line: number; reason: string }[] }>(await cli(['tenants', 'import', join(dir, 'tenants.jsonl'), '--json']));
+    const t = json<{
+      imported: number; updated: number; rejected: { line: number; reason: string }[];
+      warnings: { line: number; field: string; reason: string }[]; conflicts: { line: number; domain: string; tenantIds: string[] }[];
+    }>(await cli(['tenants', 'import', join(dir, 'tenants.jsonl'), '--json']));
     expect(t.rejected.map((r) => r.line)).toEqual(world.truth.rejectedTenantLines.map((r) => r.line));
     expect(t.imported).toBe(Object.keys(world.truth.tenants).length);
+    expect(t.warnings.map((w) => [w.line, w.field])).toEqual(world.truth.warnedTenantLines.map((w) => [w.line, w.field]));
+    expect(t.conflicts.map((c) => ({ line: c.line, domain: c.domain }))).toEqual(world.truth.domainConflicts);
+    const open = json<{ conflicts: { domain: string; since: string; claimants: { tenantId: string; name: string }[] }[] }>(await cli(['tenants', 'conflicts', '--json']));
+    expect(open.conflicts.map((c) => c.domain)).toEqual(world.truth.domainConflicts.map((c) => c.domain));
+    expect(open.conflicts[0]!.claimants.map((c) => c.name)).toEqual(['Contoso Ltd', 'Contoso Imposter Holdings']);
+    // the human report: each warning and conflict with its line (importing again changes nothing)
+    const human = await cli(['tenants', 'import', join(dir, 'tenants.jsonl')]);
+    expect(human.code).toBe(0);
+    for (const w of world.truth.warnedTenantLines) expect(human.stdout).toContain(`line ${w.line}: ${w.field}: `);
+    for (const c of world.truth.domainConflicts) expect(human.stdout).toContain(`line ${c.line}: ${c.domain} is claimed by 2 tenants`);
+    expect((await cli(['tenants', 'conflicts'])).stdout).toContain('contoso.com since ');
 
     const d = json<{ datasetId: string; lines: number; accepted: number; quarantined: { line: number; reason: string }[]; duplicates: number }>(
       await cli(['datasets', 'ingest', join(dir, 'exposure.jsonl'), '--name', 'cli', '--json']),

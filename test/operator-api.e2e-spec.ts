@@ -66,6 +66,10 @@ describe('operator API', () => {
     const server = app.getHttpServer();
     const t = await request(server).post('/v1/tenants/import').set(as(ALICE)).set('Content-Type', 'application/x-ndjson').send(world.tenantLines.join('\n')).expect(200);
     expect(t.body.rejected).toHaveLength(world.truth.rejectedTenantLines.length);
+    expect(t.body.warnings.map((w: { line: number }) => w.line)).toEqual(world.truth.warnedTenantLines.map((w) => w.line));
+    expect(t.body.conflicts.map((c: { line: number; domain: string }) => ({ line: c.line, domain: c.domain }))).toEqual(world.truth.domainConflicts);
+    const conflicts = await request(server).get('/v1/tenants/conflicts').set(as(BOB)).expect(200);
+    expect(conflicts.body.conflicts.map((c: { domain: string }) => c.domain)).toEqual(world.truth.domainConflicts.map((c) => c.domain));
 
     const up = await request(server)
       .post('/v1/datasets?name=api-upload')

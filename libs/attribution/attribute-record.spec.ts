@@ -268,6 +268,32 @@ describe('attributeRecord: weak signals and review', () => {
     expect(ra.review).toEqual({ candidates: [T.contoso, T.fabrikam].sort(), triggers: ['ambiguousVerifiedDomain'] });
   });
 
+  it('a domain in conflict in the directory identifies none of its claimants, not even through a listed contact: review', () => {
+    const imposter = '99999999-9999-4999-8999-999999999999';
+    const idx = DirectoryIndex.build(
+      [
+        tenant(T.contoso, { domains: [], conflictedDomains: ['contoso.com'], contacts: [{ email: 'admin@contoso.com', roles: ['GlobalAdmin'] }] }),
+        tenant(imposter, { name: 'Contoso Imposter', domains: [], conflictedDomains: ['contoso.com'] }),
+        tenant(T.contosoLabs, { domains: ['labs.contoso.com'] }),
+      ],
+      [],
+    );
+    for (const from of ['lena@contoso.com', 'admin@contoso.com']) {
+      const ra = attribute({ from, hasBody: true, files: [{ fileName: 'a.pdf', sha256: 'ab' }] }, idx);
+      expect(ra.strongTenants).toEqual([]);
+      expect(ra.review).toEqual({ candidates: [T.contoso, imposter].sort(), triggers: ['conflictedDomain'] });
+      expect(ra.evidence).toContain('domain contoso.com is claimed by 2 tenants');
+      expect(ra.elements.every((e) => e.owners.length === 0)).toBe(true);
+    }
+    // a subdomain verified by another tenant is no part of the conflict
+    const labs = attribute({ from: 'x@labs.contoso.com' }, idx);
+    expect(labs.strongTenants).toEqual([T.contosoLabs]);
+    expect(labs.review).toBeNull();
+    // a verified domain that is also in conflict (the owner's row) counts as the conflict
+    const both = DirectoryIndex.build([tenant(T.contoso, { domains: ['contoso.com'], conflictedDomains: ['contoso.com'] }), tenant(imposter, { conflictedDomains: ['contoso.com'] })], []);
+    expect(attribute({ from: 'a@contoso.com' }, both).strongTenants).toEqual([]);
+  });
+
   it('conflicting strong signals: tenant id says A, the addresses say B → one review {A, B} and no strong attribution', () => {
     const ra = attribute({
       tenantIds: [T.fabrikam],

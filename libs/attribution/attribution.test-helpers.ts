@@ -67,6 +67,7 @@ export function tenant(id: string, t: Partial<Omit<DirectoryTenant, 'id'>>): Dir
     domains: t.domains ?? [],
     phones: t.phones ?? [],
     contacts: t.contacts ?? [],
+    ...(t.conflictedDomains ? { conflictedDomains: t.conflictedDomains } : {}),
   };
 }
 

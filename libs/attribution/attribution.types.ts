@@ -107,7 +107,9 @@ export type ReviewTrigger =
   | 'conflictingStrongSignals'
   | 'weakSignalOnly'
   | 'ambiguousContactAddress'
-  | 'ambiguousVerifiedDomain';
+  | 'ambiguousVerifiedDomain'
+  /** an address on a domain that several tenants of the directory claim */
+  | 'conflictedDomain';
 
 export interface ReviewNeed {
   /** sorted, unique */

@@ -1,6 +1,6 @@
 import { createGunzip } from 'node:zlib';
 import { PassThrough, Readable } from 'node:stream';
-import { parse as parseCsv } from 'csv-parse';
+import { csvRows } from '../common/csv-rows.js';
 import { parseRecordLine, validateRecord, type LineResult } from './rules/record-line.js';
 
 /** One input line (or CSV row) with its physical, 1-based line number and what it parsed to. */
@@ -136,61 +136,13 @@ export function csvRowToRecord(row: Record<string, string>): Record<string, unkn
 }
 
 /**
- * Line ends in a row's raw text as csv-parse gives it: CRLF or LF inside, and the row's own end,
- * which it passes as a lone trailing CR for CRLF files. A bare CR inside a field is no line end.
- */
-function lineEnds(raw: string): number {
-  return (raw.match(/\r\n|\n/g)?.length ?? 0) + (raw.endsWith('\r') ? 1 : 0);
-}
-
-/**
- * CSV rows: the header names the columns; a row that does not parse is quarantined, the rest go on.
- * Line numbers are counted here from each row's raw text, because csv-parse counts a bare CR
- * inside a quoted field as a line too. A row's number is the line it starts on.
+ * CSV rows as exposure records (csvRows reads them: header, byte-order mark, `,` or `;`, quoted
+ * line breaks); a row that does not parse is quarantined, the rest go on.
  */
 export async function* csvEntries(input: Readable): AsyncGenerator<InputEntry> {
-  /** rows csv-parse could not read, by the line it reports; the event may arrive before earlier rows are read here */
-  const skipped: InputEntry[] = [];
-  /** physical lines consumed so far: the header is line 1 */
-  let consumed = 1;
-  const parser = input.pipe(
-    parseCsv({
-      columns: (header: string[]) => header.map((h) => h.trim()),
-      bom: true,
-      info: true,
-      raw: true,
-      record_delimiter: ['\r\n', '\n'],
-      relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-    }),
-  );
-  parser.on('skip', (err: Error & { lines?: number }) => {
-    const line = err.lines ?? 0;
-    // csv-parse may report one broken line twice (a bad quote, then the unclosed field)
-    if (skipped.length && skipped[skipped.length - 1]!.line === line) return;
-    skipped.push({ line, raw: '', result: { ok: false, reason: `not valid CSV (${err.message.slice(0, 160)})` } });
-  });
-  // a skipped row's lines are in no row's raw text: catch the count up when it is passed
-  const passSkipped = function* (upTo: number) {
-    while (skipped.length && skipped[0]!.line <= upTo) {
-      const e = skipped.shift()!;
-      consumed = Math.max(consumed, e.line);
-      yield e;
-    }
-  };
-  for await (const entry of parser as AsyncIterable<{ record: Record<string, string>; raw: string; info: { invalid_field_length: number } }>) {
-    const blank = /^(\r?\n)*/.exec(entry.raw)![0];
-    const blankLines = lineEnds(blank);
-    yield* passSkipped(consumed + 1 + blankLines);
-    const line = consumed + 1 + blankLines;
-    consumed += lineEnds(entry.raw);
-    const raw = entry.raw.slice(blank.length).replace(/\r?\n?$/, '');
-    if (entry.info.invalid_field_length > 0) {
-      yield { line, raw, result: { ok: false, reason: 'not valid CSV (row has a different number of columns than the header)' } };
-      continue;
-    }
-    yield { line, raw, result: validateRecord(csvRowToRecord(entry.record)) };
+  for await (const row of csvRows(input)) {
+    yield row.error !== undefined
+      ? { line: row.line, raw: row.raw, result: { ok: false, reason: row.error } }
+      : { line: row.line, raw: row.raw, result: validateRecord(csvRowToRecord(row.record)) };
   }
-  yield* passSkipped(Number.MAX_SAFE_INTEGER);
 }

@@ -73,7 +73,21 @@ export const EXPOSURE_VIEW = obj(
   { description: "this tenant's own exposed data for the notice, minimized (CONTRACTS.md §4)" },
 );
 
-export const IMPORT_RESULT = obj({ imported: int, updated: int, rejected: arr(obj({ line: int, reason: str })) });
+export const IMPORT_RESULT = obj({
+  imported: int,
+  updated: int,
+  rejected: arr(obj({ line: int, reason: str })),
+  warnings: arr(obj({ line: int, field: { type: 'string', description: 'the path as written in the input (`phones[2]`, `contacts[1].email`) or the CSV column' }, reason: str })),
+  conflicts: arr(obj({ line: int, domain: str, tenantIds: { ...arr({ type: 'string', format: 'uuid' }), description: 'every tenant claiming the domain, the first to verify it first' } })),
+});
+
+export const DOMAIN_CONFLICTS = obj({
+  conflicts: arr(obj({
+    domain: str,
+    since: { type: 'string', format: 'date-time' },
+    claimants: arr(obj({ tenantId: { type: 'string', format: 'uuid' }, name: str })),
+  })),
+});
 
 export const INGEST_RESULT = obj({
   datasetId: { type: 'string', format: 'uuid' },
