@@ -72,9 +72,9 @@ const full: NoticeContext = {
 };
 
 /** The other branch of every `{{#if}}`: no dates, no categories, no support channel, no inbox link, one record. */
+const { incidentDate: _, ...undated } = full;
 const sparse: NoticeContext = {
-  ...full,
-  incidentDate: null,
+  ...undated,
   actionRequiredBy: null,
   dataCategories: [],
   recordCount: 1,
