@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DATA_PRIVACY_TAG } from '../auth/tenant-principal.js';
+import { FALLBACK_LOCALE } from '../notices/template-engine.js';
 import type { FilterClause } from './odata-filter.js';
 import type { NoticeRow } from './service-update-message.js';
 import type { TenantTx } from './tenant-scope.js';
@@ -9,6 +10,8 @@ export interface Reader {
   tenantId: string;
   userId: string;
   mayReadDataPrivacy: boolean;
+  /** the template locale to serve notices in (a folder name from the templates listing) */
+  locale: string;
 }
 
 export type ViewPointFlag = 'isRead' | 'isArchived' | 'isFavorited';
@@ -28,12 +31,20 @@ class Params {
 /** Times as the Graph shape wants them (the columns hold UTC without a zone). */
 const iso = (col: string) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const NOTICE_COLUMNS = `
+/**
+ * A notice's columns in the reader's template locale `locale` (a folder name, never request
+ * text): `translated` is the stored translation to show instead of `title`/`body_html`, or null
+ * when the body is already in that locale, or there is none and the en-US one is the fallback.
+ * Only then is the translations value read at all.
+ */
+const noticeColumns = (locale: string) => `
   n.id, n.campaign_id::text AS "campaignId", n.title, n.category, n.severity, n.tags,
   n.is_major_change AS "isMajorChange", ${iso('n.action_required_by')} AS "actionRequiredBy", n.services,
   n.details, n.body_html AS "bodyHtml", ${iso('n.posted_at')} AS "postedAt", ${iso('n.last_modified_at')} AS "lastModifiedAt",
   COALESCE(v.is_read, false) AS "isRead", COALESCE(v.is_archived, false) AS "isArchived",
-  COALESCE(v.is_favorited, false) AS "isFavorited"`;
+  COALESCE(v.is_favorited, false) AS "isFavorited",
+  CASE WHEN n.locale = ${locale} THEN NULL
+       ELSE COALESCE(n.translations -> ${locale}, CASE WHEN n.locale <> '${FALLBACK_LOCALE}' THEN n.translations -> '${FALLBACK_LOCALE}' END) END AS "translated"`;
 
 /**
  * The notices a reader may see: their tenant's (stated here and enforced again by the RLS
@@ -68,9 +79,10 @@ export class InboxRepository {
   /** Newest first; `limit` rows from `offset`. */
   async list(tx: TenantTx, r: Reader, filter: readonly FilterClause[], offset: number, limit: number): Promise<NoticeRow[]> {
     const p = new Params();
+    const columns = noticeColumns(`${p.add(r.locale)}::text`);
     const user = p.add(r.userId);
     const where = [visible(p, r), ...filter.map((c) => filterSql(p, c))].join(' AND ');
-    const text = `SELECT ${NOTICE_COLUMNS}
+    const text = `SELECT ${columns}
        FROM notices n
        LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${user}
        WHERE ${where}
@@ -82,9 +94,10 @@ export class InboxRepository {
 
   async get(tx: TenantTx, r: Reader, id: string): Promise<NoticeRow | null> {
     const p = new Params();
+    const columns = noticeColumns(`${p.add(r.locale)}::text`);
     const { rows } = await tx.query<NoticeRow>({
       name: 'inbox-get',
-      text: `SELECT ${NOTICE_COLUMNS}
+      text: `SELECT ${columns}
        FROM notices n
        LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${p.add(r.userId)}
        WHERE n.id = ${p.add(id)} AND ${visible(p, r)}`,
