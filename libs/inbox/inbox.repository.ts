@@ -10,8 +10,8 @@ export interface Reader {
   tenantId: string;
   userId: string;
   mayReadDataPrivacy: boolean;
-  /** the template locale to serve notices in (a folder name from the templates listing) */
-  locale: string;
+  /** the template locale to serve notices in (a folder name from the templates listing); null: each notice's own */
+  locale: string | null;
 }
 
 export type ViewPointFlag = 'isRead' | 'isArchived' | 'isFavorited';
@@ -33,8 +33,9 @@ const iso = (col: string) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * A notice's columns in the reader's template locale `locale` (a folder name, never request
- * text): `translated` is the stored translation to show instead of `title`/`body_html`, or null
- * when the body is already in that locale, or there is none and the en-US one is the fallback.
+ * text; null: the reader states no language): `translated` is the stored translation to show
+ * instead of `title`/`body_html`, or null when the body is already in that locale, the reader
+ * states none, or the locale has no translation and the body is the en-US fallback itself.
  * Only then is the translations value read at all.
  */
 const noticeColumns = (locale: string) => `
@@ -43,7 +44,7 @@ const noticeColumns = (locale: string) => `
   n.details, n.body_html AS "bodyHtml", ${iso('n.posted_at')} AS "postedAt", ${iso('n.last_modified_at')} AS "lastModifiedAt",
   COALESCE(v.is_read, false) AS "isRead", COALESCE(v.is_archived, false) AS "isArchived",
   COALESCE(v.is_favorited, false) AS "isFavorited",
-  CASE WHEN n.locale = ${locale} THEN NULL
+  CASE WHEN ${locale} IS NULL OR n.locale = ${locale} THEN NULL
        ELSE COALESCE(n.translations -> ${locale}, CASE WHEN n.locale <> '${FALLBACK_LOCALE}' THEN n.translations -> '${FALLBACK_LOCALE}' END) END AS "translated"`;
 
 /**

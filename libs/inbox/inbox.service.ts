@@ -97,11 +97,13 @@ export class InboxService {
 
   /**
    * Who reads, and the template locale to serve them: the token's locale claim, else the
-   * request's languages, each falling back within its language, else en-US. The locale is a
-   * folder name from the templates listing, never text of the request.
+   * request's languages, each falling back within its language, else en-US. A reader who states
+   * no language at all reads each notice in the language it was written in (its tenant's first
+   * admin's). The locale is a folder name from the templates listing, never text of the request.
    */
   private reader(p: TenantPrincipal, languages: readonly string[] = []): Reader {
-    const locale = this.renderer.pickLocale(p.locale ? [p.locale, ...languages] : languages);
+    const stated = p.locale ? [p.locale, ...languages] : languages;
+    const locale = stated.length > 0 ? this.renderer.pickLocale(stated) : null;
     return { tenantId: p.tenantId, userId: p.userId, mayReadDataPrivacy: mayReadDataPrivacy(p.roles), locale };
   }
 
