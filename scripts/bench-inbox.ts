@@ -337,7 +337,7 @@ async function main(): Promise<void> {
       '`npm run bench:inbox` (scripts/bench-inbox.ts). ' +
         `${TENANTS.toLocaleString('en-US')} tenants, each affected by two campaigns (${(TENANTS * 2).toLocaleString('en-US')} notices with bodies from the real composer, each also stored in ${TRANSLATED.join(' and ')}, and their exposure views), seeded in bulk into a throw-away database. ` +
         `The API runs as its own process (\`dist/apps/api\`, DATABASE_POOL_SIZE=${POOL}); autocannon loads it from this process at ${CONNECTIONS} connections, ${SECONDS} s per endpoint and run, ${RUNS} ${RUNS === 1 ? 'run' : 'runs'} after a 3 s warm-up; the table shows each endpoint's median run, ` +
-        `every request as a random one of ${TOKENS.toLocaleString('en-US')} tenant admins${LANGUAGE ? \` reading ${LANGUAGE} (Accept-Language: a stored translation is served)\` : ' stating no language (the body as written is served)'}. Each request verifies its ES256 token, checks the tenant, runs in one transaction as the ` +
+        `every request as a random one of ${TOKENS.toLocaleString('en-US')} tenant admins${LANGUAGE ? ` reading ${LANGUAGE} (Accept-Language: a stored translation is served)` : ' stating no language (the body as written is served)'}. Each request verifies its ES256 token, checks the tenant, runs in one transaction as the ` +
         `\`impact_tenant\` role with row-level security on (${rls}), and writes its audit event(s) in that transaction.`,
       '',
       ...tableLines,
