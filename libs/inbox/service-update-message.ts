@@ -21,8 +21,6 @@ export interface NoticeRow {
   isRead: boolean;
   isArchived: boolean;
   isFavorited: boolean;
-  /** the notice's title and body in the reader's language, when stored apart from the columns above */
-  translated?: unknown;
 }
 
 const CATEGORIES = new Set(['preventOrFixIssue', 'planForChange', 'stayInformed']);
@@ -36,20 +34,11 @@ function detailsOf(raw: unknown): ServiceUpdateMessage['details'] {
     .map((d) => ({ name: d.name, value: d.value }));
 }
 
-/** The stored translation to show, when it has both fields; else the notice's own title and body. */
-function inReaderLanguage(r: NoticeRow): { title: string; bodyHtml: string } {
-  const t = r.translated as { title?: unknown; bodyHtml?: unknown } | null | undefined;
-  return t && typeof t === 'object' && typeof t.title === 'string' && typeof t.bodyHtml === 'string'
-    ? { title: t.title, bodyHtml: t.bodyHtml }
-    : { title: r.title, bodyHtml: r.bodyHtml };
-}
-
-/** A stored notice in Microsoft Graph's serviceUpdateMessage shape (CONTRACTS.md §4), in the reader's language. */
+/** A stored notice in Microsoft Graph's serviceUpdateMessage shape (CONTRACTS.md §4), in the reader's language (the repository picks it). */
 export function toServiceUpdateMessage(r: NoticeRow): ServiceUpdateMessage {
-  const shown = inReaderLanguage(r);
   return {
     id: r.id,
-    title: shown.title,
+    title: r.title,
     category: (CATEGORIES.has(r.category) ? r.category : 'stayInformed') as ServiceUpdateMessage['category'],
     severity: (SEVERITIES.has(r.severity) ? r.severity : 'normal') as ServiceUpdateMessage['severity'],
     tags: r.tags,
@@ -58,7 +47,7 @@ export function toServiceUpdateMessage(r: NoticeRow): ServiceUpdateMessage {
     services: r.services,
     startDateTime: r.postedAt,
     lastModifiedDateTime: r.lastModifiedAt,
-    body: { contentType: 'html', content: shown.bodyHtml },
+    body: { contentType: 'html', content: r.bodyHtml },
     details: detailsOf(r.details),
     viewPoint: { isRead: r.isRead, isArchived: r.isArchived, isFavorited: r.isFavorited },
   };
