@@ -128,7 +128,7 @@ async function seed(url: string): Promise<Seeded> {
       batch.forEach((t, k) => t.notices.push(rows[k]!.id));
       await db.query(
         `INSERT INTO notices (id, campaign_id, tenant_id, title, category, severity, tags, is_major_change, services, details, body_html, locale, translations, posted_at, last_modified_at)
-         SELECT id, $1, t, title, 'preventOrFixIssue', 'high', ARRAY['Data privacy','Admin impact'], true, ARRAY['Business transaction data'], d::jsonb, body, 'en-US', tr::json, $6, $6
+         SELECT id, $1, t, title, 'preventOrFixIssue', 'high', ARRAY['Data privacy','Admin impact'], true, ARRAY['Business transaction data'], d::jsonb, body, 'en-US', tr::jsonb, $6, $6
          FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $7::text[], $8::text[]) AS x(id, t, title, body, d, tr)`,
         [c, msgs.map((m) => m.id), ids, msgs.map((m) => m.title), msgs.map((m) => m.body.content), postedAt, msgs.map((m) => JSON.stringify(m.details)), translations],
       );

@@ -241,7 +241,7 @@ export class DispatchRepository {
          INSERT INTO notices (id, campaign_id, tenant_id, decision, title, category, severity, tags, is_major_change,
                               action_required_by, services, details, body_html, locale, translations, posted_at, last_modified_at)
          SELECT r.id, r.campaign_id, r.tenant_id, 'affected', r.title, r.category, r.severity, r.tags, r.is_major_change,
-                r.action_required_by AT TIME ZONE 'UTC', r.services, r.details, r.body_html, r.locale, r.translations::json, ${UTC_NOW}, ${UTC_NOW}
+                r.action_required_by AT TIME ZONE 'UTC', r.services, r.details, r.body_html, r.locale, r.translations, ${UTC_NOW}, ${UTC_NOW}
            FROM jsonb_to_recordset($1::jsonb) AS r(id text, campaign_id uuid, tenant_id uuid, title text, category text, severity text, tags text[],
                                                    is_major_change boolean, action_required_by timestamptz, services text[], details jsonb,
                                                    body_html text, locale text, translations jsonb)
