@@ -131,6 +131,9 @@ describe('a campaign whose admins read different languages', () => {
       return s.status === 'completed' ? s : undefined;
     });
     expect(final.counts.emails.failed).toBe(0);
+    // the launch records the fallbacks it went ahead with
+    const audited = await prisma.auditEvent.findMany({ where: { campaignId, action: 'campaign.launch.warnings' } });
+    expect(audited.map((e) => e.details)).toEqual([{ warnings: await app.get(PreviewService).warnings(campaignId) }]);
 
     const renderer = app.get(NoticeRenderer);
     const contacts = await prisma.tenantContact.findMany({ where: { roles: { hasSome: PRIVILEGED } } });

@@ -82,7 +82,14 @@ export class DispatchService implements OnModuleDestroy {
     // render every notice's template once more before anything is sent: a broken template is
     // an operator error now, not a failed job later
     await this.preflight(c);
+    // what preview warned of goes with the launch into the audit log: recipients whose language
+    // has no templates and who are written to in another
+    const warnings = c.status === 'approved' ? await this.preview.warnings(campaignId) : [];
     const moved = await this.campaigns.move(campaignId, 'launch', actor, { startedAt: new Date(), lastError: null });
+    if (warnings.length) {
+      this.logger.warn(`campaign ${campaignId} launched with locale fallbacks: ${warnings.map((w) => `${w.recipients} × ${JSON.stringify(w.requested)} → ${w.used}`).join(', ')}`);
+      await this.audit.record({ actor, action: 'campaign.launch.warnings', campaignId, details: { warnings: warnings.map((w) => ({ ...w })) } });
+    }
     await this.reconcile(campaignId);
     return moved;
   }

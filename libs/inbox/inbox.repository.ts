@@ -35,9 +35,9 @@ const iso = (col: string) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
  * A notice's columns, with its title and body in the reader's template locale `locale` (a folder
  * name, never request text; null: the reader states no language): the stored translation when
  * the notice has one in that locale (else its en-US one), or the notice as written when it is
- * already in that locale, has no such translation, or the reader states none. Only then is the
- * translations value read, once per row (`tr`, kept a subquery by OFFSET 0), and only the body
- * shown leaves the database.
+ * already in that locale, has no such translation, or the reader states none. The translations
+ * value is looked at only when the locale differs from the notice's own, once per row (`tr`, kept
+ * a subquery by OFFSET 0), and only the body shown leaves the database.
  */
 const noticeColumns = `
   n.id, n.campaign_id::text AS "campaignId", COALESCE(tr.t ->> 'title', n.title) AS title, n.category, n.severity, n.tags,
