@@ -65,7 +65,7 @@ const full: NoticeContext = {
   incidentDate: '2022-09-24',
   dataCategories: [...NOTICE_DATA_CATEGORIES],
   recordCount: 98765,
-  actionRequiredBy: '2022-11-01',
+  actionRequiredBy: '2022-11-15',
   support: { url: 'https://support.example.com/privacy', phone: '+1 800 555 0100', email: 'privacy@example.com' },
   campaignRef: 'cmp-2022-09',
   inboxUrl: 'https://inbox.example.com/inbox',
@@ -151,7 +151,7 @@ describe('shipped locales', () => {
       expect(html).toContain(`<html lang="${locale}">`);
       const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' });
       expect(body).toContain(dates.format(new Date('2022-09-24T00:00:00Z')));
-      expect(body).toContain(dates.format(new Date('2022-11-01T00:00:00Z')));
+      expect(body).toContain(dates.format(new Date('2022-11-15T00:00:00Z')));
       expect(body).toContain(new Intl.NumberFormat(locale).format(98765));
       const labels = engine.strings(locale).categories;
       for (const c of NOTICE_DATA_CATEGORIES) expect(body).toContain(`<li>${escapeHtml(labels[c]!)}</li>`);
@@ -165,6 +165,14 @@ describe('shipped locales', () => {
       expect(html).toContain('<a href="https://inbox.example.com/inbox">');
       expect(text).toContain('https://inbox.example.com/inbox');
     });
+
+    if (locale === 'fr-FR') {
+      it('writes the first of a month as French does', () => {
+        const body = renderer.renderNotice({ ...full, locale, incidentDate: '2026-10-01', actionRequiredBy: '2022-11-01' }).body.content;
+        expect(body).toContain('Le 1er octobre 2026, nous avons appris');
+        expect(body).toContain('avant le 1er novembre 2022');
+      });
+    }
 
     if (locale !== 'en-US') {
       it('leaves nothing in English', () => {

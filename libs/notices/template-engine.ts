@@ -215,6 +215,7 @@ function registerHelpers(env: HbsEnv, locale: string): void {
   }
 
   const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' });
+  const firstIsOrdinal = locale.split('-')[0]!.toLowerCase() === 'fr';
   const numbers = new Intl.NumberFormat(locale);
   const lists = new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' });
   const plurals = new Intl.PluralRules(locale);
@@ -224,7 +225,12 @@ function registerHelpers(env: HbsEnv, locale: string): void {
     strictly('formatDate', (value) => {
       if (value === null) return '';
       const date = new Date(String(value));
-      return Number.isNaN(date.getTime()) ? String(value) : dates.format(date);
+      if (Number.isNaN(date.getTime())) return String(value);
+      // French writes the first of a month as an ordinal ("1er octobre"), which Intl does not
+      if (firstIsOrdinal && date.getUTCDate() === 1) {
+        return dates.formatToParts(date).map((p) => (p.type === 'day' ? `${p.value}er` : p.value)).join('');
+      }
+      return dates.format(date);
     }),
   );
   env.registerHelper(
