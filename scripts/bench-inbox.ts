@@ -11,7 +11,9 @@
  * Settings (environment): BENCH_INBOX_TENANTS (10000), BENCH_INBOX_SECONDS (15 per endpoint),
  * BENCH_INBOX_CONNECTIONS (50), BENCH_INBOX_POOL (DATABASE_POOL_SIZE of the API, 20),
  * BENCH_INBOX_RUNS (3: list and get alternate; the figures are each endpoint's median run),
- * BENCH_INBOX_API_NODE_ARGS (node flags for the API process), BENCH_KEEP=1 keeps the database.
+ * BENCH_INBOX_API_NODE_ARGS (node flags for the API process), BENCH_KEEP=1 keeps the database,
+ * BENCH_INBOX_LANGUAGE (an Accept-Language every request sends, e.g. `fr-FR`: each notice is also
+ * stored in fr-FR and ja-JP, so that reader is served a stored translation instead of the body).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -34,6 +36,9 @@ const CONNECTIONS = Number(process.env.BENCH_INBOX_CONNECTIONS ?? 50);
 const POOL = Number(process.env.BENCH_INBOX_POOL ?? 20);
 const RUNS = Number(process.env.BENCH_INBOX_RUNS ?? 3);
 const TOKENS = Math.min(TENANTS, 2000);
+const LANGUAGE = process.env.BENCH_INBOX_LANGUAGE;
+/** the other languages each notice is stored in, as for a tenant whose admins read them */
+const TRANSLATED = ['fr-FR', 'ja-JP'];
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -106,23 +111,26 @@ async function seed(url: string): Promise<Seeded> {
       );
       const { rows } = await db.query<{ id: string }>(`SELECT 'MC' || nextval('notice_number') AS id FROM generate_series(1, $1)`, [batch.length]);
       const postedAt = new Date(Date.UTC(2026, 10, 1 + campaigns.indexOf(c)));
-      const msgs = batch.map((t, k) =>
+      const inLocale = (t: { id: string }, k: number, locale: string) =>
         composer.compose({
           campaign: { id: c, title: 'Data exposure in a storage endpoint', supportUrl: 'https://support.example.com', supportPhone: null, supportEmail: 'privacy@example.com', respondBy: null, incidentDate: new Date('2026-10-01') },
           tenant: { id: t.id, name: `Tenant ${t.id}` },
           messageId: rows[k]!.id,
           dataCategories: ['Names', 'Email addresses'],
           records: 3,
-          locale: 'en-US',
+          locale,
           postedAt,
-        }),
+        });
+      const msgs = batch.map((t, k) => inLocale(t, k, 'en-US'));
+      const translations = batch.map((t, k) =>
+        JSON.stringify(Object.fromEntries(TRANSLATED.map((l) => { const m = inLocale(t, k, l); return [l, { title: m.title, bodyHtml: m.body.content }]; }))),
       );
       batch.forEach((t, k) => t.notices.push(rows[k]!.id));
       await db.query(
-        `INSERT INTO notices (id, campaign_id, tenant_id, title, category, severity, tags, is_major_change, services, details, body_html, locale, posted_at, last_modified_at)
-         SELECT id, $1, t, title, 'preventOrFixIssue', 'high', ARRAY['Data privacy','Admin impact'], true, ARRAY['Business transaction data'], d::jsonb, body, 'en-US', $6, $6
-         FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $7::text[]) AS x(id, t, title, body, d)`,
-        [c, msgs.map((m) => m.id), ids, msgs.map((m) => m.title), msgs.map((m) => m.body.content), postedAt, msgs.map((m) => JSON.stringify(m.details))],
+        `INSERT INTO notices (id, campaign_id, tenant_id, title, category, severity, tags, is_major_change, services, details, body_html, locale, translations, posted_at, last_modified_at)
+         SELECT id, $1, t, title, 'preventOrFixIssue', 'high', ARRAY['Data privacy','Admin impact'], true, ARRAY['Business transaction data'], d::jsonb, body, 'en-US', tr::jsonb, $6, $6
+         FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $7::text[], $8::text[]) AS x(id, t, title, body, d, tr)`,
+        [c, msgs.map((m) => m.id), ids, msgs.map((m) => m.title), msgs.map((m) => m.body.content), postedAt, msgs.map((m) => JSON.stringify(m.details)), translations],
       );
       await db.query(
         `INSERT INTO exposure_views (campaign_id, tenant_id, view, updated_at) SELECT $1, t, v::jsonb, now() FROM unnest($2::uuid[], $3::text[]) AS x(t, v)`,
@@ -222,7 +230,7 @@ function load(name: string, port: number, seconds: number, pathFor: () => { path
           {
             setupRequest: (req) => {
               const { path, token } = pathFor();
-              return { ...req, method: 'GET', path, headers: { ...req.headers, authorization: `Bearer ${token}`, accept: 'application/json' } };
+              return { ...req, method: 'GET', path, headers: { ...req.headers, authorization: `Bearer ${token}`, accept: 'application/json', ...(LANGUAGE ? { 'accept-language': LANGUAGE } : {}) } };
             },
           },
         ],
@@ -327,9 +335,9 @@ async function main(): Promise<void> {
       '## Inbox',
       '',
       '`npm run bench:inbox` (scripts/bench-inbox.ts). ' +
-        `${TENANTS.toLocaleString('en-US')} tenants, each affected by two campaigns (${(TENANTS * 2).toLocaleString('en-US')} notices with bodies from the real composer, and their exposure views), seeded in bulk into a throw-away database. ` +
+        `${TENANTS.toLocaleString('en-US')} tenants, each affected by two campaigns (${(TENANTS * 2).toLocaleString('en-US')} notices with bodies from the real composer, each also stored in ${TRANSLATED.join(' and ')}, and their exposure views), seeded in bulk into a throw-away database. ` +
         `The API runs as its own process (\`dist/apps/api\`, DATABASE_POOL_SIZE=${POOL}); autocannon loads it from this process at ${CONNECTIONS} connections, ${SECONDS} s per endpoint and run, ${RUNS} ${RUNS === 1 ? 'run' : 'runs'} after a 3 s warm-up; the table shows each endpoint's median run, ` +
-        `every request as a random one of ${TOKENS.toLocaleString('en-US')} tenant admins. Each request verifies its ES256 token, checks the tenant, runs in one transaction as the ` +
+        `every request as a random one of ${TOKENS.toLocaleString('en-US')} tenant admins${LANGUAGE ? ` reading ${LANGUAGE} (Accept-Language: a stored translation is served)` : ' stating no language (the body as written is served)'}. Each request verifies its ES256 token, checks the tenant, runs in one transaction as the ` +
         `\`impact_tenant\` role with row-level security on (${rls}), and writes its audit event(s) in that transaction.`,
       '',
       ...tableLines,

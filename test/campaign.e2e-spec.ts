@@ -142,7 +142,7 @@ describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
     const tenants = await prisma.tenant.findMany({ select: { id: true, name: true } });
     const notices = await prisma.notice.findMany({ where: { campaignId } });
     for (const n of notices) {
-      const text = `${n.title} ${n.bodyHtml} ${JSON.stringify(n.details)}`.toLowerCase();
+      const text = `${n.title} ${n.bodyHtml} ${JSON.stringify(n.details)} ${JSON.stringify(n.translations)}`.toLowerCase();
       const truth = world.truth.tenants[n.tenantId]!;
       for (const marker of truth.foreignMarkers) expect({ notice: n.id, leaked: text.includes(marker.toLowerCase()) ? marker : null }).toEqual({ notice: n.id, leaked: null });
       for (const other of tenants) if (other.id !== n.tenantId && other.name.length > 6) expect(text).not.toContain(other.name.toLowerCase());

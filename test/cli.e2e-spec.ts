@@ -100,7 +100,7 @@ describe('the operator CLI', () => {
     const p = json<{ scope: object; tenants: { affected: number; notAffected: number; needsReview: number }; decisions: { tenantId: string; decision: string; reasons: string[]; dataCategories: string[]; records: number }[] }>(
       await cli(['campaigns', 'preview', c.campaignId, '--json']),
     );
-    expect(Object.keys(p).sort()).toEqual(['decisions', 'renderProblems', 'scope', 'tenants'].sort());
+    expect(Object.keys(p).sort()).toEqual(['decisions', 'renderProblems', 'scope', 'tenants', 'warnings'].sort());
     const affected = p.decisions.find((x) => x.decision === 'affected')!;
     expect(affected.reasons.length).toBeGreaterThan(0);
     const one = json<{ tenantId: string; decision: string; notice: { id: string; tags: string[] } }>(await cli(['campaigns', 'preview', c.campaignId, '--tenant', affected.tenantId, '--json']));

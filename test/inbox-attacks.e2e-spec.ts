@@ -386,6 +386,41 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     expect(notJson.body.error.code).toBe('badInput');
   });
 
+  it('serves a reader\'s language from the token\'s locale claim or Accept-Language; a hostile value costs only the language', async () => {
+    const L = await seedTenant(prisma);
+    const l1 = await postNotice(prisma, await seedCampaign(prisma), L, { translations: ['fr-FR', 'ja-JP'] });
+    const langOf = (res: request.Response) => /<div lang="([^"]+)">/.exec(res.body?.body?.content ?? '')?.[1];
+    const read = (token: string, acceptLanguage?: string) => {
+      const r = get(`${API}/${l1}`, token);
+      return acceptLanguage === undefined ? r : r.set('Accept-Language', acceptLanguage);
+    };
+    const plain = await signed(claimsOf(L));
+    for (const [token, header, lang] of [
+      [await signed({ ...claimsOf(L), locale: 'fr-FR' }), undefined, 'fr-FR'],
+      [await signed({ ...claimsOf(L), locale: 'ja' }), 'fr-CA,fr;q=0.9', 'ja-JP'],
+      [plain, 'fr-CA,fr;q=0.9', 'fr-FR'],
+      [plain, 'sv', 'en-US'],
+      [plain, undefined, 'en-US'],
+      [await signed({ ...claimsOf(L), locale: '../../../etc/passwd' }), undefined, 'en-US'],
+      [await signed({ ...claimsOf(L), locale: { $ne: null } }), 'ja', 'ja-JP'],
+      [plain, '../../../../etc/passwd', 'en-US'],
+      [plain, "fr'; DROP TABLE notices; --", 'en-US'],
+      [plain, `${'x-'.repeat(3000)}fr`, 'en-US'],
+      [plain, 'fr;q=abc, ja;q=0.5', 'ja-JP'],
+      [plain, ',,,;;;q=1', 'en-US'],
+    ] as const) {
+      const res = await read(token, header);
+      expect({ header, status: res.status, lang: langOf(res) }).toEqual({ header, status: 200, lang });
+      expect(res.body.id).toBe(l1);
+    }
+    // a language is no key to another tenant's notice
+    for (const header of ['fr-FR', 'ja', '*']) {
+      const res = await read(tok['A.admin']!, header);
+      expect({ header, status: res.status, body: res.body }).toEqual({ header, status: 404, body: NOT_FOUND });
+    }
+    expect(await prisma.notice.count({ where: { id: l1 } })).toBe(1);
+  });
+
   it('refuses oversized bodies with 413', async () => {
     const res = await post(`${API}/markRead`, tok['A.admin']!, { messageIds: [a1], pad: 'x'.repeat(300 * 1024) }).expect(413);
     expect(res.body.error.code).toBe('payloadTooLarge');

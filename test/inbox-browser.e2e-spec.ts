@@ -28,6 +28,8 @@ describe('inbox page in headless Chromium', () => {
   let A: SeededTenant;
   let B: SeededTenant;
   let U: SeededTenant;
+  let F: SeededTenant;
+  let noticeF: string;
   let noticeA: string;
   let noticeB: string;
   const problems: string[] = [];
@@ -48,6 +50,14 @@ describe('inbox page in headless Chromium', () => {
     noticeA = await postNotice(prisma, campaign, A);
     noticeB = await postNotice(prisma, campaign, B);
     await decide(prisma, campaign, U.id, 'not_affected');
+    // one admin reads English, the other French: one notice, stored in both
+    F = await seedTenant(prisma, {
+      contacts: (d) => [
+        { email: `admin@${d}`, roles: ['GlobalAdmin'], locale: 'en-US' },
+        { email: `dpo@${d}`, roles: ['PrivacyReader'], locale: 'fr-FR' },
+      ],
+    });
+    noticeF = await postNotice(prisma, campaign, F, { translations: ['fr-FR'] });
     browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 1000 } });
   });
 
@@ -67,10 +77,11 @@ describe('inbox page in headless Chromium', () => {
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   };
 
-  const signIn = async (page: Page, t: SeededTenant) => {
-    await page.goto(`${base}/inbox/dev-login?tenant=${t.id}&email=${encodeURIComponent(t.contacts[0]!.email)}`);
+  const signIn = async (page: Page, t: SeededTenant, contact = 0) => {
+    const email = t.contacts[contact]!.email;
+    await page.goto(`${base}/inbox/dev-login?tenant=${t.id}&email=${encodeURIComponent(email)}`);
     await page.waitForURL(`${base}/inbox`);
-    await page.locator('#who-email').filter({ hasText: t.contacts[0]!.email }).waitFor();
+    await page.locator('#who-email').filter({ hasText: email }).waitFor();
   };
 
   it('an affected tenant\'s admin opens the notice and sees their own exposed data', async () => {
@@ -129,6 +140,29 @@ describe('inbox page in headless Chromium', () => {
     await page.locator('#sign-in').waitFor();
     expect(await page.evaluate("sessionStorage.getItem('inbox.token')")).toBeNull();
     await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('a French reader sees the notice in French, an English one in English: the same message', async () => {
+    for (const [contact, lang, heading] of [
+      [1, 'fr-FR', 'Que s’est-il passé'],
+      [0, 'en-US', 'What happened'],
+    ] as const) {
+      const page = await browser.newPage();
+      watch(page);
+      await signIn(page, F, contact);
+      const row = page.locator(`#message-rows tr[data-id="${noticeF}"]`);
+      await row.waitFor();
+      expect(await page.locator('#message-rows tr').count()).toBe(1);
+      await row.click();
+      await page.locator('#detail-title').filter({ hasText: /\S/ }).waitFor();
+      const body = page.frameLocator('#detail-body');
+      await body.locator('h3').filter({ hasText: heading }).waitFor();
+      expect(await body.locator(`div[lang="${lang}"]`).count()).toBe(1);
+      expect(await body.locator('body').innerText()).toContain(noticeF);
+      await page.screenshot({ path: join(shots, `6-notice-${lang}.png`), fullPage: true });
+      await page.close();
+    }
     expect(problems).toEqual([]);
   });
 

@@ -137,6 +137,8 @@ export class DevIssuer {
       preferred_username: address,
       ...(contact.name ? { name: contact.name } : {}),
       roles: contact.roles,
+      // the contact's language, so the inbox serves the notice in it
+      locale: contact.locale,
     })
       .setProtectedHeader({ alg: DEV_ISSUER_ALG, kid, typ: 'JWT' })
       .setIssuer(DEV_ISSUER)

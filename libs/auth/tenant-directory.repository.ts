@@ -6,6 +6,7 @@ export interface DirectoryContact {
   email: string;
   name: string | null;
   roles: string[];
+  locale: string;
 }
 
 /** The two directory look-ups that token verification and the development issuer need. No decisions here. */
@@ -22,7 +23,7 @@ export class TenantDirectoryLookup {
   async findContact(tenantId: string, email: string): Promise<DirectoryContact | null> {
     const c = await this.prisma.tenantContact.findUnique({
       where: { tenantId_email: { tenantId, email } },
-      select: { tenantId: true, email: true, name: true, roles: true },
+      select: { tenantId: true, email: true, name: true, roles: true, locale: true },
     });
     return c;
   }

@@ -12,6 +12,21 @@ export interface TenantPrincipal {
   roles: string[];
   /** the issuer that signed the token */
   issuer: string;
+  /** the user's language from the token's `locale` claim (a BCP-47 tag), when it has a usable one */
+  locale?: string;
+}
+
+/**
+ * A token's `locale` claim as a canonical BCP-47 tag, or undefined: a claim that is not a
+ * language tag costs the reader their language (they get the fallback), never their access.
+ */
+export function localeClaim(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 35) return undefined;
+  try {
+    return Intl.getCanonicalLocales(value)[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The roles that may read data-privacy notices (CONTRACTS.md §1, DESIGN.md rule 5). */

@@ -87,6 +87,16 @@ describe('TenantTokenVerifier with a configured RSA public key (PEM)', () => {
     expect((await v.verify(await sign(key, 'RS256', claims({ email: undefined, preferred_username: 'Lena@Contoso.example' })))).email).toBe('lena@contoso.example');
   });
 
+  it('carries a locale claim that is a language tag, and ignores one that is not without refusing the token', async () => {
+    const { v } = verifier(env);
+    expect((await v.verify(await sign(key, 'RS256', claims({ locale: 'FR-ca' })))).locale).toBe('fr-CA');
+    for (const locale of ['../../etc/passwd', 'not a tag', 42, ['fr'], 'x'.repeat(400)]) {
+      const p = await v.verify(await sign(key, 'RS256', claims({ locale })));
+      expect(p.tenantId).toBe(TENANT);
+      expect(p).not.toHaveProperty('locale');
+    }
+  });
+
   it('pins the algorithm: HS256 keyed with the public key, alg none, and another algorithm are refused', async () => {
     const { v } = verifier(env);
     const now = Math.floor(Date.now() / 1000);
@@ -149,7 +159,7 @@ describe('TenantTokenVerifier with a configured RSA public key (PEM)', () => {
   it('does not trust the development issuer beside an external one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'devkey-'));
     try {
-      const directory = new FakeDirectory([{ tenantId: TENANT, email: 'admin@contoso.example', name: null, roles: ['GlobalAdmin'] }]);
+      const directory = new FakeDirectory([{ tenantId: TENANT, email: 'admin@contoso.example', name: null, roles: ['GlobalAdmin'], locale: 'en-US' }]);
       const { v, config } = verifier({ ...env, DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_KEY_DIR: dir }, directory);
       const dev = new DevIssuer(config, directory as unknown as TenantDirectoryLookup);
       await expect(dev.issue(TENANT, 'admin@contoso.example')).rejects.toThrow(/external issuer/);
@@ -219,10 +229,10 @@ describe('DevIssuer', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const contact: DirectoryContact = { tenantId: TENANT, email: 'admin@contoso.example', name: 'Ada', roles: ['GlobalAdmin', 'PrivacyReader'] };
+  const contact: DirectoryContact = { tenantId: TENANT, email: 'admin@contoso.example', name: 'Ada', roles: ['GlobalAdmin', 'PrivacyReader'], locale: 'fr-CA' };
   const issuer = (env: Record<string, string>) => {
     const config = loadConfig({ DEV_ISSUER_KEY_DIR: dir, ...env });
-    const directory = new FakeDirectory([contact, { tenantId: TENANT, email: 'noroles@contoso.example', name: null, roles: [] }]) as unknown as TenantDirectoryLookup;
+    const directory = new FakeDirectory([contact, { tenantId: TENANT, email: 'noroles@contoso.example', name: null, roles: [], locale: 'en-US' }]) as unknown as TenantDirectoryLookup;
     return { dev: new DevIssuer(config, directory), v: new TenantTokenVerifier(config, new DevIssuer(config, directory), directory) };
   };
 
@@ -236,7 +246,7 @@ describe('DevIssuer', () => {
     const { dev, v } = issuer({ DEV_ISSUER_ENABLED: 'true' });
     const t = await dev.issue(TENANT.toUpperCase(), '  ADMIN@Contoso.Example ');
     expect(new Date(t.expiresAt).getTime()).toBeGreaterThan(Date.now() + 3500_000);
-    expect(await v.verify(t.token)).toEqual({ tenantId: TENANT, userId: devSubject(TENANT, contact.email), email: contact.email, roles: contact.roles, issuer: DEV_ISSUER });
+    expect(await v.verify(t.token)).toEqual({ tenantId: TENANT, userId: devSubject(TENANT, contact.email), email: contact.email, roles: contact.roles, issuer: DEV_ISSUER, locale: 'fr-CA' });
     expect(statSync(join(dir, DEV_ISSUER_KEY_FILE)).mode & 0o777).toBe(0o600);
   });
 

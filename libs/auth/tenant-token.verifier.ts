@@ -13,7 +13,7 @@ import { normalizeEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DEV_ISSUER, DEV_ISSUER_ALG, DevIssuer, externalIssuerConfigured, tenantAudience } from './dev-issuer.js';
 import { TenantDirectoryLookup } from './tenant-directory.repository.js';
-import type { TenantPrincipal } from './tenant-principal.js';
+import { localeClaim, type TenantPrincipal } from './tenant-principal.js';
 
 /** Asymmetric algorithms only: a public key can never be used as an HMAC secret. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -139,7 +139,8 @@ export class TenantTokenVerifier implements OnModuleInit {
     if (!email) throw new InvalidTokenError('claims: no email or preferred_username address');
     const tenantId = c.tid.toLowerCase();
     if (!(await this.tenantExists(tenantId, now.getTime()))) throw new InvalidTokenError('claims: tid is not a tenant of the directory');
-    return { tenantId, userId: c.sub, email, roles: [...new Set(c.roles)], issuer: trust.issuer };
+    const locale = localeClaim(payload.locale);
+    return { tenantId, userId: c.sub, email, roles: [...new Set(c.roles)], issuer: trust.issuer, ...(locale ? { locale } : {}) };
   }
 
   private trustedSource(): Promise<Trust | null> {

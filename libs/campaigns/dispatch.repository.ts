@@ -15,8 +15,13 @@ export interface NoticeRow {
   services: string[];
   details: Prisma.InputJsonValue;
   bodyHtml: string;
+  /** the template locale title and body are written in */
   locale: string;
+  /** the same notice in other template locales, by locale (see the schema's Notice.translations) */
+  translations?: NoticeTranslations;
 }
+
+export type NoticeTranslations = Record<string, { title: string; bodyHtml: string }>;
 
 /** What the notice job needs about one tenant in one campaign, read in one statement. */
 export interface NoticeContext {
@@ -222,7 +227,7 @@ export class DispatchRepository {
         return {
           id: w.noticeId, campaign_id: w.campaignId, tenant_id: w.tenantId, title: n.title, category: n.category, severity: n.severity, tags: n.tags,
           is_major_change: n.isMajorChange, action_required_by: n.actionRequiredBy?.toISOString() ?? null, services: n.services, details: n.details,
-          body_html: n.bodyHtml, locale: n.locale,
+          body_html: n.bodyHtml, locale: n.locale, translations: n.translations ?? null,
         };
       });
     const deliveries = writes.flatMap((w) =>
@@ -234,12 +239,12 @@ export class DispatchRepository {
     const res = await this.prisma.pool.query<{ kind: 'notice' | 'delivery'; campaign_id: string; tenant_id: string; ref: string }>(
       `WITH n AS (
          INSERT INTO notices (id, campaign_id, tenant_id, decision, title, category, severity, tags, is_major_change,
-                              action_required_by, services, details, body_html, locale, posted_at, last_modified_at)
+                              action_required_by, services, details, body_html, locale, translations, posted_at, last_modified_at)
          SELECT r.id, r.campaign_id, r.tenant_id, 'affected', r.title, r.category, r.severity, r.tags, r.is_major_change,
-                r.action_required_by AT TIME ZONE 'UTC', r.services, r.details, r.body_html, r.locale, ${UTC_NOW}, ${UTC_NOW}
+                r.action_required_by AT TIME ZONE 'UTC', r.services, r.details, r.body_html, r.locale, r.translations, ${UTC_NOW}, ${UTC_NOW}
            FROM jsonb_to_recordset($1::jsonb) AS r(id text, campaign_id uuid, tenant_id uuid, title text, category text, severity text, tags text[],
                                                    is_major_change boolean, action_required_by timestamptz, services text[], details jsonb,
-                                                   body_html text, locale text)
+                                                   body_html text, locale text, translations jsonb)
          ON CONFLICT (campaign_id, tenant_id) DO NOTHING
          RETURNING id, campaign_id, tenant_id
        ), dl AS (

@@ -9,8 +9,9 @@ import { QUEUE, jobId } from '../queue/queues.js';
 import { MAIL_TRANSPORT, deterministicOperationId, type MailTransport } from '../mail/mail-transport.js';
 import { NoticeComposer } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
+import { FALLBACK_LOCALE } from '../notices/template-engine.js';
 import { CampaignsRepository } from './campaigns.repository.js';
-import { DispatchRepository, writeKey, type NoticeContext, type NoticeRow, type NoticeWrite } from './dispatch.repository.js';
+import { DispatchRepository, writeKey, type NoticeContext, type NoticeRow, type NoticeTranslations, type NoticeWrite } from './dispatch.repository.js';
 import { Batcher } from './batcher.js';
 import { CampaignsService, type Campaign } from './campaigns.service.js';
 import { PRIVILEGED_ROLES, PreviewService } from './preview.service.js';
@@ -81,7 +82,14 @@ export class DispatchService implements OnModuleDestroy {
     // render every notice's template once more before anything is sent: a broken template is
     // an operator error now, not a failed job later
     await this.preflight(c);
+    // what preview warned of goes with the launch into the audit log: recipients whose language
+    // has no templates and who are written to in another
+    const warnings = c.status === 'approved' ? await this.preview.warnings(campaignId) : [];
     const moved = await this.campaigns.move(campaignId, 'launch', actor, { startedAt: new Date(), lastError: null });
+    if (warnings.length) {
+      this.logger.warn(`campaign ${campaignId} launched with locale fallbacks: ${warnings.map((w) => `${w.recipients} × ${JSON.stringify(w.requested)} → ${w.used}`).join(', ')}`);
+      await this.audit.record({ actor, action: 'campaign.launch.warnings', campaignId, details: { warnings: warnings.map((w) => ({ ...w })) } });
+    }
     await this.reconcile(campaignId);
     return moved;
   }
@@ -274,17 +282,27 @@ export class DispatchService implements OnModuleDestroy {
       // the id comes first, so the body can quote it; a conflicting insert only wastes a number
       if (!ctx.newNoticeId) return { kind: 'retry', reason: `no message number drawn for tenant ${tenantId}` };
       noticeId = ctx.newNoticeId;
-      // the language of the tenant's first privileged admin (PreviewService.tenantLocale's rule)
-      const locale = ctx.contacts[0]?.locale ?? 'en-US';
-      const m = this.composer.compose({
-        campaign: c,
-        tenant: ctx.tenant,
-        messageId: noticeId,
-        dataCategories: ctx.dataCategories,
-        records: ctx.decision.records,
-        locale,
-        postedAt: new Date(),
-      });
+      // written in the language of the tenant's first privileged admin (PreviewService.tenantLocale's
+      // rule), and once more in each other language its admins read and in en-US, so the inbox can
+      // serve every reader theirs (the same notice: one id, one row)
+      const compose = (locale: string) =>
+        this.composer.compose({
+          campaign: c,
+          tenant: ctx.tenant!,
+          messageId: noticeId,
+          dataCategories: ctx.dataCategories!,
+          records: ctx.decision!.records,
+          locale,
+          postedAt: new Date(),
+        });
+      const locale = this.renderer.resolveLocale(ctx.contacts[0]?.locale ?? FALLBACK_LOCALE);
+      const m = compose(locale);
+      const translations: NoticeTranslations = {};
+      for (const other of new Set([...ctx.contacts.map((ct) => this.renderer.resolveLocale(ct.locale)), FALLBACK_LOCALE])) {
+        if (other === locale) continue;
+        const t = compose(other);
+        translations[other] = { title: t.title, bodyHtml: t.body.content };
+      }
       notice = {
         title: m.title,
         category: m.category,
@@ -296,6 +314,7 @@ export class DispatchService implements OnModuleDestroy {
         details: m.details,
         bodyHtml: m.body.content,
         locale,
+        translations,
       };
     }
     // the notice and its delivery rows are written in one statement: never a notice without its deliveries

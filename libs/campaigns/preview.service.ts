@@ -23,6 +23,20 @@ export interface TenantPreview {
   exposure?: ExposureView;
 }
 
+/**
+ * Something an operator should know before a launch that does not stop it. A recipient whose
+ * locale has no templates of its own gets the nearest (`fr-CA` → `fr-FR`, `sv-SE` → `en-US`).
+ */
+export interface LaunchWarning {
+  kind: 'localeFallback';
+  /** the contacts' locale as the directory holds it */
+  requested: string;
+  /** the template locale their notice and emails are written in */
+  used: string;
+  /** privileged contacts of affected tenants with that locale */
+  recipients: number;
+}
+
 /** The roles that may read data-privacy notices and receive their emails (CONTRACTS.md §1). */
 export const PRIVILEGED_ROLES = ['GlobalAdmin', 'PrivacyReader'] as const;
 
@@ -58,6 +72,8 @@ export class PreviewService {
       status: c.status,
       /** what would stop a launch: missing exposure views, templates that do not render */
       renderProblems: await this.renderCheck(campaignId),
+      /** what an operator should know that does not stop a launch: locales that fall back to another */
+      warnings: await this.warnings(campaignId),
       scope: dataset.scope,
       tenants: counts,
       decisions: decisions.map(
@@ -100,7 +116,9 @@ export class PreviewService {
 
   /**
    * Renders the notice and the email in every locale the campaign's affected tenants will get,
-   * and checks every affected tenant has its exposure view. Returns the problems, if any.
+   * and checks every affected tenant has its exposure view. Returns the problems, if any: each
+   * one stops a launch. A locale that falls back to another template locale is not one of them
+   * (see `warnings`).
    */
   async renderCheck(campaignId: string): Promise<string[]> {
     const c = await this.repo.find(campaignId);
@@ -141,6 +159,32 @@ export class PreviewService {
     }
     if (!c.supportUrl && !c.supportPhone && !c.supportEmail) problems.push('no support contact: give --support-url, --support-phone or --support-email');
     return [...new Set(problems)];
+  }
+
+  /** The fallbacks a launch would use, one per locale with the recipients it concerns, most recipients first. */
+  async warnings(campaignId: string): Promise<LaunchWarning[]> {
+    const { rows } = await this.prisma.pool.query<{ locale: string; recipients: number }>(
+      `SELECT ct.locale, count(DISTINCT ct.email)::int AS recipients FROM tenant_contacts ct
+         JOIN tenant_decisions d ON d.tenant_id = ct.tenant_id AND d.campaign_id = $1 AND d.decision = 'affected'
+        WHERE ct.roles && $2::text[]
+        GROUP BY ct.locale`,
+      [campaignId, [...PRIVILEGED_ROLES]],
+    );
+    const byFallback = new Map<string, LaunchWarning>();
+    for (const r of rows) {
+      let fallback: { requested: string; used: string } | null;
+      try {
+        fallback = this.renderer.localeFallback(r.locale);
+      } catch {
+        continue; // no en-US folder at all: renderCheck reports that as a problem
+      }
+      if (!fallback) continue;
+      const key = JSON.stringify([fallback.requested, fallback.used]);
+      const seen = byFallback.get(key);
+      if (seen) seen.recipients += r.recipients;
+      else byFallback.set(key, { kind: 'localeFallback', ...fallback, recipients: r.recipients });
+    }
+    return [...byFallback.values()].sort((a, b) => b.recipients - a.recipients || a.requested.localeCompare(b.requested));
   }
 
   /** A notice is written in the language of the tenant's first privileged admin. */

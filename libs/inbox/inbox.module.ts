@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
+import { NoticesModule } from '../notices/notices.module.js';
 import { InboxRepository } from './inbox.repository.js';
 import { InboxService } from './inbox.service.js';
 import { TenantScope } from './tenant-scope.js';
 
-/** The tenant inbox. Needs ConfigModule, DbModule and AuditModule (global). */
+/** The tenant inbox (NoticesModule: which template locale a reader is served). Needs ConfigModule, DbModule and AuditModule (global). */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, NoticesModule],
   providers: [TenantScope, InboxRepository, InboxService],
   exports: [AuthModule, TenantScope, InboxService],
 })

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DATA_PRIVACY_TAG } from '../auth/tenant-principal.js';
+import { FALLBACK_LOCALE } from '../notices/template-engine.js';
 import type { FilterClause } from './odata-filter.js';
 import type { NoticeRow } from './service-update-message.js';
 import type { TenantTx } from './tenant-scope.js';
@@ -9,6 +10,8 @@ export interface Reader {
   tenantId: string;
   userId: string;
   mayReadDataPrivacy: boolean;
+  /** the template locale to serve notices in (a folder name from the templates listing); null: each notice's own */
+  locale: string | null;
 }
 
 export type ViewPointFlag = 'isRead' | 'isArchived' | 'isFavorited';
@@ -28,12 +31,27 @@ class Params {
 /** Times as the Graph shape wants them (the columns hold UTC without a zone). */
 const iso = (col: string) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const NOTICE_COLUMNS = `
-  n.id, n.campaign_id::text AS "campaignId", n.title, n.category, n.severity, n.tags,
+/**
+ * A notice's columns, with its title and body in the reader's template locale `locale` (a folder
+ * name, never request text; null: the reader states no language): the stored translation when
+ * the notice has one in that locale (else its en-US one), or the notice as written when it is
+ * already in that locale, has no such translation, or the reader states none. The translations
+ * value is looked at only when the locale differs from the notice's own, once per row (`tr`, kept
+ * a subquery by OFFSET 0), and only the body shown leaves the database.
+ */
+const noticeColumns = `
+  n.id, n.campaign_id::text AS "campaignId", COALESCE(tr.t ->> 'title', n.title) AS title, n.category, n.severity, n.tags,
   n.is_major_change AS "isMajorChange", ${iso('n.action_required_by')} AS "actionRequiredBy", n.services,
-  n.details, n.body_html AS "bodyHtml", ${iso('n.posted_at')} AS "postedAt", ${iso('n.last_modified_at')} AS "lastModifiedAt",
+  n.details, COALESCE(tr.t ->> 'bodyHtml', n.body_html) AS "bodyHtml", ${iso('n.posted_at')} AS "postedAt", ${iso('n.last_modified_at')} AS "lastModifiedAt",
   COALESCE(v.is_read, false) AS "isRead", COALESCE(v.is_archived, false) AS "isArchived",
   COALESCE(v.is_favorited, false) AS "isFavorited"`;
+
+/** The `tr` of noticeColumns: the translation to show, or null. */
+const translation = (locale: string) => `
+  CROSS JOIN LATERAL (
+    SELECT CASE WHEN ${locale} IS NULL OR n.locale = ${locale} THEN NULL
+                ELSE COALESCE(n.translations -> ${locale}, CASE WHEN n.locale <> '${FALLBACK_LOCALE}' THEN n.translations -> '${FALLBACK_LOCALE}' END) END AS t
+    OFFSET 0) tr`;
 
 /**
  * The notices a reader may see: their tenant's (stated here and enforced again by the RLS
@@ -68,11 +86,12 @@ export class InboxRepository {
   /** Newest first; `limit` rows from `offset`. */
   async list(tx: TenantTx, r: Reader, filter: readonly FilterClause[], offset: number, limit: number): Promise<NoticeRow[]> {
     const p = new Params();
+    const tr = translation(`${p.add(r.locale)}::text`);
     const user = p.add(r.userId);
     const where = [visible(p, r), ...filter.map((c) => filterSql(p, c))].join(' AND ');
-    const text = `SELECT ${NOTICE_COLUMNS}
+    const text = `SELECT ${noticeColumns}
        FROM notices n
-       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${user}
+       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${user}${tr}
        WHERE ${where}
        ORDER BY n.posted_at DESC, n.id DESC
        LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`;
@@ -82,11 +101,12 @@ export class InboxRepository {
 
   async get(tx: TenantTx, r: Reader, id: string): Promise<NoticeRow | null> {
     const p = new Params();
+    const tr = translation(`${p.add(r.locale)}::text`);
     const { rows } = await tx.query<NoticeRow>({
       name: 'inbox-get',
-      text: `SELECT ${NOTICE_COLUMNS}
+      text: `SELECT ${noticeColumns}
        FROM notices n
-       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${p.add(r.userId)}
+       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${p.add(r.userId)}${tr}
        WHERE n.id = ${p.add(id)} AND ${visible(p, r)}`,
       values: p.values,
     });

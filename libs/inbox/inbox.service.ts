@@ -4,6 +4,7 @@ import { NotFoundError } from '../common/errors.js';
 import type { ExposureView } from '../attribution/exposure-view.js';
 import { auditActor, mayReadDataPrivacy, type TenantPrincipal } from '../auth/tenant-principal.js';
 import { projectExposureView } from './exposure-view.projection.js';
+import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { InboxRepository, type Reader, type ViewPointFlag } from './inbox.repository.js';
 import type { ListQuery } from './list-query.js';
 import { toServiceUpdateMessage, type ServiceUpdateMessage } from './service-update-message.js';
@@ -39,11 +40,16 @@ export class InboxService {
     private readonly scope: TenantScope,
     private readonly repo: InboxRepository,
     private readonly audit: AuditService,
+    private readonly renderer: NoticeRenderer,
   ) {}
 
-  async list(p: TenantPrincipal, q: ListQuery): Promise<{ messages: ServiceUpdateMessage[]; hasMore: boolean }> {
+  /**
+   * `languages`: what the request states the reader reads, in order of preference (the
+   * `Accept-Language` header's tags); the token's locale claim comes before them.
+   */
+  async list(p: TenantPrincipal, q: ListQuery, languages: readonly string[] = []): Promise<{ messages: ServiceUpdateMessage[]; hasMore: boolean }> {
     return this.scope.run(p.tenantId, async (tx) => {
-      const rows = await this.repo.list(tx, reader(p), q.filter, q.skip, q.top + 1);
+      const rows = await this.repo.list(tx, this.reader(p, languages), q.filter, q.skip, q.top + 1);
       const page = rows.slice(0, q.top);
       // one notice per (campaign, tenant): one audit event per notice read
       await this.record(tx, p, 'inbox.message.list', page);
@@ -51,10 +57,10 @@ export class InboxService {
     });
   }
 
-  async get(p: TenantPrincipal, id: string): Promise<ServiceUpdateMessage> {
+  async get(p: TenantPrincipal, id: string, languages: readonly string[] = []): Promise<ServiceUpdateMessage> {
     if (!MESSAGE_ID.test(id)) throw notFound();
     return this.scope.run(p.tenantId, async (tx) => {
-      const row = await this.repo.get(tx, reader(p), id);
+      const row = await this.repo.get(tx, this.reader(p, languages), id);
       if (!row) throw notFound();
       await this.record(tx, p, 'inbox.message.read', [row]);
       return toServiceUpdateMessage(row);
@@ -65,7 +71,7 @@ export class InboxService {
   async exposure(p: TenantPrincipal, id: string): Promise<ExposureView> {
     if (!MESSAGE_ID.test(id)) throw notFound();
     return this.scope.run(p.tenantId, async (tx) => {
-      const found = await this.repo.exposureView(tx, reader(p), id);
+      const found = await this.repo.exposureView(tx, this.reader(p), id);
       if (!found) throw notFound();
       await this.record(tx, p, 'inbox.exposure.read', [{ id, campaignId: found.campaignId }]);
       return projectExposureView(found.view ?? {});
@@ -81,12 +87,24 @@ export class InboxService {
     if (ids.length === 0 || ids.length > MAX_MESSAGE_IDS || !ids.every((id) => MESSAGE_ID.test(id))) throw notFound();
     const { flag, value } = VIEW_POINT_ACTIONS[action];
     await this.scope.run(p.tenantId, async (tx) => {
-      const r = reader(p);
+      const r = this.reader(p);
       const seen = await this.repo.visibleNotices(tx, r, ids);
       if (seen.length !== ids.length) throw notFound();
       await this.repo.setFlag(tx, r, ids, flag, value);
       await this.record(tx, p, `inbox.viewpoint.${action}`, seen);
     });
+  }
+
+  /**
+   * Who reads, and the template locale to serve them: the token's locale claim, else the
+   * request's languages, each falling back within its language, else en-US. A reader who states
+   * no language at all reads each notice in the language it was written in (its tenant's first
+   * admin's). The locale is a folder name from the templates listing, never text of the request.
+   */
+  private reader(p: TenantPrincipal, languages: readonly string[] = []): Reader {
+    const stated = p.locale ? [p.locale, ...languages] : languages;
+    const locale = stated.length > 0 ? this.renderer.pickLocale(stated) : null;
+    return { tenantId: p.tenantId, userId: p.userId, mayReadDataPrivacy: mayReadDataPrivacy(p.roles), locale };
   }
 
   /** In the request's transaction: the events commit with the read, or neither happens. */
@@ -95,8 +113,4 @@ export class InboxService {
     const entries: AuditEntry[] = notices.map((n) => ({ actor: auditActor(p), action, tenantId: p.tenantId, campaignId: n.campaignId, subject: n.id, details }));
     return this.audit.recordMany(entries, tx);
   }
-}
-
-function reader(p: TenantPrincipal): Reader {
-  return { tenantId: p.tenantId, userId: p.userId, mayReadDataPrivacy: mayReadDataPrivacy(p.roles) };
 }

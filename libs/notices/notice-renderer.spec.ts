@@ -86,7 +86,9 @@ describe('renderNotice', () => {
   it.each([
     ['de-AT', 'de-DE', 'Zusammenfassung'],
     ['de', 'de-DE', 'Zusammenfassung'],
-    ['fr-FR', 'en-US', 'Summary'],
+    ['fr-CA', 'fr-FR', 'Résumé'],
+    ['pt-PT', 'pt-BR', 'Resumo'],
+    ['sv-SE', 'en-US', 'Summary'],
     ['zz-not-a-locale', 'en-US', 'Summary'],
   ])('falls back from %s to %s', (locale, folder, word) => {
     const html = renderNotice({ ...base, locale }).body.content;
@@ -270,8 +272,10 @@ describe('checkContext', () => {
       'support URL "javascript:alert(1)" is not an absolute http(s) link; it would be shown as text',
       'support email "nobody" is not an email address',
       'inboxUrl "ftp://inbox.example.com" is not an absolute http(s) link; it would be shown as text',
-      'no templates for locale "fr-FR"; en-US is used',
     ]);
+    // a locale without templates is a fallback, never a problem that stops a launch
+    expect(checkNoticeContext({ ...base, locale: 'sv-SE' })).toEqual([]);
+    expect(checkNoticeContext({ ...base, locale: '%%garbage%%' })).toEqual([]);
     expect(checkNoticeContext({ ...base, support: {} })).toEqual(['no support channel: give at least a support URL, phone or email']);
   });
 });

@@ -7,7 +7,7 @@
  * by mistake (strict mode makes any other variable an error).
  */
 import { Injectable } from '@nestjs/common';
-import { canonicalLocale, cleanText, isoDateTime, mailLink, optionalText, plainText, type SafeLink, webLink } from './notice-values.js';
+import { cleanText, isoDateTime, mailLink, optionalText, plainText, type SafeLink, webLink } from './notice-values.js';
 import { TemplateEngine } from './template-engine.js';
 
 export interface NoticeContext {
@@ -123,9 +123,19 @@ function toPlain<T>(value: T): T {
 export class NoticeRenderer {
   constructor(private readonly engine: TemplateEngine) {}
 
-  /** The template locale a context's locale ends up at (`de-AT` → `de-DE`, `fr-FR` → `en-US`). */
+  /** The template locale a context's locale ends up at (`de-AT` → `de-DE`, `fr-CA` → `fr-FR`, `sv-SE` → `en-US`). */
   resolveLocale(locale: string): string {
     return this.engine.resolveLocale(locale);
+  }
+
+  /** What a locale without templates of its own gets instead (`sv-SE` → `en-US`), or null when it has them. */
+  localeFallback(locale: string): { requested: string; used: string } | null {
+    return this.engine.localeFallback(locale);
+  }
+
+  /** The template locale for a reader's languages in order of preference (see TemplateEngine.pickLocale). */
+  pickLocale(preferences: readonly unknown[]): string {
+    return this.engine.pickLocale(preferences);
   }
 
   renderNotice(ctx: NoticeContext): RenderedNotice {
@@ -209,20 +219,15 @@ export class NoticeRenderer {
     if (support.email && support.email.href === null) problems.push(`support email ${show(support.email.text)} is not an email address`);
     const inbox = webLink(ctx.inboxUrl);
     if (inbox && inbox.href === null) problems.push(`inboxUrl ${show(inbox.text)} is not an absolute http(s) link; it would be shown as text`);
+    // a locale without templates of its own is a fallback (see localeFallback), never a problem;
+    // only a templates folder without the en-US fallback is
     try {
-      const locale = this.engine.resolveLocale(ctx.locale);
-      if (canonicalLanguage(ctx.locale) !== locale.split('-')[0].toLowerCase()) {
-        problems.push(`no templates for locale ${show(ctx.locale)}; ${locale} is used`);
-      }
+      this.engine.resolveLocale(ctx.locale);
     } catch (err) {
       problems.push(err instanceof Error ? err.message : String(err));
     }
     return problems;
   }
-}
-
-function canonicalLanguage(locale: unknown): string | null {
-  return canonicalLocale(locale)?.split('-')[0].toLowerCase() ?? null;
 }
 
 /** Plain text as mail clients like it: no trailing blanks, at most one empty line in a row, one final newline. */

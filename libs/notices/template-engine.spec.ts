@@ -111,12 +111,54 @@ describe('locale resolution', () => {
     ['de', 'de-DE'],
     ['en-US', 'en-US'],
     ['en-GB', 'en-US'],
-    ['fr-FR', 'en-US'],
+    ['fr-FR', 'fr-FR'],
+    ['fr-CA', 'fr-FR'],
+    ['fr', 'fr-FR'],
+    ['pt-PT', 'pt-BR'],
+    ['zh-TW', 'zh-CN'],
+    ['zh-Hant', 'zh-CN'],
+    ['zh-Hans-SG', 'zh-CN'],
+    ['ja', 'ja-JP'],
+    ['sv-SE', 'en-US'],
+    ['sv', 'en-US'],
     ['', 'en-US'],
     ['not a locale!', 'en-US'],
     ['../../etc/passwd', 'en-US'],
   ])('%j → %s', (requested, folder) => {
     expect(engine.resolveLocale(requested)).toBe(folder);
+  });
+
+  it('prefers a folder of the same script over the first of the language', () => {
+    const dir = templatesWith({});
+    cpSync(join(dir, 'zh-CN'), join(dir, 'zh-TW'), { recursive: true });
+    const engine = new TemplateEngine(dir);
+    expect(engine.resolveLocale('zh-HK')).toBe('zh-TW');
+    expect(engine.resolveLocale('zh-Hant')).toBe('zh-TW');
+    expect(engine.resolveLocale('zh-SG')).toBe('zh-CN');
+  });
+
+  it.each([
+    ['fr-FR', null],
+    ['FR-fr', null],
+    ['fr-CA', { requested: 'fr-CA', used: 'fr-FR' }],
+    ['sv-SE', { requested: 'sv-SE', used: 'en-US' }],
+    ['not a locale!', { requested: 'not a locale!', used: 'en-US' }],
+    ['', { requested: '', used: 'en-US' }],
+  ])('names %j as a fallback: %j', (requested, fallback) => {
+    expect(engine.localeFallback(requested)).toEqual(fallback);
+  });
+
+  it.each([
+    [['fr-FR'], 'fr-FR'],
+    [['fr-CA', 'fr'], 'fr-FR'],
+    [['i-klingon', 'nl'], 'nl-NL'],
+    [['sv-SE', 'de'], 'de-DE'],
+    [['sv'], 'en-US'],
+    [[], 'en-US'],
+    [['../../etc/passwd', 'ja'], 'ja-JP'],
+    [[42, null, 'it-CH'], 'it-IT'],
+  ])('picks for a reader who prefers %j the folder %s', (preferences, folder) => {
+    expect(engine.pickLocale(preferences)).toBe(folder);
   });
 
   it('prefers a bare language folder over another region', () => {

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { AppError } from '../common/errors.js';
-import { canonicalLocale } from './notice-values.js';
+import { canonicalLocale, cleanText } from './notice-values.js';
 
 /** Nest injection token for a templates folder other than the shipped one (tests, customer branding). */
 export const NOTICE_TEMPLATES_DIR = Symbol('NOTICE_TEMPLATES_DIR');
@@ -215,6 +215,7 @@ function registerHelpers(env: HbsEnv, locale: string): void {
   }
 
   const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' });
+  const firstIsOrdinal = locale.split('-')[0]!.toLowerCase() === 'fr';
   const numbers = new Intl.NumberFormat(locale);
   const lists = new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' });
   const plurals = new Intl.PluralRules(locale);
@@ -224,7 +225,12 @@ function registerHelpers(env: HbsEnv, locale: string): void {
     strictly('formatDate', (value) => {
       if (value === null) return '';
       const date = new Date(String(value));
-      return Number.isNaN(date.getTime()) ? String(value) : dates.format(date);
+      if (Number.isNaN(date.getTime())) return String(value);
+      // French writes the first of a month as an ordinal ("1er octobre"), which Intl does not
+      if (firstIsOrdinal && date.getUTCDate() === 1) {
+        return dates.formatToParts(date).map((p) => (p.type === 'day' ? `${p.value}er` : p.value)).join('');
+      }
+      return dates.format(date);
     }),
   );
   env.registerHelper(
@@ -276,6 +282,15 @@ export function defaultTemplatesDir(): string {
   throw new NoticeRenderError('*', '*', null, `no templates folder beside ${beside} nor under libs/notices/templates of any parent folder`);
 }
 
+/** The script a tag is written in once its likely subtags are added (`zh-TW` → `Hant`), or null. */
+function scriptOf(tag: string): string | null {
+  try {
+    return new Intl.Locale(tag).maximize().script ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -289,7 +304,7 @@ export class TemplateEngine {
   readonly templatesDir: string;
   private locales: string[] | undefined;
   private readonly bundles = new Map<string, LocaleBundle>();
-  private readonly resolved = new Map<string, string>();
+  private readonly nearest = new Map<string, string | null>();
 
   constructor(@Optional() @Inject(NOTICE_TEMPLATES_DIR) templatesDir?: string) {
     this.templatesDir = templatesDir ?? defaultTemplatesDir();
@@ -312,31 +327,69 @@ export class TemplateEngine {
   }
 
   /**
-   * The locale folder to use for a requested BCP-47 tag: the exact tag (`de-DE`), else the bare
-   * language (`de`), else the first folder of that language (`de-AT` → `de-DE`), else `en-US`.
-   * Folder names come from the directory listing only, never from the request.
+   * The locale folder to use for a requested BCP-47 tag: the folder of the same language nearest
+   * to it (see `sameLanguageFolder`), else `en-US`. A tag that is not a language tag at all gets
+   * `en-US` too. Folder names come from the directory listing only, never from the request.
    */
   resolveLocale(requested: string): string {
+    const found = this.sameLanguageFolder(requested) ?? this.availableLocales().find((l) => l.toLowerCase() === FALLBACK_LOCALE.toLowerCase());
+    if (!found) {
+      const key = typeof requested === 'string' ? requested : '';
+      throw new NoticeRenderError('*', key, null, `no template folder for ${key || '(empty locale)'} and no ${FALLBACK_LOCALE} fallback in ${this.templatesDir}`);
+    }
+    return found;
+  }
+
+  /**
+   * The folder of the requested tag's language nearest to it, or null when no folder has that
+   * language: the exact tag (`de-DE`), else the bare language (`de`), else a folder written in the
+   * same script (`zh-HK` → a `zh-TW` folder: both Traditional), else the first folder of the
+   * language (`de-AT` → `de-DE`, `pt-PT` → `pt-BR`, `zh-TW` → `zh-CN`: a reader of Traditional
+   * Chinese reads Simplified far more surely than English, and a preview lists it as a fallback).
+   */
+  sameLanguageFolder(requested: unknown): string | null {
     const key = typeof requested === 'string' ? requested : '';
-    const hit = this.resolved.get(key);
-    if (hit) return hit;
+    const hit = this.nearest.get(key);
+    if (hit !== undefined) return hit;
     const available = this.availableLocales();
     const byLower = new Map(available.map((l) => [l.toLowerCase(), l]));
     const tag = canonicalLocale(key);
-    let found: string | undefined;
+    let found: string | null = null;
     if (tag) {
       const language = tag.split('-')[0].toLowerCase();
+      const sameLanguage = available.filter((l) => l.split('-')[0].toLowerCase() === language);
+      const script = scriptOf(tag);
       found =
         byLower.get(tag.toLowerCase()) ??
         byLower.get(language) ??
-        available.find((l) => l.split('-')[0].toLowerCase() === language);
+        sameLanguage.find((l) => script !== null && scriptOf(l) === script) ??
+        sameLanguage[0] ??
+        null;
     }
-    found ??= byLower.get(FALLBACK_LOCALE.toLowerCase());
-    if (!found) {
-      throw new NoticeRenderError('*', key, null, `no template folder for ${key || '(empty locale)'} and no ${FALLBACK_LOCALE} fallback in ${this.templatesDir}`);
-    }
-    if (this.resolved.size < 1000) this.resolved.set(key, found); // arbitrary tags must not grow the cache without bound
+    if (this.nearest.size < 1000) this.nearest.set(key, found); // arbitrary tags must not grow the cache without bound
     return found;
+  }
+
+  /**
+   * Whether a recipient's locale has no templates of its own: what it asked for and the folder it
+   * gets instead, or null when its tag is a folder. A fallback is a warning, never a refusal.
+   */
+  localeFallback(requested: string): { requested: string; used: string } | null {
+    const used = this.resolveLocale(requested);
+    const tag = canonicalLocale(requested);
+    return tag !== null && tag.toLowerCase() === used.toLowerCase() ? null : { requested: cleanText(requested).slice(0, 80), used };
+  }
+
+  /**
+   * The folder for a reader who states languages in order of preference (a token claim, then
+   * `Accept-Language`): the first one with a folder of its language, else `en-US`.
+   */
+  pickLocale(preferences: readonly unknown[]): string {
+    for (const p of preferences) {
+      const folder = this.sameLanguageFolder(p);
+      if (folder) return folder;
+    }
+    return this.resolveLocale(FALLBACK_LOCALE);
   }
 
   /** Renders `name` (e.g. `notice.data-exposure.html`) from the folder of `locale` (resolved first). */

@@ -83,27 +83,36 @@ export async function decide(prisma: PrismaService, campaignId: string, tenantId
 /**
  * Posts a notice to an affected tenant (decision, notice, exposure view), as the campaign code
  * does: the id is drawn from the sequence first so the body can quote it. `tags` overrides the
- * composed tags (a notice that is not a data-privacy notice, for the role tests).
+ * composed tags (a notice that is not a data-privacy notice, for the role tests); `translations`
+ * stores the notice in those template locales too, as the campaign code does for its admins' languages.
  */
 export async function postNotice(
   prisma: PrismaService,
   campaignId: string,
   t: SeededTenant,
-  opts: { tags?: string[]; postedAt?: Date; view?: ExposureView; decided?: boolean } = {},
+  opts: { tags?: string[]; postedAt?: Date; view?: ExposureView; decided?: boolean; translations?: string[] } = {},
 ): Promise<string> {
   if (!opts.decided) await decide(prisma, campaignId, t.id, 'affected');
   const [{ id }] = await prisma.$queryRaw<{ id: string }[]>`SELECT 'MC' || nextval('notice_number') AS id`;
   const campaign = await prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } });
   const postedAt = opts.postedAt ?? new Date();
-  const m = compose().compose({
-    campaign,
-    tenant: { id: t.id, name: t.name },
-    messageId: id!,
-    dataCategories: ['Names', 'Email addresses', 'Attached files'],
-    records: 1,
-    locale: 'en-US',
-    postedAt,
-  });
+  const inLocale = (locale: string) =>
+    compose().compose({
+      campaign,
+      tenant: { id: t.id, name: t.name },
+      messageId: id!,
+      dataCategories: ['Names', 'Email addresses', 'Attached files'],
+      records: 1,
+      locale,
+      postedAt,
+    });
+  const m = inLocale('en-US');
+  const translations = Object.fromEntries(
+    (opts.translations ?? []).map((locale) => {
+      const t = inLocale(locale);
+      return [locale, { title: t.title, bodyHtml: t.body.content }];
+    }),
+  );
   await prisma.notice.create({
     data: {
       id: id!,
@@ -119,6 +128,7 @@ export async function postNotice(
       details: m.details,
       bodyHtml: m.body.content,
       locale: 'en-US',
+      ...(opts.translations ? { translations } : {}),
       postedAt,
       lastModifiedAt: postedAt,
     },

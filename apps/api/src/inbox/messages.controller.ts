@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TenantAuthenticated, type TenantRequest } from '../../../../libs/auth/tenant-auth.guard.js';
 import { InboxService, MAX_MESSAGE_IDS, type ViewPointAction } from '../../../../libs/inbox/inbox.service.js';
 import { nextPageQuery, parseListQuery } from '../../../../libs/inbox/list-query.js';
+import { acceptedLanguages } from '../../../../libs/inbox/accept-language.js';
 import { ApiBearerAuth, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiDoc, ApiErrors, EXPOSURE_VIEW, MESSAGE_LIST, SERVICE_UPDATE_MESSAGE, VALUE_TRUE } from '../ops/api-docs.js';
 
@@ -30,7 +31,7 @@ export class InboxMessagesController {
   @Get()
   async list(@Query() query: Record<string, unknown>, @Req() req: TenantRequest) {
     const q = parseListQuery(query);
-    const { messages, hasMore } = await this.inbox.list(req.tenantPrincipal!, q);
+    const { messages, hasMore } = await this.inbox.list(req.tenantPrincipal!, q, acceptedLanguages(req.headers['accept-language']));
     const next = nextPageQuery(q, hasMore);
     const host = req.get('host') ?? '';
     const base = HOST.test(host) ? `${req.protocol}://${host}` : '';
@@ -42,7 +43,7 @@ export class InboxMessagesController {
   @ApiErrors(404)
   @Get(':id')
   get(@Param('id') id: string, @Req() req: TenantRequest) {
-    return this.inbox.get(req.tenantPrincipal!, id);
+    return this.inbox.get(req.tenantPrincipal!, id, acceptedLanguages(req.headers['accept-language']));
   }
 
   /** This tenant's own exposed data for that notice: `{dataCategories, records, people, files}`, minimized. */

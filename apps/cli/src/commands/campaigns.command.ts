@@ -92,6 +92,8 @@ export function registerCampaignsCommands(program: Command): void {
           text: [
             p.scope ? formatScope(p.scope) : '',
             `Tenants: ${p.tenants.affected} affected, ${p.tenants.notAffected} not affected, ${p.tenants.needsReview} need review`,
+            ...p.renderProblems.map((problem) => `Problem (stops a launch): ${problem}`),
+            ...p.warnings.map((w) => `Warning: ${w.recipients} recipient(s) with locale ${JSON.stringify(w.requested)} get ${w.used} (no templates of their own)`),
             ...p.decisions
               .filter((d) => d.decision !== 'not_affected')
               .slice(0, 50)
