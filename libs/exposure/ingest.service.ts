@@ -8,7 +8,7 @@ import { quiet } from '../common/quiet.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { readAhead } from '../common/read-ahead.js';
 import { ExposureRepository, type ClusterUpdate, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
-import { csvEntries, decompressIfGzip, jsonlEntryBatches, type InputEntry, type InputFormat } from './readers.js';
+import { decompressIfGzip, entryBatches, type InputEntry, type InputFormat } from './readers.js';
 import { fingerprintLazily, normalizeRecord, type TextKeys } from './rules/normalize-record.js';
 import { ClusterBuilder } from './rules/clusters.js';
 import { splitMessage, foldText } from './rules/message-text.js';
@@ -102,7 +102,7 @@ export class IngestService {
     );
     source.stream.on('error', (e) => counted.destroy(e));
     const input = await decompressIfGzip(counted);
-    const batches = source.format === 'csv' ? oneByOne(csvEntries(input)) : jsonlEntryBatches(input, this.config.INGEST_MAX_LINE_BYTES);
+    const batches = await entryBatches(input, source.format, this.config.INGEST_MAX_LINE_BYTES);
 
     const progress: IngestProgress = { lines: 0, accepted: 0, quarantined: 0, bytes: 0 };
     const batchSize = this.config.INGEST_BATCH_SIZE;
@@ -333,11 +333,6 @@ export class IngestService {
 const YIELD_EVERY = 250;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-
-/** CSV rows come one at a time; the ingest loop takes arrays. */
-async function* oneByOne(entries: AsyncIterable<InputEntry>): AsyncGenerator<InputEntry[]> {
-  for await (const e of entries) yield [e];
-}
 
 /**
  * One batch of input lines, validated, normalized and fingerprinted as they are added, so that

@@ -8,32 +8,112 @@ export interface InputEntry {
   line: number;
   raw: string;
   result: LineResult;
+  /** of a line that is quarantined: its recordId when one could be read, so a corrected line can replace it */
+  recordId?: string;
 }
 
-export type InputFormat = 'jsonl' | 'csv';
+/**
+ * `jsonl` and `json` are read alike: by content, a JSON array when the first character that is
+ * not blank (or a byte-order mark) is `[`, else JSON lines. `csv` is CSV whatever it starts with.
+ */
+export type InputFormat = 'jsonl' | 'json' | 'csv';
+export const INPUT_FORMATS: readonly InputFormat[] = ['jsonl', 'json', 'csv'];
 
 export function formatOf(name?: string, contentType?: string): InputFormat {
   if (contentType && /csv/i.test(contentType)) return 'csv';
   return name && /\.csv(\.gz)?$/i.test(name) ? 'csv' : 'jsonl';
 }
 
-/** Passes the stream through gunzip when it starts with the gzip magic bytes. */
-export async function decompressIfGzip(input: Readable): Promise<Readable> {
+/**
+ * Reads the stream's first chunks until `enough(head)` says so (or the stream ends) and gives
+ * them back with a stream of all the bytes, the head included: a look at the start that costs
+ * no copy of the rest.
+ */
+export async function peek(input: Readable, enough: (head: Buffer) => boolean): Promise<{ head: Buffer; stream: Readable }> {
   const it = input[Symbol.asyncIterator]();
-  const first = await it.next();
+  const heads: Buffer[] = [];
+  let head: Buffer = Buffer.alloc(0);
+  let ended = false;
+  while (!enough(head)) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    heads.push(Buffer.from(r.value as Buffer));
+    head = heads.length === 1 ? heads[0]! : Buffer.concat(heads);
+  }
   const out = new PassThrough({ highWaterMark: 1 << 20 });
-  const head: Buffer | undefined = first.done ? undefined : Buffer.from(first.value as Buffer);
   const rest = Readable.from(
     (async function* () {
-      if (head) yield head;
+      yield* heads;
+      if (ended) return;
       for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
     })(),
     { objectMode: false },
   );
-  const gz = head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-  const source = gz ? rest.pipe(createGunzip()) : rest;
+  rest.on('error', (e) => out.destroy(e));
+  return { head, stream: rest.pipe(out) };
+}
+
+/** Passes the stream through gunzip when it starts with the gzip magic bytes. */
+export async function decompressIfGzip(input: Readable): Promise<Readable> {
+  const { head, stream } = await peek(input, (h) => h.length > 0);
+  const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (!gz) return stream;
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const source = stream.pipe(createGunzip());
   source.on('error', (e) => out.destroy(e));
   return source.pipe(out);
+}
+
+const isBlankByte = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+
+/** The first byte that is not blank or part of a UTF-8 byte-order mark; undefined when none is in `head`. */
+function firstSignificantByte(head: Buffer): number | undefined {
+  const from = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  for (let i = from; i < head.length; i++) if (!isBlankByte(head[i]!)) return head[i];
+  return undefined;
+}
+
+/** How many bytes of blank lines at the start are looked at to tell a JSON array from JSON lines. */
+const SNIFF_LIMIT = 1 << 20;
+
+/**
+ * The entries of decompressed input in a given format, one array per chunk read: a JSON array
+ * when JSON content starts with `[`, JSON lines otherwise, CSV when told so.
+ */
+export async function entryBatches(input: Readable, format: InputFormat, maxLineBytes: number): Promise<AsyncGenerator<InputEntry[]>> {
+  if (format === 'csv') return oneByOne(csvEntries(input));
+  const { head, stream } = await peek(input, (h) => firstSignificantByte(h) !== undefined || h.length >= SNIFF_LIMIT);
+  return firstSignificantByte(head) === 0x5b ? jsonArrayEntryBatches(stream, maxLineBytes) : jsonlEntryBatches(stream, maxLineBytes);
+}
+
+/** CSV rows come one at a time; the ingest loop takes arrays. */
+async function* oneByOne(entries: AsyncIterable<InputEntry>): AsyncGenerator<InputEntry[]> {
+  for await (const e of entries) yield [e];
+}
+
+/** The recordId of a line that did not pass, when the line is JSON and has one. */
+function recordIdOfJson(text: string): string | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const id = (v as Record<string, unknown>).recordId;
+      if (typeof id === 'string' && id.trim() !== '') return id.trim();
+    }
+  } catch {
+    // not JSON: no recordId to read
+  }
+  return undefined;
+}
+
+/** A parsed entry; a quarantined one carries the recordId it names, if any. */
+function jsonEntry(line: number, raw: string, maxBytes: number): InputEntry {
+  const result = parseRecordLine(raw, maxBytes);
+  if (result.ok) return { line, raw, result };
+  const recordId = result.reason.startsWith('size limit') ? undefined : recordIdOfJson(raw);
+  return recordId === undefined ? { line, raw, result } : { line, raw, result, recordId };
 }
 
 export interface Line {
@@ -105,8 +185,10 @@ export async function* jsonlEntryBatches(input: Readable, maxLineBytes: number):
         out.push({ line, raw: text, result: { ok: false, reason: `size limit: line longer than ${maxLineBytes} bytes` } });
         continue;
       }
-      if (text.trim() === '') continue;
-      out.push({ line, raw: text, result: parseRecordLine(text, maxLineBytes) });
+      // a byte-order mark is no part of the first record
+      const t = line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      if (t.trim() === '') continue;
+      out.push(jsonEntry(line, t, maxLineBytes));
     }
     if (out.length) yield out;
   }
@@ -144,19 +226,51 @@ function lineEnds(raw: string): number {
 }
 
 /**
- * CSV rows: the header names the columns; a row that does not parse is quarantined, the rest go on.
- * Line numbers are counted here from each row's raw text, because csv-parse counts a bare CR
- * inside a quoted field as a line too. A row's number is the line it starts on.
+ * The delimiter a CSV file uses, from its header line: `;` when it has more semicolons than
+ * commas outside quotes (spreadsheets in many European locales save so), else `,`.
  */
-export async function* csvEntries(input: Readable): AsyncGenerator<InputEntry> {
+export function csvDelimiterOf(headerLine: string): ',' | ';' {
+  let commas = 0;
+  let semicolons = 0;
+  let quoted = false;
+  for (const ch of headerLine) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && ch === ',') commas++;
+    else if (!quoted && ch === ';') semicolons++;
+  }
+  return semicolons > commas ? ';' : ',';
+}
+
+const CSV_COLUMN_BY_FOLDED = new Map(CSV_COLUMNS.map((c) => [c.toLowerCase(), c]));
+
+/** A header cell as a column name: known columns matched whatever their case or spacing (` Email `, `RecordId`). */
+export function csvColumnName(header: string): string {
+  const trimmed = header.replace(/^\uFEFF/, '').trim();
+  return CSV_COLUMN_BY_FOLDED.get(trimmed.toLowerCase().replace(/[\s_-]+/g, '')) ?? trimmed;
+}
+
+/** How much of the start is read to find the header line's end (a header is far shorter). */
+const CSV_HEADER_PEEK = 64 * 1024;
+
+/**
+ * CSV rows: the header names the columns and fixes the delimiter; a row that does not parse is
+ * quarantined, the rest go on. Line numbers are counted here from each row's raw text, because
+ * csv-parse counts a bare CR inside a quoted field as a line too. A row's number is the line it
+ * starts on.
+ */
+export async function* csvEntries(source: Readable): AsyncGenerator<InputEntry> {
+  const { head, stream: input } = await peek(source, (h) => h.includes(0x0a) || h.length >= CSV_HEADER_PEEK);
+  const newline = head.indexOf(0x0a);
+  const delimiter = csvDelimiterOf(head.subarray(0, newline === -1 ? head.length : newline).toString('utf8'));
   /** rows csv-parse could not read, by the line it reports; the event may arrive before earlier rows are read here */
   const skipped: InputEntry[] = [];
   /** physical lines consumed so far: the header is line 1 */
   let consumed = 1;
   const parser = input.pipe(
     parseCsv({
-      columns: (header: string[]) => header.map((h) => h.trim()),
+      columns: (header: string[]) => header.map(csvColumnName),
       bom: true,
+      delimiter,
       info: true,
       raw: true,
       record_delimiter: ['\r\n', '\n'],
@@ -180,17 +294,201 @@ export async function* csvEntries(input: Readable): AsyncGenerator<InputEntry> {
     }
   };
   for await (const entry of parser as AsyncIterable<{ record: Record<string, string>; raw: string; info: { invalid_field_length: number } }>) {
-    const blank = /^(\r?\n)*/.exec(entry.raw)![0];
-    const blankLines = lineEnds(blank);
+    // blank lines before the row: in a CRLF file, csv-parse hands each one over as a lone CR
+    const blank = /^(?:\r?\n|\r)*/.exec(entry.raw)![0];
+    const blankLines = blank.match(/\r?\n|\r/g)?.length ?? 0;
     yield* passSkipped(consumed + 1 + blankLines);
     const line = consumed + 1 + blankLines;
-    consumed += lineEnds(entry.raw);
+    consumed += blankLines + lineEnds(entry.raw.slice(blank.length));
     const raw = entry.raw.slice(blank.length).replace(/\r?\n?$/, '');
     if (entry.info.invalid_field_length > 0) {
       yield { line, raw, result: { ok: false, reason: 'not valid CSV (row has a different number of columns than the header)' } };
       continue;
     }
-    yield { line, raw, result: validateRecord(csvRowToRecord(entry.record)) };
+    const result = validateRecord(csvRowToRecord(entry.record));
+    const recordId = entry.record.recordId?.trim();
+    yield result.ok || !recordId ? { line, raw, result } : { line, raw, result, recordId };
   }
   yield* passSkipped(Number.MAX_SAFE_INTEGER);
+}
+
+/** What of an over-long element is kept for the quarantine. */
+const KEEP_OF_LONG = 4096;
+
+/**
+ * The elements of a JSON array, streamed: a scanner follows strings and brackets only to find
+ * where each element begins and ends, so memory holds one element (at most maxBytes of it), never
+ * the array. Each element is then read as one record line would be, at the physical line where
+ * it begins. What it does with broken input (docs/deduplication.md, "Lines and records"):
+ * - an element that is not valid JSON, or not an object, is quarantined alone, and reading goes
+ *   on with the next one (a missing comma between two elements is tolerated);
+ * - a string cannot hold a raw line break, so an unclosed quote ends at the end of its line;
+ * - a bracket that never closes takes in what follows until the brackets balance again, at
+ *   worst the rest of the input: that text is quarantined as one entry, with the lines it spans;
+ * - after the closing `]`, the rest is read as JSON lines (a JSONL file whose first line is an
+ *   array loses nothing: that line's elements are read one by one, the next lines as records).
+ */
+export async function* jsonArrayEntryBatches(input: Readable, maxBytes: number): AsyncGenerator<InputEntry[]> {
+  const BEFORE = 0;
+  const BETWEEN = 1;
+  const IN_ELEMENT = 2;
+  const AFTER = 3;
+  let state = BEFORE;
+  let line = 1;
+  let atStart = true;
+  // the element being read
+  let startLine = 0;
+  let container = false;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let parts: Buffer[] = [];
+  let size = 0;
+  let overLimit = false;
+  // the text after the array, read as lines
+  let tailLine = 0;
+  let tail: Buffer[] = [];
+  let tailSize = 0;
+
+  const keep = (buf: Buffer) => {
+    if (buf.length === 0) return;
+    if (overLimit || size + buf.length > maxBytes) {
+      if (!overLimit) parts.push(Buffer.from(buf.subarray(0, Math.max(0, KEEP_OF_LONG - size))));
+      overLimit = true;
+      return;
+    }
+    parts.push(buf);
+    size += buf.length;
+  };
+  const finish = (unterminated: boolean): InputEntry => {
+    const raw = (parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8')).trim();
+    const span = line > startLine ? `lines ${startLine}-${line}` : `line ${startLine}`;
+    let entry: InputEntry;
+    if (unterminated) {
+      entry = { line: startLine, raw, result: { ok: false, reason: `not valid JSON (an element that never closes: the input ended inside it, ${span})` } };
+    } else if (overLimit) {
+      entry = { line: startLine, raw, result: { ok: false, reason: `size limit: element longer than ${maxBytes} bytes (${span})` } };
+    } else {
+      entry = jsonEntry(startLine, raw, maxBytes);
+      // the lines it took in: after a bracket that does not close, more than one element
+      if (!entry.result.ok && line > startLine && entry.result.reason.startsWith('not valid JSON')) {
+        entry.result = { ok: false, reason: `${entry.result.reason}, element on ${span}` };
+      }
+    }
+    parts = [];
+    size = 0;
+    overLimit = false;
+    return entry;
+  };
+  const tailEntry = (): InputEntry | undefined => {
+    let text = tail.length === 1 ? tail[0]!.toString('utf8') : Buffer.concat(tail).toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    const over = tailSize > maxBytes;
+    const at = tailLine;
+    tail = [];
+    tailSize = 0;
+    if (over) return { line: at, raw: text, result: { ok: false, reason: `size limit: line longer than ${maxBytes} bytes` } };
+    if (text.trim() === '') return undefined;
+    return jsonEntry(at, text, maxBytes);
+  };
+
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    const out: InputEntry[] = [];
+    let i = 0;
+    if (atStart) {
+      atStart = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
+    }
+    let elementFrom = state === IN_ELEMENT ? 0 : -1;
+    for (; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (state === AFTER) {
+        // line by line, as JSON lines
+        const nl = chunk.indexOf(0x0a, i);
+        const end = nl === -1 ? chunk.length : nl;
+        if (tailSize <= maxBytes) {
+          const piece = chunk.subarray(i, end);
+          tail.push(nl === -1 ? Buffer.from(piece) : piece);
+        }
+        tailSize += end - i;
+        if (nl === -1) break;
+        const e = tailEntry();
+        if (e) out.push(e);
+        line++;
+        tailLine = line;
+        i = nl;
+        continue;
+      }
+      if (state === IN_ELEMENT) {
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (b === 0x5c) escaped = true;
+          else if (b === 0x22) inString = false;
+          // a raw line break cannot be inside a JSON string: the quote was never closed
+          else if (b === 0x0a) {
+            inString = false;
+            line++;
+          }
+          continue;
+        }
+        if (b === 0x0a) line++;
+        else if (b === 0x22) inString = true;
+        else if (b === 0x7b || b === 0x5b) depth++;
+        else if ((b === 0x7d || b === 0x5d) && depth > 0) {
+          depth--;
+          if (depth === 0 && container) {
+            keep(chunk.subarray(elementFrom, i + 1));
+            out.push(finish(false));
+            state = BETWEEN;
+          }
+        } else if ((b === 0x2c || b === 0x5d) && depth === 0) {
+          keep(chunk.subarray(elementFrom, i));
+          out.push(finish(false));
+          state = b === 0x5d ? AFTER : BETWEEN;
+          if (state === AFTER) tailLine = line;
+        }
+        continue;
+      }
+      if (b === 0x0a) {
+        line++;
+        continue;
+      }
+      if (isBlankByte(b)) continue;
+      if (state === BEFORE) {
+        // the caller saw `[` first
+        if (b === 0x5b) state = BETWEEN;
+        continue;
+      }
+      // between elements: commas (a stray one is passed over), the end, or the next element
+      if (b === 0x2c) continue;
+      if (b === 0x5d) {
+        state = AFTER;
+        tailLine = line;
+        continue;
+      }
+      state = IN_ELEMENT;
+      startLine = line;
+      container = b === 0x7b || b === 0x5b;
+      depth = 0;
+      inString = false;
+      escaped = false;
+      elementFrom = i;
+      i--; // the element's first byte is read in its own state
+    }
+    if (state === IN_ELEMENT && elementFrom !== -1 && elementFrom < chunk.length) {
+      // a chunk is not written again once a stream has handed it out, but the element may be
+      // long: copy its part of the chunk so that whole chunks are not held
+      keep(Buffer.from(chunk.subarray(elementFrom)));
+    }
+    if (out.length) yield out;
+  }
+  const last: InputEntry[] = [];
+  if (state === IN_ELEMENT) last.push(finish(true));
+  else if (state === AFTER) {
+    const e = tailEntry();
+    if (e) last.push(e);
+  } else if (state === BETWEEN) {
+    last.push({ line, raw: '', result: { ok: false, reason: 'not valid JSON (the array is not closed: the input ended before its "]"; was the file cut short?)' } });
+  }
+  if (last.length) yield last;
 }
