@@ -3,19 +3,18 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../observability/metrics.js';
-import { NotFoundError } from '../common/errors.js';
+import { ConflictError, NotFoundError } from '../common/errors.js';
+import { AuditService } from '../audit/audit.service.js';
 import { quiet } from '../common/quiet.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { readAhead } from '../common/read-ahead.js';
-import { ExposureRepository, type ClusterUpdate, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
+import { ExposureRepository, type ClusterUpdate, type DatasetCampaign, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
 import { decompressIfGzip, entryBatches, type InputEntry, type InputFormat } from './readers.js';
 import { fingerprintLazily, normalizeRecord, type TextKeys } from './rules/normalize-record.js';
 import { ClusterBuilder } from './rules/clusters.js';
 import { splitMessage, foldText } from './rules/message-text.js';
 import { jaccard, NEAR_DUPLICATE_JACCARD, shingles } from './rules/similarity.js';
 
-/** What a quarantine keeps of a bad line. */
-const RAW_CAP = 4096;
 /** How many quarantined lines a result lists (all stay in the database). */
 const QUARANTINE_LIST_CAP = 10_000;
 
@@ -31,12 +30,33 @@ export interface IngestResult {
   name: string;
   lines: number;
   accepted: number;
-  quarantined: { line: number; reason: string }[];
+  /** `upload`: 0 for the file that made the data set, 1, 2, … for files added with `--into` */
+  quarantined: { line: number; reason: string; upload: number }[];
   quarantinedTotal: number;
   duplicates: number;
   /** true when the same file had been ingested before: nothing was added */
   alreadyIngested: boolean;
   scope: Scope;
+  /** of a file added to an existing data set (`datasets ingest --into`): what this upload did */
+  added?: AddedUpload;
+}
+
+/** What one file added to an existing data set did. */
+export interface AddedUpload {
+  /** 1 for the first file added, then 2, …; its lines are numbered from 1 in its own file */
+  upload: number;
+  name: string;
+  lines: number;
+  accepted: number;
+  quarantined: number;
+  /** accepted lines whose content the data set already held (or held twice in this file): copies, not new items */
+  duplicates: number;
+  /** quarantined lines of earlier uploads that left the quarantine: a line of this file with their recordId was accepted */
+  resolved: number;
+  /** quarantined lines of earlier uploads that name no recordId: nothing can tell they were corrected, so they stay */
+  keptWithoutRecordId: number;
+  /** campaigns of the data set that had been analyzed (or approved): sent back to draft, to be analyzed again */
+  campaignsToReanalyze: { campaignId: string; was: string }[];
 }
 
 export interface Scope {
@@ -60,7 +80,22 @@ export interface IngestSource {
   /** sha256 of the input bytes when the caller could compute it up front (a file) */
   sha256?: string;
   onProgress?: (p: IngestProgress) => void;
+  /** who adds to a data set (the audit log names them when campaigns go back to draft) */
+  actor?: string;
 }
+
+/** What reading one file into a data set did. */
+interface ReadOutcome {
+  lines: number;
+  accepted: number;
+  quarantined: number;
+  sha256: string;
+  format: InputFormat;
+  header: string | null;
+}
+
+/** Campaign states whose decisions were made on the data set as it was, and are not launched. */
+const STALE_WHEN_DATA_CHANGES = new Set(['analyzing', 'ready', 'approved', 'failed']);
 
 /**
  * Streams an exposure data set into PostgreSQL: validate, quarantine, normalize, fingerprint,
@@ -72,6 +107,7 @@ export class IngestService {
     private readonly repo: ExposureRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly audit: AuditService,
   ) {}
 
   async ingest(source: IngestSource): Promise<IngestResult> {
@@ -81,14 +117,125 @@ export class IngestService {
     }
     const dataset = await this.repo.createDataset(source.name);
     try {
-      return await this.ingestInto(dataset.id, source);
+      await this.repo.createUpload(dataset.id, 0, source.name);
+      const read = await this.readInto(dataset.id, 0, source);
+      const existing = await this.repo.findDatasetBySha256(read.sha256);
+      if (existing && existing.id !== dataset.id && existing.status === 'ready') {
+        await this.repo.deleteDataset(dataset.id);
+        return this.resultOf(existing.id, true);
+      }
+      await this.recordUpload(dataset.id, 0, read);
+      const scope = await this.rebuild(dataset.id, read.lines, read.accepted, read.quarantined);
+      await this.repo.updateDataset(dataset.id, {
+        status: 'ready',
+        sha256: read.sha256,
+        lines: read.lines,
+        accepted: read.accepted,
+        quarantined: read.quarantined,
+        duplicates: read.accepted - scope.uniqueItems,
+        scope: { ...scope },
+        completedAt: new Date(),
+      });
+      return this.resultOf(dataset.id, false);
     } catch (err) {
       await this.repo.updateDataset(dataset.id, { status: 'failed', error: (err as Error).message.slice(0, 1000) }).catch(() => undefined);
       throw err;
     }
   }
 
-  private async ingestInto(datasetId: string, source: IngestSource): Promise<IngestResult> {
+  /**
+   * Adds a file of (corrected) lines to an existing data set, as its next upload: recordIds stay
+   * unique across the data set, content already there counts as copies of its item, clusters,
+   * entities and the scope report are brought up to date, and a quarantined line whose recordId
+   * is now accepted leaves the quarantine. Campaigns analyzed on the data set as it was go back
+   * to draft; a launched campaign refuses the change (its notices cannot be unposted).
+   */
+  async addTo(datasetId: string, source: IngestSource): Promise<IngestResult> {
+    const dataset = await this.repo.findDataset(datasetId);
+    if (!dataset) throw new NotFoundError(`data set ${datasetId} not found`);
+    if (dataset.status !== 'ready') throw new ConflictError(`data set ${datasetId} is ${dataset.status}, not ready: lines can be added to a ready data set only`);
+    const uploads = await this.repo.uploads(datasetId);
+    if (source.sha256 && (dataset.sha256 === source.sha256 || uploads.some((u) => u.sha256 === source.sha256))) {
+      return this.resultOf(datasetId, true);
+    }
+    const campaigns = await this.repo.datasetCampaigns(datasetId);
+    refuseIfLaunched(datasetId, campaigns);
+    const upload = Math.max(0, ...uploads.map((u) => u.upload)) + 1;
+    const before = { accepted: dataset.accepted, uniqueItems: (dataset.scope as unknown as Scope | null)?.uniqueItems ?? 0 };
+    // recorded first: a second file added at the same time fails here, not halfway through
+    await this.repo.createUpload(datasetId, upload, source.name);
+    const message = `the data set changed: upload ${upload} (${source.name}) was added on ${new Date().toISOString()}; the decisions were made without it: analyze again`;
+    const reset: { campaignId: string; was: string }[] = [];
+    for (const c of campaigns) {
+      if (!STALE_WHEN_DATA_CHANGES.has(c.status)) continue;
+      if (!(await this.repo.campaignBackToDraft(c.id, c.status, message))) {
+        refuseIfLaunched(datasetId, await this.repo.datasetCampaigns(datasetId));
+        throw new ConflictError(`campaign ${c.id} changed while lines were being added to its data set; try again`);
+      }
+      reset.push({ campaignId: c.id, was: c.status });
+      await this.audit.record({ actor: source.actor ?? 'system', action: 'campaign.datasetChanged', campaignId: c.id, details: { datasetId, upload, from: c.status, to: 'draft' } });
+    }
+    await this.repo.updateDataset(datasetId, { status: 'ingesting' });
+    let read: ReadOutcome;
+    try {
+      read = await this.readInto(datasetId, upload, source);
+    } catch (err) {
+      await this.repo.updateDataset(datasetId, { status: 'failed', error: `adding upload ${upload} failed: ${(err as Error).message}`.slice(0, 1000) }).catch(() => undefined);
+      throw err;
+    }
+    await this.recordUpload(datasetId, upload, read);
+    const resolved = await this.repo.resolveQuarantine(datasetId, upload);
+    const quarantined = await this.repo.countQuarantine(datasetId);
+    const lines = dataset.lines + read.lines;
+    const accepted = dataset.accepted + read.accepted;
+    const scope = await this.rebuild(datasetId, lines, accepted, quarantined);
+    await this.repo.updateDataset(datasetId, {
+      status: 'ready',
+      error: null,
+      lines,
+      accepted,
+      quarantined,
+      duplicates: accepted - scope.uniqueItems,
+      scope: { ...scope },
+      completedAt: new Date(),
+    });
+    const result = await this.resultOf(datasetId, false);
+    result.added = {
+      upload,
+      name: source.name,
+      lines: read.lines,
+      accepted: read.accepted,
+      quarantined: read.quarantined,
+      duplicates: accepted - scope.uniqueItems - (before.accepted - before.uniqueItems),
+      resolved,
+      keptWithoutRecordId: await this.repo.countQuarantineWithoutRecordId(datasetId, upload),
+      campaignsToReanalyze: reset,
+    };
+    return result;
+  }
+
+  private async recordUpload(datasetId: string, upload: number, read: ReadOutcome): Promise<void> {
+    await this.repo.updateUpload(datasetId, upload, {
+      format: read.format,
+      header: read.header,
+      sha256: read.sha256,
+      lines: read.lines,
+      accepted: read.accepted,
+      quarantined: read.quarantined,
+    });
+  }
+
+  /** Clusters, entities and the scope report of the whole data set, from what it holds now. */
+  private async rebuild(datasetId: string, lines: number, records: number, quarantined: number): Promise<Scope> {
+    await this.repo.refreshStatistics();
+    // independent passes over the data set, on two connections: the database uses both cores
+    await Promise.all([this.cluster(datasetId), this.repo.buildEntities(datasetId)]);
+    const counts = await this.repo.countUnique(datasetId);
+    return { lines, records, quarantined, ...counts, duplicationFactor: counts.uniqueItems ? round2(records / counts.uniqueItems) : 0 };
+  }
+
+  /** Streams one file into the data set as the given upload: records, items and quarantine. */
+  private async readInto(datasetId: string, upload: number, source: IngestSource): Promise<ReadOutcome> {
     const hash = createHash('sha256');
     let bytes = 0;
     const counted = source.stream.pipe(
@@ -102,13 +249,15 @@ export class IngestService {
     );
     source.stream.on('error', (e) => counted.destroy(e));
     const input = await decompressIfGzip(counted);
-    const batches = await entryBatches(input, source.format, this.config.INGEST_MAX_LINE_BYTES);
+    const seen: { format: InputFormat; header: string | null } = { format: source.format, header: null };
+    const batches = await entryBatches(input, source.format, this.config.INGEST_MAX_LINE_BYTES, seen);
 
     const progress: IngestProgress = { lines: 0, accepted: 0, quarantined: 0, bytes: 0 };
     const batchSize = this.config.INGEST_BATCH_SIZE;
     // fingerprints of items already written: their copies need no text keys
     const known = new RecentSet(100_000);
-    let batch = new PreparedBatch(known);
+    const maxRaw = this.config.INGEST_MAX_LINE_BYTES;
+    let batch = new PreparedBatch(known, upload, maxRaw);
     // Three things happen at once: lines are validated, normalized and fingerprinted here while
     // the previous batch's records are copied in on one connection and the batch before that has
     // its items upserted on another. Each stage takes the batches in order, so the earliest line
@@ -143,7 +292,7 @@ export class IngestService {
             // items of the batch whose records are done may still be going in
             await Promise.all([recordsWritten, itemsBefore]);
             write(batch);
-            batch = new PreparedBatch(known);
+            batch = new PreparedBatch(known, upload, maxRaw);
           }
         }
       }
@@ -157,35 +306,14 @@ export class IngestService {
     }
     await itemsWritten;
 
-    const sha256 = source.sha256 ?? hash.digest('hex');
-    const existing = await this.repo.findDatasetBySha256(sha256);
-    if (existing && existing.id !== datasetId && existing.status === 'ready') {
-      await this.repo.deleteDataset(datasetId);
-      return this.resultOf(existing.id, true);
-    }
-
-    await this.repo.refreshStatistics();
-    // independent passes over the data set, on two connections: the database uses both cores
-    await Promise.all([this.cluster(datasetId), this.repo.buildEntities(datasetId)]);
-    const counts = await this.repo.countUnique(datasetId);
-    const scope: Scope = {
-      lines: progress.lines,
-      records: progress.accepted,
-      quarantined: progress.quarantined,
-      ...counts,
-      duplicationFactor: counts.uniqueItems ? round2(progress.accepted / counts.uniqueItems) : 0,
-    };
-    await this.repo.updateDataset(datasetId, {
-      status: 'ready',
-      sha256,
+    return {
       lines: progress.lines,
       accepted: progress.accepted,
       quarantined: progress.quarantined,
-      duplicates: progress.accepted - counts.uniqueItems,
-      scope: { ...scope },
-      completedAt: new Date(),
-    });
-    return this.resultOf(datasetId, false);
+      sha256: source.sha256 ?? hash.digest('hex'),
+      format: seen.format,
+      header: seen.header,
+    };
   }
 
   /**
@@ -201,11 +329,9 @@ export class IngestService {
     if (clashes.length) {
       const firstLines = await this.repo.linesOfRecords(datasetId, clashes.map(({ r }) => r.recordId));
       for (const { r, i } of clashes) {
-        quarantine.push({
-          line: r.line,
-          reason: `duplicate recordId ${r.recordId} (first accepted on line ${firstLines.get(r.recordId) ?? '?'})`,
-          raw: raws[i]!.slice(0, RAW_CAP),
-        });
+        const first = firstLines.get(r.recordId);
+        const where = !first ? '?' : first.upload === 0 ? `${first.line}` : `${first.line} of upload ${first.upload}`;
+        quarantine.push({ line: r.line, reason: `duplicate recordId ${r.recordId} (first accepted on line ${where})`, raw: raws[i]!.slice(0, batch.maxRaw) });
       }
     }
     return inserted;
@@ -230,6 +356,7 @@ export class IngestService {
           fingerprint: r.fingerprint,
           kind: r.kind,
           canonicalRecordId: r.recordId,
+          firstUpload: r.upload,
           firstLine: r.line,
           copies: 1,
           textFp: keys.textFp,
@@ -241,7 +368,7 @@ export class IngestService {
     await this.repo.upsertItems(datasetId, [...items.values()]);
     // only now: a later batch may leave out the text keys of an item that is in the database
     for (const fp of items.keys()) batch.known.add(fp);
-    await this.repo.insertQuarantine(datasetId, quarantine);
+    await this.repo.insertQuarantine(datasetId, batch.upload, quarantine);
     return { accepted: inserted ? inserted.size : rows.length, quarantined: quarantine.length };
   }
 
@@ -316,7 +443,7 @@ export class IngestService {
       name: d.name,
       lines: d.lines,
       accepted: d.accepted,
-      quarantined: quarantined.map((q) => ({ line: q.line, reason: q.reason })),
+      quarantined: quarantined.map((q) => ({ line: q.line, reason: q.reason, upload: q.upload })),
       quarantinedTotal: d.quarantined,
       duplicates: d.duplicates,
       alreadyIngested,
@@ -350,18 +477,26 @@ class PreparedBatch {
   /** lines added */
   size = 0;
 
-  constructor(readonly known: RecentSet) {}
+  /**
+   * `upload`: which file of the data set the lines come from; `maxRaw`: what a quarantine keeps
+   * of a line (a line that long is still read, so it can be exported whole, fixed and added back)
+   */
+  constructor(
+    readonly known: RecentSet,
+    readonly upload: number,
+    readonly maxRaw: number,
+  ) {}
 
   add(e: InputEntry): void {
     this.size++;
     if (!e.result.ok) {
-      this.quarantine.push({ line: e.line, reason: e.result.reason, raw: e.raw.slice(0, RAW_CAP) });
+      this.quarantine.push({ line: e.line, reason: e.result.reason, raw: e.raw.slice(0, this.maxRaw), ...(e.recordId === undefined ? {} : { recordId: e.recordId }) });
       return;
     }
     const rec = e.result.record;
     const earlier = this.firstInBatch.get(rec.recordId);
     if (earlier !== undefined) {
-      this.quarantine.push({ line: e.line, reason: `duplicate recordId ${rec.recordId} (first accepted on line ${earlier})`, raw: e.raw.slice(0, RAW_CAP) });
+      this.quarantine.push({ line: e.line, reason: `duplicate recordId ${rec.recordId} (first accepted on line ${earlier})`, raw: e.raw.slice(0, this.maxRaw) });
       return;
     }
     this.firstInBatch.set(rec.recordId, e.line);
@@ -376,6 +511,7 @@ class PreparedBatch {
     this.raws.push(e.raw);
     this.rows.push({
       recordId: rec.recordId,
+      upload: this.upload,
       line: e.line,
       kind: rec.kind,
       fingerprint: fp.fingerprint,
@@ -416,4 +552,14 @@ class RecentSet {
 function uniqueAddresses(addresses: { address: string }[]): string[] {
   if (addresses.length < 2) return addresses.map((a) => a.address);
   return [...new Set(addresses.map((a) => a.address))];
+}
+
+/** A launched campaign's notices cannot be unposted: the data set it told of stays as it was. */
+function refuseIfLaunched(datasetId: string, campaigns: DatasetCampaign[]): void {
+  const launched = campaigns.filter((c) => c.startedAt !== null || c.status === 'sending' || c.status === 'paused' || c.status === 'completed');
+  if (!launched.length) return;
+  throw new ConflictError(
+    `data set ${datasetId} has a launched campaign (${launched.map((c) => `${c.id}: ${c.status}`).join(', ')}): its notices were posted and cannot be unposted, ` +
+      'so its data set stays as it was. Ingest the complete corrected data as a new data set (datasets ingest FILE) and start a new campaign on it',
+  );
 }

@@ -83,10 +83,20 @@ const SNIFF_LIMIT = 1 << 20;
  * The entries of decompressed input in a given format, one array per chunk read: a JSON array
  * when JSON content starts with `[`, JSON lines otherwise, CSV when told so.
  */
-export async function entryBatches(input: Readable, format: InputFormat, maxLineBytes: number): Promise<AsyncGenerator<InputEntry[]>> {
-  if (format === 'csv') return oneByOne(csvEntries(input));
+export async function entryBatches(
+  input: Readable,
+  format: InputFormat,
+  maxLineBytes: number,
+  /** told what was found: the format read (`json` for an array) and a CSV file's header line */
+  seen: { format: InputFormat; header: string | null } = { format, header: null },
+): Promise<AsyncGenerator<InputEntry[]>> {
+  if (format === 'csv') {
+    seen.format = 'csv';
+    return oneByOne(csvEntries(input, (h) => (seen.header = h)));
+  }
   const { head, stream } = await peek(input, (h) => firstSignificantByte(h) !== undefined || h.length >= SNIFF_LIMIT);
-  return firstSignificantByte(head) === 0x5b ? jsonArrayEntryBatches(stream, maxLineBytes) : jsonlEntryBatches(stream, maxLineBytes);
+  seen.format = firstSignificantByte(head) === 0x5b ? 'json' : 'jsonl';
+  return seen.format === 'json' ? jsonArrayEntryBatches(stream, maxLineBytes) : jsonlEntryBatches(stream, maxLineBytes);
 }
 
 /** CSV rows come one at a time; the ingest loop takes arrays. */
@@ -258,10 +268,16 @@ const CSV_HEADER_PEEK = 64 * 1024;
  * csv-parse counts a bare CR inside a quoted field as a line too. A row's number is the line it
  * starts on.
  */
-export async function* csvEntries(source: Readable): AsyncGenerator<InputEntry> {
+export async function* csvEntries(source: Readable, onHeader?: (headerLine: string) => void): AsyncGenerator<InputEntry> {
   const { head, stream: input } = await peek(source, (h) => h.includes(0x0a) || h.length >= CSV_HEADER_PEEK);
   const newline = head.indexOf(0x0a);
-  const delimiter = csvDelimiterOf(head.subarray(0, newline === -1 ? head.length : newline).toString('utf8'));
+  const headerLine = head
+    .subarray(0, newline === -1 ? head.length : newline)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .replace(/\r$/, '');
+  onHeader?.(headerLine);
+  const delimiter = csvDelimiterOf(headerLine);
   /** rows csv-parse could not read, by the line it reports; the event may arrive before earlier rows are read here */
   const skipped: InputEntry[] = [];
   /** physical lines consumed so far: the header is line 1 */

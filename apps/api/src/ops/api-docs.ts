@@ -80,12 +80,27 @@ export const INGEST_RESULT = obj({
   name: str,
   lines: int,
   accepted: int,
-  quarantined: arr(obj({ line: int, reason: str })),
+  quarantined: arr(obj({ line: int, reason: str, upload: { type: 'integer', description: '0: the file that made the data set; 1, 2, …: files added to it (each numbers its lines from 1)' } })),
   quarantinedTotal: int,
   duplicates: int,
   alreadyIngested: { type: 'boolean', description: 'the same file was ingested before: nothing was added' },
   scope: { type: 'object', description: 'lines, records, quarantined, unique items, addresses, people, phone numbers, files, projects, duplicationFactor' },
-});
+  added: obj(
+    {
+      upload: int,
+      name: str,
+      lines: int,
+      accepted: int,
+      quarantined: int,
+      duplicates: { type: 'integer', description: 'accepted lines whose content the data set already held: copies of an item, not new items' },
+      resolved: { type: 'integer', description: 'quarantined lines of earlier uploads that left the quarantine: their recordId is now accepted' },
+      keptWithoutRecordId: { type: 'integer', description: 'quarantined lines of earlier uploads with no recordId: they stay quarantined' },
+      campaignsToReanalyze: arr(obj({ campaignId: { type: 'string', format: 'uuid' }, was: str })),
+    },
+    undefined,
+    { description: 'only for lines added to an existing data set: what this upload did' },
+  ),
+}, ['datasetId', 'name', 'lines', 'accepted', 'quarantined', 'quarantinedTotal', 'duplicates', 'alreadyIngested', 'scope']);
 
 export const STATUS = obj({
   campaignId: { type: 'string', format: 'uuid' },

@@ -1,13 +1,16 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { IngestService } from '../../../../libs/exposure/ingest.service.js';
 import { DatasetsService } from '../../../../libs/exposure/datasets.service.js';
-import { formatOf } from '../../../../libs/exposure/readers.js';
+import { formatOf, INPUT_FORMATS, type InputFormat } from '../../../../libs/exposure/readers.js';
 import { BadInputError } from '../../../../libs/common/errors.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
+import { cliOperator } from '../operator.js';
 import { byteProgress } from '../progress.js';
 
 async function sha256File(path: string): Promise<string> {
@@ -21,32 +24,45 @@ export function registerDatasetsCommands(program: Command): void {
 
   datasets
     .command('ingest <file>')
-    .description('stream a JSONL (optionally .gz) or CSV file of exposed records into a data set')
-    .option('--name <name>', 'a name for the data set (default: the file name)')
-    .option('--format <format>', 'jsonl or csv (default: from the file name)')
-    .action(async (file: string, opts: { name?: string; format?: string }, cmd: Command) => {
+    .description('stream a JSONL, JSON array or CSV file (each optionally .gz) of exposed records into a new data set, or with --into add it to one')
+    .option('--name <name>', 'a name for the data set, or for the upload with --into (default: the file name)')
+    .option('--format <format>', 'jsonl, json or csv (default: csv for a .csv name, else JSON lines or a JSON array, told by the content)')
+    .option('--into <datasetId>', 'add the lines (say, corrected quarantined lines) to this data set instead of making a new one')
+    .action(async (file: string, opts: { name?: string; format?: string; into?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await run(g, async (app) => {
         const size = await stat(file).then((s) => s.size).catch(() => {
           throw new BadInputError(`cannot read ${file}`);
         });
-        if (opts.format && opts.format !== 'jsonl' && opts.format !== 'csv') throw new BadInputError('--format must be jsonl or csv');
+        if (opts.format && !INPUT_FORMATS.includes(opts.format as InputFormat)) throw new BadInputError(`--format must be one of ${INPUT_FORMATS.join(', ')}`);
         const bar = byteProgress(size, g.json);
         try {
-          const r = await app.get(IngestService).ingest({
+          const source = {
             stream: createReadStream(file, { highWaterMark: 1 << 20 }),
             name: opts.name ?? basename(file),
-            format: (opts.format as 'jsonl' | 'csv' | undefined) ?? formatOf(file),
+            format: (opts.format as InputFormat | undefined) ?? formatOf(file),
             sha256: await sha256File(file),
-            onProgress: (p) => bar.update(p.bytes, p),
-          });
+            onProgress: (p: { bytes: number }) => bar.update(p.bytes, p),
+            actor: cliOperator(),
+          };
+          const ingest = app.get(IngestService);
+          const r = opts.into ? await ingest.addTo(opts.into, source) : await ingest.ingest(source);
           bar.stop();
+          const a = r.added;
           return {
             json: r,
             text: [
-              r.alreadyIngested ? `This file was ingested before as data set ${r.datasetId}; nothing was added.` : `Data set ${r.datasetId} (${r.name})`,
-              `  lines ${r.lines}, accepted ${r.accepted}, quarantined ${r.quarantinedTotal}, duplicates ${r.duplicates}`,
-              ...r.quarantined.slice(0, 20).map((q) => `  line ${q.line}: ${q.reason}`),
+              r.alreadyIngested
+                ? opts.into
+                  ? `This file was added to data set ${r.datasetId} before; nothing was added.`
+                  : `This file was ingested before as data set ${r.datasetId}; nothing was added.`
+                : `Data set ${r.datasetId} (${r.name})`,
+              a ? `  upload ${a.upload} (${a.name}): lines ${a.lines}, accepted ${a.accepted}, quarantined ${a.quarantined}, duplicates ${a.duplicates}` : '',
+              a ? `  left the quarantine: ${a.resolved} line(s) whose recordId is now accepted` : '',
+              a?.keptWithoutRecordId ? `  ${a.keptWithoutRecordId} quarantined line(s) name no recordId: they stay quarantined, fixed or not` : '',
+              ...(a?.campaignsToReanalyze ?? []).map((c) => `  campaign ${c.campaignId} was ${c.was}: back to draft, analyze it again (campaigns analyze ${c.campaignId})`),
+              `  ${a ? 'data set: ' : ''}lines ${r.lines}, accepted ${r.accepted}, quarantined ${r.quarantinedTotal}, duplicates ${r.duplicates}`,
+              ...r.quarantined.slice(0, 20).map((q) => `  ${q.upload ? `upload ${q.upload} ` : ''}line ${q.line}: ${q.reason}`),
               r.quarantinedTotal > 20 ? `  ... ${r.quarantinedTotal - 20} more (datasets quarantine ${r.datasetId})` : '',
               formatScope(r.scope),
             ].filter(Boolean).join('\n'),
@@ -69,13 +85,29 @@ export function registerDatasetsCommands(program: Command): void {
 
   datasets
     .command('quarantine <datasetId>')
-    .description('the quarantined lines of a data set, with line numbers, reasons and raw text')
+    .description('the quarantined lines of a data set, with line numbers, reasons and raw text; --export writes them raw to a file to fix and add back (ingest --into)')
     .option('--skip <n>', 'lines to skip', '0')
     .option('--take <n>', 'lines to list', '100')
-    .action(async (datasetId: string, o: { skip: string; take: string }, cmd: Command) => {
+    .option('--upload <n>', 'only the lines of this upload (0: the file that made the data set; 1, 2, …: files added with --into)')
+    .option('--export <file>', 'write the raw lines to this file: JSON lines, or for CSV input a CSV file with its header')
+    .action(async (datasetId: string, o: { skip: string; take: string; upload?: string; export?: string }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const rows = await app.get(DatasetsService).quarantine(datasetId, toInt(o.skip, 'skip'), Math.min(toInt(o.take, 'take'), 10_000));
-        return { json: { datasetId, quarantined: rows }, text: rows.map((q) => `line ${q.line}: ${q.reason}\n    ${q.raw.slice(0, 200)}`).join('\n') };
+        const upload = o.upload === undefined ? undefined : toInt(o.upload, 'upload');
+        if (o.export) {
+          const out = await app.get(DatasetsService).exportQuarantine(datasetId, upload);
+          await pipeline(Readable.from(out.lines), createWriteStream(o.export));
+          const summary = { datasetId, file: o.export, format: out.format, ...out.counts };
+          return {
+            json: summary,
+            text: `${out.counts.exported} quarantined line(s) written to ${o.export} (${out.format})${out.counts.skipped ? `; ${out.counts.skipped} had no text to export` : ''}\n` +
+              `Fix them, then: datasets ingest ${o.export} --into ${datasetId}`,
+          };
+        }
+        const rows = await app.get(DatasetsService).quarantine(datasetId, toInt(o.skip, 'skip'), Math.min(toInt(o.take, 'take'), 10_000), upload);
+        return {
+          json: { datasetId, quarantined: rows },
+          text: rows.map((q) => `${q.upload ? `upload ${q.upload} ` : ''}line ${q.line}: ${q.reason}\n    ${q.raw.slice(0, 200)}`).join('\n'),
+        };
       });
     });
 
