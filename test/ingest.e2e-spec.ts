@@ -5,6 +5,8 @@ import { IngestService } from '../libs/exposure/ingest.service.js';
 import { DatasetsService } from '../libs/exposure/datasets.service.js';
 import { serviceContext } from './support/app.js';
 import { ExposureModule } from '../libs/exposure/exposure.module.js';
+import { csvRowToRecord } from '../libs/exposure/readers.js';
+import { PrismaService } from '../libs/db/prisma.service.js';
 
 const body =
   'Hello Lena, please find the statement of work for the Azure migration attached. We plan the kickoff for next ' +
@@ -122,5 +124,159 @@ describe('ingest (real PostgreSQL)', () => {
     expect(again.alreadyIngested).toBe(true);
     expect(again.datasetId).toBe(first.datasetId);
     expect(again.accepted).toBe(2);
+  });
+
+  // ── the formats people have, and quarantine that is not a dead end ──
+
+  const text = (g: AsyncIterable<string>) =>
+    (async () => {
+      let t = '';
+      for await (const x of g) t += x;
+      return t;
+    })();
+  /** the scope without the line counts, which depend on how many lines a format takes */
+  const countsOf = (scope: Record<string, unknown>) => {
+    const { lines, quarantined, ...rest } = scope;
+    void lines;
+    void quarantined;
+    return rest;
+  };
+
+  it('a JSON array (pretty or on one line), CSV with , or ; and a BOM, and the .gz of each give the records and scope of the JSONL form', async () => {
+    const u = unique();
+    const rows: Record<string, string>[] = [
+      { recordId: `${u}-1`, kind: 'contact', name: 'Lena Horvat', email: 'lena@contoso.com', phone: '+1 646 555 1618', company: 'Contoso Ltd', body: 'first; line\nsecond, line' },
+      { recordId: `${u}-2`, kind: 'contact', name: 'Max Muster', email: 'max@contoso.com', phone: '', company: 'Contoso Ltd', body: '' },
+      { recordId: `${u}-3`, kind: 'contact', name: 'lena horvat', email: 'Lena@Contoso.com', phone: '', company: '', body: '' },
+      { recordId: `${u}-4`, kind: 'fax', name: 'Bad Kind', email: 'bad@contoso.com', phone: '', company: '', body: '' },
+      { recordId: `${u}-5`, kind: 'contact', name: 'Max Muster', email: 'max@contoso.com', phone: '', company: 'Contoso Ltd', body: '' },
+    ];
+    const records = rows.map((r) => csvRowToRecord(r));
+    const cols = ['recordId', 'kind', 'name', 'email', 'phone', 'company', 'body'];
+    const csvCell = (v: string, d: string) => (v.includes(d) || /["\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const csvOf = (d: string, eol: string, header: string[]) =>
+      [header.join(d), ...rows.map((r) => cols.map((c) => csvCell(r[c]!, d)).join(d))].join(eol) + eol;
+    const forms: [string, string, 'jsonl' | 'csv'][] = [
+      ['jsonl', records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'jsonl'],
+      ['json pretty', JSON.stringify(records, null, 2) + '\n', 'jsonl'],
+      ['json one line', JSON.stringify(records), 'jsonl'],
+      ['jsonl with BOM', '\ufeff' + records.map((r) => JSON.stringify(r)).join('\r\n'), 'jsonl'],
+      ['csv', csvOf(',', '\n', cols), 'csv'],
+      ['csv ; BOM CRLF header case', '\ufeff' + csvOf(';', '\r\n', ['RecordId', ' Kind ', 'NAME', 'E-mail'.replace('-', ''), 'Phone', 'company', 'Body']), 'csv'],
+    ];
+    const results: Record<string, { lines: number; accepted: number; quarantined: number[]; scope: unknown }> = {};
+    for (const [name, t, format] of forms) {
+      for (const gzip of [false, true]) {
+        const r = await ingest.ingest({ stream: Readable.from([gzip ? gzipSync(t) : Buffer.from(t)]), name: `${u} ${name}`, format });
+        results[`${name}${gzip ? '.gz' : ''}`] = { lines: r.lines, accepted: r.accepted, quarantined: r.quarantined.map((q) => q.line), scope: countsOf(r.scope as unknown as Record<string, unknown>) };
+      }
+    }
+    const jsonl = results.jsonl!;
+    expect(jsonl).toMatchObject({ lines: 5, accepted: 4, quarantined: [4] });
+    expect(jsonl.scope).toMatchObject({ records: 4, uniqueItems: 3, uniquePeople: 2, uniqueEmailAddresses: 2, uniquePhoneNumbers: 1 });
+    for (const [name, r] of Object.entries(results)) {
+      expect({ name, lines: r.lines, accepted: r.accepted, scope: r.scope }).toEqual({ name, lines: jsonl.lines, accepted: jsonl.accepted, scope: jsonl.scope });
+    }
+    // each line number is where the record starts in its own file
+    const pretty = forms[1]![1].split('\n');
+    // the line of the element's opening brace: the one before its recordId
+    expect(results['json pretty']!.quarantined).toEqual([pretty.indexOf(`    "recordId": "${u}-4",`)]);
+    expect(results['json one line']!.quarantined).toEqual([1]);
+    expect(results.csv!.quarantined).toEqual([6]); // after the header, a row of two lines and two rows
+    expect(results['csv ; BOM CRLF header case']!.quarantined).toEqual([6]);
+  });
+
+  it('quarantine export, fix, --into: the quarantine shrinks, duplicates count, and the scope is that of a clean ingest of the fixed data', async () => {
+    const u = unique();
+    const good = [
+      rec({ recordId: `${u}-1`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body }),
+      rec({ recordId: `${u}-2`, to: ['max@fabrikam.com'], body: 'Fabrikam renewal numbers for next year, as discussed on the call.' }),
+    ];
+    const bad = [
+      JSON.stringify({ recordId: `${u}-3`, kind: 'mail', to: ['eve@contoso.com'], body: 'Contoso audit schedule for the second quarter.' }),
+      JSON.stringify({ recordId: `${u}-4`, kind: 'email', to: 'max@fabrikam.com', body: 'Fabrikam renewal numbers for next year, as discussed on the call.' }),
+      '{"kind": "email", "body": "no recordId and not JSON",',
+    ];
+    const first = await run([good[0]!, bad[0]!, good[1]!, bad[1]!, bad[2]!]);
+    expect(first.quarantined.map((q) => [q.upload, q.line])).toEqual([
+      [0, 2],
+      [0, 4],
+      [0, 5],
+    ]);
+    const exported = await app.get(DatasetsService).exportQuarantine(first.datasetId);
+    const raw = await text(exported.lines);
+    expect(exported.format).toBe('jsonl');
+    expect(raw).toBe(`${bad.join('\n')}\n`);
+    expect(exported.counts).toEqual({ exported: 3, skipped: 0 });
+
+    // the operator fixes two lines, leaves the third, and adds a line whose recordId is taken
+    const fixed = [
+      bad[0]!.replace('"mail"', '"email"'),
+      bad[1]!.replace('"to":"max@fabrikam.com"', '"to":["max@fabrikam.com"]'),
+      rec({ recordId: `${u}-1`, body: 'a different record under a taken recordId' }),
+    ];
+    const added = await ingest.addTo(first.datasetId, { stream: Readable.from([Buffer.from(fixed.join('\n') + '\n')]), name: 'fixed.jsonl', format: 'jsonl' });
+    expect(added.added).toMatchObject({ upload: 1, lines: 3, accepted: 2, quarantined: 1, resolved: 2, keptWithoutRecordId: 1, campaignsToReanalyze: [] });
+    // the fixed -4 has the content of -2: a copy of its item, counted as a duplicate
+    expect(added.added!.duplicates).toBe(1);
+    expect(added.quarantined.map((q) => [q.upload, q.line, q.reason])).toEqual([
+      [0, 5, expect.stringMatching(/^not valid JSON/)],
+      [1, 3, `duplicate recordId ${u}-1 (first accepted on line 1)`],
+    ]);
+    expect(added.quarantinedTotal).toBe(2);
+
+    const clean = await run([good[0]!, fixed[0]!, good[1]!, fixed[1]!]);
+    expect(countsOf(added.scope as unknown as Record<string, unknown>)).toEqual(countsOf(clean.scope as unknown as Record<string, unknown>));
+    expect(added.accepted).toBe(clean.accepted);
+    expect(added.duplicates).toBe(clean.duplicates);
+    // the clusters are up to date: the added copy is in the item of -2
+    const cluster = await app.get(DatasetsService).clusterOfRecord(first.datasetId, `${u}-4`);
+    expect(cluster.records.map((r) => [r.recordId, r.copyOf])).toEqual(expect.arrayContaining([[`${u}-4`, `${u}-2`]]));
+
+    // the same file again adds nothing
+    const fixedSha = (await import('node:crypto')).createHash('sha256').update(fixed.join('\n') + '\n').digest('hex');
+    const again = await ingest.addTo(first.datasetId, { stream: Readable.from([Buffer.from(fixed.join('\n') + '\n')]), name: 'fixed.jsonl', format: 'jsonl', sha256: fixedSha });
+    expect(again.alreadyIngested).toBe(true);
+    expect(again.quarantinedTotal).toBe(2);
+  });
+
+  it('exports a ; CSV quarantine as CSV with its header, and the fixed rows go back in', async () => {
+    const u = unique();
+    const csv = `\ufeffRecordId;Kind;Name;Email\r\n${u}-1;contact;Lena;lena@contoso.com\r\n${u}-2;fax;"Max\r\nMuster";max@contoso.com\r\n${u}-3;contact;Eve;eve@contoso.com\r\n`;
+    const first = await ingest.ingest({ stream: Readable.from([Buffer.from(csv)]), name: `${u}.csv`, format: 'csv' });
+    expect(first.quarantined.map((q) => q.line)).toEqual([3]);
+    const out = await app.get(DatasetsService).exportQuarantine(first.datasetId);
+    const exported = await text(out.lines);
+    expect(out.format).toBe('csv');
+    expect(exported).toBe(`RecordId;Kind;Name;Email\n${u}-2;fax;"Max\r\nMuster";max@contoso.com\n`);
+    const added = await ingest.addTo(first.datasetId, { stream: Readable.from([Buffer.from(exported.replace(';fax;', ';contact;'))]), name: 'fixed.csv', format: 'csv' });
+    expect(added.added).toMatchObject({ upload: 1, lines: 1, accepted: 1, quarantined: 0, resolved: 1 });
+    expect(added.quarantinedTotal).toBe(0);
+    expect(added.scope).toMatchObject({ records: 3, uniquePeople: 3, quarantined: 0 });
+  });
+
+  it('--into sends analyzed campaigns back to draft, and a launched campaign refuses it', async () => {
+    const prisma = app.get(PrismaService);
+    const u = unique();
+    const d = await run([rec({ recordId: `${u}-1`, body: 'x' }), '{bad']);
+    const ready = await prisma.campaign.create({ data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'ready' } });
+    const approved = await prisma.campaign.create({ data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'approved', approvedBy: 'other' } });
+    const draft = await prisma.campaign.create({ data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'draft' } });
+    const r = await ingest.addTo(d.datasetId, { stream: Readable.from([Buffer.from(rec({ recordId: `${u}-2`, body: 'y' }))]), name: 'more', format: 'jsonl' });
+    expect(r.added!.campaignsToReanalyze).toEqual([
+      { campaignId: ready.id, was: 'ready' },
+      { campaignId: approved.id, was: 'approved' },
+    ]);
+    for (const c of [ready, approved]) {
+      const now = await prisma.campaign.findUniqueOrThrow({ where: { id: c.id } });
+      expect(now).toMatchObject({ status: 'draft', approvedBy: null, lastError: expect.stringMatching(/data set changed: upload 1 .*analyze again/) });
+    }
+    expect((await prisma.campaign.findUniqueOrThrow({ where: { id: draft.id } })).lastError).toBeNull();
+
+    await prisma.campaign.create({ data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'completed', startedAt: new Date() } });
+    await expect(ingest.addTo(d.datasetId, { stream: Readable.from([Buffer.from(rec({ recordId: `${u}-3`, body: 'z' }))]), name: 'late', format: 'jsonl' })).rejects.toThrow(
+      /launched campaign .*cannot be unposted.*new data set/,
+    );
+    expect((await app.get(DatasetsService).show(d.datasetId)).accepted).toBe(2);
   });
 });
