@@ -186,7 +186,8 @@ export class IngestService {
     await this.recordUpload(datasetId, upload, read);
     const resolved = await this.repo.resolveQuarantine(datasetId, upload);
     const quarantined = await this.repo.countQuarantine(datasetId);
-    const lines = dataset.lines + read.lines;
+    // a quarantined line and the line that replaced it count once: lines = records + quarantined
+    const lines = dataset.lines + read.lines - resolved;
     const accepted = dataset.accepted + read.accepted;
     const scope = await this.rebuild(datasetId, lines, accepted, quarantined);
     await this.repo.updateDataset(datasetId, {
