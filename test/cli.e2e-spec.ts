@@ -103,7 +103,8 @@ describe('the operator CLI', () => {
     const elements = [
       { recordId: 'arr-1', kind: 'email', from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body: 'The Contoso migration plan, second draft.' },
       { recordId: 'arr-2', kind: 'mail', to: ['max@fabrikam.com'], body: 'Fabrikam renewal numbers.' },
-      { recordId: 'arr-3', kind: 'email', to: 'eve@contoso.com', body: 'The Contoso migration plan, second draft.' },
+      // arr-1 again, but with `to` not an array: once fixed, a copy of arr-1
+      { recordId: 'arr-3', kind: 'email', from: 'ana@cloudprovider.com', to: 'lena@contoso.com', body: 'The Contoso migration plan, second draft.' },
     ];
     await writeFile(join(dir, 'array.json'), JSON.stringify(elements, null, 2));
     const d = json<{ datasetId: string; accepted: number; quarantined: { upload: number; line: number; reason: string }[] }>(
@@ -113,7 +114,7 @@ describe('the operator CLI', () => {
     // each element at the line of its opening brace
     expect(d.quarantined.map((q) => [q.upload, q.line])).toEqual([
       [0, 11],
-      [0, 18],
+      [0, 19],
     ]);
 
     const out = join(dir, 'quarantine.jsonl');
@@ -121,13 +122,19 @@ describe('the operator CLI', () => {
     const exported = (await readFile(out, 'utf8')).trimEnd().split('\n');
     expect(exported.map((l) => JSON.parse(l))).toEqual([elements[1], elements[2]]);
 
-    await writeFile(out, exported.map((l) => l.replace('"mail"', '"email"').replace('"to": "eve@contoso.com"', '"to": ["eve@contoso.com"]')).join('\n') + '\n');
+    await writeFile(out, exported.map((l) => l.replace('"mail"', '"email"').replace('"to": "lena@contoso.com"', '"to": ["lena@contoso.com"]')).join('\n') + '\n');
     const added = json<{ datasetId: string; accepted: number; quarantinedTotal: number; added: { upload: number; accepted: number; duplicates: number; resolved: number } }>(
       await cli(['datasets', 'ingest', out, '--into', d.datasetId, '--json']),
     );
     expect(added).toMatchObject({ datasetId: d.datasetId, accepted: 3, quarantinedTotal: 0, added: { upload: 1, accepted: 2, duplicates: 1, resolved: 2 } });
     const listed = json<{ quarantined: unknown[] }>(await cli(['datasets', 'quarantine', d.datasetId, '--json']));
     expect(listed.quarantined).toEqual([]);
+
+    // standard input, told a JSON array by its content
+    const piped = JSON.parse(
+      execFileSync('node', [CLI, 'datasets', 'ingest', '-', '--name', 'piped', '--json'], { env: process.env, input: '\ufeff [{"recordId":"in-1","kind":"email"},\n{"recordId":"in-2"}]' }).toString(),
+    ) as { name: string; accepted: number; quarantined: { line: number }[] };
+    expect(piped).toMatchObject({ name: 'piped', accepted: 1, quarantined: [{ upload: 0, line: 2, reason: 'missing kind' }] });
 
     const refused = await cli(['datasets', 'ingest', out, '--into', launchedDataset, '--json']);
     expect(refused.code).not.toBe(0);

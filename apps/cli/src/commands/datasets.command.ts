@@ -24,24 +24,28 @@ export function registerDatasetsCommands(program: Command): void {
 
   datasets
     .command('ingest <file>')
-    .description('stream a JSONL, JSON array or CSV file (each optionally .gz) of exposed records into a new data set, or with --into add it to one')
+    .description('stream a JSONL, JSON array or CSV file (each optionally .gz; - for standard input) of exposed records into a new data set, or with --into add it to one')
     .option('--name <name>', 'a name for the data set, or for the upload with --into (default: the file name)')
     .option('--format <format>', 'jsonl, json or csv (default: csv for a .csv name, else JSON lines or a JSON array, told by the content)')
     .option('--into <datasetId>', 'add the lines (say, corrected quarantined lines) to this data set instead of making a new one')
     .action(async (file: string, opts: { name?: string; format?: string; into?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await run(g, async (app) => {
-        const size = await stat(file).then((s) => s.size).catch(() => {
-          throw new BadInputError(`cannot read ${file}`);
-        });
+        // `-`: standard input, read once (no hash up front: a repeat is found when it has been read)
+        const stdin = file === '-';
+        const size = stdin
+          ? 0
+          : await stat(file).then((s) => s.size).catch(() => {
+              throw new BadInputError(`cannot read ${file}`);
+            });
         if (opts.format && !INPUT_FORMATS.includes(opts.format as InputFormat)) throw new BadInputError(`--format must be one of ${INPUT_FORMATS.join(', ')}`);
-        const bar = byteProgress(size, g.json);
+        const bar = byteProgress(size, g.json || stdin);
         try {
           const source = {
-            stream: createReadStream(file, { highWaterMark: 1 << 20 }),
-            name: opts.name ?? basename(file),
-            format: (opts.format as InputFormat | undefined) ?? formatOf(file),
-            sha256: await sha256File(file),
+            stream: stdin ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 }),
+            name: opts.name ?? (stdin ? 'stdin' : basename(file)),
+            format: (opts.format as InputFormat | undefined) ?? (stdin ? 'jsonl' : formatOf(file)),
+            ...(stdin ? {} : { sha256: await sha256File(file) }),
             onProgress: (p: { bytes: number }) => bar.update(p.bytes, p),
             actor: cliOperator(),
           };
