@@ -163,7 +163,10 @@ export class IngestService {
     const upload = Math.max(0, ...uploads.map((u) => u.upload)) + 1;
     const before = { accepted: dataset.accepted, uniqueItems: (dataset.scope as unknown as Scope | null)?.uniqueItems ?? 0 };
     // recorded first: a second file added at the same time fails here, not halfway through
-    await this.repo.createUpload(datasetId, upload, source.name);
+    await this.repo.createUpload(datasetId, upload, source.name).catch((err: { code?: string }) => {
+      if (err.code === 'P2002') throw new ConflictError(`another file is being added to data set ${datasetId}; try again when it is done`);
+      throw err;
+    });
     const message = `the data set changed: upload ${upload} (${source.name}) was added on ${new Date().toISOString()}; the decisions were made without it: analyze again`;
     const reset: { campaignId: string; was: string }[] = [];
     for (const c of campaigns) {
