@@ -279,4 +279,25 @@ describe('ingest (real PostgreSQL)', () => {
     );
     expect((await app.get(DatasetsService).show(d.datasetId)).accepted).toBe(2);
   });
+
+  it('an added file that fails halfway keeps the lines read before it, and the data set says so', async () => {
+    const u = unique();
+    const d = await run([rec({ recordId: `${u}-1`, body: 'x' })]);
+    const cut = Readable.from(
+      (async function* () {
+        yield Buffer.from(`${rec({ recordId: `${u}-2`, body: 'y' })}\n${rec({ recordId: `${u}-3`, body: 'z' })}\n`);
+        // the lines are read before the connection is cut (a cut throws away what is still buffered)
+        await new Promise((r) => setTimeout(r, 300));
+        throw new Error('connection cut');
+      })(),
+    );
+    await expect(ingest.addTo(d.datasetId, { stream: cut, name: 'cut', format: 'jsonl' })).rejects.toThrow('connection cut');
+    const shown = await app.get(DatasetsService).show(d.datasetId);
+    expect(shown).toMatchObject({ status: 'ready', accepted: 3, lines: 3, error: expect.stringMatching(/^upload 1 stopped \(connection cut\)/) });
+    expect(shown.scope).toMatchObject({ records: 3, uniqueItems: 3 });
+    expect(shown.uploads!.map((x) => [x.upload, x.name])).toEqual([
+      [0, expect.any(String)],
+      [1, 'cut'],
+    ]);
+  });
 });

@@ -14,6 +14,10 @@ export interface DatasetSummary {
   scope: Scope | null;
   createdAt: string;
   completedAt: string | null;
+  /** the files read into it: upload 0 made it, 1, 2, … were added with `--into` (lines numbered per upload) */
+  uploads?: { upload: number; name: string; format: string; lines: number; accepted: number; quarantined: number; createdAt: string }[];
+  /** why the last upload stopped, when it did */
+  error?: string;
 }
 
 export interface QuarantineExport {
@@ -44,6 +48,8 @@ export class DatasetsService {
       scope: (d.scope as unknown as Scope | null) ?? null,
       createdAt: d.createdAt.toISOString(),
       completedAt: d.completedAt?.toISOString() ?? null,
+      uploads: (await this.repo.uploadSummaries(datasetId)).map((u) => ({ ...u, createdAt: u.createdAt.toISOString() })),
+      ...(d.error ? { error: d.error } : {}),
     };
   }
 

@@ -257,6 +257,19 @@ export class ExposureRepository {
     return res.rows.map((r) => r.upload);
   }
 
+  countRecords(datasetId: string) {
+    return this.prisma.exposureRecord.count({ where: { datasetId } });
+  }
+
+  /** The uploads of a data set with their counts, for the operator. */
+  uploadSummaries(datasetId: string) {
+    return this.prisma.datasetUpload.findMany({
+      where: { datasetId },
+      orderBy: { upload: 'asc' },
+      select: { upload: true, name: true, format: true, lines: true, accepted: true, quarantined: true, createdAt: true },
+    });
+  }
+
   countQuarantine(datasetId: string) {
     return this.prisma.quarantinedLine.count({ where: { datasetId } });
   }

@@ -183,7 +183,7 @@ export class IngestService {
     try {
       read = await this.readInto(datasetId, upload, source);
     } catch (err) {
-      await this.repo.updateDataset(datasetId, { status: 'failed', error: `adding upload ${upload} failed: ${(err as Error).message}`.slice(0, 1000) }).catch(() => undefined);
+      await this.keepWhatWasAdded(datasetId, upload, err as Error);
       throw err;
     }
     await this.recordUpload(datasetId, upload, read);
@@ -216,6 +216,30 @@ export class IngestService {
       campaignsToReanalyze: reset,
     };
     return result;
+  }
+
+  /**
+   * After an upload stopped halfway (a cut connection, a corrupt gzip): the batches written are
+   * whole, so the data set stays usable with what was read, brought up to date and counted from
+   * the database, and says what happened. Only when that fails too is the data set failed.
+   */
+  private async keepWhatWasAdded(datasetId: string, upload: number, cause: Error): Promise<void> {
+    try {
+      await this.repo.resolveQuarantine(datasetId, upload);
+      const [records, quarantined] = await Promise.all([this.repo.countRecords(datasetId), this.repo.countQuarantine(datasetId)]);
+      const scope = await this.rebuild(datasetId, records + quarantined, records, quarantined);
+      await this.repo.updateDataset(datasetId, {
+        status: 'ready',
+        error: `upload ${upload} stopped (${cause.message}); the lines read before it were added`.slice(0, 1000),
+        lines: records + quarantined,
+        accepted: records,
+        quarantined,
+        duplicates: records - scope.uniqueItems,
+        scope: { ...scope },
+      });
+    } catch (err) {
+      await this.repo.updateDataset(datasetId, { status: 'failed', error: `adding upload ${upload} failed: ${(err as Error).message}`.slice(0, 1000) }).catch(() => undefined);
+    }
   }
 
   private async recordUpload(datasetId: string, upload: number, read: ReadOutcome): Promise<void> {
@@ -285,8 +309,18 @@ export class IngestService {
       );
       recordsWritten = records;
     };
+    // an input that fails halfway (a cut connection, a corrupt gzip) still has the lines read
+    // before it written, whole batches and the last partial one, before the failure is passed on
+    let inputFailure: Error | undefined;
+    const read = async function* () {
+      try {
+        yield* batches;
+      } catch (err) {
+        inputFailure = err as Error;
+      }
+    };
     try {
-      for await (const entries of batches) {
+      for await (const entries of read()) {
         for (const entry of entries) {
           progress.lines++;
           batch.add(entry);
@@ -309,6 +343,7 @@ export class IngestService {
       await Promise.allSettled([recordsWritten, itemsWritten]);
     }
     await itemsWritten;
+    if (inputFailure) throw inputFailure;
 
     return {
       lines: progress.lines,
