@@ -83,7 +83,16 @@ export function registerDatasetsCommands(program: Command): void {
     .action(async (datasetId: string, _o: unknown, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const d = await app.get(DatasetsService).show(datasetId);
-        return { json: d, text: `Data set ${d.datasetId} (${d.name}), ${d.status}\n${d.scope ? formatScope(d.scope) : '  no scope yet'}` };
+        const uploads = (d.uploads ?? []).filter((u) => u.upload > 0);
+        return {
+          json: d,
+          text: [
+            `Data set ${d.datasetId} (${d.name}), ${d.status}`,
+            d.error ? `  ${d.error}` : '',
+            ...uploads.map((u) => `  upload ${u.upload} (${u.name}): lines ${u.lines}, accepted ${u.accepted}, quarantined ${u.quarantined}`),
+            d.scope ? formatScope(d.scope) : '  no scope yet',
+          ].filter(Boolean).join('\n'),
+        };
       });
     });
 
