@@ -69,8 +69,11 @@ async function main(): Promise<void> {
 
   step(2, 'Tenant directory');
   const imp = await app.get(DirectoryService).importTenants(readLines(createReadStream(resolve(dir, 'tenants.jsonl'))));
-  say(`  imported ${imp.imported} new, updated ${imp.updated}, rejected ${imp.rejected.length} lines:`);
+  say(`  imported ${imp.imported} new, updated ${imp.updated}, rejected ${imp.rejected.length} lines (they name no tenant):`);
   for (const r of imp.rejected) say(`    line ${r.line}: ${r.reason}`);
+  say(`  ${imp.warnings.length} values dropped, the tenant imported without them:`);
+  for (const w of imp.warnings) say(`    line ${w.line}: ${w.field}: ${w.reason}`);
+  for (const c of imp.conflicts) say(`  line ${c.line}: domain ${c.domain} is claimed by ${c.tenantIds.length} tenants: it identifies nobody until a re-import settles it`);
 
   step(3, 'Exposed data set: ingest, quarantine, deduplicate');
   const ds = await app.get(IngestService).ingest({ stream: createReadStream(resolve(dir, 'exposure.jsonl')), name: 'sample exposure', format: 'jsonl' });

@@ -53,6 +53,16 @@ describe('analysis: decisions made while attributing', () => {
     await app?.close();
   });
 
+  it('loads a domain in conflict as conflicted for each claimant and verified for none', async () => {
+    const directory = await app.get(CampaignsRepository).loadDirectory();
+    const claimants = directory.filter((t) => t.conflictedDomains?.includes('contoso.com'));
+    expect(claimants.map((t) => t.name).sort()).toEqual(['Contoso Imposter Holdings', 'Contoso Ltd']);
+    expect(directory.some((t) => t.domains.includes('contoso.com'))).toBe(false);
+    const index = DirectoryIndex.build(directory, process.env.OPERATOR_DOMAINS!.split(','));
+    expect(index.matchDomain('contoso.com')).toMatchObject({ kind: 'conflicted', domain: 'contoso.com' });
+    expect(index.matchDomain('labs.contoso.com')).toMatchObject({ kind: 'verified' });
+  });
+
   /** Everything an analysis saves, in a comparable form. */
   const saved = async () => {
     const prisma = app.get(PrismaService);

@@ -57,9 +57,23 @@ describe('the operator CLI', () => {
   });
 
   it('runs the operator job end to end with --json, one document per command', async () => {
-    const t = json<{ imported: number; updated: number; rejected: { line: number; reason: string }[] }>(await cli(['tenants', 'import', join(dir, 'tenants.jsonl'), '--json']));
+    const t = json<{
+      imported: number; updated: number; rejected: { line: number; reason: string }[];
+      warnings: { line: number; field: string; reason: string }[]; conflicts: { line: number; domain: string; tenantIds: string[] }[];
+    }>(await cli(['tenants', 'import', join(dir, 'tenants.jsonl'), '--json']));
     expect(t.rejected.map((r) => r.line)).toEqual(world.truth.rejectedTenantLines.map((r) => r.line));
     expect(t.imported).toBe(Object.keys(world.truth.tenants).length);
+    expect(t.warnings.map((w) => [w.line, w.field])).toEqual(world.truth.warnedTenantLines.map((w) => [w.line, w.field]));
+    expect(t.conflicts.map((c) => ({ line: c.line, domain: c.domain }))).toEqual(world.truth.domainConflicts);
+    const open = json<{ conflicts: { domain: string; since: string; claimants: { tenantId: string; name: string }[] }[] }>(await cli(['tenants', 'conflicts', '--json']));
+    expect(open.conflicts.map((c) => c.domain)).toEqual(world.truth.domainConflicts.map((c) => c.domain));
+    expect(open.conflicts[0]!.claimants.map((c) => c.name)).toEqual(['Contoso Ltd', 'Contoso Imposter Holdings']);
+    // the human report: each warning and conflict with its line (importing again changes nothing)
+    const human = await cli(['tenants', 'import', join(dir, 'tenants.jsonl')]);
+    expect(human.code).toBe(0);
+    for (const w of world.truth.warnedTenantLines) expect(human.stdout).toContain(`line ${w.line}: ${w.field}: `);
+    for (const c of world.truth.domainConflicts) expect(human.stdout).toContain(`line ${c.line}: ${c.domain} is claimed by 2 tenants`);
+    expect((await cli(['tenants', 'conflicts'])).stdout).toContain('contoso.com since ');
 
     const d = json<{ datasetId: string; lines: number; accepted: number; quarantined: { line: number; reason: string }[]; duplicates: number }>(
       await cli(['datasets', 'ingest', join(dir, 'exposure.jsonl'), '--name', 'cli', '--json']),
@@ -69,8 +83,16 @@ describe('the operator CLI', () => {
     expect(d.duplicates).toBe(world.truth.scope.records - world.truth.scope.uniqueItems);
     launchedDataset = d.datasetId;
 
-    const shown = json<{ scope: Record<string, number> }>(await cli(['datasets', 'show', d.datasetId, '--json']));
+    const shown = json<{ scope: Record<string, number>; warningCounts: Record<string, number>; nullValues: Record<string, number> }>(
+      await cli(['datasets', 'show', d.datasetId, '--json']),
+    );
     expect(shown.scope).toMatchObject(world.truth.scope);
+    // every value dropped from an accepted line, with its line number (none of them quarantined)
+    const w = json<{ datasetId: string; warnings: { line: number; field: string; reason: string }[] }>(await cli(['datasets', 'warnings', d.datasetId, '--json']));
+    expect(w.datasetId).toBe(d.datasetId);
+    expect(w.warnings.length).toBe(Object.values(shown.warningCounts).reduce((a, b) => a + b, 0));
+    const quarantinedLines = new Set(d.quarantined.map((q) => q.line));
+    for (const x of w.warnings) expect(quarantinedLines.has(x.line)).toBe(false);
 
     const c = json<{ campaignId: string; status: string }>(
       await cli(['campaigns', 'create', '--dataset', d.datasetId, '--support-email', 'privacy@cloudprovider.com', '--respond-by', '2026-12-31', '--json']),

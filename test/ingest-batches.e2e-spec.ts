@@ -2,7 +2,8 @@
  * Ingest writes in two ordered stages (records, then items) while the next batch is prepared.
  * Whatever the batch size, the generated world must come out the same: the same scope, the same
  * quarantine (a recordId seen in an earlier batch is the later line's fault), every item with its
- * earliest record as canonical, its copies counted once each, the same clusters and reasons.
+ * earliest record as canonical, its copies counted once each, the same clusters and reasons, the
+ * same warnings and null counts (none from a line quarantined for its taken recordId).
  */
 import { Readable } from 'node:stream';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -25,7 +26,10 @@ describe('ingest in small batches', () => {
     }
   };
   const firstId = world.exposureLines.map(idOf).find((id) => typeof id === 'string') as string;
-  const lines = [...world.exposureLines, JSON.stringify({ recordId: firstId, kind: 'document', body: 'another record under a taken id' })];
+  const lines = [
+    ...world.exposureLines,
+    JSON.stringify({ recordId: firstId, kind: 'document', body: 'another record under a taken id', subject: null, from: 'not an address' }),
+  ];
   const saved = process.env.INGEST_BATCH_SIZE;
 
   beforeAll(async () => {
@@ -53,7 +57,7 @@ describe('ingest in small batches', () => {
       expect(r.alreadyIngested).toBe(false);
       const prisma = app.get(PrismaService);
       const where = { datasetId: r.datasetId };
-      const [items, records, quarantine] = await Promise.all([
+      const [items, records, quarantine, warnings] = await Promise.all([
         prisma.item.findMany({
           where,
           orderBy: { fingerprint: 'asc' },
@@ -61,9 +65,10 @@ describe('ingest in small batches', () => {
         }),
         prisma.exposureRecord.findMany({ where, orderBy: { recordId: 'asc' }, select: { recordId: true, line: true, fingerprint: true } }),
         prisma.quarantinedLine.findMany({ where, orderBy: { line: 'asc' }, select: { line: true, reason: true } }),
+        prisma.ingestWarning.findMany({ where, orderBy: [{ line: 'asc' }, { field: 'asc' }], select: { line: true, field: true, reason: true } }),
       ]);
       await prisma.dataset.delete({ where: { id: r.datasetId } });
-      return { scope: r.scope, duplicates: r.duplicates, items, records, quarantine };
+      return { scope: r.scope, duplicates: r.duplicates, items, records, quarantine, warnings, warningCounts: r.warningCounts, nullValues: r.nullValues };
     } finally {
       await app.close();
     }
@@ -74,6 +79,9 @@ describe('ingest in small batches', () => {
     expect(whole.scope.lines).toBeLessThan(2000); // the default batch size: one batch
     expect(whole.quarantine.at(-1)).toMatchObject({ line: lines.length, reason: expect.stringMatching(new RegExp(`^duplicate recordId ${firstId} \\(first accepted on line \\d+\\)$`)) });
     expect(whole.items.some((i) => i.copies > 1)).toBe(true);
+    expect(whole.warnings.length).toBeGreaterThan(0);
+    expect(whole.warnings.filter((w) => w.line === lines.length)).toEqual([]);
+    expect(whole.nullValues).toEqual({});
     const small = await ingestWith('7');
     expect(small).toEqual(whole);
   }, 120_000);

@@ -116,6 +116,57 @@ describe('ingest (real PostgreSQL)', () => {
     expect(r.scope).toMatchObject({ uniquePeople: 2, uniqueEmailAddresses: 2, uniquePhoneNumbers: 1 });
   });
 
+  it('takes null as absent and drops a malformed value with a warning, keeping the record', async () => {
+    const u = unique();
+    const r = await run([
+      rec({ recordId: `${u}-1`, subject: null, from: 'ana@cloudprovider.com', to: ['lena@contoso.com', null], people: [{ name: 'Lena Horvat', email: null, phone: null }] }),
+      rec({ recordId: `${u}-2`, from: 'not an address', to: ['max@contoso.com', 42, 'max at contoso'], people: [{ name: 'Max', email: 'max@contoso', phone: 'n/a' }, 'Lena'] }),
+      '{not json',
+      rec({ recordId: `${u}-3`, cc: null, people: [null, { name: 'Ana', phone: '+1 (123) 555-0147' }, { name: 'Bo', phone: '+1 123 555 0147' }, { name: 'Cy', phone: '+1 646 555 1618' }] }),
+      // a recordId already accepted: quarantined, and its values are neither warned about nor counted
+      rec({ recordId: `${u}-2`, subject: null, from: 'nobody' }),
+    ]);
+    expect(r.accepted).toBe(3);
+    expect(r.quarantined.map((q) => q.line)).toEqual([3, 5]);
+    expect(r.nullValues).toEqual({ cc: 1, 'people[]': 1, 'people[].email': 1, 'people[].phone': 1, subject: 1, 'to[]': 1 });
+    const expected = [
+      { line: 2, field: 'from', reason: 'not an email address' },
+      { line: 2, field: 'people[0].email', reason: 'not an email address' },
+      { line: 2, field: 'people[0].phone', reason: 'not a phone number' },
+      { line: 2, field: 'people[1]', reason: 'not an object (got a string)' },
+      { line: 2, field: 'to[1]', reason: 'not a string (got a number)' },
+      { line: 2, field: 'to[2]', reason: 'not an email address' },
+    ];
+    expect(r.warnings).toEqual(expected);
+    expect(r.warningsTotal).toBe(6);
+    expect(r.warningCounts).toEqual({ from: 1, 'people[].email': 1, 'people[].phone': 1, 'people[]': 1, 'to[]': 2 });
+    // the addresses that are addresses count; two ways of writing one not-valid number are one
+    expect(r.scope).toMatchObject({ records: 3, uniqueEmailAddresses: 3, uniquePhoneNumbers: 2, phoneNumbersNotValid: 1, uniquePeople: 5 });
+    expect(r.scope).not.toHaveProperty('nullValues');
+
+    const datasets = app.get(DatasetsService);
+    const shown = await datasets.show(r.datasetId);
+    expect(shown.nullValues).toEqual(r.nullValues);
+    expect(shown.warningCounts).toEqual(r.warningCounts);
+    expect(await datasets.warnings(r.datasetId, 0)).toEqual(expected);
+    expect(await datasets.warnings(r.datasetId, 4, 1)).toEqual([expected[4]]);
+    // what the same file ingested again answers
+    const again = await ingest.resultOf(r.datasetId, true);
+    expect(again).toMatchObject({ nullValues: r.nullValues, warningCounts: r.warningCounts, warnings: expected });
+  });
+
+  it('lists the first 1,000 warnings in the result and keeps every one', async () => {
+    const u = unique();
+    const lines = Array.from({ length: 1100 }, (_, i) => rec({ recordId: `${u}-${i}`, to: [`user${i}@contoso.com`, 'not an address'] }));
+    const r = await run(lines);
+    expect(r.warnings).toHaveLength(1000);
+    expect(r.warnings[999]).toEqual({ line: 1000, field: 'to[1]', reason: 'not an email address' });
+    expect(r.warningsTotal).toBe(1100);
+    expect(r.warningCounts).toEqual({ 'to[]': 1100 });
+    const all = await app.get(DatasetsService).warnings(r.datasetId, 0);
+    expect(all.map((w) => w.line)).toEqual(Array.from({ length: 1100 }, (_, i) => i + 1));
+  });
+
   it('adds nothing when the same file is ingested again', async () => {
     const u = unique();
     const lines = [rec({ recordId: `${u}-1`, body: 'x' }), rec({ recordId: `${u}-2`, body: 'y' })];

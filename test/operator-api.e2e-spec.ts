@@ -66,6 +66,10 @@ describe('operator API', () => {
     const server = app.getHttpServer();
     const t = await request(server).post('/v1/tenants/import').set(as(ALICE)).set('Content-Type', 'application/x-ndjson').send(world.tenantLines.join('\n')).expect(200);
     expect(t.body.rejected).toHaveLength(world.truth.rejectedTenantLines.length);
+    expect(t.body.warnings.map((w: { line: number }) => w.line)).toEqual(world.truth.warnedTenantLines.map((w) => w.line));
+    expect(t.body.conflicts.map((c: { line: number; domain: string }) => ({ line: c.line, domain: c.domain }))).toEqual(world.truth.domainConflicts);
+    const conflicts = await request(server).get('/v1/tenants/conflicts').set(as(BOB)).expect(200);
+    expect(conflicts.body.conflicts.map((c: { domain: string }) => c.domain)).toEqual(world.truth.domainConflicts.map((c) => c.domain));
 
     const up = await request(server)
       .post('/v1/datasets?name=api-upload')
@@ -78,6 +82,10 @@ describe('operator API', () => {
     expect(shown.body.scope).toMatchObject(world.truth.scope);
     const q = await request(server).get(`/v1/datasets/${up.body.datasetId}/quarantine?take=5`).set(as(BOB)).expect(200);
     expect(q.body.quarantined[0]).toHaveProperty('reason');
+    const w = await request(server).get(`/v1/datasets/${up.body.datasetId}/warnings?take=10000`).set(as(BOB)).expect(200);
+    expect(w.body.warnings).toHaveLength(up.body.warningsTotal);
+    expect(w.body.warnings.slice(0, 1000)).toEqual(up.body.warnings);
+    await request(server).get('/v1/datasets/00000000-0000-4000-8000-000000000000/warnings').set(as(BOB)).expect(404);
 
     await request(server).post('/v1/campaigns').set(as(ALICE)).send({ datasetId: up.body.datasetId, supportUrl: 'javascript:alert(1)' }).expect(400);
     await request(server).post('/v1/campaigns').set(as(ALICE)).send({ datasetId: 'nope' }).expect(400);

@@ -10,7 +10,7 @@ import { isolate } from './support/isolation.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
 import { DirectoryModule } from '../libs/directory/directory.module.js';
-import { DirectoryService } from '../libs/directory/directory.service.js';
+import { DirectoryService, type ImportResult } from '../libs/directory/directory.service.js';
 import { ExposureModule } from '../libs/exposure/exposure.module.js';
 import { IngestService, type IngestResult } from '../libs/exposure/ingest.service.js';
 import { CampaignsModule } from '../libs/campaigns/campaigns.module.js';
@@ -27,6 +27,7 @@ describe('the generated world', () => {
   let world: World;
   let ingest: IngestResult;
   let campaignId: string;
+  let importReport: ImportResult;
 
   beforeAll(async () => {
     await isolate();
@@ -35,6 +36,7 @@ describe('the generated world', () => {
     app = await serviceContext(QueueModule, AuditModule, DirectoryModule, ExposureModule, CampaignsModule);
     const imported = await app.get(DirectoryService).importTenants(lines(world.tenantLines));
     expect(imported.rejected.map((r) => r.line)).toEqual(world.truth.rejectedTenantLines.map((r) => r.line));
+    importReport = imported;
     ingest = await app.get(IngestService).ingest({
       stream: Readable.from([Buffer.from(world.exposureLines.join('\n') + '\n')]),
       name: 'world-7',
@@ -51,6 +53,16 @@ describe('the generated world', () => {
   afterAll(async () => {
     delete process.env.OPERATOR_DOMAINS;
     await app?.close();
+  });
+
+  it('imports every directory line that names a tenant: warnings and domain conflicts with their lines', async () => {
+    for (const r of world.truth.rejectedTenantLines) expect(importReport.rejected.find((x) => x.line === r.line)?.reason.toLowerCase()).toContain(r.reasonPattern);
+    expect(importReport.warnings.map((w) => ({ line: w.line, field: w.field }))).toEqual(world.truth.warnedTenantLines.map((w) => ({ line: w.line, field: w.field })));
+    world.truth.warnedTenantLines.forEach((w, i) => expect(importReport.warnings[i]!.reason.toLowerCase()).toContain(w.reasonPattern));
+    expect(importReport.conflicts.map((c) => ({ line: c.line, domain: c.domain }))).toEqual(world.truth.domainConflicts);
+    expect(importReport.imported).toBe(Object.keys(world.truth.tenants).length);
+    const open = await app.get(DirectoryService).listConflicts();
+    expect(open.map((c) => [c.domain, c.claimants.length])).toEqual(world.truth.domainConflicts.map((c) => [c.domain, 2]));
   });
 
   it('reports a scope equal to the truth', () => {

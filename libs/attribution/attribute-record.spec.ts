@@ -3,6 +3,8 @@ import type { AttributedElement, RecordAttribution } from './attribution.types.j
 import { attributeRecord } from './attribute-record.js';
 import { DirectoryIndex } from './directory-index.js';
 import { OPERATOR_DOMAINS, T, record, tenant, worldTenants, type RecordSpec } from './attribution.test-helpers.js';
+import type { ExposureRecordInput } from '../exposure/exposure.types.js';
+import { normalizeRecord } from '../exposure/rules/normalize-record.js';
 
 const index = DirectoryIndex.build(worldTenants(), OPERATOR_DOMAINS);
 const attribute = (spec: RecordSpec, idx = index): RecordAttribution => attributeRecord(record(spec), idx);
@@ -266,6 +268,32 @@ describe('attributeRecord: weak signals and review', () => {
     expect(ra.review).toEqual({ candidates: [T.contoso, T.fabrikam].sort(), triggers: ['ambiguousVerifiedDomain'] });
   });
 
+  it('a domain in conflict in the directory identifies none of its claimants, not even through a listed contact: review', () => {
+    const imposter = '99999999-9999-4999-8999-999999999999';
+    const idx = DirectoryIndex.build(
+      [
+        tenant(T.contoso, { domains: [], conflictedDomains: ['contoso.com'], contacts: [{ email: 'admin@contoso.com', roles: ['GlobalAdmin'] }] }),
+        tenant(imposter, { name: 'Contoso Imposter', domains: [], conflictedDomains: ['contoso.com'] }),
+        tenant(T.contosoLabs, { domains: ['labs.contoso.com'] }),
+      ],
+      [],
+    );
+    for (const from of ['lena@contoso.com', 'admin@contoso.com']) {
+      const ra = attribute({ from, hasBody: true, files: [{ fileName: 'a.pdf', sha256: 'ab' }] }, idx);
+      expect(ra.strongTenants).toEqual([]);
+      expect(ra.review).toEqual({ candidates: [T.contoso, imposter].sort(), triggers: ['conflictedDomain'] });
+      expect(ra.evidence).toContain('domain contoso.com is claimed by 2 tenants');
+      expect(ra.elements.every((e) => e.owners.length === 0)).toBe(true);
+    }
+    // a subdomain verified by another tenant is no part of the conflict
+    const labs = attribute({ from: 'x@labs.contoso.com' }, idx);
+    expect(labs.strongTenants).toEqual([T.contosoLabs]);
+    expect(labs.review).toBeNull();
+    // a verified domain that is also in conflict (the owner's row) counts as the conflict
+    const both = DirectoryIndex.build([tenant(T.contoso, { domains: ['contoso.com'], conflictedDomains: ['contoso.com'] }), tenant(imposter, { conflictedDomains: ['contoso.com'] })], []);
+    expect(attribute({ from: 'a@contoso.com' }, both).strongTenants).toEqual([]);
+  });
+
   it('conflicting strong signals: tenant id says A, the addresses say B → one review {A, B} and no strong attribution', () => {
     const ra = attribute({
       tenantIds: [T.fabrikam],
@@ -297,5 +325,31 @@ describe('attributeRecord: weak signals and review', () => {
     const ra = attribute({ tenantIds: [T.fabrikam], from: 'ana@microsoft.com', to: ['x@gmail.com'] });
     expect(ra.review).toBeNull();
     expect(ra.strongTenants).toEqual([T.fabrikam]);
+  });
+});
+
+describe('attributeRecord: a phone number that is not valid is never evidence', () => {
+  // the directory holds the number in E.164 shape; the exposed record writes it another way
+  const notValid = '+11235550147';
+  const idx = DirectoryIndex.build([...worldTenants().filter((t) => t.id !== T.northwind), tenant(T.northwind, { name: 'Northwind Traders', domains: ['northwindtraders.com'], phones: [notValid] })], OPERATOR_DOMAINS);
+  const fromInput = (input: Omit<ExposureRecordInput, 'recordId' | 'kind'>) => attributeRecord(normalizeRecord({ recordId: 'R1', kind: 'contact', ...input }), idx);
+
+  it('alone, it points at nobody and asks for no review, while the valid number written alike would', () => {
+    const ra = fromInput({ people: [{ name: 'Front desk', phone: '+1 (123) 555-0147' }] });
+    expect(ra.signals).toEqual([]);
+    expect(ra.review).toBeNull();
+    expect(ra.elements.filter((e) => e.kind === 'phone')).toEqual([]);
+    expect(el(ra, 'person', `name:front desk|${notValid}`)).toMatchObject({ owners: [], pointsAt: [], unowned: 'noSignal', otherPhone: notValid });
+
+    const valid = attributeRecord(normalizeRecord({ recordId: 'R2', kind: 'contact', people: [{ name: 'Front desk', phone: '+1 (425) 555-0100' }] }), idx);
+    expect(valid.signals).toContainEqual({ tenantId: T.contoso, signal: 'phone', status: 'review' });
+    expect(valid.review).not.toBeNull();
+  });
+
+  it('beside its tenant strong in the record, it still does not make the person that tenant’s', () => {
+    const ra = fromInput({ from: 'it@northwindtraders.com', people: [{ name: 'Front desk', phone: '+1 123 555 0147' }] });
+    expect(ra.strongTenants).toEqual([T.northwind]);
+    expect(el(ra, 'person', `name:front desk|${notValid}`)).toMatchObject({ owners: [], unowned: 'noSignal' });
+    expect(ra.signals.filter((s) => s.signal === 'phone')).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ export type AddressOutcome =
   | { kind: 'freeMail' }
   | { kind: 'unknown' }
   | { kind: 'owned'; tenantId: string; signal: Signal }
-  | { kind: 'ambiguous'; tenantIds: readonly string[]; signal: Signal; trigger: ReviewTrigger };
+  | { kind: 'ambiguous'; tenantIds: readonly string[]; signal: Signal; trigger: ReviewTrigger; conflicted?: { domain: string; claimants: number } };
 
 /** What one weak signal (company name, phone number) says. */
 interface WeakOutcome {
@@ -41,6 +41,13 @@ export function resolveAddress(address: string, domain: string, index: Directory
   if (m.kind === 'operator') return OPERATOR;
   // A homograph of a tenant's domain is someone else's: never a match, not even as a contact.
   if (m.kind === 'confusable') return CONFUSABLE;
+  // A domain in conflict identifies none of its claimants, not even through a contact one of
+  // them lists on it (an imposter could list the victim's admins): an operator decides.
+  if (m.kind === 'conflicted') {
+    const contacts = index.contactTenants(address);
+    const tenantIds = contacts.length ? [...new Set([...m.tenantIds, ...contacts])] : m.tenantIds;
+    return { kind: 'ambiguous', tenantIds, signal: m.signal, trigger: 'conflictedDomain', conflicted: { domain: m.domain, claimants: m.tenantIds.length } };
+  }
   // An exact contact address is the most specific evidence there is, and the only one free mail has.
   const contacts = index.contactTenants(address);
   if (contacts.length === 1) {
@@ -99,13 +106,16 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
   const addressTenants = new Set<string>();
   const ambiguousTenants = new Set<string>();
   const triggers = new Set<ReviewTrigger>();
+  const conflictedDomains = new Map<string, number>();
   for (const o of outcomes.values()) {
     if (o.kind === 'owned') addressTenants.add(o.tenantId);
     else if (o.kind === 'ambiguous') {
       for (const t of o.tenantIds) ambiguousTenants.add(t);
       triggers.add(o.trigger);
+      if (o.conflicted) conflictedDomains.set(o.conflicted.domain, o.conflicted.claimants);
     }
   }
+  for (const [d, n] of conflictedDomains) evidence.push(`domain ${d} is claimed by ${n} tenants`);
 
   // 3. Conflict: a tenant id none of whose addresses are in the record, while the record's
   // customer addresses point at a tenant. Then no strong attribution at all: a person decides.
@@ -209,6 +219,8 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
     if (p.name) el.name = p.name;
     if (p.email) el.email = address ?? p.email;
     if (p.phone) el.phone = p.phone;
+    // display only: its owner is decided above without it
+    if (p.otherPhone) el.otherPhone = p.otherPhone;
     personElements.push(el);
     elements.push(el);
   }

@@ -48,6 +48,7 @@ export function record(spec: RecordSpec): NormalizedRecord {
     addresses,
     people,
     phones: [...new Set(phones)],
+    otherPhones: [],
     companies: spec.companies ?? [],
     tenantIds: (spec.tenantIds ?? []).map((t) => t.toLowerCase()),
     projectIds: (spec.projectIds ?? []).map((p) => p.trim().toUpperCase()),
@@ -66,6 +67,7 @@ export function tenant(id: string, t: Partial<Omit<DirectoryTenant, 'id'>>): Dir
     domains: t.domains ?? [],
     phones: t.phones ?? [],
     contacts: t.contacts ?? [],
+    ...(t.conflictedDomains ? { conflictedDomains: t.conflictedDomains } : {}),
   };
 }
 

@@ -94,6 +94,8 @@ export interface AttributedElement {
   email?: string;
   /** E.164, the phone element's number or the person's */
   phone?: string;
+  /** the person's phone number that is not valid (normalized digits): shown to the person's owner, never evidence */
+  otherPhone?: string;
   /** company name as written */
   company?: string;
   fileName?: string;
@@ -105,7 +107,9 @@ export type ReviewTrigger =
   | 'conflictingStrongSignals'
   | 'weakSignalOnly'
   | 'ambiguousContactAddress'
-  | 'ambiguousVerifiedDomain';
+  | 'ambiguousVerifiedDomain'
+  /** an address on a domain that several tenants of the directory claim */
+  | 'conflictedDomain';
 
 export interface ReviewNeed {
   /** sorted, unique */

@@ -240,4 +240,29 @@ describe('DecisionAccumulator', () => {
     expect(of(out, T.northwind)).toMatchObject({ decision: 'affected', dataCategories: ['Email addresses', 'Email content'] });
     expect(of(out, T.fabrikam).decision).toBe('not_affected');
   });
+
+  it('a record on a conflicted domain gives a review item for the claimants and never makes either affected', () => {
+    const imposter = '99999999-9999-4999-8999-999999999999';
+    const tenants = worldTenants().map((t) => (t.id === T.contoso ? { ...t, domains: [], conflictedDomains: ['contoso.com'] } : t));
+    tenants.push({ id: imposter, name: 'Contoso Imposter Holdings', aliases: [], domains: [], phones: [], contacts: [{ email: 'ceo@contoso.com', roles: ['GlobalAdmin'] }], conflictedDomains: ['contoso.com'] });
+    const conflicted = DirectoryIndex.build(tenants, OPERATOR_DOMAINS);
+    const acc = new DecisionAccumulator();
+    const rows: [string, RecordSpec][] = [
+      ['i1', { from: 'lena@contoso.com', to: ['ops@contoso.com'], hasBody: true }],
+      ['i2', { from: 'ceo@contoso.com', hasBody: true, files: [{ fileName: 'plan.pdf', sha256: 'ef' }] }],
+    ];
+    for (const [itemKey, spec] of rows) acc.add(attributeRecord(record(spec), conflicted), itemKey);
+    const out = acc.finish([]);
+    expect(of(out, T.contoso).decision).toBe('needs_review');
+    expect(of(out, imposter).decision).toBe('needs_review');
+    expect(out.tenants.affected).toBe(0);
+    expect(out.reviewItems.map((r) => [r.candidates, [...r.triggers]])).toEqual([
+      [[T.contoso, imposter].sort(), ['conflictedDomain']],
+      [[T.contoso, imposter].sort(), ['conflictedDomain']],
+    ]);
+    // the operator decides: resolved to the victim, only the victim is affected
+    const resolved = acc.finish(out.reviewItems.map((r) => ({ reviewKey: r.reviewKey, tenantId: T.contoso })));
+    expect(of(resolved, T.contoso).decision).toBe('affected');
+    expect(of(resolved, imposter).decision).toBe('not_affected');
+  });
 });

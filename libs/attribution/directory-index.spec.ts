@@ -61,6 +61,22 @@ describe('DirectoryIndex', () => {
     expect(idx.matchDomain('x.contoso.co.uk')).toMatchObject({ kind: 'verified', tenantId: T.contoso });
   });
 
+  it('gives a conflicted domain to none of its claimants, even one that also lists it as verified; a subdomain verified by another tenant stays that tenant\'s', () => {
+    const idx = DirectoryIndex.build(
+      [
+        tenant(T.contoso, { domains: ['contoso.com'], conflictedDomains: ['contoso.com'] }),
+        tenant(T.fabrikam, { conflictedDomains: ['Contoso.com'] }),
+        tenant(T.contosoLabs, { domains: ['labs.contoso.com'] }),
+      ],
+      [],
+    );
+    const conflicted = { kind: 'conflicted', domain: 'contoso.com', tenantIds: [T.contoso, T.fabrikam], signal: 'verifiedDomain:contoso.com' };
+    expect(idx.matchDomain('contoso.com')).toEqual(conflicted);
+    expect(idx.matchDomain('eu.contoso.com')).toEqual(conflicted);
+    expect(idx.matchDomain('x.labs.contoso.com')).toMatchObject({ kind: 'verified', tenantId: T.contosoLabs });
+    expect(idx.matchDomain('notcontoso.com')).toEqual({ kind: 'none' });
+  });
+
   it('marks a domain verified by two tenants as ambiguous rather than giving it to either', () => {
     const idx = DirectoryIndex.build(
       [tenant(T.contoso, { domains: ['contoso.com'] }), tenant(T.fabrikam, { domains: ['CONTOSO.com'] })],

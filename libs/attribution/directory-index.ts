@@ -16,6 +16,11 @@ export interface DirectoryTenant {
   /** E.164 */
   phones: string[];
   contacts: { email: string; roles: string[] }[];
+  /**
+   * domains this tenant lists that are in conflict (verified by it or another tenant first,
+   * claimed by the other): they identify none of the claimants, and records on them go to review
+   */
+  conflictedDomains?: string[];
 }
 
 /** What an address's domain says, before any exact-contact look-up. */
@@ -26,6 +31,8 @@ export type DomainMatch =
   | { kind: 'verified'; domain: string; tenantId: string; signal: `verifiedDomain:${string}` }
   /** a domain verified by several tenants (the import forbids it; never strong if it happens) */
   | { kind: 'ambiguous'; domain: string; tenantIds: readonly string[]; signal: `verifiedDomain:${string}` }
+  /** a domain in conflict in the directory: it names its claimants, and identifies none of them */
+  | { kind: 'conflicted'; domain: string; tenantIds: readonly string[]; signal: `verifiedDomain:${string}` }
   | { kind: 'none' };
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -62,6 +69,8 @@ export class DirectoryIndex {
     private readonly companyNames: Multi,
     private readonly phones: Multi,
     private readonly operatorDomains: ReadonlySet<string>,
+    /** domain in conflict → its claimants */
+    private readonly conflictedDomains: Multi,
   ) {}
 
   static build(tenants: Iterable<DirectoryTenant>, operatorDomains: string[]): DirectoryIndex {
@@ -75,6 +84,7 @@ export class DirectoryIndex {
     const contacts: Multi = new Map();
     const names: Multi = new Map();
     const phones: Multi = new Map();
+    const conflicted: Multi = new Map();
 
     for (const t of tenants) {
       byId.set(t.id.toLowerCase(), t);
@@ -84,6 +94,10 @@ export class DirectoryIndex {
         // A public-suffix, free-mail, confusable or operator domain that slipped past the import
         // is indexed but never reached: matchDomain rules those out before the verified look-up.
         if (d) push(verified, d, t.id);
+      }
+      for (const raw of t.conflictedDomains ?? []) {
+        const d = CANONICAL_DOMAIN.test(raw) ? raw : toAsciiDomain(raw);
+        if (d) push(conflicted, d, t.id);
       }
       for (const c of t.contacts) {
         // An address already in comparison form (lower-case ASCII, canonical domain) is its own
@@ -104,7 +118,9 @@ export class DirectoryIndex {
         if (e164) push(phones, e164, t.id);
       }
     }
-    return new DirectoryIndex(byId, verified, contacts, names, phones, operator);
+    // A conflicted domain identifies nobody, even a claimant that also lists it as verified.
+    for (const d of conflicted.keys()) verified.delete(d);
+    return new DirectoryIndex(byId, verified, contacts, names, phones, operator, conflicted);
   }
 
   get size(): number {
@@ -170,6 +186,8 @@ export class DirectoryIndex {
     if (isFreeMailDomain(domain)) return { kind: 'freeMail' };
     // domainSuffixes: the domain, then its parents, longest first, stopping before the public suffix.
     for (const suffix of domainSuffixes(domain)) {
+      const claimants = this.conflictedDomains.get(suffix);
+      if (claimants !== undefined) return { kind: 'conflicted', domain: suffix, tenantIds: claimants, signal: `verifiedDomain:${suffix}` };
       const ids = this.verifiedDomains.get(suffix);
       if (ids === undefined) continue;
       // the signal string is built once per domain, not once per address

@@ -5,6 +5,7 @@ import { DirectoryIndex } from './directory-index.js';
 import { buildExposureView, collectFileOwners, type FileOwners } from './exposure-view.js';
 import { applyResolution, resolutionLookup, reviewKeyOf } from './review.js';
 import { OPERATOR_DOMAINS, T, record, worldTenants, type RecordSpec } from './attribution.test-helpers.js';
+import { normalizeRecord } from '../exposure/rules/normalize-record.js';
 
 const index = DirectoryIndex.build(worldTenants(), OPERATOR_DOMAINS);
 const attribute = (spec: RecordSpec): RecordAttribution => attributeRecord(record(spec), index);
@@ -169,5 +170,28 @@ describe('buildExposureView', () => {
       { email: 'lena@contoso.com', name: 'Lena Horvat' },
       { phone: '+14255550100' },
     ]);
+  });
+
+  it("shows a person's phone number that is not valid to the person's tenant only", () => {
+    const ra = attributeRecord(
+      normalizeRecord({
+        recordId: 'R-other-phones',
+        kind: 'email',
+        from: 'lena@contoso.com',
+        to: ['bjorn.costa@fabrikamcapital.de'],
+        people: [
+          { name: 'Lena Horvat', email: 'lena@contoso.com', phone: '+1 (123) 555-0147' },
+          { name: 'Bjorn Costa', email: 'bjorn.costa@fabrikamcapital.de', phone: '030 5550 9999' },
+          { name: 'Nobody', phone: '+1 123 555 0199' },
+        ],
+      }),
+      index,
+    );
+    const v = views([ra], [T.contoso, T.fabrikam]);
+    expect(v[T.contoso]!.people).toEqual([{ name: 'Lena Horvat', email: 'lena@contoso.com', phone: '+11235550147' }]);
+    expect(v[T.contoso]!.dataCategories).toContain('Phone numbers');
+    expect(v[T.fabrikam]!.people).toEqual([{ name: 'Bjorn Costa', email: 'bjorn.costa@fabrikamcapital.de', phone: '03055509999' }]);
+    expect(JSON.stringify(v[T.contoso])).not.toMatch(/03055509999|\+11235550199/);
+    expect(JSON.stringify(v[T.fabrikam])).not.toMatch(/\+11235550147|\+11235550199/);
   });
 });

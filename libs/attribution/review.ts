@@ -104,7 +104,7 @@ export function elementCategoryMask(el: AttributedElement): number {
       return bit('Email addresses');
     case 'person':
       return (
-        (el.name ? bit('Names') : 0) | (el.email ? bit('Email addresses') : 0) | (el.phone ? bit('Phone numbers') : 0)
+        (el.name ? bit('Names') : 0) | (el.email ? bit('Email addresses') : 0) | (el.phone || el.otherPhone ? bit('Phone numbers') : 0)
       );
     case 'phone':
       return bit('Phone numbers');

@@ -57,14 +57,24 @@ export class CampaignsRepository {
   /** The whole directory in the shape the attribution index is built from. */
   async loadDirectory(): Promise<DirectoryTenant[]> {
     const res = await this.prisma.pool.query<{
-      id: string; name: string; aliases: string[]; phones: string[]; domains: string[] | null; contacts: { email: string; roles: string[] }[] | null;
+      id: string; name: string; aliases: string[]; phones: string[]; domains: string[] | null; conflicted: string[] | null;
+      contacts: { email: string; roles: string[] }[] | null;
     }>(
+      // a domain with claims is in conflict: it goes to every claimant as conflicted, to none as verified
       `SELECT t.id, t.name, t.aliases, t.phones,
-              (SELECT array_agg(d.domain) FROM tenant_domains d WHERE d.tenant_id = t.id) AS domains,
+              (SELECT array_agg(d.domain) FROM tenant_domains d WHERE d.tenant_id = t.id
+                  AND NOT EXISTS (SELECT 1 FROM tenant_domain_claims c WHERE c.domain = d.domain)) AS domains,
+              (SELECT array_agg(x.domain) FROM (
+                  SELECT c.domain FROM tenant_domain_claims c WHERE c.tenant_id = t.id
+                  UNION
+                  SELECT d.domain FROM tenant_domains d WHERE d.tenant_id = t.id
+                     AND EXISTS (SELECT 1 FROM tenant_domain_claims c WHERE c.domain = d.domain)) x) AS conflicted,
               (SELECT json_agg(json_build_object('email', c.email, 'roles', c.roles)) FROM tenant_contacts c WHERE c.tenant_id = t.id) AS contacts
          FROM tenants t`,
     );
-    return res.rows.map((r) => ({ id: r.id, name: r.name, aliases: r.aliases, phones: r.phones, domains: r.domains ?? [], contacts: r.contacts ?? [] }));
+    return res.rows.map((r) => ({
+      id: r.id, name: r.name, aliases: r.aliases, phones: r.phones, domains: r.domains ?? [], contacts: r.contacts ?? [], conflictedDomains: r.conflicted ?? [],
+    }));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { normalizePhone } from './phone.js';
+import { classifyPhone, normalizePhone } from './phone.js';
 
 describe('normalizePhone', () => {
   it.each([
@@ -56,5 +56,39 @@ describe('normalizePhone memo', () => {
     expect(normalizePhone('030 5550 1234')).toBeNull();
     expect(normalizePhone('030 5550 1234', 'DE')).toBe('+493055501234');
     expect(normalizePhone('DE\u0000030 5550 1234')).toBeNull();
+  });
+});
+
+describe('classifyPhone', () => {
+  it.each([
+    ['+1 646 555 1618', { valid: true, number: '+16465551618' }],
+    ['+49 (0)30 5550 1234', { valid: true, number: '+493055501234' }],
+    // possible for its country, not allocated: still an exposed number, one form however written
+    ['+1 123 555 0147', { valid: false, number: '+11235550147' }],
+    ['+1 (123) 555-0147', { valid: false, number: '+11235550147' }],
+    ['+1-123-555-0147 ext. 9', { valid: false, number: '+11235550147' }],
+    ['+1 555 555 5555', { valid: false, number: '+15555555555' }],
+    ['001 123 555 0147', { valid: false, number: '+11235550147' }],
+    // no country code: digits only
+    ['(646) 555-1618', { valid: false, number: '6465551618' }],
+    ['030 5550 1234', { valid: false, number: '03055501234' }],
+    ['555-0147', { valid: false, number: '5550147' }],
+  ] as const)('%j → %j', (raw, want) => {
+    expect(classifyPhone(raw)).toEqual(want);
+  });
+
+  it.each([[''], ['n/a'], ['unknown'], ['+1 800 FLOWERS'], ['+1 555'], ['555-014'], ['1'.repeat(16)], ['+999 1234 5678'], ['++1 646 555 1618']])(
+    '%j is not a phone number',
+    (raw) => {
+      expect(classifyPhone(raw)).toBeNull();
+    },
+  );
+
+  it('agrees with normalizePhone on what is valid', () => {
+    for (const raw of ['+1 646 555 1618', '+1 123 555 0147', '(646) 555-1618', 'n/a']) {
+      const c = classifyPhone(raw);
+      expect(normalizePhone(raw)).toBe(c?.valid ? c.number : null);
+    }
+    expect(classifyPhone('(646) 555-1618', 'US')).toEqual({ valid: true, number: '+16465551618' });
   });
 });

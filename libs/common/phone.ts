@@ -38,6 +38,34 @@ const cached = memoByString((key: string) => {
 });
 
 function parse(raw: string, defaultCountry?: CountryCode): string | null {
+  const r = classify(raw, defaultCountry);
+  return r?.valid ? r.number : null;
+}
+
+/**
+ * A phone number as exposed data: `valid` with its E.164 form, or not valid but still a phone
+ * number (possible for its country, e.g. an unallocated area code; or without a country code:
+ * 7–15 digits with the usual separators) normalized to digits, with `+` and the country code
+ * when given (`+1 (123) 555-0147` → `+11235550147`, `555-0147 12` → `555014712`). Null when the
+ * value is not a phone number at all. Only a valid number may ever be attribution evidence.
+ */
+export type ExposedPhone = { valid: true; number: string } | { valid: false; number: string };
+
+export function classifyPhone(raw: string, defaultCountry?: CountryCode): ExposedPhone | null {
+  if (typeof raw !== 'string' || raw.length > MAX_INPUT) return null;
+  return classified(`${typeof defaultCountry === 'string' ? defaultCountry : ''}\u0000${raw}`);
+}
+
+const classified = memoByString((key: string) => {
+  const sep = key.indexOf('\u0000');
+  const country = key.slice(0, sep);
+  return classify(key.slice(sep + 1), country === '' ? undefined : (country as CountryCode));
+});
+
+/** Digits a number without a country code must have to count as a phone number. */
+const NATIONAL_DIGITS = { min: 7, max: 15 };
+
+function classify(raw: string, defaultCountry?: CountryCode): ExposedPhone | null {
   try {
     let s = raw.normalize('NFKC').trim();
     s = s.replace(EXTENSION, '').trim();
@@ -46,9 +74,12 @@ function parse(raw: string, defaultCountry?: CountryCode): string | null {
     const digits = s.replace(/\D/g, '');
     if (digits.length < 5 || digits.length > 17) return null;
     if (!s.startsWith('+') && digits.startsWith('00')) s = `+${digits.slice(2)}`;
-    const parsed = s.startsWith('+') ? parsePhoneNumberFromString(s, metadata) : defaultCountry ? parsePhoneNumberFromString(s, defaultCountry, metadata) : undefined;
-    if (!parsed || !parsed.isValid()) return null;
-    return parsed.number;
+    const international = s.startsWith('+');
+    const parsed = international ? parsePhoneNumberFromString(s, metadata) : defaultCountry ? parsePhoneNumberFromString(s, defaultCountry, metadata) : undefined;
+    if (parsed?.isValid()) return { valid: true, number: parsed.number };
+    if (international) return parsed?.isPossible() ? { valid: false, number: parsed.number } : null;
+    if (parsed?.isPossible()) return { valid: false, number: parsed.number };
+    return digits.length >= NATIONAL_DIGITS.min && digits.length <= NATIONAL_DIGITS.max ? { valid: false, number: digits } : null;
   } catch {
     return null;
   }

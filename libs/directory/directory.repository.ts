@@ -2,11 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../db/prisma.service.js';
 import type { TenantInput } from './tenant-line.js';
 
-/** A domain in the batch is already verified by a tenant outside it (the primary key said so). */
-export class DomainTakenError extends Error {
-  constructor() {
-    super('a domain is already verified by another tenant');
-  }
+/** A tenant to write: `additive` adds its domains, contacts, aliases and phones to what is stored instead of replacing them. */
+export interface TenantWrite {
+  tenant: TenantInput;
+  additive?: boolean;
+}
+
+/** A domain listed by several tenants: the first to verify it owns it, the others claim it. */
+export interface DomainConflict {
+  domain: string;
+  /** the owner first, then the claimants in the order they claimed it */
+  tenantIds: string[];
+}
+
+export interface DomainConflictRecord {
+  domain: string;
+  /** when the first claim was recorded */
+  since: Date;
+  claimants: { tenantId: string; name: string }[];
 }
 
 export interface TenantRecord {
@@ -16,6 +29,8 @@ export interface TenantRecord {
   phones: string[];
   domains: string[];
   contacts: { email: string; name: string | null; roles: string[]; locale: string }[];
+  /** listed by this tenant (owned or claimed) and claimed by another too */
+  conflictedDomains?: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,30 +54,23 @@ export interface TenantSummary {
 export class DirectoryRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** domain → tenant id, for those of the given domains that some tenant has verified */
-  async findDomainOwners(domains: readonly string[]): Promise<Map<string, string>> {
-    if (domains.length === 0) return new Map();
-    // One array parameter, however many domains a batch lists (bind parameters are capped at 65535).
-    const { rows } = await this.prisma.pool.query<{ domain: string; tenant_id: string }>(
-      'SELECT domain, tenant_id::text AS tenant_id FROM tenant_domains WHERE domain = ANY($1::text[])',
-      [domains],
-    );
-    return new Map(rows.map((r) => [r.domain, r.tenant_id]));
-  }
-
   /**
-   * Upserts the tenants in one transaction: tenant rows by id, and each tenant's domains and
-   * contacts become exactly the given sets (rows that stay keep their identity). Returns, per
-   * tenant, whether it was created. Throws DomainTakenError, having written nothing, when a
-   * domain is verified by a tenant outside the batch; tenant ids must be unique in the batch.
+   * Upserts the tenants in one transaction: tenant rows by id; each tenant's domains and contacts
+   * become exactly the given sets (rows that stay keep their identity), or, for an additive
+   * write, are added to. A listed domain that another tenant owns becomes a claim (a conflict):
+   * the database keeps one owner per domain. A domain whose owner gave it up passes to its
+   * earliest claimant. Returns, per tenant, whether it was created, and the conflicts on the
+   * domains the batch lists. Tenant ids must be unique in the batch; earlier entries verify first.
    */
-  async writeTenants(tenants: readonly TenantInput[]): Promise<{ id: string; created: boolean }[]> {
-    if (tenants.length === 0) return [];
-    const ids = tenants.map((t) => t.id);
-    const rows = JSON.stringify(tenants.map((t) => ({ id: t.id, name: t.name, aliases: t.aliases, phones: t.phones })));
-    const domains = JSON.stringify(tenants.flatMap((t) => t.domains.map((domain) => ({ domain, tenant_id: t.id }))));
+  async writeTenants(writes: readonly TenantWrite[]): Promise<{ written: { id: string; created: boolean }[]; conflicts: DomainConflict[] }> {
+    if (writes.length === 0) return { written: [], conflicts: [] };
+    const replaced = writes.filter((w) => !w.additive).map((w) => w.tenant.id);
+    const rows = JSON.stringify(
+      writes.map(({ tenant: t, additive }) => ({ id: t.id, name: t.name, aliases: t.aliases, phones: t.phones, additive: additive ?? false })),
+    );
+    const domains = JSON.stringify(writes.flatMap(({ tenant: t }, ord) => t.domains.map((domain) => ({ domain, tenant_id: t.id, ord }))));
     const contacts = JSON.stringify(
-      tenants.flatMap((t) => t.contacts.map((c) => ({ tenant_id: t.id, email: c.email, name: c.name, roles: c.roles, locale: c.locale }))),
+      writes.flatMap(({ tenant: t }) => t.contacts.map((c) => ({ tenant_id: t.id, email: c.email, name: c.name, roles: c.roles, locale: c.locale }))),
     );
     const client = await this.prisma.pool.connect();
     let broken: Error | undefined;
@@ -74,52 +82,103 @@ export class DirectoryRepository {
     client.on('error', onError);
     try {
       await client.query('BEGIN');
+      // an additive write keeps the stored name when it has none, and adds aliases and phones
       const written = await client.query<{ id: string; created: boolean }>(
         `INSERT INTO tenants (id, name, aliases, phones, updated_at)
-         SELECT id, name, aliases, phones, now() FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, name text, aliases text[], phones text[])
+         SELECT n.id,
+                CASE WHEN n.additive AND e.id IS NOT NULL AND n.name = '' THEN e.name ELSE n.name END,
+                CASE WHEN n.additive AND e.id IS NOT NULL THEN ARRAY(SELECT x FROM unnest(e.aliases || n.aliases) WITH ORDINALITY u(x, o) GROUP BY x ORDER BY min(o)) ELSE n.aliases END,
+                CASE WHEN n.additive AND e.id IS NOT NULL THEN ARRAY(SELECT x FROM unnest(e.phones || n.phones) WITH ORDINALITY u(x, o) GROUP BY x ORDER BY min(o)) ELSE n.phones END,
+                now()
+           FROM jsonb_to_recordset($1::jsonb) AS n(id uuid, name text, aliases text[], phones text[], additive boolean)
+           LEFT JOIN tenants e ON e.id = n.id
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, aliases = EXCLUDED.aliases, phones = EXCLUDED.phones, updated_at = now()
          RETURNING id::text AS id, (xmax = 0) AS created`,
         [rows],
       );
       // Removals first, so a domain moving between two tenants of the same batch is free to land.
-      await client.query(
-        `DELETE FROM tenant_domains d WHERE d.tenant_id = ANY($1::uuid[])
+      const notListed = (table: string) =>
+        `DELETE FROM ${table} d WHERE d.tenant_id = ANY($1::uuid[])
            AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS n(domain text, tenant_id uuid)
-                           WHERE n.domain = d.domain AND n.tenant_id = d.tenant_id)`,
-        [ids, domains],
-      );
+                           WHERE n.domain = d.domain AND n.tenant_id = d.tenant_id)`;
+      await client.query(notListed('tenant_domains'), [replaced, domains]);
+      await client.query(notListed('tenant_domain_claims'), [replaced, domains]);
+      // An owner gave a claimed domain up: the earliest claimant owns it now.
       await client.query(
         `INSERT INTO tenant_domains (domain, tenant_id)
+         SELECT DISTINCT ON (c.domain) c.domain, c.tenant_id FROM tenant_domain_claims c
+          WHERE NOT EXISTS (SELECT 1 FROM tenant_domains d WHERE d.domain = c.domain)
+          ORDER BY c.domain, c.since, c.tenant_id
+         ON CONFLICT (domain) DO NOTHING`,
+      );
+      await client.query('DELETE FROM tenant_domain_claims c USING tenant_domains d WHERE d.domain = c.domain AND d.tenant_id = c.tenant_id');
+      // A free domain goes to the first entry listing it; every other listing is a claim.
+      await client.query(
+        `INSERT INTO tenant_domains (domain, tenant_id)
+         SELECT DISTINCT ON (n.domain) n.domain, n.tenant_id FROM jsonb_to_recordset($1::jsonb) AS n(domain text, tenant_id uuid, ord int)
+          WHERE NOT EXISTS (SELECT 1 FROM tenant_domains d WHERE d.domain = n.domain)
+          ORDER BY n.domain, n.ord
+         ON CONFLICT (domain) DO NOTHING`,
+        [domains],
+      );
+      await client.query(
+        `INSERT INTO tenant_domain_claims (domain, tenant_id)
          SELECT n.domain, n.tenant_id FROM jsonb_to_recordset($1::jsonb) AS n(domain text, tenant_id uuid)
-         WHERE NOT EXISTS (SELECT 1 FROM tenant_domains d WHERE d.domain = n.domain AND d.tenant_id = n.tenant_id)`,
+          WHERE NOT EXISTS (SELECT 1 FROM tenant_domains d WHERE d.domain = n.domain AND d.tenant_id = n.tenant_id)
+         ON CONFLICT DO NOTHING`,
         [domains],
       );
       await client.query(
         `DELETE FROM tenant_contacts c WHERE c.tenant_id = ANY($1::uuid[])
            AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS n(tenant_id uuid, email text)
                            WHERE n.tenant_id = c.tenant_id AND n.email = c.email)`,
-        [ids, contacts],
+        [replaced, contacts],
       );
+      // an additive write adds roles to a contact it lists again
       await client.query(
         `INSERT INTO tenant_contacts (tenant_id, email, name, roles, locale)
          SELECT tenant_id, email, name, roles, locale
          FROM jsonb_to_recordset($1::jsonb) AS n(tenant_id uuid, email text, name text, roles text[], locale text)
-         ON CONFLICT (tenant_id, email) DO UPDATE SET name = EXCLUDED.name, roles = EXCLUDED.roles, locale = EXCLUDED.locale`,
-        [contacts],
+         ON CONFLICT (tenant_id, email) DO UPDATE SET
+            name = CASE WHEN tenant_contacts.tenant_id = ANY($2::uuid[]) THEN EXCLUDED.name ELSE COALESCE(EXCLUDED.name, tenant_contacts.name) END,
+            roles = CASE WHEN tenant_contacts.tenant_id = ANY($2::uuid[]) THEN EXCLUDED.roles
+                         ELSE ARRAY(SELECT x FROM unnest(tenant_contacts.roles || EXCLUDED.roles) WITH ORDINALITY u(x, o) GROUP BY x ORDER BY min(o)) END,
+            locale = EXCLUDED.locale`,
+        [contacts, replaced],
+      );
+      const conflicts = await client.query<DomainConflict>(
+        `SELECT d.domain, array_prepend(d.tenant_id::text, array_agg(c.tenant_id::text ORDER BY c.since, c.tenant_id)) AS "tenantIds"
+           FROM tenant_domains d JOIN tenant_domain_claims c ON c.domain = d.domain
+          WHERE d.domain IN (SELECT n.domain FROM jsonb_to_recordset($1::jsonb) AS n(domain text))
+          GROUP BY d.domain, d.tenant_id ORDER BY d.domain`,
+        [domains],
       );
       await client.query('COMMIT');
-      return written.rows;
+      return { written: written.rows, conflicts: conflicts.rows };
     } catch (err) {
       await client.query('ROLLBACK').catch((e: Error) => {
         broken = e;
       });
-      const pgErr = err as { code?: string; table?: string };
-      if (pgErr.code === '23505' && pgErr.table === 'tenant_domains') throw new DomainTakenError();
       throw err;
     } finally {
       client.off('error', onError);
       client.release(broken);
     }
+  }
+
+  /** Every domain in conflict, with its owner and claimants (owner first), by domain. */
+  async listConflicts(): Promise<DomainConflictRecord[]> {
+    const { rows } = await this.prisma.pool.query<{ domain: string; since: Date; claimants: { tenantId: string; name: string }[] }>(
+      `SELECT d.domain, min(c.since) AS since,
+              (SELECT json_agg(json_build_object('tenantId', x.id, 'name', x.name) ORDER BY x.ord, x.at, x.id)
+                 FROM (SELECT t.id::text AS id, t.name, 0 AS ord, NULL::timestamp AS at FROM tenants t WHERE t.id = d.tenant_id
+                       UNION ALL
+                       SELECT t.id::text, t.name, 1, c2.since FROM tenant_domain_claims c2 JOIN tenants t ON t.id = c2.tenant_id
+                        WHERE c2.domain = d.domain) x) AS claimants
+         FROM tenant_domains d JOIN tenant_domain_claims c ON c.domain = d.domain
+        GROUP BY d.domain, d.tenant_id ORDER BY d.domain`,
+    );
+    return rows;
   }
 
   async getTenant(id: string): Promise<TenantRecord | null> {
@@ -131,6 +190,13 @@ export class DirectoryRepository {
       },
     });
     if (!t) return null;
+    const { rows: conflicted } = await this.prisma.pool.query<{ domain: string }>(
+      `SELECT c.domain FROM tenant_domain_claims c WHERE c.tenant_id = $1
+       UNION
+       SELECT d.domain FROM tenant_domains d WHERE d.tenant_id = $1 AND EXISTS (SELECT 1 FROM tenant_domain_claims c WHERE c.domain = d.domain)
+       ORDER BY 1`,
+      [id],
+    );
     return {
       id: t.id,
       name: t.name,
@@ -138,6 +204,7 @@ export class DirectoryRepository {
       phones: t.phones,
       domains: t.domains.map((d) => d.domain),
       contacts: t.contacts,
+      conflictedDomains: conflicted.map((r) => r.domain),
       createdAt: t.createdAt,
       updatedAt: t.updatedAt,
     };

@@ -1,15 +1,43 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { BadInputError, NotFoundError } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { DirectoryRepository, DomainTakenError, type TenantRecord, type TenantSummary } from './directory.repository.js';
-import { GUID, parseTenantLine, type TenantInput } from './tenant-line.js';
+import { DirectoryRepository, type TenantRecord, type TenantSummary, type TenantWrite } from './directory.repository.js';
+import { csvDirectoryEntries, type DirectoryEntry, type LineWarning } from './tenant-csv.js';
+import { GUID, parseTenantLine } from './tenant-line.js';
 
 export interface ImportResult {
   /** tenants that were new */
   imported: number;
   /** tenants that existed and were replaced by their line */
   updated: number;
+  /** lines that identify no tenant (no valid tenantId, no name, not a JSON object) */
   rejected: { line: number; reason: string }[];
+  /** values dropped (or replaced by a default) from imported tenants, by line and field */
+  warnings: LineWarning[];
+  /**
+   * domains the line's tenant lists that another tenant verified first: imported as a claim;
+   * the domain identifies nobody until a re-import settles it (`tenants conflicts`)
+   */
+  conflicts: ImportConflict[];
+}
+
+/** A line whose tenant claims a domain that another tenant verified first. */
+
+export interface ImportConflict {
+  line: number;
+  domain: string;
+  /** every tenant claiming the domain, the first to verify it first */
+  tenantIds: string[];
+}
+
+/** An open domain conflict (API and CLI). */
+export interface DomainConflictView {
+  domain: string;
+  /** when the first claim was recorded */
+  since: string;
+  /** the first to verify it first */
+  claimants: { tenantId: string; name: string }[];
 }
 
 /** JSON view of one tenant (API and CLI). */
@@ -20,6 +48,8 @@ export interface TenantView {
   domains: string[];
   phones: string[];
   contacts: { email: string; name: string | null; roles: string[]; locale: string }[];
+  /** domains this tenant lists (verified first or claimed) that another tenant claims too: they identify nobody */
+  conflictedDomains?: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -38,12 +68,9 @@ const BATCH_SIZE = 500;
 const BATCH_CHARS = 16 * 1024 * 1024;
 export const MAX_PAGE = 1000;
 
-interface Pending {
-  line: number;
-  tenant: TenantInput;
-}
+type Pending = Extract<DirectoryEntry, { ok: true }>;
 
-/** The tenant directory: import (CONTRACTS.md §1) and lookups. */
+/** The tenant directory: import (JSONL and CSV, docs/directory.md) and lookups. */
 @Injectable()
 export class DirectoryService {
   private readonly operatorDomains: readonly string[];
@@ -57,97 +84,97 @@ export class DirectoryService {
 
   /**
    * Imports directory lines (already decompressed and split; numbering is physical, 1-based,
-   * blank lines skipped). Each line is all or nothing. A domain verified by another tenant, in
-   * the database or on an earlier line of this input, rejects the line that claims it. Lines are
-   * written in batches of at most 500 (fewer when lines are large), one transaction each, so
-   * memory does not grow with the input.
+   * blank lines skipped). A later line of the same tenant replaces the earlier one.
    */
-  async importTenants(lines: AsyncIterable<string>): Promise<ImportResult> {
-    const result: ImportResult = { imported: 0, updated: 0, rejected: [] };
-    let batch: Pending[] = [];
-    const inBatch = new Set<string>();
-    let batchChars = 0;
+  importTenants(lines: AsyncIterable<string>): Promise<ImportResult> {
+    return this.importEntries(this.jsonlEntries(lines));
+  }
+
+  /** Imports a CSV directory (already decompressed): see csvDirectoryEntries. */
+  importTenantsCsv(input: Readable): Promise<ImportResult> {
+    return this.importEntries(csvDirectoryEntries(input, { operatorDomains: this.operatorDomains }));
+  }
+
+  private async *jsonlEntries(lines: AsyncIterable<string>): AsyncGenerator<DirectoryEntry> {
     let lineNo = 0;
     for await (const raw of lines) {
       lineNo++;
       if (raw.trim() === '') continue;
       if (raw.length > MAX_TENANT_LINE) {
-        result.rejected.push({ line: lineNo, reason: `line longer than ${MAX_TENANT_LINE} characters` });
+        yield { line: lineNo, ok: false, reason: `line longer than ${MAX_TENANT_LINE} characters` };
         continue;
       }
       const parsed = parseTenantLine(raw, { operatorDomains: this.operatorDomains });
-      if (!parsed.ok) {
-        result.rejected.push({ line: lineNo, reason: parsed.reason });
+      const line = lineNo;
+      yield parsed.ok
+        ? { line, ok: true, tenant: parsed.tenant, warnings: parsed.warnings.map((w) => ({ line, ...w })), additive: false, size: raw.length }
+        : { line, ok: false, reason: parsed.reason };
+    }
+  }
+
+  /**
+   * Writes the tenants in batches of at most 500 (fewer when lines are large), one transaction
+   * each, so memory does not grow with the input. A domain another tenant verified first (in
+   * the database or on an earlier line) is imported as a claim and reported as a conflict.
+   */
+  private async importEntries(entries: AsyncIterable<DirectoryEntry>): Promise<ImportResult> {
+    const result: ImportResult = { imported: 0, updated: 0, rejected: [], warnings: [], conflicts: [] };
+    let batch: Pending[] = [];
+    const inBatch = new Set<string>();
+    let batchChars = 0;
+    const flush = async () => {
+      await this.flush(batch, result);
+      batch = [];
+      inBatch.clear();
+      batchChars = 0;
+    };
+    for await (const entry of entries) {
+      if (!entry.ok) {
+        result.rejected.push({ line: entry.line, reason: entry.reason });
         continue;
       }
-      // The same tenant again: the earlier line must be written first, the later one wins.
-      if (inBatch.has(parsed.tenant.id)) {
-        await this.flush(batch, result);
-        batch = [];
-        inBatch.clear();
-        batchChars = 0;
-      }
-      batch.push({ line: lineNo, tenant: parsed.tenant });
-      inBatch.add(parsed.tenant.id);
-      batchChars += raw.length;
-      if (batch.length >= BATCH_SIZE || batchChars >= BATCH_CHARS) {
-        await this.flush(batch, result);
-        batch = [];
-        inBatch.clear();
-        batchChars = 0;
-      }
+      result.warnings.push(...entry.warnings);
+      // The same tenant again: the earlier entry must be written first, the later one wins (or adds).
+      if (inBatch.has(entry.tenant.id)) await flush();
+      batch.push(entry);
+      inBatch.add(entry.tenant.id);
+      batchChars += entry.size;
+      if (batch.length >= BATCH_SIZE || batchChars >= BATCH_CHARS) await flush();
     }
-    await this.flush(batch, result);
-    result.rejected.sort((a, b) => a.line - b.line);
+    await flush();
+    const byLine = (a: { line: number }, b: { line: number }) => a.line - b.line;
+    result.rejected.sort(byLine);
+    result.warnings.sort(byLine);
+    result.conflicts.sort(byLine);
     return result;
   }
 
   private async flush(batch: Pending[], result: ImportResult): Promise<void> {
     if (batch.length === 0) return;
-    const owners = await this.repo.findDomainOwners([...new Set(batch.flatMap((p) => p.tenant.domains))]);
-    // Walk the batch in line order: an earlier accepted line's domains are taken, and an earlier
-    // accepted re-import of a tenant gives up the domains it no longer lists.
-    const claimed = new Map<string, string>();
-    const accepted: Pending[] = [];
-    const acceptedIds = new Set<string>();
-    for (const p of batch) {
-      const taken = p.tenant.domains.find((d) => {
-        const claimant = claimed.get(d);
-        if (claimant !== undefined) return claimant !== p.tenant.id;
-        const owner = owners.get(d);
-        return owner !== undefined && owner !== p.tenant.id && !acceptedIds.has(owner);
-      });
-      if (taken !== undefined) {
-        result.rejected.push({ line: p.line, reason: domainTaken(taken) });
-        continue;
-      }
-      for (const d of p.tenant.domains) claimed.set(d, p.tenant.id);
-      accepted.push(p);
-      acceptedIds.add(p.tenant.id);
+    const writes: TenantWrite[] = batch.map((p) => ({ tenant: p.tenant, additive: p.additive }));
+    const { written, conflicts } = await this.repo.writeTenants(writes);
+    const additive = new Set(batch.filter((p) => p.additive).map((p) => p.tenant.id));
+    for (const w of written) {
+      // an additive entry adds to a tenant this import already counted
+      if (additive.has(w.id)) continue;
+      if (w.created) result.imported++;
+      else result.updated++;
     }
-    try {
-      this.count(await this.repo.writeTenants(accepted.map((p) => p.tenant)), result);
-    } catch (err) {
-      if (!(err instanceof DomainTakenError)) throw err;
-      // Another import verified one of these domains since we looked: find the line(s) one by one.
-      for (const p of accepted) {
-        try {
-          this.count(await this.repo.writeTenants([p.tenant]), result);
-        } catch (e) {
-          if (!(e instanceof DomainTakenError)) throw e;
-          const now = await this.repo.findDomainOwners(p.tenant.domains);
-          const taken = p.tenant.domains.find((d) => now.has(d) && now.get(d) !== p.tenant.id);
-          result.rejected.push({ line: p.line, reason: taken ? domainTaken(taken) : 'a domain is already verified by another tenant' });
-        }
+    if (conflicts.length === 0) return;
+    const byDomain = new Map(conflicts.map((c) => [c.domain, c.tenantIds]));
+    for (const p of batch) {
+      for (const d of p.tenant.domains) {
+        const tenantIds = byDomain.get(d);
+        // the line of a tenant claiming a domain that another verified first
+        if (tenantIds && tenantIds.indexOf(p.tenant.id) > 0) result.conflicts.push({ line: p.line, domain: d, tenantIds });
       }
     }
   }
 
-  private count(written: { created: boolean }[], result: ImportResult): void {
-    for (const w of written) {
-      if (w.created) result.imported++;
-      else result.updated++;
-    }
+  /** Open domain conflicts, by domain. */
+  async listConflicts(): Promise<DomainConflictView[]> {
+    const rows = await this.repo.listConflicts();
+    return rows.map((r) => ({ domain: r.domain, since: new Date(r.since).toISOString(), claimants: r.claimants }));
   }
 
   async getTenant(id: string): Promise<TenantView> {
@@ -167,9 +194,6 @@ export class DirectoryService {
   }
 }
 
-/** Names the domain, never the tenant that holds it. */
-const domainTaken = (d: string) => `domain ${d} is already verified by another tenant`;
-
 function toView(t: TenantRecord): TenantView {
   return {
     tenantId: t.id,
@@ -178,6 +202,7 @@ function toView(t: TenantRecord): TenantView {
     domains: t.domains,
     phones: t.phones,
     contacts: t.contacts,
+    conflictedDomains: t.conflictedDomains ?? [],
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
   };

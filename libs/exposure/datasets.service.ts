@@ -12,6 +12,10 @@ export interface DatasetSummary {
   quarantined: number;
   duplicates: number;
   scope: Scope | null;
+  /** optional values that were `null` (treated as absent), by field path with `[]` for indices */
+  nullValues: Record<string, number>;
+  /** values dropped from accepted lines with a warning, by field path with `[]` for indices */
+  warningCounts: Record<string, number>;
   createdAt: string;
   completedAt: string | null;
   /** the files read into it: upload 0 made it, 1, 2, … were added with `--into` (lines numbered per upload) */
@@ -29,7 +33,7 @@ export interface QuarantineExport {
   counts: { exported: number; skipped: number };
 }
 
-/** Reading data sets back: the scope report, quarantined lines, and why lines were merged. */
+/** Reading data sets back: the scope report, quarantined lines, warnings, and why lines were merged. */
 @Injectable()
 export class DatasetsService {
   constructor(private readonly repo: ExposureRepository) {}
@@ -46,6 +50,8 @@ export class DatasetsService {
       quarantined: d.quarantined,
       duplicates: d.duplicates,
       scope: (d.scope as unknown as Scope | null) ?? null,
+      nullValues: (d.nullValues ?? {}) as Record<string, number>,
+      warningCounts: (d.warningCounts ?? {}) as Record<string, number>,
       createdAt: d.createdAt.toISOString(),
       completedAt: d.completedAt?.toISOString() ?? null,
       uploads: (await this.repo.uploadSummaries(datasetId)).map((u) => ({ ...u, createdAt: u.createdAt.toISOString() })),
@@ -105,6 +111,12 @@ export class DatasetsService {
     }
     if (csv && header === null) throw new BadInputError(`the CSV header of data set ${datasetId} was not kept (ingested before it was): its quarantine can be listed, not exported`);
     return { format: csv ? 'csv' : 'jsonl', contentType: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8', lines: lines(), counts };
+  }
+
+  /** Values dropped from accepted lines, by line: `{line, field, reason}`. */
+  async warnings(datasetId: string, skip: number, take?: number) {
+    await this.show(datasetId);
+    return this.repo.listWarnings(datasetId, take, skip);
   }
 
   /** The cluster a record belongs to, with every item and record in it and why each joined. */

@@ -14,6 +14,8 @@ export interface RecordRow {
   data: string;
   emails: string[];
   phones: string[];
+  /** not-valid phone numbers (never evidence) */
+  otherPhones: string[];
   personKeys: string[];
   fileKeys: string[];
   projectIds: string[];
@@ -38,6 +40,12 @@ export interface QuarantineRow {
   reason: string;
   raw: string;
   recordId?: string;
+}
+
+export interface WarningRow {
+  line: number;
+  field: string;
+  reason: string;
 }
 
 export interface UploadRow {
@@ -72,6 +80,8 @@ export type ScopeCounts = {
   uniqueEmailAddresses: number;
   uniquePeople: number;
   uniquePhoneNumbers: number;
+  /** how many of uniquePhoneNumbers are possible but not valid, or without a country code */
+  phoneNumbersNotValid: number;
   uniqueFiles: number;
   uniqueProjects: number;
 };
@@ -120,13 +130,13 @@ export class ExposureRepository {
     const lines = rows.map(
       (r) =>
         `${datasetId}\t${copyText(r.recordId)}\t${r.upload}\t${r.line}\t${copyText(r.kind)}\t${copyText(r.fingerprint)}\t${copyText(r.data)}\t` +
-        `${copyTextArray(r.emails)}\t${copyTextArray(r.phones)}\t${copyTextArray(r.personKeys)}\t${copyTextArray(r.fileKeys)}\t` +
+        `${copyTextArray(r.emails)}\t${copyTextArray(r.phones)}\t${copyTextArray(r.otherPhones)}\t${copyTextArray(r.personKeys)}\t${copyTextArray(r.fileKeys)}\t` +
         `${copyTextArray(r.projectIds)}\t${copyTextArray(r.tenantIds)}\t${copyTextArray(r.companies)}\n`,
     );
     try {
       await copyRowsPooled(
         this.prisma.pool,
-        'COPY exposure_records (dataset_id, record_id, upload, line, kind, fingerprint, data, emails, phones, person_keys, file_keys, project_ids, tenant_ids, companies) FROM STDIN',
+        'COPY exposure_records (dataset_id, record_id, upload, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies) FROM STDIN',
         lines,
       );
       return true;
@@ -141,14 +151,14 @@ export class ExposureRepository {
     if (!rows.length) return new Set();
     const res = await this.prisma.pool.query<{ record_id: string }>(
       `INSERT INTO exposure_records
-         (dataset_id, record_id, upload, line, kind, fingerprint, data, emails, phones, person_keys, file_keys, project_ids, tenant_ids, companies)
-       SELECT $1, r.record_id, $15::int, r.line, r.kind, r.fingerprint, r.data::json,
-              string_to_array(r.emails, $2), string_to_array(r.phones, $2), string_to_array(r.person_keys, $2),
-              string_to_array(r.file_keys, $2), string_to_array(r.project_ids, $2), string_to_array(r.tenant_ids, $2),
-              string_to_array(r.companies, $2)
+         (dataset_id, record_id, upload, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies)
+       SELECT $1, r.record_id, $16::int, r.line, r.kind, r.fingerprint, r.data::json,
+              string_to_array(r.emails, $2), string_to_array(r.phones, $2), string_to_array(r.other_phones, $2),
+              string_to_array(r.person_keys, $2), string_to_array(r.file_keys, $2), string_to_array(r.project_ids, $2),
+              string_to_array(r.tenant_ids, $2), string_to_array(r.companies, $2)
          FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::text[], $13::text[], $14::text[])
-              AS r(record_id, line, kind, fingerprint, data, emails, phones, person_keys, file_keys, project_ids, tenant_ids, companies)
+                     $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+              AS r(record_id, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies)
        ON CONFLICT (dataset_id, record_id) DO NOTHING
        RETURNING record_id`,
       [
@@ -161,6 +171,7 @@ export class ExposureRepository {
         rows.map((r) => r.data),
         rows.map((r) => joinList(r.emails)),
         rows.map((r) => joinList(r.phones)),
+        rows.map((r) => joinList(r.otherPhones)),
         rows.map((r) => joinList(r.personKeys)),
         rows.map((r) => joinList(r.fileKeys)),
         rows.map((r) => joinList(r.projectIds)),
@@ -213,6 +224,26 @@ export class ExposureRepository {
         rows.map((r) => (r.recordId === undefined ? null : noNul(r.recordId))),
       ],
     );
+  }
+
+  async insertWarnings(datasetId: string, rows: WarningRow[]): Promise<void> {
+    if (!rows.length) return;
+    await this.prisma.pool.query(
+      `INSERT INTO ingest_warnings (dataset_id, line, field, reason)
+       SELECT $1, w.line, w.field, w.reason FROM unnest($2::int[], $3::text[], $4::text[]) AS w(line, field, reason)
+       ON CONFLICT DO NOTHING`,
+      [datasetId, rows.map((r) => r.line), rows.map((r) => noNul(r.field)), rows.map((r) => noNul(r.reason))],
+    );
+  }
+
+  listWarnings(datasetId: string, take: number | undefined, skip = 0) {
+    return this.prisma.ingestWarning.findMany({
+      where: { datasetId },
+      orderBy: [{ line: 'asc' }, { field: 'asc' }],
+      take,
+      skip,
+      select: { line: true, field: true, reason: true },
+    });
   }
 
   async linesOfRecords(datasetId: string, recordIds: string[]): Promise<Map<string, { upload: number; line: number }>> {
@@ -452,7 +483,7 @@ export class ExposureRepository {
   /** Derives the entity table from the records' key arrays. */
   async buildEntities(datasetId: string): Promise<void> {
     await this.prisma.pool.query('DELETE FROM entities WHERE dataset_id = $1', [datasetId]);
-    // one pass over the records for all five kinds (a pass each read the data set five times)
+    // one pass over the records for all kinds (a pass each read the data set five times)
     await this.analytic(
       `INSERT INTO entities (dataset_id, type, key, occurrences)
        SELECT $1, e.type, e.key, count(*)
@@ -461,6 +492,7 @@ export class ExposureRepository {
                 SELECT 'email', unnest(r.emails) UNION ALL
                 SELECT 'person', unnest(r.person_keys) UNION ALL
                 SELECT 'phone', unnest(r.phones) UNION ALL
+                SELECT 'otherPhone', unnest(r.other_phones) UNION ALL
                 SELECT 'file', unnest(r.file_keys) UNION ALL
                 SELECT 'project', unnest(r.project_ids)
               ) AS e(type, key)
@@ -482,7 +514,9 @@ export class ExposureRepository {
       uniqueItems: n('item'),
       uniqueEmailAddresses: n('email'),
       uniquePeople: n('person'),
-      uniquePhoneNumbers: n('phone'),
+      // a not-valid number never has a valid one's key (E.164 of the same digits would be valid)
+      uniquePhoneNumbers: n('phone') + n('otherPhone'),
+      phoneNumbersNotValid: n('otherPhone'),
       uniqueFiles: n('file'),
       uniqueProjects: n('project'),
     };

@@ -39,11 +39,18 @@ export interface NormalizedAddress {
 }
 
 export interface NormalizedPerson {
-  /** `email:<address>`, else `name:<folded name>|<E.164>`, else `name:<folded name>` */
+  /**
+   * `email:<address>`, else `name:<folded name>|<phone>`, else `name:<folded name>`, else
+   * `phone:<phone>`; the phone is the E.164 form of a valid number, else the normalized digits
+   * of a not-valid one (`otherPhone`)
+   */
   key: string;
   name?: string;
   email?: string;
+  /** E.164, a valid number only: attribution evidence */
   phone?: string;
+  /** a possible but not valid number, or one without a country code (`+11235550147`, `5550147123`): exposed, never evidence */
+  otherPhone?: string;
 }
 
 export interface NormalizedFile {
@@ -62,8 +69,10 @@ export interface NormalizedRecord {
   hasBody: boolean;
   addresses: NormalizedAddress[];
   people: NormalizedPerson[];
-  /** phone numbers in E.164, from people[] and CSV phone columns */
+  /** phone numbers in E.164, from people[] and CSV phone columns: valid numbers only */
   phones: string[];
+  /** phone numbers that are not valid but still phone numbers, normalized (see NormalizedPerson.otherPhone); never evidence */
+  otherPhones: string[];
   /** company names as written (trimmed, spacing collapsed) */
   companies: string[];
   /** tenant ids as written, lower-cased */

@@ -8,7 +8,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { quiet } from '../common/quiet.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { readAhead } from '../common/read-ahead.js';
-import { ExposureRepository, type ClusterUpdate, type DatasetCampaign, type ItemRow, type QuarantineRow, type RecordRow } from './exposure.repository.js';
+import { ExposureRepository, type ClusterUpdate, type DatasetCampaign, type ItemRow, type QuarantineRow, type RecordRow, type WarningRow } from './exposure.repository.js';
 import { decompressIfGzip, entryBatches, type InputEntry, type InputFormat } from './readers.js';
 import { fingerprintLazily, normalizeRecord, type TextKeys } from './rules/normalize-record.js';
 import { ClusterBuilder } from './rules/clusters.js';
@@ -17,6 +17,8 @@ import { jaccard, NEAR_DUPLICATE_JACCARD, shingles } from './rules/similarity.js
 
 /** How many quarantined lines a result lists (all stay in the database). */
 const QUARANTINE_LIST_CAP = 10_000;
+/** How many warnings a result lists (all stay in the database: `datasets warnings`). */
+const WARNING_LIST_CAP = 1000;
 
 export interface IngestProgress {
   lines: number;
@@ -33,6 +35,13 @@ export interface IngestResult {
   /** `upload`: 0 for the file that made the data set, 1, 2, … for files added with `--into` */
   quarantined: { line: number; reason: string; upload: number }[];
   quarantinedTotal: number;
+  /** values dropped from accepted lines (the first WARNING_LIST_CAP, by line) */
+  warnings: WarningRow[];
+  warningsTotal: number;
+  /** all warnings by field path, indices as `[]` (`to[]`, `people[].email`) */
+  warningCounts: Record<string, number>;
+  /** optional values that were `null` and so absent, by field path, indices as `[]` */
+  nullValues: Record<string, number>;
   duplicates: number;
   /** true when the same file had been ingested before: nothing was added */
   alreadyIngested: boolean;
@@ -57,6 +66,11 @@ export interface AddedUpload {
   keptWithoutRecordId: number;
   /** campaigns of the data set that had been analyzed (or approved): sent back to draft, to be analyzed again */
   campaignsToReanalyze: { campaignId: string; was: string }[];
+  /** this upload's own warnings (the data set's counts in the result are the sum over its uploads) */
+  warningsTotal: number;
+  warningCounts: Record<string, number>;
+  /** this upload's own null values */
+  nullValues: Record<string, number>;
 }
 
 export interface Scope {
@@ -67,6 +81,8 @@ export interface Scope {
   uniqueEmailAddresses: number;
   uniquePeople: number;
   uniquePhoneNumbers: number;
+  /** how many of uniquePhoneNumbers are not valid (possible only, or without a country code): never evidence */
+  phoneNumbersNotValid: number;
   uniqueFiles: number;
   uniqueProjects: number;
   /** records per unique item: how much counting lines would have inflated the exposure */
@@ -118,7 +134,8 @@ export class IngestService {
     const dataset = await this.repo.createDataset(source.name);
     try {
       await this.repo.createUpload(dataset.id, 0, source.name);
-      const read = await this.readInto(dataset.id, 0, source);
+      const tally = new Tally();
+      const read = await this.readInto(dataset.id, 0, source, tally);
       const existing = await this.repo.findDatasetBySha256(read.sha256);
       if (existing && existing.id !== dataset.id && existing.status === 'ready') {
         await this.repo.deleteDataset(dataset.id);
@@ -134,6 +151,8 @@ export class IngestService {
         quarantined: read.quarantined,
         duplicates: read.accepted - scope.uniqueItems,
         scope: { ...scope },
+        nullValues: tally.nullValues.toJSON(),
+        warningCounts: tally.warningCounts.toJSON(),
         completedAt: new Date(),
       });
       return this.resultOf(dataset.id, false);
@@ -180,10 +199,16 @@ export class IngestService {
     }
     await this.repo.updateDataset(datasetId, { status: 'ingesting' });
     let read: ReadOutcome;
+    // this upload's null values and warnings; the data set's counts are the sum over its uploads
+    const tally = new Tally();
+    const counted = () => ({
+      nullValues: addCounts(dataset.nullValues, tally.nullValues.toJSON()),
+      warningCounts: addCounts(dataset.warningCounts, tally.warningCounts.toJSON()),
+    });
     try {
-      read = await this.readInto(datasetId, upload, source);
+      read = await this.readInto(datasetId, upload, source, tally);
     } catch (err) {
-      await this.keepWhatWasAdded(datasetId, upload, err as Error);
+      await this.keepWhatWasAdded(datasetId, upload, err as Error, counted());
       throw err;
     }
     await this.recordUpload(datasetId, upload, read);
@@ -201,9 +226,11 @@ export class IngestService {
       quarantined,
       duplicates: accepted - scope.uniqueItems,
       scope: { ...scope },
+      ...counted(),
       completedAt: new Date(),
     });
     const result = await this.resultOf(datasetId, false);
+    const warningCounts = tally.warningCounts.toJSON();
     result.added = {
       upload,
       name: source.name,
@@ -214,6 +241,9 @@ export class IngestService {
       resolved,
       keptWithoutRecordId: await this.repo.countQuarantineWithoutRecordId(datasetId, upload),
       campaignsToReanalyze: reset,
+      warningsTotal: sumOf(warningCounts),
+      warningCounts,
+      nullValues: tally.nullValues.toJSON(),
     };
     return result;
   }
@@ -223,7 +253,12 @@ export class IngestService {
    * whole, so the data set stays usable with what was read, brought up to date and counted from
    * the database, and says what happened. Only when that fails too is the data set failed.
    */
-  private async keepWhatWasAdded(datasetId: string, upload: number, cause: Error): Promise<void> {
+  private async keepWhatWasAdded(
+    datasetId: string,
+    upload: number,
+    cause: Error,
+    counts: { nullValues: Record<string, number>; warningCounts: Record<string, number> },
+  ): Promise<void> {
     try {
       await this.repo.resolveQuarantine(datasetId, upload);
       const [records, quarantined] = await Promise.all([this.repo.countRecords(datasetId), this.repo.countQuarantine(datasetId)]);
@@ -236,6 +271,7 @@ export class IngestService {
         quarantined,
         duplicates: records - scope.uniqueItems,
         scope: { ...scope },
+        ...counts,
       });
     } catch (err) {
       await this.repo.updateDataset(datasetId, { status: 'failed', error: `adding upload ${upload} failed: ${(err as Error).message}`.slice(0, 1000) }).catch(() => undefined);
@@ -263,7 +299,7 @@ export class IngestService {
   }
 
   /** Streams one file into the data set as the given upload: records, items and quarantine. */
-  private async readInto(datasetId: string, upload: number, source: IngestSource): Promise<ReadOutcome> {
+  private async readInto(datasetId: string, upload: number, source: IngestSource, tally: Tally): Promise<ReadOutcome> {
     const hash = createHash('sha256');
     let bytes = 0;
     const counted = source.stream.pipe(
@@ -299,7 +335,7 @@ export class IngestService {
       itemsBefore = itemsWritten;
       itemsWritten = quiet(
         Promise.all([records, itemsBefore]).then(async ([inserted]) => {
-          const r = await this.writeItems(datasetId, b, inserted);
+          const r = await this.writeItems(datasetId, b, inserted, tally);
           progress.accepted += r.accepted;
           progress.quarantined += r.quarantined;
           this.metrics.ingested(r.accepted, r.quarantined);
@@ -380,8 +416,14 @@ export class IngestService {
    * Upserts the items of a batch whose records are written (`inserted`: the rows that went in, null
    * for all) and its quarantine; returns how many lines it accepted and quarantined.
    */
-  private async writeItems(datasetId: string, batch: PreparedBatch, inserted: Set<string> | null): Promise<{ accepted: number; quarantined: number }> {
+  private async writeItems(
+    datasetId: string,
+    batch: PreparedBatch,
+    inserted: Set<string> | null,
+    tally: Tally,
+  ): Promise<{ accepted: number; quarantined: number }> {
     const { rows, textKeys, quarantine } = batch;
+    const warnings = tally.add(batch, inserted);
     const items = new Map<string, ItemRow>();
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
@@ -408,6 +450,7 @@ export class IngestService {
     // only now: a later batch may leave out the text keys of an item that is in the database
     for (const fp of items.keys()) batch.known.add(fp);
     await this.repo.insertQuarantine(datasetId, batch.upload, quarantine);
+    await this.repo.insertWarnings(datasetId, warnings);
     return { accepted: inserted ? inserted.size : rows.length, quarantined: quarantine.length };
   }
 
@@ -477,6 +520,8 @@ export class IngestService {
     const d = await this.repo.findDataset(datasetId);
     if (!d) throw new NotFoundError(`data set ${datasetId} not found`);
     const quarantined = await this.repo.listQuarantine(datasetId, QUARANTINE_LIST_CAP);
+    const warnings = await this.repo.listWarnings(datasetId, WARNING_LIST_CAP);
+    const warningCounts = (d.warningCounts ?? {}) as Record<string, number>;
     return {
       datasetId: d.id,
       name: d.name,
@@ -484,6 +529,10 @@ export class IngestService {
       accepted: d.accepted,
       quarantined: quarantined.map((q) => ({ line: q.line, reason: q.reason, upload: q.upload })),
       quarantinedTotal: d.quarantined,
+      warnings,
+      warningsTotal: sumOf(warningCounts),
+      warningCounts,
+      nullValues: (d.nullValues ?? {}) as Record<string, number>,
       duplicates: d.duplicates,
       alreadyIngested,
       scope: d.scope as unknown as Scope,
@@ -511,6 +560,9 @@ class PreparedBatch {
   /** each row's text keys; null for a copy of an item written by an earlier batch */
   readonly textKeys: (TextKeys | null)[] = [];
   readonly quarantine: QuarantineRow[] = [];
+  /** each row's dropped values and null paths; null when it had none (most rows) */
+  readonly warnings: (WarningRow[] | null)[] = [];
+  readonly nullValues: (string[] | null)[] = [];
   private readonly firstInBatch = new Map<string, number>();
   private readonly keysInBatch = new Map<string, TextKeys>();
   /** lines added */
@@ -539,7 +591,14 @@ class PreparedBatch {
       return;
     }
     this.firstInBatch.set(rec.recordId, e.line);
-    const n = normalizeRecord(rec);
+    const cleaning = e.result.cleaning;
+    let warnings: WarningRow[] | null = cleaning?.warnings.length ? cleaning.warnings.map((w) => ({ line: e.line, ...w })) : null;
+    const n = normalizeRecord(rec, {
+      warn: (field, reason) => (warnings ??= []).push({ line: e.line, field, reason }),
+      ...(cleaning ? { origin: cleaning.origin } : {}),
+    });
+    this.warnings.push(warnings);
+    this.nullValues.push(cleaning?.nullValues.length ? cleaning.nullValues : null);
     const fp = fingerprintLazily(rec, n);
     let keys = this.keysInBatch.get(fp.fingerprint) ?? null;
     if (!keys && !this.known.has(fp.fingerprint)) {
@@ -558,6 +617,7 @@ class PreparedBatch {
       data: e.result.verbatim ? e.raw : JSON.stringify(rec),
       emails: uniqueAddresses(n.addresses),
       phones: n.phones,
+      otherPhones: n.otherPhones,
       personKeys: n.people.map((p) => p.key),
       fileKeys: n.files.map((f) => f.key),
       projectIds: n.projectIds,
@@ -566,6 +626,52 @@ class PreparedBatch {
     });
   }
 }
+
+/** Counts by field path over the whole ingest: a handful of keys, whatever the input's size. */
+class PathCounts extends Map<string, number> {
+  bump(path: string): void {
+    this.set(path, (this.get(path) ?? 0) + 1);
+  }
+
+  toJSON(): Record<string, number> {
+    return Object.fromEntries([...this.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+}
+
+/** A field with its indices as `[]`: `people[3].email` → `people[].email`. */
+const fieldPath = (field: string) => field.replace(/\[\d+\]/g, '[]');
+
+/** Null values and warnings of the lines that went in (a line whose recordId clashed did not). */
+class Tally {
+  readonly nullValues = new PathCounts();
+  readonly warningCounts = new PathCounts();
+
+  /** Counts a written batch's rows and returns their warnings. */
+  add(batch: PreparedBatch, inserted: Set<string> | null): WarningRow[] {
+    const out: WarningRow[] = [];
+    for (let i = 0; i < batch.rows.length; i++) {
+      const ws = batch.warnings[i];
+      const nulls = batch.nullValues[i];
+      if (!ws && !nulls) continue;
+      if (inserted && !inserted.has(batch.rows[i]!.recordId)) continue;
+      for (const p of nulls ?? []) this.nullValues.bump(p);
+      for (const w of ws ?? []) {
+        this.warningCounts.bump(fieldPath(w.field));
+        out.push(w);
+      }
+    }
+    return out;
+  }
+}
+
+/** Counts by path of two uploads added up (a data set's counts are the sum over its uploads). */
+function addCounts(stored: unknown, more: Record<string, number>): Record<string, number> {
+  const out = new PathCounts(Object.entries((stored ?? {}) as Record<string, number>));
+  for (const [path, n] of Object.entries(more)) out.set(path, (out.get(path) ?? 0) + n);
+  return out.toJSON();
+}
+
+const sumOf = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 const NO_TEXT_KEYS: TextKeys = { textFp: null, quotedFp: null, lshBands: [] };
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { csvColumnName, csvDelimiterOf, csvEntries, decompressIfGzip, entryBatches, jsonArrayEntryBatches, jsonlEntries, type InputEntry } from './readers.js';
+import { csvColumnName, csvEntries, decompressIfGzip, entryBatches, jsonArrayEntryBatches, jsonlEntries, type InputEntry } from './readers.js';
 
 const MAX = 1024 * 1024;
 
@@ -171,13 +171,6 @@ describe('JSONL reader', () => {
 });
 
 describe('CSV reader', () => {
-  it('detects the delimiter from the header, outside quotes', () => {
-    expect(csvDelimiterOf('recordId;kind;email')).toBe(';');
-    expect(csvDelimiterOf('recordId,kind,email')).toBe(',');
-    expect(csvDelimiterOf('"a;b;c",kind,email')).toBe(',');
-    expect(csvDelimiterOf('recordId;"kind, type";email')).toBe(';');
-  });
-
   it('matches header names whatever their case or spacing', () => {
     expect(['RecordId', ' email ', 'KIND', 'file_name', 'Tenant ID', 'x-extra'].map(csvColumnName)).toEqual(['recordId', 'email', 'kind', 'fileName', 'tenantId', 'x-extra']);
   });

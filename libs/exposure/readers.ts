@@ -1,6 +1,7 @@
 import { createGunzip } from 'node:zlib';
 import { PassThrough, Readable } from 'node:stream';
-import { parse as parseCsv } from 'csv-parse';
+import { csvColumnMatcher, csvRows } from '../common/csv-rows.js';
+import { peek } from '../common/peek.js';
 import { parseRecordLine, validateRecord, type LineResult } from './rules/record-line.js';
 
 /** One input line (or CSV row) with its physical, 1-based line number and what it parsed to. */
@@ -24,37 +25,7 @@ export function formatOf(name?: string, contentType?: string): InputFormat {
   return name && /\.csv(\.gz)?$/i.test(name) ? 'csv' : 'jsonl';
 }
 
-/**
- * Reads the stream's first chunks until `enough(head)` says so (or the stream ends) and gives
- * them back with a stream of all the bytes, the head included: a look at the start that costs
- * no copy of the rest.
- */
-export async function peek(input: Readable, enough: (head: Buffer) => boolean): Promise<{ head: Buffer; stream: Readable }> {
-  const it = input[Symbol.asyncIterator]();
-  const heads: Buffer[] = [];
-  let head: Buffer = Buffer.alloc(0);
-  let ended = false;
-  while (!enough(head)) {
-    const r = await it.next();
-    if (r.done) {
-      ended = true;
-      break;
-    }
-    heads.push(Buffer.from(r.value as Buffer));
-    head = heads.length === 1 ? heads[0]! : Buffer.concat(heads);
-  }
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
-  const rest = Readable.from(
-    (async function* () {
-      yield* heads;
-      if (ended) return;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
-    })(),
-    { objectMode: false },
-  );
-  rest.on('error', (e) => out.destroy(e));
-  return { head, stream: rest.pipe(out) };
-}
+export { peek };
 
 /** Passes the stream through gunzip when it starts with the gzip magic bytes. */
 export async function decompressIfGzip(input: Readable): Promise<Readable> {
@@ -228,104 +199,23 @@ export function csvRowToRecord(row: Record<string, string>): Record<string, unkn
 }
 
 /**
- * Line ends in a row's raw text as csv-parse gives it: CRLF or LF inside, and the row's own end,
- * which it passes as a lone trailing CR for CRLF files. A bare CR inside a field is no line end.
- */
-function lineEnds(raw: string): number {
-  return (raw.match(/\r\n|\n/g)?.length ?? 0) + (raw.endsWith('\r') ? 1 : 0);
-}
-
-/**
- * The delimiter a CSV file uses, from its header line: `;` when it has more semicolons than
- * commas outside quotes (spreadsheets in many European locales save so), else `,`.
- */
-export function csvDelimiterOf(headerLine: string): ',' | ';' {
-  let commas = 0;
-  let semicolons = 0;
-  let quoted = false;
-  for (const ch of headerLine) {
-    if (ch === '"') quoted = !quoted;
-    else if (!quoted && ch === ',') commas++;
-    else if (!quoted && ch === ';') semicolons++;
-  }
-  return semicolons > commas ? ';' : ',';
-}
-
-const CSV_COLUMN_BY_FOLDED = new Map(CSV_COLUMNS.map((c) => [c.toLowerCase(), c]));
-
 /** A header cell as a column name: known columns matched whatever their case or spacing (` Email `, `RecordId`). */
-export function csvColumnName(header: string): string {
-  const trimmed = header.replace(/^\uFEFF/, '').trim();
-  return CSV_COLUMN_BY_FOLDED.get(trimmed.toLowerCase().replace(/[\s_-]+/g, '')) ?? trimmed;
-}
-
-/** How much of the start is read to find the header line's end (a header is far shorter). */
-const CSV_HEADER_PEEK = 64 * 1024;
+export const csvColumnName = csvColumnMatcher(CSV_COLUMNS);
 
 /**
- * CSV rows: the header names the columns and fixes the delimiter; a row that does not parse is
- * quarantined, the rest go on. Line numbers are counted here from each row's raw text, because
- * csv-parse counts a bare CR inside a quoted field as a line too. A row's number is the line it
- * starts on.
+ * CSV rows as exposure records (csvRows reads them: header, byte-order mark, `,` or `;`, quoted
+ * line breaks, line numbers); a row that does not parse is quarantined, the rest go on.
  */
-export async function* csvEntries(source: Readable, onHeader?: (headerLine: string) => void): AsyncGenerator<InputEntry> {
-  const { head, stream: input } = await peek(source, (h) => h.includes(0x0a) || h.length >= CSV_HEADER_PEEK);
-  const newline = head.indexOf(0x0a);
-  const headerLine = head
-    .subarray(0, newline === -1 ? head.length : newline)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '')
-    .replace(/\r$/, '');
-  onHeader?.(headerLine);
-  const delimiter = csvDelimiterOf(headerLine);
-  /** rows csv-parse could not read, by the line it reports; the event may arrive before earlier rows are read here */
-  const skipped: InputEntry[] = [];
-  /** physical lines consumed so far: the header is line 1 */
-  let consumed = 1;
-  const parser = input.pipe(
-    parseCsv({
-      columns: (header: string[]) => header.map(csvColumnName),
-      bom: true,
-      delimiter,
-      info: true,
-      raw: true,
-      record_delimiter: ['\r\n', '\n'],
-      relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-    }),
-  );
-  parser.on('skip', (err: Error & { lines?: number }) => {
-    const line = err.lines ?? 0;
-    // csv-parse may report one broken line twice (a bad quote, then the unclosed field)
-    if (skipped.length && skipped[skipped.length - 1]!.line === line) return;
-    skipped.push({ line, raw: '', result: { ok: false, reason: `not valid CSV (${err.message.slice(0, 160)})` } });
-  });
-  // a skipped row's lines are in no row's raw text: catch the count up when it is passed
-  const passSkipped = function* (upTo: number) {
-    while (skipped.length && skipped[0]!.line <= upTo) {
-      const e = skipped.shift()!;
-      consumed = Math.max(consumed, e.line);
-      yield e;
-    }
-  };
-  for await (const entry of parser as AsyncIterable<{ record: Record<string, string>; raw: string; info: { invalid_field_length: number } }>) {
-    // blank lines before the row: in a CRLF file, csv-parse hands each one over as a lone CR
-    const blank = /^(?:\r?\n|\r)*/.exec(entry.raw)![0];
-    const blankLines = blank.match(/\r?\n|\r/g)?.length ?? 0;
-    yield* passSkipped(consumed + 1 + blankLines);
-    const line = consumed + 1 + blankLines;
-    consumed += blankLines + lineEnds(entry.raw.slice(blank.length));
-    const raw = entry.raw.slice(blank.length).replace(/\r?\n?$/, '');
-    if (entry.info.invalid_field_length > 0) {
-      yield { line, raw, result: { ok: false, reason: 'not valid CSV (row has a different number of columns than the header)' } };
+export async function* csvEntries(input: Readable, onHeader?: (headerLine: string) => void): AsyncGenerator<InputEntry> {
+  for await (const row of csvRows(input, { columnName: csvColumnName, onHeader })) {
+    if (row.error !== undefined) {
+      yield { line: row.line, raw: row.raw, result: { ok: false, reason: row.error } };
       continue;
     }
-    const result = validateRecord(csvRowToRecord(entry.record));
-    const recordId = entry.record.recordId?.trim();
-    yield result.ok || !recordId ? { line, raw, result } : { line, raw, result, recordId };
+    const result = validateRecord(csvRowToRecord(row.record));
+    const recordId = row.record.recordId?.trim();
+    yield result.ok || !recordId ? { line: row.line, raw: row.raw, result } : { line: row.line, raw: row.raw, result, recordId };
   }
-  yield* passSkipped(Number.MAX_SAFE_INTEGER);
 }
 
 /** What of an over-long element is kept for the quarantine. */

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { normalizeEmail } from '../../common/email.js';
-import { normalizePhone } from '../../common/phone.js';
+import { classifyPhone } from '../../common/phone.js';
 import { foldName } from '../../common/normalize-text.js';
 import type {
   AddressRole,
@@ -47,32 +47,64 @@ function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
   });
 }
 
+/**
+ * Where normalization reports a value it drops (an address that is not one, a phone that is not
+ * a phone number): `field` as `to[1]`, `people[0].phone`, `from`. `origin` maps a list's indices
+ * back to the input line's when cleaning took entries out of it (record-line.ts, cleanRecord).
+ */
+export interface DroppedValues {
+  warn(field: string, reason: string): void;
+  origin?: Record<string, number[]>;
+}
+
+/** Blank values are absent, not malformed. */
+const blank = (s: string) => s.length === 0 || s.trim().length === 0;
+
 /** Every element a record exposes, normalized (docs/deduplication.md, "Entities"). */
-export function normalizeRecord(rec: ExposureRecordInput): NormalizedRecord {
+export function normalizeRecord(rec: ExposureRecordInput, dropped?: DroppedValues): NormalizedRecord {
+  const at = (list: string, i: number) => `${list}[${dropped?.origin?.[list]?.[i] ?? i}]`;
   const addresses: NormalizedAddress[] = [];
-  const addAddress = (raw: string | undefined, role: AddressRole) => {
+  const addAddress = (raw: string | undefined, role: AddressRole, field?: () => string) => {
     if (!raw) return;
     const n = normalizeEmail(raw);
     if (n) addresses.push({ address: n.address, domain: n.domain, role });
+    else if (dropped && field && !blank(raw)) dropped.warn(field(), 'not an email address');
   };
-  addAddress(rec.from, 'from');
-  for (const a of rec.to ?? []) addAddress(a, 'to');
-  for (const a of rec.cc ?? []) addAddress(a, 'cc');
-  for (const a of rec.bcc ?? []) addAddress(a, 'bcc');
+  addAddress(rec.from, 'from', () => 'from');
+  for (const role of ['to', 'cc', 'bcc'] as const) {
+    const list = rec[role];
+    if (list) for (let i = 0; i < list.length; i++) addAddress(list[i], role, () => at(role, i));
+  }
 
   const people: NormalizedPerson[] = [];
   const phones: string[] = [];
-  for (const p of rec.people ?? []) {
+  const otherPhones: string[] = [];
+  const peopleIn = rec.people ?? [];
+  for (let i = 0; i < peopleIn.length; i++) {
+    const p = peopleIn[i]!;
     const name = p.name ? collapse(p.name) : '';
     const email = p.email ? normalizeEmail(p.email) : null;
-    const phone = p.phone ? normalizePhone(p.phone) : null;
+    const exposedPhone = p.phone ? classifyPhone(p.phone) : null;
     if (email) addAddress(p.email, 'person');
+    else if (dropped && p.email && !blank(p.email)) dropped.warn(`${at('people', i)}.email`, 'not an email address');
+    if (!exposedPhone && dropped && p.phone && !blank(p.phone)) dropped.warn(`${at('people', i)}.phone`, 'not a phone number');
+    // only a valid number is evidence (and part of the person key as before); a possible one is
+    // exposed data all the same, kept apart so attribution never sees it as a phone
+    const phone = exposedPhone?.valid ? exposedPhone.number : null;
+    const otherPhone = exposedPhone && !exposedPhone.valid ? exposedPhone.number : null;
     if (phone) phones.push(phone);
-    if (!name && !email && !phone) continue;
-    const key = email ? `email:${email.address}` : name ? `name:${foldName(name)}${phone ? `|${phone}` : ''}` : `phone:${phone}`;
-    people.push({ key, ...(name ? { name } : {}), ...(email ? { email: email.address } : {}), ...(phone ? { phone } : {}) });
+    if (otherPhone) otherPhones.push(otherPhone);
+    const anyPhone = phone ?? otherPhone;
+    if (!name && !email && !anyPhone) continue;
+    const key = email ? `email:${email.address}` : name ? `name:${foldName(name)}${anyPhone ? `|${anyPhone}` : ''}` : `phone:${anyPhone}`;
+    people.push({
+      key,
+      ...(name ? { name } : {}),
+      ...(email ? { email: email.address } : {}),
+      ...(phone ? { phone } : {}),
+      ...(otherPhone ? { otherPhone } : {}),
+    });
   }
-
   const files: NormalizedFile[] = [];
   for (const a of rec.attachments ?? []) {
     const f = fileOf(a.fileName, a.sha256);
@@ -89,6 +121,7 @@ export function normalizeRecord(rec: ExposureRecordInput): NormalizedRecord {
     addresses: uniqueBy(addresses, (a) => `${a.role}:${a.address}`),
     people: uniqueBy(people, (p) => p.key),
     phones: [...new Set(phones)],
+    otherPhones: [...new Set(otherPhones)],
     companies: [...new Set((rec.companies ?? []).map(collapse).filter(Boolean))],
     tenantIds: [...new Set((rec.tenantIds ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))],
     projectIds: [...new Set((rec.projectIds ?? []).map((p) => p.trim().toUpperCase()).filter(Boolean))],
@@ -132,7 +165,7 @@ function exactFingerprint(n: NormalizedRecord, body: string): string {
     roles.to.sort(),
     roles.cc.sort(),
     roles.bcc.sort(),
-    n.people.map((p) => `${p.key}\u0001${p.name ?? ''}\u0001${p.phone ?? ''}`).sort(),
+    n.people.map((p) => `${p.key}\u0001${p.name ?? ''}\u0001${p.phone ?? p.otherPhone ?? ''}`).sort(),
     sorted(n.companies),
     sorted(n.tenantIds),
     sorted(n.projectIds),

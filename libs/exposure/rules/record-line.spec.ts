@@ -25,13 +25,66 @@ describe('parseRecordLine', () => {
     [JSON.stringify({ recordId: 7, kind: 'email' }), /wrong type: recordId/],
     [JSON.stringify({ recordId: '  ', kind: 'email' }), /recordId must not be empty/],
     [ok({ to: 'a@b.com' }), /wrong type: to must be an array/],
-    [ok({ people: ['Lena'] }), /wrong type: people\[0\]/],
+    [ok({ people: 'Lena' }), /wrong type: people must be an array/],
+    [ok({ source: 'bluebleed' }), /wrong type: source/],
+    [JSON.stringify({ recordId: null, kind: 'email' }), /missing recordId/],
+    [JSON.stringify({ recordId: 'R1', kind: null }), /missing kind/],
+    [ok({ to: ['a@b.com', null, 'x'.repeat(321)] }), /size limit: to\[2\]/],
     [ok({ body: 'x'.repeat(512 * 1024 + 1) }), /size limit: body/],
     [ok({ to: Array(2001).fill('a@b.com') }), /size limit: to/],
     [ok({ subject: 'hi\u0001there' }), /control character in subject/],
     [ok({ people: [{ name: 'A\u0085' }] }), /control character in people\[0\]\.name/],
   ])('quarantines %#', (line, expected) => {
     expect(reason(line)).toMatch(expected);
+  });
+
+  it('takes null as absent at any depth, counting each by its path', () => {
+    const line = ok({
+      subject: null, body: null, from: null, capturedAt: null, fileName: null, sha256: null, source: { container: null, path: 'p', other: null },
+      to: ['a@b.com', null], cc: null, bcc: [null], companies: [null, 'Contoso'], tenantIds: null, projectIds: [null],
+      people: [{ name: 'Lena', email: null, phone: null, role: null }, null], attachments: [{ fileName: null, sha256: null }, null],
+      mailbox: null,
+    });
+    const r = parseRecordLine(line, 1 << 20);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.verbatim).toBeFalsy();
+    expect(r.record).toEqual({
+      recordId: 'R1', kind: 'email', source: { path: 'p', other: null }, to: ['a@b.com'], bcc: [], companies: ['Contoso'], projectIds: [],
+      people: [{ name: 'Lena', role: null }], attachments: [{}], mailbox: null,
+    });
+    expect([...r.cleaning!.nullValues].sort()).toEqual(
+      [
+        'subject', 'body', 'from', 'capturedAt', 'fileName', 'sha256', 'source.container', 'to[]', 'cc', 'bcc[]', 'companies[]', 'tenantIds',
+        'projectIds[]', 'people[].email', 'people[].phone', 'people[]', 'attachments[].fileName', 'attachments[].sha256', 'attachments[]',
+      ].sort(),
+    );
+    expect(r.cleaning!.warnings).toEqual([]);
+  });
+
+  it('drops a value of the wrong type with a warning naming it, and keeps the record', () => {
+    const r = parseRecordLine(ok({ from: 7, to: ['a@b.com', 42, { x: 1 }, 'c@d.com'], people: ['Lena', { name: 'Ana', email: ['a@b.com'], phone: 5 }], source: { path: 3 } }), 1 << 20);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.record.to).toEqual(['a@b.com', 'c@d.com']);
+    expect(r.record.people).toEqual([{ name: 'Ana' }]);
+    expect(r.record.from).toBeUndefined();
+    expect(r.record.source).toEqual({});
+    expect(r.cleaning!.warnings).toEqual([
+      { field: 'from', reason: 'not a string (got a number)' },
+      { field: 'to[1]', reason: 'not a string (got a number)' },
+      { field: 'to[2]', reason: 'not a string (got an object)' },
+      { field: 'people[0]', reason: 'not an object (got a string)' },
+      { field: 'people[1].email', reason: 'not a string (got an array)' },
+      { field: 'people[1].phone', reason: 'not a string (got a number)' },
+      { field: 'source.path', reason: 'not a string (got a number)' },
+    ]);
+    // the original index of each entry kept, for warnings about the entries' values
+    expect(r.cleaning!.origin).toEqual({ to: [0, 3], people: [1] });
+  });
+
+  it('leaves a line without null or a wrong type to the fast path, with nothing cleaned', () => {
+    const r = parseRecordLine(ok({ to: ['a@b.com'], people: [{ name: 'A', email: 'a@b.com' }] }), 1 << 20);
+    expect(r.ok && r.verbatim).toBe(true);
+    expect(r.ok && r.cleaning).toBeUndefined();
   });
 
   it('refuses a line over the byte limit without parsing it', () => {

@@ -41,9 +41,25 @@ const recordSchema = z.looseObject({
   attachments: z.array(attachment, 'must be an array of objects').max(LIMITS.array).optional(),
 });
 
+/** One value dropped from an accepted record: `field` as `to[1]`, `people[0].email`, `from`. */
+export interface ElementWarning {
+  field: string;
+  reason: string;
+}
+
+/** What cleaning an accepted record took out of it (absent when it took nothing). */
+export interface Cleaning {
+  /** field paths (indices as `[]`) of optional values that were `null`, one entry per value */
+  nullValues: string[];
+  /** values of the wrong type, dropped */
+  warnings: ElementWarning[];
+  /** for a list that lost entries: the original index of each entry kept */
+  origin: Record<string, number[]>;
+}
+
 export type LineResult =
   /** verbatim: the record is exactly what the line's JSON says (nothing trimmed), so the line may be stored as it is */
-  | { ok: true; record: ExposureRecordInput; verbatim?: boolean }
+  | { ok: true; record: ExposureRecordInput; verbatim?: boolean; cleaning?: Cleaning }
   | { ok: false; reason: string };
 
 // C0 controls other than TAB, LF, CR; DEL; C1 controls.
@@ -75,19 +91,138 @@ export function validateRecord(value: unknown): LineResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, reason: `not a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})` };
   }
-  const obj = value as Record<string, unknown>;
-  if (obj.recordId === undefined) return { ok: false, reason: 'missing recordId' };
-  if (obj.kind === undefined) return { ok: false, reason: 'missing kind' };
-  const control = findControlCharacter(obj, '');
+  const original = value as Record<string, unknown>;
+  if (original.recordId === undefined || original.recordId === null) return { ok: false, reason: 'missing recordId' };
+  if (original.kind === undefined || original.kind === null) return { ok: false, reason: 'missing kind' };
+  const control = findControlCharacter(original, '');
   if (control) return { ok: false, reason: `control character in ${control}` };
+  const { record: obj, cleaning } = cleanRecord(original);
   const parsed = recordSchema.safeParse(obj);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+    // an index as on the line, not in the list cleaning shortened
+    const origin = cleaning?.origin[String(issue.path[0])];
+    const where = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${i === 1 && origin ? (origin[p] ?? p) : p}]` : String(p)))
+      .join('.')
+      .replace(/\.\[/g, '[');
     const sizeIssue = issue.code === 'too_big';
     return { ok: false, reason: `${sizeIssue ? 'size limit: ' : 'wrong type: '}${where || 'record'} ${issue.message}` };
   }
-  return { ok: true, record: parsed.data as ExposureRecordInput };
+  return cleaning ? { ok: true, record: parsed.data as ExposureRecordInput, cleaning } : { ok: true, record: parsed.data as ExposureRecordInput };
+}
+
+// ── null means absent; a value of the wrong type costs that value ──
+// docs/deduplication.md, "Lines and records". Only the known optional fields are cleaned (unknown
+// fields are kept as they are). A list or object field that is not a list or object at all is
+// left for the schema to quarantine, and so is a list over its size limit.
+
+const STRING_FIELDS = ['capturedAt', 'subject', 'body', 'from', 'fileName', 'sha256'] as const;
+const STRING_LISTS = ['to', 'cc', 'bcc', 'companies', 'tenantIds', 'projectIds'] as const;
+const OBJECT_LISTS = { people: ['name', 'email', 'phone'], attachments: ['fileName', 'sha256'] } as const;
+const SOURCE_FIELDS = ['container', 'path'] as const;
+
+const typeName = (v: unknown) => (Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+
+class Cleaner {
+  nullValues: string[] = [];
+  warnings: ElementWarning[] = [];
+  origin: Record<string, number[]> = {};
+  changed = false;
+
+  /** The object without its null or non-string values among `fields`; the same object when nothing goes. */
+  strings(o: Record<string, unknown>, fields: readonly string[], path: (f: string) => string, nullPath: (f: string) => string): Record<string, unknown> {
+    let out = o;
+    for (const f of fields) {
+      const v = o[f];
+      if (v === undefined || typeof v === 'string') continue;
+      if (v === null) this.nullValues.push(nullPath(f));
+      else this.warnings.push({ field: path(f), reason: `not a string (got ${typeName(v)})` });
+      if (out === o) out = { ...o };
+      delete out[f];
+    }
+    if (out !== o) this.changed = true;
+    return out;
+  }
+
+  /** The list without null entries and entries that `keep` refuses (it warns); the same array when nothing goes. */
+  list(name: string, v: unknown[], keep: (x: unknown, i: number) => unknown): unknown[] {
+    const out: unknown[] = [];
+    const origin: number[] = [];
+    let changed = false;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x === null) {
+        this.nullValues.push(`${name}[]`);
+        changed = true;
+        continue;
+      }
+      const kept = keep(x, i);
+      if (kept === undefined) {
+        changed = true;
+        continue;
+      }
+      if (kept !== x) changed = true;
+      out.push(kept);
+      origin.push(i);
+    }
+    if (!changed) return v;
+    this.changed = true;
+    if (origin.length !== v.length) this.origin[name] = origin;
+    return out;
+  }
+}
+
+/** The record with `null` optional values taken out and values of the wrong type dropped with a warning. */
+export function cleanRecord(obj: Record<string, unknown>): { record: Record<string, unknown>; cleaning?: Cleaning } {
+  const c = new Cleaner();
+  const same = (f: string) => f;
+  let rec = c.strings(obj, STRING_FIELDS, same, same);
+  const set = (k: string, v: unknown) => {
+    if (rec === obj) rec = { ...obj };
+    if (v === undefined) delete rec[k];
+    else rec[k] = v;
+  };
+  for (const name of STRING_LISTS) {
+    const v = rec[name];
+    if (v === null) {
+      c.nullValues.push(name);
+      set(name, undefined);
+    } else if (Array.isArray(v) && v.length <= LIMITS.array) {
+      const out = c.list(name, v, (x, i) => {
+        if (typeof x === 'string') return x;
+        c.warnings.push({ field: `${name}[${i}]`, reason: `not a string (got ${typeName(x)})` });
+        return undefined;
+      });
+      if (out !== v) set(name, out);
+    }
+  }
+  for (const [name, fields] of Object.entries(OBJECT_LISTS)) {
+    const v = rec[name];
+    if (v === null) {
+      c.nullValues.push(name);
+      set(name, undefined);
+    } else if (Array.isArray(v) && v.length <= LIMITS.array) {
+      const out = c.list(name, v, (x, i) => {
+        if (!isObject(x)) {
+          c.warnings.push({ field: `${name}[${i}]`, reason: `not an object (got ${typeName(x)})` });
+          return undefined;
+        }
+        return c.strings(x, fields, (f) => `${name}[${i}].${f}`, (f) => `${name}[].${f}`);
+      });
+      if (out !== v) set(name, out);
+    }
+  }
+  const src = rec.source;
+  if (src === null) {
+    c.nullValues.push('source');
+    set('source', undefined);
+  } else if (isObject(src)) {
+    const out = c.strings(src, SOURCE_FIELDS, (f) => `source.${f}`, (f) => `source.${f}`);
+    if (out !== src) set('source', out);
+  }
+  if (!c.changed && rec === obj) return { record: obj };
+  return { record: rec, cleaning: { nullValues: c.nullValues, warnings: c.warnings, origin: c.origin } };
 }
 
 // ── the fast path for lines that are plainly valid ──

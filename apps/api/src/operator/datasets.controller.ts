@@ -86,7 +86,7 @@ export class DatasetsController {
     return limited;
   }
 
-  @ApiDoc('A data set and its scope report', { description: 'lines, accepted, quarantined, duplicates and the unique counts' })
+  @ApiDoc('A data set and its scope report', { description: 'lines, accepted, quarantined, duplicates, the unique counts, `nullValues` and `warningCounts` by field path' })
   @ApiErrors(400, 404)
   @Get(':datasetId')
   show(@Param('datasetId', { schema: uuid }) id: string) {
@@ -108,6 +108,15 @@ export class DatasetsController {
       return undefined;
     }
     return { datasetId: id, quarantined: await this.datasets.quarantine(id, p.skip, p.take, p.upload) };
+  }
+
+  @ApiDoc('Values dropped from accepted lines (an address that is not one, a value of the wrong type), by line, paged', {
+    description: '`{datasetId, warnings:[{line, field, reason}]}`; `field` as `to[1]`, `people[0].email`, `from`',
+  })
+  @ApiErrors(400, 404)
+  @Get(':datasetId/warnings')
+  async warnings(@Param('datasetId', { schema: uuid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>) {
+    return { datasetId: id, warnings: await this.datasets.warnings(id, p.skip, p.take) };
   }
 
   @ApiDoc('The duplicate cluster of a record, with why each copy joined it', { description: 'the cluster' })

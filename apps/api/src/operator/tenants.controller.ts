@@ -7,7 +7,8 @@ import { PayloadTooLargeError } from '../../../../libs/common/errors.js';
 import { readLines } from '../../../../libs/common/read-lines.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { DirectoryService, MAX_PAGE, MAX_TENANT_LINE } from '../../../../libs/directory/directory.service.js';
-import { ApiDoc, ApiErrors, ApiOperator, IMPORT_RESULT, ApiUpload } from '../ops/api-docs.js';
+import { decompressIfGzip, formatOf } from '../../../../libs/exposure/readers.js';
+import { ApiDoc, ApiErrors, ApiOperator, DOMAIN_CONFLICTS, IMPORT_RESULT, ApiUpload } from '../ops/api-docs.js';
 
 const guid = z.guid('must be a GUID');
 const page = z.object({
@@ -15,7 +16,12 @@ const page = z.object({
   take: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
 });
 /** Body types the JSON parser leaves alone, so the body arrives as a stream. */
-const UPLOAD_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/gzip', 'application/x-gzip', 'application/octet-stream']);
+const UPLOAD_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'text/csv', 'application/gzip', 'application/x-gzip', 'application/octet-stream']);
+const importQuery = z.object({
+  /** the file's name: `.csv` or `.csv.gz` reads it as CSV */
+  name: z.string().max(500).optional(),
+  format: z.enum(['jsonl', 'csv']).optional(),
+});
 
 @ApiOperator('operator: tenants')
 @Controller('tenants')
@@ -27,15 +33,15 @@ export class TenantsController {
   ) {}
 
   /**
-   * Imports a tenant directory (JSONL, gzip detected by its magic bytes) streamed from the
-   * request body: `{imported, updated, rejected:[{line, reason}]}` as the CLI prints it.
+   * Imports a tenant directory (JSONL or CSV, gzip detected by its magic bytes) streamed from
+   * the request body: `{imported, updated, rejected, warnings, conflicts}` as the CLI prints it.
    */
-  @ApiDoc('Import a tenant directory: one JSON tenant per line, gzip detected by its magic bytes; re-importing upserts', { description: 'how many were imported and updated, and each rejected line with its reason', schema: IMPORT_RESULT })
-  @ApiUpload(['application/x-ndjson', 'application/jsonl', 'application/gzip', 'application/x-gzip', 'application/octet-stream'], 'the directory, streamed')
-  @ApiErrors(413, 415)
+  @ApiDoc('Import a tenant directory: one JSON tenant per line, or CSV (by content type, `name` ending in .csv or .csv.gz, or `format`); gzip detected by its magic bytes; re-importing upserts', { description: 'how many were imported and updated, each rejected line with its reason, each dropped value with its line and field, and each domain conflict', schema: IMPORT_RESULT })
+  @ApiUpload(['application/x-ndjson', 'application/jsonl', 'text/csv', 'application/gzip', 'application/x-gzip', 'application/octet-stream'], 'the directory, streamed')
+  @ApiErrors(400, 413, 415)
   @Post('import')
   @HttpCode(200)
-  async import(@Req() req: Request) {
+  async import(@Req() req: Request, @Query({ schema: importQuery }) q: z.infer<typeof importQuery>) {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!UPLOAD_TYPES.has(type)) {
       throw new UnsupportedMediaTypeException(`send the directory as ${[...UPLOAD_TYPES].slice(0, 3).join(', ')}`);
@@ -53,7 +59,15 @@ export class TenantsController {
       }),
     );
     req.on('error', (e) => limited.destroy(e));
+    const format = q.format ?? formatOf(q.name, type);
+    if (format === 'csv') return this.directory.importTenantsCsv(await decompressIfGzip(limited));
     return this.directory.importTenants(readLines(limited, { maxLineLength: MAX_TENANT_LINE }));
+  }
+
+  @ApiDoc('Open domain conflicts: domains several tenants claim, which identify nobody until a re-import settles them', { description: 'each conflicted domain with its claimants (the first to verify it first) and since when', schema: DOMAIN_CONFLICTS })
+  @Get('conflicts')
+  async conflicts() {
+    return { conflicts: await this.directory.listConflicts() };
   }
 
   @ApiDoc('List the directory, paged', { description: 'a page of tenants' })

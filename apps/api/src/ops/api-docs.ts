@@ -73,7 +73,21 @@ export const EXPOSURE_VIEW = obj(
   { description: "this tenant's own exposed data for the notice, minimized (CONTRACTS.md §4)" },
 );
 
-export const IMPORT_RESULT = obj({ imported: int, updated: int, rejected: arr(obj({ line: int, reason: str })) });
+export const IMPORT_RESULT = obj({
+  imported: int,
+  updated: int,
+  rejected: arr(obj({ line: int, reason: str })),
+  warnings: arr(obj({ line: int, field: { type: 'string', description: 'the path as written in the input (`phones[2]`, `contacts[1].email`) or the CSV column' }, reason: str })),
+  conflicts: arr(obj({ line: int, domain: str, tenantIds: { ...arr({ type: 'string', format: 'uuid' }), description: 'every tenant claiming the domain, the first to verify it first' } })),
+});
+
+export const DOMAIN_CONFLICTS = obj({
+  conflicts: arr(obj({
+    domain: str,
+    since: { type: 'string', format: 'date-time' },
+    claimants: arr(obj({ tenantId: { type: 'string', format: 'uuid' }, name: str })),
+  })),
+});
 
 export const INGEST_RESULT = obj({
   datasetId: { type: 'string', format: 'uuid' },
@@ -82,9 +96,13 @@ export const INGEST_RESULT = obj({
   accepted: int,
   quarantined: arr(obj({ line: int, reason: str, upload: { type: 'integer', description: '0: the file that made the data set; 1, 2, …: files added to it (each numbers its lines from 1)' } })),
   quarantinedTotal: int,
+  warnings: { ...arr(obj({ line: int, field: { type: 'string', description: '`to[1]`, `people[0].email`, `from`' }, reason: str })), description: 'values dropped from accepted lines (the first 1,000 by line; all: GET /v1/datasets/{id}/warnings)' },
+  warningsTotal: int,
+  warningCounts: { type: 'object', additionalProperties: int, description: 'every warning, counted by field path with `[]` for indices' },
+  nullValues: { type: 'object', additionalProperties: int, description: 'optional values that were null (treated as absent), by field path with `[]` for indices' },
   duplicates: int,
   alreadyIngested: { type: 'boolean', description: 'the same file was ingested before: nothing was added' },
-  scope: { type: 'object', description: 'lines, records, quarantined, unique items, addresses, people, phone numbers, files, projects, duplicationFactor' },
+  scope: { type: 'object', description: 'lines, records, quarantined, unique items, addresses, people, phone numbers (phoneNumbersNotValid of them not valid), files, projects, duplicationFactor' },
   added: obj(
     {
       upload: int,
@@ -96,11 +114,14 @@ export const INGEST_RESULT = obj({
       resolved: { type: 'integer', description: 'quarantined lines of earlier uploads that left the quarantine: their recordId is now accepted' },
       keptWithoutRecordId: { type: 'integer', description: 'quarantined lines of earlier uploads with no recordId: they stay quarantined' },
       campaignsToReanalyze: arr(obj({ campaignId: { type: 'string', format: 'uuid' }, was: str })),
+      warningsTotal: { type: 'integer', description: "this upload's own warnings (the data set's warningCounts and nullValues are the sum over its uploads)" },
+      warningCounts: { type: 'object', additionalProperties: int, description: "this upload's warnings by field path" },
+      nullValues: { type: 'object', additionalProperties: int, description: "this upload's null values by field path" },
     },
     undefined,
     { description: 'only for lines added to an existing data set: what this upload did' },
   ),
-}, ['datasetId', 'name', 'lines', 'accepted', 'quarantined', 'quarantinedTotal', 'duplicates', 'alreadyIngested', 'scope']);
+}, ['datasetId', 'name', 'lines', 'accepted', 'quarantined', 'quarantinedTotal', 'warnings', 'warningsTotal', 'warningCounts', 'nullValues', 'duplicates', 'alreadyIngested', 'scope']);
 
 export const STATUS = obj({
   campaignId: { type: 'string', format: 'uuid' },

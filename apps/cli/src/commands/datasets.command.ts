@@ -68,6 +68,9 @@ export function registerDatasetsCommands(program: Command): void {
               `  ${a ? 'data set: ' : ''}lines ${r.lines}, accepted ${r.accepted}, quarantined ${r.quarantinedTotal}, duplicates ${r.duplicates}`,
               ...r.quarantined.slice(0, 20).map((q) => `  ${q.upload ? `upload ${q.upload} ` : ''}line ${q.line}: ${q.reason}`),
               r.quarantinedTotal > 20 ? `  ... ${r.quarantinedTotal - 20} more (datasets quarantine ${r.datasetId})` : '',
+              r.warningsTotal ? `  warnings ${r.warningsTotal} (values dropped, records kept)` : '',
+              ...r.warnings.slice(0, 20).map((w) => `  line ${w.line}: ${w.field} ${w.reason}`),
+              r.warningsTotal > 20 ? `  ... ${r.warningsTotal - 20} more (datasets warnings ${r.datasetId})` : '',
               formatScope(r.scope),
             ].filter(Boolean).join('\n'),
           };
@@ -84,6 +87,9 @@ export function registerDatasetsCommands(program: Command): void {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const d = await app.get(DatasetsService).show(datasetId);
         const uploads = (d.uploads ?? []).filter((u) => u.upload > 0);
+        const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+        const warned = total(d.warningCounts);
+        const nulls = total(d.nullValues);
         return {
           json: d,
           text: [
@@ -91,6 +97,8 @@ export function registerDatasetsCommands(program: Command): void {
             d.error ? `  ${d.error}` : '',
             ...uploads.map((u) => `  upload ${u.upload} (${u.name}): lines ${u.lines}, accepted ${u.accepted}, quarantined ${u.quarantined}`),
             d.scope ? formatScope(d.scope) : '  no scope yet',
+            warned ? `  values dropped     ${warned}  (datasets warnings ${d.datasetId})` : '',
+            nulls ? `  null values        ${nulls}  (treated as absent)` : '',
           ].filter(Boolean).join('\n'),
         };
       });
@@ -125,6 +133,18 @@ export function registerDatasetsCommands(program: Command): void {
     });
 
   datasets
+    .command('warnings <datasetId>')
+    .description('values dropped from accepted lines (an address that is not one, a value of the wrong type), with line numbers')
+    .option('--skip <n>', 'warnings to skip', '0')
+    .option('--take <n>', 'warnings to list (all by default)')
+    .action(async (datasetId: string, o: { skip: string; take?: string }, cmd: Command) => {
+      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
+        const rows = await app.get(DatasetsService).warnings(datasetId, toInt(o.skip, 'skip'), o.take === undefined ? undefined : toInt(o.take, 'take'));
+        return { json: { datasetId, warnings: rows }, text: rows.length ? rows.map((w) => `line ${w.line}: ${w.field} ${w.reason}`).join('\n') : 'no warnings' };
+      });
+    });
+
+  datasets
     .command('cluster <datasetId> <recordId>')
     .description('why lines were merged: the cluster of a record with its items and member records')
     .action(async (datasetId: string, recordId: string, _o: unknown, cmd: Command) => {
@@ -140,7 +160,7 @@ function toInt(v: string, name: string): number {
 
 export function formatScope(s: {
   lines: number; records: number; quarantined: number; uniqueItems: number; uniqueEmailAddresses: number;
-  uniquePeople: number; uniquePhoneNumbers: number; uniqueFiles: number; uniqueProjects: number; duplicationFactor: number;
+  uniquePeople: number; uniquePhoneNumbers: number; phoneNumbersNotValid?: number; uniqueFiles: number; uniqueProjects: number; duplicationFactor: number;
 }): string {
   return [
     'Scope (unique things, not lines):',
@@ -148,7 +168,7 @@ export function formatScope(s: {
     `  unique items        ${s.uniqueItems}  (each item appeared ${s.duplicationFactor}x on average)`,
     `  email addresses     ${s.uniqueEmailAddresses}`,
     `  people              ${s.uniquePeople}`,
-    `  phone numbers       ${s.uniquePhoneNumbers}`,
+    `  phone numbers       ${s.uniquePhoneNumbers}${s.phoneNumbersNotValid ? `  (${s.phoneNumbersNotValid} not valid: counted, never evidence)` : ''}`,
     `  files               ${s.uniqueFiles}`,
     `  projects            ${s.uniqueProjects}`,
   ].join('\n');
