@@ -164,6 +164,25 @@ describe('the operator CLI', () => {
     expect(refused.stderr).toMatch(/launched campaign .*cannot be unposted/);
   }, 120_000);
 
+  it('datasets warnings names the upload of each line once lines were added with --into', async () => {
+    const first = join(dir, 'warned.jsonl');
+    await writeFile(first, JSON.stringify({ recordId: 'warn-1', kind: 'email', to: ['lena@contoso.com', 'lena at contoso'], subject: null }) + '\n');
+    const d = json<{ datasetId: string; warningsTotal: number }>(await cli(['datasets', 'ingest', first, '--json']));
+    expect(d.warningsTotal).toBe(1);
+    const more = join(dir, 'warned-more.jsonl');
+    await writeFile(more, JSON.stringify({ recordId: 'warn-2', kind: 'email', from: 'nobody', subject: null }) + '\n');
+    const added = await cli(['datasets', 'ingest', more, '--into', d.datasetId]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('warnings 1 in upload 1');
+    expect(added.stdout).toContain('upload 1 line 1: from not an email address');
+    const listed = await cli(['datasets', 'warnings', d.datasetId]);
+    expect(listed.stdout.trim().split('\n')).toEqual(['upload 0 line 1: to[1] not an email address', 'upload 1 line 1: from not an email address']);
+    const one = json<{ warnings: unknown[] }>(await cli(['datasets', 'warnings', d.datasetId, '--upload', '1', '--json']));
+    expect(one.warnings).toEqual([{ upload: 1, line: 1, field: 'from', reason: 'not an email address' }]);
+    const shown = json<{ nullValues: Record<string, number>; warningCounts: Record<string, number> }>(await cli(['datasets', 'show', d.datasetId, '--json']));
+    expect(shown).toMatchObject({ nullValues: { subject: 2 }, warningCounts: { from: 1, 'to[]': 1 } });
+  }, 60_000);
+
   it('answers a bad request with a non-zero exit and one line on stderr, nothing on stdout', async () => {
     for (const args of [
       ['datasets', 'show', '00000000-0000-0000-0000-000000000000', '--json'],

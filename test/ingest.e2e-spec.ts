@@ -130,12 +130,12 @@ describe('ingest (real PostgreSQL)', () => {
     expect(r.quarantined.map((q) => q.line)).toEqual([3, 5]);
     expect(r.nullValues).toEqual({ cc: 1, 'people[]': 1, 'people[].email': 1, 'people[].phone': 1, subject: 1, 'to[]': 1 });
     const expected = [
-      { line: 2, field: 'from', reason: 'not an email address' },
-      { line: 2, field: 'people[0].email', reason: 'not an email address' },
-      { line: 2, field: 'people[0].phone', reason: 'not a phone number' },
-      { line: 2, field: 'people[1]', reason: 'not an object (got a string)' },
-      { line: 2, field: 'to[1]', reason: 'not a string (got a number)' },
-      { line: 2, field: 'to[2]', reason: 'not an email address' },
+      { upload: 0, line: 2, field: 'from', reason: 'not an email address' },
+      { upload: 0, line: 2, field: 'people[0].email', reason: 'not an email address' },
+      { upload: 0, line: 2, field: 'people[0].phone', reason: 'not a phone number' },
+      { upload: 0, line: 2, field: 'people[1]', reason: 'not an object (got a string)' },
+      { upload: 0, line: 2, field: 'to[1]', reason: 'not a string (got a number)' },
+      { upload: 0, line: 2, field: 'to[2]', reason: 'not an email address' },
     ];
     expect(r.warnings).toEqual(expected);
     expect(r.warningsTotal).toBe(6);
@@ -160,7 +160,7 @@ describe('ingest (real PostgreSQL)', () => {
     const lines = Array.from({ length: 1100 }, (_, i) => rec({ recordId: `${u}-${i}`, to: [`user${i}@contoso.com`, 'not an address'] }));
     const r = await run(lines);
     expect(r.warnings).toHaveLength(1000);
-    expect(r.warnings[999]).toEqual({ line: 1000, field: 'to[1]', reason: 'not an email address' });
+    expect(r.warnings[999]).toEqual({ upload: 0, line: 1000, field: 'to[1]', reason: 'not an email address' });
     expect(r.warningsTotal).toBe(1100);
     expect(r.warningCounts).toEqual({ 'to[]': 1100 });
     const all = await app.get(DatasetsService).warnings(r.datasetId, 0);
@@ -336,7 +336,7 @@ describe('ingest (real PostgreSQL)', () => {
     const d = await run([rec({ recordId: `${u}-1`, body: 'x' })]);
     const cut = Readable.from(
       (async function* () {
-        yield Buffer.from(`${rec({ recordId: `${u}-2`, body: 'y' })}\n${rec({ recordId: `${u}-3`, body: 'z' })}\n`);
+        yield Buffer.from(`${rec({ recordId: `${u}-2`, body: 'y', subject: null })}\n${rec({ recordId: `${u}-3`, body: 'z' })}\n`);
         // the lines are read before the connection is cut (a cut throws away what is still buffered)
         await new Promise((r) => setTimeout(r, 300));
         throw new Error('connection cut');
@@ -350,5 +350,44 @@ describe('ingest (real PostgreSQL)', () => {
       [0, expect.any(String)],
       [1, 'cut'],
     ]);
+    // the null values of the lines that went in are counted too
+    expect(shown.nullValues).toEqual({ subject: 1 });
+  });
+
+  it('--into: warnings belong to their upload, nullValues and warningCounts add up, not-valid phones of added records count', async () => {
+    const u = unique();
+    const first = await run([
+      rec({ recordId: `${u}-1`, subject: null, to: ['lena@contoso.com', 'lena at contoso'], body: 'one' }),
+      rec({ recordId: `${u}-2`, people: [{ name: 'Ana', phone: '+1 123 555 0147' }], body: 'two' }),
+    ]);
+    expect(first).toMatchObject({ warningsTotal: 1, warningCounts: { 'to[]': 1 }, nullValues: { subject: 1 } });
+    expect(first.scope).toMatchObject({ uniquePhoneNumbers: 1, phoneNumbersNotValid: 1 });
+
+    // line 1 of the added file: the same line number as the first upload's warning, kept apart
+    const fixedLines = [
+      rec({ recordId: `${u}-3`, from: 'nobody', subject: null, cc: null, body: 'three' }),
+      rec({ recordId: `${u}-4`, people: [{ name: 'Bo', phone: '+1 (123) 555-0148' }, { name: 'Cy', phone: '+1 123 555 0147' }], body: 'four' }),
+    ];
+    const added = await ingest.addTo(first.datasetId, { stream: Readable.from([Buffer.from(fixedLines.join('\n') + '\n')]), name: 'more.jsonl', format: 'jsonl' });
+    const upload1 = { upload: 1, line: 1, field: 'from', reason: 'not an email address' };
+    const upload0 = { upload: 0, line: 1, field: 'to[1]', reason: 'not an email address' };
+    // the upload's own
+    expect(added.added).toMatchObject({ upload: 1, warnings: [upload1], warningsTotal: 1, warningCounts: { from: 1 }, nullValues: { cc: 1, subject: 1 } });
+    // the data set's: the sum over its uploads, the first upload's counts kept
+    expect(added.warningCounts).toEqual({ from: 1, 'to[]': 1 });
+    expect(added.warningsTotal).toBe(2);
+    expect(added.nullValues).toEqual({ cc: 1, subject: 2 });
+    expect(added.warnings).toEqual([upload0, upload1]);
+    // the scope rebuilt over both uploads: one not-valid number written two ways, one new one
+    expect(added.scope).toMatchObject({ records: 4, uniquePhoneNumbers: 2, phoneNumbersNotValid: 2 });
+
+    const datasets = app.get(DatasetsService);
+    expect(await datasets.warnings(first.datasetId, 0)).toEqual([upload0, upload1]);
+    expect(await datasets.warnings(first.datasetId, 0, undefined, 1)).toEqual([upload1]);
+    const shown = await datasets.show(first.datasetId);
+    expect(shown).toMatchObject({ nullValues: { cc: 1, subject: 2 }, warningCounts: { from: 1, 'to[]': 1 } });
+    const stored = await app.get(PrismaService).exposureRecord.findUnique({ where: { datasetId_recordId: { datasetId: first.datasetId, recordId: `${u}-4` } } });
+    expect(stored?.upload).toBe(1);
+    expect([...stored!.otherPhones].sort()).toEqual(['+11235550147', '+11235550148']);
   });
 });

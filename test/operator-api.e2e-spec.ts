@@ -146,9 +146,16 @@ describe('operator API', () => {
       .post(`/v1/datasets/${up.body.datasetId}/records?name=fixed.csv`)
       .set(as(ALICE))
       .set('Content-Type', 'text/csv')
-      .send((raw.body as string).replace(';fax;', ';contact;'))
+      .send((raw.body as string).replace(';fax;', ';contact;').replace('max@contoso.com', 'max at contoso'))
       .expect(201);
     expect(added.body).toMatchObject({ datasetId: up.body.datasetId, accepted: 2, quarantinedTotal: 0, added: { upload: 1, accepted: 1, resolved: 1, campaignsToReanalyze: [] } });
+    // the added upload's warning, numbered in its own file and named by its upload
+    const warning = { upload: 1, line: 2, field: 'people[0].email', reason: 'not an email address' };
+    expect(added.body.added).toMatchObject({ warnings: [warning], warningsTotal: 1, warningCounts: { 'people[].email': 1 } });
+    const w = await request(server).get(`/v1/datasets/${up.body.datasetId}/warnings?upload=1`).set(as(BOB)).expect(200);
+    expect(w.body.warnings).toEqual([warning]);
+    const none = await request(server).get(`/v1/datasets/${up.body.datasetId}/warnings?upload=0`).set(as(BOB)).expect(200);
+    expect(none.body.warnings).toEqual([]);
     const q = await request(server).get(`/v1/datasets/${up.body.datasetId}/quarantine`).set(as(BOB)).expect(200);
     expect(q.body.quarantined).toEqual([]);
 

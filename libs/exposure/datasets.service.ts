@@ -113,10 +113,10 @@ export class DatasetsService {
     return { format: csv ? 'csv' : 'jsonl', contentType: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8', lines: lines(), counts };
   }
 
-  /** Values dropped from accepted lines, by line: `{line, field, reason}`. */
-  async warnings(datasetId: string, skip: number, take?: number) {
+  /** Values dropped from accepted lines, by upload and line: `{upload, line, field, reason}`; `upload` keeps one upload. */
+  async warnings(datasetId: string, skip: number, take?: number, upload?: number) {
     await this.show(datasetId);
-    return this.repo.listWarnings(datasetId, take, skip);
+    return this.repo.listWarnings(datasetId, take, skip, upload);
   }
 
   /** The cluster a record belongs to, with every item and record in it and why each joined. */

@@ -226,23 +226,24 @@ export class ExposureRepository {
     );
   }
 
-  async insertWarnings(datasetId: string, rows: WarningRow[]): Promise<void> {
+  /** Warnings of one upload's lines (each upload numbers its lines from 1, as the quarantine does). */
+  async insertWarnings(datasetId: string, upload: number, rows: WarningRow[]): Promise<void> {
     if (!rows.length) return;
     await this.prisma.pool.query(
-      `INSERT INTO ingest_warnings (dataset_id, line, field, reason)
-       SELECT $1, w.line, w.field, w.reason FROM unnest($2::int[], $3::text[], $4::text[]) AS w(line, field, reason)
+      `INSERT INTO ingest_warnings (dataset_id, upload, line, field, reason)
+       SELECT $1, $2, w.line, w.field, w.reason FROM unnest($3::int[], $4::text[], $5::text[]) AS w(line, field, reason)
        ON CONFLICT DO NOTHING`,
-      [datasetId, rows.map((r) => r.line), rows.map((r) => noNul(r.field)), rows.map((r) => noNul(r.reason))],
+      [datasetId, upload, rows.map((r) => r.line), rows.map((r) => noNul(r.field)), rows.map((r) => noNul(r.reason))],
     );
   }
 
-  listWarnings(datasetId: string, take: number | undefined, skip = 0) {
+  listWarnings(datasetId: string, take: number | undefined, skip = 0, upload?: number) {
     return this.prisma.ingestWarning.findMany({
-      where: { datasetId },
-      orderBy: [{ line: 'asc' }, { field: 'asc' }],
+      where: { datasetId, ...(upload === undefined ? {} : { upload }) },
+      orderBy: [{ upload: 'asc' }, { line: 'asc' }, { field: 'asc' }],
       take,
       skip,
-      select: { line: true, field: true, reason: true },
+      select: { upload: true, line: true, field: true, reason: true },
     });
   }
 

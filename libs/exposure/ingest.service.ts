@@ -35,8 +35,8 @@ export interface IngestResult {
   /** `upload`: 0 for the file that made the data set, 1, 2, … for files added with `--into` */
   quarantined: { line: number; reason: string; upload: number }[];
   quarantinedTotal: number;
-  /** values dropped from accepted lines (the first WARNING_LIST_CAP, by line) */
-  warnings: WarningRow[];
+  /** values dropped from accepted lines (the first WARNING_LIST_CAP, by upload and line) */
+  warnings: (WarningRow & { upload: number })[];
   warningsTotal: number;
   /** all warnings by field path, indices as `[]` (`to[]`, `people[].email`) */
   warningCounts: Record<string, number>;
@@ -66,7 +66,8 @@ export interface AddedUpload {
   keptWithoutRecordId: number;
   /** campaigns of the data set that had been analyzed (or approved): sent back to draft, to be analyzed again */
   campaignsToReanalyze: { campaignId: string; was: string }[];
-  /** this upload's own warnings (the data set's counts in the result are the sum over its uploads) */
+  /** this upload's own warnings (the first WARNING_LIST_CAP, by line; the data set's counts in the result are the sum over its uploads) */
+  warnings: (WarningRow & { upload: number })[];
   warningsTotal: number;
   warningCounts: Record<string, number>;
   /** this upload's own null values */
@@ -241,6 +242,7 @@ export class IngestService {
       resolved,
       keptWithoutRecordId: await this.repo.countQuarantineWithoutRecordId(datasetId, upload),
       campaignsToReanalyze: reset,
+      warnings: await this.repo.listWarnings(datasetId, WARNING_LIST_CAP, 0, upload),
       warningsTotal: sumOf(warningCounts),
       warningCounts,
       nullValues: tally.nullValues.toJSON(),
@@ -450,7 +452,7 @@ export class IngestService {
     // only now: a later batch may leave out the text keys of an item that is in the database
     for (const fp of items.keys()) batch.known.add(fp);
     await this.repo.insertQuarantine(datasetId, batch.upload, quarantine);
-    await this.repo.insertWarnings(datasetId, warnings);
+    await this.repo.insertWarnings(datasetId, batch.upload, warnings);
     return { accepted: inserted ? inserted.size : rows.length, quarantined: quarantine.length };
   }
 

@@ -111,12 +111,13 @@ export class DatasetsController {
   }
 
   @ApiDoc('Values dropped from accepted lines (an address that is not one, a value of the wrong type), by line, paged', {
-    description: '`{datasetId, warnings:[{line, field, reason}]}`; `field` as `to[1]`, `people[0].email`, `from`',
+    description:
+      '`{datasetId, warnings:[{upload, line, field, reason}]}`; `field` as `to[1]`, `people[0].email`, `from`; `upload` as in the quarantine (0: the file that made the data set, 1, 2, …: files added to it), and the query `upload` keeps one upload',
   })
   @ApiErrors(400, 404)
   @Get(':datasetId/warnings')
   async warnings(@Param('datasetId', { schema: uuid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>) {
-    return { datasetId: id, warnings: await this.datasets.warnings(id, p.skip, p.take) };
+    return { datasetId: id, warnings: await this.datasets.warnings(id, p.skip, p.take, p.upload) };
   }
 
   @ApiDoc('The duplicate cluster of a record, with why each copy joined it', { description: 'the cluster' })

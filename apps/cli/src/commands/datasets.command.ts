@@ -53,6 +53,7 @@ export function registerDatasetsCommands(program: Command): void {
           const r = opts.into ? await ingest.addTo(opts.into, source) : await ingest.ingest(source);
           bar.stop();
           const a = r.added;
+          const warned = a ? { total: a.warningsTotal, list: a.warnings } : { total: r.warningsTotal, list: r.warnings };
           return {
             json: r,
             text: [
@@ -68,9 +69,10 @@ export function registerDatasetsCommands(program: Command): void {
               `  ${a ? 'data set: ' : ''}lines ${r.lines}, accepted ${r.accepted}, quarantined ${r.quarantinedTotal}, duplicates ${r.duplicates}`,
               ...r.quarantined.slice(0, 20).map((q) => `  ${q.upload ? `upload ${q.upload} ` : ''}line ${q.line}: ${q.reason}`),
               r.quarantinedTotal > 20 ? `  ... ${r.quarantinedTotal - 20} more (datasets quarantine ${r.datasetId})` : '',
-              r.warningsTotal ? `  warnings ${r.warningsTotal} (values dropped, records kept)` : '',
-              ...r.warnings.slice(0, 20).map((w) => `  line ${w.line}: ${w.field} ${w.reason}`),
-              r.warningsTotal > 20 ? `  ... ${r.warningsTotal - 20} more (datasets warnings ${r.datasetId})` : '',
+              // an added upload shows its own warnings (the data set's were shown when they came)
+              warned.total ? `  warnings ${warned.total}${a ? ` in upload ${a.upload}` : ''} (values dropped, records kept)` : '',
+              ...warned.list.slice(0, 20).map((w) => `  ${w.upload ? `upload ${w.upload} ` : ''}line ${w.line}: ${w.field} ${w.reason}`),
+              warned.total > 20 ? `  ... ${warned.total - 20} more (datasets warnings ${r.datasetId}${a ? ` --upload ${a.upload}` : ''})` : '',
               formatScope(r.scope),
             ].filter(Boolean).join('\n'),
           };
@@ -137,10 +139,15 @@ export function registerDatasetsCommands(program: Command): void {
     .description('values dropped from accepted lines (an address that is not one, a value of the wrong type), with line numbers')
     .option('--skip <n>', 'warnings to skip', '0')
     .option('--take <n>', 'warnings to list (all by default)')
-    .action(async (datasetId: string, o: { skip: string; take?: string }, cmd: Command) => {
+    .option('--upload <n>', 'only the warnings of this upload (0: the file that made the data set; 1, 2, …: files added with --into)')
+    .action(async (datasetId: string, o: { skip: string; take?: string; upload?: string }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const rows = await app.get(DatasetsService).warnings(datasetId, toInt(o.skip, 'skip'), o.take === undefined ? undefined : toInt(o.take, 'take'));
-        return { json: { datasetId, warnings: rows }, text: rows.length ? rows.map((w) => `line ${w.line}: ${w.field} ${w.reason}`).join('\n') : 'no warnings' };
+        const upload = o.upload === undefined ? undefined : toInt(o.upload, 'upload');
+        const rows = await app.get(DatasetsService).warnings(datasetId, toInt(o.skip, 'skip'), o.take === undefined ? undefined : toInt(o.take, 'take'), upload);
+        // line numbers are per upload: name the upload of each line once there is more than one
+        const several = rows.some((w) => w.upload > 0);
+        const text = rows.map((w) => `${several ? `upload ${w.upload} ` : ''}line ${w.line}: ${w.field} ${w.reason}`).join('\n');
+        return { json: { datasetId, warnings: rows }, text: rows.length ? text : 'no warnings' };
       });
     });
 
