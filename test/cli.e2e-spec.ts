@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +40,8 @@ function json<T = Record<string, unknown>>(r: Result): T {
 describe('the operator CLI', () => {
   let world: World;
   let dir: string;
+  /** the data set of the campaign the first test launches */
+  let launchedDataset = '';
 
   beforeAll(async () => {
     // npm ci builds it (the prepare script); a bare checkout builds it here
@@ -79,6 +81,7 @@ describe('the operator CLI', () => {
     expect(d).toMatchObject({ lines: world.truth.scope.lines, accepted: world.truth.scope.records });
     expect(d.quarantined).toHaveLength(world.truth.scope.quarantined);
     expect(d.duplicates).toBe(world.truth.scope.records - world.truth.scope.uniqueItems);
+    launchedDataset = d.datasetId;
 
     const shown = json<{ scope: Record<string, number>; warningCounts: Record<string, number>; nullValues: Record<string, number> }>(
       await cli(['datasets', 'show', d.datasetId, '--json']),
@@ -117,6 +120,68 @@ describe('the operator CLI', () => {
     const s = json<{ status: string; counts: object; progress: { percent: number } }>(await cli(['campaigns', 'status', c.campaignId, '--json']));
     expect(s).toMatchObject({ status: 'completed', progress: { percent: 100 } });
   }, 240_000);
+
+  it('a JSON array file, its quarantine exported, fixed and added back with --into; a launched campaign refuses --into', async () => {
+    const elements = [
+      { recordId: 'arr-1', kind: 'email', from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body: 'The Contoso migration plan, second draft.' },
+      { recordId: 'arr-2', kind: 'mail', to: ['max@fabrikam.com'], body: 'Fabrikam renewal numbers.' },
+      // arr-1 again, but with `to` not an array: once fixed, a copy of arr-1
+      { recordId: 'arr-3', kind: 'email', from: 'ana@cloudprovider.com', to: 'lena@contoso.com', body: 'The Contoso migration plan, second draft.' },
+    ];
+    await writeFile(join(dir, 'array.json'), JSON.stringify(elements, null, 2));
+    const d = json<{ datasetId: string; accepted: number; quarantined: { upload: number; line: number; reason: string }[] }>(
+      await cli(['datasets', 'ingest', join(dir, 'array.json'), '--json']),
+    );
+    expect(d.accepted).toBe(1);
+    // each element at the line of its opening brace
+    expect(d.quarantined.map((q) => [q.upload, q.line])).toEqual([
+      [0, 11],
+      [0, 19],
+    ]);
+
+    const out = join(dir, 'quarantine.jsonl');
+    expect(json(await cli(['datasets', 'quarantine', d.datasetId, '--export', out, '--json']))).toEqual({ datasetId: d.datasetId, file: out, format: 'jsonl', exported: 2, skipped: 0 });
+    const exported = (await readFile(out, 'utf8')).trimEnd().split('\n');
+    expect(exported.map((l) => JSON.parse(l))).toEqual([elements[1], elements[2]]);
+
+    await writeFile(out, exported.map((l) => l.replace('"mail"', '"email"').replace('"to": "lena@contoso.com"', '"to": ["lena@contoso.com"]')).join('\n') + '\n');
+    const added = json<{ datasetId: string; accepted: number; quarantinedTotal: number; added: { upload: number; accepted: number; duplicates: number; resolved: number } }>(
+      await cli(['datasets', 'ingest', out, '--into', d.datasetId, '--json']),
+    );
+    expect(added).toMatchObject({ datasetId: d.datasetId, accepted: 3, quarantinedTotal: 0, added: { upload: 1, accepted: 2, duplicates: 1, resolved: 2 } });
+    const listed = json<{ quarantined: unknown[] }>(await cli(['datasets', 'quarantine', d.datasetId, '--json']));
+    expect(listed.quarantined).toEqual([]);
+
+    // standard input, told a JSON array by its content
+    const piped = JSON.parse(
+      execFileSync('node', [CLI, 'datasets', 'ingest', '-', '--name', 'piped', '--json'], { env: process.env, input: '\ufeff [{"recordId":"in-1","kind":"email"},\n{"recordId":"in-2"}]' }).toString(),
+    ) as { name: string; accepted: number; quarantined: { line: number }[] };
+    expect(piped).toMatchObject({ name: 'piped', accepted: 1, quarantined: [{ upload: 0, line: 2, reason: 'missing kind' }] });
+
+    const refused = await cli(['datasets', 'ingest', out, '--into', launchedDataset, '--json']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/launched campaign .*cannot be unposted/);
+  }, 120_000);
+
+  it('datasets warnings names the upload of each line once lines were added with --into', async () => {
+    const first = join(dir, 'warned.jsonl');
+    await writeFile(first, JSON.stringify({ recordId: 'warn-1', kind: 'email', to: ['lena@contoso.com', 'lena at contoso'], subject: null }) + '\n');
+    const d = json<{ datasetId: string; warningsTotal: number }>(await cli(['datasets', 'ingest', first, '--json']));
+    expect(d.warningsTotal).toBe(1);
+    const more = join(dir, 'warned-more.jsonl');
+    await writeFile(more, JSON.stringify({ recordId: 'warn-2', kind: 'email', from: 'nobody', subject: null }) + '\n');
+    const added = await cli(['datasets', 'ingest', more, '--into', d.datasetId]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('warnings 1 in upload 1');
+    expect(added.stdout).toContain('upload 1 line 1: from not an email address');
+    const listed = await cli(['datasets', 'warnings', d.datasetId]);
+    expect(listed.stdout.trim().split('\n')).toEqual(['upload 0 line 1: to[1] not an email address', 'upload 1 line 1: from not an email address']);
+    const one = json<{ warnings: unknown[] }>(await cli(['datasets', 'warnings', d.datasetId, '--upload', '1', '--json']));
+    expect(one.warnings).toEqual([{ upload: 1, line: 1, field: 'from', reason: 'not an email address' }]);
+    const shown = json<{ nullValues: Record<string, number>; warningCounts: Record<string, number> }>(await cli(['datasets', 'show', d.datasetId, '--json']));
+    expect(shown).toMatchObject({ nullValues: { subject: 2 }, warningCounts: { from: 1, 'to[]': 1 } });
+  }, 60_000);
 
   it('answers a bad request with a non-zero exit and one line on stderr, nothing on stdout', async () => {
     for (const args of [

@@ -127,4 +127,39 @@ describe('operator API', () => {
     expect(deliveries.body.value).toEqual([]);
     await request(server).get(`/v1/campaigns/${id}/deliveries?state=bogus`).set(as(BOB)).expect(400);
   }, 120_000);
+
+  it('exports the quarantine raw, and adds the fixed lines to the same data set', async () => {
+    const server = app.getHttpServer();
+    const csv = 'recordId;kind;name;email\r\napi-1;contact;Lena;lena@contoso.com\r\napi-2;fax;Max;max@contoso.com\r\n';
+    const up = await request(server).post('/v1/datasets?name=eu.csv').set(as(ALICE)).set('Content-Type', 'text/csv').send(csv).expect(201);
+    expect(up.body.quarantined).toEqual([{ upload: 0, line: 3, reason: expect.stringMatching(/kind/) }]);
+
+    const raw = await request(server).get(`/v1/datasets/${up.body.datasetId}/quarantine?format=raw`).set(as(BOB)).buffer(true).parse((res, done) => {
+      let t = '';
+      res.on('data', (c: Buffer) => (t += c.toString('utf8')));
+      res.on('end', () => done(null, t));
+    }).expect(200);
+    expect(raw.headers['content-type']).toMatch(/^text\/csv/);
+    expect(raw.body).toBe('recordId;kind;name;email\napi-2;fax;Max;max@contoso.com\n');
+
+    const added = await request(server)
+      .post(`/v1/datasets/${up.body.datasetId}/records?name=fixed.csv`)
+      .set(as(ALICE))
+      .set('Content-Type', 'text/csv')
+      .send((raw.body as string).replace(';fax;', ';contact;').replace('max@contoso.com', 'max at contoso'))
+      .expect(201);
+    expect(added.body).toMatchObject({ datasetId: up.body.datasetId, accepted: 2, quarantinedTotal: 0, added: { upload: 1, accepted: 1, resolved: 1, campaignsToReanalyze: [] } });
+    // the added upload's warning, numbered in its own file and named by its upload
+    const warning = { upload: 1, line: 2, field: 'people[0].email', reason: 'not an email address' };
+    expect(added.body.added).toMatchObject({ warnings: [warning], warningsTotal: 1, warningCounts: { 'people[].email': 1 } });
+    const w = await request(server).get(`/v1/datasets/${up.body.datasetId}/warnings?upload=1`).set(as(BOB)).expect(200);
+    expect(w.body.warnings).toEqual([warning]);
+    const none = await request(server).get(`/v1/datasets/${up.body.datasetId}/warnings?upload=0`).set(as(BOB)).expect(200);
+    expect(none.body.warnings).toEqual([]);
+    const q = await request(server).get(`/v1/datasets/${up.body.datasetId}/quarantine`).set(as(BOB)).expect(200);
+    expect(q.body.quarantined).toEqual([]);
+
+    await request(server).post('/v1/datasets/00000000-0000-0000-0000-000000000000/records').set(as(ALICE)).set('Content-Type', 'application/x-ndjson').send('{}').expect(404);
+    await request(server).get(`/v1/datasets/${up.body.datasetId}/quarantine?format=pdf`).set(as(BOB)).expect(400);
+  });
 });

@@ -1,5 +1,6 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
+import { peek } from './peek.js';
 
 /** One CSV row with the physical, 1-based line it starts on; `error` when it could not be read. */
 export interface CsvRow {
@@ -30,31 +31,24 @@ export function detectDelimiter(header: string): ',' | ';' {
   return semicolons > commas ? ';' : ',';
 }
 
-/** The first bytes of a stream (up to the first line end, or `max`), and the whole stream again. */
-async function peekHead(input: Readable, max: number): Promise<{ head: Buffer; stream: Readable }> {
-  const it = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const seen: Buffer[] = [];
-  let size = 0;
-  let done = false;
-  while (size < max) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    const buf = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
-    seen.push(buf);
-    size += buf.length;
-    if (buf.includes(0x0a)) break;
-  }
-  const stream = Readable.from(
-    (async function* () {
-      yield* seen;
-      if (!done) for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-    })(),
-    { objectMode: false },
-  );
-  return { head: Buffer.concat(seen), stream };
+/**
+ * A header cell as a column name: a known column matched whatever its case, spacing, `_` or `-`
+ * (`RecordId`, ` email `, `contact_email`); any other header is kept as written, trimmed.
+ */
+export function csvColumnMatcher(known: readonly string[]): (header: string) => string {
+  const fold = (h: string) => h.toLowerCase().replace(/[\s_-]+/g, '');
+  const byFolded = new Map(known.map((c) => [fold(c), c]));
+  return (header) => {
+    const trimmed = header.replace(/^\uFEFF/, '').trim();
+    return byFolded.get(fold(trimmed)) ?? trimmed;
+  };
+}
+
+export interface CsvRowsOptions {
+  /** the column name of a header cell (default: the cell, trimmed) */
+  columnName?: (header: string) => string;
+  /** told the header line as written (without byte-order mark or line end) */
+  onHeader?: (headerLine: string) => void;
 }
 
 /**
@@ -72,16 +66,23 @@ function lineEnds(raw: string): number {
  * Line numbers are counted here from each row's raw text, because csv-parse counts a bare CR
  * inside a quoted field as a line too. A row's number is the line it starts on.
  */
-export async function* csvRows(input: Readable): AsyncGenerator<CsvRow> {
-  const { head, stream } = await peekHead(input, HEADER_PEEK);
-  const firstLine = head.toString('utf8').replace(/^\ufeff/, '').split('\n', 1)[0] ?? '';
+export async function* csvRows(input: Readable, options: CsvRowsOptions = {}): AsyncGenerator<CsvRow> {
+  const { head, stream } = await peek(input, (h) => h.includes(0x0a) || h.length >= HEADER_PEEK);
+  const newline = head.indexOf(0x0a);
+  const firstLine = head
+    .subarray(0, newline === -1 ? head.length : newline)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .replace(/\r$/, '');
+  options.onHeader?.(firstLine);
+  const columnName = options.columnName ?? ((h: string) => h.trim());
   /** rows csv-parse could not read, by the line it reports; the event may arrive before earlier rows are read here */
   const skipped: CsvRow[] = [];
   /** physical lines consumed so far: the header is line 1 */
   let consumed = 1;
   const parser = stream.pipe(
     parseCsv({
-      columns: (header: string[]) => header.map((h) => h.trim()),
+      columns: (header: string[]) => header.map(columnName),
       delimiter: detectDelimiter(firstLine),
       bom: true,
       info: true,
@@ -108,11 +109,12 @@ export async function* csvRows(input: Readable): AsyncGenerator<CsvRow> {
     }
   };
   for await (const entry of parser as AsyncIterable<{ record: Record<string, string>; raw: string; info: { invalid_field_length: number } }>) {
-    const blank = /^(\r?\n)*/.exec(entry.raw)![0];
-    const blankLines = lineEnds(blank);
+    // blank lines before the row: in a CRLF file, csv-parse hands each one over as a lone CR
+    const blank = /^(?:\r?\n|\r)*/.exec(entry.raw)![0];
+    const blankLines = blank.match(/\r?\n|\r/g)?.length ?? 0;
     yield* passSkipped(consumed + 1 + blankLines);
     const line = consumed + 1 + blankLines;
-    consumed += lineEnds(entry.raw);
+    consumed += blankLines + lineEnds(entry.raw.slice(blank.length));
     const raw = entry.raw.slice(blank.length).replace(/\r?\n?$/, '');
     if (entry.info.invalid_field_length > 0) {
       yield { line, raw, record: entry.record, error: 'not valid CSV (row has a different number of columns than the header)' };

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { csvRows, type CsvRow } from '../common/csv-rows.js';
+import { csvColumnMatcher, csvRows, type CsvRow } from '../common/csv-rows.js';
 import { LIMITS, parseTenantObject, type TenantInput, type TenantLineOptions } from './tenant-line.js';
 
 /** A warning with the input line it is about. */
@@ -18,6 +18,9 @@ export type DirectoryEntry =
   | { line: number; ok: true; tenant: TenantInput; warnings: LineWarning[]; additive: boolean; size: number };
 
 export const CSV_COLUMNS = ['tenantId', 'name', 'domains', 'contactEmail', 'contactName', 'contactRoles', 'contactLocale', 'aliases', 'phones'] as const;
+
+/** A header cell as a column name: known columns matched whatever their case or spacing (`ContactEmail`, ` domains `). */
+const directoryColumnName = csvColumnMatcher(CSV_COLUMNS);
 
 /** Domains and roles hold no spaces or commas; phones hold spaces; aliases spaces and commas. */
 const SPLIT = {
@@ -85,7 +88,7 @@ export async function* csvDirectoryEntries(input: Readable, options: TenantLineO
     return { line: g.line, ok: true, tenant: g.tenant, warnings: g.warnings, additive, size: g.size };
   };
 
-  for await (const row of csvRows(input) as AsyncIterable<CsvRow>) {
+  for await (const row of csvRows(input, { columnName: directoryColumnName }) as AsyncIterable<CsvRow>) {
     if (row.error !== undefined) {
       yield { line: row.line, ok: false, reason: row.error };
       continue;

@@ -6,6 +6,8 @@ import type { Prisma } from '../../generated/prisma/client.js';
 
 export interface RecordRow {
   recordId: string;
+  /** 0 for the file that made the data set, then 1, 2, … for files added to it */
+  upload: number;
   line: number;
   kind: string;
   fingerprint: string;
@@ -25,6 +27,7 @@ export interface ItemRow {
   fingerprint: string;
   kind: string;
   canonicalRecordId: string;
+  firstUpload: number;
   firstLine: number;
   copies: number;
   textFp: string | null;
@@ -36,6 +39,7 @@ export interface QuarantineRow {
   line: number;
   reason: string;
   raw: string;
+  recordId?: string;
 }
 
 export interface WarningRow {
@@ -43,6 +47,27 @@ export interface WarningRow {
   field: string;
   reason: string;
 }
+
+export interface UploadRow {
+  upload: number;
+  name: string;
+  format: string;
+  header: string | null;
+  sha256: string | null;
+}
+
+/** A campaign of a data set, as far as a change to the data set concerns it. */
+export interface DatasetCampaign {
+  id: string;
+  status: string;
+  startedAt: Date | null;
+}
+
+/**
+ * Items are ordered by upload, then line: one number for both, exact in a double (an upload's
+ * lines stay far below 2^32), so that an item added later never comes before one already there.
+ */
+const ORDINAL = (alias: string) => `(${alias}first_upload::float8 * 4294967296 + ${alias}first_line)`;
 
 export interface ClusterUpdate {
   fingerprint: string;
@@ -104,14 +129,14 @@ export class ExposureRepository {
     if (!rows.length) return true;
     const lines = rows.map(
       (r) =>
-        `${datasetId}\t${copyText(r.recordId)}\t${r.line}\t${copyText(r.kind)}\t${copyText(r.fingerprint)}\t${copyText(r.data)}\t` +
+        `${datasetId}\t${copyText(r.recordId)}\t${r.upload}\t${r.line}\t${copyText(r.kind)}\t${copyText(r.fingerprint)}\t${copyText(r.data)}\t` +
         `${copyTextArray(r.emails)}\t${copyTextArray(r.phones)}\t${copyTextArray(r.otherPhones)}\t${copyTextArray(r.personKeys)}\t${copyTextArray(r.fileKeys)}\t` +
         `${copyTextArray(r.projectIds)}\t${copyTextArray(r.tenantIds)}\t${copyTextArray(r.companies)}\n`,
     );
     try {
       await copyRowsPooled(
         this.prisma.pool,
-        'COPY exposure_records (dataset_id, record_id, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies) FROM STDIN',
+        'COPY exposure_records (dataset_id, record_id, upload, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies) FROM STDIN',
         lines,
       );
       return true;
@@ -126,8 +151,8 @@ export class ExposureRepository {
     if (!rows.length) return new Set();
     const res = await this.prisma.pool.query<{ record_id: string }>(
       `INSERT INTO exposure_records
-         (dataset_id, record_id, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies)
-       SELECT $1, r.record_id, r.line, r.kind, r.fingerprint, r.data::json,
+         (dataset_id, record_id, upload, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies)
+       SELECT $1, r.record_id, $16::int, r.line, r.kind, r.fingerprint, r.data::json,
               string_to_array(r.emails, $2), string_to_array(r.phones, $2), string_to_array(r.other_phones, $2),
               string_to_array(r.person_keys, $2), string_to_array(r.file_keys, $2), string_to_array(r.project_ids, $2),
               string_to_array(r.tenant_ids, $2), string_to_array(r.companies, $2)
@@ -152,6 +177,7 @@ export class ExposureRepository {
         rows.map((r) => joinList(r.projectIds)),
         rows.map((r) => joinList(r.tenantIds)),
         rows.map((r) => joinList(r.companies)),
+        rows[0]!.upload,
       ],
     );
     return new Set(res.rows.map((r) => r.record_id));
@@ -161,8 +187,8 @@ export class ExposureRepository {
   async upsertItems(datasetId: string, items: ItemRow[]): Promise<void> {
     if (!items.length) return;
     await this.prisma.pool.query(
-      `INSERT INTO items (dataset_id, fingerprint, kind, canonical_record_id, first_line, copies, text_fp, quoted_fp, lsh_bands, cluster_id)
-       SELECT $1, i.fp, i.kind, i.rid, i.line, i.copies, i.text_fp, i.quoted_fp,
+      `INSERT INTO items (dataset_id, fingerprint, kind, canonical_record_id, first_upload, first_line, copies, text_fp, quoted_fp, lsh_bands, cluster_id)
+       SELECT $1, i.fp, i.kind, i.rid, $10::int, i.line, i.copies, i.text_fp, i.quoted_fp,
               COALESCE(string_to_array(i.bands, ',')::int[], '{}'), i.fp
          FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[])
               AS i(fp, kind, rid, line, copies, text_fp, quoted_fp, bands)
@@ -177,57 +203,162 @@ export class ExposureRepository {
         items.map((i) => i.textFp),
         items.map((i) => i.quotedFp),
         items.map((i) => (i.lshBands.length ? i.lshBands.join(',') : null)),
+        items[0]!.firstUpload,
       ],
     );
   }
 
-  async insertQuarantine(datasetId: string, rows: QuarantineRow[]): Promise<void> {
+  async insertQuarantine(datasetId: string, upload: number, rows: QuarantineRow[]): Promise<void> {
     if (!rows.length) return;
     await this.prisma.pool.query(
-      `INSERT INTO quarantined_lines (dataset_id, line, reason, raw)
-       SELECT $1, q.line, q.reason, q.raw FROM unnest($2::int[], $3::text[], $4::text[]) AS q(line, reason, raw)
+      `INSERT INTO quarantined_lines (dataset_id, upload, line, reason, raw, record_id)
+       SELECT $1, $2, q.line, q.reason, q.raw, q.rid FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS q(line, reason, raw, rid)
        ON CONFLICT DO NOTHING`,
       // PostgreSQL text cannot hold a NUL byte (a reason may quote one): the quarantine keeps it as U+FFFD
-      [datasetId, rows.map((r) => r.line), rows.map((r) => noNul(r.reason)), rows.map((r) => noNul(r.raw))],
+      [
+        datasetId,
+        upload,
+        rows.map((r) => r.line),
+        rows.map((r) => noNul(r.reason)),
+        rows.map((r) => noNul(r.raw)),
+        rows.map((r) => (r.recordId === undefined ? null : noNul(r.recordId))),
+      ],
     );
   }
 
-  async insertWarnings(datasetId: string, rows: WarningRow[]): Promise<void> {
+  /** Warnings of one upload's lines (each upload numbers its lines from 1, as the quarantine does). */
+  async insertWarnings(datasetId: string, upload: number, rows: WarningRow[]): Promise<void> {
     if (!rows.length) return;
     await this.prisma.pool.query(
-      `INSERT INTO ingest_warnings (dataset_id, line, field, reason)
-       SELECT $1, w.line, w.field, w.reason FROM unnest($2::int[], $3::text[], $4::text[]) AS w(line, field, reason)
+      `INSERT INTO ingest_warnings (dataset_id, upload, line, field, reason)
+       SELECT $1, $2, w.line, w.field, w.reason FROM unnest($3::int[], $4::text[], $5::text[]) AS w(line, field, reason)
        ON CONFLICT DO NOTHING`,
-      [datasetId, rows.map((r) => r.line), rows.map((r) => noNul(r.field)), rows.map((r) => noNul(r.reason))],
+      [datasetId, upload, rows.map((r) => r.line), rows.map((r) => noNul(r.field)), rows.map((r) => noNul(r.reason))],
     );
   }
 
-  listWarnings(datasetId: string, take: number | undefined, skip = 0) {
+  listWarnings(datasetId: string, take: number | undefined, skip = 0, upload?: number) {
     return this.prisma.ingestWarning.findMany({
-      where: { datasetId },
-      orderBy: [{ line: 'asc' }, { field: 'asc' }],
+      where: { datasetId, ...(upload === undefined ? {} : { upload }) },
+      orderBy: [{ upload: 'asc' }, { line: 'asc' }, { field: 'asc' }],
       take,
       skip,
-      select: { line: true, field: true, reason: true },
+      select: { upload: true, line: true, field: true, reason: true },
     });
   }
 
-  async linesOfRecords(datasetId: string, recordIds: string[]): Promise<Map<string, number>> {
-    const res = await this.prisma.pool.query<{ record_id: string; line: number }>(
-      'SELECT record_id, line FROM exposure_records WHERE dataset_id = $1 AND record_id = ANY($2::text[])',
+  async linesOfRecords(datasetId: string, recordIds: string[]): Promise<Map<string, { upload: number; line: number }>> {
+    const res = await this.prisma.pool.query<{ record_id: string; upload: number; line: number }>(
+      'SELECT record_id, upload, line FROM exposure_records WHERE dataset_id = $1 AND record_id = ANY($2::text[])',
       [datasetId, recordIds],
     );
-    return new Map(res.rows.map((r) => [r.record_id, r.line]));
+    return new Map(res.rows.map((r) => [r.record_id, { upload: r.upload, line: r.line }]));
   }
 
-  listQuarantine(datasetId: string, take: number, skip = 0) {
+  listQuarantine(datasetId: string, take: number, skip = 0, upload?: number) {
     return this.prisma.quarantinedLine.findMany({
-      where: { datasetId },
-      orderBy: { line: 'asc' },
+      where: { datasetId, ...(upload === undefined ? {} : { upload }) },
+      orderBy: [{ upload: 'asc' }, { line: 'asc' }],
       take,
       skip,
-      select: { line: true, reason: true, raw: true },
+      select: { upload: true, line: true, reason: true, raw: true },
     });
+  }
+
+  /** The raw text of quarantined lines in (upload, line) order, a page at a time: memory holds one page. */
+  async *quarantineRaws(datasetId: string, upload?: number, pageSize = 1000): AsyncGenerator<{ upload: number; line: number; raw: string }[]> {
+    let after: { upload: number; line: number } | null = null;
+    for (;;) {
+      const res: { rows: { upload: number; line: number; raw: string }[] } = await this.prisma.pool.query(
+        `SELECT upload, line, raw FROM quarantined_lines
+          WHERE dataset_id = $1 AND ($2::int IS NULL OR upload = $2) AND ($3::int IS NULL OR (upload, line) > ($3::int, $4::int))
+          ORDER BY upload, line LIMIT $5`,
+        [datasetId, upload ?? null, after?.upload ?? null, after?.line ?? null, pageSize],
+      );
+      if (!res.rows.length) return;
+      yield res.rows;
+      const last = res.rows[res.rows.length - 1]!;
+      after = { upload: last.upload, line: last.line };
+      if (res.rows.length < pageSize) return;
+    }
+  }
+
+  /** The uploads that have lines in the quarantine. */
+  async quarantinedUploads(datasetId: string): Promise<number[]> {
+    const res = await this.prisma.pool.query<{ upload: number }>('SELECT DISTINCT upload FROM quarantined_lines WHERE dataset_id = $1 ORDER BY upload', [datasetId]);
+    return res.rows.map((r) => r.upload);
+  }
+
+  countRecords(datasetId: string) {
+    return this.prisma.exposureRecord.count({ where: { datasetId } });
+  }
+
+  /** The uploads of a data set with their counts, for the operator. */
+  uploadSummaries(datasetId: string) {
+    return this.prisma.datasetUpload.findMany({
+      where: { datasetId },
+      orderBy: { upload: 'asc' },
+      select: { upload: true, name: true, format: true, lines: true, accepted: true, quarantined: true, createdAt: true },
+    });
+  }
+
+  countQuarantine(datasetId: string) {
+    return this.prisma.quarantinedLine.count({ where: { datasetId } });
+  }
+
+  /**
+   * Takes out of the quarantine the lines of earlier uploads whose recordId an upload has now
+   * accepted: the corrected line replaced them. Returns how many.
+   */
+  async resolveQuarantine(datasetId: string, upload: number): Promise<number> {
+    const res = await this.prisma.pool.query(
+      `DELETE FROM quarantined_lines q USING exposure_records r
+        WHERE q.dataset_id = $1 AND q.upload < $2 AND q.record_id IS NOT NULL
+          AND r.dataset_id = $1 AND r.upload = $2 AND r.record_id = q.record_id`,
+      [datasetId, upload],
+    );
+    return res.rowCount ?? 0;
+  }
+
+  /** Quarantined lines of earlier uploads that name no recordId: nothing can say a later line replaced them. */
+  countQuarantineWithoutRecordId(datasetId: string, beforeUpload: number) {
+    return this.prisma.quarantinedLine.count({ where: { datasetId, upload: { lt: beforeUpload }, recordId: null } });
+  }
+
+  // ── uploads: the files read into a data set ──
+
+  uploads(datasetId: string): Promise<UploadRow[]> {
+    return this.prisma.datasetUpload.findMany({
+      where: { datasetId },
+      orderBy: { upload: 'asc' },
+      select: { upload: true, name: true, format: true, header: true, sha256: true },
+    });
+  }
+
+  /** Records an upload; the number must be free (two uploads at once: one of them fails here). */
+  createUpload(datasetId: string, upload: number, name: string) {
+    return this.prisma.datasetUpload.create({ data: { datasetId, upload, name, format: 'jsonl' } });
+  }
+
+  updateUpload(datasetId: string, upload: number, data: { format?: string; header?: string | null; sha256?: string; lines?: number; accepted?: number; quarantined?: number }) {
+    return this.prisma.datasetUpload.update({ where: { datasetId_upload: { datasetId, upload } }, data });
+  }
+
+  // ── the campaigns a change to the data set makes stale ──
+  // (read and sent back to draft here, with the same compare-and-set as the campaigns' own moves:
+  // the exposure module cannot depend on the campaigns module, which depends on it)
+
+  datasetCampaigns(datasetId: string): Promise<DatasetCampaign[]> {
+    return this.prisma.campaign.findMany({ where: { datasetId }, select: { id: true, status: true, startedAt: true }, orderBy: { createdAt: 'asc' } });
+  }
+
+  /** Sends a campaign back to draft if it is still `from`, with the reason the operator sees. */
+  async campaignBackToDraft(campaignId: string, from: string, message: string): Promise<boolean> {
+    const r = await this.prisma.campaign.updateMany({
+      where: { id: campaignId, status: from as never },
+      data: { status: 'draft', lastError: message, approvedBy: null, approvedAt: null },
+    });
+    return r.count === 1;
   }
 
   // ── clustering (docs/deduplication.md, rules 2–4) ──
@@ -248,8 +379,8 @@ export class ExposureRepository {
   async *sameTextGroups(datasetId: string): AsyncGenerator<{ fingerprints: string[]; recordIds: string[]; firstLines: number[] }[]> {
     const chunks = analyticChunks<{ fps: string[]; rids: string[]; lines: number[] }>(
       this.prisma.pool,
-      `SELECT array_agg(fingerprint ORDER BY first_line) AS fps, array_agg(canonical_record_id ORDER BY first_line) AS rids,
-              array_agg(first_line ORDER BY first_line) AS lines
+      `SELECT array_agg(fingerprint ORDER BY first_upload, first_line) AS fps, array_agg(canonical_record_id ORDER BY first_upload, first_line) AS rids,
+              array_agg(${ORDINAL('')} ORDER BY first_upload, first_line) AS lines
          FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL
         GROUP BY text_fp HAVING count(*) > 1`,
       [datasetId],
@@ -264,10 +395,10 @@ export class ExposureRepository {
     const chunks = analyticChunks<{ reply: string; original: string; rid: string; reply_line: number; original_line: number }>(
       this.prisma.pool,
       `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid,
-              r.first_line AS reply_line, o.first_line AS original_line
+              ${ORDINAL('r.')} AS reply_line, ${ORDINAL('o.')} AS original_line
          FROM items r JOIN items o ON o.dataset_id = r.dataset_id AND o.text_fp = r.quoted_fp
         WHERE r.dataset_id = $1 AND r.quoted_fp IS NOT NULL AND o.fingerprint <> r.fingerprint
-        ORDER BY r.fingerprint, o.first_line`,
+        ORDER BY r.fingerprint, o.first_upload, o.first_line`,
       [datasetId],
     );
     for await (const rows of chunks) {
@@ -286,9 +417,9 @@ export class ExposureRepository {
     const chunks = analyticChunks<{ a: string; b: string; a_line: number; b_line: number }>(
       this.prisma.pool,
       `WITH reps AS (
-         SELECT DISTINCT ON (text_fp) fingerprint, first_line, lsh_bands
+         SELECT DISTINCT ON (text_fp) fingerprint, ${ORDINAL('')} AS first_line, lsh_bands
            FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL AND cardinality(lsh_bands) > 0
-          ORDER BY text_fp, first_line
+          ORDER BY text_fp, first_upload, first_line
        ), b AS (
          SELECT r.fingerprint, r.first_line, u.ord, u.band
            FROM reps r, unnest(r.lsh_bands) WITH ORDINALITY AS u(band, ord)

@@ -3,19 +3,18 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../observability/metrics.js';
-import { NotFoundError } from '../common/errors.js';
+import { ConflictError, NotFoundError } from '../common/errors.js';
+import { AuditService } from '../audit/audit.service.js';
 import { quiet } from '../common/quiet.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { readAhead } from '../common/read-ahead.js';
-import { ExposureRepository, type ClusterUpdate, type ItemRow, type QuarantineRow, type RecordRow, type WarningRow } from './exposure.repository.js';
-import { csvEntries, decompressIfGzip, jsonlEntryBatches, type InputEntry, type InputFormat } from './readers.js';
+import { ExposureRepository, type ClusterUpdate, type DatasetCampaign, type ItemRow, type QuarantineRow, type RecordRow, type WarningRow } from './exposure.repository.js';
+import { decompressIfGzip, entryBatches, type InputEntry, type InputFormat } from './readers.js';
 import { fingerprintLazily, normalizeRecord, type TextKeys } from './rules/normalize-record.js';
 import { ClusterBuilder } from './rules/clusters.js';
 import { splitMessage, foldText } from './rules/message-text.js';
 import { jaccard, NEAR_DUPLICATE_JACCARD, shingles } from './rules/similarity.js';
 
-/** What a quarantine keeps of a bad line. */
-const RAW_CAP = 4096;
 /** How many quarantined lines a result lists (all stay in the database). */
 const QUARANTINE_LIST_CAP = 10_000;
 /** How many warnings a result lists (all stay in the database: `datasets warnings`). */
@@ -33,10 +32,11 @@ export interface IngestResult {
   name: string;
   lines: number;
   accepted: number;
-  quarantined: { line: number; reason: string }[];
+  /** `upload`: 0 for the file that made the data set, 1, 2, … for files added with `--into` */
+  quarantined: { line: number; reason: string; upload: number }[];
   quarantinedTotal: number;
-  /** values dropped from accepted lines (the first WARNING_LIST_CAP, by line) */
-  warnings: WarningRow[];
+  /** values dropped from accepted lines (the first WARNING_LIST_CAP, by upload and line) */
+  warnings: (WarningRow & { upload: number })[];
   warningsTotal: number;
   /** all warnings by field path, indices as `[]` (`to[]`, `people[].email`) */
   warningCounts: Record<string, number>;
@@ -46,6 +46,32 @@ export interface IngestResult {
   /** true when the same file had been ingested before: nothing was added */
   alreadyIngested: boolean;
   scope: Scope;
+  /** of a file added to an existing data set (`datasets ingest --into`): what this upload did */
+  added?: AddedUpload;
+}
+
+/** What one file added to an existing data set did. */
+export interface AddedUpload {
+  /** 1 for the first file added, then 2, …; its lines are numbered from 1 in its own file */
+  upload: number;
+  name: string;
+  lines: number;
+  accepted: number;
+  quarantined: number;
+  /** accepted lines whose content the data set already held (or held twice in this file): copies, not new items */
+  duplicates: number;
+  /** quarantined lines of earlier uploads that left the quarantine: a line of this file with their recordId was accepted */
+  resolved: number;
+  /** quarantined lines of earlier uploads that name no recordId: nothing can tell they were corrected, so they stay */
+  keptWithoutRecordId: number;
+  /** campaigns of the data set that had been analyzed (or approved): sent back to draft, to be analyzed again */
+  campaignsToReanalyze: { campaignId: string; was: string }[];
+  /** this upload's own warnings (the first WARNING_LIST_CAP, by line; the data set's counts in the result are the sum over its uploads) */
+  warnings: (WarningRow & { upload: number })[];
+  warningsTotal: number;
+  warningCounts: Record<string, number>;
+  /** this upload's own null values */
+  nullValues: Record<string, number>;
 }
 
 export interface Scope {
@@ -71,7 +97,22 @@ export interface IngestSource {
   /** sha256 of the input bytes when the caller could compute it up front (a file) */
   sha256?: string;
   onProgress?: (p: IngestProgress) => void;
+  /** who adds to a data set (the audit log names them when campaigns go back to draft) */
+  actor?: string;
 }
+
+/** What reading one file into a data set did. */
+interface ReadOutcome {
+  lines: number;
+  accepted: number;
+  quarantined: number;
+  sha256: string;
+  format: InputFormat;
+  header: string | null;
+}
+
+/** Campaign states whose decisions were made on the data set as it was, and are not launched. */
+const STALE_WHEN_DATA_CHANGES = new Set(['analyzing', 'ready', 'approved', 'failed']);
 
 /**
  * Streams an exposure data set into PostgreSQL: validate, quarantine, normalize, fingerprint,
@@ -83,6 +124,7 @@ export class IngestService {
     private readonly repo: ExposureRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly audit: AuditService,
   ) {}
 
   async ingest(source: IngestSource): Promise<IngestResult> {
@@ -92,14 +134,174 @@ export class IngestService {
     }
     const dataset = await this.repo.createDataset(source.name);
     try {
-      return await this.ingestInto(dataset.id, source);
+      await this.repo.createUpload(dataset.id, 0, source.name);
+      const tally = new Tally();
+      const read = await this.readInto(dataset.id, 0, source, tally);
+      const existing = await this.repo.findDatasetBySha256(read.sha256);
+      if (existing && existing.id !== dataset.id && existing.status === 'ready') {
+        await this.repo.deleteDataset(dataset.id);
+        return this.resultOf(existing.id, true);
+      }
+      await this.recordUpload(dataset.id, 0, read);
+      const scope = await this.rebuild(dataset.id, read.lines, read.accepted, read.quarantined);
+      await this.repo.updateDataset(dataset.id, {
+        status: 'ready',
+        sha256: read.sha256,
+        lines: read.lines,
+        accepted: read.accepted,
+        quarantined: read.quarantined,
+        duplicates: read.accepted - scope.uniqueItems,
+        scope: { ...scope },
+        nullValues: tally.nullValues.toJSON(),
+        warningCounts: tally.warningCounts.toJSON(),
+        completedAt: new Date(),
+      });
+      return this.resultOf(dataset.id, false);
     } catch (err) {
       await this.repo.updateDataset(dataset.id, { status: 'failed', error: (err as Error).message.slice(0, 1000) }).catch(() => undefined);
       throw err;
     }
   }
 
-  private async ingestInto(datasetId: string, source: IngestSource): Promise<IngestResult> {
+  /**
+   * Adds a file of (corrected) lines to an existing data set, as its next upload: recordIds stay
+   * unique across the data set, content already there counts as copies of its item, clusters,
+   * entities and the scope report are brought up to date, and a quarantined line whose recordId
+   * is now accepted leaves the quarantine. Campaigns analyzed on the data set as it was go back
+   * to draft; a launched campaign refuses the change (its notices cannot be unposted).
+   */
+  async addTo(datasetId: string, source: IngestSource): Promise<IngestResult> {
+    const dataset = await this.repo.findDataset(datasetId);
+    if (!dataset) throw new NotFoundError(`data set ${datasetId} not found`);
+    if (dataset.status !== 'ready') throw new ConflictError(`data set ${datasetId} is ${dataset.status}, not ready: lines can be added to a ready data set only`);
+    const uploads = await this.repo.uploads(datasetId);
+    if (source.sha256 && (dataset.sha256 === source.sha256 || uploads.some((u) => u.sha256 === source.sha256))) {
+      return this.resultOf(datasetId, true);
+    }
+    const campaigns = await this.repo.datasetCampaigns(datasetId);
+    refuseIfLaunched(datasetId, campaigns);
+    const upload = Math.max(0, ...uploads.map((u) => u.upload)) + 1;
+    const before = { accepted: dataset.accepted, uniqueItems: (dataset.scope as unknown as Scope | null)?.uniqueItems ?? 0 };
+    // recorded first: a second file added at the same time fails here, not halfway through
+    await this.repo.createUpload(datasetId, upload, source.name).catch((err: { code?: string }) => {
+      if (err.code === 'P2002') throw new ConflictError(`another file is being added to data set ${datasetId}; try again when it is done`);
+      throw err;
+    });
+    const message = `the data set changed: upload ${upload} (${source.name}) was added on ${new Date().toISOString()}; the decisions were made without it: analyze again`;
+    const reset: { campaignId: string; was: string }[] = [];
+    for (const c of campaigns) {
+      if (!STALE_WHEN_DATA_CHANGES.has(c.status)) continue;
+      if (!(await this.repo.campaignBackToDraft(c.id, c.status, message))) {
+        refuseIfLaunched(datasetId, await this.repo.datasetCampaigns(datasetId));
+        throw new ConflictError(`campaign ${c.id} changed while lines were being added to its data set; try again`);
+      }
+      reset.push({ campaignId: c.id, was: c.status });
+      await this.audit.record({ actor: source.actor ?? 'system', action: 'campaign.datasetChanged', campaignId: c.id, details: { datasetId, upload, from: c.status, to: 'draft' } });
+    }
+    await this.repo.updateDataset(datasetId, { status: 'ingesting' });
+    let read: ReadOutcome;
+    // this upload's null values and warnings; the data set's counts are the sum over its uploads
+    const tally = new Tally();
+    const counted = () => ({
+      nullValues: addCounts(dataset.nullValues, tally.nullValues.toJSON()),
+      warningCounts: addCounts(dataset.warningCounts, tally.warningCounts.toJSON()),
+    });
+    try {
+      read = await this.readInto(datasetId, upload, source, tally);
+    } catch (err) {
+      await this.keepWhatWasAdded(datasetId, upload, err as Error, counted());
+      throw err;
+    }
+    await this.recordUpload(datasetId, upload, read);
+    const resolved = await this.repo.resolveQuarantine(datasetId, upload);
+    const quarantined = await this.repo.countQuarantine(datasetId);
+    // a quarantined line and the line that replaced it count once: lines = records + quarantined
+    const lines = dataset.lines + read.lines - resolved;
+    const accepted = dataset.accepted + read.accepted;
+    const scope = await this.rebuild(datasetId, lines, accepted, quarantined);
+    await this.repo.updateDataset(datasetId, {
+      status: 'ready',
+      error: null,
+      lines,
+      accepted,
+      quarantined,
+      duplicates: accepted - scope.uniqueItems,
+      scope: { ...scope },
+      ...counted(),
+      completedAt: new Date(),
+    });
+    const result = await this.resultOf(datasetId, false);
+    const warningCounts = tally.warningCounts.toJSON();
+    result.added = {
+      upload,
+      name: source.name,
+      lines: read.lines,
+      accepted: read.accepted,
+      quarantined: read.quarantined,
+      duplicates: accepted - scope.uniqueItems - (before.accepted - before.uniqueItems),
+      resolved,
+      keptWithoutRecordId: await this.repo.countQuarantineWithoutRecordId(datasetId, upload),
+      campaignsToReanalyze: reset,
+      warnings: await this.repo.listWarnings(datasetId, WARNING_LIST_CAP, 0, upload),
+      warningsTotal: sumOf(warningCounts),
+      warningCounts,
+      nullValues: tally.nullValues.toJSON(),
+    };
+    return result;
+  }
+
+  /**
+   * After an upload stopped halfway (a cut connection, a corrupt gzip): the batches written are
+   * whole, so the data set stays usable with what was read, brought up to date and counted from
+   * the database, and says what happened. Only when that fails too is the data set failed.
+   */
+  private async keepWhatWasAdded(
+    datasetId: string,
+    upload: number,
+    cause: Error,
+    counts: { nullValues: Record<string, number>; warningCounts: Record<string, number> },
+  ): Promise<void> {
+    try {
+      await this.repo.resolveQuarantine(datasetId, upload);
+      const [records, quarantined] = await Promise.all([this.repo.countRecords(datasetId), this.repo.countQuarantine(datasetId)]);
+      const scope = await this.rebuild(datasetId, records + quarantined, records, quarantined);
+      await this.repo.updateDataset(datasetId, {
+        status: 'ready',
+        error: `upload ${upload} stopped (${cause.message}); the lines read before it were added`.slice(0, 1000),
+        lines: records + quarantined,
+        accepted: records,
+        quarantined,
+        duplicates: records - scope.uniqueItems,
+        scope: { ...scope },
+        ...counts,
+      });
+    } catch (err) {
+      await this.repo.updateDataset(datasetId, { status: 'failed', error: `adding upload ${upload} failed: ${(err as Error).message}`.slice(0, 1000) }).catch(() => undefined);
+    }
+  }
+
+  private async recordUpload(datasetId: string, upload: number, read: ReadOutcome): Promise<void> {
+    await this.repo.updateUpload(datasetId, upload, {
+      format: read.format,
+      header: read.header,
+      sha256: read.sha256,
+      lines: read.lines,
+      accepted: read.accepted,
+      quarantined: read.quarantined,
+    });
+  }
+
+  /** Clusters, entities and the scope report of the whole data set, from what it holds now. */
+  private async rebuild(datasetId: string, lines: number, records: number, quarantined: number): Promise<Scope> {
+    await this.repo.refreshStatistics();
+    // independent passes over the data set, on two connections: the database uses both cores
+    await Promise.all([this.cluster(datasetId), this.repo.buildEntities(datasetId)]);
+    const counts = await this.repo.countUnique(datasetId);
+    return { lines, records, quarantined, ...counts, duplicationFactor: counts.uniqueItems ? round2(records / counts.uniqueItems) : 0 };
+  }
+
+  /** Streams one file into the data set as the given upload: records, items and quarantine. */
+  private async readInto(datasetId: string, upload: number, source: IngestSource, tally: Tally): Promise<ReadOutcome> {
     const hash = createHash('sha256');
     let bytes = 0;
     const counted = source.stream.pipe(
@@ -113,14 +315,15 @@ export class IngestService {
     );
     source.stream.on('error', (e) => counted.destroy(e));
     const input = await decompressIfGzip(counted);
-    const batches = source.format === 'csv' ? oneByOne(csvEntries(input)) : jsonlEntryBatches(input, this.config.INGEST_MAX_LINE_BYTES);
+    const seen: { format: InputFormat; header: string | null } = { format: source.format, header: null };
+    const batches = await entryBatches(input, source.format, this.config.INGEST_MAX_LINE_BYTES, seen);
 
     const progress: IngestProgress = { lines: 0, accepted: 0, quarantined: 0, bytes: 0 };
     const batchSize = this.config.INGEST_BATCH_SIZE;
     // fingerprints of items already written: their copies need no text keys
     const known = new RecentSet(100_000);
-    const tally = new Tally();
-    let batch = new PreparedBatch(known);
+    const maxRaw = this.config.INGEST_MAX_LINE_BYTES;
+    let batch = new PreparedBatch(known, upload, maxRaw);
     // Three things happen at once: lines are validated, normalized and fingerprinted here while
     // the previous batch's records are copied in on one connection and the batch before that has
     // its items upserted on another. Each stage takes the batches in order, so the earliest line
@@ -144,8 +347,18 @@ export class IngestService {
       );
       recordsWritten = records;
     };
+    // an input that fails halfway (a cut connection, a corrupt gzip) still has the lines read
+    // before it written, whole batches and the last partial one, before the failure is passed on
+    let inputFailure: Error | undefined;
+    const read = async function* () {
+      try {
+        yield* batches;
+      } catch (err) {
+        inputFailure = err as Error;
+      }
+    };
     try {
-      for await (const entries of batches) {
+      for await (const entries of read()) {
         for (const entry of entries) {
           progress.lines++;
           batch.add(entry);
@@ -155,7 +368,7 @@ export class IngestService {
             // items of the batch whose records are done may still be going in
             await Promise.all([recordsWritten, itemsBefore]);
             write(batch);
-            batch = new PreparedBatch(known);
+            batch = new PreparedBatch(known, upload, maxRaw);
           }
         }
       }
@@ -168,38 +381,16 @@ export class IngestService {
       await Promise.allSettled([recordsWritten, itemsWritten]);
     }
     await itemsWritten;
+    if (inputFailure) throw inputFailure;
 
-    const sha256 = source.sha256 ?? hash.digest('hex');
-    const existing = await this.repo.findDatasetBySha256(sha256);
-    if (existing && existing.id !== datasetId && existing.status === 'ready') {
-      await this.repo.deleteDataset(datasetId);
-      return this.resultOf(existing.id, true);
-    }
-
-    await this.repo.refreshStatistics();
-    // independent passes over the data set, on two connections: the database uses both cores
-    await Promise.all([this.cluster(datasetId), this.repo.buildEntities(datasetId)]);
-    const counts = await this.repo.countUnique(datasetId);
-    const scope: Scope = {
-      lines: progress.lines,
-      records: progress.accepted,
-      quarantined: progress.quarantined,
-      ...counts,
-      duplicationFactor: counts.uniqueItems ? round2(progress.accepted / counts.uniqueItems) : 0,
-    };
-    await this.repo.updateDataset(datasetId, {
-      status: 'ready',
-      sha256,
+    return {
       lines: progress.lines,
       accepted: progress.accepted,
       quarantined: progress.quarantined,
-      duplicates: progress.accepted - counts.uniqueItems,
-      scope: { ...scope },
-      nullValues: tally.nullValues.toJSON(),
-      warningCounts: tally.warningCounts.toJSON(),
-      completedAt: new Date(),
-    });
-    return this.resultOf(datasetId, false);
+      sha256: source.sha256 ?? hash.digest('hex'),
+      format: seen.format,
+      header: seen.header,
+    };
   }
 
   /**
@@ -215,11 +406,9 @@ export class IngestService {
     if (clashes.length) {
       const firstLines = await this.repo.linesOfRecords(datasetId, clashes.map(({ r }) => r.recordId));
       for (const { r, i } of clashes) {
-        quarantine.push({
-          line: r.line,
-          reason: `duplicate recordId ${r.recordId} (first accepted on line ${firstLines.get(r.recordId) ?? '?'})`,
-          raw: raws[i]!.slice(0, RAW_CAP),
-        });
+        const first = firstLines.get(r.recordId);
+        const where = !first ? '?' : first.upload === 0 ? `${first.line}` : `${first.line} of upload ${first.upload}`;
+        quarantine.push({ line: r.line, reason: `duplicate recordId ${r.recordId} (first accepted on line ${where})`, raw: raws[i]!.slice(0, batch.maxRaw) });
       }
     }
     return inserted;
@@ -250,6 +439,7 @@ export class IngestService {
           fingerprint: r.fingerprint,
           kind: r.kind,
           canonicalRecordId: r.recordId,
+          firstUpload: r.upload,
           firstLine: r.line,
           copies: 1,
           textFp: keys.textFp,
@@ -261,8 +451,8 @@ export class IngestService {
     await this.repo.upsertItems(datasetId, [...items.values()]);
     // only now: a later batch may leave out the text keys of an item that is in the database
     for (const fp of items.keys()) batch.known.add(fp);
-    await this.repo.insertQuarantine(datasetId, quarantine);
-    await this.repo.insertWarnings(datasetId, warnings);
+    await this.repo.insertQuarantine(datasetId, batch.upload, quarantine);
+    await this.repo.insertWarnings(datasetId, batch.upload, warnings);
     return { accepted: inserted ? inserted.size : rows.length, quarantined: quarantine.length };
   }
 
@@ -339,10 +529,10 @@ export class IngestService {
       name: d.name,
       lines: d.lines,
       accepted: d.accepted,
-      quarantined: quarantined.map((q) => ({ line: q.line, reason: q.reason })),
+      quarantined: quarantined.map((q) => ({ line: q.line, reason: q.reason, upload: q.upload })),
       quarantinedTotal: d.quarantined,
       warnings,
-      warningsTotal: Object.values(warningCounts).reduce((a, b) => a + b, 0),
+      warningsTotal: sumOf(warningCounts),
       warningCounts,
       nullValues: (d.nullValues ?? {}) as Record<string, number>,
       duplicates: d.duplicates,
@@ -360,11 +550,6 @@ export class IngestService {
 const YIELD_EVERY = 250;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-
-/** CSV rows come one at a time; the ingest loop takes arrays. */
-async function* oneByOne(entries: AsyncIterable<InputEntry>): AsyncGenerator<InputEntry[]> {
-  for await (const e of entries) yield [e];
-}
 
 /**
  * One batch of input lines, validated, normalized and fingerprinted as they are added, so that
@@ -385,18 +570,26 @@ class PreparedBatch {
   /** lines added */
   size = 0;
 
-  constructor(readonly known: RecentSet) {}
+  /**
+   * `upload`: which file of the data set the lines come from; `maxRaw`: what a quarantine keeps
+   * of a line (a line that long is still read, so it can be exported whole, fixed and added back)
+   */
+  constructor(
+    readonly known: RecentSet,
+    readonly upload: number,
+    readonly maxRaw: number,
+  ) {}
 
   add(e: InputEntry): void {
     this.size++;
     if (!e.result.ok) {
-      this.quarantine.push({ line: e.line, reason: e.result.reason, raw: e.raw.slice(0, RAW_CAP) });
+      this.quarantine.push({ line: e.line, reason: e.result.reason, raw: e.raw.slice(0, this.maxRaw), ...(e.recordId === undefined ? {} : { recordId: e.recordId }) });
       return;
     }
     const rec = e.result.record;
     const earlier = this.firstInBatch.get(rec.recordId);
     if (earlier !== undefined) {
-      this.quarantine.push({ line: e.line, reason: `duplicate recordId ${rec.recordId} (first accepted on line ${earlier})`, raw: e.raw.slice(0, RAW_CAP) });
+      this.quarantine.push({ line: e.line, reason: `duplicate recordId ${rec.recordId} (first accepted on line ${earlier})`, raw: e.raw.slice(0, this.maxRaw) });
       return;
     }
     this.firstInBatch.set(rec.recordId, e.line);
@@ -418,6 +611,7 @@ class PreparedBatch {
     this.raws.push(e.raw);
     this.rows.push({
       recordId: rec.recordId,
+      upload: this.upload,
       line: e.line,
       kind: rec.kind,
       fingerprint: fp.fingerprint,
@@ -472,6 +666,15 @@ class Tally {
   }
 }
 
+/** Counts by path of two uploads added up (a data set's counts are the sum over its uploads). */
+function addCounts(stored: unknown, more: Record<string, number>): Record<string, number> {
+  const out = new PathCounts(Object.entries((stored ?? {}) as Record<string, number>));
+  for (const [path, n] of Object.entries(more)) out.set(path, (out.get(path) ?? 0) + n);
+  return out.toJSON();
+}
+
+const sumOf = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
 const NO_TEXT_KEYS: TextKeys = { textFp: null, quotedFp: null, lshBands: [] };
 
 /** A set that remembers at least the last `max` keys added, and at most twice that many. */
@@ -496,4 +699,14 @@ class RecentSet {
 function uniqueAddresses(addresses: { address: string }[]): string[] {
   if (addresses.length < 2) return addresses.map((a) => a.address);
   return [...new Set(addresses.map((a) => a.address))];
+}
+
+/** A launched campaign's notices cannot be unposted: the data set it told of stays as it was. */
+function refuseIfLaunched(datasetId: string, campaigns: DatasetCampaign[]): void {
+  const launched = campaigns.filter((c) => c.startedAt !== null || c.status === 'sending' || c.status === 'paused' || c.status === 'completed');
+  if (!launched.length) return;
+  throw new ConflictError(
+    `data set ${datasetId} has a launched campaign (${launched.map((c) => `${c.id}: ${c.status}`).join(', ')}): its notices were posted and cannot be unposted, ` +
+      'so its data set stays as it was. Ingest the complete corrected data as a new data set (datasets ingest FILE) and start a new campaign on it',
+  );
 }

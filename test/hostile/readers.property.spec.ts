@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { csvEntries, jsonlEntries, lines, type InputEntry } from '../../libs/exposure/readers.js';
+import { csvEntries, jsonArrayEntryBatches, jsonlEntries, lines, type InputEntry } from '../../libs/exposure/readers.js';
 import { RECORD_KINDS } from '../../libs/exposure/exposure.types.js';
 
 async function collect<T>(g: AsyncIterable<T>): Promise<T[]> {
@@ -168,7 +168,7 @@ const cell = fc.oneof(
   fc.constantFrom('a,b', 'say "hi"', 'two\nlines', '=HYPERLINK("javascript:alert(1)")', '{{constructor}}', '<script>x</script>', ''),
 );
 /** a field as a correct CSV writer writes it */
-const quote = (v: string) => (/[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v);
+const quote = (v: string, delimiter = ',') => (/["\r\n]/.test(v) || v.includes(delimiter) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v);
 
 describe('CSV reader on hostile input', () => {
   it('never throws on arbitrary text, and its entries are well formed and in range', async () => {
@@ -198,16 +198,20 @@ describe('CSV reader on hostile input', () => {
     const shortOrLong = fc.array(cell, { minLength: 1, maxLength: HEADER.length + 3 });
     const rows = fc.array(fc.oneof({ weight: 5, arbitrary: row }, { weight: 1, arbitrary: shortOrLong }), { maxLength: 20 });
     await fc.assert(
-      fc.asyncProperty(rows, fc.constantFrom('\n', '\r\n'), cuts, async (rs, eol, at) => {
+      // spreadsheets in European locales: `;`, a byte-order mark, the header in another case, blank lines
+      fc.asyncProperty(rows, fc.constantFrom('\n', '\r\n'), fc.constantFrom(',', ';'), fc.boolean(), fc.array(fc.boolean(), { maxLength: 20 }), cuts, async (rs, eol, d, bom, blanks, at) => {
         // a row of one empty field is an empty line, which CSV readers skip
-        const kept = rs.filter((r) => !(r.length === 1 && quote(r[0]!) === ''));
-        const body = [HEADER.join(','), ...kept.map((r) => r.map(quote).join(','))].join(eol) + eol;
+        const kept = rs.filter((r) => !(r.length === 1 && quote(r[0]!, d) === ''));
+        const header = HEADER.map((h, i) => (i % 2 ? h.toUpperCase() : ` ${h} `)).join(d);
+        const written = kept.map((r, i) => `${blanks[i] ? eol : ''}${r.map((v) => quote(v, d)).join(d)}`);
+        const body = (bom ? '\ufeff' : '') + [header, ...written].join(eol) + eol;
         const entries = await collect(csvEntries(streamOf(Buffer.from(body), at)));
         // where each row starts: the rows before it count with the newlines inside their quotes
         let line = 1;
-        const starts = kept.map((r) => {
+        const starts = kept.map((r, i) => {
+          if (blanks[i]) line++;
           const start = line + 1;
-          line += r.map(quote).join(',').split('\n').length;
+          line += r.map((v) => quote(v, d)).join(d).split('\n').length;
           return start;
         });
         expect(entries.map((e) => e.line)).toEqual(starts);
@@ -241,5 +245,67 @@ describe('CSV reader on hostile input', () => {
   it('one broken line gives one quarantine entry', async () => {
     const entries = await collect(csvEntries(streamOf(Buffer.from('recordId,kind,email\n"\n" '), [])));
     expect(new Set(entries.map((e) => e.line)).size).toBe(entries.length);
+  });
+});
+
+// ── JSON arrays ──
+
+/** An array written with the given spacing between its tokens, as a JSON writer (or a person) might. */
+const arrayText = (elements: string[], between: string[]) =>
+  `${between[0] ?? ''}[${elements.map((e, i) => `${between[(i * 2 + 1) % Math.max(1, between.length)] ?? ''}${e}${between[(i * 2 + 2) % Math.max(1, between.length)] ?? ''}`).join(',')}]\n`;
+const spacing = fc.array(fc.constantFrom('', ' ', '\n', '\r\n', '\n  ', '\t'), { maxLength: 6 });
+
+describe('JSON array reader on hostile input', () => {
+  const MAX = 4096;
+
+  it('every element is accepted or quarantined, exactly once, at the line where it starts, whatever the chunking', async () => {
+    const element = fc.oneof(
+      { weight: 5, arbitrary: record.map((r) => JSON.stringify(r, null, 2)) },
+      { weight: 3, arbitrary: record.map((r) => JSON.stringify(r)) },
+      { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(element, { maxLength: 15 }), spacing, cuts, cuts, async (elements, between, a, b) => {
+        const text = arrayText(elements, between);
+        const bytes = Buffer.from(text);
+        const one = (await collect(jsonArrayEntryBatches(streamOf(bytes, a), MAX))).flat();
+        const two = (await collect(jsonArrayEntryBatches(streamOf(bytes, b), MAX))).flat();
+        expect(two.map((e) => [e.line, e.raw, e.result.ok])).toEqual(one.map((e) => [e.line, e.raw, e.result.ok]));
+        expect(one).toHaveLength(elements.length);
+        // independently: where each element starts in the text
+        let from = 0;
+        one.forEach((e, i) => {
+          expectWellFormed(e);
+          const at = text.indexOf(elements[i]!, from);
+          from = at + elements[i]!.length;
+          expect(e.line).toBe(text.slice(0, at).split('\n').length);
+          if (Buffer.byteLength(elements[i]!) <= MAX) expect(e.raw).toBe(elements[i]);
+          else expect(e.result).toEqual({ ok: false, reason: expect.stringMatching(/^size limit/) });
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws on arbitrary text after a "[", and its entries are well formed and in range', async () => {
+    const junk = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.array(fc.constantFrom('{', '}', '[', ']', ',', '"', '\\', '\n', ' ', '"recordId"', ':', '"email"', '"kind"', '1', 'null'), { maxLength: 80 }).map((xs) => xs.join('')),
+    );
+    await fc.assert(
+      fc.asyncProperty(junk, cuts, async (t, at) => {
+        const bytes = Buffer.from(`[${t}`);
+        const entries = (await collect(jsonArrayEntryBatches(streamOf(bytes, at), MAX))).flat();
+        const physical = physicalLines(bytes).length;
+        let last = 0;
+        for (const e of entries) {
+          expectWellFormed(e);
+          expect(e.line).toBeLessThanOrEqual(Math.max(1, physical) + 1);
+          expect(e.line).toBeGreaterThanOrEqual(last);
+          last = e.line;
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 });

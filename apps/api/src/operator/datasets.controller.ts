@@ -1,23 +1,27 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { Transform } from 'node:stream';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import type { Request } from 'express';
-import { OperatorAuthGuard } from '../../../../libs/auth/operator-auth.guard.js';
+import type { Request, Response } from 'express';
+import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { BadInputError, PayloadTooLargeError } from '../../../../libs/common/errors.js';
 import { IngestService } from '../../../../libs/exposure/ingest.service.js';
 import { DatasetsService } from '../../../../libs/exposure/datasets.service.js';
-import { formatOf } from '../../../../libs/exposure/readers.js';
+import { formatOf, INPUT_FORMATS } from '../../../../libs/exposure/readers.js';
 import { ApiDoc, ApiErrors, ApiOperator, INGEST_RESULT, ApiUpload } from '../ops/api-docs.js';
 
 const uuid = z.uuid('must be a UUID');
 const uploadQuery = z.object({
   name: z.string().trim().min(1).max(200).default('upload'),
-  format: z.enum(['jsonl', 'csv']).optional(),
+  format: z.enum(INPUT_FORMATS).optional(),
 });
 const page = z.object({
   skip: z.coerce.number().int().min(0).default(0),
   take: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** `raw`: the lines as they were read, to fix and add back, streamed as a file */
+  format: z.enum(['json', 'raw']).default('json'),
+  upload: z.coerce.number().int().min(0).optional(),
 });
 
 @ApiOperator('operator: data sets')
@@ -41,6 +45,30 @@ export class DatasetsController {
   @Post()
   @HttpCode(201)
   async upload(@Req() req: Request, @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>) {
+    const format = q.format ?? formatOf(q.name, req.headers['content-type']);
+    return this.ingest.ingest({ stream: this.limitedBody(req), name: q.name, format });
+  }
+
+  /**
+   * Streams the request body into an existing data set as its next upload (corrected
+   * quarantined lines, say). Campaigns analyzed on it go back to draft; a launched one refuses.
+   */
+  @ApiDoc('Add lines to a data set (corrected quarantined lines, say), streamed as the body in any ingest format', {
+    status: 201,
+    description: 'the data set with its updated scope report and `added`: what this upload did; campaigns analyzed on the data set go back to draft',
+    schema: INGEST_RESULT,
+  })
+  @ApiUpload(['application/x-ndjson', 'application/json', 'application/gzip', 'text/csv', 'application/octet-stream'], 'the lines to add, streamed; numbered from 1 in their own upload')
+  @ApiErrors(400, 404, 409, 413)
+  @Post(':datasetId/records')
+  @HttpCode(201)
+  async addRecords(@Req() req: OperatorRequest, @Param('datasetId', { schema: uuid }) id: string, @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>) {
+    const format = q.format ?? formatOf(q.name, req.headers['content-type']);
+    return this.ingest.addTo(id, { stream: this.limitedBody(req), name: q.name, format, actor: req.operator! });
+  }
+
+  /** The request body, refused over the upload limit: 413, before reading when the length is declared. */
+  private limitedBody(req: Request): Transform {
     const max = this.config.INGEST_MAX_UPLOAD_BYTES;
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > max) throw new PayloadTooLargeError(`upload larger than ${max} bytes`);
@@ -55,8 +83,7 @@ export class DatasetsController {
       }),
     );
     req.on('error', (e) => limited.destroy(e));
-    const format = q.format ?? formatOf(q.name, req.headers['content-type']);
-    return this.ingest.ingest({ stream: limited, name: q.name, format });
+    return limited;
   }
 
   @ApiDoc('A data set and its scope report', { description: 'lines, accepted, quarantined, duplicates, the unique counts, `nullValues` and `warningCounts` by field path' })
@@ -66,20 +93,31 @@ export class DatasetsController {
     return this.datasets.show(id);
   }
 
-  @ApiDoc('Quarantined lines of a data set with their reasons, paged', { description: '`{datasetId, quarantined:[{line, reason, raw}]}`' })
+  @ApiDoc('Quarantined lines of a data set with their reasons, paged; `format=raw`: the raw lines as a file to fix and add back', {
+    description:
+      '`{datasetId, quarantined:[{upload, line, reason, raw}]}`; with `format=raw` the lines as read, streamed (JSON lines, or for CSV input a CSV file with its header), every page at once; `upload` keeps one upload',
+  })
   @ApiErrors(400, 404)
   @Get(':datasetId/quarantine')
-  async quarantine(@Param('datasetId', { schema: uuid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>) {
-    return { datasetId: id, quarantined: await this.datasets.quarantine(id, p.skip, p.take) };
+  async quarantine(@Param('datasetId', { schema: uuid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>, @Res({ passthrough: true }) res: Response) {
+    if (p.format === 'raw') {
+      const out = await this.datasets.exportQuarantine(id, p.upload);
+      res.status(200).setHeader('Content-Type', out.contentType);
+      res.setHeader('Content-Disposition', `attachment; filename="quarantine-${id}.${out.format}"`);
+      await pipeline(Readable.from(out.lines), res);
+      return undefined;
+    }
+    return { datasetId: id, quarantined: await this.datasets.quarantine(id, p.skip, p.take, p.upload) };
   }
 
   @ApiDoc('Values dropped from accepted lines (an address that is not one, a value of the wrong type), by line, paged', {
-    description: '`{datasetId, warnings:[{line, field, reason}]}`; `field` as `to[1]`, `people[0].email`, `from`',
+    description:
+      '`{datasetId, warnings:[{upload, line, field, reason}]}`; `field` as `to[1]`, `people[0].email`, `from`; `upload` as in the quarantine (0: the file that made the data set, 1, 2, …: files added to it), and the query `upload` keeps one upload',
   })
   @ApiErrors(400, 404)
   @Get(':datasetId/warnings')
   async warnings(@Param('datasetId', { schema: uuid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>) {
-    return { datasetId: id, warnings: await this.datasets.warnings(id, p.skip, p.take) };
+    return { datasetId: id, warnings: await this.datasets.warnings(id, p.skip, p.take, p.upload) };
   }
 
   @ApiDoc('The duplicate cluster of a record, with why each copy joined it', { description: 'the cluster' })

@@ -89,21 +89,47 @@ export const DOMAIN_CONFLICTS = obj({
   })),
 });
 
+const WARNING = obj({
+  upload: { type: 'integer', description: 'the upload of the line, as in the quarantine' },
+  line: int,
+  field: { type: 'string', description: '`to[1]`, `people[0].email`, `from`' },
+  reason: str,
+});
+
 export const INGEST_RESULT = obj({
   datasetId: { type: 'string', format: 'uuid' },
   name: str,
   lines: int,
   accepted: int,
-  quarantined: arr(obj({ line: int, reason: str })),
+  quarantined: arr(obj({ line: int, reason: str, upload: { type: 'integer', description: '0: the file that made the data set; 1, 2, …: files added to it (each numbers its lines from 1)' } })),
   quarantinedTotal: int,
-  warnings: { ...arr(obj({ line: int, field: { type: 'string', description: '`to[1]`, `people[0].email`, `from`' }, reason: str })), description: 'values dropped from accepted lines (the first 1,000 by line; all: GET /v1/datasets/{id}/warnings)' },
+  warnings: { ...arr(WARNING), description: 'values dropped from accepted lines (the first 1,000 by upload and line; all: GET /v1/datasets/{id}/warnings)' },
   warningsTotal: int,
   warningCounts: { type: 'object', additionalProperties: int, description: 'every warning, counted by field path with `[]` for indices' },
   nullValues: { type: 'object', additionalProperties: int, description: 'optional values that were null (treated as absent), by field path with `[]` for indices' },
   duplicates: int,
   alreadyIngested: { type: 'boolean', description: 'the same file was ingested before: nothing was added' },
   scope: { type: 'object', description: 'lines, records, quarantined, unique items, addresses, people, phone numbers (phoneNumbersNotValid of them not valid), files, projects, duplicationFactor' },
-});
+  added: obj(
+    {
+      upload: int,
+      name: str,
+      lines: int,
+      accepted: int,
+      quarantined: int,
+      duplicates: { type: 'integer', description: 'accepted lines whose content the data set already held: copies of an item, not new items' },
+      resolved: { type: 'integer', description: 'quarantined lines of earlier uploads that left the quarantine: their recordId is now accepted' },
+      keptWithoutRecordId: { type: 'integer', description: 'quarantined lines of earlier uploads with no recordId: they stay quarantined' },
+      campaignsToReanalyze: arr(obj({ campaignId: { type: 'string', format: 'uuid' }, was: str })),
+      warnings: { ...arr(WARNING), description: "this upload's own warnings (the first 1,000 by line)" },
+      warningsTotal: { type: 'integer', description: "this upload's own warnings (the data set's warningCounts and nullValues are the sum over its uploads)" },
+      warningCounts: { type: 'object', additionalProperties: int, description: "this upload's warnings by field path" },
+      nullValues: { type: 'object', additionalProperties: int, description: "this upload's null values by field path" },
+    },
+    undefined,
+    { description: 'only for lines added to an existing data set: what this upload did' },
+  ),
+}, ['datasetId', 'name', 'lines', 'accepted', 'quarantined', 'quarantinedTotal', 'warnings', 'warningsTotal', 'warningCounts', 'nullValues', 'duplicates', 'alreadyIngested', 'scope']);
 
 export const STATUS = obj({
   campaignId: { type: 'string', format: 'uuid' },
