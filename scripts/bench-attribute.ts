@@ -1,5 +1,5 @@
 /**
- * Attribution benchmark (issue 3): AnalysisService.attribute over 1,000,000 records against a
+ * Attribution benchmark: AnalysisService.attribute over 1,000,000 records against a
  * directory of 100,000 tenants: reading records from PostgreSQL, attribution, storing the
  * attributions, the decision pass and the exposure views.
  *

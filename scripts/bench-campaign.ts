@@ -1,5 +1,5 @@
 /**
- * Campaign benchmark (issue 4, "Performance"): 65,000 affected tenants, seeded in bulk straight
+ * Campaign benchmark: 65,000 affected tenants, seeded in bulk straight
  * into a throw-away database (the analysis is not what is measured), then sent through the real
  * pipeline: `DispatchService.launch` here, the notice and email jobs in 1 or 2 worker processes
  * (`node dist/apps/worker/src/main.js`), the real ACS EmailClient against the ACS emulator.

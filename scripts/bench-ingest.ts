@@ -1,5 +1,5 @@
 /**
- * Ingest benchmark (issue 2): ingest + normalize + dedupe of N generated records into PostgreSQL,
+ * Ingest benchmark: ingest + normalize + dedupe of N generated records into PostgreSQL,
  * against a plain read-and-JSON.parse of the same file measured in the same run.
  *
  *   npm run bench:ingest -- [--records N] [--runs K] [--seed S] [--regenerate] [--json]

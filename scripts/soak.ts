@@ -1,5 +1,5 @@
 /**
- * Soak (issue 7): one campaign of 20,000 tenants sent through the real pipeline — worker child
+ * Soak: one campaign of 20,000 tenants sent through the real pipeline — worker child
  * processes, a Redis of its own, a throw-away PostgreSQL database, the real ACS EmailClient
  * against the ACS emulator — while faults are injected on a random schedule:
  *

@@ -1,6 +1,6 @@
 /**
- * A full campaign on the generated world against real PostgreSQL, Redis and the ACS emulator
- * (issue 4, item 8): one notice per affected tenant, one email per privileged contact, nothing
+ * A full campaign on the generated world against real PostgreSQL, Redis and the ACS emulator:
+ * one notice per affected tenant, one email per privileged contact, nothing
  * for anyone else, nothing of another tenant in any notice or email.
  */
 import { Readable } from 'node:stream';

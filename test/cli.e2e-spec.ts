@@ -1,5 +1,5 @@
 /**
- * The operator CLI as other programs use it (CONTRACTS.md §3): `--json` prints exactly one JSON
+ * The operator CLI as other programs use it (docs/contracts.md §3): `--json` prints exactly one JSON
  * document on stdout, exit code 0, or non-zero with a one-line reason on stderr. Runs the
  * compiled CLI (built by `npm ci`'s prepare step or `npm run build`).
  */

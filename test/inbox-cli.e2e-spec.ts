@@ -1,5 +1,5 @@
 /**
- * `auth token` and `audit list` as an operator runs them (the compiled CLI, CONTRACTS.md §3): the
+ * `auth token` and `audit list` as an operator runs them (the compiled CLI, docs/contracts.md §3): the
  * development issuer refuses unless enabled and signs only for a listed contact; its token opens
  * the tenant's inbox in the API; the reads it makes show up in `audit list`.
  */

@@ -1,5 +1,5 @@
 /**
- * The operator REST API (CONTRACTS.md §4) end to end: a bearer token per operator, the upload
+ * The operator REST API (docs/contracts.md §4) end to end: a bearer token per operator, the upload
  * endpoint streaming a data set, the campaign's lifecycle with a second operator approving, the
  * status and deliveries endpoints, and clear refusals.
  */

@@ -1,5 +1,5 @@
 /**
- * Operability of the API (issue 6): liveness and readiness, Prometheus metrics behind their
+ * Operability of the API: liveness and readiness, Prometheus metrics behind their
  * credentials with counters that move, the queue dashboard behind operator authentication, the
  * OpenAPI document at /docs, and request logs that carry no query string or personal data.
  */

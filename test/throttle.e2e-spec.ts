@@ -1,5 +1,5 @@
 /**
- * Throttling, fast (issue 4, item 6): the processors run in this process against PostgreSQL,
+ * Throttling, fast: the processors run in this process against PostgreSQL,
  * Redis and the ACS emulator, on a database of this file's own (the worker reconciles every
  * sending campaign it can see, and the send-rate log counts every delivery the database saw sent
  * in the last minute: other test files' campaigns must not be in either) and a queue prefix per

@@ -1,6 +1,6 @@
 /**
  * The generated world end to end against the real PostgreSQL: the scope report equals the
- * world's truth, and the attribution decisions meet the bars of issue 3.
+ * world's truth, and the attribution decisions meet their bars.
  */
 import { Readable } from 'node:stream';
 import type { INestApplicationContext } from '@nestjs/common';

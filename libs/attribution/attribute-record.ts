@@ -1,5 +1,5 @@
 /**
- * Attribution of one normalized record, element by element, with evidence (DESIGN.md rule 2).
+ * Attribution of one normalized record, element by element, with evidence (docs/design.md rule 2).
  * A pure function of the record and the directory index.
  */
 import { normalizeEmail } from '../common/email.js';

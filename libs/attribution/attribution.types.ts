@@ -1,5 +1,5 @@
 /**
- * The shapes that attribution, decisions and exposure views share (DESIGN.md rules 2–4).
+ * The shapes that attribution, decisions and exposure views share (docs/design.md rules 2–4).
  * Pure data: no database, no Nest.
  */
 import type { RecordKind } from '../exposure/exposure.types.js';

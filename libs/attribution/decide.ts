@@ -1,5 +1,5 @@
 /**
- * The decision per tenant over all records of an analysis (DESIGN.md rules 1–2, CONTRACTS.md §3):
+ * The decision per tenant over all records of an analysis (docs/design.md rules 1–2, docs/contracts.md §3):
  * records stream through `add`, one at a time; `finish` applies the operator's review
  * resolutions and may be called again with other resolutions (it changes nothing inside).
  */

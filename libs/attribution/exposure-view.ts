@@ -1,5 +1,5 @@
 /**
- * What one tenant may see of an exposure (DESIGN.md rule 4, CONTRACTS.md §4): only the elements
+ * What one tenant may see of an exposure (docs/design.md rule 4, docs/contracts.md §4): only the elements
  * attributed to it; a file name only when the file is that tenant's alone; nothing that shows
  * another tenant exists on a record (no count, no flag); never a subject or a body.
  */

@@ -29,7 +29,7 @@ export function localeClaim(value: unknown): string | undefined {
   }
 }
 
-/** The roles that may read data-privacy notices (CONTRACTS.md §1, DESIGN.md rule 5). */
+/** The roles that may read data-privacy notices (docs/contracts.md §1, docs/design.md rule 5). */
 export const PRIVACY_ROLES: readonly string[] = ['GlobalAdmin', 'PrivacyReader'];
 
 /** The tag that makes a notice a data-privacy notice; compared case-insensitively, so a variant spelling fails closed. */

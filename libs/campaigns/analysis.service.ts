@@ -43,7 +43,7 @@ export interface AnalysisSummary {
 
 
 /**
- * Attribution and decisions for a campaign (issue 3): every record of the data set is
+ * Attribution and decisions for a campaign: every record of the data set is
  * attributed against an index of the directory built once; the decisions, review items and each
  * affected tenant's exposure view are then derived from the stored attributions, so resolving a
  * review item recomputes them without attributing again.

@@ -1,5 +1,5 @@
 /**
- * The campaign's states and the moves between them (issue 4): draft → analyzing → ready →
+ * The campaign's states and the moves between them: draft → analyzing → ready →
  * approved → sending → completed, with paused, cancelled and failed. A move not listed is refused.
  */
 export const CAMPAIGN_STATUSES = ['draft', 'analyzing', 'ready', 'approved', 'sending', 'paused', 'completed', 'cancelled', 'failed'] as const;

@@ -21,7 +21,7 @@ export interface CreateCampaignInput {
 
 export type Campaign = NonNullable<Awaited<ReturnType<CampaignsRepository['find']>>>;
 
-/** The campaign's lifecycle and analysis (issues 3 and 4); every operator action is audited. */
+/** The campaign's lifecycle and analysis; every operator action is audited. */
 @Injectable()
 export class CampaignsService {
   private readonly logger = new Logger(CampaignsService.name);

@@ -43,7 +43,7 @@ export const NOTICE_JOB_OPTS = { attempts: 10, backoff: { type: 'exponential', d
 export const EMAIL_JOB_OPTS = { attempts: 8, backoff: { type: 'exponential', delay: 5000, jitter: 0.5 }, removeOnComplete: true, removeOnFail: 5000 };
 
 /**
- * Sending (issue 4): launch and reconcile enqueue what PostgreSQL says is unfinished; the notice
+ * Sending: launch and reconcile enqueue what PostgreSQL says is unfinished; the notice
  * job posts one notice per affected tenant and writes a delivery row per privileged contact; the
  * email job sends each delivery once. Redis only carries work: any of it can be lost and
  * `reconcile` puts it back, and the database rows make every step idempotent.

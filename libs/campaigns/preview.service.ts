@@ -37,12 +37,12 @@ export interface LaunchWarning {
   recipients: number;
 }
 
-/** The roles that may read data-privacy notices and receive their emails (CONTRACTS.md §1). */
+/** The roles that may read data-privacy notices and receive their emails (docs/contracts.md §1). */
 export const PRIVILEGED_ROLES = ['GlobalAdmin', 'PrivacyReader'] as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** What the operator sees before approving (CONTRACTS.md §3 `campaigns preview`). */
+/** What the operator sees before approving (docs/contracts.md §3 `campaigns preview`). */
 @Injectable()
 export class PreviewService {
   constructor(
@@ -65,7 +65,7 @@ export class PreviewService {
       else if (d.decision === 'needs_review') counts.needsReview++;
       else counts.notAffected++;
     }
-    // Tenants that nothing touched are not affected either (CONTRACTS.md §3 allows leaving them out of the list).
+    // Tenants that nothing touched are not affected either (docs/contracts.md §3 allows leaving them out of the list).
     counts.notAffected += Math.max(0, (await this.prisma.tenant.count()) - decisions.length);
     return {
       campaignId,

@@ -17,7 +17,7 @@ export interface ReviewItemView {
   resolution: { tenantId: string | null; by: string | null; at: string | null } | null;
 }
 
-/** The operator's review of uncertain attributions (issue 3). */
+/** The operator's review of uncertain attributions. */
 @Injectable()
 export class ReviewService {
   constructor(

@@ -13,7 +13,7 @@ const line = (patch: Record<string, unknown> = {}) => JSON.stringify({ ...base, 
 const reason = (r: TenantLineResult) => (r.ok ? `accepted: ${JSON.stringify(r.tenant)}` : r.reason);
 
 describe('parseTenantLine', () => {
-  it('accepts the CONTRACTS.md example and normalizes it', () => {
+  it('accepts the example of docs/contracts.md and normalizes it', () => {
     const r = parseTenantLine(line());
     expect(r).toEqual({
       ok: true,

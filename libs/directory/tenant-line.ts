@@ -13,7 +13,7 @@ export interface TenantContactInput {
   locale: string;
 }
 
-/** One validated, normalized tenant of the directory (CONTRACTS.md §1). */
+/** One validated, normalized tenant of the directory (docs/contracts.md §1). */
 export interface TenantInput {
   /** lower-case GUID */
   id: string;

@@ -1,5 +1,5 @@
 /**
- * The shapes of the exposure data set: a record as read from a line (CONTRACTS.md §2), and the
+ * The shapes of the exposure data set: a record as read from a line (docs/contracts.md §2), and the
  * normalized form that deduplication and attribution work on.
  */
 

@@ -182,7 +182,7 @@ export async function* jsonlEntries(input: Readable, maxLineBytes: number): Asyn
 
 const CSV_COLUMNS = ['recordId', 'kind', 'name', 'email', 'phone', 'company', 'tenantId', 'projectId', 'fileName', 'subject', 'body'];
 
-/** A flat contact export row as an exposure record (CONTRACTS.md §2); unknown columns are kept. */
+/** A flat contact export row as an exposure record (docs/contracts.md §2); unknown columns are kept. */
 export function csvRowToRecord(row: Record<string, string>): Record<string, unknown> {
   const rec: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) if (!CSV_COLUMNS.includes(k) && v !== '') rec[k] = v;

@@ -30,7 +30,7 @@ export const MAX_MESSAGE_IDS = 100;
 const notFound = () => new NotFoundError(MESSAGE_NOT_FOUND);
 
 /**
- * The tenant inbox (CONTRACTS.md §4). Every call runs in one TenantScope transaction (row-level
+ * The tenant inbox (docs/contracts.md §4). Every call runs in one TenantScope transaction (row-level
  * security on), and every notice or exposure view it returns is written to the audit log in that
  * same transaction: a read that cannot be audited is not served.
  */

@@ -1,5 +1,5 @@
 /**
- * The small part of OData `$filter` the inbox accepts (CONTRACTS.md §4), parsed into clauses the
+ * The small part of OData `$filter` the inbox accepts (docs/contracts.md §4), parsed into clauses the
  * repository turns into bound parameters. Everything else is refused with a reason; nothing
  * from the text ever reaches SQL as text.
  *

@@ -34,7 +34,7 @@ function detailsOf(raw: unknown): ServiceUpdateMessage['details'] {
     .map((d) => ({ name: d.name, value: d.value }));
 }
 
-/** A stored notice in Microsoft Graph's serviceUpdateMessage shape (CONTRACTS.md §4), in the reader's language (the repository picks it). */
+/** A stored notice in Microsoft Graph's serviceUpdateMessage shape (docs/contracts.md §4), in the reader's language (the repository picks it). */
 export function toServiceUpdateMessage(r: NoticeRow): ServiceUpdateMessage {
   return {
     id: r.id,

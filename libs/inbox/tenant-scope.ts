@@ -11,7 +11,7 @@ export type TenantTx = Pick<pg.PoolClient, 'query'>;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * The one way tenant-facing code reaches the database (DESIGN.md rule 5): one transaction per
+ * The one way tenant-facing code reaches the database (docs/design.md rule 5): one transaction per
  * request that switches to the tenant role and sets the tenant id for the row-level security
  * policies, both transaction-local (`set_config(..., true)`), so nothing survives into the pooled
  * connection's next use. The application connects as a superuser, which bypasses RLS: the role

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { NoticeRenderer } from './notice-renderer.js';
 import { plainText } from './notice-values.js';
 
-/** Microsoft Graph's serviceUpdateMessage shape (CONTRACTS.md §4). */
+/** Microsoft Graph's serviceUpdateMessage shape (docs/contracts.md §4). */
 export interface ServiceUpdateMessage {
   id: string;
   title: string;

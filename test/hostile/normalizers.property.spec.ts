@@ -1,5 +1,5 @@
 /**
- * Hostile input (issue 7): every normalizer of libs/common and libs/exposure/rules, and the
+ * Hostile input: every normalizer of libs/common and libs/exposure/rules, and the
  * directory line parser, never throws on arbitrary input and answers in its own shape. The
  * record normalizers get every record the validator accepts from arbitrary JSON.
  */

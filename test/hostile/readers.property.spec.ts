@@ -1,5 +1,5 @@
 /**
- * Hostile input (issue 7): the JSONL and CSV readers never throw on arbitrary input, and every
+ * Hostile input: the JSONL and CSV readers never throw on arbitrary input, and every
  * input line ends either accepted or quarantined — counted against an independent reading of
  * the same bytes, whatever the chunking of the stream.
  */

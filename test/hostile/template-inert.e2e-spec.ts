@@ -1,5 +1,5 @@
 /**
- * Hostile template values (issue 7): a campaign whose title, support URL, phone and address and
+ * Hostile template values: a campaign whose title, support URL, phone and address and
  * whose tenants' names carry template syntax (`{{constructor}}`), markup (`<script>`, event
  * handlers) and `javascript:` URLs is sent end to end; every stored notice and every email holds
  * them as inert text: nothing evaluated, no markup of ours that runs, no link that is not http(s),

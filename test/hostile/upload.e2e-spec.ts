@@ -1,5 +1,5 @@
 /**
- * Hostile uploads through the operator API (issue 7): a body declared larger than
+ * Hostile uploads through the operator API: a body declared larger than
  * INGEST_MAX_UPLOAD_BYTES is refused with 413 before it is read (the answer comes while the body
  * is still being sent, and no data set is created); an undeclared (chunked) body that grows past
  * the limit is cut off with 413; and hostile files that are accepted account for every line,

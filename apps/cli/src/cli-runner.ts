@@ -10,7 +10,7 @@ export interface GlobalOptions {
 }
 
 export interface CommandResult {
-  /** the command's JSON result (CONTRACTS.md §3) */
+  /** the command's JSON result (docs/contracts.md §3) */
   json: unknown;
   /** what a person at a terminal reads instead; the JSON, indented, when absent */
   text?: string;

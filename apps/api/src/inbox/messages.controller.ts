@@ -14,7 +14,7 @@ type IdsBody = z.infer<typeof idsBody>;
 /** `host[:port]` as a client may send it; anything else gets a relative next link. */
 const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/;
 
-/** The tenant inbox, shaped like Microsoft Graph's service announcement messages (CONTRACTS.md §4). */
+/** The tenant inbox, shaped like Microsoft Graph's service announcement messages (docs/contracts.md §4). */
 @ApiTags('tenant inbox')
 @ApiBearerAuth('tenant')
 @ApiErrors(401, 429)

@@ -30,7 +30,7 @@ const deliveriesQuery = z.object({
 
 const brief = (c: { id: string; status: string }) => ({ campaignId: c.id, status: c.status });
 
-/** Operator endpoints for campaigns (CONTRACTS.md §4): the same operations as the CLI. */
+/** Operator endpoints for campaigns (docs/contracts.md §4): the same operations as the CLI. */
 @ApiOperator('operator: campaigns')
 @Controller('campaigns')
 @UseGuards(OperatorAuthGuard)

@@ -8,7 +8,7 @@ const uuid = z.uuid('must be a UUID');
 const listQuery = z.object({ campaignId: uuid, all: z.enum(['true', 'false']).optional() });
 const resolveBody = z.strictObject({ tenantId: uuid.nullable() });
 
-/** Operator review of uncertain attributions (CONTRACTS.md §3 `review list` / `review resolve`). */
+/** Operator review of uncertain attributions (docs/contracts.md §3 `review list` / `review resolve`). */
 @ApiOperator('operator: review')
 @Controller('reviews')
 @UseGuards(OperatorAuthGuard)

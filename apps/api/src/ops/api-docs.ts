@@ -70,7 +70,7 @@ export const EXPOSURE_VIEW = obj(
     files: arr({ type: 'object', description: 'named only when the file is attributed to this tenant alone' }),
   },
   undefined,
-  { description: "this tenant's own exposed data for the notice, minimized (CONTRACTS.md §4)" },
+  { description: "this tenant's own exposed data for the notice, minimized (docs/contracts.md §4)" },
 );
 
 export const IMPORT_RESULT = obj({
