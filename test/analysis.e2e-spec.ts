@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { INestApplicationContext } from '@nestjs/common';
 import { generateWorld } from './fixtures/world.js';
 import { serviceContext } from './support/app.js';
+import { lines } from './support/async.js';
 import { isolate } from './support/isolation.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
@@ -25,10 +26,6 @@ import { normalizeRecord } from '../libs/exposure/rules/normalize-record.js';
 import type { ExposureRecordInput } from '../libs/exposure/exposure.types.js';
 import { CampaignsRepository } from '../libs/campaigns/campaigns.repository.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
-
-async function* lines(xs: string[]) {
-  yield* xs;
-}
 
 describe('analysis: decisions made while attributing', () => {
   let app: INestApplicationContext;

@@ -8,6 +8,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { generateWorld, type World } from './fixtures/world.js';
 import { AcsEmulator } from './support/acs-emulator.js';
 import { serviceContext } from './support/app.js';
+import { lines, until } from './support/async.js';
 import { isolate } from './support/isolation.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
@@ -22,20 +23,6 @@ import { PrismaService } from '../libs/db/prisma.service.js';
 import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
 
 const PRIVILEGED = ['GlobalAdmin', 'PrivacyReader'];
-
-async function* lines(xs: string[]) {
-  yield* xs;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
   let app: INestApplicationContext;

@@ -9,6 +9,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { generateWorld } from './fixtures/world.js';
 import { AcsEmulator } from './support/acs-emulator.js';
 import { serviceContext } from './support/app.js';
+import { lines, until } from './support/async.js';
 import { isolate } from './support/isolation.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
@@ -29,20 +30,6 @@ import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
 
 const PRIVILEGED = ['GlobalAdmin', 'PrivacyReader'];
 const GARBAGE = '%%no-such-language%%';
-
-async function* lines(xs: string[]) {
-  yield* xs;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Words that say which language a rendered notice or email is in. */
 const MARKS: Record<string, RegExp> = {

@@ -16,6 +16,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { generateMessyWorld, TEMPLATE_LOCALES, type DatasetFormTruth, type DirectoryFormTruth, type MessyWorld } from './fixtures/messy-world.js';
 import { AcsEmulator } from './support/acs-emulator.js';
 import { serviceContext } from './support/app.js';
+import { lines, until } from './support/async.js';
 import { isolate } from './support/isolation.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
@@ -42,20 +43,6 @@ type IngestReport = IngestResult & { warnings?: Warning[]; warningCounts?: Recor
 
 const SEED = 7;
 const TENANTS = 80;
-
-async function* lines(xs: string[]) {
-  yield* xs;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Addresses as the ACS emulator records them: lower case, the domain in ASCII. */
 function mailbox(a: string): string {

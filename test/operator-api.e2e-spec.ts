@@ -7,21 +7,12 @@ import { gzipSync } from 'node:zlib';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { generateWorld, type World } from './fixtures/world.js';
+import { until } from './support/async.js';
 import { isolate } from './support/isolation.js';
 import { createApiApp } from '../apps/api/src/create-app.js';
 
 const ALICE = 'alice-token-0123456789';
 const BOB = 'bob-token-9876543210';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('operator API', () => {
   let app: INestApplication;

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import type { INestApplicationContext } from '@nestjs/common';
 import { generateWorld, type World } from './fixtures/world.js';
 import { serviceContext } from './support/app.js';
+import { lines } from './support/async.js';
 import { isolate } from './support/isolation.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
@@ -17,10 +18,6 @@ import { CampaignsModule } from '../libs/campaigns/campaigns.module.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
 import { PreviewService } from '../libs/campaigns/preview.service.js';
 import { ReviewService } from '../libs/campaigns/review.service.js';
-
-async function* lines(xs: string[]) {
-  yield* xs;
-}
 
 describe('the generated world', () => {
   let app: INestApplicationContext;
