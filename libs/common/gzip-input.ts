@@ -50,7 +50,10 @@ export async function decompressIfGzip(input: Readable, limits?: ExpansionLimits
       throw describeInputError(err);
     }
   }
-  return Readable.from(guarded(), { objectMode: false, highWaterMark: 1 << 20 });
+  const out = Readable.from(guarded(), { objectMode: false, highWaterMark: 1 << 20 });
+  // destroyed before it was read: the generator never ran, so tear the stages down here
+  out.once('close', () => inflated.destroy());
+  return out;
 }
 
 /** Throws a PayloadTooLargeError once `expanded` bytes from `compressed` pass a limit. */

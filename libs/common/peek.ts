@@ -33,5 +33,7 @@ export async function peek(input: Readable, enough: (head: Buffer) => boolean): 
     })(),
     { objectMode: false },
   );
+  // destroyed before it was read: the generator never ran, so release the input here
+  rest.once('close', () => void it.return?.());
   return { head, stream: pipeline(rest, new PassThrough({ highWaterMark: 1 << 20 }), () => undefined) };
 }
