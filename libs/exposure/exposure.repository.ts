@@ -121,6 +121,11 @@ export class ExposureRepository {
     return this.prisma.dataset.update({ where: { id }, data });
   }
 
+  /** Marks the data set failed with the reason, when it is still `ingesting` (a step that handled its failure itself left it otherwise). */
+  async failIfIngesting(id: string, reason: string): Promise<void> {
+    await this.prisma.dataset.updateMany({ where: { id, status: 'ingesting' }, data: { status: 'failed', error: reason.slice(0, 1000) } });
+  }
+
   /** Says the ingesting process is alive (see failAbandonedIngests). */
   async heartbeat(id: string): Promise<void> {
     await this.prisma.dataset.updateMany({ where: { id, status: 'ingesting' }, data: { heartbeatAt: new Date() } });

@@ -239,6 +239,10 @@ export class IngestService implements OnApplicationBootstrap {
     const stopHeartbeat = this.keepAlive(datasetId);
     try {
       return await this.addUpload(datasetId, upload, source, dataset, before, reset);
+    } catch (err) {
+      // never left `ingesting`: a failure after the lines were read (rebuilding the scope, say) fails it with the reason
+      await this.repo.failIfIngesting(datasetId, `adding upload ${upload} failed: ${(err as Error).message}`).catch(() => undefined);
+      throw err;
     } finally {
       stopHeartbeat();
     }
