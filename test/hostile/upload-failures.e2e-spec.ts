@@ -125,6 +125,38 @@ describe('uploads fail alone (operator API)', () => {
     expect(await live()).toBe(200);
   });
 
+  it('a file added to a data set (--into) that is cut off or truncated answers 400 or nothing, and leaves the data set ready with the lines read and the reason', async () => {
+    const created = await upload('into-target', gzipSync(jsonl('into-base', 20)));
+    expect(created.status).toBe(201);
+    const id = created.body.datasetId as string;
+    const gz = gzipSync(jsonl('into-more', 3000));
+    const truncated = await request(app.getHttpServer())
+      .post(`/v1/datasets/${id}/records?name=more.jsonl.gz`)
+      .set('authorization', `Bearer ${TOKEN}`)
+      .set('content-type', 'application/gzip')
+      .send(gz.subarray(0, gz.length - 100));
+    expect(truncated.status).toBe(400);
+    expect(truncated.body.error.message).toMatch(/truncated/);
+    const afterTruncated = await prisma.dataset.findUniqueOrThrow({ where: { id } });
+    expect(afterTruncated).toMatchObject({ status: 'ready', error: expect.stringMatching(/upload 1 stopped \(the gzip input is truncated.*the lines read before it were added/) });
+    expect(afterTruncated.accepted).toBeGreaterThan(20);
+
+    await new Promise<void>((resolve) => {
+      const req = httpRequest(`${base}/v1/datasets/${id}/records?name=more2.jsonl.gz`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/gzip', 'content-length': String(gz.length) },
+      });
+      req.on('error', () => resolve());
+      req.write(gzipSync(jsonl('into-abort', 3000)).subarray(0, 20_000), () => setTimeout(() => (req.destroy(), resolve()), 300));
+    });
+    const ds = await until('the cut-off upload to settle', async () => {
+      const d = await prisma.dataset.findUniqueOrThrow({ where: { id } });
+      return d.status !== 'ingesting' && d.error?.includes('upload 2') ? d : undefined;
+    }, 5000);
+    expect(ds).toMatchObject({ status: 'ready', error: expect.stringMatching(/upload 2 stopped \(the upload was cut off/) });
+    expect(await live()).toBe(200);
+  });
+
   it('a truncated gzip tenant directory answers 400, and an aborted one leaves the API answering', async () => {
     const tenants = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ tenantId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `Tenant ${i}` })).join('\n');
     const gz = gzipSync(tenants);
