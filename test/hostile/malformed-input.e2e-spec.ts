@@ -157,5 +157,8 @@ describe('malformed input answers 4xx on every route', () => {
       const a = await send('GET', Buffer.from(bad), bad.includes('/admin/') ? tenantToken : OPERATOR_TOKEN);
       expect([bad, a.status]).toEqual([bad, 400]);
     }
+    // a JSON body that is not UTF-8 is refused before it is parsed
+    const notUtf8 = await send('POST', Buffer.from('/v1/campaigns'), OPERATOR_TOKEN, BODIES[1]);
+    expect(notUtf8.status).toBe(400);
   });
 });
