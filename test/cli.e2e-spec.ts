@@ -9,6 +9,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { generateWorld, type World } from './fixtures/world.js';
 import { isolate } from './support/isolation.js';
 
@@ -194,6 +195,34 @@ describe('the operator CLI', () => {
       expect(r.code).not.toBe(0);
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('refuses a gzip bomb, a truncated and a corrupt gzip with a non-zero exit and a one-line reason, data set or directory alike', async () => {
+    const bomb = join(dir, 'bomb.jsonl.gz');
+    await writeFile(bomb, gzipSync(Buffer.from(`${JSON.stringify({ recordId: 'b', kind: 'email', body: 'x' })}\n`.repeat(400_000))));
+    const gz = gzipSync(Buffer.from(world.exposureLines.join('\n')));
+    const truncated = join(dir, 'truncated.jsonl.gz');
+    await writeFile(truncated, gz.subarray(0, gz.length - 200));
+    const corrupt = join(dir, 'corrupt.jsonl.gz');
+    await writeFile(corrupt, Buffer.concat([gz.subarray(0, 10), Buffer.alloc(2000, 0xa5), gz.subarray(2010)]));
+    const tenantsTruncated = join(dir, 'tenants-truncated.jsonl.gz');
+    const tgz = gzipSync(Buffer.from(world.tenantLines.join('\n')));
+    await writeFile(tenantsTruncated, tgz.subarray(0, tgz.length - 50));
+    const cases: [string[], RegExp, NodeJS.ProcessEnv][] = [
+      [['datasets', 'ingest', bomb, '--json'], /expands more than 200 times/, {}],
+      [['datasets', 'ingest', bomb, '--json'], /expands to more than 1048576 bytes/, { INGEST_MAX_EXPANDED_BYTES: String(1 << 20) }],
+      [['datasets', 'ingest', truncated, '--json'], /truncated/, {}],
+      [['datasets', 'ingest', corrupt, '--json'], /corrupt/, {}],
+      [['tenants', 'import', tenantsTruncated, '--json'], /truncated/, {}],
+    ];
+    for (const [args, why, env] of cases) {
+      const saved = { ...process.env };
+      Object.assign(process.env, env);
+      const r = await cli(args).finally(() => (process.env = saved));
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 1, stdout: '' });
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(why);
     }
   });
 

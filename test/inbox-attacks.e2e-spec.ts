@@ -365,13 +365,25 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
   });
 
   it('treats injection in the path and the body as a missing message or a bad body', async () => {
-    for (const id of ["MC1' OR '1'='1", 'MC1 OR 1=1', '../../etc/passwd', `${b1}\u0000`, `${b1}'--`, 'mc' + a1.slice(2), 'MC١٢٣', `MC${'9'.repeat(400)}`]) {
+    for (const id of ["MC1' OR '1'='1", 'MC1 OR 1=1', '../../etc/passwd', `${b1}'--`, 'mc' + a1.slice(2), 'MC١٢٣', `MC${'9'.repeat(400)}`]) {
       for (const suffix of ['', '/exposure']) {
         const res = await get(`${API}/${encodeURIComponent(id)}${suffix}`, tok['A.admin']);
         expect({ id, suffix, status: res.status, body: res.body }).toEqual({ id, suffix, status: 404, body: NOT_FOUND });
         expectNoForeign(res);
       }
     }
+    // a NUL in the path is refused before any lookup: the same 400 after another tenant's id, the
+    // reader's own id or no id, so it tells nothing about which ids exist
+    const nulAnswers = new Set<string>();
+    for (const id of [`${b1}\u0000`, `${a1}\u0000`, '\u0000']) {
+      for (const suffix of ['', '/exposure']) {
+        const res = await get(`${API}/${encodeURIComponent(id)}${suffix}`, tok['A.admin']);
+        expect({ id, suffix, status: res.status }).toEqual({ id, suffix, status: 400 });
+        expectNoForeign(res, [a1]);
+        nulAnswers.add(JSON.stringify(res.body));
+      }
+    }
+    expect(nulAnswers.size).toBe(1);
     const ids = ["MC1' OR 1=1 --", 'MC1; DELETE FROM notices', '\u0000', b1.toLowerCase()];
     for (const id of ids) {
       const res = await post(`${API}/markRead`, tok['A.admin']!, { messageIds: [id] }).expect(404);

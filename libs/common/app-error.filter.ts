@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppError } from './errors.js';
+import { isUnstorableTextError } from './well-formed-input.js';
 
 /** Maps every error to `{error:{code, message}}`; an unexpected one becomes a 500 with no detail. */
 @Catch()
@@ -33,6 +34,18 @@ export class AppErrorFilter implements ExceptionFilter {
     }
     if (bodyError?.type === 'entity.parse.failed') {
       res.status(400).json({ error: { code: 'badInput', message: 'request body is not valid JSON' } });
+      return;
+    }
+    // text the database cannot hold (a NUL, bytes that are not UTF-8) is the client's mistake
+    if (isUnstorableTextError(err)) {
+      res.status(400).json({ error: { code: 'badInput', message: 'the input holds text that cannot be stored (a NUL byte, or bytes that are not UTF-8)' } });
+      return;
+    }
+    // errors of Express and body-parser that carry a client status (a path that cannot be decoded, a body that is not UTF-8)
+    const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const expose = (err as { expose?: unknown }).expose === true && err instanceof Error;
+      res.status(status).json({ error: { code: httpCode(status), message: expose ? (err as Error).message : 'bad request' } });
       return;
     }
     this.logger.error(err instanceof Error ? err.stack : String(err));

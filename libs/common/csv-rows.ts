@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { peek } from './peek.js';
 
@@ -80,7 +80,9 @@ export async function* csvRows(input: Readable, options: CsvRowsOptions = {}): A
   const skipped: CsvRow[] = [];
   /** physical lines consumed so far: the header is line 1 */
   let consumed = 1;
-  const parser = stream.pipe(
+  // joined by pipeline: an error of the input fails the parser, and a reader that stops releases the input
+  const parser = pipeline(
+    stream,
     parseCsv({
       columns: (header: string[]) => header.map(columnName),
       delimiter: detectDelimiter(firstLine),
@@ -92,8 +94,8 @@ export async function* csvRows(input: Readable, options: CsvRowsOptions = {}): A
       skip_empty_lines: true,
       skip_records_with_error: true,
     }),
+    () => undefined,
   );
-  stream.on('error', (e) => parser.destroy(e));
   parser.on('skip', (err: Error & { lines?: number }) => {
     const line = err.lines ?? 0;
     // csv-parse may report one broken line twice (a bad quote, then the unclosed field)

@@ -1,9 +1,10 @@
-import { PassThrough, Readable } from 'node:stream';
+import { pipeline, PassThrough, Readable } from 'node:stream';
 
 /**
  * Reads the stream's first chunks until `enough(head)` says so (or the stream ends) and gives
  * them back with a stream of all the bytes, the head included: a look at the start that costs
- * no copy of the rest.
+ * no copy of the rest. An error of the input fails the returned stream; destroying the returned
+ * stream releases (destroys) the input.
  */
 export async function peek(input: Readable, enough: (head: Buffer) => boolean): Promise<{ head: Buffer; stream: Readable }> {
   const it = input[Symbol.asyncIterator]();
@@ -19,15 +20,20 @@ export async function peek(input: Readable, enough: (head: Buffer) => boolean): 
     heads.push(Buffer.from(r.value as Buffer));
     head = heads.length === 1 ? heads[0]! : Buffer.concat(heads);
   }
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
   const rest = Readable.from(
     (async function* () {
-      yield* heads;
-      if (ended) return;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
+      try {
+        yield* heads;
+        if (ended) return;
+        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
+      } finally {
+        // a reader that stops early, or fails, releases the input
+        if (!ended) await it.return?.();
+      }
     })(),
     { objectMode: false },
   );
-  rest.on('error', (e) => out.destroy(e));
-  return { head, stream: rest.pipe(out) };
+  // destroyed before it was read: the generator never ran, so release the input here
+  rest.once('close', () => void it.return?.());
+  return { head, stream: pipeline(rest, new PassThrough({ highWaterMark: 1 << 20 }), () => undefined) };
 }

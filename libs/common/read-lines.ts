@@ -1,6 +1,6 @@
-import { pipeline, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { decompressIfGzip, type ExpansionLimits } from './gzip-input.js';
 
 export interface ReadLinesOptions {
   /**
@@ -9,6 +9,8 @@ export interface ReadLinesOptions {
    * Default: no limit.
    */
   maxLineLength?: number;
+  /** how far gzip input may expand (default: no limit) */
+  expansion?: ExpansionLimits;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ReadLinesOptions {
 export async function* readLines(stream: Readable, options: ReadLinesOptions = {}): AsyncGenerator<string> {
   const max = options.maxLineLength ?? Number.POSITIVE_INFINITY;
   const cut = (line: string) => (line.length > max ? line.slice(0, max + 1) : line);
-  const bytes = await decompressIfGzip(stream);
+  const bytes = await decompressIfGzip(stream, options.expansion);
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let skipping = false; // the rest of a line that was already yielded cut
@@ -59,41 +61,4 @@ export async function* readLines(stream: Readable, options: ReadLinesOptions = {
   }
   yield* feed(decoder.end());
   if (!skipping && pending.length > 0) yield cut(pending.endsWith('\r') ? pending.slice(0, -1) : pending);
-}
-
-async function decompressIfGzip(stream: Readable): Promise<AsyncIterable<Buffer | string>> {
-  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const head: Buffer[] = [];
-  let size = 0;
-  let done = false;
-  while (size < 2) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-    head.push(b);
-    size += b.length;
-  }
-  const rest = async function* (): AsyncGenerator<Buffer> {
-    try {
-      yield* head;
-      if (done) return;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) return;
-        yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-      }
-    } finally {
-      // A reader that stops early (or fails) releases the source stream.
-      if (!done) await it.return?.();
-    }
-  };
-  const start = Buffer.concat(head.slice(0, 2));
-  if (start.length >= 2 && start[0] === 0x1f && start[1] === 0x8b) {
-    // pipeline forwards a source error or a corrupt gzip stream to the reader below.
-    return pipeline(Readable.from(rest()), createGunzip(), () => undefined);
-  }
-  return rest();
 }

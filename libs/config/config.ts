@@ -50,6 +50,13 @@ export const configSchema = z.object({
   INGEST_MAX_LINE_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** an HTTP upload larger than this is refused with 413 */
   INGEST_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 ** 3),
+  /**
+   * gzip input (upload, CLI file, tenant directory) that expands past this many bytes is refused
+   * with 413: the upload limit counts compressed bytes, which do not bound the work
+   */
+  INGEST_MAX_EXPANDED_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 ** 3),
+  /** gzip input expanding more than this many times (after its first MiB) is refused with 413, as a likely bomb */
+  INGEST_MAX_COMPRESSION_RATIO: z.coerce.number().min(2).default(200),
   INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2000),
   /** through the API, the approver must differ from the campaign's creator unless this is true */
   ALLOW_SELF_APPROVAL: bool.default(false),

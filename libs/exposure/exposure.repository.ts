@@ -121,6 +121,31 @@ export class ExposureRepository {
     return this.prisma.dataset.update({ where: { id }, data });
   }
 
+  /** Marks the data set failed with the reason, when it is still `ingesting` (a step that handled its failure itself left it otherwise). */
+  async failIfIngesting(id: string, reason: string): Promise<void> {
+    await this.prisma.dataset.updateMany({ where: { id, status: 'ingesting' }, data: { status: 'failed', error: reason.slice(0, 1000) } });
+  }
+
+  /** Says the ingesting process is alive (see failAbandonedIngests). */
+  async heartbeat(id: string): Promise<void> {
+    await this.prisma.dataset.updateMany({ where: { id, status: 'ingesting' }, data: { heartbeatAt: new Date() } });
+  }
+
+  /**
+   * Data sets left `ingesting` by a process that is gone: no heartbeat (or, before the first one,
+   * no start) for `staleMs`. A live process renews its heartbeat far more often, so another API
+   * process's upload in flight is never taken for abandoned. Returns the ids marked failed.
+   */
+  async failAbandonedIngests(staleMs: number, reason: string): Promise<string[]> {
+    // timestamps are stored as UTC without a zone (as Prisma writes them)
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE datasets SET status = 'failed', error = ${reason}
+       WHERE status = 'ingesting'
+         AND coalesce(heartbeat_at, created_at) < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${staleMs / 1000}::float8)
+      RETURNING id::text AS id`;
+    return rows.map((r) => r.id);
+  }
+
   /**
    * Inserts all the rows with COPY, or none: false when a recordId is already in the data set
    * (then insertRecords takes the rows that are new).

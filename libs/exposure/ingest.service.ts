@@ -1,11 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../observability/metrics.js';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { AuditService } from '../audit/audit.service.js';
 import { quiet } from '../common/quiet.js';
+import { describeInputError, expansionLimitsOf } from '../common/gzip-input.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { readAhead } from '../common/read-ahead.js';
 import { ExposureRepository, type ClusterUpdate, type DatasetCampaign, type ItemRow, type QuarantineRow, type RecordRow, type WarningRow } from './exposure.repository.js';
@@ -111,6 +112,11 @@ interface ReadOutcome {
   header: string | null;
 }
 
+/** How often a process ingesting a data set says it is alive. */
+const HEARTBEAT_MS = 30_000;
+/** A data set `ingesting` with no heartbeat for this long lost its process (ten heartbeats missed). */
+export const ABANDONED_INGEST_MS = 5 * 60_000;
+
 /** Campaign states whose decisions were made on the data set as it was, and are not launched. */
 const STALE_WHEN_DATA_CHANGES = new Set(['analyzing', 'ready', 'approved', 'failed']);
 
@@ -119,7 +125,9 @@ const STALE_WHEN_DATA_CHANGES = new Set(['analyzing', 'ready', 'approved', 'fail
  * then cluster duplicates and count unique things. Memory holds one batch, not the file.
  */
 @Injectable()
-export class IngestService {
+export class IngestService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ingest');
+
   constructor(
     private readonly repo: ExposureRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -127,12 +135,37 @@ export class IngestService {
     private readonly audit: AuditService,
   ) {}
 
+  /** At start-up (API, worker, CLI): a data set left `ingesting` by a process that died is failed, with why. */
+  async onApplicationBootstrap(): Promise<void> {
+    const failed = await this.failAbandonedIngests().catch((err: Error) => {
+      this.logger.warn(`could not look for abandoned ingests: ${err.message}`);
+      return [];
+    });
+    if (failed.length) this.logger.warn(`marked ${failed.length} abandoned data set(s) failed: ${failed.join(', ')}`);
+  }
+
+  /** Data sets whose ingesting process stopped renewing its heartbeat ABANDONED_INGEST_MS ago, marked failed. */
+  failAbandonedIngests(): Promise<string[]> {
+    return this.repo.failAbandonedIngests(
+      ABANDONED_INGEST_MS,
+      `the process ingesting it stopped (no heartbeat for ${ABANDONED_INGEST_MS / 60_000} minutes): ingest the file again`,
+    );
+  }
+
+  /** Renews the data set's heartbeat until the returned function is called. */
+  private keepAlive(datasetId: string): () => void {
+    const timer = setInterval(() => void this.repo.heartbeat(datasetId).catch(() => undefined), HEARTBEAT_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   async ingest(source: IngestSource): Promise<IngestResult> {
     if (source.sha256) {
       const existing = await this.repo.findDatasetBySha256(source.sha256);
       if (existing?.status === 'ready') return this.resultOf(existing.id, true);
     }
     const dataset = await this.repo.createDataset(source.name);
+    const stopHeartbeat = this.keepAlive(dataset.id);
     try {
       await this.repo.createUpload(dataset.id, 0, source.name);
       const tally = new Tally();
@@ -157,9 +190,13 @@ export class IngestService {
         completedAt: new Date(),
       });
       return this.resultOf(dataset.id, false);
-    } catch (err) {
-      await this.repo.updateDataset(dataset.id, { status: 'failed', error: (err as Error).message.slice(0, 1000) }).catch(() => undefined);
+    } catch (cause) {
+      // the whole data set fails: one that silently lacked the tail of its file would be worse
+      const err = describeInputError(cause);
+      await this.repo.updateDataset(dataset.id, { status: 'failed', error: err.message.slice(0, 1000) }).catch(() => undefined);
       throw err;
+    } finally {
+      stopHeartbeat();
     }
   }
 
@@ -198,7 +235,27 @@ export class IngestService {
       reset.push({ campaignId: c.id, was: c.status });
       await this.audit.record({ actor: source.actor ?? 'system', action: 'campaign.datasetChanged', campaignId: c.id, details: { datasetId, upload, from: c.status, to: 'draft' } });
     }
-    await this.repo.updateDataset(datasetId, { status: 'ingesting' });
+    await this.repo.updateDataset(datasetId, { status: 'ingesting', heartbeatAt: new Date() });
+    const stopHeartbeat = this.keepAlive(datasetId);
+    try {
+      return await this.addUpload(datasetId, upload, source, dataset, before, reset);
+    } catch (err) {
+      // never left `ingesting`: a failure after the lines were read (rebuilding the scope, say) fails it with the reason
+      await this.repo.failIfIngesting(datasetId, `adding upload ${upload} failed: ${(err as Error).message}`).catch(() => undefined);
+      throw err;
+    } finally {
+      stopHeartbeat();
+    }
+  }
+
+  private async addUpload(
+    datasetId: string,
+    upload: number,
+    source: IngestSource,
+    dataset: NonNullable<Awaited<ReturnType<ExposureRepository['findDataset']>>>,
+    before: { accepted: number; uniqueItems: number },
+    reset: { campaignId: string; was: string }[],
+  ): Promise<IngestResult> {
     let read: ReadOutcome;
     // this upload's null values and warnings; the data set's counts are the sum over its uploads
     const tally = new Tally();
@@ -208,8 +265,9 @@ export class IngestService {
     });
     try {
       read = await this.readInto(datasetId, upload, source, tally);
-    } catch (err) {
-      await this.keepWhatWasAdded(datasetId, upload, err as Error, counted());
+    } catch (cause) {
+      const err = describeInputError(cause);
+      await this.keepWhatWasAdded(datasetId, upload, err, counted());
       throw err;
     }
     await this.recordUpload(datasetId, upload, read);
@@ -304,7 +362,10 @@ export class IngestService {
   private async readInto(datasetId: string, upload: number, source: IngestSource, tally: Tally): Promise<ReadOutcome> {
     const hash = createHash('sha256');
     let bytes = 0;
-    const counted = source.stream.pipe(
+    // joined by pipeline: an error anywhere (a client gone, a corrupt gzip) reaches the reader
+    // below, and a reader that stops destroys every stage back to the source
+    const counted = pipeline(
+      source.stream,
       new Transform({
         transform(chunk: Buffer, _enc, done) {
           hash.update(chunk);
@@ -312,9 +373,9 @@ export class IngestService {
           done(null, chunk);
         },
       }),
+      () => undefined,
     );
-    source.stream.on('error', (e) => counted.destroy(e));
-    const input = await decompressIfGzip(counted);
+    const input = await decompressIfGzip(counted, expansionLimitsOf(this.config));
     const seen: { format: InputFormat; header: string | null } = { format: source.format, header: null };
     const batches = await entryBatches(input, source.format, this.config.INGEST_MAX_LINE_BYTES, seen);
 
@@ -354,7 +415,7 @@ export class IngestService {
       try {
         yield* batches;
       } catch (err) {
-        inputFailure = err as Error;
+        inputFailure = describeInputError(err);
       }
     };
     try {

@@ -1,5 +1,4 @@
-import { createGunzip } from 'node:zlib';
-import { PassThrough, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { csvColumnMatcher, csvRows } from '../common/csv-rows.js';
 import { peek } from '../common/peek.js';
 import { parseRecordLine, validateRecord, type LineResult } from './rules/record-line.js';
@@ -27,16 +26,7 @@ export function formatOf(name?: string, contentType?: string): InputFormat {
 
 export { peek };
 
-/** Passes the stream through gunzip when it starts with the gzip magic bytes. */
-export async function decompressIfGzip(input: Readable): Promise<Readable> {
-  const { head, stream } = await peek(input, (h) => h.length > 0);
-  const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-  if (!gz) return stream;
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
-  const source = stream.pipe(createGunzip());
-  source.on('error', (e) => out.destroy(e));
-  return source.pipe(out);
-}
+export { decompressIfGzip, type ExpansionLimits } from '../common/gzip-input.js';
 
 const isBlankByte = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 

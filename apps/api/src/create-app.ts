@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import { RequestMethod, StandardSchemaValidationPipe } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import { AppErrorFilter } from '../../../libs/common/app-error.filter.js';
 import { ApiModule } from './api.module.js';
 import { securityHeaders } from './web/security-headers.js';
+import { refuseNonUtf8Body, wellFormedTarget } from './web/well-formed-request.js';
 import { mountQueuesDashboard } from './ops/queues-dashboard.js';
 import { serveDocs } from './ops/openapi.js';
 
@@ -18,7 +19,10 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   });
   app.useLogger(app.get(Logger));
   app.use(securityHeaders);
-  app.useBodyParser('json', { limit: '256kb' });
+  // a URL or JSON body that cannot be read as UTF-8, or holds NUL, is a 400 before any route sees it
+  app.use(wellFormedTarget);
+  // Nest's type leaves `verify` out (it uses it for rawBody, which is off here); Express's parser takes it
+  app.useBodyParser('json', { limit: '256kb', verify: refuseNonUtf8Body } as NestExpressBodyParserOptionsFor<'json'>);
   // the tenants' inbox page lives at /inbox, beside the versioned API, and so do the probes and metrics
   const unversioned = ['inbox', 'inbox/{*rest}', 'health/live', 'health/ready', 'metrics'];
   app.setGlobalPrefix('v1', { exclude: unversioned.map((path) => ({ path, method: RequestMethod.GET })) });

@@ -1,11 +1,12 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { Request, Response } from 'express';
 import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
-import { BadInputError, PayloadTooLargeError } from '../../../../libs/common/errors.js';
+import { BadInputError } from '../../../../libs/common/errors.js';
+import { limitedBody } from '../../../../libs/common/limited-body.js';
 import { IngestService } from '../../../../libs/exposure/ingest.service.js';
 import { DatasetsService } from '../../../../libs/exposure/datasets.service.js';
 import { formatOf, INPUT_FORMATS } from '../../../../libs/exposure/readers.js';
@@ -46,7 +47,7 @@ export class DatasetsController {
   @HttpCode(201)
   async upload(@Req() req: Request, @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>) {
     const format = q.format ?? formatOf(q.name, req.headers['content-type']);
-    return this.ingest.ingest({ stream: this.limitedBody(req), name: q.name, format });
+    return this.ingest.ingest({ stream: limitedBody(req, this.config.INGEST_MAX_UPLOAD_BYTES), name: q.name, format });
   }
 
   /**
@@ -64,26 +65,7 @@ export class DatasetsController {
   @HttpCode(201)
   async addRecords(@Req() req: OperatorRequest, @Param('datasetId', { schema: uuid }) id: string, @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>) {
     const format = q.format ?? formatOf(q.name, req.headers['content-type']);
-    return this.ingest.addTo(id, { stream: this.limitedBody(req), name: q.name, format, actor: req.operator! });
-  }
-
-  /** The request body, refused over the upload limit: 413, before reading when the length is declared. */
-  private limitedBody(req: Request): Transform {
-    const max = this.config.INGEST_MAX_UPLOAD_BYTES;
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > max) throw new PayloadTooLargeError(`upload larger than ${max} bytes`);
-    let seen = 0;
-    const limited = req.pipe(
-      new Transform({
-        transform(chunk: Buffer, _e, done) {
-          seen += chunk.length;
-          if (seen > max) done(new PayloadTooLargeError(`upload larger than ${max} bytes`));
-          else done(null, chunk);
-        },
-      }),
-    );
-    req.on('error', (e) => limited.destroy(e));
-    return limited;
+    return this.ingest.addTo(id, { stream: limitedBody(req, this.config.INGEST_MAX_UPLOAD_BYTES), name: q.name, format, actor: req.operator! });
   }
 
   @ApiDoc('A data set and its scope report', { description: 'lines, accepted, quarantined, duplicates, the unique counts, `nullValues` and `warningCounts` by field path' })

@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UnsupportedMediaTypeException, UseGuards } from '@nestjs/common';
-import { Transform } from 'node:stream';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { OperatorAuthGuard } from '../../../../libs/auth/operator-auth.guard.js';
-import { PayloadTooLargeError } from '../../../../libs/common/errors.js';
+import { expansionLimitsOf } from '../../../../libs/common/gzip-input.js';
+import { limitedBody } from '../../../../libs/common/limited-body.js';
 import { readLines } from '../../../../libs/common/read-lines.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { DirectoryService, MAX_PAGE, MAX_TENANT_LINE } from '../../../../libs/directory/directory.service.js';
@@ -46,22 +46,11 @@ export class TenantsController {
     if (!UPLOAD_TYPES.has(type)) {
       throw new UnsupportedMediaTypeException(`send the directory as ${[...UPLOAD_TYPES].slice(0, 3).join(', ')}`);
     }
-    const max = this.config.INGEST_MAX_UPLOAD_BYTES;
-    if (Number(req.headers['content-length'] ?? NaN) > max) throw new PayloadTooLargeError(`upload larger than ${max} bytes`);
-    let seen = 0;
-    const limited = req.pipe(
-      new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          seen += chunk.length;
-          if (seen > max) done(new PayloadTooLargeError(`upload larger than ${max} bytes`));
-          else done(null, chunk);
-        },
-      }),
-    );
-    req.on('error', (e) => limited.destroy(e));
+    const limited = limitedBody(req, this.config.INGEST_MAX_UPLOAD_BYTES);
+    const expansion = expansionLimitsOf(this.config);
     const format = q.format ?? formatOf(q.name, type);
-    if (format === 'csv') return this.directory.importTenantsCsv(await decompressIfGzip(limited));
-    return this.directory.importTenants(readLines(limited, { maxLineLength: MAX_TENANT_LINE }));
+    if (format === 'csv') return this.directory.importTenantsCsv(await decompressIfGzip(limited, expansion));
+    return this.directory.importTenants(readLines(limited, { maxLineLength: MAX_TENANT_LINE, expansion }));
   }
 
   @ApiDoc('Open domain conflicts: domains several tenants claim, which identify nobody until a re-import settles them', { description: 'each conflicted domain with its claimants (the first to verify it first) and since when', schema: DOMAIN_CONFLICTS })

@@ -3,6 +3,8 @@ import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BadInputError } from '../../../../libs/common/errors.js';
 import { readLines } from '../../../../libs/common/read-lines.js';
+import { expansionLimitsOf } from '../../../../libs/common/gzip-input.js';
+import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { DirectoryService, MAX_TENANT_LINE, type DomainConflictView, type ImportResult, type TenantView } from '../../../../libs/directory/directory.service.js';
 import { decompressIfGzip } from '../../../../libs/exposure/readers.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
@@ -20,9 +22,10 @@ export function registerTenantsCommands(program: Command): void {
         });
         const directory = app.get(DirectoryService);
         const input = createReadStream(file, { highWaterMark: 1 << 20 });
+        const expansion = expansionLimitsOf(app.get<AppConfig>(APP_CONFIG));
         const r = /\.csv(\.gz)?$/i.test(file)
-          ? await directory.importTenantsCsv(await decompressIfGzip(input))
-          : await directory.importTenants(readLines(input, { maxLineLength: MAX_TENANT_LINE }));
+          ? await directory.importTenantsCsv(await decompressIfGzip(input, expansion))
+          : await directory.importTenants(readLines(input, { maxLineLength: MAX_TENANT_LINE, expansion }));
         return {
           json: { imported: r.imported, updated: r.updated, rejected: r.rejected, warnings: r.warnings, conflicts: r.conflicts },
           text: summary(r),

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "datasets" ADD COLUMN     "heartbeat_at" TIMESTAMP(3);
