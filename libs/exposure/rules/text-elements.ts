@@ -31,8 +31,12 @@ const QUOTED_HEADER = /^[ \t]*(?:>[ \t]*)*(?:from|to|cc|bcc|von|an|kopie)[ \t]*:
 /** Labels that say the digits after them are a phone number. */
 const PHONE_LABEL = /(?:tel|phone|mobile|mob|cell|fax|telefon|handy)\.?[ \t]*:?[ \t]*$/i;
 
-const isLocalChar = (c: number) =>
-  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x5f || c === 0x25 || c === 0x2b || c === 0x2d || c === 0x27;
+/** ASCII letters, digits and `._%+-'`, and any non-ASCII letter (an internationalized mailbox). */
+function isLocalChar(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x5f || c === 0x25 || c === 0x2b || c === 0x2d || c === 0x27) return true;
+  return c > 0x7f && /\p{L}|\p{M}/u.test(text[i]!);
+}
 
 /** ASCII letters, digits, dot, hyphen, and any non-ASCII letter (an IDN domain as written). */
 function isDomainChar(text: string, i: number): boolean {
@@ -65,7 +69,7 @@ function findAddresses(text: string, place: 'subject' | 'body', headers: [number
     if (at < 0) break;
     from = at + 1;
     let s = at;
-    while (s > lastEnd && at - s < MAX_LOCAL && isLocalChar(text.charCodeAt(s - 1))) s--;
+    while (s > lastEnd && at - s < MAX_LOCAL && isLocalChar(text, s - 1)) s--;
     while (s < at && (text.charCodeAt(s) === 0x2e || text.charCodeAt(s) === 0x2d || text.charCodeAt(s) === 0x27)) s++;
     let e = at + 1;
     while (e < text.length && e - at <= MAX_DOMAIN && isDomainChar(text, e)) e++;
