@@ -47,7 +47,7 @@ describe('evidence in free text', () => {
     expect(els[0]!.foundIn).toBeUndefined();
   });
 
-  it('a lookalike or a homograph in text is nobody's; a domain two tenants claim goes to review', () => {
+  it('a lookalike or a homograph in text is nobody\'s; a domain two tenants claim goes to review', () => {
     const homograph = new URL('http://c\u043entoso.com').hostname;
     const ra = attribute({ body: `write to a@notcontoso.com or b@${homograph} or c@contoso.com.evil.net` });
     expect(ra.strongTenants).toEqual([]);
