@@ -12,6 +12,7 @@ import type {
 } from '../exposure.types.js';
 import { foldText, normalizeNewlines, splitMessage, wordCount } from './message-text.js';
 import { MIN_WORDS_FOR_TEXT_MATCH, minhashBands } from './similarity.js';
+import { excerptAround, findTextElements } from './text-elements.js';
 
 /** Any whitespace other than a single space. */
 const UNUSUAL_SPACING = /[^\S ]| {2}/;
@@ -113,6 +114,23 @@ export function normalizeRecord(rec: ExposureRecordInput, dropped?: DroppedValue
   const own = fileOf(rec.fileName, rec.sha256);
   if (own) files.push(own);
 
+  // Addresses and numbers written in the text are exposed too and evidence like the fields'
+  // (an address in a field and the same one in the body are one address).
+  const subject = typeof rec.subject === 'string' ? rec.subject : undefined;
+  const body = typeof rec.body === 'string' ? rec.body : undefined;
+  const found = findTextElements(subject, body);
+  for (const m of found.addresses) {
+    const n = normalizeEmail(m.raw);
+    if (!n) continue;
+    const text = m.where === 'subject' ? subject! : body!;
+    addresses.push({ address: n.address, domain: n.domain, role: m.where, excerpt: excerptAround(text, m.at, m.raw.length) });
+  }
+  for (const m of found.phones) {
+    // a number in text that is not valid is more likely a reference than a phone: left out
+    const p = classifyPhone(m.raw);
+    if (p?.valid) phones.push(p.number);
+  }
+
   return {
     recordId: rec.recordId,
     kind: rec.kind,
@@ -156,7 +174,8 @@ const bodyOf = (rec: ExposureRecordInput) => (typeof rec.body === 'string' ? col
  */
 function exactFingerprint(n: NormalizedRecord, body: string): string {
   const roles: Record<'from' | 'to' | 'cc' | 'bcc', string[]> = { from: [], to: [], cc: [], bcc: [] };
-  for (const a of n.addresses) if (a.role !== 'person') roles[a.role].push(a.address);
+  // addresses found in text are in the body or subject already
+  for (const a of n.addresses) if (a.role in roles) roles[a.role as keyof typeof roles].push(a.address);
   const canonical = JSON.stringify([
     n.kind,
     n.subject ?? '',
