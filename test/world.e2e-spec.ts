@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import type { INestApplicationContext } from '@nestjs/common';
-import { generateWorld, type World } from './fixtures/world.js';
+import { CASES, generateWorld, type World } from './fixtures/world.js';
 import { serviceContext } from './support/app.js';
 import { lines } from './support/async.js';
 import { isolate } from './support/isolation.js';
@@ -110,6 +110,28 @@ describe('the generated world', () => {
       for (const own of t.ownFileNames) expect(fileNames).toContain(own);
       expect(p.notice!.tags).toEqual(['Data privacy', 'Admin impact']);
     }
+  });
+
+  it('finds tenants through addresses in text, sends names and phones in text to review, and withholds files shared with an outsider', async () => {
+    const preview = app.get(PreviewService);
+    const decided = new Map((await preview.preview(campaignId)).decisions.map((d) => [d.tenantId, d.decision]));
+    const of = (c: string) => Object.entries(world.truth.tenants).filter(([, t]) => t.why.startsWith(c));
+    const textOnly = of(CASES.textAddress);
+    const outsider = of(CASES.outsiderFile);
+    expect(textOnly.length).toBeGreaterThan(0);
+    expect(of(CASES.textPhone).length).toBeGreaterThan(0);
+    expect(outsider.length).toBeGreaterThan(0);
+    for (const [id] of textOnly) expect({ id, d: decided.get(id) }).toEqual({ id, d: 'affected' });
+    for (const [id] of [...of(CASES.textPhone), ...of(CASES.companyShared)]) expect({ id, d: decided.get(id) }).toEqual({ id, d: 'needs_review' });
+    for (const [id] of of(CASES.bodyMention)) expect({ id, d: decided.get(id) ?? 'not_affected' }).toEqual({ id, d: 'not_affected' });
+    // the outside organization's files: never named to anyone, in any view or notice
+    const withheld = [...new Set(outsider.flatMap(([, t]) => t.sharedFileNames.filter((f) => /^(Joint_Venture|Term_Sheet)_/.test(f))))];
+    expect(withheld.length).toBeGreaterThan(0);
+    for (const id of Object.keys(world.truth.tenants)) {
+      const seen = JSON.stringify(await preview.previewTenant(campaignId, id));
+      for (const f of withheld) expect({ id, leaked: seen.includes(f) ? f : null }).toEqual({ id, leaked: null });
+    }
+    process.stdout.write(`world 7/80: ${textOnly.length} tenant(s) found only through text, ${withheld.length} file name(s) withheld as shared with an outsider\n`);
   });
 
   it('lets an operator resolve review items, and recomputes the decisions', async () => {
