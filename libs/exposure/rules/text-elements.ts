@@ -26,10 +26,13 @@ export const MAX_TEXT_MATCHES = 500;
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;
 
-/** The header fields of a quoted message that name people (English and German). */
-const QUOTED_HEADER = /^[ \t]*(?:>[ \t]*)*(?:from|to|cc|bcc|von|an|kopie)[ \t]*:/i;
-/** Labels that say the digits after them are a phone number. */
-const PHONE_LABEL = /(?:tel|phone|mobile|mob|cell|fax|telefon|handy)\.?[ \t]*:?[ \t]*$/i;
+/** The lines of a quoted message's header that name people (English and German), `>` marks allowed. */
+const QUOTED_HEADER = /^[ \t]*(?:>[ \t]*)*(?:from|to|cc|bcc|von|an|kopie)[ \t]*:.*$/gim;
+/**
+ * Where a phone number may start: `+` and a digit or `(`, or a label that says the digits after
+ * it are a phone number. The digits themselves are read by hand after it.
+ */
+const PHONE_START = /\+(?=[\d(])|\b(?:tel|phone|mobile|mob|cell|fax|telefon|handy)\.?[ \t]*:?[ \t]*(?=\d)/gi;
 
 /** ASCII letters, digits and `._%+-'`, and any non-ASCII letter (an internationalized mailbox). */
 function isLocalChar(text: string, i: number): boolean {
@@ -45,17 +48,10 @@ function isDomainChar(text: string, i: number): boolean {
   return c > 0x7f && /\p{L}|\p{M}/u.test(text[i]!);
 }
 
-/** The start offsets of the quoted header lines of a text. */
+/** The [start, end) offsets of the quoted header lines of a text, in order. */
 function quotedHeaderLines(text: string): [number, number][] {
   const spans: [number, number][] = [];
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    // a header line is short: test only its beginning
-    if (QUOTED_HEADER.test(text.slice(start, Math.min(end, start + 40)))) spans.push([start, end]);
-    start = end + 1;
-  }
+  for (const m of text.matchAll(QUOTED_HEADER)) spans.push([m.index, m.index + m[0].length]);
   return spans;
 }
 
@@ -94,20 +90,11 @@ const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
  * full of invoice, case and order numbers.
  */
 function findPhones(text: string, place: 'subject' | 'body', headers: [number, number][], out: TextMatch[]): void {
-  let i = 0;
   let h = 0;
-  while (i < text.length && out.length < MAX_TEXT_MATCHES) {
-    const c = text.charCodeAt(i);
-    let start = -1;
-    if (c === 0x2b && i + 1 < text.length && (isDigit(text.charCodeAt(i + 1)) || text.charCodeAt(i + 1) === 0x28)) start = i;
-    else if (isDigit(c) && (i === 0 || !isPhoneChar(text.charCodeAt(i - 1)) || text.charCodeAt(i - 1) === 0x20)) {
-      const before = text.slice(Math.max(0, i - 12), i);
-      if ((i === 0 || !isDigit(text.charCodeAt(i - 1))) && PHONE_LABEL.test(before)) start = i;
-    }
-    if (start < 0) {
-      i++;
-      continue;
-    }
+  PHONE_START.lastIndex = 0;
+  for (let m = PHONE_START.exec(text); m && out.length < MAX_TEXT_MATCHES; m = PHONE_START.exec(text)) {
+    // `+` is part of the number; a label is not
+    const start = m[0] === '+' ? m.index : m.index + m[0].length;
     let e = start + 1;
     while (e < text.length && e - start < 32 && isPhoneChar(text.charCodeAt(e))) e++;
     while (e > start && !isDigit(text.charCodeAt(e - 1))) e--;
@@ -118,7 +105,7 @@ function findPhones(text: string, place: 'subject' | 'body', headers: [number, n
       const inHeader = place === 'body' && h < headers.length && headers[h]![0] <= start;
       out.push({ raw: text.slice(start, e), where: inHeader ? 'quotedHeader' : place, at: start });
     }
-    i = Math.max(e, i + 1);
+    PHONE_START.lastIndex = Math.max(e, PHONE_START.lastIndex);
   }
 }
 
@@ -134,7 +121,8 @@ export function findTextElements(subject: string | undefined, body: string | und
     const hasAt = text.includes('@');
     const hasDigit = /\d/.test(text);
     if (!hasAt && !hasDigit) continue;
-    const headers = place === 'body' ? quotedHeaderLines(text) : [];
+    // a body without `:` quotes no header
+    const headers = place === 'body' && text.includes(':') ? quotedHeaderLines(text) : [];
     if (hasAt) findAddresses(text, place, headers, addresses);
     if (hasDigit) findPhones(text, place, headers, phones);
   }
