@@ -134,6 +134,22 @@ describe('the generated world', () => {
     process.stdout.write(`world 7/80: ${textOnly.length} tenant(s) found only through text, ${withheld.length} file name(s) withheld as shared with an outsider\n`);
   });
 
+  it('raises one review group for a company name several tenants share, which an operator settles at once', async () => {
+    const reviews = app.get(ReviewService);
+    const shared = Object.entries(world.truth.tenants).filter(([, t]) => t.why.startsWith(CASES.companyShared)).map(([id]) => id).sort();
+    const items = (await reviews.list(campaignId)).filter((i) => i.triggers.includes('ambiguousWeakSignal'));
+    const mine = items.filter((i) => i.candidates.map((c) => c.tenantId).sort().join() === shared.join());
+    expect(mine.length).toBeGreaterThan(0);
+    expect(new Set(mine.map((i) => i.group)).size).toBe(1);
+    await expect(reviews.resolveGroup(campaignId, mine[0]!.group, '00000000-0000-4000-8000-000000000000', 'test-operator')).rejects.toThrow(/not a candidate/);
+    const out = await reviews.resolveGroup(campaignId, mine[0]!.group, shared[0]!, 'test-operator');
+    expect(out.items.map((i) => i.reviewItemId).sort()).toEqual(mine.map((i) => i.reviewItemId).sort());
+    expect(out.items.every((i) => i.resolution?.tenantId === shared[0])).toBe(true);
+    const decided = new Map((await app.get(PreviewService).preview(campaignId)).decisions.map((d) => [d.tenantId, d.decision]));
+    expect(decided.get(shared[0]!)).toBe('affected');
+    expect(decided.get(shared[1]!)).toBe('not_affected');
+  });
+
   it('lets an operator resolve review items, and recomputes the decisions', async () => {
     const reviews = app.get(ReviewService);
     const items = await reviews.list(campaignId);
