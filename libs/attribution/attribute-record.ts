@@ -67,6 +67,9 @@ export function resolveAddress(address: string, domain: string, index: Directory
   return UNKNOWN;
 }
 
+/** Excerpts a review carries per record: enough to judge, little to store. */
+const MAX_EXCERPTS = 5;
+
 const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
 
 export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): RecordAttribution {
@@ -313,13 +316,27 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
     elements.push({ kind: 'content', key: 'content', ...recordOwners() });
   }
 
+  let review: RecordAttribution['review'] = null;
+  if (candidates.size) {
+    review = { candidates: sortedUnique(candidates), triggers: [...triggers].sort() };
+    // the text that named a candidate, so the operator can tell a signature from a passing mention
+    const excerpts: string[] = [];
+    for (const el of elements) {
+      if (el.excerpt !== undefined && el.foundIn && el.pointsAt.some((t) => candidates.has(t))) excerpts.push(`${el.foundIn.join(', ')}: ${el.excerpt}`);
+    }
+    for (const tp of rec.textPhones ?? []) {
+      if (phones.get(tp.phone)?.tenantIds.some((t) => candidates.has(t))) excerpts.push(`${tp.where}: ${tp.excerpt}`);
+    }
+    if (excerpts.length) review.excerpts = [...new Set(excerpts)].slice(0, MAX_EXCERPTS);
+  }
+
   return {
     recordId: rec.recordId,
     kind: rec.kind,
     strongTenants: strongSorted,
     signals,
     elements,
-    review: candidates.size ? { candidates: sortedUnique(candidates), triggers: [...triggers].sort() } : null,
+    review,
     evidence,
   };
 }

@@ -129,6 +129,11 @@ export interface ReviewNeed {
   candidates: string[];
   /** sorted, unique */
   triggers: ReviewTrigger[];
+  /**
+   * The words around the text evidence that named a candidate (`quotedHeader: …From: Ana
+   * <ana@contoso.com>…`), at most a few: for the operator, never for a tenant. Absent when none.
+   */
+  excerpts?: string[];
   /** set by `applyResolution`: the tenant the operator chose, or null for none; absent while unresolved */
   resolvedTo?: string | null;
 }

@@ -137,6 +137,7 @@ describe('DecisionAccumulator', () => {
         recordIds: ['W1', 'W2'],
         candidates: [T.fabrikam],
         triggers: ['weakSignalOnly'],
+        excerpts: [],
         resolution: null,
       },
     ]);

@@ -68,6 +68,20 @@ describe('evidence in free text', () => {
     expect(decisionOf([{ body: 'invoice 12065550123' }], T.woodgrove)).toBe('not_affected');
   });
 
+  it('a review raised by text evidence carries the words around it, for the operator', () => {
+    const ra = attribute({ body: 'Thanks!\n\n-----Original Message-----\nFrom: Partner <partner@adatum.com>\nSubject: x\n\nhi' });
+    expect(ra.review?.triggers).toEqual(['ambiguousContactAddress']);
+    expect(ra.review?.excerpts).toEqual(['quotedHeader: Thanks! -----Original Message----- From: Partner <partner@adatum.com> Subject: x hi']);
+    const phone = attribute({ body: 'Their switchboard, Tel: +1 206 555 0123, asked for a call.' });
+    expect(phone.review).toMatchObject({ candidates: [T.woodgrove], triggers: ['weakSignalOnly'] });
+    expect(phone.review?.excerpts).toEqual(['body: Their switchboard, Tel: +1 206 555 0123, asked for a call.']);
+    const acc = new DecisionAccumulator();
+    acc.add(phone, 'item-1');
+    expect(acc.finish().reviewItems[0]!.excerpts).toEqual(phone.review!.excerpts);
+    // no text evidence, no excerpt
+    expect(attribute({ from: 'partner@adatum.com' }).review?.excerpts).toBeUndefined();
+  });
+
   it('an address found in text is shown to its tenant only, never the excerpt', () => {
     const ra = attribute({ body: 'lena@labs.contoso.com and admin@contoso.com wrote the plan' });
     const owners: FileOwners = collectFileOwners(new Map(), ra);

@@ -18,6 +18,8 @@ export interface ReviewItemView {
    * it: `resolveGroup` settles them all at once.
    */
   group: string;
+  /** the words around the text evidence that named a candidate (`body: …`, `quotedHeader: …`) */
+  excerpts: string[];
   open: boolean;
   resolved: boolean;
   resolution: { tenantId: string | null; by: string | null; at: string | null } | null;
@@ -107,7 +109,7 @@ export class ReviewService {
   }
 
   private view(
-    i: { id: string; campaignId: string; recordIds: string[]; candidates: string[]; triggers: string[]; open: boolean; resolved: boolean; resolvedTenantId: string | null; resolvedBy: string | null; resolvedAt: Date | null },
+    i: { id: string; campaignId: string; recordIds: string[]; candidates: string[]; triggers: string[]; excerpts: string[]; open: boolean; resolved: boolean; resolvedTenantId: string | null; resolvedBy: string | null; resolvedAt: Date | null },
     names: Map<string, string>,
   ): ReviewItemView {
     return {
@@ -117,6 +119,7 @@ export class ReviewService {
       candidates: i.candidates.map((c) => ({ tenantId: c, name: names.get(c) ?? null })),
       triggers: i.triggers,
       group: groupOf(i),
+      excerpts: i.excerpts,
       open: i.open,
       resolved: i.resolved,
       resolution: i.resolved ? { tenantId: i.resolvedTenantId, by: i.resolvedBy, at: i.resolvedAt?.toISOString() ?? null } : null,

@@ -77,6 +77,8 @@ export interface NormalizedRecord {
    * number or one after a label such as `Tel:`): valid numbers only
    */
   phones: string[];
+  /** where numbers of `phones` were found in the subject or body, with the words around them (for an operator) */
+  textPhones?: { phone: string; where: 'subject' | 'body' | 'quotedHeader'; excerpt: string }[];
   /** phone numbers that are not valid but still phone numbers, normalized (see NormalizedPerson.otherPhone); never evidence */
   otherPhones: string[];
   /** company names as written (trimmed, spacing collapsed) */

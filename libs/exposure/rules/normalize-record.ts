@@ -125,10 +125,13 @@ export function normalizeRecord(rec: ExposureRecordInput, dropped?: DroppedValue
     const text = m.where === 'subject' ? subject! : body!;
     addresses.push({ address: n.address, domain: n.domain, role: m.where, excerpt: excerptAround(text, m.at, m.raw.length) });
   }
+  const textPhones: NonNullable<NormalizedRecord['textPhones']> = [];
   for (const m of found.phones) {
     // a number in text that is not valid is more likely a reference than a phone: left out
     const p = classifyPhone(m.raw);
-    if (p?.valid) phones.push(p.number);
+    if (!p?.valid) continue;
+    phones.push(p.number);
+    textPhones.push({ phone: p.number, where: m.where, excerpt: excerptAround(m.where === 'subject' ? subject! : body!, m.at, m.raw.length) });
   }
 
   return {
@@ -140,6 +143,7 @@ export function normalizeRecord(rec: ExposureRecordInput, dropped?: DroppedValue
     people: uniqueBy(people, (p) => p.key),
     phones: [...new Set(phones)],
     otherPhones: [...new Set(otherPhones)],
+    ...(textPhones.length ? { textPhones } : {}),
     companies: [...new Set((rec.companies ?? []).map(collapse).filter(Boolean))],
     tenantIds: [...new Set((rec.tenantIds ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))],
     projectIds: [...new Set((rec.projectIds ?? []).map((p) => p.trim().toUpperCase()).filter(Boolean))],
