@@ -131,6 +131,12 @@ describe('the generated world', () => {
       const seen = JSON.stringify(await preview.previewTenant(campaignId, id));
       for (const f of withheld) expect({ id, leaked: seen.includes(f) ? f : null }).toEqual({ id, leaked: null });
     }
+    // the operator sees the words around a phone number found in text; the tenant does not
+    const items = await app.get(ReviewService).list(campaignId);
+    for (const [id] of of(CASES.textPhone)) {
+      const item = items.find((i) => i.candidates.some((c) => c.tenantId === id));
+      expect(item?.excerpts.some((e) => e.startsWith('body: ') && e.includes('Tel: +'))).toBe(true);
+    }
     process.stdout.write(`world 7/80: ${textOnly.length} tenant(s) found only through text, ${withheld.length} file name(s) withheld as shared with an outsider\n`);
   });
 

@@ -18,7 +18,7 @@ export function registerReviewCommands(program: Command): void {
           json: { campaignId: id, items },
           text: items.length
             ? items
-                .map((i) => `${i.reviewItemId} group ${i.group} [${i.triggers.join(', ')}] records ${i.recordIds.join(', ')}\n    candidates: ${i.candidates.map((c) => `${c.tenantId} ${c.name ?? ''}`).join(' | ')}${i.resolution ? `\n    resolved: ${i.resolution.tenantId ?? 'none'} by ${i.resolution.by}` : ''}`)
+                .map((i) => `${i.reviewItemId} group ${i.group} [${i.triggers.join(', ')}] records ${i.recordIds.join(', ')}\n    candidates: ${i.candidates.map((c) => `${c.tenantId} ${c.name ?? ''}`).join(' | ')}${i.excerpts.map((e) => `\n    text: ${e}`).join('')}${i.resolution ? `\n    resolved: ${i.resolution.tenantId ?? 'none'} by ${i.resolution.by}` : ''}`)
                 .join('\n')
             : 'no open review items',
         };
