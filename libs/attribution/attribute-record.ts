@@ -156,8 +156,11 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
   if (notes.confusable) evidence.push(`${notes.confusable} address(es) on a mixed-script or confusable domain: nobody's`);
   if (notes.freeMail) evidence.push(`${notes.freeMail} free-mail address(es) that are no contact: nobody's`);
   let textEvidence = 0;
-  for (const a of inText.keys()) if (!inField.has(a) && outcomes.get(a)!.kind !== 'unknown') textEvidence++;
-  if (textEvidence) evidence.push(`${textEvidence} address(es) found only in the subject or body`);
+  for (const a of inText.keys()) {
+    const kind = outcomes.get(a)!.kind;
+    if (!inField.has(a) && (kind === 'owned' || kind === 'ambiguous')) textEvidence++;
+  }
+  if (textEvidence) evidence.push(`${textEvidence} address(es) naming a tenant found only in the subject or body`);
 
   // 4. Weak signals: a tenant's name or alias, a directory phone number.
   const weak = (tenantIds: readonly string[], signal: Signal, what: string): WeakOutcome => {

@@ -28,7 +28,7 @@ describe('evidence in free text', () => {
     const el = ra.elements.find((e) => e.key === 'lena@labs.contoso.com')!;
     expect(el).toMatchObject({ kind: 'address', owners: [{ tenantId: T.contosoLabs, signal: 'verifiedDomain:labs.contoso.com' }], foundIn: ['body'] });
     expect(el.excerpt).toContain('lena@Labs.Contoso.com');
-    expect(ra.evidence).toContain('1 address(es) found only in the subject or body');
+    expect(ra.evidence).toContain('1 address(es) naming a tenant found only in the subject or body');
   });
 
   it('a quoted `From:` header of a forward is evidence; an exact contact on free mail too', () => {
