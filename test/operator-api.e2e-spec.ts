@@ -100,6 +100,15 @@ describe('operator API', () => {
     expect(one.body.notice.tags).toEqual(['Data privacy', 'Admin impact']);
 
     const reviews = await request(server).get(`/v1/reviews?campaignId=${id}`).set(as(BOB)).expect(200);
+    // a group: its key as listed, the campaign and a candidate (or null) in the body
+    await request(server).post('/v1/reviews/groups/not-a-group/resolve').set(as(BOB)).send({ campaignId: id, tenantId: null }).expect(400);
+    await request(server).post('/v1/reviews/groups/0123456789abcdef/resolve').set(as(BOB)).send({ campaignId: id, tenantId: null }).expect(404);
+    await request(server).post('/v1/reviews/groups/0123456789abcdef/resolve').send({ campaignId: id, tenantId: null }).expect(401);
+    if (reviews.body.items.length) {
+      const first = reviews.body.items[0];
+      const out = await request(server).post(`/v1/reviews/groups/${first.group}/resolve`).set(as(BOB)).send({ campaignId: id, tenantId: null }).expect(200);
+      expect(out.body.items.map((i: { reviewItemId: string }) => i.reviewItemId)).toContain(first.reviewItemId);
+    }
     for (const item of reviews.body.items) {
       await request(server).post(`/v1/reviews/${item.reviewItemId}/resolve`).set(as(BOB)).send({ tenantId: '00000000-0000-4000-8000-000000000000' }).expect(400);
       await request(server).post(`/v1/reviews/${item.reviewItemId}/resolve`).set(as(BOB)).send({ tenantId: null }).expect(200);

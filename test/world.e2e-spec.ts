@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import type { INestApplicationContext } from '@nestjs/common';
-import { generateWorld, type World } from './fixtures/world.js';
+import { CASES, generateWorld, type World } from './fixtures/world.js';
 import { serviceContext } from './support/app.js';
 import { lines } from './support/async.js';
 import { isolate } from './support/isolation.js';
@@ -110,6 +110,50 @@ describe('the generated world', () => {
       for (const own of t.ownFileNames) expect(fileNames).toContain(own);
       expect(p.notice!.tags).toEqual(['Data privacy', 'Admin impact']);
     }
+  });
+
+  it('finds tenants through addresses in text, sends names and phones in text to review, and withholds files shared with an outsider', async () => {
+    const preview = app.get(PreviewService);
+    const decided = new Map((await preview.preview(campaignId)).decisions.map((d) => [d.tenantId, d.decision]));
+    const of = (c: string) => Object.entries(world.truth.tenants).filter(([, t]) => t.why.startsWith(c));
+    const textOnly = of(CASES.textAddress);
+    const outsider = of(CASES.outsiderFile);
+    expect(textOnly.length).toBeGreaterThan(0);
+    expect(of(CASES.textPhone).length).toBeGreaterThan(0);
+    expect(outsider.length).toBeGreaterThan(0);
+    for (const [id] of textOnly) expect({ id, d: decided.get(id) }).toEqual({ id, d: 'affected' });
+    for (const [id] of [...of(CASES.textPhone), ...of(CASES.companyShared)]) expect({ id, d: decided.get(id) }).toEqual({ id, d: 'needs_review' });
+    for (const [id] of of(CASES.bodyMention)) expect({ id, d: decided.get(id) ?? 'not_affected' }).toEqual({ id, d: 'not_affected' });
+    // the outside organization's files: never named to anyone, in any view or notice
+    const withheld = [...new Set(outsider.flatMap(([, t]) => t.sharedFileNames.filter((f) => /^(Joint_Venture|Term_Sheet)_/.test(f))))];
+    expect(withheld.length).toBeGreaterThan(0);
+    for (const id of Object.keys(world.truth.tenants)) {
+      const seen = JSON.stringify(await preview.previewTenant(campaignId, id));
+      for (const f of withheld) expect({ id, leaked: seen.includes(f) ? f : null }).toEqual({ id, leaked: null });
+    }
+    // the operator sees the words around a phone number found in text; the tenant does not
+    const items = await app.get(ReviewService).list(campaignId);
+    for (const [id] of of(CASES.textPhone)) {
+      const item = items.find((i) => i.candidates.some((c) => c.tenantId === id));
+      expect(item?.excerpts.some((e) => e.startsWith('body: ') && e.includes('Tel: +'))).toBe(true);
+    }
+    process.stdout.write(`world 7/80: ${textOnly.length} tenant(s) found only through text, ${withheld.length} file name(s) withheld as shared with an outsider\n`);
+  });
+
+  it('raises one review group for a company name several tenants share, which an operator settles at once', async () => {
+    const reviews = app.get(ReviewService);
+    const shared = Object.entries(world.truth.tenants).filter(([, t]) => t.why.startsWith(CASES.companyShared)).map(([id]) => id).sort();
+    const items = (await reviews.list(campaignId)).filter((i) => i.triggers.includes('ambiguousWeakSignal'));
+    const mine = items.filter((i) => i.candidates.map((c) => c.tenantId).sort().join() === shared.join());
+    expect(mine.length).toBeGreaterThan(0);
+    expect(new Set(mine.map((i) => i.group)).size).toBe(1);
+    await expect(reviews.resolveGroup(campaignId, mine[0]!.group, '00000000-0000-4000-8000-000000000000', 'test-operator')).rejects.toThrow(/not a candidate/);
+    const out = await reviews.resolveGroup(campaignId, mine[0]!.group, shared[0]!, 'test-operator');
+    expect(out.items.map((i) => i.reviewItemId).sort()).toEqual(mine.map((i) => i.reviewItemId).sort());
+    expect(out.items.every((i) => i.resolution?.tenantId === shared[0])).toBe(true);
+    const decided = new Map((await app.get(PreviewService).preview(campaignId)).decisions.map((d) => [d.tenantId, d.decision]));
+    expect(decided.get(shared[0]!)).toBe('affected');
+    expect(decided.get(shared[1]!)).toBe('not_affected');
   });
 
   it('lets an operator resolve review items, and recomputes the decisions', async () => {

@@ -235,13 +235,13 @@ describe('attributeRecord: weak signals and review', () => {
     expect(el(ra, 'phone', '+12065550123')).toMatchObject({ owners: [], pointsAt: [T.woodgrove] });
   });
 
-  it('a company name shared by two tenants points at nobody: no review, and the evidence says so', () => {
+  it('a company name shared by two tenants, with no strong signal, goes to review with every tenant it names', () => {
     const ra = attribute({ companies: ['Tailspin Toys'], hasBody: true });
-    expect(ra.review).toBeNull();
+    expect(ra.review).toEqual({ candidates: [T.tailspinUs, T.tailspinDe].sort(), triggers: ['ambiguousWeakSignal'] });
     expect(ra.strongTenants).toEqual([]);
-    expect(el(ra, 'company', 'tailspin toys')).toMatchObject({ owners: [], unowned: 'ambiguous' });
-    expect(ra.signals.map((s) => s.status)).toEqual(['ignored', 'ignored']);
-    expect(ra.evidence).toContain('company name "tailspin toys" names 2 tenants: ignored');
+    expect(el(ra, 'company', 'tailspin toys')).toMatchObject({ owners: [], unowned: 'ambiguous', pointsAt: [T.tailspinUs, T.tailspinDe].sort() });
+    expect(ra.signals.map((s) => s.status)).toEqual(['review', 'review']);
+    expect(ra.evidence).toContain('company name "tailspin toys" names 2 tenants: review');
   });
 
   it('a shared company name stays nobody\'s even when one of its tenants is strong in the record', () => {

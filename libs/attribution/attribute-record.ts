@@ -14,6 +14,7 @@ import type {
   SignalStatus,
 } from './attribution.types.js';
 import type { DirectoryIndex } from './directory-index.js';
+import type { TextPlace } from '../exposure/rules/text-elements.js';
 
 /** What one address says, after the operator, confusable, contact, free-mail and domain rules. */
 export type AddressOutcome =
@@ -66,6 +67,9 @@ export function resolveAddress(address: string, domain: string, index: Directory
   return UNKNOWN;
 }
 
+/** Excerpts a review carries per record: enough to judge, little to store. */
+const MAX_EXCERPTS = 5;
+
 const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
 
 export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): RecordAttribution {
@@ -87,8 +91,18 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
 
   // 2. Addresses, including people's addresses that the record did not list.
   const outcomes = new Map<string, AddressOutcome>();
+  /** addresses seen in a field; the others were found only in the subject or body */
+  const inField = new Set<string>();
+  const inText = new Map<string, { places: Set<TextPlace>; excerpt?: string }>();
   for (const a of rec.addresses) {
     if (!outcomes.has(a.address)) outcomes.set(a.address, resolveAddress(a.address, a.domain, index));
+    if (a.role === 'subject' || a.role === 'body' || a.role === 'quotedHeader') {
+      let t = inText.get(a.address);
+      if (!t) inText.set(a.address, (t = { places: new Set() }));
+      t.places.add(a.role);
+      // a quoted header is the strongest kind of text evidence: its excerpt is the one shown
+      if (a.excerpt !== undefined && (t.excerpt === undefined || a.role === 'quotedHeader')) t.excerpt = a.excerpt;
+    } else inField.add(a.address);
   }
   const personAddress = new Map<NormalizedPerson, string>();
   for (const p of rec.people) {
@@ -141,6 +155,12 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
   if (notes.operator) evidence.push(`${notes.operator} operator address(es): nobody's`);
   if (notes.confusable) evidence.push(`${notes.confusable} address(es) on a mixed-script or confusable domain: nobody's`);
   if (notes.freeMail) evidence.push(`${notes.freeMail} free-mail address(es) that are no contact: nobody's`);
+  let textEvidence = 0;
+  for (const a of inText.keys()) {
+    const kind = outcomes.get(a)!.kind;
+    if (!inField.has(a) && (kind === 'owned' || kind === 'ambiguous')) textEvidence++;
+  }
+  if (textEvidence) evidence.push(`${textEvidence} address(es) naming a tenant found only in the subject or body`);
 
   // 4. Weak signals: a tenant's name or alias, a directory phone number.
   const weak = (tenantIds: readonly string[], signal: Signal, what: string): WeakOutcome => {
@@ -152,9 +172,17 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
         candidates.add(t);
         triggers.add('weakSignalOnly');
       }
+    } else if (tenantIds.length > 1 && strong.size === 0 && !conflict) {
+      // Nothing else in the record decides between them: an operator does, not silence.
+      for (const t of tenantIds) {
+        addSignal(t, signal, 'review');
+        candidates.add(t);
+      }
+      triggers.add('ambiguousWeakSignal');
+      evidence.push(`${what} names ${tenantIds.length} tenants: review`);
     } else if (tenantIds.length > 1) {
       for (const t of tenantIds) addSignal(t, signal, 'ignored');
-      evidence.push(`${what} names ${tenantIds.length} tenants: ignored`);
+      evidence.push(`${what} names ${tenantIds.length} tenants: ignored (the record has a strong signal)`);
     }
     return { tenantIds, signal };
   };
@@ -202,7 +230,13 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
 
   const elements: AttributedElement[] = [];
   for (const [address, o] of outcomes) {
-    elements.push({ kind: 'address', key: address, email: address, ...fromAddress(o) });
+    const el: AttributedElement = { kind: 'address', key: address, email: address, ...fromAddress(o) };
+    const text = inField.has(address) ? undefined : inText.get(address);
+    if (text) {
+      el.foundIn = [...text.places].sort();
+      if (text.excerpt !== undefined) el.excerpt = text.excerpt;
+    }
+    elements.push(el);
   }
 
   const personElements: AttributedElement[] = [];
@@ -262,11 +296,17 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
       ? { owners, pointsAt: [], operator: false }
       : { owners, pointsAt: [], operator: false, unowned: conflict ? 'conflict' : 'noStrongTenant' };
   };
+  // Another organization named in the record (a company or a domain outside the directory, an
+  // imposter's lookalike domain) may have the file too: it is nobody's alone.
+  let outside = false;
+  for (const o of outcomes.values()) if (o.kind === 'unknown' || o.kind === 'confusable') outside = true;
+  for (const { outcome } of companies.values()) if (outcome.tenantIds.length === 0) outside = true;
   const seenFile = new Set<string>();
   for (const f of rec.files) {
     if (seenFile.has(f.key)) continue;
     seenFile.add(f.key);
     const el: AttributedElement = { kind: 'file', key: f.key, ...recordOwners() };
+    if (outside) el.sharedOutside = true;
     if (f.fileName) el.fileName = f.fileName;
     if (f.sha256) el.sha256 = f.sha256;
     elements.push(el);
@@ -279,13 +319,27 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
     elements.push({ kind: 'content', key: 'content', ...recordOwners() });
   }
 
+  let review: RecordAttribution['review'] = null;
+  if (candidates.size) {
+    review = { candidates: sortedUnique(candidates), triggers: [...triggers].sort() };
+    // the text that named a candidate, so the operator can tell a signature from a passing mention
+    const excerpts: string[] = [];
+    for (const el of elements) {
+      if (el.excerpt !== undefined && el.foundIn && el.pointsAt.some((t) => candidates.has(t))) excerpts.push(`${el.foundIn.join(', ')}: ${el.excerpt}`);
+    }
+    for (const tp of rec.textPhones ?? []) {
+      if (phones.get(tp.phone)?.tenantIds.some((t) => candidates.has(t))) excerpts.push(`${tp.where}: ${tp.excerpt}`);
+    }
+    if (excerpts.length) review.excerpts = [...new Set(excerpts)].slice(0, MAX_EXCERPTS);
+  }
+
   return {
     recordId: rec.recordId,
     kind: rec.kind,
     strongTenants: strongSorted,
     signals,
     elements,
-    review: candidates.size ? { candidates: sortedUnique(candidates), triggers: [...triggers].sort() } : null,
+    review,
     evidence,
   };
 }

@@ -3,6 +3,7 @@
  * Pure data: no database, no Nest.
  */
 import type { RecordKind } from '../exposure/exposure.types.js';
+import type { TextPlace } from '../exposure/rules/text-elements.js';
 
 /** The data categories a notice may name, in the order they are listed. */
 export const DATA_CATEGORIES = [
@@ -87,6 +88,16 @@ export interface AttributedElement {
   operator: boolean;
   /** Set when `owners` is empty. */
   unowned?: Unowned;
+  /** An address found only in the free text, not in a field: where (sorted). */
+  foundIn?: TextPlace[];
+  /** The words around such an address: for an operator's review, never shown to a tenant. */
+  excerpt?: string;
+  /**
+   * A file of a record that also names an organization outside the directory (a company name
+   * that is no tenant's, an address on a domain that is no tenant's, the operator's or free
+   * mail): its name is withheld from every tenant, as for a file two tenants share.
+   */
+  sharedOutside?: true;
   // Display values; only ever shown to an owner.
   /** person name */
   name?: string;
@@ -109,13 +120,20 @@ export type ReviewTrigger =
   | 'ambiguousContactAddress'
   | 'ambiguousVerifiedDomain'
   /** an address on a domain that several tenants of the directory claim */
-  | 'conflictedDomain';
+  | 'conflictedDomain'
+  /** a company name (or phone number) several tenants share, and no strong signal in the record */
+  | 'ambiguousWeakSignal';
 
 export interface ReviewNeed {
   /** sorted, unique */
   candidates: string[];
   /** sorted, unique */
   triggers: ReviewTrigger[];
+  /**
+   * The words around the text evidence that named a candidate (`quotedHeader: …From: Ana
+   * <ana@contoso.com>…`), at most a few: for the operator, never for a tenant. Absent when none.
+   */
+  excerpts?: string[];
   /** set by `applyResolution`: the tenant the operator chose, or null for none; absent while unresolved */
   resolvedTo?: string | null;
 }

@@ -103,13 +103,14 @@ describe('DecisionAccumulator', () => {
     expect(out.reviewItems).toHaveLength(20);
   });
 
-  it('a company name shared by two tenants: not_affected for both, no review item, the reason says it was ignored', () => {
+  it('a company name shared by two tenants and nothing stronger: one review item naming both, needs_review for both', () => {
     const out = decide([['i', { companies: ['Tailspin Toys Ltd.'], hasBody: true }]]);
-    expect(out.reviewItems).toEqual([]);
+    expect(out.reviewItems).toHaveLength(1);
+    expect(out.reviewItems[0]).toMatchObject({ candidates: [T.tailspinUs, T.tailspinDe].sort(), triggers: ['ambiguousWeakSignal'] });
     for (const t of [T.tailspinUs, T.tailspinDe]) {
       expect(of(out, t)).toMatchObject({
-        decision: 'not_affected',
-        reasons: ['company name "tailspin toys" names several tenants (ignored) in 1 record'],
+        decision: 'needs_review',
+        reasons: ['company name "tailspin toys" without a strong signal (review) in 1 record', 'unresolved review in 1 record'],
         dataCategories: [],
       });
     }
@@ -136,6 +137,7 @@ describe('DecisionAccumulator', () => {
         recordIds: ['W1', 'W2'],
         candidates: [T.fabrikam],
         triggers: ['weakSignalOnly'],
+        excerpts: [],
         resolution: null,
       },
     ]);

@@ -43,6 +43,8 @@ export interface ReviewItem {
   recordIds: string[];
   candidates: string[];
   triggers: ReviewTrigger[];
+  /** the words around the text evidence of its records (operator only), at most a few */
+  excerpts: string[];
   /** the operator's answer; null while unresolved */
   resolution: { tenantId: string | null } | null;
 }
@@ -96,6 +98,9 @@ class ItemIds {
   }
 }
 
+/** Excerpts a review item keeps over its records. */
+const MAX_ITEM_EXCERPTS = 10;
+
 const STATUS_ORDER: SignalStatus[] = ['strong', 'confirmed', 'review', 'suspended', 'ignored'];
 
 interface TenantState {
@@ -114,6 +119,7 @@ interface ReviewGroup {
   recordIds: string[];
   candidates: string[];
   triggers: Set<ReviewTrigger>;
+  excerpts: Set<string>;
   /** categories a tenant gets when the item is resolved to it; STRANGER for anyone not listed */
   masks: Map<string, number>;
 }
@@ -179,11 +185,12 @@ export class DecisionAccumulator {
     const reviewKey = reviewKeyFor(itemKey, ra.review.candidates);
     let g = this.reviews.get(reviewKey);
     if (!g) {
-      g = { itemKey, recordIds: [], candidates: ra.review.candidates, triggers: new Set(), masks: new Map() };
+      g = { itemKey, recordIds: [], candidates: ra.review.candidates, triggers: new Set(), excerpts: new Set(), masks: new Map() };
       this.reviews.set(reviewKey, g);
     }
     g.recordIds.push(ra.recordId);
     for (const t of ra.review.triggers) g.triggers.add(t);
+    for (const e of ra.review.excerpts ?? []) if (g.excerpts.size < MAX_ITEM_EXCERPTS) g.excerpts.add(e);
     // What a resolution would give: to each candidate, to each tenant an element's evidence
     // names, and (STRANGER) to any other tenant, who gets the same as every other stranger.
     const targets = new Set(ra.review.candidates);
@@ -224,6 +231,7 @@ export class DecisionAccumulator {
         recordIds: [...g.recordIds].sort(),
         candidates: g.candidates,
         triggers: [...g.triggers].sort(),
+        excerpts: [...g.excerpts],
         resolution: answered ? { tenantId: to ?? null } : null,
       });
       for (const c of g.candidates) {

@@ -34,6 +34,9 @@ export interface ExposureView {
   files: ExposureViewFile[];
 }
 
+/** Stands for an organization outside the directory among a file's owners: no tenant id is empty-prefixed. */
+const OUTSIDE = '\u0000outside';
+
 /** file key → the tenants owning that file in any record (or that may, while a review is open) */
 export type FileOwners = Map<string, Set<string>>;
 
@@ -51,6 +54,7 @@ export function collectFileOwners(fileOwners: FileOwners, ra: RecordAttribution)
     if (!set) fileOwners.set(el.key, (set = new Set()));
     for (const o of el.owners) set.add(o.tenantId);
     for (const c of pending) set.add(c);
+    if (el.sharedOutside) set.add(OUTSIDE);
   }
   return fileOwners;
 }

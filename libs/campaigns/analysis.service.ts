@@ -178,7 +178,7 @@ export class AnalysisService {
         rawRecords: d.rawRecords,
         reviewKeys: d.reviewKeys,
       })),
-      outcome.reviewItems.map((r) => ({ reviewKey: r.reviewKey, itemKey: r.itemKey, recordIds: r.recordIds, candidates: r.candidates, triggers: [...r.triggers] })),
+      outcome.reviewItems.map((r) => ({ reviewKey: r.reviewKey, itemKey: r.itemKey, recordIds: r.recordIds, candidates: r.candidates, triggers: [...r.triggers], excerpts: r.excerpts })),
       this.views(campaignId, affected, pass, onProgress),
       summary,
     );

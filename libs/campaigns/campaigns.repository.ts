@@ -164,7 +164,7 @@ export class CampaignsRepository {
   async saveOutcome(
     campaignId: string,
     decisions: { tenantId: string; decision: Decision; reasons: string[]; dataCategories: string[]; records: number; rawRecords: number; reviewKeys: string[] }[],
-    reviews: { reviewKey: string; itemKey: string; recordIds: string[]; candidates: string[]; triggers: string[] }[],
+    reviews: { reviewKey: string; itemKey: string; recordIds: string[]; candidates: string[]; triggers: string[]; excerpts: string[] }[],
     views: Iterable<{ tenantId: string; view: unknown }> | AsyncIterable<{ tenantId: string; view: unknown }>,
     analysis: Prisma.InputJsonValue,
   ): Promise<void> {
@@ -202,12 +202,12 @@ export class CampaignsRepository {
       reviews = [...new Map(reviews.map((r) => [r.reviewKey, r])).values()];
       for (let i = 0; i < reviews.length; i += 5000) {
         await client.query(
-          `INSERT INTO review_items (id, campaign_id, review_key, item_key, record_ids, candidates, triggers, open)
-           SELECT gen_random_uuid(), $1, r.review_key, r.item_key, r.record_ids, r.candidates, r.triggers, true
-             FROM json_to_recordset($2::json) AS r(review_key text, item_key text, record_ids text[], candidates text[], triggers text[])
+          `INSERT INTO review_items (id, campaign_id, review_key, item_key, record_ids, candidates, triggers, excerpts, open)
+           SELECT gen_random_uuid(), $1, r.review_key, r.item_key, r.record_ids, r.candidates, r.triggers, COALESCE(r.excerpts, '{}'), true
+             FROM json_to_recordset($2::json) AS r(review_key text, item_key text, record_ids text[], candidates text[], triggers text[], excerpts text[])
            ON CONFLICT (campaign_id, review_key) DO UPDATE
               SET item_key = EXCLUDED.item_key, record_ids = EXCLUDED.record_ids, candidates = EXCLUDED.candidates,
-                  triggers = EXCLUDED.triggers, open = true`,
+                  triggers = EXCLUDED.triggers, excerpts = EXCLUDED.excerpts, open = true`,
           [
             campaignId,
             JSON.stringify(
@@ -217,6 +217,7 @@ export class CampaignsRepository {
                 record_ids: r.recordIds,
                 candidates: r.candidates,
                 triggers: r.triggers,
+                excerpts: r.excerpts,
               })),
             ),
           ],

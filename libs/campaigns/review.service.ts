@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../db/prisma.service.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -12,6 +13,13 @@ export interface ReviewItemView {
   recordIds: string[];
   candidates: { tenantId: string; name: string | null }[];
   triggers: string[];
+  /**
+   * Items with the same candidates and triggers (a common company name in many records) share
+   * it: `resolveGroup` settles them all at once.
+   */
+  group: string;
+  /** the words around the text evidence that named a candidate (`body: …`, `quotedHeader: …`) */
+  excerpts: string[];
   open: boolean;
   resolved: boolean;
   resolution: { tenantId: string | null; by: string | null; at: string | null } | null;
@@ -64,8 +72,44 @@ export class ReviewService {
     return this.view(updated, names);
   }
 
+  /**
+   * Resolves every open, unresolved item of a campaign's group to one answer, then decides once:
+   * an operator settles a name several tenants share once, not record by record.
+   */
+  async resolveGroup(campaignId: string, group: string, tenantId: string | null, actor: string): Promise<{ group: string; items: ReviewItemView[] }> {
+    const campaign = await this.repo.find(campaignId);
+    if (!campaign) throw new NotFoundError(`campaign ${campaignId} not found`);
+    const t = transition(campaign.status as CampaignStatus, 'reviewChanged');
+    if (!t.ok) throw new ConflictError(`review items can be resolved while the campaign is ready or approved, not ${campaign.status}`);
+    const items = (await this.repo.reviewItems(campaignId, { open: true, resolved: false })).filter((i) => groupOf(i) === group);
+    if (!items.length) throw new NotFoundError(`no open review item in group ${group} of campaign ${campaignId}`);
+    if (tenantId !== null && !items[0]!.candidates.includes(tenantId)) {
+      throw new BadInputError(`tenant ${tenantId} is not a candidate of this group (candidates: ${items[0]!.candidates.join(', ')})`);
+    }
+    for (const item of items) {
+      await this.repo.resolveReview(campaignId, item.reviewKey, tenantId, actor);
+      await this.audit.record({
+        actor,
+        action: 'review.resolve',
+        campaignId,
+        tenantId,
+        subject: item.id,
+        details: { reviewKey: item.reviewKey, tenantId, recordIds: item.recordIds, group },
+      });
+    }
+    if (campaign.status === 'approved') {
+      await this.repo.moveStatus(campaign.id, 'approved', 'ready', { approvedBy: null, approvedAt: null });
+      await this.audit.record({ actor, action: 'campaign.reviewChanged', campaignId: campaign.id, details: { from: 'approved', to: 'ready' } });
+    }
+    await this.analysis.decide(campaignId);
+    const ids = new Set(items.map((i) => i.id));
+    const updated = (await this.repo.reviewItems(campaignId, {})).filter((i) => ids.has(i.id));
+    const names = new Map((await this.repo.tenantNames(items[0]!.candidates)).map((x) => [x.id, x.name]));
+    return { group, items: updated.map((i) => this.view(i, names)) };
+  }
+
   private view(
-    i: { id: string; campaignId: string; recordIds: string[]; candidates: string[]; triggers: string[]; open: boolean; resolved: boolean; resolvedTenantId: string | null; resolvedBy: string | null; resolvedAt: Date | null },
+    i: { id: string; campaignId: string; recordIds: string[]; candidates: string[]; triggers: string[]; excerpts: string[]; open: boolean; resolved: boolean; resolvedTenantId: string | null; resolvedBy: string | null; resolvedAt: Date | null },
     names: Map<string, string>,
   ): ReviewItemView {
     return {
@@ -74,9 +118,17 @@ export class ReviewService {
       recordIds: i.recordIds,
       candidates: i.candidates.map((c) => ({ tenantId: c, name: names.get(c) ?? null })),
       triggers: i.triggers,
+      group: groupOf(i),
+      excerpts: i.excerpts,
       open: i.open,
       resolved: i.resolved,
       resolution: i.resolved ? { tenantId: i.resolvedTenantId, by: i.resolvedBy, at: i.resolvedAt?.toISOString() ?? null } : null,
     };
   }
+}
+
+/** The group of a review item: its candidates and triggers, whatever the records. */
+export function groupOf(i: { candidates: string[]; triggers: string[] }): string {
+  const key = `${[...i.candidates].sort().join(',')}|${[...i.triggers].sort().join(',')}`;
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }

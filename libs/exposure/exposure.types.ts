@@ -28,7 +28,8 @@ export interface ExposureRecordInput {
   [unknownField: string]: unknown;
 }
 
-export type AddressRole = 'from' | 'to' | 'cc' | 'bcc' | 'person';
+/** A field, or (`subject`, `body`, `quotedHeader`) the free text the address was found in. */
+export type AddressRole = 'from' | 'to' | 'cc' | 'bcc' | 'person' | 'subject' | 'body' | 'quotedHeader';
 
 /** An email address after normalization (trim, NFKC, case-fold, IDN domain as punycode). */
 export interface NormalizedAddress {
@@ -36,6 +37,8 @@ export interface NormalizedAddress {
   /** ASCII (punycode) domain */
   domain: string;
   role: AddressRole;
+  /** found in text: the words around it, for an operator's review (never shown to a tenant) */
+  excerpt?: string;
 }
 
 export interface NormalizedPerson {
@@ -69,8 +72,13 @@ export interface NormalizedRecord {
   hasBody: boolean;
   addresses: NormalizedAddress[];
   people: NormalizedPerson[];
-  /** phone numbers in E.164, from people[] and CSV phone columns: valid numbers only */
+  /**
+   * phone numbers in E.164, from people[], CSV phone columns and the subject and body (a `+`
+   * number or one after a label such as `Tel:`): valid numbers only
+   */
   phones: string[];
+  /** where numbers of `phones` were found in the subject or body, with the words around them (for an operator) */
+  textPhones?: { phone: string; where: 'subject' | 'body' | 'quotedHeader'; excerpt: string }[];
   /** phone numbers that are not valid but still phone numbers, normalized (see NormalizedPerson.otherPhone); never evidence */
   otherPhones: string[];
   /** company names as written (trimmed, spacing collapsed) */

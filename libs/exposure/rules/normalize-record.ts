@@ -12,6 +12,7 @@ import type {
 } from '../exposure.types.js';
 import { foldText, normalizeNewlines, splitMessage, wordCount } from './message-text.js';
 import { MIN_WORDS_FOR_TEXT_MATCH, minhashBands } from './similarity.js';
+import { excerptAround, findTextElements } from './text-elements.js';
 
 /** Any whitespace other than a single space. */
 const UNUSUAL_SPACING = /[^\S ]| {2}/;
@@ -113,6 +114,26 @@ export function normalizeRecord(rec: ExposureRecordInput, dropped?: DroppedValue
   const own = fileOf(rec.fileName, rec.sha256);
   if (own) files.push(own);
 
+  // Addresses and numbers written in the text are exposed too and evidence like the fields'
+  // (an address in a field and the same one in the body are one address).
+  const subject = typeof rec.subject === 'string' ? rec.subject : undefined;
+  const body = typeof rec.body === 'string' ? rec.body : undefined;
+  const found = findTextElements(subject, body);
+  for (const m of found.addresses) {
+    const n = normalizeEmail(m.raw);
+    if (!n) continue;
+    const text = m.where === 'subject' ? subject! : body!;
+    addresses.push({ address: n.address, domain: n.domain, role: m.where, excerpt: excerptAround(text, m.at, m.raw.length) });
+  }
+  const textPhones: NonNullable<NormalizedRecord['textPhones']> = [];
+  for (const m of found.phones) {
+    // a number in text that is not valid is more likely a reference than a phone: left out
+    const p = classifyPhone(m.raw);
+    if (!p?.valid) continue;
+    phones.push(p.number);
+    textPhones.push({ phone: p.number, where: m.where, excerpt: excerptAround(m.where === 'subject' ? subject! : body!, m.at, m.raw.length) });
+  }
+
   return {
     recordId: rec.recordId,
     kind: rec.kind,
@@ -122,6 +143,7 @@ export function normalizeRecord(rec: ExposureRecordInput, dropped?: DroppedValue
     people: uniqueBy(people, (p) => p.key),
     phones: [...new Set(phones)],
     otherPhones: [...new Set(otherPhones)],
+    ...(textPhones.length ? { textPhones } : {}),
     companies: [...new Set((rec.companies ?? []).map(collapse).filter(Boolean))],
     tenantIds: [...new Set((rec.tenantIds ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))],
     projectIds: [...new Set((rec.projectIds ?? []).map((p) => p.trim().toUpperCase()).filter(Boolean))],
@@ -156,7 +178,8 @@ const bodyOf = (rec: ExposureRecordInput) => (typeof rec.body === 'string' ? col
  */
 function exactFingerprint(n: NormalizedRecord, body: string): string {
   const roles: Record<'from' | 'to' | 'cc' | 'bcc', string[]> = { from: [], to: [], cc: [], bcc: [] };
-  for (const a of n.addresses) if (a.role !== 'person') roles[a.role].push(a.address);
+  // addresses found in text are in the body or subject already
+  for (const a of n.addresses) if (a.role in roles) roles[a.role as keyof typeof roles].push(a.address);
   const canonical = JSON.stringify([
     n.kind,
     n.subject ?? '',

@@ -7,6 +7,8 @@ import { ApiDoc, ApiErrors, ApiOperator } from '../ops/api-docs.js';
 const uuid = z.uuid('must be a UUID');
 const listQuery = z.object({ campaignId: uuid, all: z.enum(['true', 'false']).optional() });
 const resolveBody = z.strictObject({ tenantId: uuid.nullable() });
+const resolveGroupBody = z.strictObject({ campaignId: uuid, tenantId: uuid.nullable() });
+const group = z.string().regex(/^[0-9a-f]{16}$/, 'must be a review group key');
 
 /** Operator review of uncertain attributions (docs/contracts.md §3 `review list` / `review resolve`). */
 @ApiOperator('operator: review')
@@ -29,5 +31,14 @@ export class ReviewsController {
   @HttpCode(200)
   resolve(@Param('reviewItemId', { schema: uuid }) id: string, @Body({ schema: resolveBody }) body: z.infer<typeof resolveBody>, @Req() req: OperatorRequest) {
     return this.reviews.resolve(id, body.tenantId?.toLowerCase() ?? null, req.operator!);
+  }
+
+  /** Body `{campaignId, tenantId}`: every open item of the group resolved alike (a name several tenants share, settled once). */
+  @ApiDoc('Resolve every open item of a review group (same candidates and triggers) at once; the decisions are recomputed', { description: '`{group, items:[…]}`' })
+  @ApiErrors(400, 404, 409)
+  @Post('groups/:group/resolve')
+  @HttpCode(200)
+  resolveGroup(@Param('group', { schema: group }) g: string, @Body({ schema: resolveGroupBody }) body: z.infer<typeof resolveGroupBody>, @Req() req: OperatorRequest) {
+    return this.reviews.resolveGroup(body.campaignId.toLowerCase(), g, body.tenantId?.toLowerCase() ?? null, req.operator!);
   }
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "review_items" ADD COLUMN     "excerpts" TEXT[] DEFAULT ARRAY[]::TEXT[];
+
