@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { parseAcsConnectionString } from '../mail/acs-connection-string.js';
 
@@ -12,6 +13,18 @@ const list = z
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether a listen address or URL host name stays on this machine: 127.0.0.0/8, ::1 (also IPv4-mapped) or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  const family = isIP(h);
+  return family !== 0 && LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
+}
 
 export const configSchema = z.object({
   DATABASE_URL: z
@@ -115,6 +128,13 @@ export const configSchema = z.object({
   }
   if (c.TENANT_JWKS_URL && c.TENANT_JWT_PUBLIC_KEY) {
     ctx.addIssue({ code: 'custom', path: ['TENANT_JWT_PUBLIC_KEY'], message: 'give either TENANT_JWKS_URL or TENANT_JWT_PUBLIC_KEY, not both' });
+  }
+  // the development issuer signs a token for anyone who names a listed contact: it must never be reachable from outside this machine
+  if (c.DEV_ISSUER_ENABLED && !isLoopbackHost(c.HOST)) {
+    ctx.addIssue({ code: 'custom', path: ['HOST'], message: `must be a loopback address (127.0.0.0/8, ::1, localhost) while DEV_ISSUER_ENABLED is true, not "${c.HOST.slice(0, 100)}"` });
+  }
+  if (c.DEV_ISSUER_ENABLED && !isLoopbackHost(new URL(c.PUBLIC_BASE_URL).hostname)) {
+    ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'must be a loopback URL (http://127.0.0.1:..., http://[::1]:..., http://localhost:...) while DEV_ISSUER_ENABLED is true' });
   }
   if (c.MAIL_TRANSPORT === 'acs' && !c.ACS_CONNECTION_STRING) {
     ctx.addIssue({ code: 'custom', path: ['ACS_CONNECTION_STRING'], message: 'is required when MAIL_TRANSPORT=acs' });
