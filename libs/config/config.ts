@@ -119,6 +119,11 @@ export const configSchema = z.object({
   /** the development issuer's private key (PKCS#8 PEM) instead of a file */
   DEV_ISSUER_PRIVATE_KEY: z.string().min(40, 'must be a PKCS#8 PEM private key').optional(),
   DEV_ISSUER_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /**
+   * how long a reader's roles read from the tenant directory are reused, per (tenant, address): a
+   * role removed in the directory stops working within this window (0: read on every request)
+   */
+  TENANT_ROLES_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
   /** inbox requests a minute per verified user, and per client address (every process counts its own) */
   INBOX_RATE_PER_USER: z.coerce.number().int().min(1).max(10_000_000).default(300),
   INBOX_RATE_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000_000).default(1200),
