@@ -21,6 +21,7 @@ const API = '/v1/admin/serviceAnnouncement/messages';
 const UNAUTHORIZED = { error: { code: 'unauthorized', message: 'invalid token' } };
 const NOT_FOUND = { error: { code: 'notFound', message: 'message not found' } };
 const OPERATOR = 'ops-e2e:0123456789abcdef0123456789';
+const ROLES_WINDOW_MS = 400;
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
@@ -79,6 +80,8 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       OPERATOR_TOKENS: OPERATOR,
       INBOX_RATE_PER_USER: '100000',
       INBOX_RATE_PER_ADDRESS: '100000',
+      // short, so the directory-downgrade case need not wait the production minute
+      TENANT_ROLES_CACHE_MS: String(ROLES_WINDOW_MS),
     });
     for (const k of ['TENANT_JWKS_URL', 'TENANT_JWT_PUBLIC_KEY', 'TENANT_JWT_ISSUER', 'TENANT_JWT_AUDIENCE', 'DEV_ISSUER_PRIVATE_KEY']) delete process.env[k];
     app = await createApiApp();
@@ -274,6 +277,31 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     await get(`${API}/${a1}`, tok['A.privacy']).expect(200);
     const ex = await get(`${API}/${a1}/exposure`, tok['A.privacy']).expect(200);
     expect(ex.body.people).toEqual(viewFor(A).people);
+  });
+
+  it('a token claiming GlobalAdmin for a contact the directory lists as MessageCenterReader reads no data-privacy notice', async () => {
+    const forged = await signed({ sub: `user-reader-${A.id}`, tid: A.id, email: A.contacts.find((c) => c.email.startsWith('reader@'))!.email, roles: ['GlobalAdmin', 'PrivacyReader'] });
+    expect((await get(API, forged).expect(200)).body.value.map((m: { id: string }) => m.id)).toEqual([a3]);
+    await get(`${API}/${a1}`, forged).expect(404);
+    await get(`${API}/${a1}/exposure`, forged).expect(404);
+  });
+
+  it('a GlobalAdmin downgraded to MessageCenterReader in the directory loses the data-privacy notice within the roles window, token unchanged', async () => {
+    const email = `downgraded@${A.domain}`;
+    await prisma.tenantContact.create({ data: { tenantId: A.id, email, roles: ['GlobalAdmin'], locale: 'en-US' } });
+    const token = (await app.get(DevIssuer).issue(A.id, email)).token;
+    await get(`${API}/${a1}`, token).expect(200);
+    await get(`${API}/${a1}/exposure`, token).expect(200);
+    await prisma.tenantContact.update({ where: { tenantId_email: { tenantId: A.id, email } }, data: { roles: ['MessageCenterReader'] } });
+    await new Promise((r) => setTimeout(r, ROLES_WINDOW_MS + 100));
+    await get(`${API}/${a1}`, token).expect(404);
+    await get(`${API}/${a1}/exposure`, token).expect(404);
+    expect((await get(API, token).expect(200)).body.value.map((m: { id: string }) => m.id)).toEqual([a3]);
+    await get(`${API}/${a3}`, token).expect(200);
+    // removed from the directory altogether: the development issuer's token no longer admits them
+    await prisma.tenantContact.delete({ where: { tenantId_email: { tenantId: A.id, email } } });
+    await new Promise((r) => setTimeout(r, ROLES_WINDOW_MS + 100));
+    expect((await get(API, token).expect(401)).body).toEqual(UNAUTHORIZED);
   });
 
   // ───────────── forged and broken tokens ─────────────

@@ -180,6 +180,15 @@ describe('inbox page in headless Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('the development sign-in page says plainly that it is one before it signs in', async () => {
+    const res = await fetch(`${base}/inbox/dev-login?tenant=${A.id}&email=${encodeURIComponent(A.contacts[0]!.email)}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toMatch(/<title>Development sign-in<\/title>/);
+    expect(html).toMatch(/<strong>Development sign-in\.<\/strong>[^<]*not a production sign-in/);
+    expect(html).toMatch(/<meta name="inbox-token" content="[A-Za-z0-9_\-.]{20,}">/);
+  });
+
   it('a refused development sign-in says why, and the page runs no injected script', async () => {
     const page = await browser.newPage();
     watch(page);

@@ -16,6 +16,7 @@ import { postNotice, seedCampaign, seedTenant, type SeededTenant } from './suppo
 
 const run = promisify(execFile);
 const CLI = 'dist/apps/cli/src/main.js';
+const API_MAIN = 'dist/apps/api/src/main.js';
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -57,6 +58,21 @@ describe('auth token and audit list (compiled CLI)', () => {
   it('refuses with a one-line reason when the development issuer is disabled', async () => {
     const r = await cli(['auth', 'token', '--tenant', A.id, '--email', A.contacts[0]!.email, '--json'], { DEV_ISSUER_ENABLED: 'false' });
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: the development issuer is disabled (DEV_ISSUER_ENABLED is not true)\n' });
+  });
+
+  it('refuses, and the API refuses to start, when the development issuer could be reached from outside this machine', async () => {
+    const r = await cli(['auth', 'token', '--tenant', A.id, '--email', A.contacts[0]!.email, '--json'], { HOST: '0.0.0.0' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: configuration: HOST must be a loopback address \(127\.0\.0\.0\/8, ::1, localhost\) while DEV_ISSUER_ENABLED is true, not "0\.0\.0\.0"\n$/);
+    for (const env of [{ HOST: '0.0.0.0' }, { PUBLIC_BASE_URL: 'https://notify.example.com' }]) {
+      const api = await run('node', [API_MAIN], { env: { ...process.env, PORT: '0', ...env }, timeout: 20_000 }).then(
+        () => ({ code: 0, stderr: '' }),
+        (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+      );
+      expect(api.code).toBe(1);
+      expect(api.stderr).toMatch(new RegExp(`^configuration: ${Object.keys(env)[0]} must be a loopback [^\n]*DEV_ISSUER_ENABLED is true[^\n]*\n$`));
+    }
   });
 
   it('refuses an address that is not a contact of that tenant', async () => {

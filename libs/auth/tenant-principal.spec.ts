@@ -1,4 +1,4 @@
-import { isDataPrivacyNotice, mayReadDataPrivacy, mayReadNotice } from './tenant-principal.js';
+import { effectiveRoles, isDataPrivacyNotice, mayReadDataPrivacy, mayReadNotice } from './tenant-principal.js';
 
 describe('who may read a notice', () => {
   const privacy = ['Data privacy', 'Admin impact'];
@@ -20,5 +20,17 @@ describe('who may read a notice', () => {
     expect(isDataPrivacyNotice(['DATA PRIVACY'])).toBe(true);
     expect(mayReadNotice(['MessageCenterReader'], ['data privacy'])).toBe(false);
     expect(isDataPrivacyNotice(['Privacy'])).toBe(false);
+  });
+});
+
+describe('the roles a reader acts with', () => {
+  it.each([
+    [['GlobalAdmin'], ['MessageCenterReader'], false, ['MessageCenterReader']],
+    [['MessageCenterReader'], ['GlobalAdmin', 'GlobalAdmin'], false, ['GlobalAdmin']],
+    [['PrivacyReader'], null, false, ['PrivacyReader']],
+    [['GlobalAdmin'], null, true, []],
+    [['GlobalAdmin'], [], false, []],
+  ] as const)('token roles %j, directory %j, development issuer %s: acts with %j', (token, directory, dev, expected) => {
+    expect(effectiveRoles(token, directory, dev)).toEqual(expected);
   });
 });

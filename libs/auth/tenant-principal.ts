@@ -29,6 +29,18 @@ export function localeClaim(value: unknown): string | undefined {
   }
 }
 
+/**
+ * The roles a reader acts with. For a contact listed in the tenant directory the directory's roles
+ * hold, whatever the token claims: a token never widens them, and a downgrade there applies to
+ * tokens already issued. A user the directory does not list keeps the token's roles (the tenant's
+ * own identity provider vouches for them), except under the development issuer, which signs only
+ * for listed contacts: its token for an address no longer listed carries no roles.
+ */
+export function effectiveRoles(tokenRoles: readonly string[], directoryRoles: readonly string[] | null, fromDevIssuer: boolean): string[] {
+  if (directoryRoles) return [...new Set(directoryRoles)];
+  return fromDevIssuer ? [] : [...tokenRoles];
+}
+
 /** The roles that may read data-privacy notices (docs/contracts.md §1, docs/design.md rule 5). */
 export const PRIVACY_ROLES: readonly string[] = ['GlobalAdmin', 'PrivacyReader'];
 

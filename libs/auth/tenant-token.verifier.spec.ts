@@ -17,12 +17,14 @@ const AUD = 'api://exposure-notify';
 /** A directory with one tenant and its contacts; counts look-ups. */
 class FakeDirectory {
   lookups = 0;
-  constructor(private readonly contacts: DirectoryContact[] = []) {}
+  contactLookups = 0;
+  constructor(readonly contacts: DirectoryContact[] = []) {}
   async tenantExists(id: string) {
     this.lookups++;
     return id === TENANT;
   }
   async findContact(tenantId: string, email: string) {
+    this.contactLookups++;
     return this.contacts.find((c) => c.tenantId === tenantId && c.email === email) ?? null;
   }
 }
@@ -272,5 +274,66 @@ describe('DevIssuer', () => {
     expect(() => statSync(join(dir, DEV_ISSUER_KEY_FILE))).toThrow();
     const rsa = issuer({ DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_PRIVATE_KEY: pemOf(pair('rsa').privateKey, 'pkcs8') });
     await expect(rsa.dev.issue(TENANT, contact.email)).rejects.toThrow(/EC P-256/);
+  });
+});
+
+describe('a reader\'s roles follow the tenant directory', () => {
+  const { privateKey, publicKey } = pair('ec');
+  const env = { TENANT_JWT_PUBLIC_KEY: pemOf(publicKey, 'spki'), TENANT_JWT_ISSUER: ISS, TENANT_JWT_AUDIENCE: AUD };
+  const listed = (roles: string[]): DirectoryContact => ({ tenantId: TENANT, email: 'admin@contoso.example', name: null, roles, locale: 'en-US' });
+  let key: CryptoKey;
+  beforeAll(async () => {
+    key = await importPKCS8(pemOf(privateKey, 'pkcs8'), 'ES256');
+  });
+
+  it('a listed contact gets the directory\'s roles: a token claiming more never widens them', async () => {
+    const { v } = verifier(env, new FakeDirectory([listed(['MessageCenterReader'])]));
+    expect((await v.verify(await sign(key, 'ES256', claims({ roles: ['GlobalAdmin', 'PrivacyReader'] })))).roles).toEqual(['MessageCenterReader']);
+  });
+
+  it('a user the directory does not list keeps the token\'s roles (the tenant\'s identity provider vouches for them)', async () => {
+    const { v } = verifier(env, new FakeDirectory([]));
+    expect((await v.verify(await sign(key, 'ES256', claims({ roles: ['PrivacyReader'] })))).roles).toEqual(['PrivacyReader']);
+  });
+
+  it('a listed contact to whom the directory grants no role is refused', async () => {
+    const { v } = verifier(env, new FakeDirectory([listed([])]));
+    expect(await reason(v.verify(await sign(key, 'ES256')))).toMatch(/^roles: /);
+  });
+
+  it('a downgrade in the directory applies once the roles window (TENANT_ROLES_CACHE_MS) has passed, and not a look-up per request before', async () => {
+    const directory = new FakeDirectory([listed(['GlobalAdmin'])]);
+    const { v } = verifier({ ...env, TENANT_ROLES_CACHE_MS: '60000' }, directory);
+    const t = await sign(key, 'ES256');
+    const start = Date.now();
+    expect((await v.verify(t, new Date(start))).roles).toEqual(['GlobalAdmin']);
+    directory.contacts[0] = listed(['MessageCenterReader']);
+    expect((await v.verify(t, new Date(start + 59_000))).roles).toEqual(['GlobalAdmin']);
+    expect(directory.contactLookups).toBe(1);
+    expect((await v.verify(t, new Date(start + 60_001))).roles).toEqual(['MessageCenterReader']);
+    expect(directory.contactLookups).toBe(2);
+  });
+
+  it('with TENANT_ROLES_CACHE_MS=0 reads the directory on every request', async () => {
+    const directory = new FakeDirectory([listed(['GlobalAdmin'])]);
+    const { v } = verifier({ ...env, TENANT_ROLES_CACHE_MS: '0' }, directory);
+    const t = await sign(key, 'ES256');
+    expect((await v.verify(t)).roles).toEqual(['GlobalAdmin']);
+    directory.contacts[0] = listed(['PrivacyReader']);
+    expect((await v.verify(t)).roles).toEqual(['PrivacyReader']);
+  });
+
+  it('refuses a development token for an address the directory no longer lists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'devkey-'));
+    try {
+      const directory = new FakeDirectory([listed(['GlobalAdmin'])]);
+      const { v, config } = verifier({ DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_KEY_DIR: dir, TENANT_ROLES_CACHE_MS: '0' }, directory);
+      const { token } = await new DevIssuer(config, directory as unknown as TenantDirectoryLookup).issue(TENANT, 'admin@contoso.example');
+      expect((await v.verify(token)).roles).toEqual(['GlobalAdmin']);
+      directory.contacts.length = 0;
+      expect(await reason(v.verify(token))).toMatch(/^roles: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

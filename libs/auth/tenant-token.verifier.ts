@@ -13,7 +13,7 @@ import { normalizeEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DEV_ISSUER, DEV_ISSUER_ALG, DevIssuer, externalIssuerConfigured, tenantAudience } from './dev-issuer.js';
 import { TenantDirectoryLookup } from './tenant-directory.repository.js';
-import { localeClaim, type TenantPrincipal } from './tenant-principal.js';
+import { effectiveRoles, localeClaim, type TenantPrincipal } from './tenant-principal.js';
 
 /** Asymmetric algorithms only: a public key can never be used as an HMAC secret. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -78,12 +78,15 @@ const TENANT_CACHE_MAX = 50_000;
  */
 const VERIFIED_CACHE_MS = 60_000;
 const VERIFIED_CACHE_MAX = 20_000;
+/** directory roles per (tenant, address), kept TENANT_ROLES_CACHE_MS; null: not a listed contact */
+const ROLES_CACHE_MAX = 50_000;
 
 @Injectable()
 export class TenantTokenVerifier implements OnModuleInit {
   private trust?: Promise<Trust | null>;
   private readonly knownTenants = new Map<string, number>();
   private readonly verified = new Map<string, { principal: TenantPrincipal; untilMs: number }>();
+  private readonly directoryRoles = new Map<string, { roles: string[] | null; untilMs: number }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -102,11 +105,31 @@ export class TenantTokenVerifier implements OnModuleInit {
     const nowMs = now.getTime();
     const key = createHash('sha256').update(token).digest('base64');
     const hit = this.verified.get(key);
-    if (hit && hit.untilMs > nowMs) return { ...hit.principal, roles: [...hit.principal.roles] };
-    const principal = await this.verifyUncached(token, now);
-    if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
-    this.verified.set(key, { principal, untilMs: Math.min(nowMs + VERIFIED_CACHE_MS, this.expiresMs(token)) });
-    return principal;
+    let claimed: TenantPrincipal;
+    if (hit && hit.untilMs > nowMs) {
+      claimed = hit.principal;
+    } else {
+      claimed = await this.verifyUncached(token, now);
+      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+      this.verified.set(key, { principal: claimed, untilMs: Math.min(nowMs + VERIFIED_CACHE_MS, this.expiresMs(token)) });
+    }
+    // the token's roles are what it claims; the directory decides what a listed contact may do, checked at most TENANT_ROLES_CACHE_MS ago
+    const roles = effectiveRoles(claimed.roles, await this.rolesInDirectory(claimed.tenantId, claimed.email, nowMs), claimed.issuer === DEV_ISSUER);
+    if (roles.length === 0) throw new InvalidTokenError('roles: the directory grants this reader none');
+    return { ...claimed, roles };
+  }
+
+  private async rolesInDirectory(tenantId: string, email: string, nowMs: number): Promise<string[] | null> {
+    const key = `${tenantId}\n${email}`;
+    const hit = this.directoryRoles.get(key);
+    if (hit && hit.untilMs > nowMs) return hit.roles;
+    const roles = (await this.directory.findContact(tenantId, email))?.roles ?? null;
+    const ttl = this.config.TENANT_ROLES_CACHE_MS;
+    if (ttl > 0) {
+      if (this.directoryRoles.size >= ROLES_CACHE_MAX) this.directoryRoles.clear();
+      this.directoryRoles.set(key, { roles, untilMs: nowMs + ttl });
+    }
+    return roles;
   }
 
   /** exp of a token that just verified: a cached token never outlives it (the clock tolerance is not extended to cached use). */

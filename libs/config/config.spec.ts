@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, isLoopbackHost, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has defaults that work on a machine with local PostgreSQL and Redis', () => {
@@ -18,5 +18,41 @@ describe('loadConfig', () => {
     const c = loadConfig({ OPERATOR_DOMAINS: 'Example.com, ops.example.net', OPERATOR_TOKENS: 'alice:0123456789abcdef0' });
     expect(c.OPERATOR_DOMAINS).toEqual(['example.com', 'ops.example.net']);
     expect(c.OPERATOR_TOKENS).toEqual([{ name: 'alice', token: '0123456789abcdef0' }]);
+  });
+
+  describe('the development issuer stays on this machine', () => {
+    it('starts on loopback listen addresses and loopback public URLs', () => {
+      for (const [HOST, PUBLIC_BASE_URL] of [
+        ['127.0.0.1', 'http://127.0.0.1:3000'],
+        ['127.8.9.10', 'http://localhost:8080'],
+        ['::1', 'http://[::1]:3000'],
+        ['localhost', 'https://LOCALHOST/'],
+      ] as const) {
+        expect(loadConfig({ DEV_ISSUER_ENABLED: 'true', HOST, PUBLIC_BASE_URL }).DEV_ISSUER_ENABLED).toBe(true);
+      }
+      expect(loadConfig({ DEV_ISSUER_ENABLED: 'true' }).HOST).toBe('127.0.0.1');
+    });
+
+    it('refuses a non-loopback HOST in one line naming it', () => {
+      for (const HOST of ['0.0.0.0', '::', '10.0.0.5', '128.0.0.1', 'api.example.com', 'localhost.example.com']) {
+        expect(() => loadConfig({ DEV_ISSUER_ENABLED: 'true', HOST })).toThrow(/^configuration: HOST must be a loopback address .*DEV_ISSUER_ENABLED[^\n]*$/);
+      }
+    });
+
+    it('refuses a non-loopback PUBLIC_BASE_URL', () => {
+      for (const PUBLIC_BASE_URL of ['https://notify.example.com', 'http://0.0.0.0:3000', 'http://192.168.1.2:3000', 'http://127.0.0.1.nip.io/']) {
+        expect(() => loadConfig({ DEV_ISSUER_ENABLED: 'true', PUBLIC_BASE_URL })).toThrow(/^configuration: PUBLIC_BASE_URL must be a loopback URL/);
+      }
+    });
+
+    it('leaves any address alone while the development issuer is disabled', () => {
+      const c = loadConfig({ HOST: '0.0.0.0', PUBLIC_BASE_URL: 'https://notify.example.com' });
+      expect(c.HOST).toBe('0.0.0.0');
+    });
+
+    it('knows loopback addresses, IPv4-mapped ones included', () => {
+      expect(['127.0.0.1', '127.255.255.254', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'Localhost'].filter((h) => !isLoopbackHost(h))).toEqual([]);
+      expect(['0.0.0.0', '::', '', '1.2.3.4', 'example.com', '::ffff:10.0.0.1', '126.255.255.255'].filter(isLoopbackHost)).toEqual([]);
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { parseAcsConnectionString } from '../mail/acs-connection-string.js';
 
@@ -12,6 +13,18 @@ const list = z
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether a listen address or URL host name stays on this machine: 127.0.0.0/8, ::1 (also IPv4-mapped) or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  const family = isIP(h);
+  return family !== 0 && LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
+}
 
 export const configSchema = z.object({
   DATABASE_URL: z
@@ -106,6 +119,11 @@ export const configSchema = z.object({
   /** the development issuer's private key (PKCS#8 PEM) instead of a file */
   DEV_ISSUER_PRIVATE_KEY: z.string().min(40, 'must be a PKCS#8 PEM private key').optional(),
   DEV_ISSUER_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /**
+   * how long a reader's roles read from the tenant directory are reused, per (tenant, address): a
+   * role removed in the directory stops working within this window (0: read on every request)
+   */
+  TENANT_ROLES_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
   /** inbox requests a minute per verified user, and per client address (every process counts its own) */
   INBOX_RATE_PER_USER: z.coerce.number().int().min(1).max(10_000_000).default(300),
   INBOX_RATE_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000_000).default(1200),
@@ -115,6 +133,13 @@ export const configSchema = z.object({
   }
   if (c.TENANT_JWKS_URL && c.TENANT_JWT_PUBLIC_KEY) {
     ctx.addIssue({ code: 'custom', path: ['TENANT_JWT_PUBLIC_KEY'], message: 'give either TENANT_JWKS_URL or TENANT_JWT_PUBLIC_KEY, not both' });
+  }
+  // the development issuer signs a token for anyone who names a listed contact: it must never be reachable from outside this machine
+  if (c.DEV_ISSUER_ENABLED && !isLoopbackHost(c.HOST)) {
+    ctx.addIssue({ code: 'custom', path: ['HOST'], message: `must be a loopback address (127.0.0.0/8, ::1, localhost) while DEV_ISSUER_ENABLED is true, not "${c.HOST.slice(0, 100)}"` });
+  }
+  if (c.DEV_ISSUER_ENABLED && !isLoopbackHost(new URL(c.PUBLIC_BASE_URL).hostname)) {
+    ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'must be a loopback URL (http://127.0.0.1:..., http://[::1]:..., http://localhost:...) while DEV_ISSUER_ENABLED is true' });
   }
   if (c.MAIL_TRANSPORT === 'acs' && !c.ACS_CONNECTION_STRING) {
     ctx.addIssue({ code: 'custom', path: ['ACS_CONNECTION_STRING'], message: 'is required when MAIL_TRANSPORT=acs' });
