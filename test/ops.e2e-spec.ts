@@ -148,6 +148,7 @@ describe('readiness when Redis is unreachable', () => {
   beforeAll(async () => {
     process.env.REDIS_URL = `redis://127.0.0.1:${await closedPort()}`;
     process.env.HEALTH_TIMEOUT_MS = '500';
+    process.env.METRICS_TOKEN = SCRAPER;
     // the probes alone, without the queues (whose connections would retry that port forever)
     const mod = await Test.createTestingModule({ imports: [ConfigModule, DbModule, TerminusModule.forRoot({ logger: false })], controllers: [HealthController], providers: [PostgresHealth, RedisHealth] }).compile();
     app = mod.createNestApplication({ logger: false });
@@ -161,11 +162,22 @@ describe('readiness when Redis is unreachable', () => {
 
   it('answers 503 naming Redis, while PostgreSQL is up; liveness stays 200', async () => {
     const started = Date.now();
-    const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
+    const res = await request(app.getHttpServer()).get('/health/ready').set('Authorization', `Bearer ${SCRAPER}`).expect(503);
     expect(res.body).toMatchObject({ status: 'error', error: { redis: { status: 'down' } }, info: { postgresql: { status: 'up' } } });
     expect(res.body.error.redis.message).toMatch(/ECONNREFUSED|connect|closed/i);
     expect(Date.now() - started).toBeLessThan(5000);
     await request(app.getHttpServer()).get('/health/live').expect(200);
+  });
+
+  it('tells an anonymous caller up/down only, never the driver message with its host and port', async () => {
+    const redisPort = new URL(process.env.REDIS_URL!).port;
+    for (const auth of [undefined, 'Bearer not-the-token-at-all']) {
+      const req = request(app.getHttpServer()).get('/health/ready');
+      const res = await (auth ? req.set('Authorization', auth) : req).expect(503);
+      expect(res.body).toEqual({ status: 'error', info: { postgresql: { status: 'up' } }, error: { redis: { status: 'down' } }, details: { postgresql: { status: 'up' }, redis: { status: 'down' } } });
+      expect(res.text).not.toContain(redisPort);
+      expect(res.text).not.toMatch(/message|127\.0\.0\.1|ECONNREFUSED/);
+    }
   });
 });
 
