@@ -128,6 +128,31 @@ describe('operability: health, metrics, queue dashboard, docs, request logs', ()
     expect(ui.text).toMatch(/swagger/i);
   });
 
+  it('sends the security headers on every route: probes, metrics, docs, dashboard, unknown paths', async () => {
+    const server = app.getHttpServer();
+    const responses = [
+      await request(server).get('/health/live').expect(200),
+      await request(server).get('/health/ready').expect(200),
+      await request(server).get('/metrics').set('Authorization', `Bearer ${SCRAPER}`).expect(200),
+      await request(server).get('/metrics').expect(401),
+      await request(server).get('/docs').expect(200),
+      await request(server).get('/docs/json').expect(200),
+      await request(server).get('/queues').expect(401),
+    ];
+    const headers = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'cross-origin-resource-policy': 'same-origin' };
+    for (const res of responses) {
+      expect(res.headers).toMatchObject(headers);
+      expect(res.headers['content-security-policy']).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+    }
+    // outside /v1 an unknown path is answered by Express itself, with a policy that allows nothing at all
+    const unknown = await request(server).get('/no/such/path').expect(404);
+    expect(unknown.headers).toMatchObject({ ...headers, 'content-security-policy': "default-src 'none'" });
+    // the UI page runs no inline script and nothing from another origin
+    const docsPolicy: string = responses[4]!.headers['content-security-policy'];
+    expect(docsPolicy).toMatch(/script-src 'self'(;|$)/);
+    expect(docsPolicy).not.toMatch(/unsafe-eval|https?:/);
+  });
+
   it('logs requests as JSON, with the path but never the query string or an address', async () => {
     await request(app.getHttpServer()).get('/v1/tenants?token=sekret-query-token&email=lena.horvat@contoso.com').set('Authorization', `Bearer ${ALICE}`).expect(200);
     const entries = logged.map((l) => JSON.parse(l) as { msg?: string; req?: { url?: string; method?: string }; res?: { statusCode?: number } });
