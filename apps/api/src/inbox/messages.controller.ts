@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseInterceptors } from '@nestjs/common';
 import { z } from 'zod';
 import { TenantAuthenticated, type TenantRequest } from '../../../../libs/auth/tenant-auth.guard.js';
 import { InboxService, MAX_MESSAGE_IDS, type ViewPointAction } from '../../../../libs/inbox/inbox.service.js';
 import { nextPageQuery, parseListQuery } from '../../../../libs/inbox/list-query.js';
 import { acceptedLanguages } from '../../../../libs/inbox/accept-language.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
+import { RefusedReadAudit } from './refused-read.interceptor.js';
 import { ApiBearerAuth, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiDoc, ApiErrors, EXPOSURE_VIEW, MESSAGE_LIST, SERVICE_UPDATE_MESSAGE, VALUE_TRUE } from '../ops/api-docs.js';
 
@@ -18,6 +19,7 @@ type IdsBody = z.infer<typeof idsBody>;
 @ApiErrors(401, 429)
 @Controller(PATH)
 @TenantAuthenticated()
+@UseInterceptors(RefusedReadAudit)
 export class InboxMessagesController {
   /** links point where tenants reach the API, never at whatever `Host` a request claims */
   private readonly base: string;
