@@ -22,6 +22,8 @@ const UNAUTHORIZED = { error: { code: 'unauthorized', message: 'invalid token' }
 const NOT_FOUND = { error: { code: 'notFound', message: 'message not found' } };
 const OPERATOR = 'ops-e2e:0123456789abcdef0123456789';
 const ROLES_WINDOW_MS = 400;
+/** where tenants reach the API (loopback, as the development issuer needs) */
+const PUBLIC_BASE = 'http://localhost:3917/';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
@@ -82,6 +84,7 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       INBOX_RATE_PER_ADDRESS: '100000',
       // short, so the directory-downgrade case need not wait the production minute
       TENANT_ROLES_CACHE_MS: String(ROLES_WINDOW_MS),
+      PUBLIC_BASE_URL: PUBLIC_BASE,
     });
     for (const k of ['TENANT_JWKS_URL', 'TENANT_JWT_PUBLIC_KEY', 'TENANT_JWT_ISSUER', 'TENANT_JWT_AUDIENCE', 'DEV_ISSUER_PRIVATE_KEY']) delete process.env[k];
     app = await createApiApp();
@@ -153,12 +156,15 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     let url: string | undefined = `${API}?$top=1&$filter=${encodeURIComponent("tags/any(t:t eq 'Admin impact')")}`;
     let pages = 0;
     while (url) {
-      const res: request.Response = await get(url, tok['A.admin']).expect(200);
+      // a forged Host never steers where the next page is fetched from
+      const res: request.Response = await get(url, tok['A.admin']).set('Host', 'attacker.example').set('X-Forwarded-Host', 'attacker.example').expect(200);
       expectNoForeign(res);
       expect(res.body.value.length).toBeLessThanOrEqual(1);
       seen.push(...res.body.value.map((m: { id: string }) => m.id));
       const next: string | undefined = res.body['@odata.nextLink'];
       if (next) {
+        expect(next.startsWith(`${PUBLIC_BASE}v1/`)).toBe(true);
+        expect(next).not.toContain('attacker');
         const u = new URL(next);
         expect(u.pathname).toBe(API);
         expect(u.searchParams.get('$top')).toBe('1');

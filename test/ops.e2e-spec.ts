@@ -128,6 +128,31 @@ describe('operability: health, metrics, queue dashboard, docs, request logs', ()
     expect(ui.text).toMatch(/swagger/i);
   });
 
+  it('sends the security headers on every route: probes, metrics, docs, dashboard, unknown paths', async () => {
+    const server = app.getHttpServer();
+    const responses = [
+      await request(server).get('/health/live').expect(200),
+      await request(server).get('/health/ready').expect(200),
+      await request(server).get('/metrics').set('Authorization', `Bearer ${SCRAPER}`).expect(200),
+      await request(server).get('/metrics').expect(401),
+      await request(server).get('/docs').expect(200),
+      await request(server).get('/docs/json').expect(200),
+      await request(server).get('/queues').expect(401),
+    ];
+    const headers = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'cross-origin-resource-policy': 'same-origin' };
+    for (const res of responses) {
+      expect(res.headers).toMatchObject(headers);
+      expect(res.headers['content-security-policy']).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+    }
+    // outside /v1 an unknown path is answered by Express itself, with a policy that allows nothing at all
+    const unknown = await request(server).get('/no/such/path').expect(404);
+    expect(unknown.headers).toMatchObject({ ...headers, 'content-security-policy': "default-src 'none'" });
+    // the UI page runs no inline script and nothing from another origin
+    const docsPolicy: string = responses[4]!.headers['content-security-policy'];
+    expect(docsPolicy).toMatch(/script-src 'self'(;|$)/);
+    expect(docsPolicy).not.toMatch(/unsafe-eval|https?:/);
+  });
+
   it('logs requests as JSON, with the path but never the query string or an address', async () => {
     await request(app.getHttpServer()).get('/v1/tenants?token=sekret-query-token&email=lena.horvat@contoso.com').set('Authorization', `Bearer ${ALICE}`).expect(200);
     const entries = logged.map((l) => JSON.parse(l) as { msg?: string; req?: { url?: string; method?: string }; res?: { statusCode?: number } });
@@ -148,6 +173,7 @@ describe('readiness when Redis is unreachable', () => {
   beforeAll(async () => {
     process.env.REDIS_URL = `redis://127.0.0.1:${await closedPort()}`;
     process.env.HEALTH_TIMEOUT_MS = '500';
+    process.env.METRICS_TOKEN = SCRAPER;
     // the probes alone, without the queues (whose connections would retry that port forever)
     const mod = await Test.createTestingModule({ imports: [ConfigModule, DbModule, TerminusModule.forRoot({ logger: false })], controllers: [HealthController], providers: [PostgresHealth, RedisHealth] }).compile();
     app = mod.createNestApplication({ logger: false });
@@ -161,11 +187,22 @@ describe('readiness when Redis is unreachable', () => {
 
   it('answers 503 naming Redis, while PostgreSQL is up; liveness stays 200', async () => {
     const started = Date.now();
-    const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
+    const res = await request(app.getHttpServer()).get('/health/ready').set('Authorization', `Bearer ${SCRAPER}`).expect(503);
     expect(res.body).toMatchObject({ status: 'error', error: { redis: { status: 'down' } }, info: { postgresql: { status: 'up' } } });
     expect(res.body.error.redis.message).toMatch(/ECONNREFUSED|connect|closed/i);
     expect(Date.now() - started).toBeLessThan(5000);
     await request(app.getHttpServer()).get('/health/live').expect(200);
+  });
+
+  it('tells an anonymous caller up/down only, never the driver message with its host and port', async () => {
+    const redisPort = new URL(process.env.REDIS_URL!).port;
+    for (const auth of [undefined, 'Bearer not-the-token-at-all']) {
+      const req = request(app.getHttpServer()).get('/health/ready');
+      const res = await (auth ? req.set('Authorization', auth) : req).expect(503);
+      expect(res.body).toEqual({ status: 'error', info: { postgresql: { status: 'up' } }, error: { redis: { status: 'down' } }, details: { postgresql: { status: 'up' }, redis: { status: 'down' } } });
+      expect(res.text).not.toContain(redisPort);
+      expect(res.text).not.toMatch(/message|127\.0\.0\.1|ECONNREFUSED/);
+    }
   });
 });
 

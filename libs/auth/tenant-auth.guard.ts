@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { clientAddress, SecurityEvents } from '../audit/security-events.js';
 import { TokenBucketLimiter } from './rate-limiter.js';
 import { InvalidTokenError, MAX_TOKEN_LENGTH, TenantTokenVerifier } from './tenant-token.verifier.js';
 import type { TenantPrincipal } from './tenant-principal.js';
@@ -23,11 +24,15 @@ const BEARER = new RegExp(`^Bearer ([A-Za-z0-9_\\-.]{1,${MAX_TOKEN_LENGTH}})$`, 
 
 /**
  * `Authorization: Bearer <jwt>` verified by TenantTokenVerifier; the principal lands on
- * `req.tenantPrincipal`. Anything wrong is 401 `invalid token`, with no detail.
+ * `req.tenantPrincipal`. Anything wrong is 401 `invalid token`, with no detail; a token that
+ * fails verification is audited as a security event.
  */
 @Injectable()
 export class TenantAuthGuard implements CanActivate {
-  constructor(private readonly verifier: TenantTokenVerifier) {}
+  constructor(
+    private readonly verifier: TenantTokenVerifier,
+    private readonly security: SecurityEvents,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
@@ -39,6 +44,8 @@ export class TenantAuthGuard implements CanActivate {
       return true;
     } catch (err) {
       if (!(err instanceof InvalidTokenError)) throw err;
+      // a missing token is a page that has not signed in yet, not an attack
+      if (match) this.security.report('invalid_token', clientAddress(req));
       http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer');
       throw new UnauthorizedException('invalid token');
     }

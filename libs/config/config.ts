@@ -127,6 +127,14 @@ export const configSchema = z.object({
   /** inbox requests a minute per verified user, and per client address (every process counts its own) */
   INBOX_RATE_PER_USER: z.coerce.number().int().min(1).max(10_000_000).default(300),
   INBOX_RATE_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000_000).default(1200),
+  /** failed operator authentications a client address may make in a minute before it waits (429) for the rest of it */
+  OPERATOR_AUTH_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** how long a client may take to send a request's headers */
+  REQUEST_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(20_000),
+  /** a request body that sends no byte for this long is answered 408 and its connection closed, uploads included */
+  REQUEST_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** a body other than an upload must have arrived whole within this long */
+  REQUEST_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
 }).superRefine((c, ctx) => {
   if ((c.TENANT_JWKS_URL || c.TENANT_JWT_PUBLIC_KEY) && !(c.TENANT_JWT_ISSUER && c.TENANT_JWT_AUDIENCE)) {
     ctx.addIssue({ code: 'custom', path: [c.TENANT_JWT_ISSUER ? 'TENANT_JWT_AUDIENCE' : 'TENANT_JWT_ISSUER'], message: 'is required with TENANT_JWKS_URL or TENANT_JWT_PUBLIC_KEY' });

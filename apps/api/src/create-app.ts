@@ -6,6 +6,8 @@ import { AppErrorFilter } from '../../../libs/common/app-error.filter.js';
 import { ApiModule } from './api.module.js';
 import { securityHeaders } from './web/security-headers.js';
 import { refuseNonUtf8Body, wellFormedTarget } from './web/well-formed-request.js';
+import { applyServerTimeouts, requestBodyTimeouts } from './web/request-timeouts.js';
+import { APP_CONFIG, type AppConfig } from '../../../libs/config/config.js';
 import { mountQueuesDashboard } from './ops/queues-dashboard.js';
 import { serveDocs } from './ops/openapi.js';
 
@@ -19,6 +21,9 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   });
   app.useLogger(app.get(Logger));
   app.use(securityHeaders);
+  const config = app.get<AppConfig>(APP_CONFIG);
+  applyServerTimeouts(app.getHttpServer(), config);
+  app.use(requestBodyTimeouts(config));
   // a URL or JSON body that cannot be read as UTF-8, or holds NUL, is a 400 before any route sees it
   app.use(wellFormedTarget);
   // Nest's type leaves `verify` out (it uses it for rawBody, which is off here); Express's parser takes it

@@ -1,9 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseInterceptors } from '@nestjs/common';
 import { z } from 'zod';
 import { TenantAuthenticated, type TenantRequest } from '../../../../libs/auth/tenant-auth.guard.js';
 import { InboxService, MAX_MESSAGE_IDS, type ViewPointAction } from '../../../../libs/inbox/inbox.service.js';
 import { nextPageQuery, parseListQuery } from '../../../../libs/inbox/list-query.js';
 import { acceptedLanguages } from '../../../../libs/inbox/accept-language.js';
+import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
+import { RefusedReadAudit } from './refused-read.interceptor.js';
 import { ApiBearerAuth, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiDoc, ApiErrors, EXPOSURE_VIEW, MESSAGE_LIST, SERVICE_UPDATE_MESSAGE, VALUE_TRUE } from '../ops/api-docs.js';
 
@@ -11,17 +13,23 @@ const PATH = 'admin/serviceAnnouncement/messages';
 const idsBody = z.strictObject({ messageIds: z.array(z.string().max(64)).min(1).max(MAX_MESSAGE_IDS) });
 type IdsBody = z.infer<typeof idsBody>;
 
-/** `host[:port]` as a client may send it; anything else gets a relative next link. */
-const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/;
-
 /** The tenant inbox, shaped like Microsoft Graph's service announcement messages (docs/contracts.md §4). */
 @ApiTags('tenant inbox')
 @ApiBearerAuth('tenant')
 @ApiErrors(401, 429)
 @Controller(PATH)
 @TenantAuthenticated()
+@UseInterceptors(RefusedReadAudit)
 export class InboxMessagesController {
-  constructor(private readonly inbox: InboxService) {}
+  /** links point where tenants reach the API, never at whatever `Host` a request claims */
+  private readonly base: string;
+
+  constructor(
+    private readonly inbox: InboxService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.base = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  }
 
   @ApiDoc("The calling tenant's messages, newest first", { description: 'a page of messages', schema: MESSAGE_LIST })
   @ApiQuery({ name: '$top', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
@@ -33,9 +41,7 @@ export class InboxMessagesController {
     const q = parseListQuery(query);
     const { messages, hasMore } = await this.inbox.list(req.tenantPrincipal!, q, acceptedLanguages(req.headers['accept-language']));
     const next = nextPageQuery(q, hasMore);
-    const host = req.get('host') ?? '';
-    const base = HOST.test(host) ? `${req.protocol}://${host}` : '';
-    return { value: messages, ...(next ? { '@odata.nextLink': `${base}/v1/${PATH}?${next}` } : {}) };
+    return { value: messages, ...(next ? { '@odata.nextLink': `${this.base}/v1/${PATH}?${next}` } : {}) };
   }
 
   @ApiDoc('One message', { description: 'the message', schema: SERVICE_UPDATE_MESSAGE })

@@ -16,7 +16,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: "the resource's state does not allow it (the message says why)",
   413: 'the upload is larger than INGEST_MAX_UPLOAD_BYTES, or its gzip expands past INGEST_MAX_EXPANDED_BYTES or INGEST_MAX_COMPRESSION_RATIO',
   415: 'the body is not sent as one of the accepted types',
-  429: 'too many requests from this user or address; try again in a minute',
+  429: 'too many requests (or, for operators, failed authentications) from this user or address; try again after Retry-After seconds',
 };
 
 /** Error responses, each with the shared `Error` schema. */
@@ -24,9 +24,9 @@ export function ApiErrors(...statuses: (keyof typeof ERROR_TEXT)[]) {
   return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: ERROR_TEXT[status], schema: { $ref: getSchemaPath('Error') } })));
 }
 
-/** A group of operator endpoints: tag, operator bearer token, 401. */
+/** A group of operator endpoints: tag, operator bearer token, 401, and 429 after repeated failed authentication. */
 export function ApiOperator(tag: string) {
-  return applyDecorators(ApiTags(tag), ApiBearerAuth('operator'), ApiErrors(401));
+  return applyDecorators(ApiTags(tag), ApiBearerAuth('operator'), ApiErrors(401, 429));
 }
 
 /** What an endpoint does, and its success response. */

@@ -24,7 +24,7 @@ export const ERROR_SCHEMA = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', example: 'badInput', description: 'badInput, unauthorized, forbidden, notFound, conflict, payloadTooLarge, tooManyRequests, internal' },
+        code: { type: 'string', example: 'badInput', description: 'badInput, unauthorized, forbidden, notFound, requestTimeout, conflict, payloadTooLarge, tooManyRequests, internal' },
         message: { type: 'string', description: 'what was wrong, in words an operator can act on' },
       },
     },
