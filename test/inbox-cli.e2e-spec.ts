@@ -12,6 +12,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { createApiApp } from '../apps/api/src/create-app.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
+import { until } from './support/async.js';
 import { postNotice, seedCampaign, seedTenant, type SeededTenant } from './support/inbox-seed.js';
 
 const run = promisify(execFile);
@@ -97,13 +98,21 @@ describe('auth token and audit list (compiled CLI)', () => {
     await request(http).get(`/v1/admin/serviceAnnouncement/messages/${notice}`).set('Authorization', `Bearer ${admin}`).expect(200);
     await request(http).get(`/v1/admin/serviceAnnouncement/messages/${notice}/exposure`).set('Authorization', `Bearer ${admin}`).expect(200);
 
-    const audit = await cli(['audit', 'list', '--tenant', A.id, '--json']);
-    expect(audit.code).toBe(0);
-    const doc = JSON.parse(audit.stdout) as { tenantId: string; events: { actor: string; action: string; subject: string; tenantId: string }[] };
+    type AuditDoc = { tenantId: string; events: { actor: string; action: string; subject: string; tenantId: string }[] };
+    // the reader's refused read is a security event, written in the background: wait for it
+    const doc = await until('the refused read in the audit log', async () => {
+      const audit = await cli(['audit', 'list', '--tenant', A.id, '--json']);
+      expect(audit.code).toBe(0);
+      const d = JSON.parse(audit.stdout) as AuditDoc;
+      return d.events.some((e) => e.action === 'security.refused_read') && d;
+    }, 10_000);
     expect(doc.tenantId).toBe(A.id);
-    expect(doc.events.map((e) => [e.actor, e.action, e.subject])).toEqual([
+    expect(doc.events.filter((e) => e.action.startsWith('inbox.')).map((e) => [e.actor, e.action, e.subject])).toEqual([
       [`tenant-user:${A.contacts[0]!.email}`, 'inbox.message.read', notice],
       [`tenant-user:${A.contacts[0]!.email}`, 'inbox.exposure.read', notice],
+    ]);
+    expect(doc.events.filter((e) => e.action.startsWith('security.')).map((e) => [e.actor, e.action, e.subject])).toEqual([
+      [`tenant-user:${A.contacts[1]!.email}`, 'security.refused_read', notice],
     ]);
     const none = JSON.parse((await cli(['audit', 'list', '--tenant', B.id, '--json'])).stdout) as { events: unknown[] };
     expect(none.events).toEqual([]);
