@@ -1,6 +1,6 @@
 /**
  * The API documentation at /docs and the queue dashboard at /queues in a real headless Chromium
- * (TOOLCHAIN.md "Browsers"): under the Content-Security-Policy every route carries, the Swagger UI
+ * (docs/toolchain.md, "Browsers"): under the Content-Security-Policy every route carries, the Swagger UI
  * still renders the document and the dashboard its queues, and the browser reports no violation
  * of the policy beyond the dashboard's third-party web fonts, which it is not allowed to load.
  */
@@ -25,7 +25,7 @@ describe('API documentation page in headless Chromium', () => {
 
   beforeAll(async () => {
     process.env.OPERATOR_TOKENS = `alice:${OPERATOR}`;
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (see TOOLCHAIN.md)`);
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (see docs/toolchain.md)`);
     app = await createApiApp();
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;

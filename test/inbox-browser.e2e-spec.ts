@@ -1,5 +1,5 @@
 /**
- * The Message Center page in a real headless Chromium (TOOLCHAIN.md "Browsers"): an affected
+ * The Message Center page in a real headless Chromium (docs/toolchain.md, "Browsers"): an affected
  * tenant's admin signs in through the development issuer's link, opens the notice, sees the
  * body and their own exposed data, marks it unread and archives it; an unaffected tenant's admin
  * sees an empty inbox. One screenshot per state goes to INBOX_SCREENSHOT_DIR (default: a temp folder).
@@ -35,7 +35,7 @@ describe('inbox page in headless Chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (see TOOLCHAIN.md)`);
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (see docs/toolchain.md)`);
     mkdirSync(shots, { recursive: true });
     Object.assign(process.env, { DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_KEY_DIR: keyDir, INBOX_RATE_PER_USER: '10000', INBOX_RATE_PER_ADDRESS: '10000' });
     for (const k of ['TENANT_JWKS_URL', 'TENANT_JWT_PUBLIC_KEY', 'TENANT_JWT_ISSUER', 'TENANT_JWT_AUDIENCE', 'DEV_ISSUER_PRIVATE_KEY']) delete process.env[k];

@@ -48,7 +48,7 @@ export interface TenantSummary {
 
 /**
  * The tenant directory's tables. Bulk writes go through the shared pg pool (one statement per
- * table per batch, TOOLCHAIN.md); reads through the Prisma client. No decisions here.
+ * table per batch, docs/toolchain.md); reads through the Prisma client. No decisions here.
  */
 @Injectable()
 export class DirectoryRepository {

@@ -1,7 +1,7 @@
 /**
  * An Azure Communication Services Email emulator for tests: a local HTTP server that speaks the
  * part of the ACS Email REST API the real `@azure/communication-email` EmailClient uses
- * (docs: shared/TOOLCHAIN.md, "Azure Communication Services Email offline").
+ * (docs/toolchain.md, "Azure Communication Services Email offline").
  *
  * - `POST /emails:send?api-version=...`: HMAC-SHA256 signature checked with the access key, body
  *   validated, `Operation-Id` honoured (a repeated id answers the existing operation and records
