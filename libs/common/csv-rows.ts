@@ -10,6 +10,8 @@ export interface CsvRow {
   /** column (header name, trimmed) → cell */
   record: Record<string, string>;
   error?: string;
+  /** the row has more or fewer cells than the header has columns (`error` says so too); `record` holds the cells it has */
+  columnCountDiffers?: boolean;
 }
 
 /** How far into the input the header line is looked for. */
@@ -119,7 +121,7 @@ export async function* csvRows(input: Readable, options: CsvRowsOptions = {}): A
     consumed += blankLines + lineEnds(entry.raw.slice(blank.length));
     const raw = entry.raw.slice(blank.length).replace(/\r?\n?$/, '');
     if (entry.info.invalid_field_length > 0) {
-      yield { line, raw, record: entry.record, error: 'not valid CSV (row has a different number of columns than the header)' };
+      yield { line, raw, record: entry.record, error: 'not valid CSV (row has a different number of columns than the header)', columnCountDiffers: true };
       continue;
     }
     yield { line, raw, record: entry.record };

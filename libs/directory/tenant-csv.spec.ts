@@ -71,3 +71,19 @@ describe('csvDirectoryEntries', () => {
     ]);
   });
 });
+
+describe('csvDirectoryEntries: rows whose cell count differs from the header', () => {
+  it('imports a row short of trailing cells, or with extra ones, with a warning, and keeps the next rows', async () => {
+    const text = [
+      'tenantId,name,domains,contactEmail,contactName,contactRoles,contactLocale',
+      `${ID},Fabrikam,fabrikam.com,ann@fabrikam.com,Ann,GlobalAdmin`,
+      `${ID2},Contoso,contoso.com,bo@contoso.com,Bo,GlobalAdmin,fr-FR,extra`,
+    ].join('\n');
+    const got = await entries(text);
+    expect(got.map((e) => e.ok)).toEqual([true, true]);
+    const [a, b] = got as Extract<DirectoryEntry, { ok: true }>[];
+    expect(a!.tenant).toMatchObject({ id: ID, name: 'Fabrikam', domains: ['fabrikam.com'], contacts: [{ email: 'ann@fabrikam.com', roles: ['GlobalAdmin'], locale: 'en-US' }] });
+    expect(b!.tenant).toMatchObject({ id: ID2, name: 'Contoso', contacts: [{ email: 'bo@contoso.com', locale: 'fr-FR' }] });
+    for (const e of [a!, b!]) expect(e.warnings).toContainEqual(expect.objectContaining({ field: 'row', reason: expect.stringMatching(/number of cells/) }));
+  });
+});

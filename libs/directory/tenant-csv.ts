@@ -89,7 +89,9 @@ export async function* csvDirectoryEntries(input: Readable, options: TenantLineO
   };
 
   for await (const row of csvRows(input, { columnName: directoryColumnName }) as AsyncIterable<CsvRow>) {
-    if (row.error !== undefined) {
+    // A row short of trailing cells (a spreadsheet leaves empty ones out) or with extra ones still
+    // names its tenant: the cells it has are read, and the operator is told.
+    if (row.error !== undefined && !row.columnCountDiffers) {
       yield { line: row.line, ok: false, reason: row.error };
       continue;
     }
@@ -99,6 +101,7 @@ export async function* csvDirectoryEntries(input: Readable, options: TenantLineO
       continue;
     }
     const warnings = parsed.warnings.map((w) => ({ line: row.line, field: csvColumnOf(w.field), reason: w.reason }));
+    if (row.columnCountDiffers) warnings.unshift({ line: row.line, field: 'row', reason: 'a different number of cells than the header has columns; the cells present were read' });
     if (group && group.tenant.id === parsed.tenant.id) {
       merge(group, parsed.tenant, row.line, warnings);
       group.size += row.raw.length;
