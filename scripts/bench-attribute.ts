@@ -83,10 +83,16 @@ async function childSetup(tenantsFile: string, file: string): Promise<SetupResul
   const app = await NestFactory.createApplicationContext(SetupModule, { logger: ['error', 'warn'] });
   try {
     let started = process.hrtime.bigint();
-    const dir = await app.get(DirectoryService).importTenants(readLines(createReadStream(tenantsFile, { highWaterMark: 1 << 20 }), { maxLineLength: MAX_TENANT_LINE }));
+    const dir = await app
+      .get(DirectoryService)
+      .importTenants(
+        readLines(createReadStream(tenantsFile, { highWaterMark: 1 << 20 }), { maxLineLength: MAX_TENANT_LINE }),
+      );
     const directorySeconds = seconds(started);
     started = process.hrtime.bigint();
-    const r = await app.get(IngestService).ingest({ stream: createReadStream(file, { highWaterMark: 1 << 20 }), name: 'bench', format: 'jsonl' });
+    const r = await app
+      .get(IngestService)
+      .ingest({ stream: createReadStream(file, { highWaterMark: 1 << 20 }), name: 'bench', format: 'jsonl' });
     return {
       tenantsImported: dir.imported + dir.updated,
       tenantLinesRejected: dir.rejected.length,
@@ -114,7 +120,15 @@ async function childAttribute(datasetId: string): Promise<AttributeRun> {
     const cpuSeconds = processCpuSeconds() - cpu0;
     const peak = rss.peak();
     rss.stop();
-    return { records: s.records, attributedRecords: s.attributedRecords, tenants: s.tenants, reviewItems: s.reviewItems, seconds: secs, peakRssBytes: peak, cpuSeconds };
+    return {
+      records: s.records,
+      attributedRecords: s.attributedRecords,
+      tenants: s.tenants,
+      reviewItems: s.reviewItems,
+      seconds: secs,
+      peakRssBytes: peak,
+      cpuSeconds,
+    };
   } finally {
     await app.close();
   }
@@ -161,16 +175,29 @@ async function main(): Promise<void> {
   const attribute: CpuMeasured<AttributeRun>[] = [];
   try {
     log('set-up (not measured): importing the directory and ingesting the data set ...');
-    setup = await runChild<SetupResult>(SCRIPT, 'setup', ['--tenants-file', world.tenantsPath, '--file', world.path], env);
-    log(`set-up: ${setup.tenantsImported} tenants in ${setup.directorySeconds} s, ${setup.records} records in ${setup.ingestSeconds} s`);
+    setup = await runChild<SetupResult>(
+      SCRIPT,
+      'setup',
+      ['--tenants-file', world.tenantsPath, '--file', world.path],
+      env,
+    );
+    log(
+      `set-up: ${setup.tenantsImported} tenants in ${setup.directorySeconds} s, ${setup.records} records in ${setup.ingestSeconds} s`,
+    );
     await db.query('VACUUM ANALYZE');
     for (let k = 0; k < runs; k++) {
       baseline.push(await runChild(SCRIPT, 'baseline', ['--file', world.path], {}, nodeFlags));
-      await db.query('TRUNCATE record_attributions, tenant_records, exposure_views, tenant_decisions, review_items CASCADE');
+      await db.query(
+        'TRUNCATE record_attributions, tenant_records, exposure_views, tenant_decisions, review_items CASCADE',
+      );
       await db.query('CHECKPOINT');
-      attribute.push(await runMeasuredChild<AttributeRun>(SCRIPT, 'attribute', ['--dataset', setup.datasetId], env, nodeFlags));
+      attribute.push(
+        await runMeasuredChild<AttributeRun>(SCRIPT, 'attribute', ['--dataset', setup.datasetId], env, nodeFlags),
+      );
       const r = attribute[k]!;
-      log(`run ${k + 1}/${runs}: ${Math.round(r.records / r.seconds)} records/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.tenants.affected} affected, ${cpuOfRun(r)}`);
+      log(
+        `run ${k + 1}/${runs}: ${Math.round(r.records / r.seconds)} records/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.tenants.affected} affected, ${cpuOfRun(r)}`,
+      );
     }
   } finally {
     undoSignal();
@@ -188,7 +215,14 @@ async function main(): Promise<void> {
     machine: machine(),
     nodeFlags,
     loadAverage1m: { start: loadAtStart, end: load1() },
-    file: { path: world.path, lines: world.lines, bytes: world.bytes, tenants: world.tenants, seed, recycledLines: world.recycledLines },
+    file: {
+      path: world.path,
+      lines: world.lines,
+      bytes: world.bytes,
+      tenants: world.tenants,
+      seed,
+      recycledLines: world.recycledLines,
+    },
     generation: { ...world.generation, fromCache: world.reused },
     setup,
     runs,
@@ -225,8 +259,20 @@ async function main(): Promise<void> {
       '',
       table([
         ['pass', 'records/s', 'peak RSS MiB', 'seconds per run', 'vs baseline'],
-        ['read + JSON.parse of the file (baseline)', result.baseline.recordsPerSecond, '', baseline.map((b) => round(b.seconds, 1)).join(' / '), '1.000'],
-        ['attribute + decide + views', result.attribute.recordsPerSecond, result.attribute.peakRssMiB, result.attribute.secondsPerRun.join(' / '), result.ratioAttributeToBaseline.toFixed(3)],
+        [
+          'read + JSON.parse of the file (baseline)',
+          result.baseline.recordsPerSecond,
+          '',
+          baseline.map((b) => round(b.seconds, 1)).join(' / '),
+          '1.000',
+        ],
+        [
+          'attribute + decide + views',
+          result.attribute.recordsPerSecond,
+          result.attribute.peakRssMiB,
+          result.attribute.secondsPerRun.join(' / '),
+          result.ratioAttributeToBaseline.toFixed(3),
+        ],
       ]),
       '',
       `target: >= 50000 records/s (${attrRate >= 50_000 ? 'met' : 'MISSED'}), peak RSS < 1536 MiB (max of runs ${result.attribute.maxPeakRssMiB} MiB: ${result.attribute.maxPeakRssMiB < 1536 ? 'met' : 'MISSED'})`,

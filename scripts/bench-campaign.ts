@@ -135,7 +135,9 @@ async function createDb(): Promise<BenchDb> {
 async function seedDirectory(db: pg.Client, tenants: number): Promise<{ privileged: number; unprivileged: number }> {
   await db.query(`CREATE TEMP TABLE bench_t (n int PRIMARY KEY, id uuid NOT NULL)`);
   await db.query(`INSERT INTO bench_t SELECT g, gen_random_uuid() FROM generate_series(1, $1) g`, [tenants]);
-  await db.query(`INSERT INTO tenants (id, name, aliases, phones, updated_at) SELECT id, 'Bench Tenant ' || lpad(n::text, 6, '0'), '{}', '{}', now() FROM bench_t`);
+  await db.query(
+    `INSERT INTO tenants (id, name, aliases, phones, updated_at) SELECT id, 'Bench Tenant ' || lpad(n::text, 6, '0'), '{}', '{}', now() FROM bench_t`,
+  );
   await db.query(`INSERT INTO tenant_domains (domain, tenant_id) SELECT 't' || n || '.bench.example', id FROM bench_t`);
   await db.query(
     `INSERT INTO tenant_contacts (tenant_id, email, name, roles, locale)
@@ -179,7 +181,10 @@ async function seedCampaign(db: pg.Client): Promise<string> {
      SELECT $1, id, 'affected', ARRAY['tenantId'], ARRAY['Names', 'Email addresses'], 1, 1, '{}' FROM tenants`,
     [id],
   );
-  await db.query(`INSERT INTO exposure_views (campaign_id, tenant_id, view, updated_at) SELECT $1, id, $2::jsonb, now() FROM tenants`, [id, JSON.stringify(VIEW)]);
+  await db.query(
+    `INSERT INTO exposure_views (campaign_id, tenant_id, view, updated_at) SELECT $1, id, $2::jsonb, now() FROM tenants`,
+    [id, JSON.stringify(VIEW)],
+  );
   await db.query('ANALYZE');
   return id;
 }
@@ -205,7 +210,11 @@ const liveWorkers = new Set<ChildProcess>();
 async function startWorkers(n: number, env: Record<string, string>): Promise<Workers> {
   const children: ChildProcess[] = [];
   const started = Array.from({ length: n }, (_, i) => {
-    const child = spawn(process.execPath, [...serviceNodeFlags('worker'), ...WORKER_NODE_ARGS, WORKER_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...serviceNodeFlags('worker'), ...WORKER_NODE_ARGS, WORKER_MAIN], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     liveWorkers.add(child);
     child.once('exit', () => liveWorkers.delete(child));
@@ -276,7 +285,12 @@ interface RunResult {
   duplicateSends: number;
   /** the machine's 1-minute load average at the start and the end: other work on it shows here */
   loadAverage: { start: number; end: number };
-  checks: { noticesPerTenant: boolean; oneEmailPerPrivilegedContact: boolean; nothingForOthers: boolean; noFailures: boolean };
+  checks: {
+    noticesPerTenant: boolean;
+    oneEmailPerPrivilegedContact: boolean;
+    nothingForOthers: boolean;
+    noFailures: boolean;
+  };
 }
 
 interface Setup {
@@ -289,7 +303,11 @@ interface Setup {
 
 async function measuredRun(s: Setup, workers: number, run: number): Promise<RunResult> {
   const campaignId = await seedCampaign(s.db.client);
-  const env = { ...s.baseEnv, QUEUE_PREFIX: `bench_${randomBytes(4).toString('hex')}`, MAIL_RATE_PER_MINUTE: '1000000' };
+  const env = {
+    ...s.baseEnv,
+    QUEUE_PREFIX: `bench_${randomBytes(4).toString('hex')}`,
+    MAIL_RATE_PER_MINUTE: '1000000',
+  };
   const app = await launchContext(env);
   const w = await startWorkers(workers, env);
   s.acs.reset();
@@ -311,12 +329,17 @@ async function measuredRun(s: Setup, workers: number, run: number): Promise<RunR
       const accepted = s.acs.stats().accepted;
       let posted = s.tenants;
       if (!noticesDone) {
-        const r = await s.db.client.query<{ n: string }>('SELECT count(*)::text AS n FROM notices WHERE campaign_id = $1', [campaignId]);
+        const r = await s.db.client.query<{ n: string }>(
+          'SELECT count(*)::text AS n FROM notices WHERE campaign_id = $1',
+          [campaignId],
+        );
         posted = Number(r.rows[0]!.n);
         noticesDone = posted >= s.tenants;
       }
       if (noticesDone && accepted >= s.privileged) {
-        const c = await s.db.client.query<{ status: string }>('SELECT status::text FROM campaigns WHERE id = $1', [campaignId]);
+        const c = await s.db.client.query<{ status: string }>('SELECT status::text FROM campaigns WHERE id = $1', [
+          campaignId,
+        ]);
         if (c.rows[0]!.status === 'completed') break;
         if (c.rows[0]!.status !== 'sending') throw new Error(`campaign is ${c.rows[0]!.status}`);
       }
@@ -347,7 +370,10 @@ async function measuredRun(s: Setup, workers: number, run: number): Promise<RunR
       `SELECT count(*)::text AS n, count(DISTINCT tenant_id)::text AS d FROM notices WHERE campaign_id = $1`,
       [campaignId],
     );
-    const failed = await s.db.client.query<{ n: string }>(`SELECT count(*)::text AS n FROM deliveries WHERE campaign_id = $1 AND state <> 'sent'`, [campaignId]);
+    const failed = await s.db.client.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM deliveries WHERE campaign_id = $1 AND state <> 'sent'`,
+      [campaignId],
+    );
     const result: RunResult = {
       workers,
       run,
@@ -364,7 +390,8 @@ async function measuredRun(s: Setup, workers: number, run: number): Promise<RunR
       loadAverage: { start: round(loadStart, 2), end: round(loadavg()[0]!, 2) },
       checks: {
         noticesPerTenant: Number(noticeCheck.rows[0]!.n) === s.tenants && Number(noticeCheck.rows[0]!.d) === s.tenants,
-        oneEmailPerPrivilegedContact: byRecipient.size === s.privileged && [...byRecipient.values()].every((n) => n === 1),
+        oneEmailPerPrivilegedContact:
+          byRecipient.size === s.privileged && [...byRecipient.values()].every((n) => n === 1),
         nothingForOthers: [...byRecipient.keys()].every((a) => a.startsWith('admin@') || a.startsWith('privacy@')),
         noFailures: Number(failed.rows[0]!.n) === 0,
       },
@@ -400,7 +427,11 @@ interface ThrottledResult {
 /** The limiter at R a minute for a bounded time, on the same 65k-tenant campaign. */
 async function throttledRun(s: Setup, rate: number, workers: number, seconds: number): Promise<ThrottledResult> {
   const campaignId = await seedCampaign(s.db.client);
-  const env = { ...s.baseEnv, QUEUE_PREFIX: `bench_${randomBytes(4).toString('hex')}`, MAIL_RATE_PER_MINUTE: String(rate) };
+  const env = {
+    ...s.baseEnv,
+    QUEUE_PREFIX: `bench_${randomBytes(4).toString('hex')}`,
+    MAIL_RATE_PER_MINUTE: String(rate),
+  };
   const app = await launchContext(env);
   const w = await startWorkers(workers, env);
   s.acs.reset();
@@ -411,10 +442,15 @@ async function throttledRun(s: Setup, rate: number, workers: number, seconds: nu
     await app.get(DispatchService).launch(campaignId, 'bench-launcher');
     while (now() - t0 < seconds * 1000) {
       await sleep(Math.min(10_000, seconds * 1000 - (now() - t0)));
-      log(`  ${round((now() - t0) / 1000)} s: ${s.acs.stats().accepted} emails accepted, peak ${s.acs.peakAccepted(WINDOW_MS)} in 60 s`);
+      log(
+        `  ${round((now() - t0) / 1000)} s: ${s.acs.stats().accepted} emails accepted, peak ${s.acs.peakAccepted(WINDOW_MS)} in 60 s`,
+      );
     }
     const stats = s.acs.stats();
-    const notices = await s.db.client.query<{ n: string }>('SELECT count(*)::text AS n FROM notices WHERE campaign_id = $1', [campaignId]);
+    const notices = await s.db.client.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM notices WHERE campaign_id = $1',
+      [campaignId],
+    );
     const peak = s.acs.peakAccepted(WINDOW_MS);
     await app.get(CampaignsService).move(campaignId, 'cancel', 'bench-launcher');
     return {
@@ -458,7 +494,14 @@ async function main(): Promise<void> {
   const throttleSeconds = Number(values['throttle-seconds']);
   const throttleRate = Number(values['throttle-rate']);
   const throttleWorkers = Number(values['throttle-workers']);
-  for (const [k, v] of Object.entries({ tenants, runs, throttleSeconds, throttleRate, throttleWorkers, ...Object.fromEntries(workerCounts.map((w, i) => [`workers[${i}]`, w])) })) {
+  for (const [k, v] of Object.entries({
+    tenants,
+    runs,
+    throttleSeconds,
+    throttleRate,
+    throttleWorkers,
+    ...Object.fromEntries(workerCounts.map((w, i) => [`workers[${i}]`, w])),
+  })) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer`);
   }
 
@@ -475,7 +518,9 @@ async function main(): Promise<void> {
   try {
     let t = now();
     const { privileged, unprivileged } = await seedDirectory(db.client, tenants);
-    log(`seeded ${tenants} tenants, ${privileged} privileged and ${unprivileged} other contacts in ${round((now() - t) / 1000, 1)} s`);
+    log(
+      `seeded ${tenants} tenants, ${privileged} privileged and ${unprivileged} other contacts in ${round((now() - t) / 1000, 1)} s`,
+    );
     const baseEnv = {
       DATABASE_URL: db.url,
       MAIL_TRANSPORT: 'acs',
@@ -495,7 +540,9 @@ async function main(): Promise<void> {
     }
     let throttled: ThrottledResult | null = null;
     if (!values['no-throttle']) {
-      log(`throttled run: MAIL_RATE_PER_MINUTE=${throttleRate}, ${throttleWorkers} worker(s), ${throttleSeconds} s ...`);
+      log(
+        `throttled run: MAIL_RATE_PER_MINUTE=${throttleRate}, ${throttleWorkers} worker(s), ${throttleSeconds} s ...`,
+      );
       throttled = await throttledRun(setup, throttleRate, throttleWorkers, throttleSeconds);
     }
 
@@ -522,7 +569,12 @@ async function main(): Promise<void> {
     };
     const report = {
       benchmark: 'campaign',
-      machine: { nproc: availableParallelism(), memoryGiB: round(totalmem() / 2 ** 30, 1), cpu: cpus()[0]?.model.trim() ?? 'unknown', node: process.version },
+      machine: {
+        nproc: availableParallelism(),
+        memoryGiB: round(totalmem() / 2 ** 30, 1),
+        cpu: cpus()[0]?.model.trim() ?? 'unknown',
+        node: process.version,
+      },
       setup: {
         tenants,
         privilegedContacts: privileged,
@@ -530,7 +582,11 @@ async function main(): Promise<void> {
         runsPerConfiguration: runs,
         emulator: 'in the benchmark (parent) process; runningPolls 0, bodies not kept',
         workers: 'separate processes: node dist/apps/worker/src/main.js',
-        env: { ACS_POLL_INTERVAL_MS: 10, MAIL_RATE_PER_MINUTE: 1_000_000, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? 'default' },
+        env: {
+          ACS_POLL_INTERVAL_MS: 10,
+          MAIL_RATE_PER_MINUTE: 1_000_000,
+          DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? 'default',
+        },
       },
       summary,
       runs: results,
@@ -543,14 +599,40 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       const m = report.machine;
-      process.stdout.write(`\nCampaign benchmark: ${tenants} affected tenants, ${privileged} privileged contacts (${m.nproc} CPUs, ${m.cpu}, Node ${m.node})\n\n`);
+      process.stdout.write(
+        `\nCampaign benchmark: ${tenants} affected tenants, ${privileged} privileged contacts (${m.nproc} CPUs, ${m.cpu}, Node ${m.node})\n\n`,
+      );
       process.stdout.write(
         `${table([
-          ['workers', 'runs', 'launch s', 'notices s', 'notices/s', 'emails', 'emails/s', 'completed s', 'load', 'checks'],
-          ...summary.map((x) => [x.workers, x.runs, x.launchSeconds, x.noticesSeconds, x.noticesPerSecond, x.emails, x.emailsPerSecond, x.completedSeconds, x.loadAverage, x.allChecksPassed ? 'ok' : 'FAILED']),
+          [
+            'workers',
+            'runs',
+            'launch s',
+            'notices s',
+            'notices/s',
+            'emails',
+            'emails/s',
+            'completed s',
+            'load',
+            'checks',
+          ],
+          ...summary.map((x) => [
+            x.workers,
+            x.runs,
+            x.launchSeconds,
+            x.noticesSeconds,
+            x.noticesPerSecond,
+            x.emails,
+            x.emailsPerSecond,
+            x.completedSeconds,
+            x.loadAverage,
+            x.allChecksPassed ? 'ok' : 'FAILED',
+          ]),
         ])}\n`,
       );
-      process.stdout.write('(medians; notices s and completed s from the launch call; emails/s first to last accepted send; load: 1-min load average, start and end of the runs)\n');
+      process.stdout.write(
+        '(medians; notices s and completed s from the launch call; emails/s first to last accepted send; load: 1-min load average, start and end of the runs)\n',
+      );
       if (throttled) {
         process.stdout.write(
           `\nThrottled: MAIL_RATE_PER_MINUTE=${throttled.ratePerMinute}, ${throttled.workers} worker(s), ${throttled.seconds} s: ` +

@@ -83,7 +83,11 @@ async function seed(url: string): Promise<Seeded> {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   const composer = new NoticeComposer(new NoticeRenderer(new TemplateEngine()));
-  const tenants: Seeded['tenants'] = Array.from({ length: TENANTS }, (_, i) => ({ id: randomUUID(), email: `admin@tenant${i}.bench.example`, notices: [] }));
+  const tenants: Seeded['tenants'] = Array.from({ length: TENANTS }, (_, i) => ({
+    id: randomUUID(),
+    email: `admin@tenant${i}.bench.example`,
+    notices: [],
+  }));
   const ds = randomUUID();
   await db.query(`INSERT INTO datasets (id, name, status) VALUES ($1, 'bench-inbox', 'ready')`, [ds]);
   const campaigns = [randomUUID(), randomUUID()];
@@ -98,7 +102,10 @@ async function seed(url: string): Promise<Seeded> {
   for (let i = 0; i < tenants.length; i += BATCH) {
     const batch = tenants.slice(i, i + BATCH);
     const ids = batch.map((t) => t.id);
-    await db.query(`INSERT INTO tenants (id, name, aliases, phones, updated_at) SELECT id, 'Tenant ' || id, '{}', '{}', now() FROM unnest($1::uuid[]) AS id`, [ids]);
+    await db.query(
+      `INSERT INTO tenants (id, name, aliases, phones, updated_at) SELECT id, 'Tenant ' || id, '{}', '{}', now() FROM unnest($1::uuid[]) AS id`,
+      [ids],
+    );
     await db.query(
       `INSERT INTO tenant_contacts (tenant_id, email, roles, locale) SELECT t, e, ARRAY['GlobalAdmin'], 'en-US' FROM unnest($1::uuid[], $2::text[]) AS x(t, e)`,
       [ids, batch.map((t) => t.email)],
@@ -109,11 +116,22 @@ async function seed(url: string): Promise<Seeded> {
          SELECT $1, t, 'affected', ARRAY['bench'], ARRAY['Names','Email addresses'], 3, 3, '{}' FROM unnest($2::uuid[]) AS t`,
         [c, ids],
       );
-      const { rows } = await db.query<{ id: string }>(`SELECT 'MC' || nextval('notice_number') AS id FROM generate_series(1, $1)`, [batch.length]);
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT 'MC' || nextval('notice_number') AS id FROM generate_series(1, $1)`,
+        [batch.length],
+      );
       const postedAt = new Date(Date.UTC(2026, 10, 1 + campaigns.indexOf(c)));
       const inLocale = (t: { id: string }, k: number, locale: string) =>
         composer.compose({
-          campaign: { id: c, title: 'Data exposure in a storage endpoint', supportUrl: 'https://support.example.com', supportPhone: null, supportEmail: 'privacy@example.com', respondBy: null, incidentDate: new Date('2026-10-01') },
+          campaign: {
+            id: c,
+            title: 'Data exposure in a storage endpoint',
+            supportUrl: 'https://support.example.com',
+            supportPhone: null,
+            supportEmail: 'privacy@example.com',
+            respondBy: null,
+            incidentDate: new Date('2026-10-01'),
+          },
           tenant: { id: t.id, name: `Tenant ${t.id}` },
           messageId: rows[k]!.id,
           dataCategories: ['Names', 'Email addresses'],
@@ -123,14 +141,30 @@ async function seed(url: string): Promise<Seeded> {
         });
       const msgs = batch.map((t, k) => inLocale(t, k, 'en-US'));
       const translations = batch.map((t, k) =>
-        JSON.stringify(Object.fromEntries(TRANSLATED.map((l) => { const m = inLocale(t, k, l); return [l, { title: m.title, bodyHtml: m.body.content }]; }))),
+        JSON.stringify(
+          Object.fromEntries(
+            TRANSLATED.map((l) => {
+              const m = inLocale(t, k, l);
+              return [l, { title: m.title, bodyHtml: m.body.content }];
+            }),
+          ),
+        ),
       );
       batch.forEach((t, k) => t.notices.push(rows[k]!.id));
       await db.query(
         `INSERT INTO notices (id, campaign_id, tenant_id, title, category, severity, tags, is_major_change, services, details, body_html, locale, translations, posted_at, last_modified_at)
          SELECT id, $1, t, title, 'preventOrFixIssue', 'high', ARRAY['Data privacy','Admin impact'], true, ARRAY['Business transaction data'], d::jsonb, body, 'en-US', tr::jsonb, $6, $6
          FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $7::text[], $8::text[]) AS x(id, t, title, body, d, tr)`,
-        [c, msgs.map((m) => m.id), ids, msgs.map((m) => m.title), msgs.map((m) => m.body.content), postedAt, msgs.map((m) => JSON.stringify(m.details)), translations],
+        [
+          c,
+          msgs.map((m) => m.id),
+          ids,
+          msgs.map((m) => m.title),
+          msgs.map((m) => m.body.content),
+          postedAt,
+          msgs.map((m) => JSON.stringify(m.details)),
+          translations,
+        ],
       );
       await db.query(
         `INSERT INTO exposure_views (campaign_id, tenant_id, view, updated_at) SELECT $1, t, v::jsonb, now() FROM unnest($2::uuid[], $3::text[]) AS x(t, v)`,
@@ -140,7 +174,11 @@ async function seed(url: string): Promise<Seeded> {
           batch.map((t, k) =>
             JSON.stringify({
               dataCategories: ['Names', 'Email addresses'],
-              records: [0, 1, 2].map((r) => ({ recordId: `R${i + k}-${r}`, kind: 'email', dataCategories: ['Names', 'Email addresses'] })),
+              records: [0, 1, 2].map((r) => ({
+                recordId: `R${i + k}-${r}`,
+                kind: 'email',
+                dataCategories: ['Names', 'Email addresses'],
+              })),
               people: [{ name: `Person ${k}`, email: `person${k}@tenant${i + k}.bench.example` }],
               files: [{ fileName: null }],
             }),
@@ -162,7 +200,8 @@ async function rlsState(url: string): Promise<string> {
     `SELECT relname, relrowsecurity AS rls, relforcerowsecurity AS force FROM pg_class WHERE relname IN ('notices','notice_view_points','exposure_views') ORDER BY relname`,
   );
   await db.end();
-  if (rows.length !== 3 || !rows.every((r) => r.rls && r.force)) throw new Error(`row-level security is not on: ${JSON.stringify(rows)}`);
+  if (rows.length !== 3 || !rows.every((r) => r.rls && r.force))
+    throw new Error(`row-level security is not on: ${JSON.stringify(rows)}`);
   return rows.map((r) => `${r.relname} (enabled, forced)`).join(', ');
 }
 
@@ -218,7 +257,13 @@ interface Figures {
 /** user + system CPU of a process so far, ms (Linux /proc; 0 elsewhere) */
 const cpuMs = (pid: number | undefined): number => (processCpuSecondsOf(pid) ?? 0) * 1000;
 
-function load(name: string, port: number, seconds: number, pathFor: () => { path: string; token: string }, apiPid?: number): Promise<Figures> {
+function load(
+  name: string,
+  port: number,
+  seconds: number,
+  pathFor: () => { path: string; token: string },
+  apiPid?: number,
+): Promise<Figures> {
   const cpuBefore = cpuMs(apiPid);
   return new Promise((resolveRun, reject) => {
     autocannon(
@@ -230,7 +275,17 @@ function load(name: string, port: number, seconds: number, pathFor: () => { path
           {
             setupRequest: (req) => {
               const { path, token } = pathFor();
-              return { ...req, method: 'GET', path, headers: { ...req.headers, authorization: `Bearer ${token}`, accept: 'application/json', ...(LANGUAGE ? { 'accept-language': LANGUAGE } : {}) } };
+              return {
+                ...req,
+                method: 'GET',
+                path,
+                headers: {
+                  ...req.headers,
+                  authorization: `Bearer ${token}`,
+                  accept: 'application/json',
+                  ...(LANGUAGE ? { 'accept-language': LANGUAGE } : {}),
+                },
+              };
             },
           },
         ],
@@ -238,7 +293,17 @@ function load(name: string, port: number, seconds: number, pathFor: () => { path
       (err, r) => {
         if (err) return reject(err);
         const apiCpuMs = r.requests.total ? (cpuMs(apiPid) - cpuBefore) / r.requests.total : 0;
-        resolveRun({ name, apiCpuMs, rps: r.requests.average, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts });
+        resolveRun({
+          name,
+          apiCpuMs,
+          rps: r.requests.average,
+          p50: r.latency.p50,
+          p90: r.latency.p90,
+          p99: r.latency.p99,
+          requests: r.requests.total,
+          non2xx: r.non2xx,
+          errors: r.errors + r.timeouts,
+        });
       },
     );
   });
@@ -268,10 +333,15 @@ async function main(): Promise<void> {
     const seedStart = Date.now();
     const { tenants } = await seed(url);
     const seedS = (Date.now() - seedStart) / 1000;
-    log(`  seeded ${tenants.length} tenants, ${tenants.length * 2} notices and exposure views in ${seedS.toFixed(1)} s`);
+    log(
+      `  seeded ${tenants.length} tenants, ${tenants.length * 2} notices and exposure views in ${seedS.toFixed(1)} s`,
+    );
     const rls = await rlsState(url);
 
-    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
     const key = await importPKCS8(pem, 'ES256');
     const now = Math.floor(Date.now() / 1000);
     const users = await Promise.all(
@@ -294,9 +364,17 @@ async function main(): Promise<void> {
     api = await startApi(url, port, pem);
     // a sanity check before measuring: one list, one get, one foreign get (404)
     const u = users[0]!;
-    const list = await (await fetch(`http://127.0.0.1:${port}/v1/admin/serviceAnnouncement/messages`, { headers: { authorization: `Bearer ${u.token}` } })).json();
-    if ((list as { value: { id: string }[] }).value.length !== 2) throw new Error(`the list answered ${JSON.stringify(list).slice(0, 200)}`);
-    const foreign = await fetch(`http://127.0.0.1:${port}/v1/admin/serviceAnnouncement/messages/${users[1]!.notices[0]}`, { headers: { authorization: `Bearer ${u.token}` } });
+    const list = await (
+      await fetch(`http://127.0.0.1:${port}/v1/admin/serviceAnnouncement/messages`, {
+        headers: { authorization: `Bearer ${u.token}` },
+      })
+    ).json();
+    if ((list as { value: { id: string }[] }).value.length !== 2)
+      throw new Error(`the list answered ${JSON.stringify(list).slice(0, 200)}`);
+    const foreign = await fetch(
+      `http://127.0.0.1:${port}/v1/admin/serviceAnnouncement/messages/${users[1]!.notices[0]}`,
+      { headers: { authorization: `Bearer ${u.token}` } },
+    );
     if (foreign.status !== 404) throw new Error(`another tenant's notice answered ${foreign.status}`);
 
     const listPath = () => {
@@ -305,7 +383,10 @@ async function main(): Promise<void> {
     };
     const getPath = () => {
       const p = pick();
-      return { path: `/v1/admin/serviceAnnouncement/messages/${p.notices[Math.floor(Math.random() * p.notices.length)]}`, token: p.token };
+      return {
+        path: `/v1/admin/serviceAnnouncement/messages/${p.notices[Math.floor(Math.random() * p.notices.length)]}`,
+        token: p.token,
+      };
     };
     log('  warming up (3 s)');
     await load('warm-up', port, 3, listPath);
@@ -322,15 +403,21 @@ async function main(): Promise<void> {
     const medianRun = (xs: Figures[]) => [...xs].sort((a, b) => a.rps - b.rps)[(xs.length - 1) >> 1]!;
     const l = medianRun(runs.map((r) => r.list));
     const g = medianRun(runs.map((r) => r.get));
-    const perRun = (k: 'list' | 'get') => runs.map((r) => `${Math.round(r[k].rps)} req/s, p99 ${r[k].p99} ms`).join('; ');
+    const perRun = (k: 'list' | 'get') =>
+      runs.map((r) => `${Math.round(r[k].rps)} req/s, p99 ${r[k].p99} ms`).join('; ');
     const rows = [l, g];
     const machine = `${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
     const tableLines = [
       '| endpoint | requests/s | p50 | p90 | p99 | API CPU per request | requests | non-2xx | errors |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...rows.map((r) => `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} ms | ${r.p90} ms | ${r.p99} ms | ${r.apiCpuMs.toFixed(2)} ms | ${r.requests} | ${r.non2xx} | ${r.errors} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} ms | ${r.p90} ms | ${r.p99} ms | ${r.apiCpuMs.toFixed(2)} ms | ${r.requests} | ${r.non2xx} | ${r.errors} |`,
+      ),
     ];
-    const pass = rows.every((r) => r.rps >= 1000 && r.p99 < 100) && runs.every((r) => [r.list, r.get].every((f) => f.non2xx === 0 && f.errors === 0));
+    const pass =
+      rows.every((r) => r.rps >= 1000 && r.p99 < 100) &&
+      runs.every((r) => [r.list, r.get].every((f) => f.non2xx === 0 && f.errors === 0));
     const section = [
       '## Inbox',
       '',

@@ -72,14 +72,26 @@ async function childIngest(file: string): Promise<IngestRun> {
   const rss = rssSampler();
   const cpu0 = processCpuSeconds();
   const started = process.hrtime.bigint();
-  const r = await ingest.ingest({ stream: createReadStream(file, { highWaterMark: 1 << 20 }), name: 'bench', format: 'jsonl' });
+  const r = await ingest.ingest({
+    stream: createReadStream(file, { highWaterMark: 1 << 20 }),
+    name: 'bench',
+    format: 'jsonl',
+  });
   const secs = seconds(started);
   const cpuSeconds = processCpuSeconds() - cpu0;
   const peak = rss.peak();
   rss.stop();
   await app.close();
   if (r.alreadyIngested) throw new Error('the data set tables were not empty: the run was deduplicated away');
-  return { lines: r.lines, accepted: r.accepted, quarantined: r.quarantinedTotal, uniqueItems: r.scope.uniqueItems, seconds: secs, peakRssBytes: peak, cpuSeconds };
+  return {
+    lines: r.lines,
+    accepted: r.accepted,
+    quarantined: r.quarantinedTotal,
+    uniqueItems: r.scope.uniqueItems,
+    seconds: secs,
+    peakRssBytes: peak,
+    cpuSeconds,
+  };
 }
 
 async function main(): Promise<void> {
@@ -105,7 +117,13 @@ async function main(): Promise<void> {
   }
   const log = (s: string) => process.stderr.write(`bench:ingest: ${s}\n`);
 
-  const world = await ensureWorldFile({ tenants: Math.max(1, Math.ceil(records / LINES_PER_TENANT)), lines: records, seed, regenerate: values.regenerate, log });
+  const world = await ensureWorldFile({
+    tenants: Math.max(1, Math.ceil(records / LINES_PER_TENANT)),
+    lines: records,
+    seed,
+    regenerate: values.regenerate,
+    log,
+  });
   // ingest runs in the cli (datasets ingest) and the API (upload): the cli's node flags
   const nodeFlags = serviceNodeFlags('cli');
   const loadAtStart = load1();
@@ -124,7 +142,9 @@ async function main(): Promise<void> {
       await db.query('CHECKPOINT');
       ingest.push(await runMeasuredChild<IngestRun>(SCRIPT, 'ingest', ['--file', world.path], env, nodeFlags));
       const r = ingest[k]!;
-      log(`run ${k + 1}/${runs}: ingest ${Math.round(r.lines / r.seconds)} lines/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.accepted} records, ${r.uniqueItems} unique items, ${cpuOfRun(r)}`);
+      log(
+        `run ${k + 1}/${runs}: ingest ${Math.round(r.lines / r.seconds)} lines/s, peak RSS ${mb(r.peakRssBytes)} MiB, ${r.accepted} records, ${r.uniqueItems} unique items, ${cpuOfRun(r)}`,
+      );
     }
   } finally {
     undoSignal();
@@ -141,10 +161,21 @@ async function main(): Promise<void> {
     machine: machine(),
     nodeFlags,
     loadAverage1m: { start: loadAtStart, end: load1() },
-    file: { path: world.path, lines: world.lines, bytes: world.bytes, tenants: world.tenants, seed, recycledLines: world.recycledLines },
+    file: {
+      path: world.path,
+      lines: world.lines,
+      bytes: world.bytes,
+      tenants: world.tenants,
+      seed,
+      recycledLines: world.recycledLines,
+    },
     generation: { ...world.generation, fromCache: world.reused },
     runs,
-    baseline: { recordsPerSecond: Math.round(baseRate), peakRssMiB: mb(median(baseline.map((b) => b.peakRssBytes))), secondsPerRun: baseline.map((b) => round(b.seconds, 1)) },
+    baseline: {
+      recordsPerSecond: Math.round(baseRate),
+      peakRssMiB: mb(median(baseline.map((b) => b.peakRssBytes))),
+      secondsPerRun: baseline.map((b) => round(b.seconds, 1)),
+    },
     ingest: {
       recordsPerSecond: Math.round(fullRate),
       peakRssMiB: mb(median(ingest.map((r) => r.peakRssBytes))),
@@ -173,8 +204,20 @@ async function main(): Promise<void> {
       '',
       table([
         ['pass', 'records/s', 'peak RSS MiB', 'seconds per run', 'vs baseline'],
-        ['read + JSON.parse (baseline)', result.baseline.recordsPerSecond, result.baseline.peakRssMiB, result.baseline.secondsPerRun.join(' / '), '1.000'],
-        ['ingest + normalize + dedupe', result.ingest.recordsPerSecond, result.ingest.peakRssMiB, result.ingest.secondsPerRun.join(' / '), result.ratioIngestToBaseline.toFixed(3)],
+        [
+          'read + JSON.parse (baseline)',
+          result.baseline.recordsPerSecond,
+          result.baseline.peakRssMiB,
+          result.baseline.secondsPerRun.join(' / '),
+          '1.000',
+        ],
+        [
+          'ingest + normalize + dedupe',
+          result.ingest.recordsPerSecond,
+          result.ingest.peakRssMiB,
+          result.ingest.secondsPerRun.join(' / '),
+          result.ratioIngestToBaseline.toFixed(3),
+        ],
       ]),
       '',
       `target: >= 30000 records/s (${fullRate >= 30_000 ? 'met' : 'MISSED'}), peak RSS < 1024 MiB (max of runs ${result.ingest.maxPeakRssMiB} MiB: ${result.ingest.maxPeakRssMiB < 1024 ? 'met' : 'MISSED'})`,

@@ -6,7 +6,18 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -142,7 +153,13 @@ export interface WorldFile {
   seed: number;
   operatorDomains: string[];
   /** how the world generator did when this file was written */
-  generation: { worldLines: number; planSeconds: number; seconds: number; linesPerSecond: number; peakRssBytes: number };
+  generation: {
+    worldLines: number;
+    planSeconds: number;
+    seconds: number;
+    linesPerSecond: number;
+    peakRssBytes: number;
+  };
   /** lines added as renamed copies of the world's own lines, to reach the requested count */
   recycledLines: number;
   reused: boolean;
@@ -154,7 +171,13 @@ export interface WorldFile {
  * its lines with the recordId renamed (`C1-R00000001`): more records that look exactly like the
  * world's, with the same share of tenants' signals; a world with more lines is cut.
  */
-export async function ensureWorldFile(o: { tenants: number; lines: number; seed: number; regenerate?: boolean; log?: (s: string) => void }): Promise<WorldFile> {
+export async function ensureWorldFile(o: {
+  tenants: number;
+  lines: number;
+  seed: number;
+  regenerate?: boolean;
+  log?: (s: string) => void;
+}): Promise<WorldFile> {
   const log = o.log ?? (() => undefined);
   mkdirSync(BENCH_DIR, { recursive: true });
   const base = join(BENCH_DIR, `world-t${o.tenants}-n${o.lines}-s${o.seed}`);
@@ -249,7 +272,9 @@ export async function ensureWorldFile(o: { tenants: number; lines: number; seed:
     reused: false,
   };
   writeFileSync(metaPath, JSON.stringify(meta, null, 2));
-  log(`generated ${worldLines} world lines in ${meta.generation.seconds} s (${meta.generation.linesPerSecond} lines/s), file ${mb(meta.bytes)} MiB`);
+  log(
+    `generated ${worldLines} world lines in ${meta.generation.seconds} s (${meta.generation.linesPerSecond} lines/s), file ${mb(meta.bytes)} MiB`,
+  );
   return meta;
 }
 
@@ -371,7 +396,10 @@ export async function runMeasuredChild<T extends { cpuSeconds: number }>(
  * Median CPU microseconds per record of the process and of PostgreSQL over the runs (null for
  * PostgreSQL when /proc could not tell): what bounds the rate where both share the cores.
  */
-export function cpuPerRecord<R extends { cpuSeconds: number; pgCpuSeconds: number | null }>(runs: R[], records: (run: R) => number): { node: number; postgres: number | null } {
+export function cpuPerRecord<R extends { cpuSeconds: number; pgCpuSeconds: number | null }>(
+  runs: R[],
+  records: (run: R) => number,
+): { node: number; postgres: number | null } {
   const micros = (seconds: number | null, run: R) => (seconds === null ? null : (seconds / records(run)) * 1e6);
   const node = runs.map((r) => micros(r.cpuSeconds, r)!);
   const pg = runs.map((r) => micros(r.pgCpuSeconds, r));

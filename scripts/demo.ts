@@ -69,19 +69,30 @@ async function main(): Promise<void> {
 
   step(2, 'Tenant directory');
   const imp = await app.get(DirectoryService).importTenants(readLines(createReadStream(resolve(dir, 'tenants.jsonl'))));
-  say(`  imported ${imp.imported} new, updated ${imp.updated}, rejected ${imp.rejected.length} lines (they name no tenant):`);
+  say(
+    `  imported ${imp.imported} new, updated ${imp.updated}, rejected ${imp.rejected.length} lines (they name no tenant):`,
+  );
   for (const r of imp.rejected) say(`    line ${r.line}: ${r.reason}`);
   say(`  ${imp.warnings.length} values dropped, the tenant imported without them:`);
   for (const w of imp.warnings) say(`    line ${w.line}: ${w.field}: ${w.reason}`);
-  for (const c of imp.conflicts) say(`  line ${c.line}: domain ${c.domain} is claimed by ${c.tenantIds.length} tenants: it identifies nobody until a re-import settles it`);
+  for (const c of imp.conflicts)
+    say(
+      `  line ${c.line}: domain ${c.domain} is claimed by ${c.tenantIds.length} tenants: it identifies nobody until a re-import settles it`,
+    );
 
   step(3, 'Exposed data set: ingest, quarantine, deduplicate');
-  const ds = await app.get(IngestService).ingest({ stream: createReadStream(resolve(dir, 'exposure.jsonl')), name: 'sample exposure', format: 'jsonl' });
+  const ds = await app
+    .get(IngestService)
+    .ingest({ stream: createReadStream(resolve(dir, 'exposure.jsonl')), name: 'sample exposure', format: 'jsonl' });
   if (ds.alreadyIngested) say(`  (this file was ingested before: data set ${ds.datasetId} is reused, nothing added)`);
-  say(`  data set ${ds.datasetId}: ${ds.lines} lines, ${ds.accepted} accepted, ${ds.quarantinedTotal} quarantined, e.g.:`);
+  say(
+    `  data set ${ds.datasetId}: ${ds.lines} lines, ${ds.accepted} accepted, ${ds.quarantinedTotal} quarantined, e.g.:`,
+  );
   for (const q of ds.quarantined.slice(0, 5)) say(`    line ${q.line}: ${q.reason}`);
   say(formatScope(ds.scope).replace(/^/gm, '  '));
-  say(`  → counting lines would have reported ${ds.scope.lines} items; there are ${ds.scope.uniqueItems} (${ds.scope.duplicationFactor}x inflation).`);
+  say(
+    `  → counting lines would have reported ${ds.scope.lines} items; there are ${ds.scope.uniqueItems} (${ds.scope.duplicationFactor}x inflation).`,
+  );
 
   step(4, 'Campaign: attribute records to tenants and decide');
   const campaigns = app.get(CampaignsService);
@@ -99,7 +110,9 @@ async function main(): Promise<void> {
   await campaigns.requestAnalysis(c.id, 'demo');
   while ((await campaigns.get(c.id)).status === 'analyzing') await new Promise((r) => setTimeout(r, 200));
   const p = await app.get(PreviewService).preview(c.id);
-  say(`  campaign ${c.id}: ${p.tenants.affected} affected, ${p.tenants.notAffected} not affected, ${p.tenants.needsReview} need review`);
+  say(
+    `  campaign ${c.id}: ${p.tenants.affected} affected, ${p.tenants.notAffected} not affected, ${p.tenants.needsReview} need review`,
+  );
   for (const d of p.decisions.filter((x) => x.decision !== 'not_affected').slice(0, 8)) {
     say(`    ${d.decision.padEnd(12)} ${d.tenantName ?? d.tenantId}: ${d.reasons[0] ?? ''}`);
   }
@@ -107,7 +120,9 @@ async function main(): Promise<void> {
   step(5, 'Review and approval (automatic in this demo only)');
   const items = await app.get(ReviewService).list(c.id);
   say(`  ${items.length} review item(s): in an incident an operator decides each (review list / review resolve).`);
-  say('  The demo resolves them as "no tenant": those tenants get nothing, as uncertain evidence must not send a notice.');
+  say(
+    '  The demo resolves them as "no tenant": those tenants get nothing, as uncertain evidence must not send a notice.',
+  );
   for (const i of items) await app.get(ReviewService).resolve(i.reviewItemId, null, 'demo');
   await campaigns.approve(c.id, 'demo', { requireSecondOperator: false });
   say('  approved by "demo" (the API asks for a second operator; the demo approves its own campaign).');
@@ -124,7 +139,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
     s = await dispatch.status(c.id);
   }
-  say(`${process.stdout.isTTY ? '\r' : ''}  ${s.status}: ${s.counts.notices.posted} notices posted, ${s.counts.emails.sent} emails sent, ${s.counts.emails.failed} failed${' '.repeat(20)}`);
+  say(
+    `${process.stdout.isTTY ? '\r' : ''}  ${s.status}: ${s.counts.notices.posted} notices posted, ${s.counts.emails.sent} emails sent, ${s.counts.emails.failed} failed${' '.repeat(20)}`,
+  );
   say(`  emails were written as .eml files to ${resolve(config.OUTBOX_DIR)}/ (MAIL_TRANSPORT=outbox)`);
   await app.close();
 
@@ -143,7 +160,8 @@ async function main(): Promise<void> {
   say(`  emails          ${resolve(config.OUTBOX_DIR)}/`);
   say('  tenant inbox, signed in as a tenant admin (development issuer):');
   const admins = await inboxSignIns(world, p.decisions);
-  for (const a of admins) say(`    ${a.label.padEnd(44)} ${base}/inbox/dev-login?tenant=${a.tenantId}&email=${encodeURIComponent(a.email)}`);
+  for (const a of admins)
+    say(`    ${a.label.padEnd(44)} ${base}/inbox/dev-login?tenant=${a.tenantId}&email=${encodeURIComponent(a.email)}`);
   say('  Ctrl-C stops the API.');
 }
 
@@ -167,7 +185,9 @@ async function inboxSignIns(
   const quiet = [...admins].find(([id]) => !decided.has(id) || decided.get(id) === 'not_affected');
   return [
     ...affected.map(([id, a]) => ({ label: `${a.name} (affected)`, tenantId: id, email: a.email })),
-    ...(quiet ? [{ label: `${quiet[1].name} (not affected: empty inbox)`, tenantId: quiet[0], email: quiet[1].email }] : []),
+    ...(quiet
+      ? [{ label: `${quiet[1].name} (not affected: empty inbox)`, tenantId: quiet[0], email: quiet[1].email }]
+      : []),
   ];
 }
 

@@ -113,7 +113,18 @@ async function main(): Promise<void> {
     const decisions: Record<string, number> = {};
     for (const t of Object.values(r.truth.tenants)) decisions[t.expected] = (decisions[t.expected] ?? 0) + 1;
     process.stdout.write(
-      JSON.stringify({ dir: r.dir, files: r.files, physicalLines: r.physicalLines, seconds: r.ms / 1000, scope: r.truth.scope, tenants: decisions }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          dir: r.dir,
+          files: r.files,
+          physicalLines: r.physicalLines,
+          seconds: r.ms / 1000,
+          scope: r.truth.scope,
+          tenants: decisions,
+        },
+        null,
+        2,
+      ) + '\n',
     );
   } catch (e) {
     process.stderr.write(`generate-world: ${(e as Error).message}\n`);

@@ -12,7 +12,9 @@ try {
   const json = await renderOpenApiJson();
   writeFileSync(OPENAPI_FILE, json);
   const doc = JSON.parse(json) as { paths: Record<string, object> };
-  process.stderr.write(`openapi: ${Object.keys(doc.paths).length} paths written to ${relative(process.cwd(), OPENAPI_FILE) || OPENAPI_FILE}\n`);
+  process.stderr.write(
+    `openapi: ${Object.keys(doc.paths).length} paths written to ${relative(process.cwd(), OPENAPI_FILE) || OPENAPI_FILE}\n`,
+  );
   process.exit(0);
 } catch (err) {
   process.stderr.write(`openapi: ${(err as Error).message}\n`);

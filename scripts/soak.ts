@@ -75,12 +75,23 @@ const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s`;
 const log = (s: string) => process.stderr.write(`[soak ${elapsed()}] ${s}\n`);
 
-const FAULTS = ['worker-kill', 'worker-term', 'redis-restart', 'pg-terminate', 'acs-429', 'acs-5xx', 'acs-drop', 'acs-failed'] as const;
+const FAULTS = [
+  'worker-kill',
+  'worker-term',
+  'redis-restart',
+  'pg-terminate',
+  'acs-429',
+  'acs-5xx',
+  'acs-drop',
+  'acs-failed',
+] as const;
 type Fault = (typeof FAULTS)[number];
 
 async function main(): Promise<void> {
   await ensureWorkerBuilt();
-  log(`setting up: ${TENANTS} tenants, ${WORKERS} workers, a fault every ~${FAULT_EVERY_MS / 1000} s, ${MINUTES} minutes at most`);
+  log(
+    `setting up: ${TENANTS} tenants, ${WORKERS} workers, a fault every ~${FAULT_EVERY_MS / 1000} s, ${MINUTES} minutes at most`,
+  );
   const db = await createScenarioDatabase('soak');
   const redis = await startRedis();
   const acs = await AcsEmulator.start({ runningPolls: 1, latencyMs: 5, keepBodies: false });
@@ -93,7 +104,13 @@ async function main(): Promise<void> {
   };
   const workers: (WorkerProcess | undefined)[] = new Array(WORKERS).fill(undefined);
   let app: INestApplicationContext | undefined;
-  const queues = ['notices', 'emails'].map((name) => new Queue(name, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: env.QUEUE_PREFIX }));
+  const queues = ['notices', 'emails'].map(
+    (name) =>
+      new Queue(name, {
+        connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null },
+        prefix: env.QUEUE_PREFIX,
+      }),
+  );
   for (const q of queues) q.on('error', () => undefined);
   const survived = new Map<Fault, number>();
   const timeline: string[] = [];
@@ -112,7 +129,9 @@ async function main(): Promise<void> {
   try {
     const seedStart = Date.now();
     const seeded = await seedCampaign(db.pool, { tenants: TENANTS, seed: Number(args.seed), affectedShare: 0.6 });
-    log(`seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s: ${seeded.affectedTenants.length} affected tenants, ${seeded.expectedRecipients.size} emails expected, ${seeded.strangers.size} contacts who must get nothing`);
+    log(
+      `seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s: ${seeded.affectedTenants.length} affected tenants, ${seeded.expectedRecipients.size} emails expected, ${seeded.strangers.size} contacts who must get nothing`,
+    );
     app = await operatorContext(env);
     const dispatch = app.get(DispatchService);
     const expected = seeded.expectedRecipients.size;
@@ -140,7 +159,10 @@ async function main(): Promise<void> {
           const ended = await w.stop(signal, 60_000);
           await sleep(500 + rnd() * 2000);
           await startWorkerAt(i);
-          note(f, `worker ${i} (pid ${w.pid}) ${signal}, ended ${JSON.stringify(ended)} after ${Date.now() - started} ms, restarted`);
+          note(
+            f,
+            `worker ${i} (pid ${w.pid}) ${signal}, ended ${JSON.stringify(ended)} after ${Date.now() - started} ms, restarted`,
+          );
           break;
         }
         case 'redis-restart': {
@@ -200,7 +222,8 @@ async function main(): Promise<void> {
         case 'acs-failed': {
           const sent = acs.countByRecipient({ includeFailed: true });
           const fresh = [...seeded.expectedRecipients].filter((a) => !sent.has(a) && !failedOnPurpose.has(a));
-          for (let k = 0; k < 5 && fresh.length; k++) failedOnPurpose.add(fresh.splice(Math.floor(rnd() * fresh.length), 1)[0]!);
+          for (let k = 0; k < 5 && fresh.length; k++)
+            failedOnPurpose.add(fresh.splice(Math.floor(rnd() * fresh.length), 1)[0]!);
           acs.failAddresses(failedOnPurpose);
           note(f, `${failedOnPurpose.size} recipients now end in a Failed operation`);
           break;
@@ -225,7 +248,9 @@ async function main(): Promise<void> {
         if (s.progress.done !== lastProgress.done) lastProgress = { done: s.progress.done, at: Date.now() };
         if (Date.now() - lastLog > 10_000) {
           lastLog = Date.now();
-          log(`progress ${s.progress.percent}%: notices ${s.counts.notices.posted}/${s.counts.notices.expected}, emails sent ${s.counts.emails.sent} failed ${s.counts.emails.failed} retrying ${s.counts.emails.retrying} queued ${s.counts.emails.queued} of ${expected}; provider accepted ${acs.messages().length}`);
+          log(
+            `progress ${s.progress.percent}%: notices ${s.counts.notices.posted}/${s.counts.notices.expected}, emails sent ${s.counts.emails.sent} failed ${s.counts.emails.failed} retrying ${s.counts.emails.retrying} queued ${s.counts.emails.queued} of ${expected}; provider accepted ${acs.messages().length}`,
+          );
         }
       }
       if (Date.now() >= nextFault && Date.now() < faultsUntil) {
@@ -239,9 +264,16 @@ async function main(): Promise<void> {
         nextFault = Date.now() + FAULT_EVERY_MS * (0.5 + rnd());
       }
       if (Date.now() - lastProgress.at > STALL_MS && Date.now() - lastFaultAt > STALL_MS / 2) {
-        const counts = await Promise.all(queues.map(async (q) => [q.name, await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized')] as const)).catch(() => []);
+        const counts = await Promise.all(
+          queues.map(
+            async (q) =>
+              [q.name, await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized')] as const,
+          ),
+        ).catch(() => []);
         const failedJobs = await queues[1]!.getFailed(0, 5).catch(() => []);
-        log(`STALL: no progress for ${STALL_MS / 1000} s; deliveries ${JSON.stringify(await deliveryStates(db.pool, seeded.campaignId))}; queues ${JSON.stringify(Object.fromEntries(counts))}; failed email jobs ${JSON.stringify(failedJobs.map((j) => [j.id, j.failedReason]))}`);
+        log(
+          `STALL: no progress for ${STALL_MS / 1000} s; deliveries ${JSON.stringify(await deliveryStates(db.pool, seeded.campaignId))}; queues ${JSON.stringify(Object.fromEntries(counts))}; failed email jobs ${JSON.stringify(failedJobs.map((j) => [j.id, j.failedReason]))}`,
+        );
         timeline.push(`${elapsed()} STALL, operator reconciles (pause + resume)`);
         interventions++;
         await reconcileAsOperator().catch((e: Error) => log(`reconcile failed: ${e.message}`));
@@ -256,8 +288,14 @@ async function main(): Promise<void> {
     const stats = acs.stats();
     const failedRows = await dispatch.deliveries(seeded.campaignId, 'failed', 0, 1000);
     // every failure is one we caused, and every operation the provider failed is listed
-    const providerFailed = new Set(acs.messages().filter((m) => m.outcome === 'Failed').flatMap((m) => m.recipients));
-    const failedAsInjected = failedRows.value.every((d) => failedOnPurpose.has(d.address)) && failedRows.value.length === providerFailed.size;
+    const providerFailed = new Set(
+      acs
+        .messages()
+        .filter((m) => m.outcome === 'Failed')
+        .flatMap((m) => m.recipients),
+    );
+    const failedAsInjected =
+      failedRows.value.every((d) => failedOnPurpose.has(d.address)) && failedRows.value.length === providerFailed.size;
     const peak = acs.peakAccepted(60_000);
     const withinRate = peak <= Number(args.rate);
     const ok = completed && report.ok && failedAsInjected && interventions === 0 && withinRate;
@@ -282,7 +320,14 @@ async function main(): Promise<void> {
         noticeMismatches: report.noticeMismatches.length,
         unfinishedDeliveries: report.unfinishedDeliveries,
       },
-      provider: { resendsOfSameOperation: stats.duplicates, injectedFaults: stats.injectedFaults, sendRequests: stats.sendRequests, peakAcceptedIn60s: peak, ratePerMinute: Number(args.rate), withinRate },
+      provider: {
+        resendsOfSameOperation: stats.duplicates,
+        injectedFaults: stats.injectedFaults,
+        sendRequests: stats.sendRequests,
+        peakAcceptedIn60s: peak,
+        ratePerMinute: Number(args.rate),
+        withinRate,
+      },
       faultsSurvived: Object.fromEntries([...survived].sort()),
       faultsTotal: [...survived.values()].reduce((a, b) => a + b, 0),
       operatorInterventionsForStalls: interventions,
@@ -299,14 +344,18 @@ async function main(): Promise<void> {
         `  provider: ${stats.sendRequests} send requests, ${stats.duplicates} resends of an operation it already had (answered, not sent again), ${stats.injectedFaults} injected faults answered`,
         `  rate: at most ${peak} accepted in any 60 s, MAIL_RATE_PER_MINUTE ${args.rate}: ${withinRate ? 'kept' : 'EXCEEDED'}`,
         `  failures listed with reasons by the deliveries API: ${summary.failuresListedWithReasons} of ${status.counts.emails.failed}${failedAsInjected ? '' : ' (NOT the injected ones)'}`,
-        `  faults survived: ${Object.entries(summary.faultsSurvived).map(([k, v]) => `${k} x${v}`).join(', ')}`,
+        `  faults survived: ${Object.entries(summary.faultsSurvived)
+          .map(([k, v]) => `${k} x${v}`)
+          .join(', ')}`,
         `  stalls needing an operator: ${interventions}`,
         '  timeline:',
         ...timeline.map((t) => `    ${t}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
       if (report.missing.length || report.doubled.length || report.strangers.length) {
-        process.stdout.write(`  first problems: ${JSON.stringify({ missing: report.missing.slice(0, 5), doubled: report.doubled.slice(0, 5), strangers: report.strangers.slice(0, 5), notices: report.noticeMismatches.slice(0, 5) })}\n`);
+        process.stdout.write(
+          `  first problems: ${JSON.stringify({ missing: report.missing.slice(0, 5), doubled: report.doubled.slice(0, 5), strangers: report.strangers.slice(0, 5), notices: report.noticeMismatches.slice(0, 5) })}\n`,
+        );
       }
     }
     exitCode = ok ? 0 : 1;

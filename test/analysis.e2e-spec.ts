@@ -66,7 +66,11 @@ describe('analysis: decisions made while attributing', () => {
     const [decisions, reviews, views] = await Promise.all([
       prisma.tenantDecision.findMany({ where: { campaignId }, orderBy: { tenantId: 'asc' } }),
       prisma.reviewItem.findMany({ where: { campaignId }, orderBy: { reviewKey: 'asc' } }),
-      prisma.exposureView.findMany({ where: { campaignId }, orderBy: { tenantId: 'asc' }, select: { tenantId: true, view: true } }),
+      prisma.exposureView.findMany({
+        where: { campaignId },
+        orderBy: { tenantId: 'asc' },
+        select: { tenantId: true, view: true },
+      }),
     ]);
     return { decisions, reviews, views };
   };
@@ -77,7 +81,9 @@ describe('analysis: decisions made while attributing', () => {
     const whileAttributing = await saved();
     expect(whileAttributing.decisions.some((d) => d.decision === 'affected')).toBe(true);
     expect(whileAttributing.reviews.length).toBeGreaterThan(0);
-    expect(whileAttributing.views.length).toBe(whileAttributing.decisions.filter((d) => d.decision === 'affected').length);
+    expect(whileAttributing.views.length).toBe(
+      whileAttributing.decisions.filter((d) => d.decision === 'affected').length,
+    );
     await analysis.decide(campaignId);
     expect(await saved()).toEqual(whileAttributing);
   }, 60_000);
@@ -86,20 +92,34 @@ describe('analysis: decisions made while attributing', () => {
     const analysis = app.get(AnalysisService);
     const prisma = app.get(PrismaService);
     const attributions = () =>
-      prisma.recordAttribution.findMany({ where: { campaignId }, orderBy: { recordId: 'asc' }, select: { recordId: true, itemKey: true, tenantIds: true, attribution: true } });
+      prisma.recordAttribution.findMany({
+        where: { campaignId },
+        orderBy: { recordId: 'asc' },
+        select: { recordId: true, itemKey: true, tenantIds: true, attribution: true },
+      });
     await analysis.attribute(campaignId);
     const expected = { saved: await saved(), attributions: await attributions() };
 
     // copies of an item share its attribution: each must still be what the record alone gives
     const ds = (await prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } })).datasetId;
-    const records = await prisma.exposureRecord.findMany({ where: { datasetId: ds }, select: { recordId: true, fingerprint: true, data: true } });
+    const records = await prisma.exposureRecord.findMany({
+      where: { datasetId: ds },
+      select: { recordId: true, fingerprint: true, data: true },
+    });
     const copies = records.length - new Set(records.map((r) => r.fingerprint)).size;
     expect(copies).toBeGreaterThan(0);
-    const index = DirectoryIndex.build(await app.get(CampaignsRepository).loadDirectory(), process.env.OPERATOR_DOMAINS!.split(','));
+    const index = DirectoryIndex.build(
+      await app.get(CampaignsRepository).loadDirectory(),
+      process.env.OPERATOR_DOMAINS!.split(','),
+    );
     // (a copy may list its people or addresses in another order: the fingerprint sorts them)
     const inOrder = (ra: RecordAttribution) => {
       const by = (x: object) => JSON.stringify(x);
-      return { ...ra, elements: [...ra.elements].sort((a, b) => by(a).localeCompare(by(b))), signals: [...ra.signals].sort((a, b) => by(a).localeCompare(by(b))) };
+      return {
+        ...ra,
+        elements: [...ra.elements].sort((a, b) => by(a).localeCompare(by(b))),
+        signals: [...ra.signals].sort((a, b) => by(a).localeCompare(by(b))),
+      };
     };
     const stored = new Map(expected.attributions.map((a) => [a.recordId, a]));
     for (const r of records) {
@@ -111,7 +131,9 @@ describe('analysis: decisions made while attributing', () => {
       }
       const s = stored.get(r.recordId)!;
       expect(s.tenantIds).toEqual(tenants);
-      expect(inOrder(s.attribution as unknown as RecordAttribution)).toEqual(inOrder(JSON.parse(JSON.stringify(own)) as RecordAttribution));
+      expect(inOrder(s.attribution as unknown as RecordAttribution)).toEqual(
+        inOrder(JSON.parse(JSON.stringify(own)) as RecordAttribution),
+      );
     }
 
     // pages of 7 records and windows of 3 tenants: items split across pages, many windows
@@ -136,7 +158,8 @@ describe('analysis: decisions made while attributing', () => {
     // first read answers as before the resolution, as if the operator had resolved in between
     const real = repo.resolvedReviews.bind(repo);
     let reads = 0;
-    repo.resolvedReviews = ((id: string) => (++reads === 1 ? Promise.resolve(before) : real(id))) as typeof repo.resolvedReviews;
+    repo.resolvedReviews = ((id: string) =>
+      ++reads === 1 ? Promise.resolve(before) : real(id)) as typeof repo.resolvedReviews;
     try {
       await analysis.attribute(campaignId);
     } finally {
@@ -145,7 +168,10 @@ describe('analysis: decisions made while attributing', () => {
     // the snapshot, the check under the lock, and the decision from the stored attributions
     expect(reads).toBe(3);
     const withResolution = await saved();
-    expect(withResolution.reviews.find((r) => r.reviewKey === item!.reviewKey)).toMatchObject({ resolved: true, resolvedTenantId: item!.candidates[0] });
+    expect(withResolution.reviews.find((r) => r.reviewKey === item!.reviewKey)).toMatchObject({
+      resolved: true,
+      resolvedTenantId: item!.candidates[0],
+    });
     await analysis.decide(campaignId);
     expect(await saved()).toEqual(withResolution);
   }, 60_000);

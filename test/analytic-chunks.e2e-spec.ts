@@ -21,7 +21,8 @@ describe('analyticChunks', () => {
     await pool?.end();
   });
 
-  const series = (n: number) => analyticChunks<{ n: number }>(pool, 'SELECT g AS n FROM generate_series(1, $1::int) g ORDER BY g', [n], 3);
+  const series = (n: number) =>
+    analyticChunks<{ n: number }>(pool, 'SELECT g AS n FROM generate_series(1, $1::int) g ORDER BY g', [n], 3);
 
   it('yields every row, in order, a chunk at a time, with the analytic work_mem', async () => {
     const chunks: number[][] = [];
@@ -52,9 +53,11 @@ describe('analyticChunks', () => {
 
   it('rejects with the database error and gives the connection back', async () => {
     const broken = analyticChunks(pool, 'SELECT 1 / (g - 2) FROM generate_series(1, 5) g', [], 1);
-    await expect((async () => {
-      for await (const _ of broken) void _;
-    })()).rejects.toThrow(/division by zero/);
+    await expect(
+      (async () => {
+        for await (const _ of broken) void _;
+      })(),
+    ).rejects.toThrow(/division by zero/);
     expect(pool.idleCount).toBe(pool.totalCount);
     expect(pool.waitingCount).toBe(0);
     expect((await pool.query('SELECT 1 AS one')).rows[0]).toEqual({ one: 1 });

@@ -46,10 +46,21 @@ describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
     app = await serviceContext(QueueModule, AuditModule, DirectoryModule, ExposureModule, ProcessorsModule);
     prisma = app.get(PrismaService);
     await app.get(DirectoryService).importTenants(lines(world.tenantLines));
-    const ds = await app.get(IngestService).ingest({ stream: Readable.from([Buffer.from(world.exposureLines.join('\n'))]), name: 'campaign-world', format: 'jsonl' });
+    const ds = await app
+      .get(IngestService)
+      .ingest({
+        stream: Readable.from([Buffer.from(world.exposureLines.join('\n'))]),
+        name: 'campaign-world',
+        format: 'jsonl',
+      });
     const campaigns = app.get(CampaignsService);
     const c = await campaigns.create(
-      { datasetId: ds.datasetId, supportUrl: 'https://support.example.com', supportEmail: 'privacy@cloudprovider.com', respondBy: '2026-12-31' },
+      {
+        datasetId: ds.datasetId,
+        supportUrl: 'https://support.example.com',
+        supportEmail: 'privacy@cloudprovider.com',
+        respondBy: '2026-12-31',
+      },
       'alice',
     );
     campaignId = c.id;
@@ -66,16 +77,23 @@ describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
   it('refuses approval while review items are open, and a second operator is required through the API path', async () => {
     const campaigns = app.get(CampaignsService);
     await expect(campaigns.approve(campaignId, 'bob', { requireSecondOperator: true })).rejects.toThrow(/review item/);
-    for (const item of await app.get(ReviewService).list(campaignId)) await app.get(ReviewService).resolve(item.reviewItemId, null, 'bob');
-    await expect(campaigns.approve(campaignId, 'alice', { requireSecondOperator: true })).rejects.toThrow(/another operator/);
-    await expect(app.get(DispatchService).launch(campaignId, 'bob')).rejects.toThrow(/cannot launch a campaign that is ready/);
+    for (const item of await app.get(ReviewService).list(campaignId))
+      await app.get(ReviewService).resolve(item.reviewItemId, null, 'bob');
+    await expect(campaigns.approve(campaignId, 'alice', { requireSecondOperator: true })).rejects.toThrow(
+      /another operator/,
+    );
+    await expect(app.get(DispatchService).launch(campaignId, 'bob')).rejects.toThrow(
+      /cannot launch a campaign that is ready/,
+    );
     expect((await campaigns.approve(campaignId, 'bob', { requireSecondOperator: true })).status).toBe('approved');
   });
 
   it('will not post a notice or send an email for a tenant with no identified impact', async () => {
     const dispatch = app.get(DispatchService);
     const unaffected = Object.entries(world.truth.tenants).find(([, t]) => t.expected === 'not_affected')![0];
-    await expect(dispatch.assertIdentifiedImpact(campaignId, unaffected)).rejects.toBeInstanceOf(NoIdentifiedImpactError);
+    await expect(dispatch.assertIdentifiedImpact(campaignId, unaffected)).rejects.toBeInstanceOf(
+      NoIdentifiedImpactError,
+    );
     // and the database refuses it even when the code is bypassed
     await expect(
       prisma.$executeRawUnsafe(
@@ -111,7 +129,11 @@ describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
     for (const n of notices) expect(n.id).toMatch(/^MC\d+$/);
 
     const contacts = await prisma.tenantContact.findMany();
-    const expected = new Set(contacts.filter((c) => affected.has(c.tenantId) && c.roles.some((r) => PRIVILEGED.includes(r))).map((c) => c.email));
+    const expected = new Set(
+      contacts
+        .filter((c) => affected.has(c.tenantId) && c.roles.some((r) => PRIVILEGED.includes(r)))
+        .map((c) => c.email),
+    );
     const got = acs.countByRecipient();
     expect([...got.keys()].sort()).toEqual([...expected].sort());
     for (const [address, count] of got) expect({ address, count }).toEqual({ address, count: 1 });
@@ -129,10 +151,16 @@ describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
     const tenants = await prisma.tenant.findMany({ select: { id: true, name: true } });
     const notices = await prisma.notice.findMany({ where: { campaignId } });
     for (const n of notices) {
-      const text = `${n.title} ${n.bodyHtml} ${JSON.stringify(n.details)} ${JSON.stringify(n.translations)}`.toLowerCase();
+      const text =
+        `${n.title} ${n.bodyHtml} ${JSON.stringify(n.details)} ${JSON.stringify(n.translations)}`.toLowerCase();
       const truth = world.truth.tenants[n.tenantId]!;
-      for (const marker of truth.foreignMarkers) expect({ notice: n.id, leaked: text.includes(marker.toLowerCase()) ? marker : null }).toEqual({ notice: n.id, leaked: null });
-      for (const other of tenants) if (other.id !== n.tenantId && other.name.length > 6) expect(text).not.toContain(other.name.toLowerCase());
+      for (const marker of truth.foreignMarkers)
+        expect({ notice: n.id, leaked: text.includes(marker.toLowerCase()) ? marker : null }).toEqual({
+          notice: n.id,
+          leaked: null,
+        });
+      for (const other of tenants)
+        if (other.id !== n.tenantId && other.name.length > 6) expect(text).not.toContain(other.name.toLowerCase());
       expect(n.tags).toEqual(['Data privacy', 'Admin impact']);
       expect(n.bodyHtml).toContain(n.id);
     }

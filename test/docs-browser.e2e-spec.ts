@@ -14,7 +14,16 @@ import { createApiApp } from '../apps/api/src/create-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OPERATOR = 'docs-browser-operator-0123456789';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
 
 describe('API documentation page in headless Chromium', () => {
   const saved = { ...process.env };
@@ -25,11 +34,17 @@ describe('API documentation page in headless Chromium', () => {
 
   beforeAll(async () => {
     process.env.OPERATOR_TOKENS = `alice:${OPERATOR}`;
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (see docs/toolchain.md)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (see docs/toolchain.md)`);
     app = await createApiApp();
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, httpCredentials: { username: 'alice', password: OPERATOR } });
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      httpCredentials: { username: 'alice', password: OPERATOR },
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -60,13 +75,15 @@ describe('API documentation page in headless Chromium', () => {
     const problems: string[] = [];
     page.on('console', (m) => {
       // its stylesheet of Google web fonts is refused by design
-      if (m.type() === 'error' && !/fonts\.googleapis\.com/.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`);
+      if (m.type() === 'error' && !/fonts\.googleapis\.com/.test(m.text()))
+        problems.push(`console ${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     const res = await page.goto(`${base}/queues`);
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
-    for (const name of ['analysis', 'notices', 'emails']) await page.getByText(name, { exact: false }).first().waitFor({ timeout: 15_000 });
+    for (const name of ['analysis', 'notices', 'emails'])
+      await page.getByText(name, { exact: false }).first().waitFor({ timeout: 15_000 });
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);

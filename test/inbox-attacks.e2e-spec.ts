@@ -59,10 +59,17 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     const r = request(http).get(path);
     return token === undefined ? r : r.set('Authorization', `Bearer ${token}`);
   };
-  const post = (path: string, token: string, body: unknown) => request(http).post(path).set('Authorization', `Bearer ${token}`).send(body as object);
+  const post = (path: string, token: string, body: unknown) =>
+    request(http)
+      .post(path)
+      .set('Authorization', `Bearer ${token}`)
+      .send(body as object);
 
   /** A token signed with the development issuer's real key: valid unless the overrides make it not. */
-  const signed = async (claims: Record<string, unknown>, opts: { iss?: string; aud?: string; exp?: number; nbf?: number; key?: CryptoKey; alg?: string } = {}) => {
+  const signed = async (
+    claims: Record<string, unknown>,
+    opts: { iss?: string; aud?: string; exp?: number; nbf?: number; key?: CryptoKey; alg?: string } = {},
+  ) => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT(claims)
       .setProtectedHeader({ alg: opts.alg ?? 'ES256', kid, typ: 'JWT' })
@@ -73,7 +80,12 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       .setExpirationTime(opts.exp ?? now + 600)
       .sign(opts.key ?? devKey);
   };
-  const claimsOf = (t: SeededTenant, roles: unknown = ['GlobalAdmin']) => ({ sub: `user-${t.id}`, tid: t.id, email: t.contacts[0]!.email, roles });
+  const claimsOf = (t: SeededTenant, roles: unknown = ['GlobalAdmin']) => ({
+    sub: `user-${t.id}`,
+    tid: t.id,
+    email: t.contacts[0]!.email,
+    roles,
+  });
 
   beforeAll(async () => {
     Object.assign(process.env, {
@@ -86,7 +98,14 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       TENANT_ROLES_CACHE_MS: String(ROLES_WINDOW_MS),
       PUBLIC_BASE_URL: PUBLIC_BASE,
     });
-    for (const k of ['TENANT_JWKS_URL', 'TENANT_JWT_PUBLIC_KEY', 'TENANT_JWT_ISSUER', 'TENANT_JWT_AUDIENCE', 'DEV_ISSUER_PRIVATE_KEY']) delete process.env[k];
+    for (const k of [
+      'TENANT_JWKS_URL',
+      'TENANT_JWT_PUBLIC_KEY',
+      'TENANT_JWT_ISSUER',
+      'TENANT_JWT_AUDIENCE',
+      'DEV_ISSUER_PRIVATE_KEY',
+    ])
+      delete process.env[k];
     app = await createApiApp();
     await app.init();
     http = app.getHttpServer();
@@ -117,8 +136,13 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     await decide(prisma, c1, C.id, 'not_affected');
 
     const issuer = app.get(DevIssuer);
-    for (const [who, t] of [['A', A], ['B', B], ['C', C]] as const) {
-      for (const c of t.contacts.filter((x) => x.roles.length)) tok[`${who}.${c.email.split('@')[0]}`] = (await issuer.issue(t.id, c.email)).token;
+    for (const [who, t] of [
+      ['A', A],
+      ['B', B],
+      ['C', C],
+    ] as const) {
+      for (const c of t.contacts.filter((x) => x.roles.length))
+        tok[`${who}.${c.email.split('@')[0]}`] = (await issuer.issue(t.id, c.email)).token;
     }
     foreign = [B.id, B.name, B.domain, b1, `Person of ${B.name}`, C.id, C.name, C.domain];
   });
@@ -131,13 +155,27 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
 
   // ───────────── normal paths ─────────────
 
-  it('lists the tenant\'s own notices newest first, in the Graph shape', async () => {
+  it("lists the tenant's own notices newest first, in the Graph shape", async () => {
     const res = await get(API, tok['A.admin']).expect(200);
     expect(res.body['@odata.nextLink']).toBeUndefined();
     expect(res.body.value.map((m: { id: string }) => m.id)).toEqual([a3, a2, a1]);
     const m = res.body.value.find((x: { id: string }) => x.id === a1);
     expect(Object.keys(m).sort()).toEqual(
-      ['actionRequiredByDateTime', 'body', 'category', 'details', 'id', 'isMajorChange', 'lastModifiedDateTime', 'services', 'severity', 'startDateTime', 'tags', 'title', 'viewPoint'].sort(),
+      [
+        'actionRequiredByDateTime',
+        'body',
+        'category',
+        'details',
+        'id',
+        'isMajorChange',
+        'lastModifiedDateTime',
+        'services',
+        'severity',
+        'startDateTime',
+        'tags',
+        'title',
+        'viewPoint',
+      ].sort(),
     );
     expect(m.id).toMatch(/^MC\d+$/);
     expect(m.tags).toEqual(expect.arrayContaining(['Data privacy', 'Admin impact']));
@@ -157,7 +195,10 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     let pages = 0;
     while (url) {
       // a forged Host never steers where the next page is fetched from
-      const res: request.Response = await get(url, tok['A.admin']).set('Host', 'attacker.example').set('X-Forwarded-Host', 'attacker.example').expect(200);
+      const res: request.Response = await get(url, tok['A.admin'])
+        .set('Host', 'attacker.example')
+        .set('X-Forwarded-Host', 'attacker.example')
+        .expect(200);
       expectNoForeign(res);
       expect(res.body.value.length).toBeLessThanOrEqual(1);
       seen.push(...res.body.value.map((m: { id: string }) => m.id));
@@ -183,7 +224,7 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     expect(capped.body.value).toHaveLength(3);
   });
 
-  it('gets one message, and its exposure view holds only the tenant\'s own data', async () => {
+  it("gets one message, and its exposure view holds only the tenant's own data", async () => {
     const res = await get(`${API}/${a1}`, tok['A.admin']).expect(200);
     expect(res.body.id).toBe(a1);
     expect(res.body.body.content).toContain(A.name);
@@ -215,9 +256,14 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
 
     const read = await get(`${API}?$filter=${encodeURIComponent('isRead eq true')}`, tok['A.admin']).expect(200);
     expect(read.body.value.map((m: { id: string }) => m.id)).toEqual([a1]);
-    const unread = await get(`${API}?$filter=${encodeURIComponent('isRead eq false and isArchived eq false')}`, tok['A.admin']).expect(200);
+    const unread = await get(
+      `${API}?$filter=${encodeURIComponent('isRead eq false and isArchived eq false')}`,
+      tok['A.admin'],
+    ).expect(200);
     expect(unread.body.value.map((m: { id: string }) => m.id)).toEqual([a3, a2]);
-    const archived2 = await get(`${API}?$filter=${encodeURIComponent('isArchived eq true')}`, tok['A.admin2']).expect(200);
+    const archived2 = await get(`${API}?$filter=${encodeURIComponent('isArchived eq true')}`, tok['A.admin2']).expect(
+      200,
+    );
     expect(archived2.body.value.map((m: { id: string }) => m.id)).toEqual([a1]);
   });
 
@@ -225,9 +271,17 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     const cat = (await get(`${API}/${a1}`, tok['A.admin']).expect(200)).body.category;
     const byCat = await get(`${API}?$filter=${encodeURIComponent(`category eq '${cat}'`)}`, tok['A.admin']).expect(200);
     expect(byCat.body.value.map((m: { id: string }) => m.id)).toEqual(expect.arrayContaining([a2, a1]));
-    const byTag = await get(`${API}?$filter=${encodeURIComponent("tags/any(t:t eq 'Data privacy')")}`, tok['A.admin']).expect(200);
+    const byTag = await get(
+      `${API}?$filter=${encodeURIComponent("tags/any(t:t eq 'Data privacy')")}`,
+      tok['A.admin'],
+    ).expect(200);
     expect(byTag.body.value.map((m: { id: string }) => m.id)).toEqual([a2, a1]);
-    for (const f of ["category eq ''' or ''1''=''1'", "tags/any(t:t eq ''' OR 1=1 --')", "category eq 'stayInformed'' --'", "tags/any(x:x eq 'Dаta privacy')"]) {
+    for (const f of [
+      "category eq ''' or ''1''=''1'",
+      "tags/any(t:t eq ''' OR 1=1 --')",
+      "category eq 'stayInformed'' --'",
+      "tags/any(x:x eq 'Dаta privacy')",
+    ]) {
       const res = await get(`${API}?$filter=${encodeURIComponent(f)}`, tok['A.admin']).expect(200);
       expect(res.body).toEqual({ value: [] });
     }
@@ -241,7 +295,7 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
 
   // ───────────── another tenant's message ─────────────
 
-  it('another tenant\'s message id answers exactly like a missing id, on get, exposure and actions', async () => {
+  it("another tenant's message id answers exactly like a missing id, on get, exposure and actions", async () => {
     const missing = await get(`${API}/MC999999999999`, tok['A.admin']).expect(404);
     expect(missing.body).toEqual(NOT_FOUND);
     for (const path of [`${API}/${b1}`, `${API}/${b1}/exposure`, `${API}/MC999999999999/exposure`]) {
@@ -257,27 +311,36 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       await post(`${API}/${action}`, tok['A.admin']!, { messageIds: [a3, b1] }).expect(404);
     }
     expect(await prisma.noticeViewPoint.count({ where: { noticeId: b1 } })).toBe(0);
-    expect((await get(`${API}/${a3}`, tok['A.admin']).expect(200)).body.viewPoint).toEqual({ isRead: false, isArchived: false, isFavorited: false });
+    expect((await get(`${API}/${a3}`, tok['A.admin']).expect(200)).body.viewPoint).toEqual({
+      isRead: false,
+      isArchived: false,
+      isFavorited: false,
+    });
   });
 
   // ───────────── roles ─────────────
 
-  it.each(['reader', 'billing'])('a %s (not GlobalAdmin/PrivacyReader) finds no data-privacy notice: 404 identical to a missing id', async (who) => {
-    const t = tok[`A.${who}`]!;
-    const list = await get(API, t).expect(200);
-    expect(list.body.value.map((m: { id: string }) => m.id)).toEqual([a3]);
-    const missing = await get(`${API}/MC999999999998`, t).expect(404);
-    for (const path of [`${API}/${a1}`, `${API}/${a1}/exposure`]) {
-      const res = await get(path, t).expect(404);
-      expect(res.text).toBe(missing.text);
-      expect(res.text).not.toContain(A.name);
-    }
-    await post(`${API}/markRead`, t, { messageIds: [a1] }).expect(404);
-    const filtered = await get(`${API}?$filter=${encodeURIComponent("tags/any(t:t eq 'Data privacy')")}`, t).expect(200);
-    expect(filtered.body).toEqual({ value: [] });
-    // what they may read, they read
-    await get(`${API}/${a3}`, t).expect(200);
-  });
+  it.each(['reader', 'billing'])(
+    'a %s (not GlobalAdmin/PrivacyReader) finds no data-privacy notice: 404 identical to a missing id',
+    async (who) => {
+      const t = tok[`A.${who}`]!;
+      const list = await get(API, t).expect(200);
+      expect(list.body.value.map((m: { id: string }) => m.id)).toEqual([a3]);
+      const missing = await get(`${API}/MC999999999998`, t).expect(404);
+      for (const path of [`${API}/${a1}`, `${API}/${a1}/exposure`]) {
+        const res = await get(path, t).expect(404);
+        expect(res.text).toBe(missing.text);
+        expect(res.text).not.toContain(A.name);
+      }
+      await post(`${API}/markRead`, t, { messageIds: [a1] }).expect(404);
+      const filtered = await get(`${API}?$filter=${encodeURIComponent("tags/any(t:t eq 'Data privacy')")}`, t).expect(
+        200,
+      );
+      expect(filtered.body).toEqual({ value: [] });
+      // what they may read, they read
+      await get(`${API}/${a3}`, t).expect(200);
+    },
+  );
 
   it('a PrivacyReader reads data-privacy notices and their exposure view', async () => {
     await get(`${API}/${a1}`, tok['A.privacy']).expect(200);
@@ -286,7 +349,12 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
   });
 
   it('a token claiming GlobalAdmin for a contact the directory lists as MessageCenterReader reads no data-privacy notice', async () => {
-    const forged = await signed({ sub: `user-reader-${A.id}`, tid: A.id, email: A.contacts.find((c) => c.email.startsWith('reader@'))!.email, roles: ['GlobalAdmin', 'PrivacyReader'] });
+    const forged = await signed({
+      sub: `user-reader-${A.id}`,
+      tid: A.id,
+      email: A.contacts.find((c) => c.email.startsWith('reader@'))!.email,
+      roles: ['GlobalAdmin', 'PrivacyReader'],
+    });
     expect((await get(API, forged).expect(200)).body.value.map((m: { id: string }) => m.id)).toEqual([a3]);
     await get(`${API}/${a1}`, forged).expect(404);
     await get(`${API}/${a1}/exposure`, forged).expect(404);
@@ -298,7 +366,10 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     const token = (await app.get(DevIssuer).issue(A.id, email)).token;
     await get(`${API}/${a1}`, token).expect(200);
     await get(`${API}/${a1}/exposure`, token).expect(200);
-    await prisma.tenantContact.update({ where: { tenantId_email: { tenantId: A.id, email } }, data: { roles: ['MessageCenterReader'] } });
+    await prisma.tenantContact.update({
+      where: { tenantId_email: { tenantId: A.id, email } },
+      data: { roles: ['MessageCenterReader'] },
+    });
     await new Promise((r) => setTimeout(r, ROLES_WINDOW_MS + 100));
     await get(`${API}/${a1}`, token).expect(404);
     await get(`${API}/${a1}/exposure`, token).expect(404);
@@ -315,12 +386,18 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
   it('refuses forged and broken tokens with 401 and no detail', async () => {
     const now = Math.floor(Date.now() / 1000);
     const good = claimsOf(A);
-    const spki = createPublicKey(createPrivateKey(readFileSync(join(keyDir, DEV_ISSUER_KEY_FILE), 'utf8'))).export({ type: 'spki', format: 'pem' }) as string;
+    const spki = createPublicKey(createPrivateKey(readFileSync(join(keyDir, DEV_ISSUER_KEY_FILE), 'utf8'))).export({
+      type: 'spki',
+      format: 'pem',
+    }) as string;
     const hs256 = (secret: string | Buffer) => {
       const head = `${b64({ alg: 'HS256', typ: 'JWT', kid })}.${b64({ ...good, iss: DEV_ISSUER, aud: DEFAULT_TENANT_AUDIENCE, iat: now, exp: now + 600 })}`;
       return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
     };
-    const otherKey = await importPKCS8(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 'ES256');
+    const otherKey = await importPKCS8(
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      'ES256',
+    );
     const valid = await signed(good);
     const [vh, vp, vs] = valid.split('.');
     const forged: Record<string, string | undefined> = {
@@ -399,10 +476,23 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
   });
 
   it('treats injection in the path and the body as a missing message or a bad body', async () => {
-    for (const id of ["MC1' OR '1'='1", 'MC1 OR 1=1', '../../etc/passwd', `${b1}'--`, 'mc' + a1.slice(2), 'MC١٢٣', `MC${'9'.repeat(400)}`]) {
+    for (const id of [
+      "MC1' OR '1'='1",
+      'MC1 OR 1=1',
+      '../../etc/passwd',
+      `${b1}'--`,
+      'mc' + a1.slice(2),
+      'MC١٢٣',
+      `MC${'9'.repeat(400)}`,
+    ]) {
       for (const suffix of ['', '/exposure']) {
         const res = await get(`${API}/${encodeURIComponent(id)}${suffix}`, tok['A.admin']);
-        expect({ id, suffix, status: res.status, body: res.body }).toEqual({ id, suffix, status: 404, body: NOT_FOUND });
+        expect({ id, suffix, status: res.status, body: res.body }).toEqual({
+          id,
+          suffix,
+          status: 404,
+          body: NOT_FOUND,
+        });
         expectNoForeign(res);
       }
     }
@@ -423,16 +513,28 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       const res = await post(`${API}/markRead`, tok['A.admin']!, { messageIds: [id] }).expect(404);
       expect(res.body).toEqual(NOT_FOUND);
     }
-    for (const body of [{ messageIds: "' or 1=1 --" }, { messageIds: [] }, { messageIds: [a1], tenantId: B.id }, { messageIds: Array(101).fill(a1) }, { messageIds: [{ $ne: null }] }, { messageIds: ['x'.repeat(65)] }]) {
+    for (const body of [
+      { messageIds: "' or 1=1 --" },
+      { messageIds: [] },
+      { messageIds: [a1], tenantId: B.id },
+      { messageIds: Array(101).fill(a1) },
+      { messageIds: [{ $ne: null }] },
+      { messageIds: ['x'.repeat(65)] },
+    ]) {
       const res = await post(`${API}/markRead`, tok['A.admin']!, body).expect(400);
       expect(res.body.error.code).toBe('badInput');
       expectNoForeign(res);
     }
-    const notJson = await request(http).post(`${API}/markRead`).set('Authorization', `Bearer ${tok['A.admin']}`).set('Content-Type', 'application/json').send('{"messageIds":[').expect(400);
+    const notJson = await request(http)
+      .post(`${API}/markRead`)
+      .set('Authorization', `Bearer ${tok['A.admin']}`)
+      .set('Content-Type', 'application/json')
+      .send('{"messageIds":[')
+      .expect(400);
     expect(notJson.body.error.code).toBe('badInput');
   });
 
-  it('serves a reader\'s language from the token\'s locale claim or Accept-Language; a hostile value costs only the language', async () => {
+  it("serves a reader's language from the token's locale claim or Accept-Language; a hostile value costs only the language", async () => {
     const L = await seedTenant(prisma);
     const l1 = await postNotice(prisma, await seedCampaign(prisma), L, { translations: ['fr-FR', 'ja-JP'] });
     const langOf = (res: request.Response) => /<div lang="([^"]+)">/.exec(res.body?.body?.content ?? '')?.[1];
@@ -468,19 +570,32 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
   });
 
   it('refuses oversized bodies with 413', async () => {
-    const res = await post(`${API}/markRead`, tok['A.admin']!, { messageIds: [a1], pad: 'x'.repeat(300 * 1024) }).expect(413);
+    const res = await post(`${API}/markRead`, tok['A.admin']!, {
+      messageIds: [a1],
+      pad: 'x'.repeat(300 * 1024),
+    }).expect(413);
     expect(res.body.error.code).toBe('payloadTooLarge');
     expectNoForeign(res);
     // before authentication too: a stranger cannot make the server read a large body
-    const anon = await request(http).post(`${API}/markRead`).set('Content-Type', 'application/json').send(JSON.stringify({ pad: 'x'.repeat(300 * 1024) })).expect(413);
+    const anon = await request(http)
+      .post(`${API}/markRead`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ pad: 'x'.repeat(300 * 1024) }))
+      .expect(413);
     expect(anon.body.error.code).toBe('payloadTooLarge');
   });
 
   it('escapes what the development sign-in page echoes, and serves the page under a strict policy', async () => {
-    const res = await request(http).get('/inbox/dev-login').query({ tenant: '<script>alert(1)</script>', email: 'x' }).expect(400);
+    const res = await request(http)
+      .get('/inbox/dev-login')
+      .query({ tenant: '<script>alert(1)</script>', email: 'x' })
+      .expect(400);
     expect(res.text).not.toContain('<script>alert(1)</script>');
     expect(res.text).toContain('&lt;script&gt;');
-    const refused = await request(http).get('/inbox/dev-login').query({ tenant: A.id, email: B.contacts[0]!.email }).expect(403);
+    const refused = await request(http)
+      .get('/inbox/dev-login')
+      .query({ tenant: A.id, email: B.contacts[0]!.email })
+      .expect(403);
     expect(refused.text).toContain('is not a contact of tenant');
     const page = await request(http).get('/inbox').expect(200);
     const csp = page.headers['content-security-policy'];
@@ -501,9 +616,14 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     await get(`${API}/${a2}/exposure`, tok['A.privacy']).expect(200);
     await request(http).get('/v1/audit').query({ tenantId: A.id }).expect(401);
     const token = OPERATOR.split(':')[1]!;
-    const all: { action: string; subject: string; actor: string; at: string; campaignId: string; tenantId: string }[] = [];
+    const all: { action: string; subject: string; actor: string; at: string; campaignId: string; tenantId: string }[] =
+      [];
     for (let skip = 0; ; skip += 1000) {
-      const page = await request(http).get('/v1/audit').query({ tenantId: A.id, skip, take: 1000 }).set('Authorization', `Bearer ${token}`).expect(200);
+      const page = await request(http)
+        .get('/v1/audit')
+        .query({ tenantId: A.id, skip, take: 1000 })
+        .set('Authorization', `Bearer ${token}`)
+        .expect(200);
       all.push(...page.body.events);
       if (page.body.events.length < 1000) break;
     }
@@ -516,24 +636,35 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     // every list read is there too, one event per notice listed
     expect(all.some((e) => e.action === 'inbox.message.list' && e.subject === a1)).toBe(true);
     const campaignId = mine[0]!.campaignId;
-    const byCampaign = await request(http).get('/v1/audit').query({ campaignId, take: 1000 }).set('Authorization', `Bearer ${token}`).expect(200);
+    const byCampaign = await request(http)
+      .get('/v1/audit')
+      .query({ campaignId, take: 1000 })
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200);
     expect(byCampaign.body.events.length).toBeGreaterThan(0);
     expect(byCampaign.body.events.every((e: { campaignId: string }) => e.campaignId === campaignId)).toBe(true);
-    await request(http).get('/v1/audit').query({ tenantId: "' or 1=1 --" }).set('Authorization', `Bearer ${token}`).expect(400);
+    await request(http)
+      .get('/v1/audit')
+      .query({ tenantId: "' or 1=1 --" })
+      .set('Authorization', `Bearer ${token}`)
+      .expect(400);
   });
 
   // ───────────── row-level security ─────────────
 
-  it('row-level security: an unscoped query through the tenant path returns only that tenant\'s rows', async () => {
+  it("row-level security: an unscoped query through the tenant path returns only that tenant's rows", async () => {
     const scope = app.get(TenantScope);
     // view points of B exist too, so the unscoped reads below have something to leak
     await post(`${API}/markRead`, tok['B.admin']!, { messageIds: [b1] }).expect(200);
     const total = await prisma.notice.count();
     expect(total).toBeGreaterThan(3);
     const seen = await scope.run(A.id, async (tx) => ({
-      notices: (await tx.query<{ id: string; tenantId: string }>('SELECT id, tenant_id::text AS "tenantId" FROM notices')).rows,
+      notices: (
+        await tx.query<{ id: string; tenantId: string }>('SELECT id, tenant_id::text AS "tenantId" FROM notices')
+      ).rows,
       views: (await tx.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM exposure_views')).rows,
-      points: (await tx.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM notice_view_points')).rows,
+      points: (await tx.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM notice_view_points'))
+        .rows,
       count: (await tx.query<{ n: string }>('SELECT count(*) AS n FROM notices')).rows[0]!.n,
     }));
     expect(new Set(seen.notices.map((n) => n.tenantId))).toEqual(new Set([A.id]));
@@ -547,16 +678,40 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     expect((await scope.run(C.id, (tx) => tx.query('SELECT * FROM notices'))).rows).toEqual([]);
     // writes are held to the tenant too: a view point on B's notice, or in B's name, is refused
     const user = `x-${rnd()}`;
-    await expect(scope.run(A.id, (tx) => tx.query('INSERT INTO notice_view_points (notice_id, tenant_id, user_id) VALUES ($1, $2, $3)', [b1, A.id, user]))).rejects.toThrow(/row-level security/);
-    await expect(scope.run(A.id, (tx) => tx.query('INSERT INTO notice_view_points (notice_id, tenant_id, user_id) VALUES ($1, $2, $3)', [b1, B.id, user]))).rejects.toThrow(/row-level security/);
-    await expect(scope.run(A.id, (tx) => tx.query("UPDATE notice_view_points SET is_read = true WHERE notice_id = $1", [b1]))).resolves.toMatchObject({ rowCount: 0 });
+    await expect(
+      scope.run(A.id, (tx) =>
+        tx.query('INSERT INTO notice_view_points (notice_id, tenant_id, user_id) VALUES ($1, $2, $3)', [
+          b1,
+          A.id,
+          user,
+        ]),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    await expect(
+      scope.run(A.id, (tx) =>
+        tx.query('INSERT INTO notice_view_points (notice_id, tenant_id, user_id) VALUES ($1, $2, $3)', [
+          b1,
+          B.id,
+          user,
+        ]),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    await expect(
+      scope.run(A.id, (tx) => tx.query('UPDATE notice_view_points SET is_read = true WHERE notice_id = $1', [b1])),
+    ).resolves.toMatchObject({ rowCount: 0 });
     await expect(scope.run(A.id, (tx) => tx.query('DELETE FROM notices'))).rejects.toThrow(/permission denied/);
     await expect(scope.run(A.id, (tx) => tx.query('SELECT * FROM tenants'))).rejects.toThrow(/permission denied/);
     await expect(scope.run(A.id, (tx) => tx.query('SELECT * FROM audit_events'))).rejects.toThrow(/permission denied/);
-    await expect(scope.run(A.id, (tx) => tx.query("INSERT INTO audit_events (actor, action, tenant_id) VALUES ('x', 'y', $1)", [B.id]))).rejects.toThrow(/row-level security/);
+    await expect(
+      scope.run(A.id, (tx) =>
+        tx.query("INSERT INTO audit_events (actor, action, tenant_id) VALUES ('x', 'y', $1)", [B.id]),
+      ),
+    ).rejects.toThrow(/row-level security/);
     expect(await prisma.notice.count()).toBe(total);
     // the role and tenant do not outlive the transaction on the pooled connection
-    const after = await prisma.$queryRaw<{ role: string; tid: string | null }[]>`SELECT current_user AS role, current_setting('app.tenant_id', true) AS tid`;
+    const after = await prisma.$queryRaw<
+      { role: string; tid: string | null }[]
+    >`SELECT current_user AS role, current_setting('app.tenant_id', true) AS tid`;
     expect(after[0]!.role).not.toBe('impact_tenant');
     expect(after[0]!.tid ?? '').toBe('');
   });

@@ -15,7 +15,16 @@ import { PrismaService } from '../libs/db/prisma.service.js';
 import { decide, postNotice, seedCampaign, seedTenant, type SeededTenant } from './support/inbox-seed.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
 
 describe('inbox page in headless Chromium', () => {
   const saved = { ...process.env };
@@ -35,10 +44,23 @@ describe('inbox page in headless Chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (see docs/toolchain.md)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (see docs/toolchain.md)`);
     mkdirSync(shots, { recursive: true });
-    Object.assign(process.env, { DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_KEY_DIR: keyDir, INBOX_RATE_PER_USER: '10000', INBOX_RATE_PER_ADDRESS: '10000' });
-    for (const k of ['TENANT_JWKS_URL', 'TENANT_JWT_PUBLIC_KEY', 'TENANT_JWT_ISSUER', 'TENANT_JWT_AUDIENCE', 'DEV_ISSUER_PRIVATE_KEY']) delete process.env[k];
+    Object.assign(process.env, {
+      DEV_ISSUER_ENABLED: 'true',
+      DEV_ISSUER_KEY_DIR: keyDir,
+      INBOX_RATE_PER_USER: '10000',
+      INBOX_RATE_PER_ADDRESS: '10000',
+    });
+    for (const k of [
+      'TENANT_JWKS_URL',
+      'TENANT_JWT_PUBLIC_KEY',
+      'TENANT_JWT_ISSUER',
+      'TENANT_JWT_AUDIENCE',
+      'DEV_ISSUER_PRIVATE_KEY',
+    ])
+      delete process.env[k];
     app = await createApiApp();
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -58,7 +80,12 @@ describe('inbox page in headless Chromium', () => {
       ],
     });
     noticeF = await postNotice(prisma, campaign, F, { translations: ['fr-FR'] });
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 1000 } });
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1400, height: 1000 },
+    });
   });
 
   afterAll(async () => {
@@ -84,7 +111,7 @@ describe('inbox page in headless Chromium', () => {
     await page.locator('#who-email').filter({ hasText: email }).waitFor();
   };
 
-  it('an affected tenant\'s admin opens the notice and sees their own exposed data', async () => {
+  it("an affected tenant's admin opens the notice and sees their own exposed data", async () => {
     const page = await browser.newPage();
     watch(page);
     await page.goto(`${base}/inbox`);
@@ -166,7 +193,7 @@ describe('inbox page in headless Chromium', () => {
     expect(problems).toEqual([]);
   });
 
-  it('an unaffected tenant\'s admin sees an empty inbox', async () => {
+  it("an unaffected tenant's admin sees an empty inbox", async () => {
     const page = await browser.newPage();
     watch(page);
     await signIn(page, U);
@@ -197,10 +224,14 @@ describe('inbox page in headless Chromium', () => {
       dialogs++;
       void d.dismiss();
     });
-    const res = await page.goto(`${base}/inbox/dev-login?tenant=${A.id}&email=${encodeURIComponent(`"><img src=x onerror=alert(1)>@${A.domain}`)}`);
+    const res = await page.goto(
+      `${base}/inbox/dev-login?tenant=${A.id}&email=${encodeURIComponent(`"><img src=x onerror=alert(1)>@${A.domain}`)}`,
+    );
     expect(res?.status()).toBe(400);
     await page.locator('.error').waitFor();
-    const res2 = await page.goto(`${base}/inbox/dev-login?tenant=${A.id}&email=${encodeURIComponent(B.contacts[0]!.email)}`);
+    const res2 = await page.goto(
+      `${base}/inbox/dev-login?tenant=${A.id}&email=${encodeURIComponent(B.contacts[0]!.email)}`,
+    );
     expect(res2?.status()).toBe(403);
     expect(await page.locator('.error').innerText()).toContain('is not a contact of tenant');
     expect(dialogs).toBe(0);

@@ -28,7 +28,13 @@ describe('ingest in small batches', () => {
   const firstId = world.exposureLines.map(idOf).find((id) => typeof id === 'string') as string;
   const lines = [
     ...world.exposureLines,
-    JSON.stringify({ recordId: firstId, kind: 'document', body: 'another record under a taken id', subject: null, from: 'not an address' }),
+    JSON.stringify({
+      recordId: firstId,
+      kind: 'document',
+      body: 'another record under a taken id',
+      subject: null,
+      from: 'not an address',
+    }),
   ];
   const saved = process.env.INGEST_BATCH_SIZE;
 
@@ -61,14 +67,42 @@ describe('ingest in small batches', () => {
         prisma.item.findMany({
           where,
           orderBy: { fingerprint: 'asc' },
-          select: { fingerprint: true, kind: true, canonicalRecordId: true, firstLine: true, copies: true, textFp: true, quotedFp: true, lshBands: true, clusterId: true, mergeReason: true },
+          select: {
+            fingerprint: true,
+            kind: true,
+            canonicalRecordId: true,
+            firstLine: true,
+            copies: true,
+            textFp: true,
+            quotedFp: true,
+            lshBands: true,
+            clusterId: true,
+            mergeReason: true,
+          },
         }),
-        prisma.exposureRecord.findMany({ where, orderBy: { recordId: 'asc' }, select: { recordId: true, line: true, fingerprint: true } }),
+        prisma.exposureRecord.findMany({
+          where,
+          orderBy: { recordId: 'asc' },
+          select: { recordId: true, line: true, fingerprint: true },
+        }),
         prisma.quarantinedLine.findMany({ where, orderBy: { line: 'asc' }, select: { line: true, reason: true } }),
-        prisma.ingestWarning.findMany({ where, orderBy: [{ line: 'asc' }, { field: 'asc' }], select: { line: true, field: true, reason: true } }),
+        prisma.ingestWarning.findMany({
+          where,
+          orderBy: [{ line: 'asc' }, { field: 'asc' }],
+          select: { line: true, field: true, reason: true },
+        }),
       ]);
       await prisma.dataset.delete({ where: { id: r.datasetId } });
-      return { scope: r.scope, duplicates: r.duplicates, items, records, quarantine, warnings, warningCounts: r.warningCounts, nullValues: r.nullValues };
+      return {
+        scope: r.scope,
+        duplicates: r.duplicates,
+        items,
+        records,
+        quarantine,
+        warnings,
+        warningCounts: r.warningCounts,
+        nullValues: r.nullValues,
+      };
     } finally {
       await app.close();
     }
@@ -77,7 +111,10 @@ describe('ingest in small batches', () => {
   it('stores the same world with batches of 7 lines as with one batch', async () => {
     const whole = await ingestWith(undefined);
     expect(whole.scope.lines).toBeLessThan(2000); // the default batch size: one batch
-    expect(whole.quarantine.at(-1)).toMatchObject({ line: lines.length, reason: expect.stringMatching(new RegExp(`^duplicate recordId ${firstId} \\(first accepted on line \\d+\\)$`)) });
+    expect(whole.quarantine.at(-1)).toMatchObject({
+      line: lines.length,
+      reason: expect.stringMatching(new RegExp(`^duplicate recordId ${firstId} \\(first accepted on line \\d+\\)$`)),
+    });
     expect(whole.items.some((i) => i.copies > 1)).toBe(true);
     expect(whole.warnings.length).toBeGreaterThan(0);
     expect(whole.warnings.filter((w) => w.line === lines.length)).toEqual([]);

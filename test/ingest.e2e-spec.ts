@@ -27,7 +27,11 @@ describe('ingest (real PostgreSQL)', () => {
   const run = (lines: string[], opts: { gzip?: boolean; csv?: boolean; name?: string } = {}) => {
     const text = lines.join('\n') + '\n';
     const buf = opts.gzip ? gzipSync(text) : Buffer.from(text);
-    return ingest.ingest({ stream: Readable.from([buf]), name: opts.name ?? unique(), format: opts.csv ? 'csv' : 'jsonl' });
+    return ingest.ingest({
+      stream: Readable.from([buf]),
+      name: opts.name ?? unique(),
+      format: opts.csv ? 'csv' : 'jsonl',
+    });
   };
 
   it('quarantines each bad line with its number and keeps every good line', async () => {
@@ -40,7 +44,12 @@ describe('ingest (real PostgreSQL)', () => {
       JSON.stringify({ recordId: `${u}-3` }),
       rec({ recordId: `${u}-4`, subject: 'bad\u0001' }),
       rec({ recordId: `${u}-1`, body: 'different content, same id' }),
-      rec({ recordId: `${u}-5`, from: 'ana@cloudprovider.com', to: ['LENA@Contoso.com '], body: body.replace(/ /g, '  ') + '\r\n' }),
+      rec({
+        recordId: `${u}-5`,
+        from: 'ana@cloudprovider.com',
+        to: ['LENA@Contoso.com '],
+        body: body.replace(/ /g, '  ') + '\r\n',
+      }),
     ]);
     expect(r.lines).toBe(7);
     expect(r.accepted).toBe(2);
@@ -51,20 +60,55 @@ describe('ingest (real PostgreSQL)', () => {
     expect(r.quarantined[3]!.reason).toMatch(/control character/);
     expect(r.quarantined[4]!.reason).toMatch(/duplicate recordId .* line 1/);
     // line 8 is line 1 with case, spacing and CRLF variants: one item
-    expect(r.scope).toMatchObject({ lines: 7, records: 2, quarantined: 5, uniqueItems: 1, uniqueEmailAddresses: 2, duplicationFactor: 2 });
+    expect(r.scope).toMatchObject({
+      lines: 7,
+      records: 2,
+      quarantined: 5,
+      uniqueItems: 1,
+      uniqueEmailAddresses: 2,
+      duplicationFactor: 2,
+    });
     expect(r.duplicates).toBe(1);
   });
 
   it('joins replies, forwards, re-signed copies and near-duplicates to the original, and says why', async () => {
     const u = unique();
-    const quoted = body.match(/.{1,60}(\s|$)/g)!.map((l) => `> ${l.trim()}`).join('\n');
+    const quoted = body
+      .match(/.{1,60}(\s|$)/g)!
+      .map((l) => `> ${l.trim()}`)
+      .join('\n');
     const r = await run([
       rec({ recordId: `${u}-orig`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body }),
-      rec({ recordId: `${u}-reply`, from: 'lena@contoso.com', to: ['ana@cloudprovider.com'], body: `Thanks, will do.\n\nOn Mon, Ana wrote:\n${quoted}` }),
-      rec({ recordId: `${u}-fwd`, from: 'lena@contoso.com', to: ['max@contoso.com'], body: `FYI\n---------- Forwarded message ---------\nFrom: Ana\nSubject: SOW\n\n${body}` }),
-      rec({ recordId: `${u}-sig`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body: `${body}\n-- \nAna Lopez\nAccount Executive` }),
-      rec({ recordId: `${u}-near`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body: `${body} Externally scanned.` }),
-      rec({ recordId: `${u}-other`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body: 'A different message entirely about the renewal of the enterprise agreement and its pricing for the next three years of the contract term' }),
+      rec({
+        recordId: `${u}-reply`,
+        from: 'lena@contoso.com',
+        to: ['ana@cloudprovider.com'],
+        body: `Thanks, will do.\n\nOn Mon, Ana wrote:\n${quoted}`,
+      }),
+      rec({
+        recordId: `${u}-fwd`,
+        from: 'lena@contoso.com',
+        to: ['max@contoso.com'],
+        body: `FYI\n---------- Forwarded message ---------\nFrom: Ana\nSubject: SOW\n\n${body}`,
+      }),
+      rec({
+        recordId: `${u}-sig`,
+        from: 'ana@cloudprovider.com',
+        to: ['lena@contoso.com'],
+        body: `${body}\n-- \nAna Lopez\nAccount Executive`,
+      }),
+      rec({
+        recordId: `${u}-near`,
+        from: 'ana@cloudprovider.com',
+        to: ['lena@contoso.com'],
+        body: `${body} Externally scanned.`,
+      }),
+      rec({
+        recordId: `${u}-other`,
+        from: 'ana@cloudprovider.com',
+        to: ['lena@contoso.com'],
+        body: 'A different message entirely about the renewal of the enterprise agreement and its pricing for the next three years of the contract term',
+      }),
       rec({ recordId: `${u}-short1`, body: 'Thanks!' }),
       rec({ recordId: `${u}-short2`, body: 'Thanks!', to: ['x@fabrikam.com'] }),
     ]);
@@ -85,20 +129,36 @@ describe('ingest (real PostgreSQL)', () => {
     const r = await run(
       [
         rec({
-          recordId: `${u}-1`, to: ['lena@contoso.com'],
-          people: [{ name: 'Lena Horvat', email: 'Lena@Contoso.com', phone: '+1 646 555 1618' }, { name: 'Max Muster', phone: '+49 30 5550 1234' }],
-          projectIds: ['prj-1'], attachments: [{ fileName: 'SOW.pdf', sha256: 'A'.repeat(64) }, { fileName: 'notes.txt' }],
+          recordId: `${u}-1`,
+          to: ['lena@contoso.com'],
+          people: [
+            { name: 'Lena Horvat', email: 'Lena@Contoso.com', phone: '+1 646 555 1618' },
+            { name: 'Max Muster', phone: '+49 30 5550 1234' },
+          ],
+          projectIds: ['prj-1'],
+          attachments: [{ fileName: 'SOW.pdf', sha256: 'A'.repeat(64) }, { fileName: 'notes.txt' }],
         }),
         rec({
-          recordId: `${u}-2`, kind: 'contact',
-          people: [{ name: 'lena horvat', email: 'lena@contoso.com' }, { name: ' Max  Muster', phone: '+49 (30) 5550-1234' }],
-          projectIds: ['PRJ-1 '], attachments: [{ fileName: 'SOW-copy.pdf', sha256: 'a'.repeat(64) }],
+          recordId: `${u}-2`,
+          kind: 'contact',
+          people: [
+            { name: 'lena horvat', email: 'lena@contoso.com' },
+            { name: ' Max  Muster', phone: '+49 (30) 5550-1234' },
+          ],
+          projectIds: ['PRJ-1 '],
+          attachments: [{ fileName: 'SOW-copy.pdf', sha256: 'a'.repeat(64) }],
         }),
       ],
       { gzip: true },
     );
     expect(r.scope).toMatchObject({
-      records: 2, uniqueItems: 2, uniqueEmailAddresses: 1, uniquePeople: 2, uniquePhoneNumbers: 2, uniqueFiles: 2, uniqueProjects: 1,
+      records: 2,
+      uniqueItems: 2,
+      uniqueEmailAddresses: 1,
+      uniquePeople: 2,
+      uniquePhoneNumbers: 2,
+      uniqueFiles: 2,
+      uniqueProjects: 1,
     });
   });
 
@@ -119,16 +179,43 @@ describe('ingest (real PostgreSQL)', () => {
   it('takes null as absent and drops a malformed value with a warning, keeping the record', async () => {
     const u = unique();
     const r = await run([
-      rec({ recordId: `${u}-1`, subject: null, from: 'ana@cloudprovider.com', to: ['lena@contoso.com', null], people: [{ name: 'Lena Horvat', email: null, phone: null }] }),
-      rec({ recordId: `${u}-2`, from: 'not an address', to: ['max@contoso.com', 42, 'max at contoso'], people: [{ name: 'Max', email: 'max@contoso', phone: 'n/a' }, 'Lena'] }),
+      rec({
+        recordId: `${u}-1`,
+        subject: null,
+        from: 'ana@cloudprovider.com',
+        to: ['lena@contoso.com', null],
+        people: [{ name: 'Lena Horvat', email: null, phone: null }],
+      }),
+      rec({
+        recordId: `${u}-2`,
+        from: 'not an address',
+        to: ['max@contoso.com', 42, 'max at contoso'],
+        people: [{ name: 'Max', email: 'max@contoso', phone: 'n/a' }, 'Lena'],
+      }),
       '{not json',
-      rec({ recordId: `${u}-3`, cc: null, people: [null, { name: 'Ana', phone: '+1 (123) 555-0147' }, { name: 'Bo', phone: '+1 123 555 0147' }, { name: 'Cy', phone: '+1 646 555 1618' }] }),
+      rec({
+        recordId: `${u}-3`,
+        cc: null,
+        people: [
+          null,
+          { name: 'Ana', phone: '+1 (123) 555-0147' },
+          { name: 'Bo', phone: '+1 123 555 0147' },
+          { name: 'Cy', phone: '+1 646 555 1618' },
+        ],
+      }),
       // a recordId already accepted: quarantined, and its values are neither warned about nor counted
       rec({ recordId: `${u}-2`, subject: null, from: 'nobody' }),
     ]);
     expect(r.accepted).toBe(3);
     expect(r.quarantined.map((q) => q.line)).toEqual([3, 5]);
-    expect(r.nullValues).toEqual({ cc: 1, 'people[]': 1, 'people[].email': 1, 'people[].phone': 1, subject: 1, 'to[]': 1 });
+    expect(r.nullValues).toEqual({
+      cc: 1,
+      'people[]': 1,
+      'people[].email': 1,
+      'people[].phone': 1,
+      subject: 1,
+      'to[]': 1,
+    });
     const expected = [
       { upload: 0, line: 2, field: 'from', reason: 'not an email address' },
       { upload: 0, line: 2, field: 'people[0].email', reason: 'not an email address' },
@@ -141,7 +228,13 @@ describe('ingest (real PostgreSQL)', () => {
     expect(r.warningsTotal).toBe(6);
     expect(r.warningCounts).toEqual({ from: 1, 'people[].email': 1, 'people[].phone': 1, 'people[]': 1, 'to[]': 2 });
     // the addresses that are addresses count; two ways of writing one not-valid number are one
-    expect(r.scope).toMatchObject({ records: 3, uniqueEmailAddresses: 3, uniquePhoneNumbers: 2, phoneNumbersNotValid: 1, uniquePeople: 5 });
+    expect(r.scope).toMatchObject({
+      records: 3,
+      uniqueEmailAddresses: 3,
+      uniquePhoneNumbers: 2,
+      phoneNumbersNotValid: 1,
+      uniquePeople: 5,
+    });
     expect(r.scope).not.toHaveProperty('nullValues');
 
     const datasets = app.get(DatasetsService);
@@ -157,7 +250,9 @@ describe('ingest (real PostgreSQL)', () => {
 
   it('lists the first 1,000 warnings in the result and keeps every one', async () => {
     const u = unique();
-    const lines = Array.from({ length: 1100 }, (_, i) => rec({ recordId: `${u}-${i}`, to: [`user${i}@contoso.com`, 'not an address'] }));
+    const lines = Array.from({ length: 1100 }, (_, i) =>
+      rec({ recordId: `${u}-${i}`, to: [`user${i}@contoso.com`, 'not an address'] }),
+    );
     const r = await run(lines);
     expect(r.warnings).toHaveLength(1000);
     expect(r.warnings[999]).toEqual({ upload: 0, line: 1000, field: 'to[1]', reason: 'not an email address' });
@@ -196,11 +291,43 @@ describe('ingest (real PostgreSQL)', () => {
   it('a JSON array (pretty or on one line), CSV with , or ; and a BOM, and the .gz of each give the records and scope of the JSONL form', async () => {
     const u = unique();
     const rows: Record<string, string>[] = [
-      { recordId: `${u}-1`, kind: 'contact', name: 'Lena Horvat', email: 'lena@contoso.com', phone: '+1 646 555 1618', company: 'Contoso Ltd', body: 'first; line\nsecond, line' },
-      { recordId: `${u}-2`, kind: 'contact', name: 'Max Muster', email: 'max@contoso.com', phone: '', company: 'Contoso Ltd', body: '' },
-      { recordId: `${u}-3`, kind: 'contact', name: 'lena horvat', email: 'Lena@Contoso.com', phone: '', company: '', body: '' },
+      {
+        recordId: `${u}-1`,
+        kind: 'contact',
+        name: 'Lena Horvat',
+        email: 'lena@contoso.com',
+        phone: '+1 646 555 1618',
+        company: 'Contoso Ltd',
+        body: 'first; line\nsecond, line',
+      },
+      {
+        recordId: `${u}-2`,
+        kind: 'contact',
+        name: 'Max Muster',
+        email: 'max@contoso.com',
+        phone: '',
+        company: 'Contoso Ltd',
+        body: '',
+      },
+      {
+        recordId: `${u}-3`,
+        kind: 'contact',
+        name: 'lena horvat',
+        email: 'Lena@Contoso.com',
+        phone: '',
+        company: '',
+        body: '',
+      },
       { recordId: `${u}-4`, kind: 'fax', name: 'Bad Kind', email: 'bad@contoso.com', phone: '', company: '', body: '' },
-      { recordId: `${u}-5`, kind: 'contact', name: 'Max Muster', email: 'max@contoso.com', phone: '', company: 'Contoso Ltd', body: '' },
+      {
+        recordId: `${u}-5`,
+        kind: 'contact',
+        name: 'Max Muster',
+        email: 'max@contoso.com',
+        phone: '',
+        company: 'Contoso Ltd',
+        body: '',
+      },
     ];
     const records = rows.map((r) => csvRowToRecord(r));
     const cols = ['recordId', 'kind', 'name', 'email', 'phone', 'company', 'body'];
@@ -213,20 +340,45 @@ describe('ingest (real PostgreSQL)', () => {
       ['json one line', JSON.stringify(records), 'jsonl'],
       ['jsonl with BOM', '\ufeff' + records.map((r) => JSON.stringify(r)).join('\r\n'), 'jsonl'],
       ['csv', csvOf(',', '\n', cols), 'csv'],
-      ['csv ; BOM CRLF header case', '\ufeff' + csvOf(';', '\r\n', ['RecordId', ' Kind ', 'NAME', 'E-mail'.replace('-', ''), 'Phone', 'company', 'Body']), 'csv'],
+      [
+        'csv ; BOM CRLF header case',
+        '\ufeff' +
+          csvOf(';', '\r\n', ['RecordId', ' Kind ', 'NAME', 'E-mail'.replace('-', ''), 'Phone', 'company', 'Body']),
+        'csv',
+      ],
     ];
     const results: Record<string, { lines: number; accepted: number; quarantined: number[]; scope: unknown }> = {};
     for (const [name, t, format] of forms) {
       for (const gzip of [false, true]) {
-        const r = await ingest.ingest({ stream: Readable.from([gzip ? gzipSync(t) : Buffer.from(t)]), name: `${u} ${name}`, format });
-        results[`${name}${gzip ? '.gz' : ''}`] = { lines: r.lines, accepted: r.accepted, quarantined: r.quarantined.map((q) => q.line), scope: countsOf(r.scope as unknown as Record<string, unknown>) };
+        const r = await ingest.ingest({
+          stream: Readable.from([gzip ? gzipSync(t) : Buffer.from(t)]),
+          name: `${u} ${name}`,
+          format,
+        });
+        results[`${name}${gzip ? '.gz' : ''}`] = {
+          lines: r.lines,
+          accepted: r.accepted,
+          quarantined: r.quarantined.map((q) => q.line),
+          scope: countsOf(r.scope as unknown as Record<string, unknown>),
+        };
       }
     }
     const jsonl = results.jsonl!;
     expect(jsonl).toMatchObject({ lines: 5, accepted: 4, quarantined: [4] });
-    expect(jsonl.scope).toMatchObject({ records: 4, uniqueItems: 3, uniquePeople: 2, uniqueEmailAddresses: 2, uniquePhoneNumbers: 1 });
+    expect(jsonl.scope).toMatchObject({
+      records: 4,
+      uniqueItems: 3,
+      uniquePeople: 2,
+      uniqueEmailAddresses: 2,
+      uniquePhoneNumbers: 1,
+    });
     for (const [name, r] of Object.entries(results)) {
-      expect({ name, lines: r.lines, accepted: r.accepted, scope: r.scope }).toEqual({ name, lines: jsonl.lines, accepted: jsonl.accepted, scope: jsonl.scope });
+      expect({ name, lines: r.lines, accepted: r.accepted, scope: r.scope }).toEqual({
+        name,
+        lines: jsonl.lines,
+        accepted: jsonl.accepted,
+        scope: jsonl.scope,
+      });
     }
     // each line number is where the record starts in its own file
     const pretty = forms[1]![1].split('\n');
@@ -241,11 +393,25 @@ describe('ingest (real PostgreSQL)', () => {
     const u = unique();
     const good = [
       rec({ recordId: `${u}-1`, from: 'ana@cloudprovider.com', to: ['lena@contoso.com'], body }),
-      rec({ recordId: `${u}-2`, to: ['max@fabrikam.com'], body: 'Fabrikam renewal numbers for next year, as discussed on the call.' }),
+      rec({
+        recordId: `${u}-2`,
+        to: ['max@fabrikam.com'],
+        body: 'Fabrikam renewal numbers for next year, as discussed on the call.',
+      }),
     ];
     const bad = [
-      JSON.stringify({ recordId: `${u}-3`, kind: 'mail', to: ['eve@contoso.com'], body: 'Contoso audit schedule for the second quarter.' }),
-      JSON.stringify({ recordId: `${u}-4`, kind: 'email', to: 'max@fabrikam.com', body: 'Fabrikam renewal numbers for next year, as discussed on the call.' }),
+      JSON.stringify({
+        recordId: `${u}-3`,
+        kind: 'mail',
+        to: ['eve@contoso.com'],
+        body: 'Contoso audit schedule for the second quarter.',
+      }),
+      JSON.stringify({
+        recordId: `${u}-4`,
+        kind: 'email',
+        to: 'max@fabrikam.com',
+        body: 'Fabrikam renewal numbers for next year, as discussed on the call.',
+      }),
       '{"kind": "email", "body": "no recordId and not JSON",',
     ];
     const first = await run([good[0]!, bad[0]!, good[1]!, bad[1]!, bad[2]!]);
@@ -266,8 +432,20 @@ describe('ingest (real PostgreSQL)', () => {
       bad[1]!.replace('"to":"max@fabrikam.com"', '"to":["max@fabrikam.com"]'),
       rec({ recordId: `${u}-1`, body: 'a different record under a taken recordId' }),
     ];
-    const added = await ingest.addTo(first.datasetId, { stream: Readable.from([Buffer.from(fixed.join('\n') + '\n')]), name: 'fixed.jsonl', format: 'jsonl' });
-    expect(added.added).toMatchObject({ upload: 1, lines: 3, accepted: 2, quarantined: 1, resolved: 2, keptWithoutRecordId: 1, campaignsToReanalyze: [] });
+    const added = await ingest.addTo(first.datasetId, {
+      stream: Readable.from([Buffer.from(fixed.join('\n') + '\n')]),
+      name: 'fixed.jsonl',
+      format: 'jsonl',
+    });
+    expect(added.added).toMatchObject({
+      upload: 1,
+      lines: 3,
+      accepted: 2,
+      quarantined: 1,
+      resolved: 2,
+      keptWithoutRecordId: 1,
+      campaignsToReanalyze: [],
+    });
     // the fixed -4 has the content of -2: a copy of its item, counted as a duplicate
     expect(added.added!.duplicates).toBe(1);
     expect(added.quarantined.map((q) => [q.upload, q.line, q.reason])).toEqual([
@@ -277,7 +455,9 @@ describe('ingest (real PostgreSQL)', () => {
     expect(added.quarantinedTotal).toBe(2);
 
     const clean = await run([good[0]!, fixed[0]!, good[1]!, fixed[1]!]);
-    expect(countsOf(added.scope as unknown as Record<string, unknown>)).toEqual(countsOf(clean.scope as unknown as Record<string, unknown>));
+    expect(countsOf(added.scope as unknown as Record<string, unknown>)).toEqual(
+      countsOf(clean.scope as unknown as Record<string, unknown>),
+    );
     expect(added.accepted).toBe(clean.accepted);
     expect(added.duplicates).toBe(clean.duplicates);
     // the clusters are up to date: the added copy is in the item of -2
@@ -285,8 +465,16 @@ describe('ingest (real PostgreSQL)', () => {
     expect(cluster.records.map((r) => [r.recordId, r.copyOf])).toEqual(expect.arrayContaining([[`${u}-4`, `${u}-2`]]));
 
     // the same file again adds nothing
-    const fixedSha = (await import('node:crypto')).createHash('sha256').update(fixed.join('\n') + '\n').digest('hex');
-    const again = await ingest.addTo(first.datasetId, { stream: Readable.from([Buffer.from(fixed.join('\n') + '\n')]), name: 'fixed.jsonl', format: 'jsonl', sha256: fixedSha });
+    const fixedSha = (await import('node:crypto'))
+      .createHash('sha256')
+      .update(fixed.join('\n') + '\n')
+      .digest('hex');
+    const again = await ingest.addTo(first.datasetId, {
+      stream: Readable.from([Buffer.from(fixed.join('\n') + '\n')]),
+      name: 'fixed.jsonl',
+      format: 'jsonl',
+      sha256: fixedSha,
+    });
     expect(again.alreadyIngested).toBe(true);
     expect(again.quarantinedTotal).toBe(2);
   });
@@ -300,7 +488,11 @@ describe('ingest (real PostgreSQL)', () => {
     const exported = await text(out.lines);
     expect(out.format).toBe('csv');
     expect(exported).toBe(`RecordId;Kind;Name;Email\n${u}-2;fax;"Max\r\nMuster";max@contoso.com\n`);
-    const added = await ingest.addTo(first.datasetId, { stream: Readable.from([Buffer.from(exported.replace(';fax;', ';contact;'))]), name: 'fixed.csv', format: 'csv' });
+    const added = await ingest.addTo(first.datasetId, {
+      stream: Readable.from([Buffer.from(exported.replace(';fax;', ';contact;'))]),
+      name: 'fixed.csv',
+      format: 'csv',
+    });
     expect(added.added).toMatchObject({ upload: 1, lines: 1, accepted: 1, quarantined: 0, resolved: 1 });
     expect(added.quarantinedTotal).toBe(0);
     expect(added.scope).toMatchObject({ records: 3, uniquePeople: 3, quarantined: 0 });
@@ -310,24 +502,44 @@ describe('ingest (real PostgreSQL)', () => {
     const prisma = app.get(PrismaService);
     const u = unique();
     const d = await run([rec({ recordId: `${u}-1`, body: 'x' }), '{bad']);
-    const ready = await prisma.campaign.create({ data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'ready' } });
-    const approved = await prisma.campaign.create({ data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'approved', approvedBy: 'other' } });
-    const draft = await prisma.campaign.create({ data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'draft' } });
-    const r = await ingest.addTo(d.datasetId, { stream: Readable.from([Buffer.from(rec({ recordId: `${u}-2`, body: 'y' }))]), name: 'more', format: 'jsonl' });
+    const ready = await prisma.campaign.create({
+      data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'ready' },
+    });
+    const approved = await prisma.campaign.create({
+      data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'approved', approvedBy: 'other' },
+    });
+    const draft = await prisma.campaign.create({
+      data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'draft' },
+    });
+    const r = await ingest.addTo(d.datasetId, {
+      stream: Readable.from([Buffer.from(rec({ recordId: `${u}-2`, body: 'y' }))]),
+      name: 'more',
+      format: 'jsonl',
+    });
     expect(r.added!.campaignsToReanalyze).toEqual([
       { campaignId: ready.id, was: 'ready' },
       { campaignId: approved.id, was: 'approved' },
     ]);
     for (const c of [ready, approved]) {
       const now = await prisma.campaign.findUniqueOrThrow({ where: { id: c.id } });
-      expect(now).toMatchObject({ status: 'draft', approvedBy: null, lastError: expect.stringMatching(/data set changed: upload 1 .*analyze again/) });
+      expect(now).toMatchObject({
+        status: 'draft',
+        approvedBy: null,
+        lastError: expect.stringMatching(/data set changed: upload 1 .*analyze again/),
+      });
     }
     expect((await prisma.campaign.findUniqueOrThrow({ where: { id: draft.id } })).lastError).toBeNull();
 
-    await prisma.campaign.create({ data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'completed', startedAt: new Date() } });
-    await expect(ingest.addTo(d.datasetId, { stream: Readable.from([Buffer.from(rec({ recordId: `${u}-3`, body: 'z' }))]), name: 'late', format: 'jsonl' })).rejects.toThrow(
-      /launched campaign .*cannot be unposted.*new data set/,
-    );
+    await prisma.campaign.create({
+      data: { datasetId: d.datasetId, title: '', createdBy: 'test', status: 'completed', startedAt: new Date() },
+    });
+    await expect(
+      ingest.addTo(d.datasetId, {
+        stream: Readable.from([Buffer.from(rec({ recordId: `${u}-3`, body: 'z' }))]),
+        name: 'late',
+        format: 'jsonl',
+      }),
+    ).rejects.toThrow(/launched campaign .*cannot be unposted.*new data set/);
     expect((await app.get(DatasetsService).show(d.datasetId)).accepted).toBe(2);
   });
 
@@ -336,15 +548,24 @@ describe('ingest (real PostgreSQL)', () => {
     const d = await run([rec({ recordId: `${u}-1`, body: 'x' })]);
     const cut = Readable.from(
       (async function* () {
-        yield Buffer.from(`${rec({ recordId: `${u}-2`, body: 'y', subject: null })}\n${rec({ recordId: `${u}-3`, body: 'z' })}\n`);
+        yield Buffer.from(
+          `${rec({ recordId: `${u}-2`, body: 'y', subject: null })}\n${rec({ recordId: `${u}-3`, body: 'z' })}\n`,
+        );
         // the lines are read before the connection is cut (a cut throws away what is still buffered)
         await new Promise((r) => setTimeout(r, 300));
         throw new Error('connection cut');
       })(),
     );
-    await expect(ingest.addTo(d.datasetId, { stream: cut, name: 'cut', format: 'jsonl' })).rejects.toThrow('connection cut');
+    await expect(ingest.addTo(d.datasetId, { stream: cut, name: 'cut', format: 'jsonl' })).rejects.toThrow(
+      'connection cut',
+    );
     const shown = await app.get(DatasetsService).show(d.datasetId);
-    expect(shown).toMatchObject({ status: 'ready', accepted: 3, lines: 3, error: expect.stringMatching(/^upload 1 stopped \(connection cut\)/) });
+    expect(shown).toMatchObject({
+      status: 'ready',
+      accepted: 3,
+      lines: 3,
+      error: expect.stringMatching(/^upload 1 stopped \(connection cut\)/),
+    });
     expect(shown.scope).toMatchObject({ records: 3, uniqueItems: 3 });
     expect(shown.uploads!.map((x) => [x.upload, x.name])).toEqual([
       [0, expect.any(String)],
@@ -366,13 +587,30 @@ describe('ingest (real PostgreSQL)', () => {
     // line 1 of the added file: the same line number as the first upload's warning, kept apart
     const fixedLines = [
       rec({ recordId: `${u}-3`, from: 'nobody', subject: null, cc: null, body: 'three' }),
-      rec({ recordId: `${u}-4`, people: [{ name: 'Bo', phone: '+1 (123) 555-0148' }, { name: 'Cy', phone: '+1 123 555 0147' }], body: 'four' }),
+      rec({
+        recordId: `${u}-4`,
+        people: [
+          { name: 'Bo', phone: '+1 (123) 555-0148' },
+          { name: 'Cy', phone: '+1 123 555 0147' },
+        ],
+        body: 'four',
+      }),
     ];
-    const added = await ingest.addTo(first.datasetId, { stream: Readable.from([Buffer.from(fixedLines.join('\n') + '\n')]), name: 'more.jsonl', format: 'jsonl' });
+    const added = await ingest.addTo(first.datasetId, {
+      stream: Readable.from([Buffer.from(fixedLines.join('\n') + '\n')]),
+      name: 'more.jsonl',
+      format: 'jsonl',
+    });
     const upload1 = { upload: 1, line: 1, field: 'from', reason: 'not an email address' };
     const upload0 = { upload: 0, line: 1, field: 'to[1]', reason: 'not an email address' };
     // the upload's own
-    expect(added.added).toMatchObject({ upload: 1, warnings: [upload1], warningsTotal: 1, warningCounts: { from: 1 }, nullValues: { cc: 1, subject: 1 } });
+    expect(added.added).toMatchObject({
+      upload: 1,
+      warnings: [upload1],
+      warningsTotal: 1,
+      warningCounts: { from: 1 },
+      nullValues: { cc: 1, subject: 1 },
+    });
     // the data set's: the sum over its uploads, the first upload's counts kept
     expect(added.warningCounts).toEqual({ from: 1, 'to[]': 1 });
     expect(added.warningsTotal).toBe(2);
@@ -386,7 +624,9 @@ describe('ingest (real PostgreSQL)', () => {
     expect(await datasets.warnings(first.datasetId, 0, undefined, 1)).toEqual([upload1]);
     const shown = await datasets.show(first.datasetId);
     expect(shown).toMatchObject({ nullValues: { cc: 1, subject: 2 }, warningCounts: { from: 1, 'to[]': 1 } });
-    const stored = await app.get(PrismaService).exposureRecord.findUnique({ where: { datasetId_recordId: { datasetId: first.datasetId, recordId: `${u}-4` } } });
+    const stored = await app
+      .get(PrismaService)
+      .exposureRecord.findUnique({ where: { datasetId_recordId: { datasetId: first.datasetId, recordId: `${u}-4` } } });
     expect(stored?.upload).toBe(1);
     expect([...stored!.otherPhones].sort()).toEqual(['+11235550147', '+11235550148']);
   });

@@ -59,33 +59,73 @@ describe('a campaign whose admins read different languages', () => {
       ACS_POLL_INTERVAL_MS: '20',
       MAIL_RATE_PER_MINUTE: '100000',
     });
-    app = await serviceContext(QueueModule, AuditModule, DirectoryModule, ExposureModule, ProcessorsModule, InboxModule);
+    app = await serviceContext(
+      QueueModule,
+      AuditModule,
+      DirectoryModule,
+      ExposureModule,
+      ProcessorsModule,
+      InboxModule,
+    );
     prisma = app.get(PrismaService);
     await app.get(DirectoryService).importTenants(lines(world.tenantLines));
-    const ds = await app.get(IngestService).ingest({ stream: Readable.from([Buffer.from(world.exposureLines.join('\n'))]), name: 'locales-world', format: 'jsonl' });
+    const ds = await app
+      .get(IngestService)
+      .ingest({
+        stream: Readable.from([Buffer.from(world.exposureLines.join('\n'))]),
+        name: 'locales-world',
+        format: 'jsonl',
+      });
     const campaigns = app.get(CampaignsService);
-    const c = await campaigns.create({ datasetId: ds.datasetId, supportUrl: 'https://support.example.com', supportEmail: 'privacy@cloudprovider.com', respondBy: '2026-12-31' }, 'alice');
+    const c = await campaigns.create(
+      {
+        datasetId: ds.datasetId,
+        supportUrl: 'https://support.example.com',
+        supportEmail: 'privacy@cloudprovider.com',
+        respondBy: '2026-12-31',
+      },
+      'alice',
+    );
     campaignId = c.id;
     await campaigns.requestAnalysis(c.id, 'alice');
     await until('analysis', async () => (await campaigns.get(c.id)).status === 'ready');
-    for (const item of await app.get(ReviewService).list(campaignId)) await app.get(ReviewService).resolve(item.reviewItemId, null, 'alice');
+    for (const item of await app.get(ReviewService).list(campaignId))
+      await app.get(ReviewService).resolve(item.reviewItemId, null, 'alice');
 
     // every contact reads English, but for the admins of two affected tenants
     await prisma.tenantContact.updateMany({ data: { locale: 'en-US' } });
-    const affected = (await prisma.tenantDecision.findMany({ where: { campaignId, decision: 'affected' }, orderBy: { tenantId: 'asc' } })).map((d) => d.tenantId);
+    const affected = (
+      await prisma.tenantDecision.findMany({
+        where: { campaignId, decision: 'affected' },
+        orderBy: { tenantId: 'asc' },
+      })
+    ).map((d) => d.tenantId);
     expect(affected.length).toBeGreaterThanOrEqual(3);
     [A, B] = affected as [string, string];
-    const admins = async (tenantId: string) => prisma.tenantContact.findMany({ where: { tenantId, roles: { hasSome: PRIVILEGED } }, orderBy: { id: 'asc' } });
+    const admins = async (tenantId: string) =>
+      prisma.tenantContact.findMany({ where: { tenantId, roles: { hasSome: PRIVILEGED } }, orderBy: { id: 'asc' } });
     // A: its first admin (whose language the notice is written in) reads French; a new one Japanese
-    await prisma.tenantContact.deleteMany({ where: { tenantId: { in: [A, B] }, NOT: { roles: { hasSome: PRIVILEGED } } } });
+    await prisma.tenantContact.deleteMany({
+      where: { tenantId: { in: [A, B] }, NOT: { roles: { hasSome: PRIVILEGED } } },
+    });
     const firstOfA = (await admins(A))[0];
     if (firstOfA) await prisma.tenantContact.updateMany({ where: { tenantId: A }, data: { locale: 'fr-FR' } });
-    else await prisma.tenantContact.create({ data: { tenantId: A, email: `dpo-fr@${A}.example`, roles: ['GlobalAdmin'], locale: 'fr-FR' } });
-    await prisma.tenantContact.create({ data: { tenantId: A, email: `admin-ja@${A}.example`, roles: ['PrivacyReader'], locale: 'ja-JP' } });
+    else
+      await prisma.tenantContact.create({
+        data: { tenantId: A, email: `dpo-fr@${A}.example`, roles: ['GlobalAdmin'], locale: 'fr-FR' },
+      });
+    await prisma.tenantContact.create({
+      data: { tenantId: A, email: `admin-ja@${A}.example`, roles: ['PrivacyReader'], locale: 'ja-JP' },
+    });
     // B: every admin reads Swedish, one more has a locale that is no language tag
     await prisma.tenantContact.updateMany({ where: { tenantId: B }, data: { locale: 'sv-SE' } });
-    if ((await admins(B)).length === 0) await prisma.tenantContact.create({ data: { tenantId: B, email: `admin-sv@${B}.example`, roles: ['GlobalAdmin'], locale: 'sv-SE' } });
-    await prisma.tenantContact.create({ data: { tenantId: B, email: `admin-x@${B}.example`, roles: ['GlobalAdmin'], locale: GARBAGE } });
+    if ((await admins(B)).length === 0)
+      await prisma.tenantContact.create({
+        data: { tenantId: B, email: `admin-sv@${B}.example`, roles: ['GlobalAdmin'], locale: 'sv-SE' },
+      });
+    await prisma.tenantContact.create({
+      data: { tenantId: B, email: `admin-x@${B}.example`, roles: ['GlobalAdmin'], locale: GARBAGE },
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -97,7 +137,9 @@ describe('a campaign whose admins read different languages', () => {
   it('preview lists the fallbacks as warnings with their recipients, and no problem', async () => {
     const p = await app.get(PreviewService).preview(campaignId);
     expect(p.renderProblems).toEqual([]);
-    const sv = await prisma.tenantContact.count({ where: { tenantId: B, locale: 'sv-SE', roles: { hasSome: PRIVILEGED } } });
+    const sv = await prisma.tenantContact.count({
+      where: { tenantId: B, locale: 'sv-SE', roles: { hasSome: PRIVILEGED } },
+    });
     expect(sv).toBeGreaterThan(0);
     expect(p.warnings).toEqual(
       expect.arrayContaining([
@@ -108,7 +150,7 @@ describe('a campaign whose admins read different languages', () => {
     expect(p.warnings).toHaveLength(2);
   });
 
-  it('launches, and every email is in its own recipient\'s language', async () => {
+  it("launches, and every email is in its own recipient's language", async () => {
     const campaigns = app.get(CampaignsService);
     await campaigns.approve(campaignId, 'bob', { requireSecondOperator: false });
     const dispatch = app.get(DispatchService);
@@ -132,7 +174,10 @@ describe('a campaign whose admins read different languages', () => {
       const requested = localeOf.get(m.recipients[0]!)!;
       const lang = renderer.resolveLocale(requested);
       seen.add(lang);
-      expect({ to: m.recipients[0], lang: /<html lang="([^"]+)">/.exec(m.html ?? '')?.[1] }).toEqual({ to: m.recipients[0], lang });
+      expect({ to: m.recipients[0], lang: /<html lang="([^"]+)">/.exec(m.html ?? '')?.[1] }).toEqual({
+        to: m.recipients[0],
+        lang,
+      });
       if (MARKS[lang]) {
         expect(m.html).toMatch(MARKS[lang]);
         expect(m.text).toMatch(MARKS[lang]);
@@ -144,7 +189,7 @@ describe('a campaign whose admins read different languages', () => {
     expect(to(`admin-x@${B}.example`).subject).toMatch(/^Data privacy notice MC\d+/);
   });
 
-  it('posts one notice per tenant, written in its first admin\'s language and stored in its other admins\' and in en-US', async () => {
+  it("posts one notice per tenant, written in its first admin's language and stored in its other admins' and in en-US", async () => {
     const notices = await prisma.notice.findMany({ where: { campaignId } });
     expect(new Set(notices.map((n) => n.tenantId)).size).toBe(notices.length);
     const a = notices.find((n) => n.tenantId === A)!;
@@ -164,9 +209,16 @@ describe('a campaign whose admins read different languages', () => {
     for (const { name } of names) if (name.length > 6) expect(all).not.toContain(name.toLowerCase());
   });
 
-  it('the inbox serves the notice in the reader\'s language: token claim, then Accept-Language, then en-US', async () => {
+  it("the inbox serves the notice in the reader's language: token claim, then Accept-Language, then en-US", async () => {
     const inbox = app.get(InboxService);
-    const reader = (locale?: string): TenantPrincipal => ({ tenantId: A, userId: `reader-${locale ?? 'none'}`, email: `reader@${A}.example`, roles: ['PrivacyReader'], issuer: 'test', ...(locale ? { locale } : {}) });
+    const reader = (locale?: string): TenantPrincipal => ({
+      tenantId: A,
+      userId: `reader-${locale ?? 'none'}`,
+      email: `reader@${A}.example`,
+      roles: ['PrivacyReader'],
+      issuer: 'test',
+      ...(locale ? { locale } : {}),
+    });
     const id = (await prisma.notice.findFirstOrThrow({ where: { campaignId, tenantId: A } })).id;
     const langOf = (html: string) => /<div lang="([^"]+)">/.exec(html)?.[1];
     const cases: [TenantPrincipal, string[], string][] = [

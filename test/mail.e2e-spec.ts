@@ -4,7 +4,12 @@ import type { DynamicModule } from '@nestjs/common';
 import { APP_CONFIG, loadConfig, type AppConfig } from '../libs/config/config.js';
 import { AcsMailTransport, type AcsMailTransportOptions } from '../libs/mail/acs-mail.transport.js';
 import { MailModule } from '../libs/mail/mail.module.js';
-import { MAIL_TRANSPORT, deterministicOperationId, type MailTransport, type OutgoingEmail } from '../libs/mail/mail-transport.js';
+import {
+  MAIL_TRANSPORT,
+  deterministicOperationId,
+  type MailTransport,
+  type OutgoingEmail,
+} from '../libs/mail/mail-transport.js';
 import { AcsEmulator } from './support/acs-emulator.js';
 
 /**
@@ -14,7 +19,12 @@ import { AcsEmulator } from './support/acs-emulator.js';
 /** APP_CONFIG as the global ConfigModule provides it, with chosen values. */
 function globalConfig(config: AppConfig): DynamicModule {
   class TestConfigModule {}
-  return { module: TestConfigModule, global: true, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+  return {
+    module: TestConfigModule,
+    global: true,
+    providers: [{ provide: APP_CONFIG, useValue: config }],
+    exports: [APP_CONFIG],
+  };
 }
 
 const SENDER = 'DoNotReply@notify.example.com';
@@ -185,7 +195,9 @@ describe('AcsMailTransport with the real EmailClient against the ACS emulator', 
     const t = transport();
     const r = await t.send(bad);
     expect(r).toMatchObject({ status: 'failed', permanent: true, providerMessageId: bad.operationId });
-    expect(r.status === 'failed' && r.reason).toMatch(/Failed: EmailDroppedAllRecipientsSuppressed: .*admin\d+@contoso/);
+    expect(r.status === 'failed' && r.reason).toMatch(
+      /Failed: EmailDroppedAllRecipientsSuppressed: .*admin\d+@contoso/,
+    );
     expect((await t.send(good)).status).toBe('succeeded');
     // a retry of the failed operation answers the same failure and sends nothing
     expect(await t.send(bad)).toEqual(r);
@@ -235,7 +247,11 @@ describe('ACS emulator protocol', () => {
     const res = await fetch(`${emu.endpoint}/emails:send?api-version=2025-09-01`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ senderAddress: SENDER, content: { subject: 's', plainText: 't' }, recipients: { to: [{ address: 'a@b.com' }] } }),
+      body: JSON.stringify({
+        senderAddress: SENDER,
+        content: { subject: 's', plainText: 't' },
+        recipients: { to: [{ address: 'a@b.com' }] },
+      }),
     });
     expect(res.status).toBe(401);
     expect(res.headers.get('x-ms-error-code')).toBe('Denied');

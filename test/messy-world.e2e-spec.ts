@@ -13,7 +13,13 @@ import { Readable } from 'node:stream';
 import { domainToASCII } from 'node:url';
 import { promisify } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
-import { generateMessyWorld, TEMPLATE_LOCALES, type DatasetFormTruth, type DirectoryFormTruth, type MessyWorld } from './fixtures/messy-world.js';
+import {
+  generateMessyWorld,
+  TEMPLATE_LOCALES,
+  type DatasetFormTruth,
+  type DirectoryFormTruth,
+  type MessyWorld,
+} from './fixtures/messy-world.js';
 import { AcsEmulator } from './support/acs-emulator.js';
 import { serviceContext } from './support/app.js';
 import { lines, until } from './support/async.js';
@@ -39,7 +45,11 @@ interface Warning {
 }
 /** The import and ingest reports with the fields lenient input adds. */
 type DirectoryReport = ImportResult & { warnings?: Warning[]; conflicts?: unknown[] };
-type IngestReport = IngestResult & { warnings?: Warning[]; warningCounts?: Record<string, number>; nullValues?: Record<string, number> };
+type IngestReport = IngestResult & {
+  warnings?: Warning[];
+  warningCounts?: Record<string, number>;
+  nullValues?: Record<string, number>;
+};
 
 const SEED = 7;
 const TENANTS = 80;
@@ -55,7 +65,9 @@ function mailbox(a: string): string {
 function missingWarnings(expected: DirectoryFormTruth['warnings'], got: Warning[] | undefined): string[] {
   const byLine = new Map<number, string[]>();
   for (const w of got ?? []) byLine.set(w.line, [...(byLine.get(w.line) ?? []), w.field]);
-  return expected.filter((w) => !(byLine.get(w.line) ?? []).some((f) => f.startsWith(w.fieldPrefix))).map((w) => `line ${w.line}: ${w.fieldPrefix}`);
+  return expected
+    .filter((w) => !(byLine.get(w.line) ?? []).some((f) => f.startsWith(w.fieldPrefix)))
+    .map((w) => `line ${w.line}: ${w.fieldPrefix}`);
 }
 
 function scopeOf(r: IngestResult): Record<string, unknown> {
@@ -67,8 +79,14 @@ function expectDataset(r: IngestReport, truth: DatasetFormTruth): void {
   expect(scopeOf(r)).toEqual(truth.scope);
   expect(r.accepted).toBe(truth.scope.records);
   const got = new Map(r.quarantined.map((q) => [q.line, q.reason.toLowerCase()]));
-  expect([...got.keys()].sort((a, b) => a - b)).toEqual(truth.quarantinedLines.map((q) => q.line).sort((a, b) => a - b));
-  for (const q of truth.quarantinedLines) expect({ line: q.line, reason: got.get(q.line) }).toEqual({ line: q.line, reason: expect.stringContaining(q.reasonPattern) });
+  expect([...got.keys()].sort((a, b) => a - b)).toEqual(
+    truth.quarantinedLines.map((q) => q.line).sort((a, b) => a - b),
+  );
+  for (const q of truth.quarantinedLines)
+    expect({ line: q.line, reason: got.get(q.line) }).toEqual({
+      line: q.line,
+      reason: expect.stringContaining(q.reasonPattern),
+    });
 }
 
 /** The stored contacts of every tenant the truth lists: address and locale. */
@@ -111,7 +129,12 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
     });
     const campaigns = app.get(CampaignsService);
     const c = await campaigns.create(
-      { datasetId: ingest.datasetId, supportUrl: 'https://support.example.com', supportEmail: 'privacy@cloudprovider.com', respondBy: '2026-12-31' },
+      {
+        datasetId: ingest.datasetId,
+        supportUrl: 'https://support.example.com',
+        supportEmail: 'privacy@cloudprovider.com',
+        respondBy: '2026-12-31',
+      },
       'alice',
     );
     campaignId = c.id;
@@ -139,7 +162,11 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
     for (const w of directoryReport.warnings ?? []) expect(w.reason).toEqual(expect.any(String));
     // an imposter is imported, and the domain it claims is a conflict for the operator to settle
     const conflicts = JSON.stringify(directoryReport.conflicts ?? null);
-    for (const imp of world.truth.imposters) expect({ domain: imp.domain, listed: conflicts.includes(imp.domain) }).toEqual({ domain: imp.domain, listed: true });
+    for (const imp of world.truth.imposters)
+      expect({ domain: imp.domain, listed: conflicts.includes(imp.domain) }).toEqual({
+        domain: imp.domain,
+        listed: true,
+      });
     await expectDirectoryHolds(app.get(DirectoryService), world);
   });
 
@@ -172,7 +199,8 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
     for (const [id, t] of Object.entries(world.truth.tenants)) {
       const got = decided.get(id) ?? 'not_affected';
       decidedBeforeReview.set(id, got);
-      if (!(t.allowed as string[]).includes(got)) wrong.push(`${id} (${t.why}) decided ${got}, allowed ${t.allowed.join('|')}`);
+      if (!(t.allowed as string[]).includes(got))
+        wrong.push(`${id} (${t.why}) decided ${got}, allowed ${t.allowed.join('|')}`);
     }
     expect(wrong).toEqual([]);
     for (const imp of world.truth.imposters) expect(decided.get(imp.tenantId) ?? 'not_affected').not.toBe('affected');
@@ -197,12 +225,17 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
     for (const v of victims) expect({ victim: v, affected: affected.has(v) }).toEqual({ victim: v, affected: true });
     const templates = new Set(TEMPLATE_LOCALES.map((l) => l.toLowerCase()));
     const fallbacks = new Set(
-      [...affected].flatMap((id) => (world.truth.tenants[id]?.contacts ?? []).filter((c) => c.privileged && !templates.has(c.localeStored.toLowerCase())).map((c) => c.localeStored)),
+      [...affected].flatMap((id) =>
+        (world.truth.tenants[id]?.contacts ?? [])
+          .filter((c) => c.privileged && !templates.has(c.localeStored.toLowerCase()))
+          .map((c) => c.localeStored),
+      ),
     );
     expect(fallbacks.size).toBeGreaterThan(0);
     const shown = preview as unknown as { warnings?: unknown; errors?: unknown };
     const warningsText = JSON.stringify(shown.warnings ?? null);
-    for (const l of fallbacks) expect({ locale: l, listed: warningsText.includes(l) }).toEqual({ locale: l, listed: true });
+    for (const l of fallbacks)
+      expect({ locale: l, listed: warningsText.includes(l) }).toEqual({ locale: l, listed: true });
     expect(shown.errors ?? []).toEqual([]);
   });
 
@@ -227,20 +260,26 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
     expect(notices.map((n) => n.tenantId).sort()).toEqual([...affected].sort());
 
     const expected = new Map<string, string>();
-    for (const id of affected) for (const c of world.truth.tenants[id]!.contacts) if (c.privileged) expected.set(mailbox(c.email), c.templateLocale);
+    for (const id of affected)
+      for (const c of world.truth.tenants[id]!.contacts)
+        if (c.privileged) expected.set(mailbox(c.email), c.templateLocale);
     const got = acs.countByRecipient();
     expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [address, count] of got) expect({ address, count }).toEqual({ address, count: 1 });
     const wrongLanguage: string[] = [];
     for (const m of acs.messages()) {
       const lang = /<html[^>]*\blang="([^"]+)"/i.exec(m.html ?? '')?.[1];
-      for (const r of m.recipients) if (lang?.toLowerCase() !== expected.get(mailbox(r))?.toLowerCase()) wrongLanguage.push(`${r}: ${lang} instead of ${expected.get(mailbox(r))}`);
+      for (const r of m.recipients)
+        if (lang?.toLowerCase() !== expected.get(mailbox(r))?.toLowerCase())
+          wrongLanguage.push(`${r}: ${lang} instead of ${expected.get(mailbox(r))}`);
     }
     expect(wrongLanguage).toEqual([]);
     expect(final.counts.emails.failed).toBe(0);
 
     // the figures the issue's closing note asks for
-    const truthAffected = Object.entries(world.truth.tenants).filter(([, t]) => t.cleanExpected === 'affected').map(([id]) => id);
+    const truthAffected = Object.entries(world.truth.tenants)
+      .filter(([, t]) => t.cleanExpected === 'affected')
+      .map(([id]) => id);
     const found = truthAffected.filter((id) => affected.has(id));
     const warnedLines = new Set((directoryReport.warnings ?? []).map((w) => w.line));
     console.log(
@@ -286,7 +325,10 @@ describe('the messy world: the directory as a `;` CSV (BOM, one row per contact,
     const dir = await mkdtemp(join(tmpdir(), 'messy-world-'));
     const file = join(dir, 'tenants.csv');
     await writeFile(file, world.directory.csvText);
-    const r = await promisify(execFile)('node', [CLI, 'tenants', 'import', file, '--json'], { env: process.env, maxBuffer: 64 << 20 });
+    const r = await promisify(execFile)('node', [CLI, 'tenants', 'import', file, '--json'], {
+      env: process.env,
+      maxBuffer: 64 << 20,
+    });
     report = JSON.parse(r.stdout) as DirectoryReport;
     app = await serviceContext(QueueModule, AuditModule, DirectoryModule);
   }, 300_000);
@@ -295,7 +337,7 @@ describe('the messy world: the directory as a `;` CSV (BOM, one row per contact,
     await app?.close();
   });
 
-  it('imports the same tenants, contacts and locales as the JSONL form, with each row\'s warnings by column', async () => {
+  it("imports the same tenants, contacts and locales as the JSONL form, with each row's warnings by column", async () => {
     const truth = world.directory.csv;
     expect(report.imported).toBe(truth.imported);
     expect(report.rejected.map((r) => r.line)).toEqual(truth.rejectedLines);

@@ -69,33 +69,49 @@ describe('operability: health, metrics, queue dashboard, docs, request logs', ()
     expect(live.body.status).toBe('ok');
     expect(live.headers['cache-control']).toMatch(/no-store/);
     const ready = await request(app.getHttpServer()).get('/health/ready').expect(200);
-    expect(ready.body).toMatchObject({ status: 'ok', details: { postgresql: { status: 'up' }, redis: { status: 'up' } } });
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      details: { postgresql: { status: 'up' }, redis: { status: 'up' } },
+    });
   });
 
   it('serves metrics only with the metrics token or an operator token', async () => {
     const server = app.getHttpServer();
     await request(server).get('/metrics').expect(401);
     await request(server).get('/metrics').set('Authorization', 'Bearer not-the-token-at-all').expect(401);
-    await request(server).get('/metrics').set('Authorization', `Basic ${Buffer.from(`alice:${ALICE}`).toString('base64')}`).expect(401);
+    await request(server)
+      .get('/metrics')
+      .set('Authorization', `Basic ${Buffer.from(`alice:${ALICE}`).toString('base64')}`)
+      .expect(401);
     await request(server).get('/metrics').set('Authorization', `Bearer ${ALICE}`).expect(200);
     const res = await request(server).get('/metrics').set('Authorization', `Bearer ${SCRAPER}`).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     for (const queue of ['analysis', 'notices', 'emails']) {
-      for (const state of ['waiting', 'active', 'delayed', 'failed']) expect(sample(res.text, `impact_queue_jobs{queue="${queue}",state="${state}"}`)).toBe(0);
+      for (const state of ['waiting', 'active', 'delayed', 'failed'])
+        expect(sample(res.text, `impact_queue_jobs{queue="${queue}",state="${state}"}`)).toBe(0);
     }
     expect(sample(res.text, 'impact_queue_depth_up')).toBe(1);
-    for (const name of ['impact_notices_posted_total', 'impact_emails_sent_total', 'impact_attribution_records_total']) expect(sample(res.text, name)).toBe(0);
+    for (const name of ['impact_notices_posted_total', 'impact_emails_sent_total', 'impact_attribution_records_total'])
+      expect(sample(res.text, name)).toBe(0);
     expect(res.text).toContain('impact_process_resident_memory_bytes');
   });
 
   it('counts ingested lines: the counters move by what an upload reported', async () => {
     const server = app.getHttpServer();
-    const scrape = async () => (await request(server).get('/metrics').set('Authorization', `Bearer ${SCRAPER}`).expect(200)).text;
+    const scrape = async () =>
+      (await request(server).get('/metrics').set('Authorization', `Bearer ${SCRAPER}`).expect(200)).text;
     const before = await scrape();
     const lines = generateWorld({ seed: 11, tenants: 4 }).exposureLines.slice(0, 40);
-    const up = await request(server).post('/v1/datasets?name=metrics-probe').set('Authorization', `Bearer ${ALICE}`).set('Content-Type', 'application/x-ndjson').send(lines.join('\n')).expect(201);
+    const up = await request(server)
+      .post('/v1/datasets?name=metrics-probe')
+      .set('Authorization', `Bearer ${ALICE}`)
+      .set('Content-Type', 'application/x-ndjson')
+      .send(lines.join('\n'))
+      .expect(201);
     const after = await scrape();
-    const moved = (outcome: string) => sample(after, `impact_ingest_records_total{outcome="${outcome}"}`)! - sample(before, `impact_ingest_records_total{outcome="${outcome}"}`)!;
+    const moved = (outcome: string) =>
+      sample(after, `impact_ingest_records_total{outcome="${outcome}"}`)! -
+      sample(before, `impact_ingest_records_total{outcome="${outcome}"}`)!;
     expect(moved('accepted')).toBe(up.body.accepted);
     expect(moved('quarantined')).toBe(up.body.quarantinedTotal);
     expect(moved('accepted') + moved('quarantined')).toBe(up.body.lines);
@@ -114,15 +130,25 @@ describe('operability: health, metrics, queue dashboard, docs, request logs', ()
     const page = await request(server).get('/queues').set('Authorization', basic('alice', ALICE)).expect(200);
     expect(page.text).toContain('<html');
     const api = await request(server).get('/queues/api/queues').set('Authorization', `Bearer ${ALICE}`).expect(200);
-    expect((api.body.queues as { name: string }[]).map((q) => q.name).sort()).toEqual(['analysis', 'emails', 'notices']);
+    expect((api.body.queues as { name: string }[]).map((q) => q.name).sort()).toEqual([
+      'analysis',
+      'emails',
+      'notices',
+    ]);
     // a change another site's page started is refused, though the browser would send Basic along
-    await request(server).put('/queues/api/queues/emails/pause').set('Authorization', basic('alice', ALICE)).set('Origin', 'https://evil.example').expect(403);
+    await request(server)
+      .put('/queues/api/queues/emails/pause')
+      .set('Authorization', basic('alice', ALICE))
+      .set('Origin', 'https://evil.example')
+      .expect(403);
   });
 
   it('serves the OpenAPI document and its UI at /docs', async () => {
     const doc = await request(app.getHttpServer()).get('/docs/json').expect(200);
     expect(doc.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/campaigns', '/v1/admin/serviceAnnouncement/messages', '/health/ready', '/metrics']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/campaigns', '/v1/admin/serviceAnnouncement/messages', '/health/ready', '/metrics']),
+    );
     expect(Object.keys(doc.body.components.securitySchemes).sort()).toEqual(['metrics', 'operator', 'tenant']);
     const ui = await request(app.getHttpServer()).get('/docs').expect(200);
     expect(ui.text).toMatch(/swagger/i);
@@ -139,7 +165,12 @@ describe('operability: health, metrics, queue dashboard, docs, request logs', ()
       await request(server).get('/docs/json').expect(200),
       await request(server).get('/queues').expect(401),
     ];
-    const headers = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'cross-origin-resource-policy': 'same-origin' };
+    const headers = {
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+      'cross-origin-resource-policy': 'same-origin',
+    };
     for (const res of responses) {
       expect(res.headers).toMatchObject(headers);
       expect(res.headers['content-security-policy']).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
@@ -154,8 +185,13 @@ describe('operability: health, metrics, queue dashboard, docs, request logs', ()
   });
 
   it('logs requests as JSON, with the path but never the query string or an address', async () => {
-    await request(app.getHttpServer()).get('/v1/tenants?token=sekret-query-token&email=lena.horvat@contoso.com').set('Authorization', `Bearer ${ALICE}`).expect(200);
-    const entries = logged.map((l) => JSON.parse(l) as { msg?: string; req?: { url?: string; method?: string }; res?: { statusCode?: number } });
+    await request(app.getHttpServer())
+      .get('/v1/tenants?token=sekret-query-token&email=lena.horvat@contoso.com')
+      .set('Authorization', `Bearer ${ALICE}`)
+      .expect(200);
+    const entries = logged.map(
+      (l) => JSON.parse(l) as { msg?: string; req?: { url?: string; method?: string }; res?: { statusCode?: number } },
+    );
     const line = entries.find((e) => e.req?.url === '/v1/tenants' && e.res?.statusCode === 200);
     expect(line).toMatchObject({ msg: 'request completed', req: { method: 'GET' } });
     const all = logged.join('\n');
@@ -175,7 +211,11 @@ describe('readiness when Redis is unreachable', () => {
     process.env.HEALTH_TIMEOUT_MS = '500';
     process.env.METRICS_TOKEN = SCRAPER;
     // the probes alone, without the queues (whose connections would retry that port forever)
-    const mod = await Test.createTestingModule({ imports: [ConfigModule, DbModule, TerminusModule.forRoot({ logger: false })], controllers: [HealthController], providers: [PostgresHealth, RedisHealth] }).compile();
+    const mod = await Test.createTestingModule({
+      imports: [ConfigModule, DbModule, TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController],
+      providers: [PostgresHealth, RedisHealth],
+    }).compile();
     app = mod.createNestApplication({ logger: false });
     await app.init();
   });
@@ -187,8 +227,15 @@ describe('readiness when Redis is unreachable', () => {
 
   it('answers 503 naming Redis, while PostgreSQL is up; liveness stays 200', async () => {
     const started = Date.now();
-    const res = await request(app.getHttpServer()).get('/health/ready').set('Authorization', `Bearer ${SCRAPER}`).expect(503);
-    expect(res.body).toMatchObject({ status: 'error', error: { redis: { status: 'down' } }, info: { postgresql: { status: 'up' } } });
+    const res = await request(app.getHttpServer())
+      .get('/health/ready')
+      .set('Authorization', `Bearer ${SCRAPER}`)
+      .expect(503);
+    expect(res.body).toMatchObject({
+      status: 'error',
+      error: { redis: { status: 'down' } },
+      info: { postgresql: { status: 'up' } },
+    });
     expect(res.body.error.redis.message).toMatch(/ECONNREFUSED|connect|closed/i);
     expect(Date.now() - started).toBeLessThan(5000);
     await request(app.getHttpServer()).get('/health/live').expect(200);
@@ -199,7 +246,12 @@ describe('readiness when Redis is unreachable', () => {
     for (const auth of [undefined, 'Bearer not-the-token-at-all']) {
       const req = request(app.getHttpServer()).get('/health/ready');
       const res = await (auth ? req.set('Authorization', auth) : req).expect(503);
-      expect(res.body).toEqual({ status: 'error', info: { postgresql: { status: 'up' } }, error: { redis: { status: 'down' } }, details: { postgresql: { status: 'up' }, redis: { status: 'down' } } });
+      expect(res.body).toEqual({
+        status: 'error',
+        info: { postgresql: { status: 'up' } },
+        error: { redis: { status: 'down' } },
+        details: { postgresql: { status: 'up' }, redis: { status: 'down' } },
+      });
       expect(res.text).not.toContain(redisPort);
       expect(res.text).not.toMatch(/message|127\.0\.0\.1|ECONNREFUSED/);
     }
@@ -219,7 +271,13 @@ describe('shutdown', () => {
     const { port } = app.getHttpServer().address() as AddressInfo;
     const lines = generateWorld({ seed: 12, tenants: 4 }).exposureLines.slice(0, 30);
     // an upload whose body is still arriving when the shutdown starts
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/datasets?name=drain-probe', headers: { Authorization: `Bearer ${ALICE}`, 'Content-Type': 'application/x-ndjson' } });
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/v1/datasets?name=drain-probe',
+      headers: { Authorization: `Bearer ${ALICE}`, 'Content-Type': 'application/x-ndjson' },
+    });
     const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
       req.on('response', (res) => {
         let body = '';
@@ -235,7 +293,9 @@ describe('shutdown', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(closed).toBe(false);
     // a new connection is refused meanwhile
-    await expect(request(`http://127.0.0.1:${port}`).get('/health/live')).rejects.toThrow(/ECONNREFUSED|socket hang up|ECONNRESET/);
+    await expect(request(`http://127.0.0.1:${port}`).get('/health/live')).rejects.toThrow(
+      /ECONNREFUSED|socket hang up|ECONNRESET/,
+    );
     req.end(lines.slice(10).join('\n'));
     const res = await answered;
     expect(res.status).toBe(201);

@@ -20,7 +20,12 @@ describe('request body timeouts', () => {
 
   beforeAll(async () => {
     await isolate();
-    Object.assign(process.env, { OPERATOR_TOKENS: `ops:${OPERATOR}`, REQUEST_BODY_IDLE_TIMEOUT_MS: '400', REQUEST_BODY_TIMEOUT_MS: '1000', REQUEST_HEADERS_TIMEOUT_MS: '5000' });
+    Object.assign(process.env, {
+      OPERATOR_TOKENS: `ops:${OPERATOR}`,
+      REQUEST_BODY_IDLE_TIMEOUT_MS: '400',
+      REQUEST_BODY_TIMEOUT_MS: '1000',
+      REQUEST_HEADERS_TIMEOUT_MS: '5000',
+    });
     app = await createApiApp();
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as AddressInfo).port;
@@ -33,7 +38,13 @@ describe('request body timeouts', () => {
 
   /** Starts a request whose body the test writes itself; resolves with the answer and whether the connection closed. */
   function open(path: string, headers: Record<string, string>) {
-    const req: ClientRequest = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { Authorization: `Bearer ${OPERATOR}`, ...headers } });
+    const req: ClientRequest = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path,
+      headers: { Authorization: `Bearer ${OPERATOR}`, ...headers },
+    });
     const answered = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
       req.on('response', (res) => {
         let body = '';
@@ -58,7 +69,9 @@ describe('request body timeouts', () => {
     const res = await answered;
     expect(res.status).toBe(408);
     expect(res.connection).toBe('close');
-    expect(JSON.parse(res.body)).toEqual({ error: { code: 'requestTimeout', message: 'request timed out: no byte of the request body for 400 ms' } });
+    expect(JSON.parse(res.body)).toEqual({
+      error: { code: 'requestTimeout', message: 'request timed out: no byte of the request body for 400 ms' },
+    });
     expect(Date.now() - started).toBeLessThan(3000);
     req.destroy();
   });

@@ -49,7 +49,14 @@ describe('security events: slowed operator guessing, audited refusals', () => {
       INBOX_RATE_PER_USER: '100000',
       INBOX_RATE_PER_ADDRESS: '100000',
     });
-    for (const k of ['TENANT_JWKS_URL', 'TENANT_JWT_PUBLIC_KEY', 'TENANT_JWT_ISSUER', 'TENANT_JWT_AUDIENCE', 'DEV_ISSUER_PRIVATE_KEY']) delete process.env[k];
+    for (const k of [
+      'TENANT_JWKS_URL',
+      'TENANT_JWT_PUBLIC_KEY',
+      'TENANT_JWT_ISSUER',
+      'TENANT_JWT_AUDIENCE',
+      'DEV_ISSUER_PRIVATE_KEY',
+    ])
+      delete process.env[k];
     app = await createApiApp();
     await app.init();
     http = app.getHttpServer();
@@ -69,12 +76,18 @@ describe('security events: slowed operator guessing, audited refusals', () => {
   });
 
   it("audits a tenant asking for another tenant's message once a minute per address, with the tenant who asked", async () => {
-    for (let i = 0; i < 5; i++) await request(http).get(`${API}/${b1}`).set('Authorization', `Bearer ${tokenA}`).expect(404);
+    for (let i = 0; i < 5; i++)
+      await request(http).get(`${API}/${b1}`).set('Authorization', `Bearer ${tokenA}`).expect(404);
     await request(http).get(`${API}/${b1}/exposure`).set('Authorization', `Bearer ${tokenA}`).expect(404);
     const rows = await events('security.refused_read');
     await new Promise((r) => setTimeout(r, 200));
     expect(await events('security.refused_read')).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ tenantId: A.id, subject: b1, actor: `tenant-user:${A.contacts[0]!.email}`, details: { count: 1, windowSeconds: 60 } });
+    expect(rows[0]).toMatchObject({
+      tenantId: A.id,
+      subject: b1,
+      actor: `tenant-user:${A.contacts[0]!.email}`,
+      details: { count: 1, windowSeconds: 60 },
+    });
     expect((rows[0]!.details as { clientAddress: string }).clientAddress).toMatch(/127\.0\.0\.1/);
     // nothing lands on the tenant whose message it was
     expect(await prisma.auditEvent.count({ where: { tenantId: B.id, action: { startsWith: 'security.' } } })).toBe(0);
@@ -94,7 +107,8 @@ describe('security events: slowed operator guessing, audited refusals', () => {
 
   it('slows operator token guessing: after 3 failures a minute the address waits, even with the right token', async () => {
     await request(http).get('/v1/tenants').set('Authorization', `Bearer ${OPERATOR_TOKEN}`).expect(200);
-    for (let i = 0; i < 3; i++) await request(http).get('/v1/tenants').set('Authorization', 'Bearer wrong-token-0123456789abcdef').expect(401);
+    for (let i = 0; i < 3; i++)
+      await request(http).get('/v1/tenants').set('Authorization', 'Bearer wrong-token-0123456789abcdef').expect(401);
     const held = await request(http).get('/v1/tenants').set('Authorization', `Bearer ${OPERATOR_TOKEN}`).expect(429);
     expect(Number(held.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(held.headers['retry-after'])).toBeLessThanOrEqual(60);

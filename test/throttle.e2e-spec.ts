@@ -47,10 +47,15 @@ const SLACK_MS = 50;
 
 /** The processors and the operator's services in this process, on the scenario's database and queues. */
 async function processors(env: Record<string, string>): Promise<INestApplicationContext> {
-  return withEnv({ MAIL_TRANSPORT: 'acs', ACS_POLL_INTERVAL_MS: '10', DATABASE_POOL_SIZE: '10', LOG_LEVEL: 'warn', ...env }, async () => {
-    const mod = await Test.createTestingModule({ imports: [ConfigModule, DbModule, QueueModule, AuditModule, ProcessorsModule] }).compile();
-    return mod.init();
-  });
+  return withEnv(
+    { MAIL_TRANSPORT: 'acs', ACS_POLL_INTERVAL_MS: '10', DATABASE_POOL_SIZE: '10', LOG_LEVEL: 'warn', ...env },
+    async () => {
+      const mod = await Test.createTestingModule({
+        imports: [ConfigModule, DbModule, QueueModule, AuditModule, ProcessorsModule],
+      }).compile();
+      return mod.init();
+    },
+  );
 }
 
 const sends = (log: RequestLogEntry[]) => log.filter((e) => e.kind === 'send');
@@ -83,7 +88,12 @@ describe('throttling (ACS 429 with Retry-After, quota equal to MAIL_RATE_PER_MIN
     const seeded = await seedCampaign(db.pool, { tenants: 8, seed: 9, affectedShare: 1 });
     const expected = seeded.expectedRecipients.size;
     expect(expected).toBeGreaterThanOrEqual(QUOTA + 3);
-    app = await processors({ DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('throttlequota'), ACS_CONNECTION_STRING: acs.connectionString, MAIL_RATE_PER_MINUTE: String(QUOTA) });
+    app = await processors({
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: queuePrefix('throttlequota'),
+      ACS_CONNECTION_STRING: acs.connectionString,
+      MAIL_RATE_PER_MINUTE: String(QUOTA),
+    });
     const dispatch = app.get(DispatchService);
     await dispatch.launch(seeded.campaignId, 'throttle-test');
 
@@ -106,7 +116,12 @@ describe('throttling (ACS 429 with Retry-After, quota equal to MAIL_RATE_PER_MIN
   it('sends nothing for Retry-After after a 429, then exactly one email per privileged contact', async () => {
     const seeded = await seedCampaign(db.pool, { tenants: 6, seed: 5, affectedShare: 1 });
     const expected = seeded.expectedRecipients.size;
-    app = await processors({ DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('throttle429'), ACS_CONNECTION_STRING: acs.connectionString, MAIL_RATE_PER_MINUTE: '10000' });
+    app = await processors({
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: queuePrefix('throttle429'),
+      ACS_CONNECTION_STRING: acs.connectionString,
+      MAIL_RATE_PER_MINUTE: '10000',
+    });
     // every email is in the first round of sends (one job each in flight), so every one of them
     // meets a 429 and nothing can slip through while the queue is paused
     const concurrency = app.get(EmailProcessor).worker.opts.concurrency ?? 1;
@@ -118,15 +133,26 @@ describe('throttling (ACS 429 with Retry-After, quota equal to MAIL_RATE_PER_MIN
     await emails.pause();
     const dispatch = app.get(DispatchService);
     await dispatch.launch(seeded.campaignId, 'throttle-test');
-    await until('every delivery row', async () => Object.values(await deliveryStates(db.pool, seeded.campaignId)).reduce((a, b) => a + b, 0) === expected, 30_000, 50);
+    await until(
+      'every delivery row',
+      async () =>
+        Object.values(await deliveryStates(db.pool, seeded.campaignId)).reduce((a, b) => a + b, 0) === expected,
+      30_000,
+      50,
+    );
     expect(sends(acs.requestLog())).toHaveLength(0);
 
     acs.failNext(expected, { status: 429, retryAfterSeconds: RETRY_AFTER_S, code: 'TooManyRequests' });
     await emails.resume();
-    const done = await until('completion', async () => {
-      const s = await dispatch.status(seeded.campaignId);
-      return s.status === 'completed' ? s : undefined;
-    }, 60_000, 50);
+    const done = await until(
+      'completion',
+      async () => {
+        const s = await dispatch.status(seeded.campaignId);
+        return s.status === 'completed' ? s : undefined;
+      },
+      60_000,
+      50,
+    );
 
     const log = sends(acs.requestLog());
     const refused = log.filter((e) => e.status === 429);
@@ -137,7 +163,8 @@ describe('throttling (ACS 429 with Retry-After, quota equal to MAIL_RATE_PER_MIN
     for (const r of refused) {
       for (const e of log) {
         const after = e.at - r.at;
-        if (after > IN_FLIGHT_MS) expect({ after, ok: after >= RETRY_AFTER_S * 1000 - SLACK_MS }).toEqual({ after, ok: true });
+        if (after > IN_FLIGHT_MS)
+          expect({ after, ok: after >= RETRY_AFTER_S * 1000 - SLACK_MS }).toEqual({ after, ok: true });
       }
     }
     // and nothing went through during any pause
@@ -152,10 +179,22 @@ describe('throttling (ACS 429 with Retry-After, quota equal to MAIL_RATE_PER_MIN
     expect(firstAccepted - lastRefused).toBeGreaterThanOrEqual(RETRY_AFTER_S * 1000 - SLACK_MS);
 
     const report = await exactlyOnce(db.pool, acs, seeded);
-    expect({ ...report, ok: undefined }).toEqual({ ...report, missing: [], doubled: [], strangers: [], doubledOperations: 0, noticeMismatches: [], unfinishedDeliveries: 0, ok: undefined });
+    expect({ ...report, ok: undefined }).toEqual({
+      ...report,
+      missing: [],
+      doubled: [],
+      strangers: [],
+      doubledOperations: 0,
+      noticeMismatches: [],
+      unfinishedDeliveries: 0,
+      ok: undefined,
+    });
     expect(done.counts.emails).toMatchObject({ sent: expected, failed: 0, retrying: 0, queued: 0 });
     // a 429 is no attempt: each delivery took exactly one
-    const attempts = await db.pool.query<{ attempts: number }>('SELECT attempts FROM deliveries WHERE campaign_id = $1', [seeded.campaignId]);
+    const attempts = await db.pool.query<{ attempts: number }>(
+      'SELECT attempts FROM deliveries WHERE campaign_id = $1',
+      [seeded.campaignId],
+    );
     expect(attempts.rows.map((r) => r.attempts)).toEqual(attempts.rows.map(() => 1));
   }, 120_000);
 });

@@ -40,7 +40,10 @@ describe('the generated world', () => {
       format: 'jsonl',
     });
     const campaigns = app.get(CampaignsService);
-    const c = await campaigns.create({ datasetId: ingest.datasetId, supportUrl: 'https://support.example.com/exposure' }, 'test');
+    const c = await campaigns.create(
+      { datasetId: ingest.datasetId, supportUrl: 'https://support.example.com/exposure' },
+      'test',
+    );
     campaignId = c.id;
     // the analysis job's work, run here: no worker in this test
     await campaigns.move(c.id, 'analyze', 'test');
@@ -53,13 +56,22 @@ describe('the generated world', () => {
   });
 
   it('imports every directory line that names a tenant: warnings and domain conflicts with their lines', async () => {
-    for (const r of world.truth.rejectedTenantLines) expect(importReport.rejected.find((x) => x.line === r.line)?.reason.toLowerCase()).toContain(r.reasonPattern);
-    expect(importReport.warnings.map((w) => ({ line: w.line, field: w.field }))).toEqual(world.truth.warnedTenantLines.map((w) => ({ line: w.line, field: w.field })));
-    world.truth.warnedTenantLines.forEach((w, i) => expect(importReport.warnings[i]!.reason.toLowerCase()).toContain(w.reasonPattern));
-    expect(importReport.conflicts.map((c) => ({ line: c.line, domain: c.domain }))).toEqual(world.truth.domainConflicts);
+    for (const r of world.truth.rejectedTenantLines)
+      expect(importReport.rejected.find((x) => x.line === r.line)?.reason.toLowerCase()).toContain(r.reasonPattern);
+    expect(importReport.warnings.map((w) => ({ line: w.line, field: w.field }))).toEqual(
+      world.truth.warnedTenantLines.map((w) => ({ line: w.line, field: w.field })),
+    );
+    world.truth.warnedTenantLines.forEach((w, i) =>
+      expect(importReport.warnings[i]!.reason.toLowerCase()).toContain(w.reasonPattern),
+    );
+    expect(importReport.conflicts.map((c) => ({ line: c.line, domain: c.domain }))).toEqual(
+      world.truth.domainConflicts,
+    );
     expect(importReport.imported).toBe(Object.keys(world.truth.tenants).length);
     const open = await app.get(DirectoryService).listConflicts();
-    expect(open.map((c) => [c.domain, c.claimants.length])).toEqual(world.truth.domainConflicts.map((c) => [c.domain, 2]));
+    expect(open.map((c) => [c.domain, c.claimants.length])).toEqual(
+      world.truth.domainConflicts.map((c) => [c.domain, 2]),
+    );
   });
 
   it('reports a scope equal to the truth', () => {
@@ -70,7 +82,9 @@ describe('the generated world', () => {
 
   it('quarantines exactly the bad lines, each with a reason naming what is wrong', () => {
     const got = new Map(ingest.quarantined.map((q) => [q.line, q.reason.toLowerCase()]));
-    expect([...got.keys()].sort((a, b) => a - b)).toEqual(world.truth.quarantinedLines.map((q) => q.line).sort((a, b) => a - b));
+    expect([...got.keys()].sort((a, b) => a - b)).toEqual(
+      world.truth.quarantinedLines.map((q) => q.line).sort((a, b) => a - b),
+    );
     for (const q of world.truth.quarantinedLines) expect(got.get(q.line)).toContain(q.reasonPattern);
   });
 
@@ -92,7 +106,9 @@ describe('the generated world', () => {
     }
     expect(wrong).toEqual([]);
     expect(found / affected).toBeGreaterThanOrEqual(0.99);
-    expect(preview.tenants.affected + preview.tenants.notAffected + preview.tenants.needsReview).toBe(Object.keys(world.truth.tenants).length);
+    expect(preview.tenants.affected + preview.tenants.notAffected + preview.tenants.needsReview).toBe(
+      Object.keys(world.truth.tenants).length,
+    );
   });
 
   it('shows each affected tenant only its own data: no foreign element, no shared file name', async () => {
@@ -104,7 +120,11 @@ describe('the generated world', () => {
         continue;
       }
       const seen = JSON.stringify(p).toLowerCase();
-      for (const marker of t.foreignMarkers) expect({ tenant: id, leaked: seen.includes(marker.toLowerCase()) ? marker : null }).toEqual({ tenant: id, leaked: null });
+      for (const marker of t.foreignMarkers)
+        expect({ tenant: id, leaked: seen.includes(marker.toLowerCase()) ? marker : null }).toEqual({
+          tenant: id,
+          leaked: null,
+        });
       const fileNames = p.exposure!.files.map((f) => f.fileName).filter(Boolean);
       for (const shared of t.sharedFileNames) expect(fileNames).not.toContain(shared);
       for (const own of t.ownFileNames) expect(fileNames).toContain(own);
@@ -122,10 +142,14 @@ describe('the generated world', () => {
     expect(of(CASES.textPhone).length).toBeGreaterThan(0);
     expect(outsider.length).toBeGreaterThan(0);
     for (const [id] of textOnly) expect({ id, d: decided.get(id) }).toEqual({ id, d: 'affected' });
-    for (const [id] of [...of(CASES.textPhone), ...of(CASES.companyShared)]) expect({ id, d: decided.get(id) }).toEqual({ id, d: 'needs_review' });
-    for (const [id] of of(CASES.bodyMention)) expect({ id, d: decided.get(id) ?? 'not_affected' }).toEqual({ id, d: 'not_affected' });
+    for (const [id] of [...of(CASES.textPhone), ...of(CASES.companyShared)])
+      expect({ id, d: decided.get(id) }).toEqual({ id, d: 'needs_review' });
+    for (const [id] of of(CASES.bodyMention))
+      expect({ id, d: decided.get(id) ?? 'not_affected' }).toEqual({ id, d: 'not_affected' });
     // the outside organization's files: never named to anyone, in any view or notice
-    const withheld = [...new Set(outsider.flatMap(([, t]) => t.sharedFileNames.filter((f) => /^(Joint_Venture|Term_Sheet)_/.test(f))))];
+    const withheld = [
+      ...new Set(outsider.flatMap(([, t]) => t.sharedFileNames.filter((f) => /^(Joint_Venture|Term_Sheet)_/.test(f)))),
+    ];
     expect(withheld.length).toBeGreaterThan(0);
     for (const id of Object.keys(world.truth.tenants)) {
       const seen = JSON.stringify(await preview.previewTenant(campaignId, id));
@@ -137,21 +161,36 @@ describe('the generated world', () => {
       const item = items.find((i) => i.candidates.some((c) => c.tenantId === id));
       expect(item?.excerpts.some((e) => e.startsWith('body: ') && e.includes('Tel: +'))).toBe(true);
     }
-    process.stdout.write(`world 7/80: ${textOnly.length} tenant(s) found only through text, ${withheld.length} file name(s) withheld as shared with an outsider\n`);
+    process.stdout.write(
+      `world 7/80: ${textOnly.length} tenant(s) found only through text, ${withheld.length} file name(s) withheld as shared with an outsider\n`,
+    );
   });
 
   it('raises one review group for a company name several tenants share, which an operator settles at once', async () => {
     const reviews = app.get(ReviewService);
-    const shared = Object.entries(world.truth.tenants).filter(([, t]) => t.why.startsWith(CASES.companyShared)).map(([id]) => id).sort();
+    const shared = Object.entries(world.truth.tenants)
+      .filter(([, t]) => t.why.startsWith(CASES.companyShared))
+      .map(([id]) => id)
+      .sort();
     const items = (await reviews.list(campaignId)).filter((i) => i.triggers.includes('ambiguousWeakSignal'));
-    const mine = items.filter((i) => i.candidates.map((c) => c.tenantId).sort().join() === shared.join());
+    const mine = items.filter(
+      (i) =>
+        i.candidates
+          .map((c) => c.tenantId)
+          .sort()
+          .join() === shared.join(),
+    );
     expect(mine.length).toBeGreaterThan(0);
     expect(new Set(mine.map((i) => i.group)).size).toBe(1);
-    await expect(reviews.resolveGroup(campaignId, mine[0]!.group, '00000000-0000-4000-8000-000000000000', 'test-operator')).rejects.toThrow(/not a candidate/);
+    await expect(
+      reviews.resolveGroup(campaignId, mine[0]!.group, '00000000-0000-4000-8000-000000000000', 'test-operator'),
+    ).rejects.toThrow(/not a candidate/);
     const out = await reviews.resolveGroup(campaignId, mine[0]!.group, shared[0]!, 'test-operator');
     expect(out.items.map((i) => i.reviewItemId).sort()).toEqual(mine.map((i) => i.reviewItemId).sort());
     expect(out.items.every((i) => i.resolution?.tenantId === shared[0])).toBe(true);
-    const decided = new Map((await app.get(PreviewService).preview(campaignId)).decisions.map((d) => [d.tenantId, d.decision]));
+    const decided = new Map(
+      (await app.get(PreviewService).preview(campaignId)).decisions.map((d) => [d.tenantId, d.decision]),
+    );
     expect(decided.get(shared[0]!)).toBe('affected');
     expect(decided.get(shared[1]!)).toBe('not_affected');
   });

@@ -18,7 +18,12 @@ const owners = (e: AttributedElement) => e.owners.map((o) => o.tenantId);
 
 describe('attributeRecord: strong signals', () => {
   it('a tenantIds entry that exists in the directory is strong and owns the record-level elements', () => {
-    const ra = attribute({ kind: 'document', tenantIds: [T.fabrikam.toUpperCase()], hasBody: true, projectIds: ['prj-1'] });
+    const ra = attribute({
+      kind: 'document',
+      tenantIds: [T.fabrikam.toUpperCase()],
+      hasBody: true,
+      projectIds: ['prj-1'],
+    });
     expect(ra.strongTenants).toEqual([T.fabrikam]);
     expect(ra.signals).toContainEqual({ tenantId: T.fabrikam, signal: 'tenantId', status: 'strong' });
     expect(el(ra, 'content', 'content').owners).toEqual([{ tenantId: T.fabrikam, signal: 'tenantId' }]);
@@ -89,17 +94,22 @@ describe('attributeRecord: strong signals', () => {
     expect(ra.strongTenants).toEqual([T.northwind]);
   });
 
-  it('an exact contact address wins over the verified domain it sits on; on its own tenant\'s domain the domain explains it', () => {
+  it("an exact contact address wins over the verified domain it sits on; on its own tenant's domain the domain explains it", () => {
     const idx = DirectoryIndex.build(
       [
         tenant(T.contoso, { domains: ['contoso.com'], contacts: [{ email: 'admin@contoso.com', roles: [] }] }),
         // a small customer whose tenant is run by a Contoso consultant
-        tenant(T.northwind, { domains: ['northwindtraders.com'], contacts: [{ email: 'consultant@contoso.com', roles: [] }] }),
+        tenant(T.northwind, {
+          domains: ['northwindtraders.com'],
+          contacts: [{ email: 'consultant@contoso.com', roles: [] }],
+        }),
       ],
       [],
     );
     const ra = attribute({ from: 'consultant@contoso.com', to: ['admin@contoso.com'] }, idx);
-    expect(el(ra, 'address', 'consultant@contoso.com').owners).toEqual([{ tenantId: T.northwind, signal: 'contactAddress' }]);
+    expect(el(ra, 'address', 'consultant@contoso.com').owners).toEqual([
+      { tenantId: T.northwind, signal: 'contactAddress' },
+    ]);
     expect(el(ra, 'address', 'admin@contoso.com').owners).toEqual([
       { tenantId: T.contoso, signal: 'verifiedDomain:contoso.com' },
     ]);
@@ -239,12 +249,16 @@ describe('attributeRecord: weak signals and review', () => {
     const ra = attribute({ companies: ['Tailspin Toys'], hasBody: true });
     expect(ra.review).toEqual({ candidates: [T.tailspinUs, T.tailspinDe].sort(), triggers: ['ambiguousWeakSignal'] });
     expect(ra.strongTenants).toEqual([]);
-    expect(el(ra, 'company', 'tailspin toys')).toMatchObject({ owners: [], unowned: 'ambiguous', pointsAt: [T.tailspinUs, T.tailspinDe].sort() });
+    expect(el(ra, 'company', 'tailspin toys')).toMatchObject({
+      owners: [],
+      unowned: 'ambiguous',
+      pointsAt: [T.tailspinUs, T.tailspinDe].sort(),
+    });
     expect(ra.signals.map((s) => s.status)).toEqual(['review', 'review']);
     expect(ra.evidence).toContain('company name "tailspin toys" names 2 tenants: review');
   });
 
-  it('a shared company name stays nobody\'s even when one of its tenants is strong in the record', () => {
+  it("a shared company name stays nobody's even when one of its tenants is strong in the record", () => {
     const ra = attribute({ from: 'sales@tailspintoys.com', companies: ['Tailspin Toys'] });
     expect(ra.strongTenants).toEqual([T.tailspinUs]);
     expect(el(ra, 'company', 'tailspin toys').owners).toEqual([]);
@@ -272,7 +286,11 @@ describe('attributeRecord: weak signals and review', () => {
     const imposter = '99999999-9999-4999-8999-999999999999';
     const idx = DirectoryIndex.build(
       [
-        tenant(T.contoso, { domains: [], conflictedDomains: ['contoso.com'], contacts: [{ email: 'admin@contoso.com', roles: ['GlobalAdmin'] }] }),
+        tenant(T.contoso, {
+          domains: [],
+          conflictedDomains: ['contoso.com'],
+          contacts: [{ email: 'admin@contoso.com', roles: ['GlobalAdmin'] }],
+        }),
         tenant(imposter, { name: 'Contoso Imposter', domains: [], conflictedDomains: ['contoso.com'] }),
         tenant(T.contosoLabs, { domains: ['labs.contoso.com'] }),
       ],
@@ -290,7 +308,13 @@ describe('attributeRecord: weak signals and review', () => {
     expect(labs.strongTenants).toEqual([T.contosoLabs]);
     expect(labs.review).toBeNull();
     // a verified domain that is also in conflict (the owner's row) counts as the conflict
-    const both = DirectoryIndex.build([tenant(T.contoso, { domains: ['contoso.com'], conflictedDomains: ['contoso.com'] }), tenant(imposter, { conflictedDomains: ['contoso.com'] })], []);
+    const both = DirectoryIndex.build(
+      [
+        tenant(T.contoso, { domains: ['contoso.com'], conflictedDomains: ['contoso.com'] }),
+        tenant(imposter, { conflictedDomains: ['contoso.com'] }),
+      ],
+      [],
+    );
     expect(attribute({ from: 'a@contoso.com' }, both).strongTenants).toEqual([]);
   });
 
@@ -315,13 +339,13 @@ describe('attributeRecord: weak signals and review', () => {
     );
   });
 
-  it('no conflict when the tenant id\'s own addresses are in the record too (a partner thread)', () => {
+  it("no conflict when the tenant id's own addresses are in the record too (a partner thread)", () => {
     const ra = attribute({ tenantIds: [T.fabrikam], from: 'lena@contoso.com', to: ['bjorn.costa@fabrikamcapital.de'] });
     expect(ra.review).toBeNull();
     expect(ra.strongTenants).toEqual([T.contoso, T.fabrikam].sort());
   });
 
-  it('no conflict when the only addresses are nobody\'s (operator, free mail)', () => {
+  it("no conflict when the only addresses are nobody's (operator, free mail)", () => {
     const ra = attribute({ tenantIds: [T.fabrikam], from: 'ana@microsoft.com', to: ['x@gmail.com'] });
     expect(ra.review).toBeNull();
     expect(ra.strongTenants).toEqual([T.fabrikam]);
@@ -331,23 +355,45 @@ describe('attributeRecord: weak signals and review', () => {
 describe('attributeRecord: a phone number that is not valid is never evidence', () => {
   // the directory holds the number in E.164 shape; the exposed record writes it another way
   const notValid = '+11235550147';
-  const idx = DirectoryIndex.build([...worldTenants().filter((t) => t.id !== T.northwind), tenant(T.northwind, { name: 'Northwind Traders', domains: ['northwindtraders.com'], phones: [notValid] })], OPERATOR_DOMAINS);
-  const fromInput = (input: Omit<ExposureRecordInput, 'recordId' | 'kind'>) => attributeRecord(normalizeRecord({ recordId: 'R1', kind: 'contact', ...input }), idx);
+  const idx = DirectoryIndex.build(
+    [
+      ...worldTenants().filter((t) => t.id !== T.northwind),
+      tenant(T.northwind, { name: 'Northwind Traders', domains: ['northwindtraders.com'], phones: [notValid] }),
+    ],
+    OPERATOR_DOMAINS,
+  );
+  const fromInput = (input: Omit<ExposureRecordInput, 'recordId' | 'kind'>) =>
+    attributeRecord(normalizeRecord({ recordId: 'R1', kind: 'contact', ...input }), idx);
 
   it('alone, it points at nobody and asks for no review, while the valid number written alike would', () => {
     const ra = fromInput({ people: [{ name: 'Front desk', phone: '+1 (123) 555-0147' }] });
     expect(ra.signals).toEqual([]);
     expect(ra.review).toBeNull();
     expect(ra.elements.filter((e) => e.kind === 'phone')).toEqual([]);
-    expect(el(ra, 'person', `name:front desk|${notValid}`)).toMatchObject({ owners: [], pointsAt: [], unowned: 'noSignal', otherPhone: notValid });
+    expect(el(ra, 'person', `name:front desk|${notValid}`)).toMatchObject({
+      owners: [],
+      pointsAt: [],
+      unowned: 'noSignal',
+      otherPhone: notValid,
+    });
 
-    const valid = attributeRecord(normalizeRecord({ recordId: 'R2', kind: 'contact', people: [{ name: 'Front desk', phone: '+1 (425) 555-0100' }] }), idx);
+    const valid = attributeRecord(
+      normalizeRecord({
+        recordId: 'R2',
+        kind: 'contact',
+        people: [{ name: 'Front desk', phone: '+1 (425) 555-0100' }],
+      }),
+      idx,
+    );
     expect(valid.signals).toContainEqual({ tenantId: T.contoso, signal: 'phone', status: 'review' });
     expect(valid.review).not.toBeNull();
   });
 
   it('beside its tenant strong in the record, it still does not make the person that tenant’s', () => {
-    const ra = fromInput({ from: 'it@northwindtraders.com', people: [{ name: 'Front desk', phone: '+1 123 555 0147' }] });
+    const ra = fromInput({
+      from: 'it@northwindtraders.com',
+      people: [{ name: 'Front desk', phone: '+1 123 555 0147' }],
+    });
     expect(ra.strongTenants).toEqual([T.northwind]);
     expect(el(ra, 'person', `name:front desk|${notValid}`)).toMatchObject({ owners: [], unowned: 'noSignal' });
     expect(ra.signals.filter((s) => s.signal === 'phone')).toEqual([]);

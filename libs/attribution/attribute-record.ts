@@ -23,7 +23,13 @@ export type AddressOutcome =
   | { kind: 'freeMail' }
   | { kind: 'unknown' }
   | { kind: 'owned'; tenantId: string; signal: Signal }
-  | { kind: 'ambiguous'; tenantIds: readonly string[]; signal: Signal; trigger: ReviewTrigger; conflicted?: { domain: string; claimants: number } };
+  | {
+      kind: 'ambiguous';
+      tenantIds: readonly string[];
+      signal: Signal;
+      trigger: ReviewTrigger;
+      conflicted?: { domain: string; claimants: number };
+    };
 
 /** What one weak signal (company name, phone number) says. */
 interface WeakOutcome {
@@ -47,13 +53,20 @@ export function resolveAddress(address: string, domain: string, index: Directory
   if (m.kind === 'conflicted') {
     const contacts = index.contactTenants(address);
     const tenantIds = contacts.length ? [...new Set([...m.tenantIds, ...contacts])] : m.tenantIds;
-    return { kind: 'ambiguous', tenantIds, signal: m.signal, trigger: 'conflictedDomain', conflicted: { domain: m.domain, claimants: m.tenantIds.length } };
+    return {
+      kind: 'ambiguous',
+      tenantIds,
+      signal: m.signal,
+      trigger: 'conflictedDomain',
+      conflicted: { domain: m.domain, claimants: m.tenantIds.length },
+    };
   }
   // An exact contact address is the most specific evidence there is, and the only one free mail has.
   const contacts = index.contactTenants(address);
   if (contacts.length === 1) {
     // A contact on its own tenant's verified domain is explained by the domain, like its colleagues.
-    if (m.kind === 'verified' && m.tenantId === contacts[0]) return { kind: 'owned', tenantId: m.tenantId, signal: m.signal };
+    if (m.kind === 'verified' && m.tenantId === contacts[0])
+      return { kind: 'owned', tenantId: m.tenantId, signal: m.signal };
     return { kind: 'owned', tenantId: contacts[0]!, signal: 'contactAddress' };
   }
   if (contacts.length > 1) {
@@ -153,7 +166,8 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
     else if (o.kind in notes) notes[o.kind as keyof typeof notes]++;
   }
   if (notes.operator) evidence.push(`${notes.operator} operator address(es): nobody's`);
-  if (notes.confusable) evidence.push(`${notes.confusable} address(es) on a mixed-script or confusable domain: nobody's`);
+  if (notes.confusable)
+    evidence.push(`${notes.confusable} address(es) on a mixed-script or confusable domain: nobody's`);
   if (notes.freeMail) evidence.push(`${notes.freeMail} free-mail address(es) that are no contact: nobody's`);
   let textEvidence = 0;
   for (const a of inText.keys()) {
@@ -213,9 +227,7 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
     if (strong.has(t)) return { owners: owner(t, o.signal), pointsAt: [t] };
     return { owners: [], pointsAt: [t], unowned: conflict ? 'conflict' : 'weakOnly' };
   };
-  const fromAddress = (
-    o: AddressOutcome,
-  ): Pick<AttributedElement, 'owners' | 'pointsAt' | 'unowned' | 'operator'> => {
+  const fromAddress = (o: AddressOutcome): Pick<AttributedElement, 'owners' | 'pointsAt' | 'unowned' | 'operator'> => {
     switch (o.kind) {
       case 'owned':
         return conflict
@@ -325,7 +337,8 @@ export function attributeRecord(rec: NormalizedRecord, index: DirectoryIndex): R
     // the text that named a candidate, so the operator can tell a signature from a passing mention
     const excerpts: string[] = [];
     for (const el of elements) {
-      if (el.excerpt !== undefined && el.foundIn && el.pointsAt.some((t) => candidates.has(t))) excerpts.push(`${el.foundIn.join(', ')}: ${el.excerpt}`);
+      if (el.excerpt !== undefined && el.foundIn && el.pointsAt.some((t) => candidates.has(t)))
+        excerpts.push(`${el.foundIn.join(', ')}: ${el.excerpt}`);
     }
     for (const tp of rec.textPhones ?? []) {
       if (phones.get(tp.phone)?.tenantIds.some((t) => candidates.has(t))) excerpts.push(`${tp.where}: ${tp.excerpt}`);

@@ -40,7 +40,15 @@ const ADDRESS_DOMAINS = [
 const LOCALS = ['lena', 'admin', 'bjorn', 'it'];
 const ADDRESSES = ADDRESS_DOMAINS.flatMap((d) => LOCALS.map((l) => `${l}@${d}`));
 const PHONES = ['+14255550100', '+493055501234', '+441632960001', '+12065550123', '+16465551618'];
-const COMPANY_NAMES = ['Contoso Ltd', 'Contoso', 'Fabrikam Inc.', 'Northwind', 'Tailspin Toys GmbH', 'Tailspin Toys', 'Adatum'];
+const COMPANY_NAMES = [
+  'Contoso Ltd',
+  'Contoso',
+  'Fabrikam Inc.',
+  'Northwind',
+  'Tailspin Toys GmbH',
+  'Tailspin Toys',
+  'Adatum',
+];
 const PERSON_NAMES = ['Lena Horvat', 'Bjorn Costa', 'Ana Silva', 'Kai Ito', 'Mia Wong'];
 const FILES = [
   { fileName: 'sow.pdf', sha256: 'f1' },
@@ -56,7 +64,9 @@ const tenantArb = (id: string): fc.Arbitrary<DirectoryTenant> =>
     aliases: fc.subarray(COMPANY_NAMES, { maxLength: 1 }),
     domains: fc.subarray(VERIFIABLE, { maxLength: 2 }),
     phones: fc.subarray(PHONES, { maxLength: 1 }),
-    contacts: fc.subarray(ADDRESSES, { maxLength: 2 }).map((as) => as.map((email) => ({ email, roles: ['GlobalAdmin'] }))),
+    contacts: fc
+      .subarray(ADDRESSES, { maxLength: 2 })
+      .map((as) => as.map((email) => ({ email, roles: ['GlobalAdmin'] }))),
   });
 
 const directoryArb: fc.Arbitrary<DirectoryTenant[]> = fc
@@ -119,7 +129,8 @@ function buildWorld(tenants: DirectoryTenant[], specs: RecordSpec[], answers: nu
     seen.add(key);
     if (a === -2) return; // left open
     if (a === -1) resolutions.push({ reviewKey: key, tenantId: null });
-    else if (a < 5) resolutions.push({ reviewKey: key, tenantId: ra.review!.candidates[a % ra.review!.candidates.length]! });
+    else if (a < 5)
+      resolutions.push({ reviewKey: key, tenantId: ra.review!.candidates[a % ra.review!.candidates.length]! });
     else resolutions.push({ reviewKey: key, tenantId: tenants[a % tenants.length]!.id });
   });
   const lookup = resolutionLookup(resolutions);
@@ -168,7 +179,7 @@ function oracleOwner(address: string, tenants: DirectoryTenant[]): string | unde
 }
 
 describe('attribution properties', () => {
-  it('no tenant\'s exposure view holds an element attributed to another tenant or to nobody', () => {
+  it("no tenant's exposure view holds an element attributed to another tenant or to nobody", () => {
     fc.assert(
       fc.property(directoryArb, recordsArb, answersArb, (tenants, specs, answers) => {
         const w = buildWorld(tenants, specs, answers);
@@ -210,7 +221,11 @@ describe('attribution properties', () => {
 
           for (const r of view.records) {
             const ra = w.resolved.find((x) => x.recordId === r.recordId)!;
-            expect(ra.elements.some((el) => ownsElement(el, t.id)) || ra.strongTenants.includes(t.id) || ra.review?.resolvedTo === t.id).toBe(true);
+            expect(
+              ra.elements.some((el) => ownsElement(el, t.id)) ||
+                ra.strongTenants.includes(t.id) ||
+                ra.review?.resolvedTo === t.id,
+            ).toBe(true);
           }
         }
       }),

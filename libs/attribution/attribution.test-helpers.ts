@@ -37,7 +37,12 @@ export function record(spec: RecordSpec): NormalizedRecord {
     const email = p.email ? normalizeEmail(p.email)?.address : undefined;
     if (p.email) add(p.email, 'person');
     const key = email ? `email:${email}` : `name:${(p.name ?? '').toLowerCase()}${p.phone ? `|${p.phone}` : ''}`;
-    return { key, ...(p.name ? { name: p.name } : {}), ...(email ? { email } : {}), ...(p.phone ? { phone: p.phone } : {}) };
+    return {
+      key,
+      ...(p.name ? { name: p.name } : {}),
+      ...(email ? { email } : {}),
+      ...(p.phone ? { phone: p.phone } : {}),
+    };
   });
   const phones = [...(spec.phones ?? []), ...people.flatMap((p) => (p.phone ? [p.phone] : []))];
   return {

@@ -23,12 +23,7 @@ export type DataCategory = (typeof DATA_CATEGORIES)[number];
  * operator resolved the record's review item to the tenant.
  */
 export type Signal =
-  | 'tenantId'
-  | `verifiedDomain:${string}`
-  | 'contactAddress'
-  | `companyName:${string}`
-  | 'phone'
-  | 'operatorReview';
+  'tenantId' | `verifiedDomain:${string}` | 'contactAddress' | `companyName:${string}` | 'phone' | 'operatorReview';
 
 /**
  * How a signal was used in one record:

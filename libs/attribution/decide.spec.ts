@@ -33,7 +33,12 @@ const sharedThread: RecordSpec = {
   files: [{ fileName: 'SOW.pdf', sha256: 'ab' }],
 };
 const weakFabrikam: RecordSpec = { companies: ['Fabrikam Capital'], from: 'deals@gmail.com', hasBody: true };
-const conflict: RecordSpec = { tenantIds: [T.fabrikam], from: 'lena@contoso.com', hasBody: true, files: [{ sha256: 'cd' }] };
+const conflict: RecordSpec = {
+  tenantIds: [T.fabrikam],
+  from: 'lena@contoso.com',
+  hasBody: true,
+  files: [{ sha256: 'cd' }],
+};
 
 describe('DecisionAccumulator', () => {
   it('a strong signal makes a tenant affected, counting unique items, not records', () => {
@@ -106,11 +111,17 @@ describe('DecisionAccumulator', () => {
   it('a company name shared by two tenants and nothing stronger: one review item naming both, needs_review for both', () => {
     const out = decide([['i', { companies: ['Tailspin Toys Ltd.'], hasBody: true }]]);
     expect(out.reviewItems).toHaveLength(1);
-    expect(out.reviewItems[0]).toMatchObject({ candidates: [T.tailspinUs, T.tailspinDe].sort(), triggers: ['ambiguousWeakSignal'] });
+    expect(out.reviewItems[0]).toMatchObject({
+      candidates: [T.tailspinUs, T.tailspinDe].sort(),
+      triggers: ['ambiguousWeakSignal'],
+    });
     for (const t of [T.tailspinUs, T.tailspinDe]) {
       expect(of(out, t)).toMatchObject({
         decision: 'needs_review',
-        reasons: ['company name "tailspin toys" without a strong signal (review) in 1 record', 'unresolved review in 1 record'],
+        reasons: [
+          'company name "tailspin toys" without a strong signal (review) in 1 record',
+          'unresolved review in 1 record',
+        ],
         dataCategories: [],
       });
     }
@@ -153,11 +164,14 @@ describe('DecisionAccumulator', () => {
   it('a resolution survives a re-analysis: the same resolutions give the same decisions', () => {
     const first = decide([['item-w', weakFabrikam]]);
     const key = first.reviewItems[0]!.reviewKey;
-    const again = decide([['item-w', { ...weakFabrikam, recordId: 'other-id' }]], [{ reviewKey: key, tenantId: T.fabrikam }]);
+    const again = decide(
+      [['item-w', { ...weakFabrikam, recordId: 'other-id' }]],
+      [{ reviewKey: key, tenantId: T.fabrikam }],
+    );
     expect(of(again, T.fabrikam).decision).toBe('affected');
   });
 
-  it('resolved to a tenant: affected, with the record\'s unclaimed elements as its categories', () => {
+  it("resolved to a tenant: affected, with the record's unclaimed elements as its categories", () => {
     const first = decide([['item-w', weakFabrikam]]);
     const reviewKey = first.reviewItems[0]!.reviewKey;
     const out = decide([['item-w', weakFabrikam]], [{ reviewKey, tenantId: T.fabrikam }]);
@@ -210,7 +224,10 @@ describe('DecisionAccumulator', () => {
     expect(of(open, T.woodgrove).decision).toBe('needs_review');
     expect(of(open, T.adatum).reasons[0]).toBe('contact address listed by several tenants (review) in 1 record');
     const out = decide([['i', spec]], [{ reviewKey: open.reviewItems[0]!.reviewKey, tenantId: T.adatum }]);
-    expect(of(out, T.adatum)).toMatchObject({ decision: 'affected', dataCategories: ['Email addresses', 'Email content'] });
+    expect(of(out, T.adatum)).toMatchObject({
+      decision: 'affected',
+      dataCategories: ['Email addresses', 'Email content'],
+    });
     expect(of(out, T.woodgrove).decision).toBe('not_affected');
   });
 
@@ -221,8 +238,18 @@ describe('DecisionAccumulator', () => {
     ]);
     expect(of(open, T.fabrikam).decision).toBe('affected');
     const key = open.reviewItems[0]!.reviewKey;
-    const out = decide([['a', { from: 'x@fabrikamcapital.com' }], ['b', weakFabrikam]], [{ reviewKey: key, tenantId: null }]);
-    expect(of(out, T.fabrikam)).toMatchObject({ decision: 'affected', dataCategories: ['Email addresses'], records: 1 });
+    const out = decide(
+      [
+        ['a', { from: 'x@fabrikamcapital.com' }],
+        ['b', weakFabrikam],
+      ],
+      [{ reviewKey: key, tenantId: null }],
+    );
+    expect(of(out, T.fabrikam)).toMatchObject({
+      decision: 'affected',
+      dataCategories: ['Email addresses'],
+      records: 1,
+    });
   });
 
   it('finish changes nothing inside: it can be called again with other resolutions', () => {
@@ -234,19 +261,32 @@ describe('DecisionAccumulator', () => {
     expect(acc.finish([{ reviewKey: 'rv_unknown', tenantId: T.fabrikam }]).decisions[0]!.decision).toBe('needs_review');
   });
 
-  it('a resolution to a tenant that was no candidate gives it only what no tenant\'s evidence names', () => {
+  it("a resolution to a tenant that was no candidate gives it only what no tenant's evidence names", () => {
     const acc = new DecisionAccumulator();
     acc.add(attributeRecord(record(weakFabrikam), index), 'item-w');
     const key = acc.finish().reviewItems[0]!.reviewKey;
     const out = acc.finish([{ reviewKey: key, tenantId: T.northwind }]);
-    expect(of(out, T.northwind)).toMatchObject({ decision: 'affected', dataCategories: ['Email addresses', 'Email content'] });
+    expect(of(out, T.northwind)).toMatchObject({
+      decision: 'affected',
+      dataCategories: ['Email addresses', 'Email content'],
+    });
     expect(of(out, T.fabrikam).decision).toBe('not_affected');
   });
 
   it('a record on a conflicted domain gives a review item for the claimants and never makes either affected', () => {
     const imposter = '99999999-9999-4999-8999-999999999999';
-    const tenants = worldTenants().map((t) => (t.id === T.contoso ? { ...t, domains: [], conflictedDomains: ['contoso.com'] } : t));
-    tenants.push({ id: imposter, name: 'Contoso Imposter Holdings', aliases: [], domains: [], phones: [], contacts: [{ email: 'ceo@contoso.com', roles: ['GlobalAdmin'] }], conflictedDomains: ['contoso.com'] });
+    const tenants = worldTenants().map((t) =>
+      t.id === T.contoso ? { ...t, domains: [], conflictedDomains: ['contoso.com'] } : t,
+    );
+    tenants.push({
+      id: imposter,
+      name: 'Contoso Imposter Holdings',
+      aliases: [],
+      domains: [],
+      phones: [],
+      contacts: [{ email: 'ceo@contoso.com', roles: ['GlobalAdmin'] }],
+      conflictedDomains: ['contoso.com'],
+    });
     const conflicted = DirectoryIndex.build(tenants, OPERATOR_DOMAINS);
     const acc = new DecisionAccumulator();
     const rows: [string, RecordSpec][] = [

@@ -185,7 +185,14 @@ export class DecisionAccumulator {
     const reviewKey = reviewKeyFor(itemKey, ra.review.candidates);
     let g = this.reviews.get(reviewKey);
     if (!g) {
-      g = { itemKey, recordIds: [], candidates: ra.review.candidates, triggers: new Set(), excerpts: new Set(), masks: new Map() };
+      g = {
+        itemKey,
+        recordIds: [],
+        candidates: ra.review.candidates,
+        triggers: new Set(),
+        excerpts: new Set(),
+        masks: new Map(),
+      };
       this.reviews.set(reviewKey, g);
     }
     g.recordIds.push(ra.recordId);
@@ -210,12 +217,30 @@ export class DecisionAccumulator {
     const answers = resolutionLookup(resolutions);
     const extra = new Map<
       string,
-      { items: Set<string>; raw: number; mask: number; to: Set<string>; none: Set<string>; other: Set<string>; pending: Set<string>; keys: Set<string> }
+      {
+        items: Set<string>;
+        raw: number;
+        mask: number;
+        to: Set<string>;
+        none: Set<string>;
+        other: Set<string>;
+        pending: Set<string>;
+        keys: Set<string>;
+      }
     >();
     const x = (t: string) => {
       let e = extra.get(t);
       if (!e) {
-        e = { items: new Set(), raw: 0, mask: 0, to: new Set(), none: new Set(), other: new Set(), pending: new Set(), keys: new Set() };
+        e = {
+          items: new Set(),
+          raw: 0,
+          mask: 0,
+          to: new Set(),
+          none: new Set(),
+          other: new Set(),
+          pending: new Set(),
+          keys: new Set(),
+        };
         extra.set(t, e);
       }
       return e;
@@ -267,7 +292,9 @@ export class DecisionAccumulator {
       );
       bySignal.sort(
         (a, b) =>
-          STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || b.n - a.n || (a.signal < b.signal ? -1 : 1),
+          STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
+          b.n - a.n ||
+          (a.signal < b.signal ? -1 : 1),
       );
       const push = (text: string, n: number) => reasons.push(`${text} in ${n} ${n === 1 ? 'record' : 'records'}`);
       for (const r of bySignal.filter((r) => r.status === 'strong' || r.status === 'confirmed')) {

@@ -12,7 +12,12 @@ describe('DirectoryIndex', () => {
   });
 
   it('matches a verified domain and its subdomains, label by label', () => {
-    const contoso = { kind: 'verified', domain: 'contoso.com', tenantId: T.contoso, signal: 'verifiedDomain:contoso.com' };
+    const contoso = {
+      kind: 'verified',
+      domain: 'contoso.com',
+      tenantId: T.contoso,
+      signal: 'verifiedDomain:contoso.com',
+    };
     expect(index.matchDomain('contoso.com')).toEqual(contoso);
     expect(index.matchDomain('mail.eu.contoso.com')).toEqual(contoso);
   });
@@ -61,7 +66,7 @@ describe('DirectoryIndex', () => {
     expect(idx.matchDomain('x.contoso.co.uk')).toMatchObject({ kind: 'verified', tenantId: T.contoso });
   });
 
-  it('gives a conflicted domain to none of its claimants, even one that also lists it as verified; a subdomain verified by another tenant stays that tenant\'s', () => {
+  it("gives a conflicted domain to none of its claimants, even one that also lists it as verified; a subdomain verified by another tenant stays that tenant's", () => {
     const idx = DirectoryIndex.build(
       [
         tenant(T.contoso, { domains: ['contoso.com'], conflictedDomains: ['contoso.com'] }),
@@ -70,7 +75,12 @@ describe('DirectoryIndex', () => {
       ],
       [],
     );
-    const conflicted = { kind: 'conflicted', domain: 'contoso.com', tenantIds: [T.contoso, T.fabrikam], signal: 'verifiedDomain:contoso.com' };
+    const conflicted = {
+      kind: 'conflicted',
+      domain: 'contoso.com',
+      tenantIds: [T.contoso, T.fabrikam],
+      signal: 'verifiedDomain:contoso.com',
+    };
     expect(idx.matchDomain('contoso.com')).toEqual(conflicted);
     expect(idx.matchDomain('eu.contoso.com')).toEqual(conflicted);
     expect(idx.matchDomain('x.labs.contoso.com')).toMatchObject({ kind: 'verified', tenantId: T.contosoLabs });

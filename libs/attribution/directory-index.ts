@@ -187,7 +187,8 @@ export class DirectoryIndex {
     // domainSuffixes: the domain, then its parents, longest first, stopping before the public suffix.
     for (const suffix of domainSuffixes(domain)) {
       const claimants = this.conflictedDomains.get(suffix);
-      if (claimants !== undefined) return { kind: 'conflicted', domain: suffix, tenantIds: claimants, signal: `verifiedDomain:${suffix}` };
+      if (claimants !== undefined)
+        return { kind: 'conflicted', domain: suffix, tenantIds: claimants, signal: `verifiedDomain:${suffix}` };
       const ids = this.verifiedDomains.get(suffix);
       if (ids === undefined) continue;
       // the signal string is built once per domain, not once per address

@@ -49,7 +49,14 @@ describe('buildExposureView', () => {
         {
           recordId: 'R-shared',
           kind: 'email',
-          dataCategories: ['Names', 'Email addresses', 'Phone numbers', 'Email content', 'Company name', 'Attached files'],
+          dataCategories: [
+            'Names',
+            'Email addresses',
+            'Phone numbers',
+            'Email content',
+            'Company name',
+            'Attached files',
+          ],
         },
         { recordId: 'R-contoso', kind: 'attachment', dataCategories: ['Email addresses', 'Attached files'] },
       ],
@@ -63,7 +70,14 @@ describe('buildExposureView', () => {
         {
           recordId: 'R-shared',
           kind: 'email',
-          dataCategories: ['Names', 'Email addresses', 'Phone numbers', 'Email content', 'Company name', 'Attached files'],
+          dataCategories: [
+            'Names',
+            'Email addresses',
+            'Phone numbers',
+            'Email content',
+            'Company name',
+            'Attached files',
+          ],
         },
       ],
       people: [{ name: 'Bjorn Costa', email: 'bjorn.costa@fabrikamcapital.de', phone: '+493055509999' }],
@@ -71,19 +85,41 @@ describe('buildExposureView', () => {
     });
   });
 
-  it('shows nothing of the other tenant, the operator, nobody\'s addresses, the subject or the body', () => {
+  it("shows nothing of the other tenant, the operator, nobody's addresses, the subject or the body", () => {
     const v = views([attribute(sharedThread)], [T.contoso, T.fabrikam]);
     const contoso = JSON.stringify(v[T.contoso]);
-    for (const leak of ['bjorn', 'fabrikam', 'Fabrikam', '+493055509999', 'ana@', 'Ana Operator', 'stranger@', 'Merger-terms', 'aa11', SUBJECT, 'PRJ-7']) {
+    for (const leak of [
+      'bjorn',
+      'fabrikam',
+      'Fabrikam',
+      '+493055509999',
+      'ana@',
+      'Ana Operator',
+      'stranger@',
+      'Merger-terms',
+      'aa11',
+      SUBJECT,
+      'PRJ-7',
+    ]) {
       expect(contoso).not.toContain(leak);
     }
     const fabrikam = JSON.stringify(v[T.fabrikam]);
-    for (const leak of ['lena', 'Lena', 'contoso', '+16465551618', 'ana@', 'stranger@', 'Merger-terms', 'aa11', SUBJECT]) {
+    for (const leak of [
+      'lena',
+      'Lena',
+      'contoso',
+      '+16465551618',
+      'ana@',
+      'stranger@',
+      'Merger-terms',
+      'aa11',
+      SUBJECT,
+    ]) {
       expect(fabrikam).not.toContain(leak);
     }
   });
 
-  it('reveals not even that another tenant is on the record: the view is the same without the other\'s part', () => {
+  it("reveals not even that another tenant is on the record: the view is the same without the other's part", () => {
     const alone: RecordSpec = {
       ...sharedThread,
       to: ['ana@microsoft.com', 'stranger@gmail.com'],
@@ -92,11 +128,17 @@ describe('buildExposureView', () => {
       files: [],
     };
     const withOther: RecordSpec = { ...sharedThread, files: [] };
-    expect(views([attribute(withOther)], [T.contoso])[T.contoso]).toEqual(views([attribute(alone)], [T.contoso])[T.contoso]);
+    expect(views([attribute(withOther)], [T.contoso])[T.contoso]).toEqual(
+      views([attribute(alone)], [T.contoso])[T.contoso],
+    );
   });
 
-  it('a file name is shown only when the file is that tenant\'s alone across all records', () => {
-    const payrollAgain: RecordSpec = { recordId: 'R-f', from: 'x@fabrikamcapital.com', files: [{ fileName: 'payroll.xlsx', sha256: 'bb22' }] };
+  it("a file name is shown only when the file is that tenant's alone across all records", () => {
+    const payrollAgain: RecordSpec = {
+      recordId: 'R-f',
+      from: 'x@fabrikamcapital.com',
+      files: [{ fileName: 'payroll.xlsx', sha256: 'bb22' }],
+    };
     const v = views([attribute(contosoOnly), attribute(payrollAgain)], [T.contoso, T.fabrikam]);
     expect(v[T.contoso]!.files).toEqual([{ fileName: null }]);
     expect(v[T.fabrikam]!.files).toEqual([{ fileName: null }]);
@@ -112,7 +154,7 @@ describe('buildExposureView', () => {
     expect(views([weak], [T.fabrikam])[T.fabrikam]).toEqual({ dataCategories: [], records: [], people: [], files: [] });
   });
 
-  it('after a review resolved to it, the tenant sees the record\'s unclaimed elements, never another tenant\'s or the operator\'s', () => {
+  it("after a review resolved to it, the tenant sees the record's unclaimed elements, never another tenant's or the operator's", () => {
     const spec: RecordSpec = {
       recordId: 'R-c',
       tenantIds: [T.fabrikam],
@@ -127,21 +169,35 @@ describe('buildExposureView', () => {
     const v = views([resolved], [T.fabrikam, T.contoso]);
     expect(v[T.fabrikam]).toEqual({
       dataCategories: ['Email addresses', 'Email content', 'Attached files'],
-      records: [{ recordId: 'R-c', kind: 'email', dataCategories: ['Email addresses', 'Email content', 'Attached files'] }],
+      records: [
+        { recordId: 'R-c', kind: 'email', dataCategories: ['Email addresses', 'Email content', 'Attached files'] },
+      ],
       people: [{ email: 'deals@gmail.com' }],
       files: [{ fileName: 'terms.pdf', sha256: 'cc33' }],
     });
     expect(v[T.contoso]).toEqual({ dataCategories: [], records: [], people: [], files: [] });
   });
 
-  it('a review resolved to a second tenant shares the record\'s files and content with it: the file name is then hidden from both', () => {
-    const ra = attribute({ recordId: 'R-2', from: 'lena@contoso.com', companies: ['Fabrikam Capital'], hasBody: true, files: [{ fileName: 'deal.pdf', sha256: 'dd44' }] });
+  it("a review resolved to a second tenant shares the record's files and content with it: the file name is then hidden from both", () => {
+    const ra = attribute({
+      recordId: 'R-2',
+      from: 'lena@contoso.com',
+      companies: ['Fabrikam Capital'],
+      hasBody: true,
+      files: [{ fileName: 'deal.pdf', sha256: 'dd44' }],
+    });
     expect(views([ra], [T.contoso])[T.contoso]!.files).toEqual([{ fileName: null }]); // open review: hidden already
-    const resolved = applyResolution(ra, 'i', resolutionLookup([{ reviewKey: reviewKeyOf(ra, 'i')!, tenantId: T.fabrikam }]));
+    const resolved = applyResolution(
+      ra,
+      'i',
+      resolutionLookup([{ reviewKey: reviewKeyOf(ra, 'i')!, tenantId: T.fabrikam }]),
+    );
     const v = views([resolved], [T.contoso, T.fabrikam]);
     expect(v[T.fabrikam]).toEqual({
       dataCategories: ['Email content', 'Company name', 'Attached files'],
-      records: [{ recordId: 'R-2', kind: 'email', dataCategories: ['Email content', 'Company name', 'Attached files'] }],
+      records: [
+        { recordId: 'R-2', kind: 'email', dataCategories: ['Email content', 'Company name', 'Attached files'] },
+      ],
       people: [],
       files: [{ fileName: null }],
     });
@@ -149,14 +205,27 @@ describe('buildExposureView', () => {
     expect(v[T.contoso]!.people).toEqual([{ email: 'lena@contoso.com' }]);
   });
 
-  it('a homograph address is never granted to anyone, not even by an operator\'s resolution', () => {
-    const ra = attribute({ recordId: 'R-h', companies: ['Fabrikam Capital'], from: 'lena@c\u043entoso.com', to: ['deals@gmail.com'] });
-    const resolved = applyResolution(ra, 'i', resolutionLookup([{ reviewKey: reviewKeyOf(ra, 'i')!, tenantId: T.fabrikam }]));
+  it("a homograph address is never granted to anyone, not even by an operator's resolution", () => {
+    const ra = attribute({
+      recordId: 'R-h',
+      companies: ['Fabrikam Capital'],
+      from: 'lena@c\u043entoso.com',
+      to: ['deals@gmail.com'],
+    });
+    const resolved = applyResolution(
+      ra,
+      'i',
+      resolutionLookup([{ reviewKey: reviewKeyOf(ra, 'i')!, tenantId: T.fabrikam }]),
+    );
     expect(views([resolved], [T.fabrikam])[T.fabrikam]!.people).toEqual([{ email: 'deals@gmail.com' }]);
   });
 
   it('while a review is open, its candidates count as owners of its files, so no name is shown too early', () => {
-    const weak = attribute({ recordId: 'R-w', companies: ['Fabrikam Capital'], files: [{ fileName: 'p.xlsx', sha256: 'bb22' }] });
+    const weak = attribute({
+      recordId: 'R-w',
+      companies: ['Fabrikam Capital'],
+      files: [{ fileName: 'p.xlsx', sha256: 'bb22' }],
+    });
     const v = views([attribute(contosoOnly), weak], [T.contoso]);
     expect(v[T.contoso]!.files).toEqual([{ fileName: null }]);
   });
@@ -190,7 +259,9 @@ describe('buildExposureView', () => {
     const v = views([ra], [T.contoso, T.fabrikam]);
     expect(v[T.contoso]!.people).toEqual([{ name: 'Lena Horvat', email: 'lena@contoso.com', phone: '+11235550147' }]);
     expect(v[T.contoso]!.dataCategories).toContain('Phone numbers');
-    expect(v[T.fabrikam]!.people).toEqual([{ name: 'Bjorn Costa', email: 'bjorn.costa@fabrikamcapital.de', phone: '03055509999' }]);
+    expect(v[T.fabrikam]!.people).toEqual([
+      { name: 'Bjorn Costa', email: 'bjorn.costa@fabrikamcapital.de', phone: '03055509999' },
+    ]);
     expect(JSON.stringify(v[T.contoso])).not.toMatch(/03055509999|\+11235550199/);
     expect(JSON.stringify(v[T.fabrikam])).not.toMatch(/\+11235550147|\+11235550199/);
   });

@@ -6,7 +6,14 @@ import { touchedTenants } from './review.js';
 import { OPERATOR_DOMAINS, T, record, worldTenants } from './attribution.test-helpers.js';
 
 const index = DirectoryIndex.build(worldTenants(), OPERATOR_DOMAINS);
-const spec = { recordId: 'R1', from: 'anna@fabrikamcapital.de', to: ['bob@contoso.com'], companies: ['Tailspin Toys'], hasBody: true, files: [{ fileName: 'q3.xlsx' }] };
+const spec = {
+  recordId: 'R1',
+  from: 'anna@fabrikamcapital.de',
+  to: ['bob@contoso.com'],
+  companies: ['Tailspin Toys'],
+  hasBody: true,
+  files: [{ fileName: 'q3.xlsx' }],
+};
 
 describe('ItemAttribution: one attribution for the copies of an item', () => {
   const first = attributeRecord(record(spec), index);

@@ -65,7 +65,11 @@ export function resolveTo(ra: RecordAttribution, tenantId: string | null): Recor
 }
 
 /** `resolveTo` with the operator's answer to this record's review item, if there is one. */
-export function applyResolution(ra: RecordAttribution, itemKey: string, resolutions: ResolutionLookup): RecordAttribution {
+export function applyResolution(
+  ra: RecordAttribution,
+  itemKey: string,
+  resolutions: ResolutionLookup,
+): RecordAttribution {
   const key = reviewKeyOf(ra, itemKey);
   if (key === null || !resolutions.has(key)) return ra;
   return resolveTo(ra, resolutions.get(key)!);
@@ -104,7 +108,9 @@ export function elementCategoryMask(el: AttributedElement): number {
       return bit('Email addresses');
     case 'person':
       return (
-        (el.name ? bit('Names') : 0) | (el.email ? bit('Email addresses') : 0) | (el.phone || el.otherPhone ? bit('Phone numbers') : 0)
+        (el.name ? bit('Names') : 0) |
+        (el.email ? bit('Email addresses') : 0) |
+        (el.phone || el.otherPhone ? bit('Phone numbers') : 0)
       );
     case 'phone':
       return bit('Phone numbers');

@@ -23,10 +23,18 @@ const decisionOf = (records: Partial<ExposureRecordInput>[], tenantId: string) =
 
 describe('evidence in free text', () => {
   it('an address on a verified domain in a signature makes its tenant strong, and says where it was found', () => {
-    const ra = attribute({ from: 'kai@microsoft.com', to: ['bo@microsoft.com'], body: 'Please call my colleague.\n--\nLena Horvat\nlena@Labs.Contoso.com.' });
+    const ra = attribute({
+      from: 'kai@microsoft.com',
+      to: ['bo@microsoft.com'],
+      body: 'Please call my colleague.\n--\nLena Horvat\nlena@Labs.Contoso.com.',
+    });
     expect(ra.strongTenants).toEqual([T.contosoLabs]);
     const el = ra.elements.find((e) => e.key === 'lena@labs.contoso.com')!;
-    expect(el).toMatchObject({ kind: 'address', owners: [{ tenantId: T.contosoLabs, signal: 'verifiedDomain:labs.contoso.com' }], foundIn: ['body'] });
+    expect(el).toMatchObject({
+      kind: 'address',
+      owners: [{ tenantId: T.contosoLabs, signal: 'verifiedDomain:labs.contoso.com' }],
+      foundIn: ['body'],
+    });
     expect(el.excerpt).toContain('lena@Labs.Contoso.com');
     expect(ra.evidence).toContain('1 address(es) naming a tenant found only in the subject or body');
   });
@@ -47,17 +55,30 @@ describe('evidence in free text', () => {
     expect(els[0]!.foundIn).toBeUndefined();
   });
 
-  it('a lookalike or a homograph in text is nobody\'s; a domain two tenants claim goes to review', () => {
+  it("a lookalike or a homograph in text is nobody's; a domain two tenants claim goes to review", () => {
     const homograph = new URL('http://c\u043entoso.com').hostname;
     const ra = attribute({ body: `write to a@notcontoso.com or b@${homograph} or c@contoso.com.evil.net` });
     expect(ra.strongTenants).toEqual([]);
     expect(ra.review).toBeNull();
     expect(ra.elements.filter((e) => e.kind === 'address').every((e) => e.owners.length === 0)).toBe(true);
     const conflicted = DirectoryIndex.build(
-      [...worldTenants(), { id: '99999999-0000-4000-8000-000000000009', name: 'Imposter', aliases: [], domains: ['contoso.com'], phones: [], contacts: [] }],
+      [
+        ...worldTenants(),
+        {
+          id: '99999999-0000-4000-8000-000000000009',
+          name: 'Imposter',
+          aliases: [],
+          domains: ['contoso.com'],
+          phones: [],
+          contacts: [],
+        },
+      ],
       OPERATOR_DOMAINS,
     );
-    const rc = attributeRecord(normalizeRecord({ recordId: 'R', kind: 'email', body: 'see lena@contoso.com' }), conflicted);
+    const rc = attributeRecord(
+      normalizeRecord({ recordId: 'R', kind: 'email', body: 'see lena@contoso.com' }),
+      conflicted,
+    );
     expect(rc.strongTenants).toEqual([]);
     expect(rc.review?.candidates).toContain(T.contoso);
     expect(rc.review?.triggers).toEqual(['ambiguousVerifiedDomain']);
@@ -69,9 +90,13 @@ describe('evidence in free text', () => {
   });
 
   it('a review raised by text evidence carries the words around it, for the operator', () => {
-    const ra = attribute({ body: 'Thanks!\n\n-----Original Message-----\nFrom: Partner <partner@adatum.com>\nSubject: x\n\nhi' });
+    const ra = attribute({
+      body: 'Thanks!\n\n-----Original Message-----\nFrom: Partner <partner@adatum.com>\nSubject: x\n\nhi',
+    });
     expect(ra.review?.triggers).toEqual(['ambiguousContactAddress']);
-    expect(ra.review?.excerpts).toEqual(['quotedHeader: Thanks! -----Original Message----- From: Partner <partner@adatum.com> Subject: x hi']);
+    expect(ra.review?.excerpts).toEqual([
+      'quotedHeader: Thanks! -----Original Message----- From: Partner <partner@adatum.com> Subject: x hi',
+    ]);
     const phone = attribute({ body: 'Their switchboard, Tel: +1 206 555 0123, asked for a call.' });
     expect(phone.review).toMatchObject({ candidates: [T.woodgrove], triggers: ['weakSignalOnly'] });
     expect(phone.review?.excerpts).toEqual(['body: Their switchboard, Tel: +1 206 555 0123, asked for a call.']);
@@ -106,8 +131,17 @@ describe('evidence in free text', () => {
 
 describe('evidence in free text, properties', () => {
   const ADDRESSES = [
-    'admin@contoso.com', 'lena@labs.contoso.com', 'contoso.it@gmail.com', 'bjorn.costa@fabrikamcapital.de', 'x@fabrikamcapital.com',
-    'partner@adatum.com', 'it@northwind-consulting.net', 'bo@microsoft.com', 'a@notcontoso.com', 'z@tailspintoys.de', 'q@gmail.com',
+    'admin@contoso.com',
+    'lena@labs.contoso.com',
+    'contoso.it@gmail.com',
+    'bjorn.costa@fabrikamcapital.de',
+    'x@fabrikamcapital.com',
+    'partner@adatum.com',
+    'it@northwind-consulting.net',
+    'bo@microsoft.com',
+    'a@notcontoso.com',
+    'z@tailspintoys.de',
+    'q@gmail.com',
   ];
   const WRAPS = [
     (a: string) => `Please reach my colleague ${a}.`,

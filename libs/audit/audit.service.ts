@@ -60,7 +60,10 @@ export class AuditService {
 
   async list(filter: { campaignId?: string; tenantId?: string; skip: number; take: number }) {
     const rows = await this.prisma.auditEvent.findMany({
-      where: { ...(filter.campaignId ? { campaignId: filter.campaignId } : {}), ...(filter.tenantId ? { tenantId: filter.tenantId } : {}) },
+      where: {
+        ...(filter.campaignId ? { campaignId: filter.campaignId } : {}),
+        ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
+      },
       orderBy: { id: 'asc' },
       skip: filter.skip,
       take: filter.take,

@@ -21,7 +21,11 @@ export class SecurityEvents {
   constructor(private readonly audit: AuditService) {}
 
   /** `about`: who asked (when known) and for what; the client address is always recorded. */
-  report(reason: SecurityEventReason, clientAddress: string, about: { actor?: string; tenantId?: string; subject?: string } = {}): void {
+  report(
+    reason: SecurityEventReason,
+    clientAddress: string,
+    about: { actor?: string; tenantId?: string; subject?: string } = {},
+  ): void {
     const count = this.throttle.hit(`${reason}\n${clientAddress}`);
     if (count === null) return;
     this.audit
@@ -32,9 +36,14 @@ export class SecurityEvents {
         subject: about.subject?.slice(0, 64) ?? null,
         details: { clientAddress, count, windowSeconds: SECURITY_EVENT_WINDOW_MS / 1000 },
       })
-      .catch((err: unknown) => this.logger.error(`security event ${reason} not audited: ${err instanceof Error ? err.message : String(err)}`));
+      .catch((err: unknown) =>
+        this.logger.error(`security event ${reason} not audited: ${err instanceof Error ? err.message : String(err)}`),
+      );
   }
 }
 
 /** The address a request came from, as Express resolves it (trust proxy settings included). */
-export const clientAddress = (req: { ip?: string | undefined; socket?: { remoteAddress?: string | undefined } }): string => req.ip ?? req.socket?.remoteAddress ?? 'unknown';
+export const clientAddress = (req: {
+  ip?: string | undefined;
+  socket?: { remoteAddress?: string | undefined };
+}): string => req.ip ?? req.socket?.remoteAddress ?? 'unknown';

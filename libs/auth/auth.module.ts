@@ -6,7 +6,22 @@ import { TenantTokenVerifier } from './tenant-token.verifier.js';
 
 /** Tenant token verification, the development issuer and the inbox's rate limits. Needs ConfigModule and DbModule (global). */
 @Module({
-  providers: [TenantDirectoryLookup, DevIssuer, TenantTokenVerifier, TenantAuthGuard, InboxRateLimits, AddressRateLimitGuard, UserRateLimitGuard],
-  exports: [DevIssuer, TenantTokenVerifier, TenantAuthGuard, InboxRateLimits, AddressRateLimitGuard, UserRateLimitGuard],
+  providers: [
+    TenantDirectoryLookup,
+    DevIssuer,
+    TenantTokenVerifier,
+    TenantAuthGuard,
+    InboxRateLimits,
+    AddressRateLimitGuard,
+    UserRateLimitGuard,
+  ],
+  exports: [
+    DevIssuer,
+    TenantTokenVerifier,
+    TenantAuthGuard,
+    InboxRateLimits,
+    AddressRateLimitGuard,
+    UserRateLimitGuard,
+  ],
 })
 export class AuthModule {}

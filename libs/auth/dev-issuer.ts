@@ -3,7 +3,14 @@
  * the tests. Enabled only by configuration (DEV_ISSUER_ENABLED, never NODE_ENV), and it signs
  * only for a contact listed in the directory under that tenant, with that contact's roles.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
@@ -91,7 +98,10 @@ export class DevIssuer {
 
   /** The key pair, loaded once; only ever called when enabled. */
   loadKeys(): Promise<DevIssuerKeys> {
-    if (!this.enabled) return Promise.reject(new DevIssuerRefusedError('the development issuer is disabled (DEV_ISSUER_ENABLED is not true)'));
+    if (!this.enabled)
+      return Promise.reject(
+        new DevIssuerRefusedError('the development issuer is disabled (DEV_ISSUER_ENABLED is not true)'),
+      );
     this.keys ??= this.readKeys();
     this.keys.catch(() => (this.keys = undefined));
     return this.keys;
@@ -117,9 +127,12 @@ export class DevIssuer {
    * address is not a contact of that tenant.
    */
   async issue(tenantId: string, email: string, now: Date = new Date()): Promise<IssuedToken> {
-    if (!this.enabled) throw new DevIssuerRefusedError('the development issuer is disabled (DEV_ISSUER_ENABLED is not true)');
+    if (!this.enabled)
+      throw new DevIssuerRefusedError('the development issuer is disabled (DEV_ISSUER_ENABLED is not true)');
     if (!this.trusted) {
-      throw new DevIssuerRefusedError('the API trusts the configured external issuer (TENANT_JWKS_URL / TENANT_JWT_PUBLIC_KEY), not the development issuer');
+      throw new DevIssuerRefusedError(
+        'the API trusts the configured external issuer (TENANT_JWKS_URL / TENANT_JWT_PUBLIC_KEY), not the development issuer',
+      );
     }
     if (!GUID.test(tenantId)) throw new BadInputError(`tenant "${tenantId.slice(0, 60)}" is not a GUID`);
     const address = normalizeEmail(email)?.address;

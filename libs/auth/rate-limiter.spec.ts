@@ -1,7 +1,7 @@
 import { TokenBucketLimiter } from './rate-limiter.js';
 
 describe('TokenBucketLimiter', () => {
-  it('allows a minute\'s worth at once, then refills at the rate', () => {
+  it("allows a minute's worth at once, then refills at the rate", () => {
     let now = 0;
     const l = new TokenBucketLimiter(60, 100, () => now);
     for (let i = 0; i < 60; i++) expect(l.take('a').allowed).toBe(true);

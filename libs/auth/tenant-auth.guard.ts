@@ -99,4 +99,5 @@ export class UserRateLimitGuard implements CanActivate {
 }
 
 /** For tenant endpoints: address limit, then token verification, then user limit. */
-export const TenantAuthenticated = () => applyDecorators(UseGuards(AddressRateLimitGuard, TenantAuthGuard, UserRateLimitGuard));
+export const TenantAuthenticated = () =>
+  applyDecorators(UseGuards(AddressRateLimitGuard, TenantAuthGuard, UserRateLimitGuard));

@@ -30,7 +30,10 @@ describe('the roles a reader acts with', () => {
     [['PrivacyReader'], null, false, ['PrivacyReader']],
     [['GlobalAdmin'], null, true, []],
     [['GlobalAdmin'], [], false, []],
-  ] as const)('token roles %j, directory %j, development issuer %s: acts with %j', (token, directory, dev, expected) => {
-    expect(effectiveRoles(token, directory, dev)).toEqual(expected);
-  });
+  ] as const)(
+    'token roles %j, directory %j, development issuer %s: acts with %j',
+    (token, directory, dev, expected) => {
+      expect(effectiveRoles(token, directory, dev)).toEqual(expected);
+    },
+  );
 });

@@ -36,7 +36,11 @@ export function localeClaim(value: unknown): string | undefined {
  * own identity provider vouches for them), except under the development issuer, which signs only
  * for listed contacts: its token for an address no longer listed carries no roles.
  */
-export function effectiveRoles(tokenRoles: readonly string[], directoryRoles: readonly string[] | null, fromDevIssuer: boolean): string[] {
+export function effectiveRoles(
+  tokenRoles: readonly string[],
+  directoryRoles: readonly string[] | null,
+  fromDevIssuer: boolean,
+): string[] {
   if (directoryRoles) return [...new Set(directoryRoles)];
   return fromDevIssuer ? [] : [...tokenRoles];
 }

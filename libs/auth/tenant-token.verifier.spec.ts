@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, importPKCS8, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { loadConfig, type AppConfig } from '../config/config.js';
-import { DEV_ISSUER, DEV_ISSUER_KEY_FILE, DevIssuer, DevIssuerRefusedError, devSubject, loadOrCreateDevKeyFile } from './dev-issuer.js';
+import {
+  DEV_ISSUER,
+  DEV_ISSUER_KEY_FILE,
+  DevIssuer,
+  DevIssuerRefusedError,
+  devSubject,
+  loadOrCreateDevKeyFile,
+} from './dev-issuer.js';
 import type { DirectoryContact, TenantDirectoryLookup } from './tenant-directory.repository.js';
 import { importConfiguredPublicKey, InvalidTokenError, TenantTokenVerifier } from './tenant-token.verifier.js';
 
@@ -37,9 +44,20 @@ const pair = (kind: 'rsa' | 'ec' | 'ed25519') =>
       : generateKeyPairSync('ed25519');
 const pemOf = (k: KeyObject, type: 'spki' | 'pkcs8') => k.export({ type, format: 'pem' }) as string;
 
-const claims = (over: Record<string, unknown> = {}) => ({ sub: 'user-1', tid: TENANT, email: 'Admin@Contoso.example', roles: ['GlobalAdmin'], ...over });
+const claims = (over: Record<string, unknown> = {}) => ({
+  sub: 'user-1',
+  tid: TENANT,
+  email: 'Admin@Contoso.example',
+  roles: ['GlobalAdmin'],
+  ...over,
+});
 
-async function sign(key: CryptoKey, alg: string, c: Record<string, unknown> = claims(), o: { iss?: string; aud?: string; exp?: number; nbf?: number; kid?: string } = {}) {
+async function sign(
+  key: CryptoKey,
+  alg: string,
+  c: Record<string, unknown> = claims(),
+  o: { iss?: string; aud?: string; exp?: number; nbf?: number; kid?: string } = {},
+) {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT(c)
     .setProtectedHeader({ alg, ...(o.kid ? { kid: o.kid } : {}) })
@@ -78,7 +96,11 @@ describe('TenantTokenVerifier with a configured RSA public key (PEM)', () => {
 
   it('accepts a good token and normalizes what it carries', async () => {
     const { v } = verifier(env);
-    expect(await v.verify(await sign(key, 'RS256', claims({ tid: TENANT.toUpperCase(), roles: ['GlobalAdmin', 'GlobalAdmin'] })))).toEqual({
+    expect(
+      await v.verify(
+        await sign(key, 'RS256', claims({ tid: TENANT.toUpperCase(), roles: ['GlobalAdmin', 'GlobalAdmin'] })),
+      ),
+    ).toEqual({
       tenantId: TENANT,
       userId: 'user-1',
       email: 'admin@contoso.example',
@@ -86,7 +108,13 @@ describe('TenantTokenVerifier with a configured RSA public key (PEM)', () => {
       issuer: ISS,
     });
     // preferred_username when there is no email claim
-    expect((await v.verify(await sign(key, 'RS256', claims({ email: undefined, preferred_username: 'Lena@Contoso.example' })))).email).toBe('lena@contoso.example');
+    expect(
+      (
+        await v.verify(
+          await sign(key, 'RS256', claims({ email: undefined, preferred_username: 'Lena@Contoso.example' })),
+        )
+      ).email,
+    ).toBe('lena@contoso.example');
   });
 
   it('carries a locale claim that is a language tag, and ignores one that is not without refusing the token', async () => {
@@ -115,7 +143,11 @@ describe('TenantTokenVerifier with a configured RSA public key (PEM)', () => {
     ['wrong issuer', { iss: 'https://evil.example/' }, /JWTClaimValidationFailed.*iss/],
     ['wrong audience', { aud: 'api://other' }, /JWTClaimValidationFailed.*aud/],
     ['expired beyond the tolerance', { exp: Math.floor(Date.now() / 1000) - 60 }, /JWTExpired/],
-    ['not yet valid beyond the tolerance', { nbf: Math.floor(Date.now() / 1000) + 60 }, /JWTClaimValidationFailed.*nbf/],
+    [
+      'not yet valid beyond the tolerance',
+      { nbf: Math.floor(Date.now() / 1000) + 60 },
+      /JWTClaimValidationFailed.*nbf/,
+    ],
   ])('refuses a token with %s', async (_, o, r) => {
     const { v } = verifier(env);
     expect(await reason(v.verify(await sign(key, 'RS256', claims(), o)))).toMatch(r);
@@ -161,12 +193,16 @@ describe('TenantTokenVerifier with a configured RSA public key (PEM)', () => {
   it('does not trust the development issuer beside an external one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'devkey-'));
     try {
-      const directory = new FakeDirectory([{ tenantId: TENANT, email: 'admin@contoso.example', name: null, roles: ['GlobalAdmin'], locale: 'en-US' }]);
+      const directory = new FakeDirectory([
+        { tenantId: TENANT, email: 'admin@contoso.example', name: null, roles: ['GlobalAdmin'], locale: 'en-US' },
+      ]);
       const { v, config } = verifier({ ...env, DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_KEY_DIR: dir }, directory);
       const dev = new DevIssuer(config, directory as unknown as TenantDirectoryLookup);
       await expect(dev.issue(TENANT, 'admin@contoso.example')).rejects.toThrow(/external issuer/);
       const devKey = (await dev.loadKeys()).privateKey;
-      expect(await reason(v.verify(await sign(devKey, 'ES256', claims(), { iss: DEV_ISSUER })))).toMatch(/JOSEAlgNotAllowed|iss/);
+      expect(await reason(v.verify(await sign(devKey, 'ES256', claims(), { iss: DEV_ISSUER })))).toMatch(
+        /JOSEAlgNotAllowed|iss/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -177,11 +213,19 @@ describe('TenantTokenVerifier with other key sources', () => {
   it('takes an Ed25519 public JWK, and refuses a private or symmetric one', async () => {
     const { privateKey, publicKey } = pair('ed25519');
     const jwk = await exportJWK(publicKey);
-    const { v } = verifier({ TENANT_JWT_PUBLIC_KEY: JSON.stringify(jwk), TENANT_JWT_ISSUER: ISS, TENANT_JWT_AUDIENCE: AUD });
+    const { v } = verifier({
+      TENANT_JWT_PUBLIC_KEY: JSON.stringify(jwk),
+      TENANT_JWT_ISSUER: ISS,
+      TENANT_JWT_AUDIENCE: AUD,
+    });
     const key = await importPKCS8(pemOf(privateKey, 'pkcs8'), 'EdDSA');
     expect((await v.verify(await sign(key, 'EdDSA'))).tenantId).toBe(TENANT);
-    await expect(importConfiguredPublicKey(JSON.stringify(await exportJWK(privateKey)))).rejects.toThrow(/public asymmetric/);
-    await expect(importConfiguredPublicKey(JSON.stringify({ kty: 'oct', k: 'c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0' }))).rejects.toThrow(/public asymmetric/);
+    await expect(importConfiguredPublicKey(JSON.stringify(await exportJWK(privateKey)))).rejects.toThrow(
+      /public asymmetric/,
+    );
+    await expect(
+      importConfiguredPublicKey(JSON.stringify({ kty: 'oct', k: 'c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0' })),
+    ).rejects.toThrow(/public asymmetric/);
     await expect(importConfiguredPublicKey(JSON.stringify({ ...jwk, alg: 'RS256' }))).rejects.toThrow(/serves EdDSA/);
   });
 
@@ -201,12 +245,14 @@ describe('TenantTokenVerifier with other key sources', () => {
     });
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-    it('verifies against the key with the token\'s kid, and refuses an unknown kid or issuer', async () => {
+    it("verifies against the key with the token's kid, and refuses an unknown kid or issuer", async () => {
       const { v } = verifier({ TENANT_JWKS_URL: url, TENANT_JWT_ISSUER: ISS, TENANT_JWT_AUDIENCE: AUD });
       const key = await importPKCS8(pemOf(ec.privateKey, 'pkcs8'), 'ES256');
       expect((await v.verify(await sign(key, 'ES256', claims(), { kid: 'k1' }))).userId).toBe('user-1');
       expect(await reason(v.verify(await sign(key, 'ES256', claims(), { kid: 'nope' })))).toMatch(/JWKSNoMatchingKey/);
-      expect(await reason(v.verify(await sign(key, 'ES256', claims(), { kid: 'k1', iss: 'https://other/' })))).toMatch(/iss/);
+      expect(await reason(v.verify(await sign(key, 'ES256', claims(), { kid: 'k1', iss: 'https://other/' })))).toMatch(
+        /iss/,
+      );
     });
   });
 
@@ -218,8 +264,17 @@ describe('TenantTokenVerifier with other key sources', () => {
 
   it('configuration demands issuer and audience with an external key, and one key source only', () => {
     expect(() => loadConfig({ TENANT_JWKS_URL: 'https://login.example.com/keys' })).toThrow(/TENANT_JWT_ISSUER/);
-    expect(() => loadConfig({ TENANT_JWKS_URL: 'https://login.example.com/keys', TENANT_JWT_ISSUER: ISS })).toThrow(/TENANT_JWT_AUDIENCE/);
-    expect(() => loadConfig({ TENANT_JWKS_URL: 'https://x/keys', TENANT_JWT_PUBLIC_KEY: 'x'.repeat(50), TENANT_JWT_ISSUER: ISS, TENANT_JWT_AUDIENCE: AUD })).toThrow(/not both/);
+    expect(() => loadConfig({ TENANT_JWKS_URL: 'https://login.example.com/keys', TENANT_JWT_ISSUER: ISS })).toThrow(
+      /TENANT_JWT_AUDIENCE/,
+    );
+    expect(() =>
+      loadConfig({
+        TENANT_JWKS_URL: 'https://x/keys',
+        TENANT_JWT_PUBLIC_KEY: 'x'.repeat(50),
+        TENANT_JWT_ISSUER: ISS,
+        TENANT_JWT_AUDIENCE: AUD,
+      }),
+    ).toThrow(/not both/);
     expect(loadConfig({}).DEV_ISSUER_ENABLED).toBe(false);
   });
 });
@@ -231,31 +286,54 @@ describe('DevIssuer', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const contact: DirectoryContact = { tenantId: TENANT, email: 'admin@contoso.example', name: 'Ada', roles: ['GlobalAdmin', 'PrivacyReader'], locale: 'fr-CA' };
+  const contact: DirectoryContact = {
+    tenantId: TENANT,
+    email: 'admin@contoso.example',
+    name: 'Ada',
+    roles: ['GlobalAdmin', 'PrivacyReader'],
+    locale: 'fr-CA',
+  };
   const issuer = (env: Record<string, string>) => {
     const config = loadConfig({ DEV_ISSUER_KEY_DIR: dir, ...env });
-    const directory = new FakeDirectory([contact, { tenantId: TENANT, email: 'noroles@contoso.example', name: null, roles: [], locale: 'en-US' }]) as unknown as TenantDirectoryLookup;
-    return { dev: new DevIssuer(config, directory), v: new TenantTokenVerifier(config, new DevIssuer(config, directory), directory) };
+    const directory = new FakeDirectory([
+      contact,
+      { tenantId: TENANT, email: 'noroles@contoso.example', name: null, roles: [], locale: 'en-US' },
+    ]) as unknown as TenantDirectoryLookup;
+    return {
+      dev: new DevIssuer(config, directory),
+      v: new TenantTokenVerifier(config, new DevIssuer(config, directory), directory),
+    };
   };
 
   it('is refused unless enabled by configuration', async () => {
     const { dev } = issuer({});
-    await expect(dev.issue(TENANT, contact.email)).rejects.toThrow(new DevIssuerRefusedError('the development issuer is disabled (DEV_ISSUER_ENABLED is not true)'));
+    await expect(dev.issue(TENANT, contact.email)).rejects.toThrow(
+      new DevIssuerRefusedError('the development issuer is disabled (DEV_ISSUER_ENABLED is not true)'),
+    );
     await expect(dev.loadKeys()).rejects.toThrow(/disabled/);
   });
 
-  it('signs for a listed contact with that contact\'s roles, and the API trusts it', async () => {
+  it("signs for a listed contact with that contact's roles, and the API trusts it", async () => {
     const { dev, v } = issuer({ DEV_ISSUER_ENABLED: 'true' });
     const t = await dev.issue(TENANT.toUpperCase(), '  ADMIN@Contoso.Example ');
     expect(new Date(t.expiresAt).getTime()).toBeGreaterThan(Date.now() + 3500_000);
-    expect(await v.verify(t.token)).toEqual({ tenantId: TENANT, userId: devSubject(TENANT, contact.email), email: contact.email, roles: contact.roles, issuer: DEV_ISSUER, locale: 'fr-CA' });
+    expect(await v.verify(t.token)).toEqual({
+      tenantId: TENANT,
+      userId: devSubject(TENANT, contact.email),
+      email: contact.email,
+      roles: contact.roles,
+      issuer: DEV_ISSUER,
+      locale: 'fr-CA',
+    });
     expect(statSync(join(dir, DEV_ISSUER_KEY_FILE)).mode & 0o777).toBe(0o600);
   });
 
   it('refuses a contact of no such tenant, one without roles, and input that is not an id or an address', async () => {
     const { dev } = issuer({ DEV_ISSUER_ENABLED: 'true' });
     await expect(dev.issue(randomUUID(), contact.email)).rejects.toThrow(/is not a contact of tenant/);
-    await expect(dev.issue(TENANT, 'someone@contoso.example')).rejects.toThrow(/someone@contoso.example is not a contact of tenant/);
+    await expect(dev.issue(TENANT, 'someone@contoso.example')).rejects.toThrow(
+      /someone@contoso.example is not a contact of tenant/,
+    );
     await expect(dev.issue(TENANT, 'noroles@contoso.example')).rejects.toThrow(/has no roles/);
     await expect(dev.issue('not-a-guid', contact.email)).rejects.toThrow(/is not a GUID/);
     await expect(dev.issue(TENANT, 'nope')).rejects.toThrow(/is not an email address/);
@@ -277,23 +355,33 @@ describe('DevIssuer', () => {
   });
 });
 
-describe('a reader\'s roles follow the tenant directory', () => {
+describe("a reader's roles follow the tenant directory", () => {
   const { privateKey, publicKey } = pair('ec');
   const env = { TENANT_JWT_PUBLIC_KEY: pemOf(publicKey, 'spki'), TENANT_JWT_ISSUER: ISS, TENANT_JWT_AUDIENCE: AUD };
-  const listed = (roles: string[]): DirectoryContact => ({ tenantId: TENANT, email: 'admin@contoso.example', name: null, roles, locale: 'en-US' });
+  const listed = (roles: string[]): DirectoryContact => ({
+    tenantId: TENANT,
+    email: 'admin@contoso.example',
+    name: null,
+    roles,
+    locale: 'en-US',
+  });
   let key: CryptoKey;
   beforeAll(async () => {
     key = await importPKCS8(pemOf(privateKey, 'pkcs8'), 'ES256');
   });
 
-  it('a listed contact gets the directory\'s roles: a token claiming more never widens them', async () => {
+  it("a listed contact gets the directory's roles: a token claiming more never widens them", async () => {
     const { v } = verifier(env, new FakeDirectory([listed(['MessageCenterReader'])]));
-    expect((await v.verify(await sign(key, 'ES256', claims({ roles: ['GlobalAdmin', 'PrivacyReader'] })))).roles).toEqual(['MessageCenterReader']);
+    expect(
+      (await v.verify(await sign(key, 'ES256', claims({ roles: ['GlobalAdmin', 'PrivacyReader'] })))).roles,
+    ).toEqual(['MessageCenterReader']);
   });
 
-  it('a user the directory does not list keeps the token\'s roles (the tenant\'s identity provider vouches for them)', async () => {
+  it("a user the directory does not list keeps the token's roles (the tenant's identity provider vouches for them)", async () => {
     const { v } = verifier(env, new FakeDirectory([]));
-    expect((await v.verify(await sign(key, 'ES256', claims({ roles: ['PrivacyReader'] })))).roles).toEqual(['PrivacyReader']);
+    expect((await v.verify(await sign(key, 'ES256', claims({ roles: ['PrivacyReader'] })))).roles).toEqual([
+      'PrivacyReader',
+    ]);
   });
 
   it('a listed contact to whom the directory grants no role is refused', async () => {
@@ -327,8 +415,14 @@ describe('a reader\'s roles follow the tenant directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'devkey-'));
     try {
       const directory = new FakeDirectory([listed(['GlobalAdmin'])]);
-      const { v, config } = verifier({ DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_KEY_DIR: dir, TENANT_ROLES_CACHE_MS: '0' }, directory);
-      const { token } = await new DevIssuer(config, directory as unknown as TenantDirectoryLookup).issue(TENANT, 'admin@contoso.example');
+      const { v, config } = verifier(
+        { DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_KEY_DIR: dir, TENANT_ROLES_CACHE_MS: '0' },
+        directory,
+      );
+      const { token } = await new DevIssuer(config, directory as unknown as TenantDirectoryLookup).issue(
+        TENANT,
+        'admin@contoso.example',
+      );
       expect((await v.verify(token)).roles).toEqual(['GlobalAdmin']);
       directory.contacts.length = 0;
       expect(await reason(v.verify(token))).toMatch(/^roles: /);

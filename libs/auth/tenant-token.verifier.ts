@@ -7,7 +7,17 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { createRemoteJWKSet, errors, importJWK, importSPKI, jwtVerify, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors,
+  importJWK,
+  importSPKI,
+  jwtVerify,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { z } from 'zod';
 import { normalizeEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -36,11 +46,18 @@ interface Trust {
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const claimsSchema = z.object({
-  sub: z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII'),
+  sub: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII'),
   tid: z.string().regex(GUID),
   email: z.string().max(320).optional(),
   preferred_username: z.string().max(320).optional(),
-  roles: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/)).min(1).max(100),
+  roles: z
+    .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/))
+    .min(1)
+    .max(100),
 });
 
 /** The algorithm a single public key can verify, from its type (and curve). */
@@ -48,7 +65,9 @@ export function algorithmOfKey(type: string | undefined, curve: string | undefin
   if (type === 'rsa') return 'RS256';
   if (type === 'ec' && (curve === 'prime256v1' || curve === 'P-256')) return 'ES256';
   if (type === 'ed25519') return 'EdDSA';
-  throw new Error(`TENANT_JWT_PUBLIC_KEY: unsupported key type ${type ?? '?'}${curve ? ` (${curve})` : ''}; use RSA, EC P-256 or Ed25519`);
+  throw new Error(
+    `TENANT_JWT_PUBLIC_KEY: unsupported key type ${type ?? '?'}${curve ? ` (${curve})` : ''}; use RSA, EC P-256 or Ed25519`,
+  );
 }
 
 /** Imports TENANT_JWT_PUBLIC_KEY (SPKI PEM or a public JWK as JSON) with the one algorithm it can serve. */
@@ -56,13 +75,23 @@ export async function importConfiguredPublicKey(text: string): Promise<{ key: Cr
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     const jwk = JSON.parse(trimmed) as JWK;
-    if (jwk.kty === 'oct' || 'd' in jwk) throw new Error('TENANT_JWT_PUBLIC_KEY: a JWK must be a public asymmetric key');
-    const type = jwk.kty === 'RSA' ? 'rsa' : jwk.kty === 'EC' ? 'ec' : jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? 'ed25519' : undefined;
+    if (jwk.kty === 'oct' || 'd' in jwk)
+      throw new Error('TENANT_JWT_PUBLIC_KEY: a JWK must be a public asymmetric key');
+    const type =
+      jwk.kty === 'RSA'
+        ? 'rsa'
+        : jwk.kty === 'EC'
+          ? 'ec'
+          : jwk.kty === 'OKP' && jwk.crv === 'Ed25519'
+            ? 'ed25519'
+            : undefined;
     const alg = algorithmOfKey(type, jwk.crv);
-    if (jwk.alg && jwk.alg !== alg) throw new Error(`TENANT_JWT_PUBLIC_KEY: the JWK says alg ${jwk.alg}, its key type serves ${alg}`);
+    if (jwk.alg && jwk.alg !== alg)
+      throw new Error(`TENANT_JWT_PUBLIC_KEY: the JWK says alg ${jwk.alg}, its key type serves ${alg}`);
     return { key: (await importJWK({ ...jwk, alg }, alg)) as CryptoKey, alg };
   }
-  if (!/-----BEGIN PUBLIC KEY-----/.test(trimmed)) throw new Error('TENANT_JWT_PUBLIC_KEY: expected a PEM "BEGIN PUBLIC KEY" block or a JWK');
+  if (!/-----BEGIN PUBLIC KEY-----/.test(trimmed))
+    throw new Error('TENANT_JWT_PUBLIC_KEY: expected a PEM "BEGIN PUBLIC KEY" block or a JWK');
   const ko = createPublicKey(trimmed);
   const alg = algorithmOfKey(ko.asymmetricKeyType, ko.asymmetricKeyDetails?.namedCurve);
   return { key: await importSPKI(ko.export({ type: 'spki', format: 'pem' }) as string, alg), alg };
@@ -111,10 +140,17 @@ export class TenantTokenVerifier implements OnModuleInit {
     } else {
       claimed = await this.verifyUncached(token, now);
       if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
-      this.verified.set(key, { principal: claimed, untilMs: Math.min(nowMs + VERIFIED_CACHE_MS, this.expiresMs(token)) });
+      this.verified.set(key, {
+        principal: claimed,
+        untilMs: Math.min(nowMs + VERIFIED_CACHE_MS, this.expiresMs(token)),
+      });
     }
     // the token's roles are what it claims; the directory decides what a listed contact may do, checked at most TENANT_ROLES_CACHE_MS ago
-    const roles = effectiveRoles(claimed.roles, await this.rolesInDirectory(claimed.tenantId, claimed.email, nowMs), claimed.issuer === DEV_ISSUER);
+    const roles = effectiveRoles(
+      claimed.roles,
+      await this.rolesInDirectory(claimed.tenantId, claimed.email, nowMs),
+      claimed.issuer === DEV_ISSUER,
+    );
     if (roles.length === 0) throw new InvalidTokenError('roles: the directory grants this reader none');
     return { ...claimed, roles };
   }
@@ -152,18 +188,30 @@ export class TenantTokenVerifier implements OnModuleInit {
         currentDate: now,
       }));
     } catch (err) {
-      if (err instanceof errors.JOSEError || err instanceof TypeError) throw new InvalidTokenError(`${(err as Error).name}: ${(err as Error).message}`);
+      if (err instanceof errors.JOSEError || err instanceof TypeError)
+        throw new InvalidTokenError(`${(err as Error).name}: ${(err as Error).message}`);
       throw err;
     }
     const parsed = claimsSchema.safeParse(payload);
-    if (!parsed.success) throw new InvalidTokenError(`claims: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      throw new InvalidTokenError(
+        `claims: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+      );
     const c = parsed.data;
     const email = normalizeEmail(c.email ?? c.preferred_username ?? '')?.address;
     if (!email) throw new InvalidTokenError('claims: no email or preferred_username address');
     const tenantId = c.tid.toLowerCase();
-    if (!(await this.tenantExists(tenantId, now.getTime()))) throw new InvalidTokenError('claims: tid is not a tenant of the directory');
+    if (!(await this.tenantExists(tenantId, now.getTime())))
+      throw new InvalidTokenError('claims: tid is not a tenant of the directory');
     const locale = localeClaim(payload.locale);
-    return { tenantId, userId: c.sub, email, roles: [...new Set(c.roles)], issuer: trust.issuer, ...(locale ? { locale } : {}) };
+    return {
+      tenantId,
+      userId: c.sub,
+      email,
+      roles: [...new Set(c.roles)],
+      issuer: trust.issuer,
+      ...(locale ? { locale } : {}),
+    };
   }
 
   private trustedSource(): Promise<Trust | null> {
@@ -176,7 +224,11 @@ export class TenantTokenVerifier implements OnModuleInit {
     if (externalIssuerConfigured(c)) {
       const base = { issuer: c.TENANT_JWT_ISSUER!, audience: c.TENANT_JWT_AUDIENCE! };
       if (c.TENANT_JWKS_URL) {
-        const jwks = createRemoteJWKSet(new URL(c.TENANT_JWKS_URL), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+        const jwks = createRemoteJWKSet(new URL(c.TENANT_JWKS_URL), {
+          timeoutDuration: 5000,
+          cooldownDuration: 30_000,
+          cacheMaxAge: 600_000,
+        });
         return { ...base, key: jwks, algorithms: [...ALLOWED_ALGORITHMS] };
       }
       const { key, alg } = await importConfiguredPublicKey(c.TENANT_JWT_PUBLIC_KEY!);

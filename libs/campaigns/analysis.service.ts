@@ -41,7 +41,6 @@ export interface AnalysisSummary {
   openReviewItems: number;
 }
 
-
 /**
  * Attribution and decisions for a campaign: every record of the data set is
  * attributed against an index of the directory built once; the decisions, review items and each
@@ -100,7 +99,13 @@ export class AnalysisService {
         const page = await next;
         if (!page.length) break;
         const last = page[page.length - 1]!;
-        next = quiet(this.repo.recordPage(datasetId, { fingerprint: last.fingerprint, recordId: last.record_id }, ANALYSIS_PAGING.page));
+        next = quiet(
+          this.repo.recordPage(
+            datasetId,
+            { fingerprint: last.fingerprint, recordId: last.record_id },
+            ANALYSIS_PAGING.page,
+          ),
+        );
         const rows: StoredAttribution[] = [];
         for (let i = 0; i < page.length; i++) {
           if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
@@ -111,7 +116,12 @@ export class AnalysisService {
           }
           // a record that names nobody, not even weakly, adds nothing to any decision
           if (!item.tenants.length) continue;
-          rows.push({ recordId: r.record_id, itemKey: r.cluster_id, tenantIds: item.tenants, attribution: item.jsonFor(r.record_id) });
+          rows.push({
+            recordId: r.record_id,
+            itemKey: r.cluster_id,
+            tenantIds: item.tenants,
+            attribution: item.jsonFor(r.record_id),
+          });
           pass.add(item.forRecord(r.record_id), r.cluster_id);
         }
         await writing;
@@ -135,15 +145,24 @@ export class AnalysisService {
    * One at a time per campaign: two operators resolving at once must not let the older
    * computation overwrite the newer one.
    */
-  async decide(campaignId: string, onProgress?: (p: AnalysisProgress) => void): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'>> {
+  async decide(
+    campaignId: string,
+    onProgress?: (p: AnalysisProgress) => void,
+  ): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'>> {
     return this.repo.withCampaignLock(campaignId, () => this.decideLocked(campaignId, onProgress));
   }
 
   private async resolutions(campaignId: string): Promise<ReviewResolution[]> {
-    return (await this.repo.resolvedReviews(campaignId)).map((r) => ({ reviewKey: r.reviewKey, tenantId: r.resolvedTenantId }));
+    return (await this.repo.resolvedReviews(campaignId)).map((r) => ({
+      reviewKey: r.reviewKey,
+      tenantId: r.resolvedTenantId,
+    }));
   }
 
-  private async decideLocked(campaignId: string, onProgress?: (p: AnalysisProgress) => void): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'>> {
+  private async decideLocked(
+    campaignId: string,
+    onProgress?: (p: AnalysisProgress) => void,
+  ): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'>> {
     const pass = new DecisionPass(await this.resolutions(campaignId));
     let after: string | null = null;
     let done = 0;
@@ -159,7 +178,11 @@ export class AnalysisService {
   }
 
   /** Decisions from the first pass; each affected tenant's view from a second, per-tenant pass, written as it is built. */
-  private async finish(campaignId: string, pass: DecisionPass, onProgress?: (p: AnalysisProgress) => void): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'>> {
+  private async finish(
+    campaignId: string,
+    pass: DecisionPass,
+    onProgress?: (p: AnalysisProgress) => void,
+  ): Promise<Omit<AnalysisSummary, 'records' | 'attributedRecords'>> {
     const outcome = pass.acc.finish(pass.resolutions);
     const affected = outcome.decisions.filter((d) => d.decision === 'affected').map((d) => d.tenantId);
     const summary = {
@@ -178,7 +201,14 @@ export class AnalysisService {
         rawRecords: d.rawRecords,
         reviewKeys: d.reviewKeys,
       })),
-      outcome.reviewItems.map((r) => ({ reviewKey: r.reviewKey, itemKey: r.itemKey, recordIds: r.recordIds, candidates: r.candidates, triggers: [...r.triggers], excerpts: r.excerpts })),
+      outcome.reviewItems.map((r) => ({
+        reviewKey: r.reviewKey,
+        itemKey: r.itemKey,
+        recordIds: r.recordIds,
+        candidates: r.candidates,
+        triggers: [...r.triggers],
+        excerpts: r.excerpts,
+      })),
       this.views(campaignId, affected, pass, onProgress),
       summary,
     );
@@ -198,7 +228,14 @@ export class AnalysisService {
     // at a million records) was serialized, sent and parsed again for every page.
     let from = 0;
     const query = (after: { tenantId: string; recordId: string } | null) =>
-      quiet(this.repo.tenantAttributionPage(campaignId, affected.slice(from, from + ANALYSIS_PAGING.tenantWindow), after, ANALYSIS_PAGING.page));
+      quiet(
+        this.repo.tenantAttributionPage(
+          campaignId,
+          affected.slice(from, from + ANALYSIS_PAGING.tenantWindow),
+          after,
+          ANALYSIS_PAGING.page,
+        ),
+      );
     let next = affected.length ? query(null) : null;
     try {
       while (next) {
@@ -214,7 +251,10 @@ export class AnalysisService {
         for (const row of page) {
           if (current?.tenantId !== row.tenant_id) {
             if (current) {
-              yield { tenantId: current.tenantId, view: buildExposureView(current.tenantId, current.records, pass.fileOwners) };
+              yield {
+                tenantId: current.tenantId,
+                view: buildExposureView(current.tenantId, current.records, pass.fileOwners),
+              };
               built++;
             }
             current = { tenantId: row.tenant_id, records: [] };
@@ -223,7 +263,11 @@ export class AnalysisService {
         }
         onProgress?.({ phase: 'views', done: built });
       }
-      if (current) yield { tenantId: current.tenantId, view: buildExposureView(current.tenantId, current.records, pass.fileOwners) };
+      if (current)
+        yield {
+          tenantId: current.tenantId,
+          view: buildExposureView(current.tenantId, current.records, pass.fileOwners),
+        };
     } finally {
       await Promise.allSettled([next]);
     }

@@ -67,7 +67,10 @@ describe('Batcher', () => {
 
   it('rejects the batch when run answers a wrong number of results, and goes on with the next', async () => {
     let calls = 0;
-    const b = new Batcher<number, number>(async (items) => (calls++ === 0 ? [] : items.map((i) => i * 2)), { maxBatch: 10, maxConcurrent: 1 });
+    const b = new Batcher<number, number>(async (items) => (calls++ === 0 ? [] : items.map((i) => i * 2)), {
+      maxBatch: 10,
+      maxConcurrent: 1,
+    });
     await expect(b.submit(1)).rejects.toThrow(/0 results for 1 items/);
     await expect(b.submit(2)).resolves.toBe(4);
   });

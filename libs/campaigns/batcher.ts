@@ -38,7 +38,8 @@ export class Batcher<I, O> {
     let results: (O | Error)[];
     try {
       results = await this.run(batch.map((b) => b.item));
-      if (results.length !== batch.length) throw new Error(`batch answered ${results.length} results for ${batch.length} items`);
+      if (results.length !== batch.length)
+        throw new Error(`batch answered ${results.length} results for ${batch.length} items`);
     } catch (e) {
       for (const b of batch) b.reject(e);
       return;

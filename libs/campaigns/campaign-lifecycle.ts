@@ -2,10 +2,31 @@
  * The campaign's states and the moves between them: draft → analyzing → ready →
  * approved → sending → completed, with paused, cancelled and failed. A move not listed is refused.
  */
-export const CAMPAIGN_STATUSES = ['draft', 'analyzing', 'ready', 'approved', 'sending', 'paused', 'completed', 'cancelled', 'failed'] as const;
+export const CAMPAIGN_STATUSES = [
+  'draft',
+  'analyzing',
+  'ready',
+  'approved',
+  'sending',
+  'paused',
+  'completed',
+  'cancelled',
+  'failed',
+] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
-export type CampaignAction = 'analyze' | 'analyzed' | 'analysisFailed' | 'approve' | 'launch' | 'pause' | 'resume' | 'cancel' | 'complete' | 'fail' | 'reviewChanged';
+export type CampaignAction =
+  | 'analyze'
+  | 'analyzed'
+  | 'analysisFailed'
+  | 'approve'
+  | 'launch'
+  | 'pause'
+  | 'resume'
+  | 'cancel'
+  | 'complete'
+  | 'fail'
+  | 'reviewChanged';
 
 const MOVES: Record<CampaignAction, Partial<Record<CampaignStatus, CampaignStatus>>> = {
   // analysis may be run again until approval; a review resolution sends an approved campaign back to ready
@@ -17,7 +38,14 @@ const MOVES: Record<CampaignAction, Partial<Record<CampaignStatus, CampaignStatu
   launch: { approved: 'sending' },
   pause: { sending: 'paused' },
   resume: { paused: 'sending' },
-  cancel: { draft: 'cancelled', ready: 'cancelled', approved: 'cancelled', sending: 'cancelled', paused: 'cancelled', failed: 'cancelled' },
+  cancel: {
+    draft: 'cancelled',
+    ready: 'cancelled',
+    approved: 'cancelled',
+    sending: 'cancelled',
+    paused: 'cancelled',
+    failed: 'cancelled',
+  },
   complete: { sending: 'completed' },
   fail: { sending: 'failed' },
 };

@@ -13,7 +13,15 @@ import { PreviewService } from './preview.service.js';
 
 @Module({
   imports: [ExposureModule, NoticesModule, MailModule, MetricsModule],
-  providers: [CampaignsRepository, AnalysisService, CampaignsService, ReviewService, PreviewService, DispatchRepository, DispatchService],
+  providers: [
+    CampaignsRepository,
+    AnalysisService,
+    CampaignsService,
+    ReviewService,
+    PreviewService,
+    DispatchRepository,
+    DispatchService,
+  ],
   exports: [CampaignsService, ReviewService, PreviewService, AnalysisService, CampaignsRepository, DispatchService],
 })
 export class CampaignsModule {}

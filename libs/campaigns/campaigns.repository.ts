@@ -30,7 +30,12 @@ export class CampaignsRepository {
   }
 
   /** Moves the status only if it is still `from`: two operators cannot both win a race. */
-  async moveStatus(id: string, from: CampaignStatus, to: CampaignStatus, data: Prisma.CampaignUpdateInput = {}): Promise<boolean> {
+  async moveStatus(
+    id: string,
+    from: CampaignStatus,
+    to: CampaignStatus,
+    data: Prisma.CampaignUpdateInput = {},
+  ): Promise<boolean> {
     const r = await this.prisma.campaign.updateMany({ where: { id, status: from }, data: { ...data, status: to } });
     return r.count === 1;
   }
@@ -57,7 +62,12 @@ export class CampaignsRepository {
   /** The whole directory in the shape the attribution index is built from. */
   async loadDirectory(): Promise<DirectoryTenant[]> {
     const res = await this.prisma.pool.query<{
-      id: string; name: string; aliases: string[]; phones: string[]; domains: string[] | null; conflicted: string[] | null;
+      id: string;
+      name: string;
+      aliases: string[];
+      phones: string[];
+      domains: string[] | null;
+      conflicted: string[] | null;
       contacts: { email: string; roles: string[] }[] | null;
     }>(
       // a domain with claims is in conflict: it goes to every claimant as conflicted, to none as verified
@@ -73,7 +83,13 @@ export class CampaignsRepository {
          FROM tenants t`,
     );
     return res.rows.map((r) => ({
-      id: r.id, name: r.name, aliases: r.aliases, phones: r.phones, domains: r.domains ?? [], contacts: r.contacts ?? [], conflictedDomains: r.conflicted ?? [],
+      id: r.id,
+      name: r.name,
+      aliases: r.aliases,
+      phones: r.phones,
+      domains: r.domains ?? [],
+      contacts: r.contacts ?? [],
+      conflictedDomains: r.conflicted ?? [],
     }));
   }
 
@@ -82,7 +98,12 @@ export class CampaignsRepository {
    * order, so that the copies of an item come one after the other (keyset pagination).
    */
   async recordPage(datasetId: string, after: { fingerprint: string; recordId: string } | null, limit: number) {
-    const res = await this.prisma.pool.query<{ record_id: string; fingerprint: string; data: string; cluster_id: string }>(
+    const res = await this.prisma.pool.query<{
+      record_id: string;
+      fingerprint: string;
+      data: string;
+      cluster_id: string;
+    }>(
       // data as text: a copy of the item before it is not parsed at all
       `SELECT r.record_id, r.fingerprint, r.data::text AS data, i.cluster_id
          FROM exposure_records r JOIN items i ON i.dataset_id = r.dataset_id AND i.fingerprint = r.fingerprint
@@ -107,9 +128,14 @@ export class CampaignsRepository {
   async insertAttributions(campaignId: string, rows: StoredAttribution[]): Promise<void> {
     if (!rows.length) return;
     const attributions = rows.map(
-      (r) => `${campaignId}\t${copyText(r.recordId)}\t${copyText(r.itemKey)}\t${copyTextArray(r.tenantIds)}\t${copyText(r.attribution)}\n`,
+      (r) =>
+        `${campaignId}\t${copyText(r.recordId)}\t${copyText(r.itemKey)}\t${copyTextArray(r.tenantIds)}\t${copyText(r.attribution)}\n`,
     );
-    await copyRowsPooled(this.prisma.pool, 'COPY record_attributions (campaign_id, record_id, item_key, tenant_ids, attribution) FROM STDIN', attributions);
+    await copyRowsPooled(
+      this.prisma.pool,
+      'COPY record_attributions (campaign_id, record_id, item_key, tenant_ids, attribution) FROM STDIN',
+      attributions,
+    );
   }
 
   /**
@@ -140,8 +166,18 @@ export class CampaignsRepository {
   }
 
   /** A page of (tenant, attribution) rows for the given tenants, ordered by tenant then record. */
-  async tenantAttributionPage(campaignId: string, tenantIds: string[], after: { tenantId: string; recordId: string } | null, limit: number) {
-    const res = await this.prisma.pool.query<{ tenant_id: string; record_id: string; item_key: string; attribution: unknown }>(
+  async tenantAttributionPage(
+    campaignId: string,
+    tenantIds: string[],
+    after: { tenantId: string; recordId: string } | null,
+    limit: number,
+  ) {
+    const res = await this.prisma.pool.query<{
+      tenant_id: string;
+      record_id: string;
+      item_key: string;
+      attribution: unknown;
+    }>(
       `SELECT tr.tenant_id, tr.record_id, ra.item_key, ra.attribution
          FROM tenant_records tr JOIN record_attributions ra ON ra.campaign_id = tr.campaign_id AND ra.record_id = tr.record_id
         WHERE tr.campaign_id = $1 AND tr.tenant_id = ANY($2::uuid[])
@@ -153,7 +189,10 @@ export class CampaignsRepository {
   }
 
   resolvedReviews(campaignId: string) {
-    return this.prisma.reviewItem.findMany({ where: { campaignId, resolved: true }, select: { reviewKey: true, resolvedTenantId: true } });
+    return this.prisma.reviewItem.findMany({
+      where: { campaignId, resolved: true },
+      select: { reviewKey: true, resolvedTenantId: true },
+    });
   }
 
   /**
@@ -163,8 +202,23 @@ export class CampaignsRepository {
    */
   async saveOutcome(
     campaignId: string,
-    decisions: { tenantId: string; decision: Decision; reasons: string[]; dataCategories: string[]; records: number; rawRecords: number; reviewKeys: string[] }[],
-    reviews: { reviewKey: string; itemKey: string; recordIds: string[]; candidates: string[]; triggers: string[]; excerpts: string[] }[],
+    decisions: {
+      tenantId: string;
+      decision: Decision;
+      reasons: string[];
+      dataCategories: string[];
+      records: number;
+      rawRecords: number;
+      reviewKeys: string[];
+    }[],
+    reviews: {
+      reviewKey: string;
+      itemKey: string;
+      recordIds: string[];
+      candidates: string[];
+      triggers: string[];
+      excerpts: string[];
+    }[],
     views: Iterable<{ tenantId: string; view: unknown }> | AsyncIterable<{ tenantId: string; view: unknown }>,
     analysis: Prisma.InputJsonValue,
   ): Promise<void> {
@@ -234,11 +288,10 @@ export class CampaignsRepository {
         if (chunk.length >= 2000) await flush();
       }
       await flush();
-      const updated = await client.query('UPDATE campaigns SET analysis = $2::jsonb, analyzed_at = $3, updated_at = $3 WHERE id = $1', [
-        campaignId,
-        JSON.stringify(analysis),
-        now(),
-      ]);
+      const updated = await client.query(
+        'UPDATE campaigns SET analysis = $2::jsonb, analyzed_at = $3, updated_at = $3 WHERE id = $1',
+        [campaignId, JSON.stringify(analysis), now()],
+      );
       if (updated.rowCount !== 1) throw new Error(`campaign ${campaignId} not found`);
       await client.query('COMMIT');
     } catch (err) {
@@ -265,7 +318,11 @@ export class CampaignsRepository {
   }
 
   async decisionCounts(campaignId: string): Promise<Record<Decision, number>> {
-    const rows = await this.prisma.tenantDecision.groupBy({ by: ['decision'], where: { campaignId }, _count: { _all: true } });
+    const rows = await this.prisma.tenantDecision.groupBy({
+      by: ['decision'],
+      where: { campaignId },
+      _count: { _all: true },
+    });
     const out: Record<Decision, number> = { affected: 0, not_affected: 0, needs_review: 0 };
     for (const r of rows) out[r.decision] = r._count._all;
     return out;
@@ -277,7 +334,11 @@ export class CampaignsRepository {
 
   reviewItems(campaignId: string, filter: { open?: boolean; resolved?: boolean }) {
     return this.prisma.reviewItem.findMany({
-      where: { campaignId, ...(filter.open !== undefined ? { open: filter.open } : {}), ...(filter.resolved !== undefined ? { resolved: filter.resolved } : {}) },
+      where: {
+        campaignId,
+        ...(filter.open !== undefined ? { open: filter.open } : {}),
+        ...(filter.resolved !== undefined ? { resolved: filter.resolved } : {}),
+      },
       orderBy: { reviewKey: 'asc' },
     });
   }

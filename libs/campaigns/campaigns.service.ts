@@ -42,8 +42,10 @@ export class CampaignsService {
 
   async create(input: CreateCampaignInput, actor: string): Promise<Campaign> {
     const dataset = await this.datasets.show(input.datasetId);
-    if (dataset.status !== 'ready') throw new ConflictError(`data set ${input.datasetId} is ${dataset.status}, not ready`);
-    if (input.supportUrl && !/^https?:\/\//i.test(input.supportUrl)) throw new BadInputError('support URL must start with https:// or http://');
+    if (dataset.status !== 'ready')
+      throw new ConflictError(`data set ${input.datasetId} is ${dataset.status}, not ready`);
+    if (input.supportUrl && !/^https?:\/\//i.test(input.supportUrl))
+      throw new BadInputError('support URL must start with https:// or http://');
     const respondBy = isoDate(input.respondBy, 'respond-by');
     const incidentDate = isoDate(input.incidentDate, 'incident-date');
     const c = await this.repo.create({
@@ -57,19 +59,34 @@ export class CampaignsService {
       incidentDate,
       createdBy: actor,
     });
-    await this.audit.record({ actor, action: 'campaign.create', campaignId: c.id, details: { datasetId: input.datasetId } });
+    await this.audit.record({
+      actor,
+      action: 'campaign.create',
+      campaignId: c.id,
+      details: { datasetId: input.datasetId },
+    });
     return c;
   }
 
   /** Applies a lifecycle move atomically (compare-and-set on the status) and audits it. */
-  async move(id: string, action: CampaignAction, actor: string, data: Parameters<CampaignsRepository['moveStatus']>[3] = {}): Promise<Campaign> {
+  async move(
+    id: string,
+    action: CampaignAction,
+    actor: string,
+    data: Parameters<CampaignsRepository['moveStatus']>[3] = {},
+  ): Promise<Campaign> {
     const c = await this.get(id);
     const t = transition(c.status as CampaignStatus, action);
     if (!t.ok) throw new ConflictError(t.reason);
     if (!(await this.repo.moveStatus(id, c.status, t.to, data))) {
       throw new ConflictError(`campaign ${id} changed while ${action} was applied; try again`);
     }
-    await this.audit.record({ actor, action: `campaign.${action}`, campaignId: id, details: { from: c.status, to: t.to } });
+    await this.audit.record({
+      actor,
+      action: `campaign.${action}`,
+      campaignId: id,
+      details: { from: c.status, to: t.to },
+    });
     return this.get(id);
   }
 
@@ -79,7 +96,13 @@ export class CampaignsService {
     await this.analysisQueue.add(
       'analyze',
       { campaignId: id },
-      { jobId: jobId('analyze', id), attempts: 3, backoff: { type: 'exponential', delay: 2000, jitter: 0.5 }, removeOnComplete: true, removeOnFail: 1000 },
+      {
+        jobId: jobId('analyze', id),
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+        removeOnComplete: true,
+        removeOnFail: 1000,
+      },
     );
     return c;
   }
@@ -92,12 +115,22 @@ export class CampaignsService {
       const summary = await this.analysis.attribute(id, onProgress);
       await this.repo.update(id, { analysis: { ...summary } });
       await this.repo.moveStatus(id, 'analyzing', 'ready');
-      await this.audit.record({ actor: 'worker', action: 'campaign.analyzed', campaignId: id, details: { ...summary } });
+      await this.audit.record({
+        actor: 'worker',
+        action: 'campaign.analyzed',
+        campaignId: id,
+        details: { ...summary },
+      });
     } catch (err) {
       this.logger.error(`analysis of campaign ${id} failed: ${(err as Error).message}`);
       if (lastAttempt) {
         await this.repo.moveStatus(id, 'analyzing', 'failed', { lastError: (err as Error).message.slice(0, 1000) });
-        await this.audit.record({ actor: 'worker', action: 'campaign.analysisFailed', campaignId: id, details: { error: (err as Error).message.slice(0, 1000) } });
+        await this.audit.record({
+          actor: 'worker',
+          action: 'campaign.analysisFailed',
+          campaignId: id,
+          details: { error: (err as Error).message.slice(0, 1000) },
+        });
       }
       throw err;
     }
@@ -109,7 +142,8 @@ export class CampaignsService {
       throw new ConflictError('the approver must be another operator than the one who created the campaign');
     }
     const open = await this.repo.reviewItems(id, { open: true, resolved: false });
-    if (open.length) throw new ConflictError(`${open.length} review item(s) are unresolved; resolve them first (review list ${id})`);
+    if (open.length)
+      throw new ConflictError(`${open.length} review item(s) are unresolved; resolve them first (review list ${id})`);
     return this.move(id, 'approve', actor, { approvedBy: actor, approvedAt: new Date() });
   }
 
@@ -121,6 +155,7 @@ export class CampaignsService {
 function isoDate(value: string | undefined, name: string): Date | null {
   if (!value) return null;
   const d = new Date(value);
-  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) throw new BadInputError(`${name} must be an ISO date (YYYY-MM-DD)`);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value))
+    throw new BadInputError(`${name} must be an ISO date (YYYY-MM-DD)`);
   return d;
 }

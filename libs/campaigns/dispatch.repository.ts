@@ -58,7 +58,13 @@ export interface EmailContext {
   locale: string;
   operationId: string;
   state: DeliveryState;
-  campaign: { id: string; status: string; supportUrl: string | null; supportPhone: string | null; supportEmail: string | null } | null;
+  campaign: {
+    id: string;
+    status: string;
+    supportUrl: string | null;
+    supportPhone: string | null;
+    supportEmail: string | null;
+  } | null;
   decision: string | null;
   tenantName: string | null;
 }
@@ -80,7 +86,8 @@ export interface NoticeWrite {
 }
 
 /** How a notice batch's results are keyed. */
-export const writeKey = (campaignId: string, tenantId: string) => `${campaignId.toLowerCase()}/${tenantId.toLowerCase()}`;
+export const writeKey = (campaignId: string, tenantId: string) =>
+  `${campaignId.toLowerCase()}/${tenantId.toLowerCase()}`;
 
 const UTC_NOW = `(now() AT TIME ZONE 'UTC')`;
 
@@ -98,7 +105,9 @@ export class DispatchRepository {
   /** Inserts the notice unless this (campaign, tenant) has one; returns the one that exists. */
   async insertNotice(row: NoticeRow) {
     await this.prisma.notice.createMany({ data: [{ ...row, decision: 'affected' }], skipDuplicates: true });
-    return this.prisma.notice.findUniqueOrThrow({ where: { campaignId_tenantId: { campaignId: row.campaignId, tenantId: row.tenantId } } });
+    return this.prisma.notice.findUniqueOrThrow({
+      where: { campaignId_tenantId: { campaignId: row.campaignId, tenantId: row.tenantId } },
+    });
   }
 
   notice(campaignId: string, tenantId: string) {
@@ -114,13 +123,26 @@ export class DispatchRepository {
     });
   }
 
-  async insertDeliveries(rows: { campaignId: string; tenantId: string; noticeId: string; address: string; role: string; locale: string; operationId: string }[]) {
+  async insertDeliveries(
+    rows: {
+      campaignId: string;
+      tenantId: string;
+      noticeId: string;
+      address: string;
+      role: string;
+      locale: string;
+      operationId: string;
+    }[],
+  ) {
     if (rows.length) await this.prisma.delivery.createMany({ data: rows, skipDuplicates: true });
   }
 
   /** Deliveries of a notice that still need a send. */
   pendingDeliveriesOfNotice(noticeId: string) {
-    return this.prisma.delivery.findMany({ where: { noticeId, state: { in: ['queued', 'retrying', 'sending'] } }, select: { id: true } });
+    return this.prisma.delivery.findMany({
+      where: { noticeId, state: { in: ['queued', 'retrying', 'sending'] } },
+      select: { id: true },
+    });
   }
 
   delivery(id: bigint) {
@@ -150,7 +172,11 @@ export class DispatchRepository {
   }
 
   /** Posted notices whose deliveries are not all written or not all finished, in id order. */
-  async noticesWithPendingMail(campaignId: string, after: string | null, limit: number): Promise<{ id: string; tenantId: string }[]> {
+  async noticesWithPendingMail(
+    campaignId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<{ id: string; tenantId: string }[]> {
     const res = await this.prisma.pool.query<{ id: string; tenant_id: string }>(
       `SELECT n.id, n.tenant_id FROM notices n
         WHERE n.campaign_id = $1 AND ($2::text IS NULL OR n.id > $2)
@@ -167,11 +193,27 @@ export class DispatchRepository {
    * number is drawn here too, and only when the notice will be written: no notice yet, the campaign
    * sending, the tenant affected (a number drawn in vain is only a gap).
    */
-  async noticeContexts(items: { campaignId: string; tenantId: string }[], roles: readonly string[]): Promise<NoticeContext[]> {
+  async noticeContexts(
+    items: { campaignId: string; tenantId: string }[],
+    roles: readonly string[],
+  ): Promise<NoticeContext[]> {
     const res = await this.prisma.pool.query<{
-      c_id: string | null; c_status: string | null; title: string | null; support_url: string | null; support_phone: string | null; support_email: string | null;
-      respond_by: Date | null; incident_date: Date | null; decision: string | null; records: number | null; t_id: string | null; t_name: string | null;
-      has_view: boolean; categories: string[] | null; notice_id: string | null; new_notice_id: string | null;
+      c_id: string | null;
+      c_status: string | null;
+      title: string | null;
+      support_url: string | null;
+      support_phone: string | null;
+      support_email: string | null;
+      respond_by: Date | null;
+      incident_date: Date | null;
+      decision: string | null;
+      records: number | null;
+      t_id: string | null;
+      t_name: string | null;
+      has_view: boolean;
+      categories: string[] | null;
+      notice_id: string | null;
+      new_notice_id: string | null;
       contacts: { email: string; roles: string[]; locale: string }[];
     }>(
       `SELECT c.id AS c_id, c.status::text AS c_status, c.title, c.support_url, c.support_phone, c.support_email,
@@ -225,18 +267,40 @@ export class DispatchRepository {
       .map((w) => {
         const n = w.notice!;
         return {
-          id: w.noticeId, campaign_id: w.campaignId, tenant_id: w.tenantId, title: n.title, category: n.category, severity: n.severity, tags: n.tags,
-          is_major_change: n.isMajorChange, action_required_by: n.actionRequiredBy?.toISOString() ?? null, services: n.services, details: n.details,
-          body_html: n.bodyHtml, locale: n.locale, translations: n.translations ?? null,
+          id: w.noticeId,
+          campaign_id: w.campaignId,
+          tenant_id: w.tenantId,
+          title: n.title,
+          category: n.category,
+          severity: n.severity,
+          tags: n.tags,
+          is_major_change: n.isMajorChange,
+          action_required_by: n.actionRequiredBy?.toISOString() ?? null,
+          services: n.services,
+          details: n.details,
+          body_html: n.bodyHtml,
+          locale: n.locale,
+          translations: n.translations ?? null,
         };
       });
     const deliveries = writes.flatMap((w) =>
       w.deliveries.map((d) => ({
-        campaign_id: w.campaignId, tenant_id: w.tenantId, notice_id: w.notice ? null : w.noticeId, address: d.address, role: d.role, locale: d.locale, operation_id: d.operationId,
+        campaign_id: w.campaignId,
+        tenant_id: w.tenantId,
+        notice_id: w.notice ? null : w.noticeId,
+        address: d.address,
+        role: d.role,
+        locale: d.locale,
+        operation_id: d.operationId,
       })),
     );
     const existing = writes.filter((w) => !w.notice).map((w) => w.noticeId);
-    const res = await this.prisma.pool.query<{ kind: 'notice' | 'delivery'; campaign_id: string; tenant_id: string; ref: string }>(
+    const res = await this.prisma.pool.query<{
+      kind: 'notice' | 'delivery';
+      campaign_id: string;
+      tenant_id: string;
+      ref: string;
+    }>(
       `WITH n AS (
          INSERT INTO notices (id, campaign_id, tenant_id, decision, title, category, severity, tags, is_major_change,
                               action_required_by, services, details, body_html, locale, translations, posted_at, last_modified_at)
@@ -263,7 +327,8 @@ export class DispatchRepository {
       [JSON.stringify(notices), JSON.stringify(deliveries), existing],
     );
     const out = new Map<string, { noticeId: string | null; pending: bigint[] }>();
-    for (const w of writes) out.set(writeKey(w.campaignId, w.tenantId), { noticeId: w.notice ? null : w.noticeId, pending: [] });
+    for (const w of writes)
+      out.set(writeKey(w.campaignId, w.tenantId), { noticeId: w.notice ? null : w.noticeId, pending: [] });
     for (const r of res.rows) {
       const e = out.get(writeKey(r.campaign_id, r.tenant_id));
       if (!e) continue;
@@ -276,9 +341,22 @@ export class DispatchRepository {
   /** The delivery with its campaign, its tenant's decision and name, in one round trip. */
   async emailContext(id: bigint): Promise<EmailContext | null> {
     const res = await this.prisma.pool.query<{
-      id: string; campaign_id: string; tenant_id: string; notice_id: string; address: string; role: string; locale: string; operation_id: string; state: DeliveryState;
-      c_id: string | null; c_status: string | null; support_url: string | null; support_phone: string | null; support_email: string | null;
-      decision: string | null; t_name: string | null;
+      id: string;
+      campaign_id: string;
+      tenant_id: string;
+      notice_id: string;
+      address: string;
+      role: string;
+      locale: string;
+      operation_id: string;
+      state: DeliveryState;
+      c_id: string | null;
+      c_status: string | null;
+      support_url: string | null;
+      support_phone: string | null;
+      support_email: string | null;
+      decision: string | null;
+      t_name: string | null;
     }>(
       `SELECT d.id::text, d.campaign_id, d.tenant_id, d.notice_id, d.address, d.role, d.locale, d.operation_id, d.state::text AS state,
               c.id AS c_id, c.status::text AS c_status, c.support_url, c.support_phone, c.support_email,
@@ -302,7 +380,15 @@ export class DispatchRepository {
       locale: r.locale,
       operationId: r.operation_id,
       state: r.state,
-      campaign: r.c_id ? { id: r.c_id, status: r.c_status!, supportUrl: r.support_url, supportPhone: r.support_phone, supportEmail: r.support_email } : null,
+      campaign: r.c_id
+        ? {
+            id: r.c_id,
+            status: r.c_status!,
+            supportUrl: r.support_url,
+            supportPhone: r.support_phone,
+            supportEmail: r.support_email,
+          }
+        : null,
       decision: r.decision,
       tenantName: r.t_name,
     };
@@ -320,7 +406,13 @@ export class DispatchRepository {
   /** Records a send's result on the delivery row. */
   async recordSendResult(
     id: bigint,
-    r: { state: DeliveryState; lastError: string | null; providerMessageId?: string; sent?: boolean; attemptsDelta?: number },
+    r: {
+      state: DeliveryState;
+      lastError: string | null;
+      providerMessageId?: string;
+      sent?: boolean;
+      attemptsDelta?: number;
+    },
   ): Promise<void> {
     await this.prisma.pool.query(
       `UPDATE deliveries
@@ -335,8 +427,17 @@ export class DispatchRepository {
    * Posted notices whose deliveries are not all written or not all finished, in id order, with
    * the ids of their unfinished deliveries (reconcile reads a page in one query, not one per notice).
    */
-  async noticesWithPendingDeliveries(campaignId: string, after: string | null, limit: number): Promise<{ id: string; tenantId: string; hasDeliveries: boolean; pending: bigint[] }[]> {
-    const res = await this.prisma.pool.query<{ id: string; tenant_id: string; has_deliveries: boolean; pending: string[] }>(
+  async noticesWithPendingDeliveries(
+    campaignId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<{ id: string; tenantId: string; hasDeliveries: boolean; pending: bigint[] }[]> {
+    const res = await this.prisma.pool.query<{
+      id: string;
+      tenant_id: string;
+      has_deliveries: boolean;
+      pending: string[];
+    }>(
       `SELECT n.id, n.tenant_id,
               EXISTS (SELECT 1 FROM deliveries x WHERE x.notice_id = n.id) AS has_deliveries,
               ARRAY(SELECT x.id::text FROM deliveries x WHERE x.notice_id = n.id AND x.state IN ('queued', 'retrying', 'sending') ORDER BY x.id) AS pending
@@ -347,7 +448,12 @@ export class DispatchRepository {
         ORDER BY n.id LIMIT $3`,
       [campaignId, after, limit],
     );
-    return res.rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, hasDeliveries: r.has_deliveries, pending: r.pending.map((x) => BigInt(x)) }));
+    return res.rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      hasDeliveries: r.has_deliveries,
+      pending: r.pending.map((x) => BigInt(x)),
+    }));
   }
 
   async counts(campaignId: string) {
@@ -378,7 +484,19 @@ export class DispatchRepository {
       orderBy: { id: 'asc' },
       skip,
       take,
-      select: { id: true, tenantId: true, noticeId: true, address: true, role: true, state: true, attempts: true, lastError: true, queuedAt: true, sentAt: true, updatedAt: true },
+      select: {
+        id: true,
+        tenantId: true,
+        noticeId: true,
+        address: true,
+        role: true,
+        state: true,
+        attempts: true,
+        lastError: true,
+        queuedAt: true,
+        sentAt: true,
+        updatedAt: true,
+      },
     });
   }
 

@@ -12,7 +12,8 @@ describe('SendRateLimiter (Redis)', () => {
     return k;
   };
   const nothingRecorded = async (_windowMs: number): Promise<RecordedAttempt[]> => [];
-  const limiter = (k: string, max: number, windowMs: number, recorded = nothingRecorded) => new SendRateLimiter(async () => redis as unknown as EvalClient, k, max, recorded, windowMs);
+  const limiter = (k: string, max: number, windowMs: number, recorded = nothingRecorded) =>
+    new SendRateLimiter(async () => redis as unknown as EvalClient, k, max, recorded, windowMs);
   let n = 0;
   const id = () => String(++n);
 

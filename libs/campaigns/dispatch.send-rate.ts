@@ -80,7 +80,11 @@ export class SendRateLimiter {
     const member = `d:${deliveryId}`;
     for (let round = 0; ; round++) {
       const r = Number(await redis.eval(TAKE, 2, this.key, `${this.key}:epoch`, this.windowMs, this.perWindow, member));
-      if (r === 0) return { waitMs: 0, release: async () => void (await (await this.client()).eval(RELEASE, 1, this.key, member)) };
+      if (r === 0)
+        return {
+          waitMs: 0,
+          release: async () => void (await (await this.client()).eval(RELEASE, 1, this.key, member)),
+        };
       if (r > 0) return { waitMs: r, release: async () => undefined };
       if (round > 3) throw new Error('send rate log: could not be rebuilt');
       await this.seed(redis);
@@ -93,7 +97,15 @@ export class SendRateLimiter {
     const BATCH = 2000;
     for (let i = 0; i === 0 || i < pairs.length; i += BATCH) {
       const last = i + BATCH >= pairs.length;
-      await redis.eval(SEED, 2, this.key, `${this.key}:epoch`, this.windowMs, last ? '1' : '0', ...pairs.slice(i, i + BATCH));
+      await redis.eval(
+        SEED,
+        2,
+        this.key,
+        `${this.key}:epoch`,
+        this.windowMs,
+        last ? '1' : '0',
+        ...pairs.slice(i, i + BATCH),
+      );
     }
   }
 }

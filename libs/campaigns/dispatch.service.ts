@@ -11,7 +11,14 @@ import { NoticeComposer } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { FALLBACK_LOCALE } from '../notices/template-engine.js';
 import { CampaignsRepository } from './campaigns.repository.js';
-import { DispatchRepository, writeKey, type NoticeContext, type NoticeRow, type NoticeTranslations, type NoticeWrite } from './dispatch.repository.js';
+import {
+  DispatchRepository,
+  writeKey,
+  type NoticeContext,
+  type NoticeRow,
+  type NoticeTranslations,
+  type NoticeWrite,
+} from './dispatch.repository.js';
 import { Batcher } from './batcher.js';
 import { CampaignsService, type Campaign } from './campaigns.service.js';
 import { PRIVILEGED_ROLES, PreviewService } from './preview.service.js';
@@ -39,8 +46,18 @@ export type StepOutcome =
 
 export class NoIdentifiedImpactError extends ConflictError {}
 
-export const NOTICE_JOB_OPTS = { attempts: 10, backoff: { type: 'exponential', delay: 1000, jitter: 0.5 }, removeOnComplete: true, removeOnFail: 5000 };
-export const EMAIL_JOB_OPTS = { attempts: 8, backoff: { type: 'exponential', delay: 5000, jitter: 0.5 }, removeOnComplete: true, removeOnFail: 5000 };
+export const NOTICE_JOB_OPTS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+  removeOnComplete: true,
+  removeOnFail: 5000,
+};
+export const EMAIL_JOB_OPTS = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 5000, jitter: 0.5 },
+  removeOnComplete: true,
+  removeOnFail: 5000,
+};
 
 /**
  * Sending: launch and reconcile enqueue what PostgreSQL says is unfinished; the notice
@@ -52,7 +69,10 @@ export const EMAIL_JOB_OPTS = { attempts: 8, backoff: { type: 'exponential', del
 export class DispatchService implements OnModuleDestroy {
   private readonly logger = new Logger(DispatchService.name);
   private readonly completionTimers = new Map<string, NodeJS.Timeout>();
-  private readonly noticeBatches = new Batcher<NoticeStep, StepOutcome>((items) => this.postNotices(items), NOTICE_BATCH);
+  private readonly noticeBatches = new Batcher<NoticeStep, StepOutcome>(
+    (items) => this.postNotices(items),
+    NOTICE_BATCH,
+  );
   /** MAIL_RATE_PER_MINUTE over any 60 s, shared by every worker through Redis (made on first use) */
   private sendRateLimiter?: SendRateLimiter;
 
@@ -87,8 +107,15 @@ export class DispatchService implements OnModuleDestroy {
     const warnings = c.status === 'approved' ? await this.preview.warnings(campaignId) : [];
     const moved = await this.campaigns.move(campaignId, 'launch', actor, { startedAt: new Date(), lastError: null });
     if (warnings.length) {
-      this.logger.warn(`campaign ${campaignId} launched with locale fallbacks: ${warnings.map((w) => `${w.recipients} × ${JSON.stringify(w.requested)} → ${w.used}`).join(', ')}`);
-      await this.audit.record({ actor, action: 'campaign.launch.warnings', campaignId, details: { warnings: warnings.map((w) => ({ ...w })) } });
+      this.logger.warn(
+        `campaign ${campaignId} launched with locale fallbacks: ${warnings.map((w) => `${w.recipients} × ${JSON.stringify(w.requested)} → ${w.used}`).join(', ')}`,
+      );
+      await this.audit.record({
+        actor,
+        action: 'campaign.launch.warnings',
+        campaignId,
+        details: { warnings: warnings.map((w) => ({ ...w })) },
+      });
     }
     await this.reconcile(campaignId);
     return moved;
@@ -113,34 +140,57 @@ export class DispatchService implements OnModuleDestroy {
     let emails = 0;
     // jobs BullMQ parked as failed (stalled too often, attempts used up) while the record says
     // their work is not done: adding them again with the same id would do nothing
-    const parked = { notices: await this.parkedJobIds(this.noticesQueue), emails: await this.parkedJobIds(this.emailsQueue) };
+    const parked = {
+      notices: await this.parkedJobIds(this.noticesQueue),
+      emails: await this.parkedJobIds(this.emailsQueue),
+    };
     // Mail first: at a launch nothing is posted yet, so this pass is empty, instead of chasing the
     // notices the workers post meanwhile (their jobs queue their own emails).
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; ;) {
       const page = await this.repo.noticesWithPendingDeliveries(campaignId, after, PAGE);
       if (!page.length) break;
       const pending = page.flatMap((n) => n.pending);
       await this.enqueueEmails(pending);
-      await this.unpark(this.emailsQueue, parked.emails, pending.map((id) => jobId('email', id.toString())));
+      await this.unpark(
+        this.emailsQueue,
+        parked.emails,
+        pending.map((id) => jobId('email', id.toString())),
+      );
       emails += pending.length;
       // a notice whose deliveries were never written goes through the notice job again
       const bare = page.filter((n) => !n.hasDeliveries);
       if (bare.length) {
         await this.noticesQueue.addBulk(
-          bare.map((n) => ({ name: 'post-notice', data: { campaignId, tenantId: n.tenantId }, opts: { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, n.tenantId) } })),
+          bare.map((n) => ({
+            name: 'post-notice',
+            data: { campaignId, tenantId: n.tenantId },
+            opts: { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, n.tenantId) },
+          })),
         );
-        await this.unpark(this.noticesQueue, parked.notices, bare.map((n) => jobId('notice', campaignId, n.tenantId)));
+        await this.unpark(
+          this.noticesQueue,
+          parked.notices,
+          bare.map((n) => jobId('notice', campaignId, n.tenantId)),
+        );
         notices += bare.length;
       }
       after = page[page.length - 1]!.id;
     }
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; ;) {
       const tenants = await this.repo.affectedWithoutNotice(campaignId, after, PAGE);
       if (!tenants.length) break;
       await this.noticesQueue.addBulk(
-        tenants.map((tenantId) => ({ name: 'post-notice', data: { campaignId, tenantId }, opts: { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, tenantId) } })),
+        tenants.map((tenantId) => ({
+          name: 'post-notice',
+          data: { campaignId, tenantId },
+          opts: { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, tenantId) },
+        })),
       );
-      await this.unpark(this.noticesQueue, parked.notices, tenants.map((tenantId) => jobId('notice', campaignId, tenantId)));
+      await this.unpark(
+        this.noticesQueue,
+        parked.notices,
+        tenants.map((tenantId) => jobId('notice', campaignId, tenantId)),
+      );
       notices += tenants.length;
       after = tenants[tenants.length - 1]!;
     }
@@ -150,7 +200,9 @@ export class DispatchService implements OnModuleDestroy {
 
   /** Ids of the jobs in a queue's failed set (BullMQ keeps up to removeOnFail of them). */
   private async parkedJobIds(queue: Queue): Promise<Set<string>> {
-    const client = (await queue.getBackend().client) as unknown as { zrange(key: string, start: number, stop: number): Promise<string[]> };
+    const client = (await queue.getBackend().client) as unknown as {
+      zrange(key: string, start: number, stop: number): Promise<string[]>;
+    };
     return new Set(await client.zrange(queue.toKey('failed'), 0, -1));
   }
 
@@ -159,14 +211,16 @@ export class DispatchService implements OnModuleDestroy {
     for (const id of ids) {
       if (!parked.has(id)) continue;
       const job = await queue.getJob(id);
-      if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      if (job && (await job.isFailed()))
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     }
   }
 
   /** Reconciles every campaign that is sending: run when a worker starts. */
   async reconcileAll(): Promise<void> {
     for (const c of await this.campaignsRepo.list(0, 1000)) {
-      if (c.status === 'sending') await this.reconcile(c.id).catch((e: Error) => this.logger.error(`reconcile ${c.id}: ${e.message}`));
+      if (c.status === 'sending')
+        await this.reconcile(c.id).catch((e: Error) => this.logger.error(`reconcile ${c.id}: ${e.message}`));
     }
   }
 
@@ -184,7 +238,9 @@ export class DispatchService implements OnModuleDestroy {
   /** The gate itself, on a decision the caller has just read (the jobs read it with the rest of their context). */
   requireIdentifiedImpact(campaignId: string, tenantId: string, decision: string | null | undefined): void {
     if (decision !== 'affected') {
-      throw new NoIdentifiedImpactError(`tenant ${tenantId} has no identified impact in campaign ${campaignId} (${decision ?? 'no decision'}): nothing may be sent`);
+      throw new NoIdentifiedImpactError(
+        `tenant ${tenantId} has no identified impact in campaign ${campaignId} (${decision ?? 'no decision'}): nothing may be sent`,
+      );
     }
   }
 
@@ -212,7 +268,10 @@ export class DispatchService implements OnModuleDestroy {
         unique.push(i);
       }
     });
-    const ctxs = await this.repo.noticeContexts(unique.map((i) => items[i]!), PRIVILEGED_ROLES);
+    const ctxs = await this.repo.noticeContexts(
+      unique.map((i) => items[i]!),
+      PRIVILEGED_ROLES,
+    );
     const writes: { i: number; w: NoticeWrite }[] = [];
     unique.forEach((i, j) => {
       try {
@@ -230,7 +289,8 @@ export class DispatchService implements OnModuleDestroy {
       for (const { i, w } of writes) {
         const r = written.get(writeKey(w.campaignId, w.tenantId));
         if (r instanceof Error) out[i] = r;
-        else if (!r?.noticeId) out[i] = { kind: 'retry', reason: `tenant ${w.tenantId}: a concurrent notice is not visible yet` };
+        else if (!r?.noticeId)
+          out[i] = { kind: 'retry', reason: `tenant ${w.tenantId}: a concurrent notice is not visible yet` };
         else {
           pending.push(...r.pending);
           posted.push(i);
@@ -250,7 +310,9 @@ export class DispatchService implements OnModuleDestroy {
   }
 
   /** Writes a batch; if the batch statement fails, each tenant alone, so one bad row fails only its own job. */
-  private async writeNotices(writes: NoticeWrite[]): Promise<Map<string, { noticeId: string | null; pending: bigint[] } | Error>> {
+  private async writeNotices(
+    writes: NoticeWrite[],
+  ): Promise<Map<string, { noticeId: string | null; pending: bigint[] } | Error>> {
     try {
       return await this.repo.writeNotices(writes);
     } catch (e) {
@@ -278,7 +340,8 @@ export class DispatchService implements OnModuleDestroy {
     let noticeId = ctx.noticeId;
     let notice: NoticeWrite['notice'] = null;
     if (!noticeId) {
-      if (!ctx.tenant || !ctx.decision || !ctx.dataCategories) return { kind: 'permanent', reason: `tenant ${tenantId}: directory entry or exposure view missing` };
+      if (!ctx.tenant || !ctx.decision || !ctx.dataCategories)
+        return { kind: 'permanent', reason: `tenant ${tenantId}: directory entry or exposure view missing` };
       // the id comes first, so the body can quote it; a conflicting insert only wastes a number
       if (!ctx.newNoticeId) return { kind: 'retry', reason: `no message number drawn for tenant ${tenantId}` };
       noticeId = ctx.newNoticeId;
@@ -298,7 +361,10 @@ export class DispatchService implements OnModuleDestroy {
       const locale = this.renderer.resolveLocale(ctx.contacts[0]?.locale ?? FALLBACK_LOCALE);
       const m = compose(locale);
       const translations: NoticeTranslations = {};
-      for (const other of new Set([...ctx.contacts.map((ct) => this.renderer.resolveLocale(ct.locale)), FALLBACK_LOCALE])) {
+      for (const other of new Set([
+        ...ctx.contacts.map((ct) => this.renderer.resolveLocale(ct.locale)),
+        FALLBACK_LOCALE,
+      ])) {
         if (other === locale) continue;
         const t = compose(other);
         translations[other] = { title: t.title, bodyHtml: t.body.content };
@@ -343,7 +409,8 @@ export class DispatchService implements OnModuleDestroy {
     if (c.status === 'paused') return { kind: 'deferred', ms: PAUSED_RECHECK_MS };
     if (c.status !== 'sending') return { kind: 'skipped', reason: `campaign is ${c.status}` };
     this.requireIdentifiedImpact(d.campaignId, d.tenantId, d.decision);
-    if (!(PRIVILEGED_ROLES as readonly string[]).includes(d.role)) return { kind: 'permanent', reason: `role ${d.role} may not receive data-privacy notices` };
+    if (!(PRIVILEGED_ROLES as readonly string[]).includes(d.role))
+      return { kind: 'permanent', reason: `role ${d.role} may not receive data-privacy notices` };
 
     // the quota right before the send; a wait pauses the whole queue (no attempt is spent)
     this.sendRateLimiter ??= new SendRateLimiter(
@@ -367,11 +434,22 @@ export class DispatchService implements OnModuleDestroy {
       campaignRef: c.id,
       inboxUrl: `${this.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/inbox`,
     });
-    const outcome = await this.mail.send({ operationId: d.operationId, to: { address: d.address }, subject: email.subject, html: email.html, text: email.text });
+    const outcome = await this.mail.send({
+      operationId: d.operationId,
+      to: { address: d.address },
+      subject: email.subject,
+      html: email.html,
+      text: email.text,
+    });
     this.touch(d.campaignId);
     switch (outcome.status) {
       case 'succeeded':
-        await this.repo.recordSendResult(d.id, { state: 'sent', sent: true, providerMessageId: outcome.providerMessageId, lastError: null });
+        await this.repo.recordSendResult(d.id, {
+          state: 'sent',
+          sent: true,
+          providerMessageId: outcome.providerMessageId,
+          lastError: null,
+        });
         this.metrics.emailsSent.inc();
         return { kind: 'done' };
       case 'throttled':
@@ -393,7 +471,11 @@ export class DispatchService implements OnModuleDestroy {
   private async enqueueEmails(ids: bigint[]): Promise<void> {
     if (!ids.length) return;
     await this.emailsQueue.addBulk(
-      ids.map((id) => ({ name: 'send-email', data: { deliveryId: id.toString() }, opts: { ...EMAIL_JOB_OPTS, jobId: jobId('email', id.toString()) } })),
+      ids.map((id) => ({
+        name: 'send-email',
+        data: { deliveryId: id.toString() },
+        opts: { ...EMAIL_JOB_OPTS, jobId: jobId('email', id.toString()) },
+      })),
     );
   }
 
@@ -407,7 +489,9 @@ export class DispatchService implements OnModuleDestroy {
       campaignId,
       setTimeout(() => {
         this.completionTimers.delete(campaignId);
-        this.checkCompletion(campaignId).catch((e: Error) => this.logger.error(`completion check ${campaignId}: ${e.message}`));
+        this.checkCompletion(campaignId).catch((e: Error) =>
+          this.logger.error(`completion check ${campaignId}: ${e.message}`),
+        );
       }, COMPLETION_DEBOUNCE_MS).unref(),
     );
   }
@@ -419,8 +503,15 @@ export class DispatchService implements OnModuleDestroy {
     const n = await this.repo.counts(campaignId);
     if (n.notices < n.affected || n.queued + n.sending + n.retrying > 0) return false;
     if (await this.campaignsRepo.moveStatus(campaignId, 'sending', 'completed', { finishedAt: new Date() })) {
-      await this.audit.record({ actor: 'worker', action: 'campaign.complete', campaignId, details: { notices: n.notices, sent: n.sent, failed: n.failed } });
-      this.logger.log(`campaign ${campaignId} completed: ${n.notices} notices, ${n.sent} emails sent, ${n.failed} failed`);
+      await this.audit.record({
+        actor: 'worker',
+        action: 'campaign.complete',
+        campaignId,
+        details: { notices: n.notices, sent: n.sent, failed: n.failed },
+      });
+      this.logger.log(
+        `campaign ${campaignId} completed: ${n.notices} notices, ${n.sent} emails sent, ${n.failed} failed`,
+      );
     }
     return true;
   }
@@ -437,9 +528,19 @@ export class DispatchService implements OnModuleDestroy {
       counts: {
         tenants: { affected: n.affected, notAffected: n.notAffected, needsReview: n.needsReview },
         notices: { posted: n.notices, expected: n.affected },
-        emails: { queued: n.queued + n.sending, sent: n.sent, failed: n.failed, retrying: n.retrying, total: emailsTotal },
+        emails: {
+          queued: n.queued + n.sending,
+          sent: n.sent,
+          failed: n.failed,
+          retrying: n.retrying,
+          total: emailsTotal,
+        },
       },
-      progress: { done, total: work, percent: work ? Math.floor((done / work) * 1000) / 10 : c.status === 'completed' ? 100 : 0 },
+      progress: {
+        done,
+        total: work,
+        percent: work ? Math.floor((done / work) * 1000) / 10 : c.status === 'completed' ? 100 : 0,
+      },
       startedAt: c.startedAt?.toISOString() ?? null,
       finishedAt: c.finishedAt?.toISOString() ?? null,
       approvedBy: c.approvedBy,
@@ -447,7 +548,12 @@ export class DispatchService implements OnModuleDestroy {
     };
   }
 
-  async deliveries(campaignId: string, state: 'queued' | 'sending' | 'sent' | 'failed' | 'retrying' | undefined, skip: number, take: number) {
+  async deliveries(
+    campaignId: string,
+    state: 'queued' | 'sending' | 'sent' | 'failed' | 'retrying' | undefined,
+    skip: number,
+    take: number,
+  ) {
     await this.campaigns.get(campaignId);
     const rows = await this.repo.deliveries(campaignId, state, skip, take);
     return { campaignId, skip, take, value: rows.map((r) => ({ ...r, id: r.id.toString() })) };
@@ -464,4 +570,3 @@ export class DispatchService implements OnModuleDestroy {
     if (problems.length) throw new ConflictError(`nothing was sent: ${problems.slice(0, 5).join('; ')}`);
   }
 }
-

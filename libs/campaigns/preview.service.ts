@@ -76,16 +76,14 @@ export class PreviewService {
       warnings: await this.warnings(campaignId),
       scope: dataset.scope,
       tenants: counts,
-      decisions: decisions.map(
-        (d): DecisionRow => ({
-          tenantId: d.tenantId,
-          tenantName: names.get(d.tenantId) ?? null,
-          decision: d.decision,
-          reasons: d.reasons,
-          dataCategories: d.dataCategories,
-          records: d.records,
-        }),
-      ),
+      decisions: decisions.map((d): DecisionRow => ({
+        tenantId: d.tenantId,
+        tenantName: names.get(d.tenantId) ?? null,
+        decision: d.decision,
+        reasons: d.reasons,
+        dataCategories: d.dataCategories,
+        records: d.records,
+      })),
     };
   }
 
@@ -130,7 +128,8 @@ export class PreviewService {
           AND NOT EXISTS (SELECT 1 FROM exposure_views v WHERE v.campaign_id = d.campaign_id AND v.tenant_id = d.tenant_id)`,
       [campaignId],
     );
-    if (Number(missing.rows[0]!.n) > 0) problems.push(`${missing.rows[0]!.n} affected tenant(s) have no exposure view: analyze again`);
+    if (Number(missing.rows[0]!.n) > 0)
+      problems.push(`${missing.rows[0]!.n} affected tenant(s) have no exposure view: analyze again`);
     const locales = await this.prisma.pool.query<{ locale: string }>(
       `SELECT DISTINCT ct.locale FROM tenant_contacts ct
          JOIN tenant_decisions d ON d.tenant_id = ct.tenant_id AND d.campaign_id = $1 AND d.decision = 'affected'
@@ -157,7 +156,8 @@ export class PreviewService {
         problems.push(`${locale}: ${(err as Error).message}`);
       }
     }
-    if (!c.supportUrl && !c.supportPhone && !c.supportEmail) problems.push('no support contact: give --support-url, --support-phone or --support-email');
+    if (!c.supportUrl && !c.supportPhone && !c.supportEmail)
+      problems.push('no support contact: give --support-url, --support-phone or --support-email');
     return [...new Set(problems)];
   }
 
@@ -184,7 +184,9 @@ export class PreviewService {
       if (seen) seen.recipients += r.recipients;
       else byFallback.set(key, { kind: 'localeFallback', ...fallback, recipients: r.recipients });
     }
-    return [...byFallback.values()].sort((a, b) => b.recipients - a.recipients || a.requested.localeCompare(b.requested));
+    return [...byFallback.values()].sort(
+      (a, b) => b.recipients - a.recipients || a.requested.localeCompare(b.requested),
+    );
   }
 
   /** A notice is written in the language of the tenant's first privileged admin. */

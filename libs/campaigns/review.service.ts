@@ -38,7 +38,9 @@ export class ReviewService {
   async list(campaignId: string, opts: { all?: boolean } = {}): Promise<ReviewItemView[]> {
     if (!(await this.repo.find(campaignId))) throw new NotFoundError(`campaign ${campaignId} not found`);
     const items = await this.repo.reviewItems(campaignId, opts.all ? {} : { open: true });
-    const names = new Map((await this.repo.tenantNames([...new Set(items.flatMap((i) => i.candidates))])).map((t) => [t.id, t.name]));
+    const names = new Map(
+      (await this.repo.tenantNames([...new Set(items.flatMap((i) => i.candidates))])).map((t) => [t.id, t.name]),
+    );
     return items.map((i) => this.view(i, names));
   }
 
@@ -48,9 +50,14 @@ export class ReviewService {
     const campaign = await this.repo.find(item.campaignId);
     if (!campaign) throw new NotFoundError(`campaign ${item.campaignId} not found`);
     const t = transition(campaign.status as CampaignStatus, 'reviewChanged');
-    if (!t.ok) throw new ConflictError(`review items can be resolved while the campaign is ready or approved, not ${campaign.status}`);
+    if (!t.ok)
+      throw new ConflictError(
+        `review items can be resolved while the campaign is ready or approved, not ${campaign.status}`,
+      );
     if (tenantId !== null && !item.candidates.includes(tenantId)) {
-      throw new BadInputError(`tenant ${tenantId} is not a candidate of this review item (candidates: ${item.candidates.join(', ')})`);
+      throw new BadInputError(
+        `tenant ${tenantId} is not a candidate of this review item (candidates: ${item.candidates.join(', ')})`,
+      );
     }
     await this.repo.resolveReview(item.campaignId, item.reviewKey, tenantId, actor);
     await this.audit.record({
@@ -64,7 +71,12 @@ export class ReviewService {
     // An approved campaign goes back to ready: the operator approves the decisions as they now are.
     if (campaign.status === 'approved') {
       await this.repo.moveStatus(campaign.id, 'approved', 'ready', { approvedBy: null, approvedAt: null });
-      await this.audit.record({ actor, action: 'campaign.reviewChanged', campaignId: campaign.id, details: { from: 'approved', to: 'ready' } });
+      await this.audit.record({
+        actor,
+        action: 'campaign.reviewChanged',
+        campaignId: campaign.id,
+        details: { from: 'approved', to: 'ready' },
+      });
     }
     await this.analysis.decide(item.campaignId);
     const updated = await this.prisma.reviewItem.findUniqueOrThrow({ where: { id: reviewItemId } });
@@ -76,15 +88,27 @@ export class ReviewService {
    * Resolves every open, unresolved item of a campaign's group to one answer, then decides once:
    * an operator settles a name several tenants share once, not record by record.
    */
-  async resolveGroup(campaignId: string, group: string, tenantId: string | null, actor: string): Promise<{ group: string; items: ReviewItemView[] }> {
+  async resolveGroup(
+    campaignId: string,
+    group: string,
+    tenantId: string | null,
+    actor: string,
+  ): Promise<{ group: string; items: ReviewItemView[] }> {
     const campaign = await this.repo.find(campaignId);
     if (!campaign) throw new NotFoundError(`campaign ${campaignId} not found`);
     const t = transition(campaign.status as CampaignStatus, 'reviewChanged');
-    if (!t.ok) throw new ConflictError(`review items can be resolved while the campaign is ready or approved, not ${campaign.status}`);
-    const items = (await this.repo.reviewItems(campaignId, { open: true, resolved: false })).filter((i) => groupOf(i) === group);
+    if (!t.ok)
+      throw new ConflictError(
+        `review items can be resolved while the campaign is ready or approved, not ${campaign.status}`,
+      );
+    const items = (await this.repo.reviewItems(campaignId, { open: true, resolved: false })).filter(
+      (i) => groupOf(i) === group,
+    );
     if (!items.length) throw new NotFoundError(`no open review item in group ${group} of campaign ${campaignId}`);
     if (tenantId !== null && !items[0]!.candidates.includes(tenantId)) {
-      throw new BadInputError(`tenant ${tenantId} is not a candidate of this group (candidates: ${items[0]!.candidates.join(', ')})`);
+      throw new BadInputError(
+        `tenant ${tenantId} is not a candidate of this group (candidates: ${items[0]!.candidates.join(', ')})`,
+      );
     }
     for (const item of items) {
       await this.repo.resolveReview(campaignId, item.reviewKey, tenantId, actor);
@@ -99,7 +123,12 @@ export class ReviewService {
     }
     if (campaign.status === 'approved') {
       await this.repo.moveStatus(campaign.id, 'approved', 'ready', { approvedBy: null, approvedAt: null });
-      await this.audit.record({ actor, action: 'campaign.reviewChanged', campaignId: campaign.id, details: { from: 'approved', to: 'ready' } });
+      await this.audit.record({
+        actor,
+        action: 'campaign.reviewChanged',
+        campaignId: campaign.id,
+        details: { from: 'approved', to: 'ready' },
+      });
     }
     await this.analysis.decide(campaignId);
     const ids = new Set(items.map((i) => i.id));
@@ -109,7 +138,19 @@ export class ReviewService {
   }
 
   private view(
-    i: { id: string; campaignId: string; recordIds: string[]; candidates: string[]; triggers: string[]; excerpts: string[]; open: boolean; resolved: boolean; resolvedTenantId: string | null; resolvedBy: string | null; resolvedAt: Date | null },
+    i: {
+      id: string;
+      campaignId: string;
+      recordIds: string[];
+      candidates: string[];
+      triggers: string[];
+      excerpts: string[];
+      open: boolean;
+      resolved: boolean;
+      resolvedTenantId: string | null;
+      resolvedBy: string | null;
+      resolvedAt: Date | null;
+    },
     names: Map<string, string>,
   ): ReviewItemView {
     return {
@@ -122,7 +163,9 @@ export class ReviewService {
       excerpts: i.excerpts,
       open: i.open,
       resolved: i.resolved,
-      resolution: i.resolved ? { tenantId: i.resolvedTenantId, by: i.resolvedBy, at: i.resolvedAt?.toISOString() ?? null } : null,
+      resolution: i.resolved
+        ? { tenantId: i.resolvedTenantId, by: i.resolvedBy, at: i.resolvedAt?.toISOString() ?? null }
+        : null,
     };
   }
 }

@@ -22,7 +22,7 @@ export class AppErrorFilter implements ExceptionFilter {
         typeof body === 'string'
           ? body
           : Array.isArray((body as { message?: unknown }).message)
-            ? ((body as { message: string[] }).message).join('; ')
+            ? (body as { message: string[] }).message.join('; ')
             : String((body as { message?: unknown }).message ?? err.message);
       res.status(status).json({ error: { code: httpCode(status), message } });
       return;
@@ -38,14 +38,24 @@ export class AppErrorFilter implements ExceptionFilter {
     }
     // text the database cannot hold (a NUL, bytes that are not UTF-8) is the client's mistake
     if (isUnstorableTextError(err)) {
-      res.status(400).json({ error: { code: 'badInput', message: 'the input holds text that cannot be stored (a NUL byte, or bytes that are not UTF-8)' } });
+      res
+        .status(400)
+        .json({
+          error: {
+            code: 'badInput',
+            message: 'the input holds text that cannot be stored (a NUL byte, or bytes that are not UTF-8)',
+          },
+        });
       return;
     }
     // errors of Express and body-parser that carry a client status (a path that cannot be decoded, a body that is not UTF-8)
-    const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+    const status =
+      (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const expose = (err as { expose?: unknown }).expose === true && err instanceof Error;
-      res.status(status).json({ error: { code: httpCode(status), message: expose ? (err as Error).message : 'bad request' } });
+      res
+        .status(status)
+        .json({ error: { code: httpCode(status), message: expose ? (err as Error).message : 'bad request' } });
       return;
     }
     this.logger.error(err instanceof Error ? err.stack : String(err));
@@ -55,13 +65,21 @@ export class AppErrorFilter implements ExceptionFilter {
 
 function httpCode(status: number): string {
   switch (status) {
-    case 400: return 'badInput';
-    case 401: return 'unauthorized';
-    case 403: return 'forbidden';
-    case 404: return 'notFound';
-    case 409: return 'conflict';
-    case 413: return 'payloadTooLarge';
-    case 429: return 'tooManyRequests';
-    default: return status >= 500 ? 'internal' : 'error';
+    case 400:
+      return 'badInput';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'notFound';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'payloadTooLarge';
+    case 429:
+      return 'tooManyRequests';
+    default:
+      return status >= 500 ? 'internal' : 'error';
   }
 }

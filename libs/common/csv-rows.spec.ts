@@ -26,7 +26,10 @@ describe('csvRows', () => {
     const text = 'RecordId, Email \r\n\r\n\r\nr1,a@x.com\r\n\r\nr2,b@x.com\r\n';
     const rows = [];
     let header = '';
-    for await (const r of csvRows(Readable.from([Buffer.from(text)]), { columnName: csvColumnMatcher(['recordId', 'email']), onHeader: (h) => (header = h) })) {
+    for await (const r of csvRows(Readable.from([Buffer.from(text)]), {
+      columnName: csvColumnMatcher(['recordId', 'email']),
+      onHeader: (h) => (header = h),
+    })) {
       rows.push({ line: r.line, record: r.record });
     }
     expect(header).toBe('RecordId, Email ');

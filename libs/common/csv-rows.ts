@@ -112,7 +112,11 @@ export async function* csvRows(input: Readable, options: CsvRowsOptions = {}): A
       yield e;
     }
   };
-  for await (const entry of parser as AsyncIterable<{ record: Record<string, string>; raw: string; info: { invalid_field_length: number } }>) {
+  for await (const entry of parser as AsyncIterable<{
+    record: Record<string, string>;
+    raw: string;
+    info: { invalid_field_length: number };
+  }>) {
     // blank lines before the row: in a CRLF file, csv-parse hands each one over as a lone CR
     const blank = /^(?:\r?\n|\r)*/.exec(entry.raw)![0];
     const blankLines = blank.match(/\r?\n|\r/g)?.length ?? 0;
@@ -121,7 +125,13 @@ export async function* csvRows(input: Readable, options: CsvRowsOptions = {}): A
     consumed += blankLines + lineEnds(entry.raw.slice(blank.length));
     const raw = entry.raw.slice(blank.length).replace(/\r?\n?$/, '');
     if (entry.info.invalid_field_length > 0) {
-      yield { line, raw, record: entry.record, error: 'not valid CSV (row has a different number of columns than the header)', columnCountDiffers: true };
+      yield {
+        line,
+        raw,
+        record: entry.record,
+        error: 'not valid CSV (row has a different number of columns than the header)',
+        columnCountDiffers: true,
+      };
       continue;
     }
     yield { line, raw, record: entry.record };

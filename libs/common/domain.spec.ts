@@ -74,14 +74,20 @@ describe('registrableDomain and isPublicSuffix', () => {
     expect(registrableDomain(d)).toBe(r);
   });
 
-  it.each(['com', 'co.uk', 'github.io', 'onmicrosoft.com', 'xn--p1ai'])('%s is a public suffix with no registrable domain', (d) => {
-    expect(isPublicSuffix(d)).toBe(true);
-    expect(registrableDomain(d)).toBeNull();
-  });
+  it.each(['com', 'co.uk', 'github.io', 'onmicrosoft.com', 'xn--p1ai'])(
+    '%s is a public suffix with no registrable domain',
+    (d) => {
+      expect(isPublicSuffix(d)).toBe(true);
+      expect(registrableDomain(d)).toBeNull();
+    },
+  );
 
-  it.each(['contoso.com', 'contoso.co.uk', 'labs.contoso.com', 'x.github.io', 'uk.com.contoso.de'])('%s is not a public suffix', (d) => {
-    expect(isPublicSuffix(d)).toBe(false);
-  });
+  it.each(['contoso.com', 'contoso.co.uk', 'labs.contoso.com', 'x.github.io', 'uk.com.contoso.de'])(
+    '%s is not a public suffix',
+    (d) => {
+      expect(isPublicSuffix(d)).toBe(false);
+    },
+  );
 
   it('counts listed suffixes only, wildcard rules included', () => {
     expect(isPublicSuffix('ck')).toBe(true); // *.ck
@@ -99,7 +105,11 @@ describe('registrableDomain and isPublicSuffix', () => {
 
 describe('domainSuffixes', () => {
   it('lists the domain and its parents down to the registrable domain', () => {
-    expect(domainSuffixes('a.labs.contoso.co.uk')).toEqual(['a.labs.contoso.co.uk', 'labs.contoso.co.uk', 'contoso.co.uk']);
+    expect(domainSuffixes('a.labs.contoso.co.uk')).toEqual([
+      'a.labs.contoso.co.uk',
+      'labs.contoso.co.uk',
+      'contoso.co.uk',
+    ]);
     expect(domainSuffixes('labs.contoso.com')).toEqual(['labs.contoso.com', 'contoso.com']);
     expect(domainSuffixes('contoso.com')).toEqual(['contoso.com']);
   });
@@ -120,9 +130,32 @@ describe('domainSuffixes', () => {
 });
 
 describe('isFreeMailDomain', () => {
-  it.each(['gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'hotmail.co.uk', 'hotmail.fr', 'live.com', 'live.co.uk',
-    'msn.com', 'yahoo.com', 'yahoo.co.jp', 'icloud.com', 'me.com', 'aol.com', 'gmx.de', 'gmx.net', 'web.de', 'proton.me',
-    'protonmail.com', 'mail.ru', 'yandex.ru', 'yandex.com.tr', 'qq.com', '163.com'])('%s is free mail', (d) => {
+  it.each([
+    'gmail.com',
+    'googlemail.com',
+    'outlook.com',
+    'hotmail.com',
+    'hotmail.co.uk',
+    'hotmail.fr',
+    'live.com',
+    'live.co.uk',
+    'msn.com',
+    'yahoo.com',
+    'yahoo.co.jp',
+    'icloud.com',
+    'me.com',
+    'aol.com',
+    'gmx.de',
+    'gmx.net',
+    'web.de',
+    'proton.me',
+    'protonmail.com',
+    'mail.ru',
+    'yandex.ru',
+    'yandex.com.tr',
+    'qq.com',
+    '163.com',
+  ])('%s is free mail', (d) => {
     expect(isFreeMailDomain(d)).toBe(true);
   });
 
@@ -131,12 +164,17 @@ describe('isFreeMailDomain', () => {
     expect(isFreeMailDomain('eu.mail.hotmail.co.uk')).toBe(true);
   });
 
-  it.each(['contoso.com', 'notgmail.com', 'gmail.contoso.com', 'gmail.com.contoso.de', 'outlookconsulting.com', 'live.tv', 'webde.com'])(
-    '%s is not free mail',
-    (d) => {
-      expect(isFreeMailDomain(d)).toBe(false);
-    },
-  );
+  it.each([
+    'contoso.com',
+    'notgmail.com',
+    'gmail.contoso.com',
+    'gmail.com.contoso.de',
+    'outlookconsulting.com',
+    'live.tv',
+    'webde.com',
+  ])('%s is not free mail', (d) => {
+    expect(isFreeMailDomain(d)).toBe(false);
+  });
 
   it('lists only registrable domains, already normalized', () => {
     for (const d of FREE_MAIL_DOMAINS) {

@@ -20,11 +20,19 @@ describe('normalizeEmail', () => {
   });
 
   it('splits local part and ASCII domain', () => {
-    expect(normalizeEmail('Lena@Bücher.de')).toEqual({ address: 'lena@xn--bcher-kva.de', local: 'lena', domain: 'xn--bcher-kva.de' });
+    expect(normalizeEmail('Lena@Bücher.de')).toEqual({
+      address: 'lena@xn--bcher-kva.de',
+      local: 'lena',
+      domain: 'xn--bcher-kva.de',
+    });
   });
 
   it('still normalizes an address at a mixed-script domain (attribution decides)', () => {
-    expect(normalizeEmail('lena@cоntoso.com')).toEqual({ address: 'lena@xn--cntoso-wqf.com', local: 'lena', domain: 'xn--cntoso-wqf.com' });
+    expect(normalizeEmail('lena@cоntoso.com')).toEqual({
+      address: 'lena@xn--cntoso-wqf.com',
+      local: 'lena',
+      domain: 'xn--cntoso-wqf.com',
+    });
   });
 
   it.each([
@@ -55,6 +63,10 @@ describe('normalizeEmail memo', () => {
   it('hands out copies, so a caller changing one cannot change the next answer', () => {
     const a = normalizeEmail('Memo@Contoso.com')!;
     a.address = 'changed';
-    expect(normalizeEmail('Memo@Contoso.com')).toEqual({ address: 'memo@contoso.com', local: 'memo', domain: 'contoso.com' });
+    expect(normalizeEmail('Memo@Contoso.com')).toEqual({
+      address: 'memo@contoso.com',
+      local: 'memo',
+      domain: 'contoso.com',
+    });
   });
 });

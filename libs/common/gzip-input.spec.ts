@@ -27,13 +27,18 @@ describe('decompressIfGzip', () => {
     const refused = await decompressIfGzip(Readable.from([zeros]), { maxExpandedBytes: 1e12, maxRatio: 200 });
     await expect(read(refused)).rejects.toThrow(/expands more than 200 times/);
     // a small, very repetitive file stays under the first MiB: not judged
-    const small = await decompressIfGzip(Readable.from([gzipSync(Buffer.alloc(512 * 1024))]), { maxExpandedBytes: 1e12, maxRatio: 200 });
+    const small = await decompressIfGzip(Readable.from([gzipSync(Buffer.alloc(512 * 1024))]), {
+      maxExpandedBytes: 1e12,
+      maxRatio: 200,
+    });
     expect((await read(small)).length).toBe(512 * 1024);
   });
 
   it('fails a truncated or corrupt gzip with a 400 that says which', async () => {
     const gz = gzipSync(text);
-    await expect(read(await decompressIfGzip(Readable.from([gz.subarray(0, gz.length - 10)])))).rejects.toThrow(/truncated/);
+    await expect(read(await decompressIfGzip(Readable.from([gz.subarray(0, gz.length - 10)])))).rejects.toThrow(
+      /truncated/,
+    );
     const corrupt = Buffer.from(gz);
     corrupt[3] = 0xff; // reserved flag bits
     await expect(read(await decompressIfGzip(Readable.from([corrupt])))).rejects.toBeInstanceOf(BadInputError);
@@ -63,7 +68,7 @@ describe('refuseExpansion', () => {
   });
   it('refuses past either', () => {
     expect(() => refuseExpansion((100 << 20) + 1, 100 << 20, limits)).toThrow(/INGEST_MAX_EXPANDED_BYTES/);
-    expect(() => refuseExpansion(201 << 20 >> 4, 1 << 16, limits)).toThrow(/INGEST_MAX_COMPRESSION_RATIO/);
+    expect(() => refuseExpansion((201 << 20) >> 4, 1 << 16, limits)).toThrow(/INGEST_MAX_COMPRESSION_RATIO/);
   });
 });
 
@@ -71,8 +76,12 @@ describe('describeInputError', () => {
   it('passes errors with a status through and names zlib and connection failures', () => {
     const e = new PayloadTooLargeError('x');
     expect(describeInputError(e)).toBe(e);
-    expect(describeInputError(Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' }))).toBeInstanceOf(BadInputError);
-    expect(describeInputError(Object.assign(new Error('incorrect header check'), { code: 'Z_DATA_ERROR' })).message).toMatch(/corrupt/);
+    expect(
+      describeInputError(Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' })),
+    ).toBeInstanceOf(BadInputError);
+    expect(
+      describeInputError(Object.assign(new Error('incorrect header check'), { code: 'Z_DATA_ERROR' })).message,
+    ).toMatch(/corrupt/);
     expect(describeInputError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })).message).toMatch(/cut off/);
     expect(describeInputError(new Error('other')).message).toBe('other');
   });

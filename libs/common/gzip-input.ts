@@ -59,7 +59,9 @@ export async function decompressIfGzip(input: Readable, limits?: ExpansionLimits
 /** Throws a PayloadTooLargeError once `expanded` bytes from `compressed` pass a limit. */
 export function refuseExpansion(expanded: number, compressed: number, limits: ExpansionLimits): void {
   if (expanded > limits.maxExpandedBytes) {
-    throw new PayloadTooLargeError(`the compressed input expands to more than ${limits.maxExpandedBytes} bytes (INGEST_MAX_EXPANDED_BYTES)`);
+    throw new PayloadTooLargeError(
+      `the compressed input expands to more than ${limits.maxExpandedBytes} bytes (INGEST_MAX_EXPANDED_BYTES)`,
+    );
   }
   if (expanded > RATIO_GRACE_BYTES && expanded > limits.maxRatio * Math.max(compressed, 1)) {
     throw new PayloadTooLargeError(
@@ -76,7 +78,9 @@ export function describeInputError(err: unknown): Error {
   if (err instanceof AppError) return err;
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e?.message ?? '')) {
-    return new BadInputError('the gzip input is truncated (unexpected end of file): was the file cut short? Nothing after the cut could be read');
+    return new BadInputError(
+      'the gzip input is truncated (unexpected end of file): was the file cut short? Nothing after the cut could be read',
+    );
   }
   if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
     return new BadInputError(`the gzip input is corrupt (${e.message}): it cannot be read past that point`);
@@ -88,6 +92,9 @@ export function describeInputError(err: unknown): Error {
 }
 
 /** The limits as configured (INGEST_MAX_EXPANDED_BYTES, INGEST_MAX_COMPRESSION_RATIO). */
-export function expansionLimitsOf(config: { INGEST_MAX_EXPANDED_BYTES: number; INGEST_MAX_COMPRESSION_RATIO: number }): ExpansionLimits {
+export function expansionLimitsOf(config: {
+  INGEST_MAX_EXPANDED_BYTES: number;
+  INGEST_MAX_COMPRESSION_RATIO: number;
+}): ExpansionLimits {
   return { maxExpandedBytes: config.INGEST_MAX_EXPANDED_BYTES, maxRatio: config.INGEST_MAX_COMPRESSION_RATIO };
 }

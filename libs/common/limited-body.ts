@@ -7,7 +7,10 @@ import { PayloadTooLargeError } from './errors.js';
  * away fails the returned stream (its reader stops at once), and a reader that stops destroys the
  * request.
  */
-export function limitedBody(req: Readable & { headers: Record<string, string | string[] | undefined> }, maxBytes: number): Readable {
+export function limitedBody(
+  req: Readable & { headers: Record<string, string | string[] | undefined> },
+  maxBytes: number,
+): Readable {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > maxBytes) throw new PayloadTooLargeError(`upload larger than ${maxBytes} bytes`);
   let seen = 0;

@@ -4,7 +4,11 @@
  */
 export function foldName(raw: string): string {
   if (typeof raw !== 'string') return '';
-  return raw.normalize('NFKC').replace(/[\s\p{Cc}\p{Cf}]+/gu, ' ').trim().toLowerCase();
+  return raw
+    .normalize('NFKC')
+    .replace(/[\s\p{Cc}\p{Cf}]+/gu, ' ')
+    .trim()
+    .toLowerCase();
 }
 
 /**
@@ -12,21 +16,109 @@ export function foldName(raw: string): string {
  * single letters joined: `S.A.` → `sa`, `A/S` → `as`, `sp. z o.o.` → `sp zoo`).
  */
 const LEGAL_SUFFIXES: readonly (readonly string[])[] = [
-  'ltd', 'limited', 'inc', 'incorporated', 'corp', 'corporation', 'co', 'company', 'cos',
-  'llc', 'llp', 'lp', 'lllp', 'pllc', 'plc', 'pty', 'pte', 'pvt', 'private',
-  'gmbh', 'mbh', 'ag', 'kg', 'kgaa', 'ohg', 'ug', 'ev', 'se',
-  'sa', 'sas', 'sasu', 'sarl', 'eurl', 'sca', 'scs', 'snc', 'sl', 'slu', 'srl', 'spa', 'sapa', 'ltda', 'sc',
-  'bv', 'nv', 'bvba', 'vof', 'cv',
-  'oy', 'oyj', 'ab', 'publ', 'as', 'asa', 'aps', 'hf', 'ehf',
-  'sro', 'kft', 'zrt', 'nyrt', 'bt', 'doo', 'dd', 'ad', 'ood', 'eood', 'ooo', 'zao', 'oao', 'pao',
-  'kk', 'gk', 'yk', 'bhd', 'sdn', 'tbk', 'jsc', 'pjsc',
-].map((s): readonly string[] => [s])
-  .concat([['sp', 'zoo'], ['sa', 'de', 'cv'], ['s', 'de', 'rl'], ['sp', 'j'], ['sp', 'k']])
+  'ltd',
+  'limited',
+  'inc',
+  'incorporated',
+  'corp',
+  'corporation',
+  'co',
+  'company',
+  'cos',
+  'llc',
+  'llp',
+  'lp',
+  'lllp',
+  'pllc',
+  'plc',
+  'pty',
+  'pte',
+  'pvt',
+  'private',
+  'gmbh',
+  'mbh',
+  'ag',
+  'kg',
+  'kgaa',
+  'ohg',
+  'ug',
+  'ev',
+  'se',
+  'sa',
+  'sas',
+  'sasu',
+  'sarl',
+  'eurl',
+  'sca',
+  'scs',
+  'snc',
+  'sl',
+  'slu',
+  'srl',
+  'spa',
+  'sapa',
+  'ltda',
+  'sc',
+  'bv',
+  'nv',
+  'bvba',
+  'vof',
+  'cv',
+  'oy',
+  'oyj',
+  'ab',
+  'publ',
+  'as',
+  'asa',
+  'aps',
+  'hf',
+  'ehf',
+  'sro',
+  'kft',
+  'zrt',
+  'nyrt',
+  'bt',
+  'doo',
+  'dd',
+  'ad',
+  'ood',
+  'eood',
+  'ooo',
+  'zao',
+  'oao',
+  'pao',
+  'kk',
+  'gk',
+  'yk',
+  'bhd',
+  'sdn',
+  'tbk',
+  'jsc',
+  'pjsc',
+]
+  .map((s): readonly string[] => [s])
+  .concat([
+    ['sp', 'zoo'],
+    ['sa', 'de', 'cv'],
+    ['s', 'de', 'rl'],
+    ['sp', 'j'],
+    ['sp', 'k'],
+  ])
   // longest first, so `sa de cv` wins over `cv`
   .sort((a, b) => b.length - a.length);
 
 /** Letters that carry no separable diacritic in Unicode but are folded like the others. */
-const UNDECOMPOSED: Record<string, string> = { ß: 'ss', ø: 'o', æ: 'ae', œ: 'oe', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i' };
+const UNDECOMPOSED: Record<string, string> = {
+  ß: 'ss',
+  ø: 'o',
+  æ: 'ae',
+  œ: 'oe',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  ı: 'i',
+};
 
 /** Words that join a legal form to the name: `Fabrikam & Co.`, `Müller und Co. KG`. */
 const CONNECTORS = new Set(['and', 'und', 'et', 'y', 'e', 'en', 'og', 'och']);

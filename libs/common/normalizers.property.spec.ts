@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { domainSuffixes, isFreeMailDomain, isMixedScriptOrConfusable, isPublicSuffix, registrableDomain, toAsciiDomain } from './domain.js';
+import {
+  domainSuffixes,
+  isFreeMailDomain,
+  isMixedScriptOrConfusable,
+  isPublicSuffix,
+  registrableDomain,
+  toAsciiDomain,
+} from './domain.js';
 import { normalizeEmail } from './email.js';
 import { foldName, normalizeCompanyName } from './normalize-text.js';
 import { normalizePhone } from './phone.js';
@@ -43,7 +50,10 @@ describe('normalizers never throw', () => {
     const label = fc.stringMatching(/^[a-zа-яα-ωü0-9-]{1,12}$/u);
     const domain = fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.'));
     fc.assert(fc.property(domain, everything), { numRuns: 2000 });
-    fc.assert(fc.property(fc.tuple(fc.string({ maxLength: 20 }), domain), ([l, d]) => everything(`${l}@${d}`)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.tuple(fc.string({ maxLength: 20 }), domain), ([l, d]) => everything(`${l}@${d}`)),
+      { numRuns: 1000 },
+    );
     fc.assert(fc.property(fc.stringMatching(/^\+?[0-9 ().-]{0,20}$/), everything), { numRuns: 2000 });
   });
 });

@@ -6,7 +6,10 @@ import { pipeline, PassThrough, Readable } from 'node:stream';
  * no copy of the rest. An error of the input fails the returned stream; destroying the returned
  * stream releases (destroys) the input.
  */
-export async function peek(input: Readable, enough: (head: Buffer) => boolean): Promise<{ head: Buffer; stream: Readable }> {
+export async function peek(
+  input: Readable,
+  enough: (head: Buffer) => boolean,
+): Promise<{ head: Buffer; stream: Readable }> {
   const it = input[Symbol.asyncIterator]();
   const heads: Buffer[] = [];
   let head: Buffer = Buffer.alloc(0);

@@ -77,12 +77,19 @@ describe('classifyPhone', () => {
     expect(classifyPhone(raw)).toEqual(want);
   });
 
-  it.each([[''], ['n/a'], ['unknown'], ['+1 800 FLOWERS'], ['+1 555'], ['555-014'], ['1'.repeat(16)], ['+999 1234 5678'], ['++1 646 555 1618']])(
-    '%j is not a phone number',
-    (raw) => {
-      expect(classifyPhone(raw)).toBeNull();
-    },
-  );
+  it.each([
+    [''],
+    ['n/a'],
+    ['unknown'],
+    ['+1 800 FLOWERS'],
+    ['+1 555'],
+    ['555-014'],
+    ['1'.repeat(16)],
+    ['+999 1234 5678'],
+    ['++1 646 555 1618'],
+  ])('%j is not a phone number', (raw) => {
+    expect(classifyPhone(raw)).toBeNull();
+  });
 
   it('agrees with normalizePhone on what is valid', () => {
     for (const raw of ['+1 646 555 1618', '+1 123 555 0147', '(646) 555-1618', 'n/a']) {

@@ -75,11 +75,17 @@ function classify(raw: string, defaultCountry?: CountryCode): ExposedPhone | nul
     if (digits.length < 5 || digits.length > 17) return null;
     if (!s.startsWith('+') && digits.startsWith('00')) s = `+${digits.slice(2)}`;
     const international = s.startsWith('+');
-    const parsed = international ? parsePhoneNumberFromString(s, metadata) : defaultCountry ? parsePhoneNumberFromString(s, defaultCountry, metadata) : undefined;
+    const parsed = international
+      ? parsePhoneNumberFromString(s, metadata)
+      : defaultCountry
+        ? parsePhoneNumberFromString(s, defaultCountry, metadata)
+        : undefined;
     if (parsed?.isValid()) return { valid: true, number: parsed.number };
     if (international) return parsed?.isPossible() ? { valid: false, number: parsed.number } : null;
     if (parsed?.isPossible()) return { valid: false, number: parsed.number };
-    return digits.length >= NATIONAL_DIGITS.min && digits.length <= NATIONAL_DIGITS.max ? { valid: false, number: digits } : null;
+    return digits.length >= NATIONAL_DIGITS.min && digits.length <= NATIONAL_DIGITS.max
+      ? { valid: false, number: digits }
+      : null;
   } catch {
     return null;
   }

@@ -30,10 +30,18 @@ export function malformedBody(body: Buffer): string | null {
 export function isUnstorableTextError(err: unknown): boolean {
   const codes = new Set(['22021', '22P05']);
   const seen = new Set<unknown>();
-  for (let e = err as { code?: unknown; meta?: { code?: unknown }; cause?: unknown; message?: unknown } | undefined; e && !seen.has(e); e = e.cause as typeof e) {
+  for (
+    let e = err as { code?: unknown; meta?: { code?: unknown }; cause?: unknown; message?: unknown } | undefined;
+    e && !seen.has(e);
+    e = e.cause as typeof e
+  ) {
     seen.add(e);
     if (codes.has(String(e.code)) || codes.has(String(e.meta?.code))) return true;
-    if (typeof e.message === 'string' && /invalid byte sequence for encoding|unsupported Unicode escape sequence|untranslatable character/i.test(e.message)) return true;
+    if (
+      typeof e.message === 'string' &&
+      /invalid byte sequence for encoding|unsupported Unicode escape sequence|untranslatable character/i.test(e.message)
+    )
+      return true;
   }
   return false;
 }

@@ -15,7 +15,10 @@ describe('loadConfig', () => {
   });
 
   it('parses lists and operator tokens', () => {
-    const c = loadConfig({ OPERATOR_DOMAINS: 'Example.com, ops.example.net', OPERATOR_TOKENS: 'alice:0123456789abcdef0' });
+    const c = loadConfig({
+      OPERATOR_DOMAINS: 'Example.com, ops.example.net',
+      OPERATOR_TOKENS: 'alice:0123456789abcdef0',
+    });
     expect(c.OPERATOR_DOMAINS).toEqual(['example.com', 'ops.example.net']);
     expect(c.OPERATOR_TOKENS).toEqual([{ name: 'alice', token: '0123456789abcdef0' }]);
   });
@@ -35,13 +38,22 @@ describe('loadConfig', () => {
 
     it('refuses a non-loopback HOST in one line naming it', () => {
       for (const HOST of ['0.0.0.0', '::', '10.0.0.5', '128.0.0.1', 'api.example.com', 'localhost.example.com']) {
-        expect(() => loadConfig({ DEV_ISSUER_ENABLED: 'true', HOST })).toThrow(/^configuration: HOST must be a loopback address .*DEV_ISSUER_ENABLED[^\n]*$/);
+        expect(() => loadConfig({ DEV_ISSUER_ENABLED: 'true', HOST })).toThrow(
+          /^configuration: HOST must be a loopback address .*DEV_ISSUER_ENABLED[^\n]*$/,
+        );
       }
     });
 
     it('refuses a non-loopback PUBLIC_BASE_URL', () => {
-      for (const PUBLIC_BASE_URL of ['https://notify.example.com', 'http://0.0.0.0:3000', 'http://192.168.1.2:3000', 'http://127.0.0.1.nip.io/']) {
-        expect(() => loadConfig({ DEV_ISSUER_ENABLED: 'true', PUBLIC_BASE_URL })).toThrow(/^configuration: PUBLIC_BASE_URL must be a loopback URL/);
+      for (const PUBLIC_BASE_URL of [
+        'https://notify.example.com',
+        'http://0.0.0.0:3000',
+        'http://192.168.1.2:3000',
+        'http://127.0.0.1.nip.io/',
+      ]) {
+        expect(() => loadConfig({ DEV_ISSUER_ENABLED: 'true', PUBLIC_BASE_URL })).toThrow(
+          /^configuration: PUBLIC_BASE_URL must be a loopback URL/,
+        );
       }
     });
 
@@ -51,8 +63,14 @@ describe('loadConfig', () => {
     });
 
     it('knows loopback addresses, IPv4-mapped ones included', () => {
-      expect(['127.0.0.1', '127.255.255.254', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'Localhost'].filter((h) => !isLoopbackHost(h))).toEqual([]);
-      expect(['0.0.0.0', '::', '', '1.2.3.4', 'example.com', '::ffff:10.0.0.1', '126.255.255.255'].filter(isLoopbackHost)).toEqual([]);
+      expect(
+        ['127.0.0.1', '127.255.255.254', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'Localhost'].filter(
+          (h) => !isLoopbackHost(h),
+        ),
+      ).toEqual([]);
+      expect(
+        ['0.0.0.0', '::', '', '1.2.3.4', 'example.com', '::ffff:10.0.0.1', '126.255.255.255'].filter(isLoopbackHost),
+      ).toEqual([]);
     });
   });
 });

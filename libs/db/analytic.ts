@@ -29,7 +29,12 @@ export async function analyticQuery<R extends object>(pool: pg.Pool, sql: string
  * million lines the clustering queries returned hundreds of thousands of rows each). Leaving the
  * loop early, or calling return(), rolls the transaction back and gives the connection back.
  */
-export async function* analyticChunks<R extends object>(pool: pg.Pool, sql: string, params: unknown[], chunk = 5000): AsyncGenerator<R[]> {
+export async function* analyticChunks<R extends object>(
+  pool: pg.Pool,
+  sql: string,
+  params: unknown[],
+  chunk = 5000,
+): AsyncGenerator<R[]> {
   const client = await pool.connect();
   let cursor: Cursor<R> | undefined;
   let finished = false;

@@ -19,7 +19,10 @@ function projectRoot(): string {
  * Creates the database named in the URL when it does not exist, then applies the migrations with
  * Prisma's own CLI. Safe to run again. Errors name the service and the fix.
  */
-export async function ensureDatabase(databaseUrl: string, log: (line: string) => void = () => undefined): Promise<void> {
+export async function ensureDatabase(
+  databaseUrl: string,
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`database name "${name}" must be letters, digits and _`);

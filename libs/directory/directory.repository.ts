@@ -62,15 +62,27 @@ export class DirectoryRepository {
    * earliest claimant. Returns, per tenant, whether it was created, and the conflicts on the
    * domains the batch lists. Tenant ids must be unique in the batch; earlier entries verify first.
    */
-  async writeTenants(writes: readonly TenantWrite[]): Promise<{ written: { id: string; created: boolean }[]; conflicts: DomainConflict[] }> {
+  async writeTenants(
+    writes: readonly TenantWrite[],
+  ): Promise<{ written: { id: string; created: boolean }[]; conflicts: DomainConflict[] }> {
     if (writes.length === 0) return { written: [], conflicts: [] };
     const replaced = writes.filter((w) => !w.additive).map((w) => w.tenant.id);
     const rows = JSON.stringify(
-      writes.map(({ tenant: t, additive }) => ({ id: t.id, name: t.name, aliases: t.aliases, phones: t.phones, additive: additive ?? false })),
+      writes.map(({ tenant: t, additive }) => ({
+        id: t.id,
+        name: t.name,
+        aliases: t.aliases,
+        phones: t.phones,
+        additive: additive ?? false,
+      })),
     );
-    const domains = JSON.stringify(writes.flatMap(({ tenant: t }, ord) => t.domains.map((domain) => ({ domain, tenant_id: t.id, ord }))));
+    const domains = JSON.stringify(
+      writes.flatMap(({ tenant: t }, ord) => t.domains.map((domain) => ({ domain, tenant_id: t.id, ord }))),
+    );
     const contacts = JSON.stringify(
-      writes.flatMap(({ tenant: t }) => t.contacts.map((c) => ({ tenant_id: t.id, email: c.email, name: c.name, roles: c.roles, locale: c.locale }))),
+      writes.flatMap(({ tenant: t }) =>
+        t.contacts.map((c) => ({ tenant_id: t.id, email: c.email, name: c.name, roles: c.roles, locale: c.locale })),
+      ),
     );
     const client = await this.prisma.pool.connect();
     let broken: Error | undefined;
@@ -111,7 +123,9 @@ export class DirectoryRepository {
           ORDER BY c.domain, c.since, c.tenant_id
          ON CONFLICT (domain) DO NOTHING`,
       );
-      await client.query('DELETE FROM tenant_domain_claims c USING tenant_domains d WHERE d.domain = c.domain AND d.tenant_id = c.tenant_id');
+      await client.query(
+        'DELETE FROM tenant_domain_claims c USING tenant_domains d WHERE d.domain = c.domain AND d.tenant_id = c.tenant_id',
+      );
       // A free domain goes to the first entry listing it; every other listing is a claim.
       await client.query(
         `INSERT INTO tenant_domains (domain, tenant_id)
@@ -168,7 +182,11 @@ export class DirectoryRepository {
 
   /** Every domain in conflict, with its owner and claimants (owner first), by domain. */
   async listConflicts(): Promise<DomainConflictRecord[]> {
-    const { rows } = await this.prisma.pool.query<{ domain: string; since: Date; claimants: { tenantId: string; name: string }[] }>(
+    const { rows } = await this.prisma.pool.query<{
+      domain: string;
+      since: Date;
+      claimants: { tenantId: string; name: string }[];
+    }>(
       `SELECT d.domain, min(c.since) AS since,
               (SELECT json_agg(json_build_object('tenantId', x.id, 'name', x.name) ORDER BY x.ord, x.at, x.id)
                  FROM (SELECT t.id::text AS id, t.name, 0 AS ord, NULL::timestamp AS at FROM tenants t WHERE t.id = d.tenant_id
@@ -218,7 +236,10 @@ export class DirectoryRepository {
         orderBy: { id: 'asc' },
         skip,
         take,
-        include: { domains: { select: { domain: true }, orderBy: { domain: 'asc' } }, _count: { select: { contacts: true } } },
+        include: {
+          domains: { select: { domain: true }, orderBy: { domain: 'asc' } },
+          _count: { select: { contacts: true } },
+        },
       }),
     ]);
     return {

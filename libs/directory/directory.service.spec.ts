@@ -28,16 +28,24 @@ class FakeRepository {
               aliases: [...new Set([...before.aliases, ...t.aliases])],
               phones: [...new Set([...before.phones, ...t.phones])],
               domains: [...new Set([...before.domains, ...t.domains])],
-              contacts: [...before.contacts, ...t.contacts.filter((c) => !before.contacts.some((b) => b.email === c.email))],
+              contacts: [
+                ...before.contacts,
+                ...t.contacts.filter((c) => !before.contacts.some((b) => b.email === c.email)),
+              ],
             }
           : t;
       this.tenants.set(t.id, merged);
       return { id: t.id, created };
     });
-    const listed = (tenantId: string, d: string) => batch.some((w) => w.tenant.id === tenantId && w.tenant.domains.includes(d));
+    const listed = (tenantId: string, d: string) =>
+      batch.some((w) => w.tenant.id === tenantId && w.tenant.domains.includes(d));
     const replaced = new Set(batch.filter((w) => !w.additive).map((w) => w.tenant.id));
     for (const [d, owner] of [...this.domains]) if (replaced.has(owner) && !listed(owner, d)) this.domains.delete(d);
-    for (const [d, cs] of this.claims) this.claims.set(d, cs.filter((c) => !replaced.has(c) || listed(c, d)));
+    for (const [d, cs] of this.claims)
+      this.claims.set(
+        d,
+        cs.filter((c) => !replaced.has(c) || listed(c, d)),
+      );
     const promote = () => {
       for (const [d, cs] of this.claims) {
         if (!this.domains.has(d) && cs.length) this.domains.set(d, cs.shift()!);
@@ -74,7 +82,18 @@ class FakeRepository {
   async getTenant(id: string): Promise<TenantRecord | null> {
     const t = this.tenants.get(id);
     const at = new Date('2026-01-01T00:00:00Z');
-    return t ? { id: t.id, name: t.name, aliases: t.aliases, phones: t.phones, domains: t.domains, contacts: t.contacts, createdAt: at, updatedAt: at } : null;
+    return t
+      ? {
+          id: t.id,
+          name: t.name,
+          aliases: t.aliases,
+          phones: t.phones,
+          domains: t.domains,
+          contacts: t.contacts,
+          createdAt: at,
+          updatedAt: at,
+        }
+      : null;
   }
 
   async listTenants() {
@@ -100,7 +119,13 @@ describe('DirectoryService.importTenants', () => {
   it('counts new and existing tenants, skips blank lines and numbers lines physically', async () => {
     const { repo, service } = setup();
     const r1 = await service.importTenants(from([tenant(1, ['a.com']), '', '   ', tenant(2, ['b.com']), '{bad']));
-    expect(r1).toEqual({ imported: 2, updated: 0, rejected: [{ line: 5, reason: 'not valid JSON' }], warnings: [], conflicts: [] });
+    expect(r1).toEqual({
+      imported: 2,
+      updated: 0,
+      rejected: [{ line: 5, reason: 'not valid JSON' }],
+      warnings: [],
+      conflicts: [],
+    });
     const r2 = await service.importTenants(from([tenant(1, ['a.com']), tenant(3, ['c.com'])]));
     expect(r2).toEqual({ imported: 1, updated: 1, rejected: [], warnings: [], conflicts: [] });
     expect([...repo.tenants.keys()].sort()).toEqual([id(1), id(2), id(3)]);
@@ -110,19 +135,34 @@ describe('DirectoryService.importTenants', () => {
     const { repo, service } = setup();
     await service.importTenants(from([tenant(1, ['contoso.com'])]));
     const r = await service.importTenants(from([tenant(2, ['fabrikam.com', 'Contoso.COM'])]));
-    expect(r).toEqual({ imported: 1, updated: 0, rejected: [], warnings: [], conflicts: [{ line: 1, domain: 'contoso.com', tenantIds: [id(1), id(2)] }] });
+    expect(r).toEqual({
+      imported: 1,
+      updated: 0,
+      rejected: [],
+      warnings: [],
+      conflicts: [{ line: 1, domain: 'contoso.com', tenantIds: [id(1), id(2)] }],
+    });
     // the database keeps one owner; the claim is the conflict
     expect(repo.domains.get('contoso.com')).toBe(id(1));
     expect(repo.domains.get('fabrikam.com')).toBe(id(2));
     await expect(service.listConflicts()).resolves.toEqual([
-      { domain: 'contoso.com', since: '2026-01-01T00:00:00.000Z', claimants: [{ tenantId: id(1), name: 'Tenant 1' }, { tenantId: id(2), name: 'Tenant 2' }] },
+      {
+        domain: 'contoso.com',
+        since: '2026-01-01T00:00:00.000Z',
+        claimants: [
+          { tenantId: id(1), name: 'Tenant 1' },
+          { tenantId: id(2), name: 'Tenant 2' },
+        ],
+      },
     ]);
   });
 
   it('records a conflict on a domain claimed earlier in the same file, across batches too', async () => {
     const { service } = setup();
     const filler = Array.from({ length: 600 }, (_, i) => tenant(100 + i, [`t${i}.com`]));
-    const r = await service.importTenants(from([tenant(1, ['contoso.com']), tenant(2, ['contoso.com']), ...filler, tenant(3, ['contoso.com'])]));
+    const r = await service.importTenants(
+      from([tenant(1, ['contoso.com']), tenant(2, ['contoso.com']), ...filler, tenant(3, ['contoso.com'])]),
+    );
     expect(r.imported).toBe(603);
     expect(r.rejected).toEqual([]);
     expect(r.conflicts).toEqual([
@@ -155,7 +195,9 @@ describe('DirectoryService.importTenants', () => {
   it('lets a domain move to another tenant once its holder gave it up earlier in the file', async () => {
     const { repo, service } = setup();
     await service.importTenants(from([tenant(1, ['contoso.com'])]));
-    const r = await service.importTenants(from([tenant(2, ['contoso.com']), tenant(1, []), tenant(2, ['contoso.com'])]));
+    const r = await service.importTenants(
+      from([tenant(2, ['contoso.com']), tenant(1, []), tenant(2, ['contoso.com'])]),
+    );
     // line 1 claims it while tenant 1 holds it; line 2 gives it up, so it passes to tenant 2
     expect(r).toMatchObject({ imported: 1, updated: 2, rejected: [] });
     expect(repo.domains.get('contoso.com')).toBe(id(2));
@@ -187,14 +229,25 @@ describe('DirectoryService.importTenants', () => {
   it('drops operator domains from the configuration with a warning and imports the tenant', async () => {
     const { repo, service } = setup(['microsoft.com']);
     const r = await service.importTenants(from([tenant(1, ['eu.microsoft.com', 'one.com'])]));
-    expect(r).toMatchObject({ imported: 1, rejected: [], warnings: [{ line: 1, field: 'domains[0]', reason: '"eu.microsoft.com": is an operator domain; dropped' }] });
+    expect(r).toMatchObject({
+      imported: 1,
+      rejected: [],
+      warnings: [{ line: 1, field: 'domains[0]', reason: '"eu.microsoft.com": is an operator domain; dropped' }],
+    });
     expect(repo.tenants.get(id(1))!.domains).toEqual(['one.com']);
   });
 
   it('reports warnings with their line numbers, in line order', async () => {
     const { service } = setup();
     const r = await service.importTenants(
-      from([tenant(1, ['gmail.com']), '', tenant(2, [], { phones: ['+1 555 555 5555'], contacts: [{ email: 'x' }, { email: 'ok@two.com', locale: '??' }] })]),
+      from([
+        tenant(1, ['gmail.com']),
+        '',
+        tenant(2, [], {
+          phones: ['+1 555 555 5555'],
+          contacts: [{ email: 'x' }, { email: 'ok@two.com', locale: '??' }],
+        }),
+      ]),
     );
     expect(r.imported).toBe(2);
     expect(r.warnings.map((w) => [w.line, w.field])).toEqual([
@@ -255,7 +308,10 @@ describe('DirectoryService lookups', () => {
     await expect(service.getTenant('nope')).rejects.toMatchObject({ status: 400 });
     await expect(service.getTenant(id(5))).rejects.toMatchObject({ status: 404 });
     await service.importTenants(from([tenant(5, ['five.com'])]));
-    await expect(service.getTenant(id(5).toUpperCase())).resolves.toMatchObject({ tenantId: id(5), domains: ['five.com'] });
+    await expect(service.getTenant(id(5).toUpperCase())).resolves.toMatchObject({
+      tenantId: id(5),
+      domains: ['five.com'],
+    });
   });
 
   it('refuses pages out of range', async () => {

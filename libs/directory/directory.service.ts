@@ -2,7 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { BadInputError, NotFoundError } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { DirectoryRepository, type TenantRecord, type TenantSummary, type TenantWrite } from './directory.repository.js';
+import {
+  DirectoryRepository,
+  type TenantRecord,
+  type TenantSummary,
+  type TenantWrite,
+} from './directory.repository.js';
 import { csvDirectoryEntries, type DirectoryEntry, type LineWarning } from './tenant-csv.js';
 import { GUID, parseTenantLine } from './tenant-line.js';
 
@@ -107,7 +112,14 @@ export class DirectoryService {
       const parsed = parseTenantLine(raw, { operatorDomains: this.operatorDomains });
       const line = lineNo;
       yield parsed.ok
-        ? { line, ok: true, tenant: parsed.tenant, warnings: parsed.warnings.map((w) => ({ line, ...w })), additive: false, size: raw.length }
+        ? {
+            line,
+            ok: true,
+            tenant: parsed.tenant,
+            warnings: parsed.warnings.map((w) => ({ line, ...w })),
+            additive: false,
+            size: raw.length,
+          }
         : { line, ok: false, reason: parsed.reason };
     }
   }
@@ -166,7 +178,8 @@ export class DirectoryService {
       for (const d of p.tenant.domains) {
         const tenantIds = byDomain.get(d);
         // the line of a tenant claiming a domain that another verified first
-        if (tenantIds && tenantIds.indexOf(p.tenant.id) > 0) result.conflicts.push({ line: p.line, domain: d, tenantIds });
+        if (tenantIds && tenantIds.indexOf(p.tenant.id) > 0)
+          result.conflicts.push({ line: p.line, domain: d, tenantIds });
       }
     }
   }
@@ -188,7 +201,8 @@ export class DirectoryService {
     const skip = page.skip ?? 0;
     const take = page.take ?? 100;
     if (!Number.isInteger(skip) || skip < 0) throw new BadInputError('skip must be a whole number, 0 or more');
-    if (!Number.isInteger(take) || take < 1 || take > MAX_PAGE) throw new BadInputError(`take must be a whole number from 1 to ${MAX_PAGE}`);
+    if (!Number.isInteger(take) || take < 1 || take > MAX_PAGE)
+      throw new BadInputError(`take must be a whole number from 1 to ${MAX_PAGE}`);
     const { total, tenants } = await this.repo.listTenants(skip, take);
     return { total, skip, take, tenants: tenants.map(toSummaryView) };
   }

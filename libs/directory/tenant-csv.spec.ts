@@ -14,12 +14,23 @@ describe('csvRowToTenant', () => {
   it('splits lists by `;`, `,` or whitespace; phones and aliases keep their spaces', () => {
     expect(
       csvRowToTenant({
-        tenantId: ID, name: 'Fabrikam', domains: 'a.com; b.com,c.com d.com', aliases: 'Fabrikam Capital; Fab, Inc.',
-        phones: '+49 30 5550 1234, +1 425 555 0100', contactEmail: 'x@a.com', contactName: '', contactRoles: 'GlobalAdmin PrivacyReader', contactLocale: '',
+        tenantId: ID,
+        name: 'Fabrikam',
+        domains: 'a.com; b.com,c.com d.com',
+        aliases: 'Fabrikam Capital; Fab, Inc.',
+        phones: '+49 30 5550 1234, +1 425 555 0100',
+        contactEmail: 'x@a.com',
+        contactName: '',
+        contactRoles: 'GlobalAdmin PrivacyReader',
+        contactLocale: '',
       }),
     ).toEqual({
-      tenantId: ID, name: 'Fabrikam', domains: ['a.com', 'b.com', 'c.com', 'd.com'], aliases: ['Fabrikam Capital', 'Fab, Inc.'],
-      phones: ['+49 30 5550 1234', '+1 425 555 0100'], contacts: [{ email: 'x@a.com', name: null, roles: ['GlobalAdmin', 'PrivacyReader'], locale: null }],
+      tenantId: ID,
+      name: 'Fabrikam',
+      domains: ['a.com', 'b.com', 'c.com', 'd.com'],
+      aliases: ['Fabrikam Capital', 'Fab, Inc.'],
+      phones: ['+49 30 5550 1234', '+1 425 555 0100'],
+      contacts: [{ email: 'x@a.com', name: null, roles: ['GlobalAdmin', 'PrivacyReader'], locale: null }],
     });
   });
 
@@ -82,8 +93,20 @@ describe('csvDirectoryEntries: rows whose cell count differs from the header', (
     const got = await entries(text);
     expect(got.map((e) => e.ok)).toEqual([true, true]);
     const [a, b] = got as Extract<DirectoryEntry, { ok: true }>[];
-    expect(a!.tenant).toMatchObject({ id: ID, name: 'Fabrikam', domains: ['fabrikam.com'], contacts: [{ email: 'ann@fabrikam.com', roles: ['GlobalAdmin'], locale: 'en-US' }] });
-    expect(b!.tenant).toMatchObject({ id: ID2, name: 'Contoso', contacts: [{ email: 'bo@contoso.com', locale: 'fr-FR' }] });
-    for (const e of [a!, b!]) expect(e.warnings).toContainEqual(expect.objectContaining({ field: 'row', reason: expect.stringMatching(/number of cells/) }));
+    expect(a!.tenant).toMatchObject({
+      id: ID,
+      name: 'Fabrikam',
+      domains: ['fabrikam.com'],
+      contacts: [{ email: 'ann@fabrikam.com', roles: ['GlobalAdmin'], locale: 'en-US' }],
+    });
+    expect(b!.tenant).toMatchObject({
+      id: ID2,
+      name: 'Contoso',
+      contacts: [{ email: 'bo@contoso.com', locale: 'fr-FR' }],
+    });
+    for (const e of [a!, b!])
+      expect(e.warnings).toContainEqual(
+        expect.objectContaining({ field: 'row', reason: expect.stringMatching(/number of cells/) }),
+      );
   });
 });

@@ -17,7 +17,17 @@ export type DirectoryEntry =
   | { line: number; ok: false; reason: string }
   | { line: number; ok: true; tenant: TenantInput; warnings: LineWarning[]; additive: boolean; size: number };
 
-export const CSV_COLUMNS = ['tenantId', 'name', 'domains', 'contactEmail', 'contactName', 'contactRoles', 'contactLocale', 'aliases', 'phones'] as const;
+export const CSV_COLUMNS = [
+  'tenantId',
+  'name',
+  'domains',
+  'contactEmail',
+  'contactName',
+  'contactRoles',
+  'contactLocale',
+  'aliases',
+  'phones',
+] as const;
 
 /** A header cell as a column name: known columns matched whatever their case or spacing (`ContactEmail`, ` domains `). */
 const directoryColumnName = csvColumnMatcher(CSV_COLUMNS);
@@ -32,7 +42,10 @@ const SPLIT = {
 
 const cells = (v: string | undefined, column: keyof typeof SPLIT): string[] | undefined => {
   if (v === undefined || v.trim() === '') return undefined;
-  return v.split(SPLIT[column]).map((x) => x.trim()).filter((x) => x !== '');
+  return v
+    .split(SPLIT[column])
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 };
 const cell = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v);
 
@@ -47,7 +60,14 @@ export function csvRowToTenant(row: Record<string, string>): Record<string, unkn
   if (phones) o.phones = phones;
   const email = cell(row.contactEmail);
   if (email !== undefined) {
-    o.contacts = [{ email, name: cell(row.contactName) ?? null, roles: cells(row.contactRoles, 'contactRoles') ?? null, locale: cell(row.contactLocale) ?? null }];
+    o.contacts = [
+      {
+        email,
+        name: cell(row.contactName) ?? null,
+        roles: cells(row.contactRoles, 'contactRoles') ?? null,
+        locale: cell(row.contactLocale) ?? null,
+      },
+    ];
   } else if (cell(row.contactName) || cell(row.contactRoles) || cell(row.contactLocale)) {
     o.contacts = [{ email: null }];
   }
@@ -77,7 +97,10 @@ interface Group {
  * aliases and phones. A tenant whose rows come apart is still one tenant: its later rows come as
  * additive entries. Only tenant ids are remembered across the input, never its rows.
  */
-export async function* csvDirectoryEntries(input: Readable, options: TenantLineOptions = {}): AsyncGenerator<DirectoryEntry> {
+export async function* csvDirectoryEntries(
+  input: Readable,
+  options: TenantLineOptions = {},
+): AsyncGenerator<DirectoryEntry> {
   const imported = new Set<string>();
   let group: Group | undefined;
 
@@ -101,7 +124,12 @@ export async function* csvDirectoryEntries(input: Readable, options: TenantLineO
       continue;
     }
     const warnings = parsed.warnings.map((w) => ({ line: row.line, field: csvColumnOf(w.field), reason: w.reason }));
-    if (row.columnCountDiffers) warnings.unshift({ line: row.line, field: 'row', reason: 'a different number of cells than the header has columns; the cells present were read' });
+    if (row.columnCountDiffers)
+      warnings.unshift({
+        line: row.line,
+        field: 'row',
+        reason: 'a different number of cells than the header has columns; the cells present were read',
+      });
     if (group && group.tenant.id === parsed.tenant.id) {
       merge(group, parsed.tenant, row.line, warnings);
       group.size += row.raw.length;
@@ -127,7 +155,12 @@ function merge(g: Group, t: TenantInput, line: number, warnings: LineWarning[]):
       xs.push(y);
     }
   };
-  add(into.aliases, t.aliases.filter((a) => a !== into.name), LIMITS.aliases, 'aliases');
+  add(
+    into.aliases,
+    t.aliases.filter((a) => a !== into.name),
+    LIMITS.aliases,
+    'aliases',
+  );
   add(into.domains, t.domains, LIMITS.domains, 'domains');
   add(into.phones, t.phones, LIMITS.phones, 'phones');
   for (const c of t.contacts) {
@@ -136,7 +169,11 @@ function merge(g: Group, t: TenantInput, line: number, warnings: LineWarning[]):
       seen.roles = [...new Set([...seen.roles, ...c.roles])];
       seen.name ??= c.name;
     } else if (into.contacts.length >= LIMITS.contacts) {
-      g.warnings.push({ line, field: 'contactEmail', reason: `more than ${LIMITS.contacts} contacts for this tenant; dropped` });
+      g.warnings.push({
+        line,
+        field: 'contactEmail',
+        reason: `more than ${LIMITS.contacts} contacts for this tenant; dropped`,
+      });
     } else {
       into.contacts.push(c);
     }

@@ -24,7 +24,9 @@ describe('parseTenantLine', () => {
         aliases: ['Fabrikam Capital'],
         domains: ['fabrikamcapital.de', 'fabrikamcapital.com'],
         phones: ['+493055501234'],
-        contacts: [{ email: 'bjorn.costa@fabrikamcapital.de', name: 'Bjorn Costa', roles: ['GlobalAdmin'], locale: 'de-DE' }],
+        contacts: [
+          { email: 'bjorn.costa@fabrikamcapital.de', name: 'Bjorn Costa', roles: ['GlobalAdmin'], locale: 'de-DE' },
+        ],
       },
     });
   });
@@ -54,7 +56,12 @@ describe('parseTenantLine', () => {
         domains: ['xn--bcher-kva.de', 'labs.contoso-books.com'],
         phones: ['+493055501234'],
         contacts: [
-          { email: 'lena@xn--bcher-kva.de', name: null, roles: ['GlobalAdmin', 'BillingAdmin', 'PrivacyReader'], locale: 'de-DE' },
+          {
+            email: 'lena@xn--bcher-kva.de',
+            name: null,
+            roles: ['GlobalAdmin', 'BillingAdmin', 'PrivacyReader'],
+            locale: 'de-DE',
+          },
           { email: 'ops@xn--bcher-kva.de', name: null, roles: ['SomeFutureRole'], locale: 'en-US' },
         ],
       },
@@ -63,7 +70,18 @@ describe('parseTenantLine', () => {
 
   it('accepts a tenant with only id and name, and a GUID of any version', () => {
     const r = parseTenantLine(JSON.stringify({ tenantId: '00000000-0000-0000-0000-000000000001', name: 'Tiny' }));
-    expect(r).toEqual({ ok: true, warnings: [], tenant: { id: '00000000-0000-0000-0000-000000000001', name: 'Tiny', aliases: [], domains: [], phones: [], contacts: [] } });
+    expect(r).toEqual({
+      ok: true,
+      warnings: [],
+      tenant: {
+        id: '00000000-0000-0000-0000-000000000001',
+        name: 'Tiny',
+        aliases: [],
+        domains: [],
+        phones: [],
+        contacts: [],
+      },
+    });
   });
 
   it('accepts a subdomain of a private-suffix platform and a legitimate non-Latin IDN', () => {
@@ -101,47 +119,202 @@ describe('parseTenantLine', () => {
 
   it.each<[string, string, string, string, Partial<TenantInput>]>([
     ['aliases not an array', line({ aliases: 'Fabrikam' }), 'aliases', 'expected an array', { aliases: [] }],
-    ['long alias', line({ aliases: ['ok', 'x'.repeat(501)] }), 'aliases[1]', 'longer than 500 characters', { aliases: ['ok'] }],
-    ['alias with a control character', line({ aliases: ['ok', 'a\u0000b'] }), 'aliases[1]', 'control characters', { aliases: ['ok'] }],
+    [
+      'long alias',
+      line({ aliases: ['ok', 'x'.repeat(501)] }),
+      'aliases[1]',
+      'longer than 500 characters',
+      { aliases: ['ok'] },
+    ],
+    [
+      'alias with a control character',
+      line({ aliases: ['ok', 'a\u0000b'] }),
+      'aliases[1]',
+      'control characters',
+      { aliases: ['ok'] },
+    ],
     ['alias a number', line({ aliases: [3, 'ok'] }), 'aliases[0]', 'expected a string', { aliases: ['ok'] }],
     ['domains not an array', line({ domains: 'fabrikam.com' }), 'domains', 'expected an array', { domains: [] }],
-    ['invalid domain', line({ domains: ['fabrikamcapital.de', 'not a domain'] }), 'domains[1]', '"not a domain": not a valid domain name', { domains: ['fabrikamcapital.de'] }],
-    ['single label', line({ domains: ['fabrikam'] }), 'domains[0]', '"fabrikam": not a valid domain name', { domains: [] }],
+    [
+      'invalid domain',
+      line({ domains: ['fabrikamcapital.de', 'not a domain'] }),
+      'domains[1]',
+      '"not a domain": not a valid domain name',
+      { domains: ['fabrikamcapital.de'] },
+    ],
+    [
+      'single label',
+      line({ domains: ['fabrikam'] }),
+      'domains[0]',
+      '"fabrikam": not a valid domain name',
+      { domains: [] },
+    ],
     ['TLD', line({ domains: ['com'] }), 'domains[0]', '"com": is a public suffix', { domains: [] }],
-    ['public suffix', line({ domains: ['co.uk', 'fabrikamcapital.de'] }), 'domains[0]', '"co.uk": is a public suffix', { domains: ['fabrikamcapital.de'] }],
-    ['private public suffix', line({ domains: ['github.io'] }), 'domains[0]', '"github.io": is a public suffix', { domains: [] }],
-    ['free mail', line({ domains: ['gmail.com'] }), 'domains[0]', '"gmail.com": is a free-mail domain', { domains: [] }],
-    ['free-mail brand', line({ domains: ['Hotmail.co.uk'] }), 'domains[0]', '"Hotmail.co.uk": is a free-mail domain', { domains: [] }],
-    ['free-mail subdomain', line({ domains: ['eu.outlook.com'] }), 'domains[0]', '"eu.outlook.com": is a free-mail domain', { domains: [] }],
-    ['mixed script', line({ domains: ['cоntoso.com'] }), 'domains[0]', '"cоntoso.com": mixes scripts or contains confusable characters', { domains: [] }],
-    ['mixed script as punycode', line({ domains: ['xn--cntoso-wqf.com'] }), 'domains[0]', 'mixes scripts or contains confusable characters', { domains: [] }],
-    ['whole-Cyrillic look-alike', line({ domains: ['раураl.com'] }), 'domains[0]', 'mixes scripts or contains confusable characters', { domains: [] }],
-    ['zero-width space', line({ domains: ['con\u200btoso.com'] }), 'domains[0]', 'not a valid domain name', { domains: [] }],
-    ['operator domain', line({ domains: ['microsoft.com'] }), 'domains[0]', '"microsoft.com": is an operator domain', { domains: [] }],
-    ['operator subdomain', line({ domains: ['Labs.Microsoft.com'] }), 'domains[0]', '"Labs.Microsoft.com": is an operator domain', { domains: [] }],
+    [
+      'public suffix',
+      line({ domains: ['co.uk', 'fabrikamcapital.de'] }),
+      'domains[0]',
+      '"co.uk": is a public suffix',
+      { domains: ['fabrikamcapital.de'] },
+    ],
+    [
+      'private public suffix',
+      line({ domains: ['github.io'] }),
+      'domains[0]',
+      '"github.io": is a public suffix',
+      { domains: [] },
+    ],
+    [
+      'free mail',
+      line({ domains: ['gmail.com'] }),
+      'domains[0]',
+      '"gmail.com": is a free-mail domain',
+      { domains: [] },
+    ],
+    [
+      'free-mail brand',
+      line({ domains: ['Hotmail.co.uk'] }),
+      'domains[0]',
+      '"Hotmail.co.uk": is a free-mail domain',
+      { domains: [] },
+    ],
+    [
+      'free-mail subdomain',
+      line({ domains: ['eu.outlook.com'] }),
+      'domains[0]',
+      '"eu.outlook.com": is a free-mail domain',
+      { domains: [] },
+    ],
+    [
+      'mixed script',
+      line({ domains: ['cоntoso.com'] }),
+      'domains[0]',
+      '"cоntoso.com": mixes scripts or contains confusable characters',
+      { domains: [] },
+    ],
+    [
+      'mixed script as punycode',
+      line({ domains: ['xn--cntoso-wqf.com'] }),
+      'domains[0]',
+      'mixes scripts or contains confusable characters',
+      { domains: [] },
+    ],
+    [
+      'whole-Cyrillic look-alike',
+      line({ domains: ['раураl.com'] }),
+      'domains[0]',
+      'mixes scripts or contains confusable characters',
+      { domains: [] },
+    ],
+    [
+      'zero-width space',
+      line({ domains: ['con\u200btoso.com'] }),
+      'domains[0]',
+      'not a valid domain name',
+      { domains: [] },
+    ],
+    [
+      'operator domain',
+      line({ domains: ['microsoft.com'] }),
+      'domains[0]',
+      '"microsoft.com": is an operator domain',
+      { domains: [] },
+    ],
+    [
+      'operator subdomain',
+      line({ domains: ['Labs.Microsoft.com'] }),
+      'domains[0]',
+      '"Labs.Microsoft.com": is an operator domain',
+      { domains: [] },
+    ],
     ['domain a number', line({ domains: [42] }), 'domains[0]', 'expected a string', { domains: [] }],
-    ['garbage phone', line({ phones: ['+49 30 5550 1234', 'call me'] }), 'phones[1]', '"call me": not a valid phone number with country code', { phones: ['+493055501234'] }],
-    ['phone without country code', line({ phones: ['030 5550 1234'] }), 'phones[0]', '"030 5550 1234": not a valid phone number with country code', { phones: [] }],
-    ['phone in an unallocated range', line({ phones: ['+1 555 555 5555', '+49 30 5550 1234'] }), 'phones[0]', 'not a valid phone number', { phones: ['+493055501234'] }],
+    [
+      'garbage phone',
+      line({ phones: ['+49 30 5550 1234', 'call me'] }),
+      'phones[1]',
+      '"call me": not a valid phone number with country code',
+      { phones: ['+493055501234'] },
+    ],
+    [
+      'phone without country code',
+      line({ phones: ['030 5550 1234'] }),
+      'phones[0]',
+      '"030 5550 1234": not a valid phone number with country code',
+      { phones: [] },
+    ],
+    [
+      'phone in an unallocated range',
+      line({ phones: ['+1 555 555 5555', '+49 30 5550 1234'] }),
+      'phones[0]',
+      'not a valid phone number',
+      { phones: ['+493055501234'] },
+    ],
     ['phone a number', line({ phones: [4930555] }), 'phones[0]', 'expected a string', { phones: [] }],
     ['phones a string', line({ phones: '+49 30 5550 1234' }), 'phones', 'expected an array', { phones: [] }],
-    ['contact without email', line({ contacts: [{ name: 'x' }] }), 'contacts[0].email', 'required; contact dropped', { contacts: [] }],
+    [
+      'contact without email',
+      line({ contacts: [{ name: 'x' }] }),
+      'contacts[0].email',
+      'required; contact dropped',
+      { contacts: [] },
+    ],
     ['contact not an object', line({ contacts: ['a@x.com'] }), 'contacts[0]', 'expected an object', { contacts: [] }],
-    ['bad email', line({ contacts: [{ email: 'bjorn.costa' }] }), 'contacts[0].email', '"bjorn.costa": not a valid email address', { contacts: [] }],
-    ['second contact bad', line({ contacts: [{ email: 'a@x.com' }, { email: 'b c@x.com' }] }), 'contacts[1].email', '"b c@x.com": not a valid email address',
-      { contacts: [{ email: 'a@x.com', name: null, roles: [], locale: 'en-US' }] }],
-    ['roles not an array', line({ contacts: [{ email: 'a@x.com', roles: 'GlobalAdmin' }] }), 'contacts[0].roles', 'expected an array',
-      { contacts: [{ email: 'a@x.com', name: null, roles: [], locale: 'en-US' }] }],
-    ['role not a string', line({ contacts: [{ email: 'a@x.com', roles: [1, 'GlobalAdmin'] }] }), 'contacts[0].roles[0]', 'expected a string',
-      { contacts: [{ email: 'a@x.com', name: null, roles: ['GlobalAdmin'], locale: 'en-US' }] }],
-    ['bad locale', line({ contacts: [{ email: 'a@x.com', locale: 'not a locale!' }] }), 'contacts[0].locale', '"not a locale!": not a BCP-47 language tag; en-US used',
-      { contacts: [{ email: 'a@x.com', name: null, roles: [], locale: 'en-US' }] }],
-    ['locale a number', line({ contacts: [{ email: 'a@x.com', locale: 7 }] }), 'contacts[0].locale', 'expected a string',
-      { contacts: [{ email: 'a@x.com', name: null, roles: [], locale: 'en-US' }] }],
-    ['control character in contact name', line({ contacts: [{ email: 'a@x.com', name: 'a\u0007' }] }), 'contacts[0].name', 'control characters',
-      { contacts: [{ email: 'a@x.com', name: null, roles: [], locale: 'en-US' }] }],
-    ['too many domains', line({ domains: Array.from({ length: 1001 }, (_, i) => `d${i}.com`) }), 'domains', 'more than 1000 entries; the first 1000 kept',
-      { domains: Array.from({ length: 1000 }, (_, i) => `d${i}.com`) }],
+    [
+      'bad email',
+      line({ contacts: [{ email: 'bjorn.costa' }] }),
+      'contacts[0].email',
+      '"bjorn.costa": not a valid email address',
+      { contacts: [] },
+    ],
+    [
+      'second contact bad',
+      line({ contacts: [{ email: 'a@x.com' }, { email: 'b c@x.com' }] }),
+      'contacts[1].email',
+      '"b c@x.com": not a valid email address',
+      { contacts: [{ email: 'a@x.com', name: null, roles: [], locale: 'en-US' }] },
+    ],
+    [
+      'roles not an array',
+      line({ contacts: [{ email: 'a@x.com', roles: 'GlobalAdmin' }] }),
+      'contacts[0].roles',
+      'expected an array',
+      { contacts: [{ email: 'a@x.com', name: null, roles: [], locale: 'en-US' }] },
+    ],
+    [
+      'role not a string',
+      line({ contacts: [{ email: 'a@x.com', roles: [1, 'GlobalAdmin'] }] }),
+      'contacts[0].roles[0]',
+      'expected a string',
+      { contacts: [{ email: 'a@x.com', name: null, roles: ['GlobalAdmin'], locale: 'en-US' }] },
+    ],
+    [
+      'bad locale',
+      line({ contacts: [{ email: 'a@x.com', locale: 'not a locale!' }] }),
+      'contacts[0].locale',
+      '"not a locale!": not a BCP-47 language tag; en-US used',
+      { contacts: [{ email: 'a@x.com', name: null, roles: [], locale: 'en-US' }] },
+    ],
+    [
+      'locale a number',
+      line({ contacts: [{ email: 'a@x.com', locale: 7 }] }),
+      'contacts[0].locale',
+      'expected a string',
+      { contacts: [{ email: 'a@x.com', name: null, roles: [], locale: 'en-US' }] },
+    ],
+    [
+      'control character in contact name',
+      line({ contacts: [{ email: 'a@x.com', name: 'a\u0007' }] }),
+      'contacts[0].name',
+      'control characters',
+      { contacts: [{ email: 'a@x.com', name: null, roles: [], locale: 'en-US' }] },
+    ],
+    [
+      'too many domains',
+      line({ domains: Array.from({ length: 1001 }, (_, i) => `d${i}.com`) }),
+      'domains',
+      'more than 1000 entries; the first 1000 kept',
+      { domains: Array.from({ length: 1000 }, (_, i) => `d${i}.com`) },
+    ],
   ])('imports a line with %s, dropping the value with a warning', (_why, input, field, expected, tenant) => {
     const r = accepted(input);
     expect(r.tenant).toMatchObject({ id: ID, name: 'Fabrikam Capital Corp.', ...tenant });
@@ -167,7 +340,11 @@ describe('parseTenantLine', () => {
         aliases: ['Fab', null],
         domains: [null, 'fabrikam.com'],
         phones: null,
-        contacts: [null, { email: 'a@fabrikam.com', name: null, roles: null, locale: null }, { email: 'b@fabrikam.com', roles: ['GlobalAdmin', null] }],
+        contacts: [
+          null,
+          { email: 'a@fabrikam.com', name: null, roles: null, locale: null },
+          { email: 'b@fabrikam.com', roles: ['GlobalAdmin', null] },
+        ],
       }),
     );
     expect(r).toEqual({
@@ -185,7 +362,9 @@ describe('parseTenantLine', () => {
         ],
       },
     });
-    expect(accepted(JSON.stringify({ tenantId: ID, name: 'F', aliases: null, domains: null, contacts: null })).warnings).toEqual([]);
+    expect(
+      accepted(JSON.stringify({ tenantId: ID, name: 'F', aliases: null, domains: null, contacts: null })).warnings,
+    ).toEqual([]);
   });
 
   it('keeps every good value of a line with many bad ones, one warning each', () => {
@@ -199,7 +378,13 @@ describe('parseTenantLine', () => {
     expect(r.tenant.domains).toEqual(['fabrikamcapital.de']);
     expect(r.tenant.phones).toEqual(['+493055501234']);
     expect(r.tenant.contacts).toEqual([{ email: 'b@fabrikamcapital.de', name: null, roles: [], locale: 'en-US' }]);
-    expect(r.warnings.map((w) => w.field)).toEqual(['domains[0]', 'domains[2]', 'phones[0]', 'contacts[0].email', 'contacts[1].locale']);
+    expect(r.warnings.map((w) => w.field)).toEqual([
+      'domains[0]',
+      'domains[2]',
+      'phones[0]',
+      'contacts[0].email',
+      'contacts[1].locale',
+    ]);
   });
 
   it('defaults the locale to en-US and keeps unknown roles', () => {
@@ -215,7 +400,9 @@ describe('parseTenantLine', () => {
   it('drops an operator domain given in Unicode or upper case in the configuration too', () => {
     const r = parseTenantLine(line({ domains: ['bücher.de'] }), { operatorDomains: ['BÜCHER.de'] });
     expect(r.ok && r.tenant.domains).toEqual([]);
-    expect(r.ok && r.warnings).toEqual([{ field: 'domains[0]', reason: '"bücher.de": is an operator domain; dropped' }]);
+    expect(r.ok && r.warnings).toEqual([
+      { field: 'domains[0]', reason: '"bücher.de": is an operator domain; dropped' },
+    ]);
     // label-wise: notmicrosoft.com is not microsoft.com
     const other = parseTenantLine(line({ domains: ['notmicrosoft.com'] }), { operatorDomains: ['microsoft.com'] });
     expect(other.ok && other.tenant.domains).toEqual(['notmicrosoft.com']);

@@ -1,4 +1,10 @@
-import { domainSuffixes, isFreeMailDomain, isMixedScriptOrConfusable, isPublicSuffix, toAsciiDomain } from '../common/domain.js';
+import {
+  domainSuffixes,
+  isFreeMailDomain,
+  isMixedScriptOrConfusable,
+  isPublicSuffix,
+  toAsciiDomain,
+} from '../common/domain.js';
 import { normalizeEmail } from '../common/email.js';
 import { normalizePhone } from '../common/phone.js';
 import { memoByString } from '../common/memo.js';
@@ -35,8 +41,7 @@ export interface TenantLineWarning {
 }
 
 export type TenantLineResult =
-  | { ok: true; tenant: TenantInput; warnings: TenantLineWarning[] }
-  | { ok: false; reason: string };
+  { ok: true; tenant: TenantInput; warnings: TenantLineWarning[] } | { ok: false; reason: string };
 
 export interface TenantLineOptions {
   /** the operator's own domains (ASCII, lower-case): they and their subdomains belong to no tenant */
@@ -60,7 +65,8 @@ const MAX_LOCALE = 100;
 
 /** Shown back to the operator, so cut and quoted. */
 const show = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
-const typeName = (v: unknown) => (Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+const typeName = (v: unknown) =>
+  Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 
 /**
  * Parses one line of the tenant directory. A line is rejected only when it cannot identify a
@@ -81,19 +87,22 @@ export function parseTenantLine(line: string, options: TenantLineOptions = {}): 
 
 /** parseTenantLine for a value already parsed (or built from a CSV row). */
 export function parseTenantObject(json: unknown, options: TenantLineOptions = {}): TenantLineResult {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, reason: 'not a JSON object' };
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return { ok: false, reason: 'not a JSON object' };
   const raw = json as Record<string, unknown>;
   const warnings: TenantLineWarning[] = [];
   const warn = (field: string, reason: string) => warnings.push({ field, reason });
 
   if (raw.tenantId == null) return { ok: false, reason: 'tenantId: required' };
-  if (typeof raw.tenantId !== 'string') return { ok: false, reason: `tenantId: expected a string, not ${typeName(raw.tenantId)}` };
+  if (typeof raw.tenantId !== 'string')
+    return { ok: false, reason: `tenantId: expected a string, not ${typeName(raw.tenantId)}` };
   const id = raw.tenantId.trim();
   if (!GUID.test(id)) return { ok: false, reason: `tenantId: ${show(raw.tenantId)} is not a GUID` };
   if (/^[0-]+$/.test(id)) return { ok: false, reason: 'tenantId: the nil GUID is not a tenant' };
 
   let name = '';
-  if (raw.name != null && typeof raw.name !== 'string') return { ok: false, reason: `name: expected a string, not ${typeName(raw.name)}` };
+  if (raw.name != null && typeof raw.name !== 'string')
+    return { ok: false, reason: `name: expected a string, not ${typeName(raw.name)}` };
   if (typeof raw.name === 'string') name = repairText(raw.name, 'name', warn);
   if (name === '' && !options.nameOptional) return { ok: false, reason: 'name: required' };
 
@@ -143,7 +152,11 @@ export function parseTenantObject(json: unknown, options: TenantLineOptions = {}
     contacts.set(contact.email, contact);
   }
 
-  return { ok: true, tenant: { id: id.toLowerCase(), name, aliases, domains, phones, contacts: [...contacts.values()] }, warnings };
+  return {
+    ok: true,
+    tenant: { id: id.toLowerCase(), name, aliases, domains, phones, contacts: [...contacts.values()] },
+    warnings,
+  };
 }
 
 type Warn = (field: string, reason: string) => void;
@@ -181,7 +194,8 @@ function domainProblem(d: string, operator: ReadonlySet<string>): { ascii: strin
     if (single && !single.includes('.') && isPublicSuffix(single)) return 'is a public suffix';
     return 'not a valid domain name';
   }
-  if (isMixedScriptOrConfusable(d) || isMixedScriptOrConfusable(ascii)) return 'mixes scripts or contains confusable characters';
+  if (isMixedScriptOrConfusable(d) || isMixedScriptOrConfusable(ascii))
+    return 'mixes scripts or contains confusable characters';
   if (isPublicSuffix(ascii)) return 'is a public suffix';
   if (isFreeMailDomain(ascii)) return 'is a free-mail domain';
   // `ascii` and each parent down to the registrable domain, label-wise.

@@ -19,7 +19,15 @@ export interface DatasetSummary {
   createdAt: string;
   completedAt: string | null;
   /** the files read into it: upload 0 made it, 1, 2, … were added with `--into` (lines numbered per upload) */
-  uploads?: { upload: number; name: string; format: string; lines: number; accepted: number; quarantined: number; createdAt: string }[];
+  uploads?: {
+    upload: number;
+    name: string;
+    format: string;
+    lines: number;
+    accepted: number;
+    quarantined: number;
+    createdAt: string;
+  }[];
   /** why the last upload stopped, when it did */
   error?: string;
 }
@@ -54,7 +62,10 @@ export class DatasetsService {
       warningCounts: (d.warningCounts ?? {}) as Record<string, number>,
       createdAt: d.createdAt.toISOString(),
       completedAt: d.completedAt?.toISOString() ?? null,
-      uploads: (await this.repo.uploadSummaries(datasetId)).map((u) => ({ ...u, createdAt: u.createdAt.toISOString() })),
+      uploads: (await this.repo.uploadSummaries(datasetId)).map((u) => ({
+        ...u,
+        createdAt: u.createdAt.toISOString(),
+      })),
       ...(d.error ? { error: d.error } : {}),
     };
   }
@@ -109,8 +120,16 @@ export class DatasetsService {
         if (out) yield out;
       }
     }
-    if (csv && header === null) throw new BadInputError(`the CSV header of data set ${datasetId} was not kept (ingested before it was): its quarantine can be listed, not exported`);
-    return { format: csv ? 'csv' : 'jsonl', contentType: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8', lines: lines(), counts };
+    if (csv && header === null)
+      throw new BadInputError(
+        `the CSV header of data set ${datasetId} was not kept (ingested before it was): its quarantine can be listed, not exported`,
+      );
+    return {
+      format: csv ? 'csv' : 'jsonl',
+      contentType: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      lines: lines(),
+      counts,
+    };
   }
 
   /** Values dropped from accepted lines, by upload and line: `{upload, line, field, reason}`; `upload` keeps one upload. */
@@ -136,7 +155,10 @@ export class DatasetsService {
       records: records.map((r) => ({
         recordId: r.recordId,
         line: r.line,
-        copyOf: itemOf.get(r.fingerprint)!.canonicalRecordId === r.recordId ? null : itemOf.get(r.fingerprint)!.canonicalRecordId,
+        copyOf:
+          itemOf.get(r.fingerprint)!.canonicalRecordId === r.recordId
+            ? null
+            : itemOf.get(r.fingerprint)!.canonicalRecordId,
       })),
     };
   }

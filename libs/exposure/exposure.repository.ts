@@ -123,7 +123,10 @@ export class ExposureRepository {
 
   /** Marks the data set failed with the reason, when it is still `ingesting` (a step that handled its failure itself left it otherwise). */
   async failIfIngesting(id: string, reason: string): Promise<void> {
-    await this.prisma.dataset.updateMany({ where: { id, status: 'ingesting' }, data: { status: 'failed', error: reason.slice(0, 1000) } });
+    await this.prisma.dataset.updateMany({
+      where: { id, status: 'ingesting' },
+      data: { status: 'failed', error: reason.slice(0, 1000) },
+    });
   }
 
   /** Says the ingesting process is alive (see failAbandonedIngests). */
@@ -291,7 +294,11 @@ export class ExposureRepository {
   }
 
   /** The raw text of quarantined lines in (upload, line) order, a page at a time: memory holds one page. */
-  async *quarantineRaws(datasetId: string, upload?: number, pageSize = 1000): AsyncGenerator<{ upload: number; line: number; raw: string }[]> {
+  async *quarantineRaws(
+    datasetId: string,
+    upload?: number,
+    pageSize = 1000,
+  ): AsyncGenerator<{ upload: number; line: number; raw: string }[]> {
     let after: { upload: number; line: number } | null = null;
     for (;;) {
       const res: { rows: { upload: number; line: number; raw: string }[] } = await this.prisma.pool.query(
@@ -310,7 +317,10 @@ export class ExposureRepository {
 
   /** The uploads that have lines in the quarantine. */
   async quarantinedUploads(datasetId: string): Promise<number[]> {
-    const res = await this.prisma.pool.query<{ upload: number }>('SELECT DISTINCT upload FROM quarantined_lines WHERE dataset_id = $1 ORDER BY upload', [datasetId]);
+    const res = await this.prisma.pool.query<{ upload: number }>(
+      'SELECT DISTINCT upload FROM quarantined_lines WHERE dataset_id = $1 ORDER BY upload',
+      [datasetId],
+    );
     return res.rows.map((r) => r.upload);
   }
 
@@ -323,7 +333,15 @@ export class ExposureRepository {
     return this.prisma.datasetUpload.findMany({
       where: { datasetId },
       orderBy: { upload: 'asc' },
-      select: { upload: true, name: true, format: true, lines: true, accepted: true, quarantined: true, createdAt: true },
+      select: {
+        upload: true,
+        name: true,
+        format: true,
+        lines: true,
+        accepted: true,
+        quarantined: true,
+        createdAt: true,
+      },
     });
   }
 
@@ -365,7 +383,18 @@ export class ExposureRepository {
     return this.prisma.datasetUpload.create({ data: { datasetId, upload, name, format: 'jsonl' } });
   }
 
-  updateUpload(datasetId: string, upload: number, data: { format?: string; header?: string | null; sha256?: string; lines?: number; accepted?: number; quarantined?: number }) {
+  updateUpload(
+    datasetId: string,
+    upload: number,
+    data: {
+      format?: string;
+      header?: string | null;
+      sha256?: string;
+      lines?: number;
+      accepted?: number;
+      quarantined?: number;
+    },
+  ) {
     return this.prisma.datasetUpload.update({ where: { datasetId_upload: { datasetId, upload } }, data });
   }
 
@@ -374,7 +403,11 @@ export class ExposureRepository {
   // the exposure module cannot depend on the campaigns module, which depends on it)
 
   datasetCampaigns(datasetId: string): Promise<DatasetCampaign[]> {
-    return this.prisma.campaign.findMany({ where: { datasetId }, select: { id: true, status: true, startedAt: true }, orderBy: { createdAt: 'asc' } });
+    return this.prisma.campaign.findMany({
+      where: { datasetId },
+      select: { id: true, status: true, startedAt: true },
+      orderBy: { createdAt: 'asc' },
+    });
   }
 
   /** Sends a campaign back to draft if it is still `from`, with the reason the operator sees. */
@@ -401,7 +434,9 @@ export class ExposureRepository {
   }
 
   /** Groups of items with the same own text, earliest first, with their first lines; a chunk at a time. */
-  async *sameTextGroups(datasetId: string): AsyncGenerator<{ fingerprints: string[]; recordIds: string[]; firstLines: number[] }[]> {
+  async *sameTextGroups(
+    datasetId: string,
+  ): AsyncGenerator<{ fingerprints: string[]; recordIds: string[]; firstLines: number[] }[]> {
     const chunks = analyticChunks<{ fps: string[]; rids: string[]; lines: number[] }>(
       this.prisma.pool,
       `SELECT array_agg(fingerprint ORDER BY first_upload, first_line) AS fps, array_agg(canonical_record_id ORDER BY first_upload, first_line) AS rids,
@@ -410,14 +445,23 @@ export class ExposureRepository {
         GROUP BY text_fp HAVING count(*) > 1`,
       [datasetId],
     );
-    for await (const rows of chunks) yield rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids, firstLines: r.lines }));
+    for await (const rows of chunks)
+      yield rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids, firstLines: r.lines }));
   }
 
   /** (reply, earliest message whose own text it quotes) pairs, with their first lines; a chunk at a time. */
   async *quotePairs(
     datasetId: string,
-  ): AsyncGenerator<{ reply: string; original: string; originalRecordId: string; replyLine: number; originalLine: number }[]> {
-    const chunks = analyticChunks<{ reply: string; original: string; rid: string; reply_line: number; original_line: number }>(
+  ): AsyncGenerator<
+    { reply: string; original: string; originalRecordId: string; replyLine: number; originalLine: number }[]
+  > {
+    const chunks = analyticChunks<{
+      reply: string;
+      original: string;
+      rid: string;
+      reply_line: number;
+      original_line: number;
+    }>(
       this.prisma.pool,
       `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid,
               ${ORDINAL('r.')} AS reply_line, ${ORDINAL('o.')} AS original_line
@@ -427,7 +471,13 @@ export class ExposureRepository {
       [datasetId],
     );
     for await (const rows of chunks) {
-      yield rows.map((r) => ({ reply: r.reply, original: r.original, originalRecordId: r.rid, replyLine: r.reply_line, originalLine: r.original_line }));
+      yield rows.map((r) => ({
+        reply: r.reply,
+        original: r.original,
+        originalRecordId: r.rid,
+        replyLine: r.reply_line,
+        originalLine: r.original_line,
+      }));
     }
   }
 
@@ -436,7 +486,10 @@ export class ExposureRepository {
    * first lines; a chunk at a time, ordered by the first item. Bands shared by very many texts
    * are boilerplate and skipped.
    */
-  async *nearDuplicateCandidates(datasetId: string, maxBandGroup = 50): AsyncGenerator<{ a: string; b: string; aLine: number; bLine: number }[]> {
+  async *nearDuplicateCandidates(
+    datasetId: string,
+    maxBandGroup = 50,
+  ): AsyncGenerator<{ a: string; b: string; aLine: number; bLine: number }[]> {
     // Groups are sized by a hash aggregate and only the members of small groups are paired (a
     // window over every band row sorted them all); pairs come in a fixed order.
     const chunks = analyticChunks<{ a: string; b: string; a_line: number; b_line: number }>(
@@ -464,8 +517,17 @@ export class ExposureRepository {
   }
 
   /** The canonical record's kind, body and first line of each item. */
-  async itemTexts(datasetId: string, fingerprints: string[]): Promise<Map<string, { kind: string; body: string; recordId: string; firstLine: number }>> {
-    const res = await this.prisma.pool.query<{ fingerprint: string; kind: string; body: string | null; rid: string; first_line: number }>(
+  async itemTexts(
+    datasetId: string,
+    fingerprints: string[],
+  ): Promise<Map<string, { kind: string; body: string; recordId: string; firstLine: number }>> {
+    const res = await this.prisma.pool.query<{
+      fingerprint: string;
+      kind: string;
+      body: string | null;
+      rid: string;
+      first_line: number;
+    }>(
       // the items first, then each one's record by key: joined the other way round (when the
       // statistics do not know the data set yet) it walks every record of the data set per item
       `SELECT i.fingerprint, i.kind, r.body, i.canonical_record_id AS rid, i.first_line
@@ -477,10 +539,18 @@ export class ExposureRepository {
         WHERE i.dataset_id = $1 AND i.fingerprint = ANY($2::text[])`,
       [datasetId, fingerprints],
     );
-    return new Map(res.rows.map((r) => [r.fingerprint, { kind: r.kind, body: r.body ?? '', recordId: r.rid, firstLine: r.first_line }]));
+    return new Map(
+      res.rows.map((r) => [
+        r.fingerprint,
+        { kind: r.kind, body: r.body ?? '', recordId: r.rid, firstLine: r.first_line },
+      ]),
+    );
   }
 
-  async firstLines(datasetId: string, fingerprints: string[]): Promise<Map<string, { firstLine: number; recordId: string }>> {
+  async firstLines(
+    datasetId: string,
+    fingerprints: string[],
+  ): Promise<Map<string, { firstLine: number; recordId: string }>> {
     const res = await this.prisma.pool.query<{ fingerprint: string; first_line: number; rid: string }>(
       'SELECT fingerprint, first_line, canonical_record_id AS rid FROM items WHERE dataset_id = $1 AND fingerprint = ANY($2::text[])',
       [datasetId, fingerprints],
@@ -553,7 +623,14 @@ export class ExposureRepository {
     const items = await this.prisma.item.findMany({
       where: { datasetId, clusterId },
       orderBy: { firstLine: 'asc' },
-      select: { fingerprint: true, kind: true, canonicalRecordId: true, firstLine: true, copies: true, mergeReason: true },
+      select: {
+        fingerprint: true,
+        kind: true,
+        canonicalRecordId: true,
+        firstLine: true,
+        copies: true,
+        mergeReason: true,
+      },
     });
     const records = await this.prisma.exposureRecord.findMany({
       where: { datasetId, fingerprint: { in: items.map((i) => i.fingerprint) } },

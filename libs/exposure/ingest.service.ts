@@ -9,7 +9,15 @@ import { quiet } from '../common/quiet.js';
 import { describeInputError, expansionLimitsOf } from '../common/gzip-input.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { readAhead } from '../common/read-ahead.js';
-import { ExposureRepository, type ClusterUpdate, type DatasetCampaign, type ItemRow, type QuarantineRow, type RecordRow, type WarningRow } from './exposure.repository.js';
+import {
+  ExposureRepository,
+  type ClusterUpdate,
+  type DatasetCampaign,
+  type ItemRow,
+  type QuarantineRow,
+  type RecordRow,
+  type WarningRow,
+} from './exposure.repository.js';
 import { decompressIfGzip, entryBatches, type InputEntry, type InputFormat } from './readers.js';
 import { fingerprintLazily, normalizeRecord, type TextKeys } from './rules/normalize-record.js';
 import { ClusterBuilder } from './rules/clusters.js';
@@ -193,7 +201,9 @@ export class IngestService implements OnApplicationBootstrap {
     } catch (cause) {
       // the whole data set fails: one that silently lacked the tail of its file would be worse
       const err = describeInputError(cause);
-      await this.repo.updateDataset(dataset.id, { status: 'failed', error: err.message.slice(0, 1000) }).catch(() => undefined);
+      await this.repo
+        .updateDataset(dataset.id, { status: 'failed', error: err.message.slice(0, 1000) })
+        .catch(() => undefined);
       throw err;
     } finally {
       stopHeartbeat();
@@ -210,7 +220,10 @@ export class IngestService implements OnApplicationBootstrap {
   async addTo(datasetId: string, source: IngestSource): Promise<IngestResult> {
     const dataset = await this.repo.findDataset(datasetId);
     if (!dataset) throw new NotFoundError(`data set ${datasetId} not found`);
-    if (dataset.status !== 'ready') throw new ConflictError(`data set ${datasetId} is ${dataset.status}, not ready: lines can be added to a ready data set only`);
+    if (dataset.status !== 'ready')
+      throw new ConflictError(
+        `data set ${datasetId} is ${dataset.status}, not ready: lines can be added to a ready data set only`,
+      );
     const uploads = await this.repo.uploads(datasetId);
     if (source.sha256 && (dataset.sha256 === source.sha256 || uploads.some((u) => u.sha256 === source.sha256))) {
       return this.resultOf(datasetId, true);
@@ -218,10 +231,14 @@ export class IngestService implements OnApplicationBootstrap {
     const campaigns = await this.repo.datasetCampaigns(datasetId);
     refuseIfLaunched(datasetId, campaigns);
     const upload = Math.max(0, ...uploads.map((u) => u.upload)) + 1;
-    const before = { accepted: dataset.accepted, uniqueItems: (dataset.scope as unknown as Scope | null)?.uniqueItems ?? 0 };
+    const before = {
+      accepted: dataset.accepted,
+      uniqueItems: (dataset.scope as unknown as Scope | null)?.uniqueItems ?? 0,
+    };
     // recorded first: a second file added at the same time fails here, not halfway through
     await this.repo.createUpload(datasetId, upload, source.name).catch((err: { code?: string }) => {
-      if (err.code === 'P2002') throw new ConflictError(`another file is being added to data set ${datasetId}; try again when it is done`);
+      if (err.code === 'P2002')
+        throw new ConflictError(`another file is being added to data set ${datasetId}; try again when it is done`);
       throw err;
     });
     const message = `the data set changed: upload ${upload} (${source.name}) was added on ${new Date().toISOString()}; the decisions were made without it: analyze again`;
@@ -233,7 +250,12 @@ export class IngestService implements OnApplicationBootstrap {
         throw new ConflictError(`campaign ${c.id} changed while lines were being added to its data set; try again`);
       }
       reset.push({ campaignId: c.id, was: c.status });
-      await this.audit.record({ actor: source.actor ?? 'system', action: 'campaign.datasetChanged', campaignId: c.id, details: { datasetId, upload, from: c.status, to: 'draft' } });
+      await this.audit.record({
+        actor: source.actor ?? 'system',
+        action: 'campaign.datasetChanged',
+        campaignId: c.id,
+        details: { datasetId, upload, from: c.status, to: 'draft' },
+      });
     }
     await this.repo.updateDataset(datasetId, { status: 'ingesting', heartbeatAt: new Date() });
     const stopHeartbeat = this.keepAlive(datasetId);
@@ -241,7 +263,9 @@ export class IngestService implements OnApplicationBootstrap {
       return await this.addUpload(datasetId, upload, source, dataset, before, reset);
     } catch (err) {
       // never left `ingesting`: a failure after the lines were read (rebuilding the scope, say) fails it with the reason
-      await this.repo.failIfIngesting(datasetId, `adding upload ${upload} failed: ${(err as Error).message}`).catch(() => undefined);
+      await this.repo
+        .failIfIngesting(datasetId, `adding upload ${upload} failed: ${(err as Error).message}`)
+        .catch(() => undefined);
       throw err;
     } finally {
       stopHeartbeat();
@@ -321,7 +345,10 @@ export class IngestService implements OnApplicationBootstrap {
   ): Promise<void> {
     try {
       await this.repo.resolveQuarantine(datasetId, upload);
-      const [records, quarantined] = await Promise.all([this.repo.countRecords(datasetId), this.repo.countQuarantine(datasetId)]);
+      const [records, quarantined] = await Promise.all([
+        this.repo.countRecords(datasetId),
+        this.repo.countQuarantine(datasetId),
+      ]);
       const scope = await this.rebuild(datasetId, records + quarantined, records, quarantined);
       await this.repo.updateDataset(datasetId, {
         status: 'ready',
@@ -334,7 +361,12 @@ export class IngestService implements OnApplicationBootstrap {
         ...counts,
       });
     } catch (err) {
-      await this.repo.updateDataset(datasetId, { status: 'failed', error: `adding upload ${upload} failed: ${(err as Error).message}`.slice(0, 1000) }).catch(() => undefined);
+      await this.repo
+        .updateDataset(datasetId, {
+          status: 'failed',
+          error: `adding upload ${upload} failed: ${(err as Error).message}`.slice(0, 1000),
+        })
+        .catch(() => undefined);
     }
   }
 
@@ -355,7 +387,13 @@ export class IngestService implements OnApplicationBootstrap {
     // independent passes over the data set, on two connections: the database uses both cores
     await Promise.all([this.cluster(datasetId), this.repo.buildEntities(datasetId)]);
     const counts = await this.repo.countUnique(datasetId);
-    return { lines, records, quarantined, ...counts, duplicationFactor: counts.uniqueItems ? round2(records / counts.uniqueItems) : 0 };
+    return {
+      lines,
+      records,
+      quarantined,
+      ...counts,
+      duplicationFactor: counts.uniqueItems ? round2(records / counts.uniqueItems) : 0,
+    };
   }
 
   /** Streams one file into the data set as the given upload: records, items and quarantine. */
@@ -465,11 +503,18 @@ export class IngestService implements OnApplicationBootstrap {
     const inserted = await this.repo.insertRecords(datasetId, rows);
     const clashes = rows.map((r, i) => ({ r, i })).filter(({ r }) => !inserted.has(r.recordId));
     if (clashes.length) {
-      const firstLines = await this.repo.linesOfRecords(datasetId, clashes.map(({ r }) => r.recordId));
+      const firstLines = await this.repo.linesOfRecords(
+        datasetId,
+        clashes.map(({ r }) => r.recordId),
+      );
       for (const { r, i } of clashes) {
         const first = firstLines.get(r.recordId);
         const where = !first ? '?' : first.upload === 0 ? `${first.line}` : `${first.line} of upload ${first.upload}`;
-        quarantine.push({ line: r.line, reason: `duplicate recordId ${r.recordId} (first accepted on line ${where})`, raw: raws[i]!.slice(0, batch.maxRaw) });
+        quarantine.push({
+          line: r.line,
+          reason: `duplicate recordId ${r.recordId} (first accepted on line ${where})`,
+          raw: raws[i]!.slice(0, batch.maxRaw),
+        });
       }
     }
     return inserted;
@@ -527,7 +572,11 @@ export class IngestService implements OnApplicationBootstrap {
     const clusters = new ClusterBuilder();
     // The three queries run at once, on three connections, and their rows are read a chunk at a
     // time, in rule order: holding all of them at once took a million-line ingest over 1 GB.
-    const sources = [this.repo.sameTextGroups(datasetId), this.repo.quotePairs(datasetId), this.repo.nearDuplicateCandidates(datasetId)] as const;
+    const sources = [
+      this.repo.sameTextGroups(datasetId),
+      this.repo.quotePairs(datasetId),
+      this.repo.nearDuplicateCandidates(datasetId),
+    ] as const;
     const sameText = readAhead(sources[0]);
     const quotes = readAhead(sources[1]);
     const candidates = readAhead(sources[2]);
@@ -535,12 +584,19 @@ export class IngestService implements OnApplicationBootstrap {
       for await (const groups of sameText) {
         for (const g of groups) {
           for (let i = 1; i < g.fingerprints.length; i++) {
-            clusters.add(g.fingerprints[0]!, g.firstLines[0]!, g.fingerprints[i]!, g.firstLines[i]!, `same text as ${g.recordIds[0]}`);
+            clusters.add(
+              g.fingerprints[0]!,
+              g.firstLines[0]!,
+              g.fingerprints[i]!,
+              g.firstLines[i]!,
+              `same text as ${g.recordIds[0]}`,
+            );
           }
         }
       }
       for await (const pairs of quotes) {
-        for (const q of pairs) clusters.add(q.original, q.originalLine, q.reply, q.replyLine, `quotes ${q.originalRecordId}`);
+        for (const q of pairs)
+          clusters.add(q.original, q.originalLine, q.reply, q.replyLine, `quotes ${q.originalRecordId}`);
       }
       // the texts and shingle sets of one chunk of candidate pairs at a time (pairs come ordered by their first item)
       for await (const slice of candidates) {
@@ -559,7 +615,13 @@ export class IngestService implements OnApplicationBootstrap {
           if (!texts.has(c.a) || !texts.has(c.b)) continue;
           const j = jaccard(shinglesOf(c.a), shinglesOf(c.b));
           if (j >= NEAR_DUPLICATE_JACCARD) {
-            clusters.add(c.a, c.aLine, c.b, c.bLine, `near-duplicate of ${texts.get(c.a)!.recordId} (jaccard ${j.toFixed(2)})`);
+            clusters.add(
+              c.a,
+              c.aLine,
+              c.b,
+              c.bLine,
+              `near-duplicate of ${texts.get(c.a)!.recordId} (jaccard ${j.toFixed(2)})`,
+            );
           }
         }
       }
@@ -570,7 +632,11 @@ export class IngestService implements OnApplicationBootstrap {
     let updates: ClusterUpdate[] = [];
     for (const a of clusters.assignments()) {
       if (a.clusterId === a.fingerprint) continue;
-      updates.push({ fingerprint: a.fingerprint, clusterId: a.clusterId, mergeReason: a.mergeReason ?? 'joined cluster' });
+      updates.push({
+        fingerprint: a.fingerprint,
+        clusterId: a.clusterId,
+        mergeReason: a.mergeReason ?? 'joined cluster',
+      });
       if (updates.length >= 5000) {
         await this.repo.setClusters(datasetId, updates);
         updates = [];
@@ -644,18 +710,29 @@ class PreparedBatch {
   add(e: InputEntry): void {
     this.size++;
     if (!e.result.ok) {
-      this.quarantine.push({ line: e.line, reason: e.result.reason, raw: e.raw.slice(0, this.maxRaw), ...(e.recordId === undefined ? {} : { recordId: e.recordId }) });
+      this.quarantine.push({
+        line: e.line,
+        reason: e.result.reason,
+        raw: e.raw.slice(0, this.maxRaw),
+        ...(e.recordId === undefined ? {} : { recordId: e.recordId }),
+      });
       return;
     }
     const rec = e.result.record;
     const earlier = this.firstInBatch.get(rec.recordId);
     if (earlier !== undefined) {
-      this.quarantine.push({ line: e.line, reason: `duplicate recordId ${rec.recordId} (first accepted on line ${earlier})`, raw: e.raw.slice(0, this.maxRaw) });
+      this.quarantine.push({
+        line: e.line,
+        reason: `duplicate recordId ${rec.recordId} (first accepted on line ${earlier})`,
+        raw: e.raw.slice(0, this.maxRaw),
+      });
       return;
     }
     this.firstInBatch.set(rec.recordId, e.line);
     const cleaning = e.result.cleaning;
-    let warnings: WarningRow[] | null = cleaning?.warnings.length ? cleaning.warnings.map((w) => ({ line: e.line, ...w })) : null;
+    let warnings: WarningRow[] | null = cleaning?.warnings.length
+      ? cleaning.warnings.map((w) => ({ line: e.line, ...w }))
+      : null;
     const n = normalizeRecord(rec, {
       warn: (field, reason) => (warnings ??= []).push({ line: e.line, field, reason }),
       ...(cleaning ? { origin: cleaning.origin } : {}),
@@ -764,7 +841,9 @@ function uniqueAddresses(addresses: { address: string }[]): string[] {
 
 /** A launched campaign's notices cannot be unposted: the data set it told of stays as it was. */
 function refuseIfLaunched(datasetId: string, campaigns: DatasetCampaign[]): void {
-  const launched = campaigns.filter((c) => c.startedAt !== null || c.status === 'sending' || c.status === 'paused' || c.status === 'completed');
+  const launched = campaigns.filter(
+    (c) => c.startedAt !== null || c.status === 'sending' || c.status === 'paused' || c.status === 'completed',
+  );
   if (!launched.length) return;
   throw new ConflictError(
     `data set ${datasetId} has a launched campaign (${launched.map((c) => `${c.id}: ${c.status}`).join(', ')}): its notices were posted and cannot be unposted, ` +

@@ -1,6 +1,14 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { csvColumnName, csvEntries, decompressIfGzip, entryBatches, jsonArrayEntryBatches, jsonlEntries, type InputEntry } from './readers.js';
+import {
+  csvColumnName,
+  csvEntries,
+  decompressIfGzip,
+  entryBatches,
+  jsonArrayEntryBatches,
+  jsonlEntries,
+  type InputEntry,
+} from './readers.js';
 
 const MAX = 1024 * 1024;
 
@@ -11,7 +19,9 @@ function chunked(text: string | Buffer, size = 7): Readable {
   return Readable.from(chunks, { objectMode: false });
 }
 
-async function flat(batches: AsyncIterable<InputEntry[]> | Promise<AsyncIterable<InputEntry[]>>): Promise<InputEntry[]> {
+async function flat(
+  batches: AsyncIterable<InputEntry[]> | Promise<AsyncIterable<InputEntry[]>>,
+): Promise<InputEntry[]> {
   const out: InputEntry[] = [];
   for await (const b of await batches) out.push(...b);
   return out;
@@ -23,11 +33,13 @@ async function all(entries: AsyncIterable<InputEntry>): Promise<InputEntry[]> {
   return out;
 }
 
-const summary = (es: InputEntry[]) => es.map((e) => [e.line, e.result.ok ? e.result.record.recordId : `!${e.result.reason.slice(0, 20)}`]);
+const summary = (es: InputEntry[]) =>
+  es.map((e) => [e.line, e.result.ok ? e.result.record.recordId : `!${e.result.reason.slice(0, 20)}`]);
 
 describe('JSON array reader', () => {
   it('reads a pretty-printed array element by element, each at the line where it begins', async () => {
-    const text = '[\n  {\n    "recordId": "a",\n    "kind": "email"\n  },\n  {\n    "recordId": "b",\n    "kind": "contact",\n    "people": [{"name": "X, Y"}]\n  }\n]\n';
+    const text =
+      '[\n  {\n    "recordId": "a",\n    "kind": "email"\n  },\n  {\n    "recordId": "b",\n    "kind": "contact",\n    "people": [{"name": "X, Y"}]\n  }\n]\n';
     const es = await flat(jsonArrayEntryBatches(chunked(text), MAX));
     expect(summary(es)).toEqual([
       [2, 'a'],
@@ -85,7 +97,8 @@ describe('JSON array reader', () => {
   });
 
   it('a bracket that does not close takes in what follows until the brackets balance, at worst the rest', async () => {
-    const text = '[\n{"recordId":"a","kind":"email"},\n{"recordId":"b","kind":"email",\n{"recordId":"c","kind":"email"},\n{"recordId":"d","kind":"email"}\n]\n';
+    const text =
+      '[\n{"recordId":"a","kind":"email"},\n{"recordId":"b","kind":"email",\n{"recordId":"c","kind":"email"},\n{"recordId":"d","kind":"email"}\n]\n';
     const es = await flat(jsonArrayEntryBatches(chunked(text), MAX));
     expect(summary(es)).toEqual([
       [2, 'a'],
@@ -93,7 +106,14 @@ describe('JSON array reader', () => {
       [7, '!not valid JSON (the '],
     ]);
     expect(!es[1]!.result.ok && es[1]!.result.reason).toMatch(/element on lines 3-6$/);
-    const open = await flat(jsonArrayEntryBatches(chunked('[\n{"recordId":"a","kind":"email"},\n{"recordId":"b","people":[{"name":"x"}\n,{"recordId":"c","kind":"email"}]\n'), MAX));
+    const open = await flat(
+      jsonArrayEntryBatches(
+        chunked(
+          '[\n{"recordId":"a","kind":"email"},\n{"recordId":"b","people":[{"name":"x"}\n,{"recordId":"c","kind":"email"}]\n',
+        ),
+        MAX,
+      ),
+    );
     expect(open.map((e) => [e.line, e.result.ok])).toEqual([
       [2, true],
       [3, false],
@@ -156,7 +176,9 @@ describe('JSON array reader', () => {
 
 describe('JSONL reader', () => {
   it('drops a byte-order mark on the first line instead of quarantining it', async () => {
-    const es = await all(jsonlEntries(chunked('\ufeff{"recordId":"a","kind":"email"}\n{"recordId":"b","kind":"email"}\n'), MAX));
+    const es = await all(
+      jsonlEntries(chunked('\ufeff{"recordId":"a","kind":"email"}\n{"recordId":"b","kind":"email"}\n'), MAX),
+    );
     expect(summary(es)).toEqual([
       [1, 'a'],
       [2, 'b'],
@@ -172,18 +194,31 @@ describe('JSONL reader', () => {
 
 describe('CSV reader', () => {
   it('matches header names whatever their case or spacing', () => {
-    expect(['RecordId', ' email ', 'KIND', 'file_name', 'Tenant ID', 'x-extra'].map(csvColumnName)).toEqual(['recordId', 'email', 'kind', 'fileName', 'tenantId', 'x-extra']);
+    expect(['RecordId', ' email ', 'KIND', 'file_name', 'Tenant ID', 'x-extra'].map(csvColumnName)).toEqual([
+      'recordId',
+      'email',
+      'kind',
+      'fileName',
+      'tenantId',
+      'x-extra',
+    ]);
   });
 
   it('reads a spreadsheet export: byte-order mark, `;`, CRLF, quoted line breaks, header in another case', async () => {
-    const text = '\ufeffRecordId; Kind ;Email;Body\r\nr1;contact;a@contoso.com;"one\r\ntwo; three"\r\n\r\nr2;contact;b@contoso.com;plain\r\nr3;fax;c@contoso.com;x\r\n';
+    const text =
+      '\ufeffRecordId; Kind ;Email;Body\r\nr1;contact;a@contoso.com;"one\r\ntwo; three"\r\n\r\nr2;contact;b@contoso.com;plain\r\nr3;fax;c@contoso.com;x\r\n';
     const es = await all(csvEntries(chunked(text, 4)));
     expect(summary(es)).toEqual([
       [2, 'r1'],
       [5, 'r2'],
       [6, '!wrong type: kind mus'],
     ]);
-    expect(es[0]!.result.ok && es[0]!.result.record).toEqual({ recordId: 'r1', kind: 'contact', people: [{ email: 'a@contoso.com' }], body: 'one\r\ntwo; three' });
+    expect(es[0]!.result.ok && es[0]!.result.record).toEqual({
+      recordId: 'r1',
+      kind: 'contact',
+      people: [{ email: 'a@contoso.com' }],
+      body: 'one\r\ntwo; three',
+    });
     expect(es[2]!.recordId).toBe('r3');
   });
 

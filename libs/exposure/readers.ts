@@ -117,7 +117,8 @@ export async function* lineBatches(input: Readable, maxBytes: number): AsyncGene
   };
   const flush = (): Line => {
     lineNo++;
-    let text = parts.length === 1 ? parts[0]!.toString('utf8') : parts.length === 0 ? '' : Buffer.concat(parts).toString('utf8');
+    let text =
+      parts.length === 1 ? parts[0]!.toString('utf8') : parts.length === 0 ? '' : Buffer.concat(parts).toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
     const r = { line: lineNo, text, overLimit };
     parts = [];
@@ -153,7 +154,11 @@ export async function* jsonlEntryBatches(input: Readable, maxLineBytes: number):
     const out: InputEntry[] = [];
     for (const { line, text, overLimit } of batch) {
       if (overLimit) {
-        out.push({ line, raw: text, result: { ok: false, reason: `size limit: line longer than ${maxLineBytes} bytes` } });
+        out.push({
+          line,
+          raw: text,
+          result: { ok: false, reason: `size limit: line longer than ${maxLineBytes} bytes` },
+        });
         continue;
       }
       // a byte-order mark is no part of the first record
@@ -170,7 +175,19 @@ export async function* jsonlEntries(input: Readable, maxLineBytes: number): Asyn
   for await (const batch of jsonlEntryBatches(input, maxLineBytes)) yield* batch;
 }
 
-const CSV_COLUMNS = ['recordId', 'kind', 'name', 'email', 'phone', 'company', 'tenantId', 'projectId', 'fileName', 'subject', 'body'];
+const CSV_COLUMNS = [
+  'recordId',
+  'kind',
+  'name',
+  'email',
+  'phone',
+  'company',
+  'tenantId',
+  'projectId',
+  'fileName',
+  'subject',
+  'body',
+];
 
 /** A flat contact export row as an exposure record (docs/contracts.md §2); unknown columns are kept. */
 export function csvRowToRecord(row: Record<string, string>): Record<string, unknown> {
@@ -179,7 +196,13 @@ export function csvRowToRecord(row: Record<string, string>): Record<string, unkn
   if (row.recordId) rec.recordId = row.recordId;
   if (row.kind) rec.kind = row.kind;
   if (row.name || row.email || row.phone) {
-    rec.people = [{ ...(row.name ? { name: row.name } : {}), ...(row.email ? { email: row.email } : {}), ...(row.phone ? { phone: row.phone } : {}) }];
+    rec.people = [
+      {
+        ...(row.name ? { name: row.name } : {}),
+        ...(row.email ? { email: row.email } : {}),
+        ...(row.phone ? { phone: row.phone } : {}),
+      },
+    ];
   }
   if (row.company) rec.companies = [row.company];
   if (row.tenantId) rec.tenantIds = [row.tenantId];
@@ -196,7 +219,10 @@ export const csvColumnName = csvColumnMatcher(CSV_COLUMNS);
  * CSV rows as exposure records (csvRows reads them: header, byte-order mark, `,` or `;`, quoted
  * line breaks, line numbers); a row that does not parse is quarantined, the rest go on.
  */
-export async function* csvEntries(input: Readable, onHeader?: (headerLine: string) => void): AsyncGenerator<InputEntry> {
+export async function* csvEntries(
+  input: Readable,
+  onHeader?: (headerLine: string) => void,
+): AsyncGenerator<InputEntry> {
   for await (const row of csvRows(input, { columnName: csvColumnName, onHeader })) {
     if (row.error !== undefined) {
       yield { line: row.line, raw: row.raw, result: { ok: false, reason: row.error } };
@@ -204,7 +230,9 @@ export async function* csvEntries(input: Readable, onHeader?: (headerLine: strin
     }
     const result = validateRecord(csvRowToRecord(row.record));
     const recordId = row.record.recordId?.trim();
-    yield result.ok || !recordId ? { line: row.line, raw: row.raw, result } : { line: row.line, raw: row.raw, result, recordId };
+    yield result.ok || !recordId
+      ? { line: row.line, raw: row.raw, result }
+      : { line: row.line, raw: row.raw, result, recordId };
   }
 }
 
@@ -261,9 +289,20 @@ export async function* jsonArrayEntryBatches(input: Readable, maxBytes: number):
     const span = line > startLine ? `lines ${startLine}-${line}` : `line ${startLine}`;
     let entry: InputEntry;
     if (unterminated) {
-      entry = { line: startLine, raw, result: { ok: false, reason: `not valid JSON (an element that never closes: the input ended inside it, ${span})` } };
+      entry = {
+        line: startLine,
+        raw,
+        result: {
+          ok: false,
+          reason: `not valid JSON (an element that never closes: the input ended inside it, ${span})`,
+        },
+      };
     } else if (overLimit) {
-      entry = { line: startLine, raw, result: { ok: false, reason: `size limit: element longer than ${maxBytes} bytes (${span})` } };
+      entry = {
+        line: startLine,
+        raw,
+        result: { ok: false, reason: `size limit: element longer than ${maxBytes} bytes (${span})` },
+      };
     } else {
       entry = jsonEntry(startLine, raw, maxBytes);
       // the lines it took in: after a bracket that does not close, more than one element
@@ -283,7 +322,8 @@ export async function* jsonArrayEntryBatches(input: Readable, maxBytes: number):
     const at = tailLine;
     tail = [];
     tailSize = 0;
-    if (over) return { line: at, raw: text, result: { ok: false, reason: `size limit: line longer than ${maxBytes} bytes` } };
+    if (over)
+      return { line: at, raw: text, result: { ok: false, reason: `size limit: line longer than ${maxBytes} bytes` } };
     if (text.trim() === '') return undefined;
     return jsonEntry(at, text, maxBytes);
   };
@@ -384,7 +424,14 @@ export async function* jsonArrayEntryBatches(input: Readable, maxBytes: number):
     const e = tailEntry();
     if (e) last.push(e);
   } else if (state === BETWEEN) {
-    last.push({ line, raw: '', result: { ok: false, reason: 'not valid JSON (the array is not closed: the input ended before its "]"; was the file cut short?)' } });
+    last.push({
+      line,
+      raw: '',
+      result: {
+        ok: false,
+        reason: 'not valid JSON (the array is not closed: the input ended before its "]"; was the file cut short?)',
+      },
+    });
   }
   if (last.length) yield last;
 }

@@ -9,7 +9,10 @@ describe('acceptedLanguages', () => {
     ['de;q=0, nl', ['nl']],
     ['*', []],
     ['sv, *;q=0.1', ['sv']],
-    [['fr;q=0.5', 'it'], ['it', 'fr']],
+    [
+      ['fr;q=0.5', 'it'],
+      ['it', 'fr'],
+    ],
     ['"><script>, ../../etc/passwd;q=0.9', ['"><script>', '../../etc/passwd']],
   ])('%j → %j', (header, tags) => {
     expect(acceptedLanguages(header)).toEqual(tags);

@@ -17,7 +17,11 @@ export interface Reader {
 export type ViewPointFlag = 'isRead' | 'isArchived' | 'isFavorited';
 
 /** Column names are constants chosen here, never taken from a request. */
-const FLAG_COLUMN: Record<ViewPointFlag, string> = { isRead: 'is_read', isArchived: 'is_archived', isFavorited: 'is_favorited' };
+const FLAG_COLUMN: Record<ViewPointFlag, string> = {
+  isRead: 'is_read',
+  isArchived: 'is_archived',
+  isFavorited: 'is_favorited',
+};
 
 /** Bound parameters of one statement: every value from a request goes in as `$n`, never as text. */
 class Params {
@@ -84,7 +88,13 @@ function filterSql(p: Params, c: FilterClause): string {
 @Injectable()
 export class InboxRepository {
   /** Newest first; `limit` rows from `offset`. */
-  async list(tx: TenantTx, r: Reader, filter: readonly FilterClause[], offset: number, limit: number): Promise<NoticeRow[]> {
+  async list(
+    tx: TenantTx,
+    r: Reader,
+    filter: readonly FilterClause[],
+    offset: number,
+    limit: number,
+  ): Promise<NoticeRow[]> {
     const p = new Params();
     const tr = translation(`${p.add(r.locale)}::text`);
     const user = p.add(r.userId);
@@ -95,7 +105,11 @@ export class InboxRepository {
        WHERE ${where}
        ORDER BY n.posted_at DESC, n.id DESC
        LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`;
-    const { rows } = await tx.query<NoticeRow>({ ...(filter.length === 0 ? { name: 'inbox-list' } : {}), text, values: p.values });
+    const { rows } = await tx.query<NoticeRow>({
+      ...(filter.length === 0 ? { name: 'inbox-list' } : {}),
+      text,
+      values: p.values,
+    });
     return rows;
   }
 

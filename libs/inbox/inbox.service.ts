@@ -47,7 +47,11 @@ export class InboxService {
    * `languages`: what the request states the reader reads, in order of preference (the
    * `Accept-Language` header's tags); the token's locale claim comes before them.
    */
-  async list(p: TenantPrincipal, q: ListQuery, languages: readonly string[] = []): Promise<{ messages: ServiceUpdateMessage[]; hasMore: boolean }> {
+  async list(
+    p: TenantPrincipal,
+    q: ListQuery,
+    languages: readonly string[] = [],
+  ): Promise<{ messages: ServiceUpdateMessage[]; hasMore: boolean }> {
     return this.scope.run(p.tenantId, async (tx) => {
       const rows = await this.repo.list(tx, this.reader(p, languages), q.filter, q.skip, q.top + 1);
       const page = rows.slice(0, q.top);
@@ -108,9 +112,21 @@ export class InboxService {
   }
 
   /** In the request's transaction: the events commit with the read, or neither happens. */
-  private record(tx: TenantTx, p: TenantPrincipal, action: string, notices: readonly { id: string; campaignId: string }[]): Promise<void> {
+  private record(
+    tx: TenantTx,
+    p: TenantPrincipal,
+    action: string,
+    notices: readonly { id: string; campaignId: string }[],
+  ): Promise<void> {
     const details = { userId: p.userId, roles: p.roles, issuer: p.issuer };
-    const entries: AuditEntry[] = notices.map((n) => ({ actor: auditActor(p), action, tenantId: p.tenantId, campaignId: n.campaignId, subject: n.id, details }));
+    const entries: AuditEntry[] = notices.map((n) => ({
+      actor: auditActor(p),
+      action,
+      tenantId: p.tenantId,
+      campaignId: n.campaignId,
+      subject: n.id,
+      details,
+    }));
     return this.audit.recordMany(entries, tx);
   }
 }

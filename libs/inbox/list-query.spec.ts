@@ -31,7 +31,9 @@ describe('parseListQuery', () => {
   });
 
   it('does not echo an unknown option back', () => {
-    expect(() => parseListQuery({ '<script>': 'x' })).toThrow(/^unsupported query option \(supported: \$top, \$skip, \$filter\)$/);
+    expect(() => parseListQuery({ '<script>': 'x' })).toThrow(
+      /^unsupported query option \(supported: \$top, \$skip, \$filter\)$/,
+    );
   });
 
   it('builds the next page query, carrying the filter encoded', () => {

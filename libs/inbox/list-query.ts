@@ -36,12 +36,14 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
   const filterText = single(query, '$filter');
   let top = DEFAULT_TOP;
   if (topText !== undefined) {
-    if (!/^\d{1,10}$/.test(topText) || Number(topText) < 1) throw new BadInputError(`$top must be a whole number from 1 to ${MAX_TOP}`);
+    if (!/^\d{1,10}$/.test(topText) || Number(topText) < 1)
+      throw new BadInputError(`$top must be a whole number from 1 to ${MAX_TOP}`);
     top = Math.min(Number(topText), MAX_TOP);
   }
   let skip = 0;
   if (skipText !== undefined) {
-    if (!/^\d{1,10}$/.test(skipText) || Number(skipText) > MAX_SKIP) throw new BadInputError(`$skip must be a whole number from 0 to ${MAX_SKIP}`);
+    if (!/^\d{1,10}$/.test(skipText) || Number(skipText) > MAX_SKIP)
+      throw new BadInputError(`$skip must be a whole number from 0 to ${MAX_SKIP}`);
     skip = Number(skipText);
   }
   let filter: FilterClause[] = [];

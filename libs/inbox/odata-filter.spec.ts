@@ -3,7 +3,11 @@ import { FilterSyntaxError, MAX_FILTER_CLAUSES, parseFilter } from './odata-filt
 
 describe('parseFilter', () => {
   it('reads the four supported clauses joined by and', () => {
-    expect(parseFilter("isRead eq false and isArchived eq true and category eq 'stayInformed' and tags/any(t:t eq 'Data privacy')")).toEqual([
+    expect(
+      parseFilter(
+        "isRead eq false and isArchived eq true and category eq 'stayInformed' and tags/any(t:t eq 'Data privacy')",
+      ),
+    ).toEqual([
       { field: 'isRead', value: false },
       { field: 'isArchived', value: true },
       { field: 'category', value: 'stayInformed' },
@@ -51,17 +55,28 @@ describe('parseFilter', () => {
   });
 
   it('caps length, clause count and string length', () => {
-    expect(() => parseFilter(Array(MAX_FILTER_CLAUSES + 1).fill('isRead eq true').join(' and '))).toThrow(/more than 16 clauses/);
-    expect(parseFilter(Array(MAX_FILTER_CLAUSES).fill('isRead eq true').join(' and '))).toHaveLength(MAX_FILTER_CLAUSES);
+    expect(() =>
+      parseFilter(
+        Array(MAX_FILTER_CLAUSES + 1)
+          .fill('isRead eq true')
+          .join(' and '),
+      ),
+    ).toThrow(/more than 16 clauses/);
+    expect(parseFilter(Array(MAX_FILTER_CLAUSES).fill('isRead eq true').join(' and '))).toHaveLength(
+      MAX_FILTER_CLAUSES,
+    );
     expect(() => parseFilter(`category eq '${'x'.repeat(201)}'`)).toThrow(/longer than 200/);
     expect(() => parseFilter(`category eq '${'x'.repeat(1001)}'`)).toThrow(/longer than 1000/);
   });
 
   it('round-trips any string through a quoted literal, and never throws anything but FilterSyntaxError', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 150 }).filter((s) => !/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(s)), (s) => {
-        expect(parseFilter(`category eq '${s.replace(/'/g, "''")}'`)).toEqual([{ field: 'category', value: s }]);
-      }),
+      fc.property(
+        fc.string({ maxLength: 150 }).filter((s) => !/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(s)),
+        (s) => {
+          expect(parseFilter(`category eq '${s.replace(/'/g, "''")}'`)).toEqual([{ field: 'category', value: s }]);
+        },
+      ),
     );
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (s) => {

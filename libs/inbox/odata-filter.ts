@@ -82,7 +82,8 @@ class Lexer {
         text += s[i];
         i++;
       }
-      if (text.length > MAX_FILTER_STRING) throw new FilterSyntaxError(`$filter: a string is longer than ${MAX_FILTER_STRING} characters`);
+      if (text.length > MAX_FILTER_STRING)
+        throw new FilterSyntaxError(`$filter: a string is longer than ${MAX_FILTER_STRING} characters`);
       this.i = i;
       return { kind: 'string', text, at };
     }
@@ -99,14 +100,17 @@ class Lexer {
 
 /** Parses a `$filter` value; throws FilterSyntaxError with a reason (and a position) for anything outside the grammar. */
 export function parseFilter(text: string): FilterClause[] {
-  if (text.length > MAX_FILTER_LENGTH) throw new FilterSyntaxError(`$filter: longer than ${MAX_FILTER_LENGTH} characters`);
+  if (text.length > MAX_FILTER_LENGTH)
+    throw new FilterSyntaxError(`$filter: longer than ${MAX_FILTER_LENGTH} characters`);
   // Control and format characters (and line breaks) have no place in a filter.
-  if (/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(text.replace(/\t/g, ' '))) throw new FilterSyntaxError('$filter: control characters are not allowed');
+  if (/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(text.replace(/\t/g, ' ')))
+    throw new FilterSyntaxError('$filter: control characters are not allowed');
   const lx = new Lexer(text);
   if (lx.peek() === null) throw new FilterSyntaxError('$filter: empty');
   const expected = (what: string): never => {
     const t = lx.peek();
-    if (t?.kind === 'bad') throw new FilterSyntaxError(`$filter: unexpected character at position ${t.at + 1} (expected ${what})`);
+    if (t?.kind === 'bad')
+      throw new FilterSyntaxError(`$filter: unexpected character at position ${t.at + 1} (expected ${what})`);
     throw new FilterSyntaxError(`$filter: expected ${what} at position ${t ? t.at + 1 : text.length + 1}`);
   };
   const expectWord = (word: string) => {
@@ -165,16 +169,24 @@ export function parseFilter(text: string): FilterClause[] {
         break;
       }
       default:
-        throw new FilterSyntaxError(`$filter: unsupported property or function at position ${t.at + 1} (supported: isRead, isArchived, category, tags/any)`);
+        throw new FilterSyntaxError(
+          `$filter: unsupported property or function at position ${t.at + 1} (supported: isRead, isArchived, category, tags/any)`,
+        );
     }
-    if (clauses.length > MAX_FILTER_CLAUSES) throw new FilterSyntaxError(`$filter: more than ${MAX_FILTER_CLAUSES} clauses`);
+    if (clauses.length > MAX_FILTER_CLAUSES)
+      throw new FilterSyntaxError(`$filter: more than ${MAX_FILTER_CLAUSES} clauses`);
     const next = lx.peek();
     if (next === null) return clauses;
     if (next.kind === 'word' && next.text === 'and') {
       lx.next();
       continue;
     }
-    if (next.kind === 'bad') throw new FilterSyntaxError(`$filter: unexpected character at position ${next.at + 1} (only 'and' joins clauses)`);
-    throw new FilterSyntaxError(`$filter: expected 'and' or the end at position ${next.at + 1} (only 'and' joins clauses)`);
+    if (next.kind === 'bad')
+      throw new FilterSyntaxError(
+        `$filter: unexpected character at position ${next.at + 1} (only 'and' joins clauses)`,
+      );
+    throw new FilterSyntaxError(
+      `$filter: expected 'and' or the end at position ${next.at + 1} (only 'and' joins clauses)`,
+    );
   }
 }

@@ -32,7 +32,9 @@ export class TenantScope {
       // One round trip for BEGIN and both settings. The tenant id is written into the statement
       // because a multi-statement query takes no parameters; it matched GUID above, so it is
       // hex digits and dashes only.
-      await client.query(`BEGIN; SELECT set_config('role', '${TENANT_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true)`);
+      await client.query(
+        `BEGIN; SELECT set_config('role', '${TENANT_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true)`,
+      );
       const result = await work(client);
       await client.query('COMMIT');
       return result;

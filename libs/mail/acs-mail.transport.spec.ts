@@ -27,8 +27,16 @@ describe('retryAfterMsFrom', () => {
 
 describe('ACS connection strings', () => {
   it('knows loopback hosts', () => {
-    for (const h of ['127.0.0.1', '127.255.3.9', 'localhost', 'LOCALHOST', '::1', '[::1]']) expect(isLoopbackHost(h)).toBe(true);
-    for (const h of ['128.0.0.1', '10.0.0.1', '127.0.0.256', 'localhost.evil.com', 'example.communication.azure.com', '::2']) {
+    for (const h of ['127.0.0.1', '127.255.3.9', 'localhost', 'LOCALHOST', '::1', '[::1]'])
+      expect(isLoopbackHost(h)).toBe(true);
+    for (const h of [
+      '128.0.0.1',
+      '10.0.0.1',
+      '127.0.0.256',
+      'localhost.evil.com',
+      'example.communication.azure.com',
+      '::2',
+    ]) {
       expect(isLoopbackHost(h)).toBe(false);
     }
   });
@@ -38,7 +46,9 @@ describe('ACS connection strings', () => {
     expect(c.endpoint.hostname).toBe('res.communication.azure.com');
     expect(c.accessKey).toBe(KEY);
     expect(parseAcsConnectionString(`endpoint=http://127.0.0.1:4100/;accesskey=${KEY}`).endpoint.port).toBe('4100');
-    expect(() => parseAcsConnectionString(`endpoint=http://res.communication.azure.com/;accesskey=${KEY}`)).toThrow(/https/);
+    expect(() => parseAcsConnectionString(`endpoint=http://res.communication.azure.com/;accesskey=${KEY}`)).toThrow(
+      /https/,
+    );
   });
 
   it('refuses other shapes without echoing the key', () => {
@@ -63,7 +73,11 @@ describe('ACS connection strings', () => {
   it('AcsMailTransport refuses a bad connection string when it is built, not at the first send', () => {
     expect(() => new AcsMailTransport({ connectionString: 'endpoint=x', senderAddress: 'a@b.com' })).toThrow();
     expect(
-      () => new AcsMailTransport({ connectionString: `endpoint=http://10.1.2.3/;accesskey=${KEY}`, senderAddress: 'a@b.com' }),
+      () =>
+        new AcsMailTransport({
+          connectionString: `endpoint=http://10.1.2.3/;accesskey=${KEY}`,
+          senderAddress: 'a@b.com',
+        }),
     ).toThrow(/loopback/);
   });
 });

@@ -35,7 +35,10 @@ function isRestError(e: unknown): e is RestErrorLike {
 }
 
 /** retry-after-ms / x-ms-retry-after-ms (milliseconds) first, then Retry-After (seconds or an HTTP date). */
-export function retryAfterMsFrom(headers: { get(name: string): string | undefined } | undefined, now = Date.now()): number {
+export function retryAfterMsFrom(
+  headers: { get(name: string): string | undefined } | undefined,
+  now = Date.now(),
+): number {
   if (!headers) return DEFAULT_RETRY_AFTER_MS;
   for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const v = headers.get(name);
@@ -97,15 +100,18 @@ export class AcsMailTransport implements MailTransport {
         updateIntervalInMs: this.pollIntervalMs,
         abortSignal,
         onResponse: (raw) => {
-          if (raw.status < 300 && raw.parsedBody && typeof raw.parsedBody === 'object') last = raw.parsedBody as TerminalBody;
+          if (raw.status < 300 && raw.parsedBody && typeof raw.parsedBody === 'object')
+            last = raw.parsedBody as TerminalBody;
         },
       });
       const result = await poller.pollUntilDone({ abortSignal });
-      if (result.status === 'Succeeded') return { status: 'succeeded', providerMessageId: result.id || email.operationId };
+      if (result.status === 'Succeeded')
+        return { status: 'succeeded', providerMessageId: result.id || email.operationId };
       return this.operationFailed(result, email.operationId);
     } catch (e) {
       if (isRestError(e)) return this.fromRestError(e);
-      if (last?.status === 'Failed' || last?.status === 'Canceled') return this.operationFailed(last, email.operationId);
+      if (last?.status === 'Failed' || last?.status === 'Canceled')
+        return this.operationFailed(last, email.operationId);
       if (abortSignal.aborted) {
         return { status: 'failed', permanent: false, reason: `no final status from ACS within ${this.maxWaitMs} ms` };
       }

@@ -27,8 +27,12 @@ describe('buildEml', () => {
   it('round-trips any subject, display name and bodies through an independent MIME parser', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 120 }).filter((s) => s.trim() === s && !/[\r\n]/.test(s) && s !== ''),
-        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((s) => s.trim() === s && !/[\r\n"\\]/.test(s) && s !== ''),
+        fc
+          .string({ unit: 'grapheme', minLength: 1, maxLength: 120 })
+          .filter((s) => s.trim() === s && !/[\r\n]/.test(s) && s !== ''),
+        fc
+          .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+          .filter((s) => s.trim() === s && !/[\r\n"\\]/.test(s) && s !== ''),
         fc.string({ unit: 'grapheme', maxLength: 300 }).map((s) => s.replace(/\r\n?/g, '\n')),
         async (subject, name, body) => {
           const text = `x${body}x`;

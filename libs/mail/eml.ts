@@ -20,8 +20,20 @@ const CRLF = '\r\n';
 
 /** Headers the writer owns: a custom header may not replace them. */
 const RESERVED = new Set([
-  'from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'mime-version', 'sender', 'reply-to',
-  'content-type', 'content-transfer-encoding', 'return-path', 'received',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'subject',
+  'date',
+  'message-id',
+  'mime-version',
+  'sender',
+  'reply-to',
+  'content-type',
+  'content-transfer-encoding',
+  'return-path',
+  'received',
 ]);
 
 const FIELD_NAME = /^[!-9;-~]+$/; // printable ASCII except ':' (RFC 5322 ftext)
@@ -91,7 +103,8 @@ export function quotedPrintable(text: string): string {
       const tokens: string[] = [];
       bytes.forEach((b, i) => {
         const last = i === bytes.length - 1;
-        if ((b === 0x20 || b === 0x09) && last) tokens.push(hex(b)); // trailing white space would be stripped in transit
+        if ((b === 0x20 || b === 0x09) && last)
+          tokens.push(hex(b)); // trailing white space would be stripped in transit
         else if ((b >= 33 && b <= 126 && b !== 61) || b === 0x20 || b === 0x09) tokens.push(String.fromCharCode(b));
         else tokens.push(hex(b));
       });
@@ -123,7 +136,8 @@ export function buildEml(m: EmlInput): string {
   ];
   for (const [name, value] of Object.entries(m.headers ?? {})) {
     if (!FIELD_NAME.test(name)) throw new Error(`invalid header name: ${JSON.stringify(name)}`);
-    if (RESERVED.has(name.toLowerCase())) throw new Error(`header ${name} is set by the mailer and cannot be overridden`);
+    if (RESERVED.has(name.toLowerCase()))
+      throw new Error(`header ${name} is set by the mailer and cannot be overridden`);
     head.push(unstructured(name, value));
   }
   head.push(`Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`);

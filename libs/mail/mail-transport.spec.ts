@@ -6,7 +6,9 @@ const V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}
 describe('uuidV5', () => {
   it('matches the RFC 4122 name-based algorithm (known vectors)', () => {
     // DNS namespace, "www.example.com": the value every v5 implementation gives
-    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe(
+      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+    );
     // our namespace, computed independently with Python's uuid.uuid5
     expect(uuidV5('["c1","k1"]', OPERATION_ID_NAMESPACE)).toBe('c181696e-d005-5f0e-b281-b28819ffefcb');
   });

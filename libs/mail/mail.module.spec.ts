@@ -48,8 +48,18 @@ describe('mail configuration', () => {
   });
 
   it('parses the ACS settings', () => {
-    const c = loadConfig({ MAIL_TRANSPORT: 'acs', ACS_CONNECTION_STRING: ACS, ACS_POLL_INTERVAL_MS: '50', MAIL_RATE_PER_MINUTE: '600' });
-    expect(c).toMatchObject({ MAIL_TRANSPORT: 'acs', ACS_CONNECTION_STRING: ACS, ACS_POLL_INTERVAL_MS: 50, MAIL_RATE_PER_MINUTE: 600 });
+    const c = loadConfig({
+      MAIL_TRANSPORT: 'acs',
+      ACS_CONNECTION_STRING: ACS,
+      ACS_POLL_INTERVAL_MS: '50',
+      MAIL_RATE_PER_MINUTE: '600',
+    });
+    expect(c).toMatchObject({
+      MAIL_TRANSPORT: 'acs',
+      ACS_CONNECTION_STRING: ACS,
+      ACS_POLL_INTERVAL_MS: 50,
+      MAIL_RATE_PER_MINUTE: 600,
+    });
   });
 });
 
@@ -62,10 +72,13 @@ describe('createMailTransport / MailModule', () => {
 
   it('chooses by MAIL_TRANSPORT, never by NODE_ENV', () => {
     expect(createMailTransport(loadConfig({ NODE_ENV: 'production', OUTBOX_DIR: dir })).kind).toBe('outbox');
-    expect(createMailTransport(loadConfig({ NODE_ENV: 'test', MAIL_TRANSPORT: 'acs', ACS_CONNECTION_STRING: ACS })).kind).toBe('acs');
-    expect(createMailTransport(loadConfig({ NODE_ENV: 'development', MAIL_TRANSPORT: 'acs', ACS_CONNECTION_STRING: ACS })).kind).toBe(
-      'acs',
-    );
+    expect(
+      createMailTransport(loadConfig({ NODE_ENV: 'test', MAIL_TRANSPORT: 'acs', ACS_CONNECTION_STRING: ACS })).kind,
+    ).toBe('acs');
+    expect(
+      createMailTransport(loadConfig({ NODE_ENV: 'development', MAIL_TRANSPORT: 'acs', ACS_CONNECTION_STRING: ACS }))
+        .kind,
+    ).toBe('acs');
   });
 
   it('provides MAIL_TRANSPORT from the injected configuration', async () => {
@@ -79,5 +92,10 @@ describe('createMailTransport / MailModule', () => {
 
 function globalConfig(config: AppConfig): DynamicModule {
   class TestConfigModule {}
-  return { module: TestConfigModule, global: true, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+  return {
+    module: TestConfigModule,
+    global: true,
+    providers: [{ provide: APP_CONFIG, useValue: config }],
+    exports: [APP_CONFIG],
+  };
 }

@@ -32,7 +32,8 @@ describe('OutboxMailTransport', () => {
     await chmod(dir, 0o700).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
-  const outbox = (sub = 'out') => new OutboxMailTransport({ dir: join(dir, sub), senderAddress: SENDER, now: () => DATE });
+  const outbox = (sub = 'out') =>
+    new OutboxMailTransport({ dir: join(dir, sub), senderAddress: SENDER, now: () => DATE });
 
   it('writes one RFC 5322 multipart/alternative file that parses back to what was sent', async () => {
     const t = outbox();
@@ -121,7 +122,12 @@ describe('OutboxMailTransport', () => {
 
   it('refuses custom headers that are malformed or that the writer owns', async () => {
     const t = outbox();
-    const cases: Record<string, string>[] = [{ 'Bad Name': 'x' }, { 'X-A:B': 'x' }, { From: 'evil@example.com' }, { 'content-type': 'text/plain' }];
+    const cases: Record<string, string>[] = [
+      { 'Bad Name': 'x' },
+      { 'X-A:B': 'x' },
+      { From: 'evil@example.com' },
+      { 'content-type': 'text/plain' },
+    ];
     for (const headers of cases) {
       const r = await t.send(email({ headers }));
       expect(r).toMatchObject({ status: 'failed', permanent: true });

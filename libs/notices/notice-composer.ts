@@ -21,8 +21,13 @@ export interface ServiceUpdateMessage {
 
 export interface ComposeInput {
   campaign: {
-    id: string; title: string; supportUrl: string | null; supportPhone: string | null; supportEmail: string | null;
-    respondBy: Date | null; incidentDate: Date | null;
+    id: string;
+    title: string;
+    supportUrl: string | null;
+    supportPhone: string | null;
+    supportEmail: string | null;
+    respondBy: Date | null;
+    incidentDate: Date | null;
   };
   tenant: { id: string; name: string };
   /** null in a preview: the id is drawn from the sequence when the notice is posted */
@@ -55,7 +60,11 @@ export class NoticeComposer {
       dataCategories: input.dataCategories,
       recordCount: input.records,
       actionRequiredBy: input.campaign.respondBy?.toISOString() ?? null,
-      support: { url: input.campaign.supportUrl, phone: input.campaign.supportPhone, email: input.campaign.supportEmail },
+      support: {
+        url: input.campaign.supportUrl,
+        phone: input.campaign.supportPhone,
+        email: input.campaign.supportEmail,
+      },
       campaignRef: input.campaign.id,
     });
     const at = input.postedAt.toISOString();

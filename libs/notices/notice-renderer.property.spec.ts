@@ -28,7 +28,9 @@ const anyString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary' }),
   fc.constantFrom(...hostileFragments),
-  fc.array(fc.oneof(fc.constantFrom(...hostileFragments), fc.string({ maxLength: 4 })), { maxLength: 5 }).map((parts) => parts.join('')),
+  fc
+    .array(fc.oneof(fc.constantFrom(...hostileFragments), fc.string({ maxLength: 4 })), { maxLength: 5 })
+    .map((parts) => parts.join('')),
 );
 
 const context: fc.Arbitrary<NoticeContext> = fc.record({
@@ -44,7 +46,21 @@ const context: fc.Arbitrary<NoticeContext> = fc.record({
   inboxUrl: fc.option(anyString),
 });
 
-const TEMPLATE_TAGS = new Set(['!doctype', 'html', 'head', 'meta', 'title', 'body', 'div', 'p', 'strong', 'h3', 'ul', 'li', 'a']);
+const TEMPLATE_TAGS = new Set([
+  '!doctype',
+  'html',
+  'head',
+  'meta',
+  'title',
+  'body',
+  'div',
+  'p',
+  'strong',
+  'h3',
+  'ul',
+  'li',
+  'a',
+]);
 
 function assertInertHtml(html: string): void {
   expect(html).not.toMatch(/<script/i);

@@ -1,4 +1,11 @@
-import { NOTICE_DATA_CATEGORIES, NoticeRenderer, checkNoticeContext, renderEmail, renderNotice, type NoticeContext } from './notice-renderer.js';
+import {
+  NOTICE_DATA_CATEGORIES,
+  NoticeRenderer,
+  checkNoticeContext,
+  renderEmail,
+  renderNotice,
+  type NoticeContext,
+} from './notice-renderer.js';
 import { TemplateEngine } from './template-engine.js';
 
 const base: NoticeContext = {
@@ -17,7 +24,15 @@ const base: NoticeContext = {
 const HTML_TAG = /<\/?[a-z!][^>]*>/i;
 const tagsIn = (html: string) => new Set([...html.matchAll(/<\/?([a-z!][a-z0-9]*)/gi)].map((m) => m[1].toLowerCase()));
 const hrefsIn = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' };
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#x27;',
+  '`': '&#x60;',
+  '=': '&#x3D;',
+};
 /** Handlebars' HTML escaping, to say what escaped output must look like. */
 const escaped = (s: string) => s.replace(/[&<>"'`=]/g, (c) => ENTITIES[c]);
 
@@ -64,7 +79,9 @@ describe('renderNotice', () => {
     const html = n.body.content;
     expect(n.title).toBe('Datenschutz: Geschäftsdaten Ihrer Organisation waren ungeschützt zugänglich');
     expect(html).toContain('<div lang="de-DE">');
-    expect(html).toContain('98.765 eindeutige Datensätze mit Daten von Contoso Ltd (Namen, E-Mail-Adressen und Dateianhänge) waren');
+    expect(html).toContain(
+      '98.765 eindeutige Datensätze mit Daten von Contoso Ltd (Namen, E-Mail-Adressen und Dateianhänge) waren',
+    );
     expect(html).toContain('Am 24. September 2022 haben wir festgestellt');
     expect(html).toContain('falsch konfigurierten Speicher-Endpunkt');
     for (const c of ['Namen', 'E-Mail-Adressen', 'Dateianhänge']) expect(html).toContain(`<li>${c}</li>`);
@@ -79,8 +96,12 @@ describe('renderNotice', () => {
   });
 
   it('says "record" and "Datensatz" for one record', () => {
-    expect(renderNotice({ ...base, recordCount: 1 }).body.content).toContain('1 unique record with data of Contoso Ltd (Names, Email addresses, and Attached files) was reachable');
-    expect(renderNotice({ ...base, recordCount: 1, locale: 'de-DE' }).body.content).toContain('1 eindeutiger Datensatz mit Daten von Contoso Ltd (Namen, E-Mail-Adressen und Dateianhänge) war über');
+    expect(renderNotice({ ...base, recordCount: 1 }).body.content).toContain(
+      '1 unique record with data of Contoso Ltd (Names, Email addresses, and Attached files) was reachable',
+    );
+    expect(renderNotice({ ...base, recordCount: 1, locale: 'de-DE' }).body.content).toContain(
+      '1 eindeutiger Datensatz mit Daten von Contoso Ltd (Namen, E-Mail-Adressen und Dateianhänge) war über',
+    );
   });
 
   it.each([
@@ -128,7 +149,13 @@ describe('renderNotice', () => {
 });
 
 describe('hostile values render inert', () => {
-  const hostileNames = ['<script>alert(1)</script>', '{{constructor}}', '{{__proto__}}', '{{{tenantName}}}', '"><img src=x onerror=alert(1)>'];
+  const hostileNames = [
+    '<script>alert(1)</script>',
+    '{{constructor}}',
+    '{{__proto__}}',
+    '{{{tenantName}}}',
+    '"><img src=x onerror=alert(1)>',
+  ];
 
   it.each(hostileNames)('tenant name %j', (tenantName) => {
     const { body, title } = renderNotice({ ...base, tenantName });
@@ -141,12 +168,20 @@ describe('hostile values render inert', () => {
     expect(renderNotice({ ...base, tenantName: '<script>alert(1)</script>' }).body.content).toContain(
       'data of &lt;script&gt;alert(1)&lt;/script&gt; (Names',
     );
-    expect(renderNotice({ ...base, tenantName: '{{constructor}}' }).body.content).toContain('data of {{constructor}} (Names');
-    expect(renderNotice({ ...base, tenantName: '{{__proto__}}' }).body.content).toContain('data of {{__proto__}} (Names');
+    expect(renderNotice({ ...base, tenantName: '{{constructor}}' }).body.content).toContain(
+      'data of {{constructor}} (Names',
+    );
+    expect(renderNotice({ ...base, tenantName: '{{__proto__}}' }).body.content).toContain(
+      'data of {{__proto__}} (Names',
+    );
   });
 
   it('a javascript: support URL is shown as text, never linked', () => {
-    for (const url of ['javascript:alert(1)', ' JavaScript:alert(document.cookie)', 'data:text/html;base64,PHNjcmlwdD4=']) {
+    for (const url of [
+      'javascript:alert(1)',
+      ' JavaScript:alert(document.cookie)',
+      'data:text/html;base64,PHNjcmlwdD4=',
+    ]) {
       const notice = renderNotice({ ...base, support: { url } }).body.content;
       const email = renderEmail({ ...base, support: { url } });
       expect(hrefsIn(notice)).toEqual([]);
@@ -157,10 +192,17 @@ describe('hostile values render inert', () => {
   });
 
   it('every link is an http(s) or mailto link', () => {
-    const hostile = { ...base, support: { url: 'https://ok.example/"onmouseover="alert(1)', email: 'x@example.com?cc=evil@example.net' }, inboxUrl: 'javascript:alert(2)' };
+    const hostile = {
+      ...base,
+      support: { url: 'https://ok.example/"onmouseover="alert(1)', email: 'x@example.com?cc=evil@example.net' },
+      inboxUrl: 'javascript:alert(2)',
+    };
     const links = [...hrefsIn(renderNotice(hostile).body.content), ...hrefsIn(renderEmail(hostile).html)];
     // the attribute value decodes to the percent-encoded URL: the quote never closes the attribute
-    expect(links).toEqual([escaped('https://ok.example/%22onmouseover=%22alert(1)'), escaped('https://ok.example/%22onmouseover=%22alert(1)')]);
+    expect(links).toEqual([
+      escaped('https://ok.example/%22onmouseover=%22alert(1)'),
+      escaped('https://ok.example/%22onmouseover=%22alert(1)'),
+    ]);
     expect(renderNotice(hostile).body.content).toContain('Email: x@example.com?cc&#x3D;evil@example.net</li>');
     expect(renderEmail(hostile).html).toContain('Message Center: javascript:alert(2)');
   });
@@ -171,7 +213,11 @@ describe('hostile values render inert', () => {
   });
 
   it('line breaks and bidi overrides in values cannot forge lines or reorder text', () => {
-    const e = renderEmail({ ...base, messageId: 'MC1\r\nBcc: evil@example.net', support: { phone: '+1 555\u202e0100' } });
+    const e = renderEmail({
+      ...base,
+      messageId: 'MC1\r\nBcc: evil@example.net',
+      support: { phone: '+1 555\u202e0100' },
+    });
     expect(e.subject).toBe('Data privacy notice MC1 Bcc: evil@example.net is waiting in your Message Center');
     expect(e.text).toContain('Phone: +1 555 0100\n');
     expect(e.text).not.toContain('\u202e');
@@ -276,6 +322,8 @@ describe('checkContext', () => {
     // a locale without templates is a fallback, never a problem that stops a launch
     expect(checkNoticeContext({ ...base, locale: 'sv-SE' })).toEqual([]);
     expect(checkNoticeContext({ ...base, locale: '%%garbage%%' })).toEqual([]);
-    expect(checkNoticeContext({ ...base, support: {} })).toEqual(['no support channel: give at least a support URL, phone or email']);
+    expect(checkNoticeContext({ ...base, support: {} })).toEqual([
+      'no support channel: give at least a support URL, phone or email',
+    ]);
   });
 });

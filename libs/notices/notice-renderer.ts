@@ -185,7 +185,12 @@ export class NoticeRenderer {
     const plain = toPlain(view);
     const subject = cleanText(this.engine.renderString('emailSubject', locale, plain));
     const inner = this.engine.render(`email.${NOTICE_KIND}.html`, locale, view);
-    const html = this.engine.render('layout.html', locale, { isDocument: true, lang: locale, title: subject, body: inner });
+    const html = this.engine.render('layout.html', locale, {
+      isDocument: true,
+      lang: locale,
+      title: subject,
+      body: inner,
+    });
     const text = tidyText(this.engine.render(`email.${NOTICE_KIND}.txt`, locale, plain));
     return { subject, html, text };
   }
@@ -198,15 +203,18 @@ export class NoticeRenderer {
   checkContext(ctx: NoticeContext): string[] {
     const problems: string[] = [];
     const show = (v: unknown) => JSON.stringify(typeof v === 'string' ? v.slice(0, 80) : v);
-    if (!/^MC\d+$/.test(String(ctx.messageId))) problems.push(`messageId ${show(ctx.messageId)} is not "MC" followed by digits`);
+    if (!/^MC\d+$/.test(String(ctx.messageId)))
+      problems.push(`messageId ${show(ctx.messageId)} is not "MC" followed by digits`);
     if (cleanText(ctx.tenantName) === '') problems.push('tenantName is empty');
     if (cleanText(ctx.campaignRef) === '') problems.push('campaignRef is empty');
     const keys = categoryKeys(ctx.dataCategories);
     if (keys.length === 0) problems.push('dataCategories is empty');
     const known = new Set<string>(NOTICE_DATA_CATEGORIES);
-    for (const c of keys) if (!known.has(c)) problems.push(`data category ${show(c)} is not one of ${NOTICE_DATA_CATEGORIES.join(', ')}`);
+    for (const c of keys)
+      if (!known.has(c)) problems.push(`data category ${show(c)} is not one of ${NOTICE_DATA_CATEGORIES.join(', ')}`);
     const n = recordCountOf(ctx.recordCount);
-    if (!Number.isSafeInteger(n) || n < 1) problems.push(`recordCount ${show(ctx.recordCount)} is not a positive whole number`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      problems.push(`recordCount ${show(ctx.recordCount)} is not a positive whole number`);
     if (optionalText(ctx.incidentDate) !== null && isoDateTime(ctx.incidentDate) === null) {
       problems.push(`incidentDate ${show(ctx.incidentDate)} is not an ISO date`);
     }
@@ -215,10 +223,13 @@ export class NoticeRenderer {
     }
     const support = supportView(ctx.support);
     if (!support.any) problems.push('no support channel: give at least a support URL, phone or email');
-    if (support.url && support.url.href === null) problems.push(`support URL ${show(support.url.text)} is not an absolute http(s) link; it would be shown as text`);
-    if (support.email && support.email.href === null) problems.push(`support email ${show(support.email.text)} is not an email address`);
+    if (support.url && support.url.href === null)
+      problems.push(`support URL ${show(support.url.text)} is not an absolute http(s) link; it would be shown as text`);
+    if (support.email && support.email.href === null)
+      problems.push(`support email ${show(support.email.text)} is not an email address`);
     const inbox = webLink(ctx.inboxUrl);
-    if (inbox && inbox.href === null) problems.push(`inboxUrl ${show(inbox.text)} is not an absolute http(s) link; it would be shown as text`);
+    if (inbox && inbox.href === null)
+      problems.push(`inboxUrl ${show(inbox.text)} is not an absolute http(s) link; it would be shown as text`);
     // a locale without templates of its own is a fallback (see localeFallback), never a problem;
     // only a templates folder without the en-US fallback is
     try {

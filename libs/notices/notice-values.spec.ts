@@ -6,7 +6,10 @@ describe('webLink', () => {
       href: 'https://support.example.com/privacy',
       text: 'https://support.example.com/privacy',
     });
-    expect(webLink(' HTTP://Support.Example.com ')).toEqual({ href: 'http://support.example.com/', text: 'http://support.example.com/' });
+    expect(webLink(' HTTP://Support.Example.com ')).toEqual({
+      href: 'http://support.example.com/',
+      text: 'http://support.example.com/',
+    });
     // the serialized URL is percent-encoded: nothing in it can leave an attribute
     expect(webLink('https://x.example/a"b<c>d e`f')?.href).toBe('https://x.example/a%22b%3Cc%3Ed%20e%60f');
   });
@@ -39,14 +42,21 @@ describe('webLink', () => {
 
 describe('mailLink', () => {
   it('links a plain address', () => {
-    expect(mailLink('privacy@example.com')).toEqual({ href: 'mailto:privacy@example.com', text: 'privacy@example.com' });
+    expect(mailLink('privacy@example.com')).toEqual({
+      href: 'mailto:privacy@example.com',
+      text: 'privacy@example.com',
+    });
   });
-  it.each(['privacy@example.com?bcc=evil@example.net', 'a@b', 'not an address', '"x"@example.com', 'a@example.com&cc=x', 'javascript:alert(1)//@x.com'])(
-    'leaves %j as inert text',
-    (raw) => {
-      expect(mailLink(raw)?.href).toBeNull();
-    },
-  );
+  it.each([
+    'privacy@example.com?bcc=evil@example.net',
+    'a@b',
+    'not an address',
+    '"x"@example.com',
+    'a@example.com&cc=x',
+    'javascript:alert(1)//@x.com',
+  ])('leaves %j as inert text', (raw) => {
+    expect(mailLink(raw)?.href).toBeNull();
+  });
 });
 
 describe('isoDateTime', () => {
@@ -59,12 +69,21 @@ describe('isoDateTime', () => {
   ])('accepts %s', (raw, iso) => {
     expect(isoDateTime(raw)).toBe(iso);
   });
-  it.each(['1', '2022', 'September 24, 2022', '2022-02-30', '2023-02-29', '2022-13-01', '2022-09-24T25:00:00Z', '', null, undefined, 20220924])(
-    'refuses %j',
-    (raw) => {
-      expect(isoDateTime(raw)).toBeNull();
-    },
-  );
+  it.each([
+    '1',
+    '2022',
+    'September 24, 2022',
+    '2022-02-30',
+    '2023-02-29',
+    '2022-13-01',
+    '2022-09-24T25:00:00Z',
+    '',
+    null,
+    undefined,
+    20220924,
+  ])('refuses %j', (raw) => {
+    expect(isoDateTime(raw)).toBeNull();
+  });
 });
 
 describe('text cleaning', () => {

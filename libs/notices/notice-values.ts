@@ -68,8 +68,7 @@ export function mailLink(value: unknown): SafeLink | null {
   return MAIL_ADDRESS.test(text) ? { href: `mailto:${text}`, text } : { href: null, text };
 }
 
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /**
  * A strict ISO 8601 date (`2022-09-24`) or date-time (`2022-09-24T10:00:00Z`), normalized to
@@ -85,7 +84,8 @@ export function isoDateTime(value: unknown): string | null {
   const month = Number(mo);
   const day = Number(d);
   const calendar = new Date(Date.UTC(year, month - 1, day));
-  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return null;
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day)
+    return null;
   if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(sec ?? 0) > 59)) return null;
   const date = new Date(h === undefined ? `${y}-${mo}-${d}T00:00:00Z` : zone === undefined ? `${s}Z` : s);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();

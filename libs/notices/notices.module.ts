@@ -7,5 +7,8 @@ import { NoticeComposer } from './notice-composer.js';
  * Rendering only (no database): import it where notices or emails are built. Provide
  * NOTICE_TEMPLATES_DIR to read templates from another folder than the shipped one.
  */
-@Module({ providers: [TemplateEngine, NoticeRenderer, NoticeComposer], exports: [TemplateEngine, NoticeRenderer, NoticeComposer] })
+@Module({
+  providers: [TemplateEngine, NoticeRenderer, NoticeComposer],
+  exports: [TemplateEngine, NoticeRenderer, NoticeComposer],
+})
 export class NoticesModule {}

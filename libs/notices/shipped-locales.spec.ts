@@ -99,7 +99,15 @@ function outputs(ctx: NoticeContext): Output[] {
   ];
 }
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '`': '&#x60;', '=': '&#x3D;' };
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#x27;',
+  '`': '&#x60;',
+  '=': '&#x3D;',
+};
 /** Handlebars' HTML escaping. */
 const escapeHtml = (s: string) => s.replace(/[&<>"'`=]/g, (c) => ENTITIES[c]!);
 
@@ -112,7 +120,8 @@ function keyPaths(value: unknown, prefix = ''): string[] {
   return Object.entries(value).flatMap(([k, v]) => keyPaths(v, prefix ? `${prefix}.${k}` : k));
 }
 
-const stringsOf = (locale: string): unknown => JSON.parse(readFileSync(join(defaultTemplatesDir(), locale, 'strings.json'), 'utf8'));
+const stringsOf = (locale: string): unknown =>
+  JSON.parse(readFileSync(join(defaultTemplatesDir(), locale, 'strings.json'), 'utf8'));
 
 describe('shipped locales', () => {
   it('are exactly the languages promised, each its own folder', () => {
@@ -136,14 +145,20 @@ describe('shipped locales', () => {
     ])('renders with %s: every placeholder filled', (_, base) => {
       for (const { name, text } of outputs({ ...base, locale })) {
         const where = `${locale} ${name}`;
-        expect({ where, text }).not.toEqual({ where, text: expect.stringMatching(/\{\{|\}\}|undefined|null|NaN|\[object|Infinity/) });
+        expect({ where, text }).not.toEqual({
+          where,
+          text: expect.stringMatching(/\{\{|\}\}|undefined|null|NaN|\[object|Infinity/),
+        });
         // no empty element and no empty brackets where a value was expected
-        expect({ where, text }).not.toEqual({ where, text: expect.stringMatching(/<(li|p|strong|a|h3|title)\b[^>]*>\s*<\/\1>|\(\s*\)|（\s*）|:\s*$/m) });
+        expect({ where, text }).not.toEqual({
+          where,
+          text: expect.stringMatching(/<(li|p|strong|a|h3|title)\b[^>]*>\s*<\/\1>|\(\s*\)|（\s*）|:\s*$/m),
+        });
         expect(text.trim()).not.toBe('');
       }
     });
 
-    it('shows the values in the locale\'s own formats and words', () => {
+    it("shows the values in the locale's own formats and words", () => {
       const [title, body, subject, html, text] = outputs({ ...full, locale }).map((o) => o.text);
       expect(title.length).toBeGreaterThan(10);
       expect(subject).toContain('MC4711042');
@@ -168,7 +183,12 @@ describe('shipped locales', () => {
 
     if (locale === 'fr-FR') {
       it('writes the first of a month as French does', () => {
-        const body = renderer.renderNotice({ ...full, locale, incidentDate: '2026-10-01', actionRequiredBy: '2022-11-01' }).body.content;
+        const body = renderer.renderNotice({
+          ...full,
+          locale,
+          incidentDate: '2026-10-01',
+          actionRequiredBy: '2022-11-01',
+        }).body.content;
         expect(body).toContain('Le 1er octobre 2026, nous avons appris');
         expect(body).toContain('avant le 1er novembre 2022');
       });
@@ -188,7 +208,13 @@ describe('shipped locales', () => {
   });
 
   it('the English phrase list does find the English templates (so the check above can fail)', () => {
-    const shown = outputs(full).map((o) => visibleText(o.text)).join('\n') + outputs(sparse).map((o) => visibleText(o.text)).join('\n');
+    const shown =
+      outputs(full)
+        .map((o) => visibleText(o.text))
+        .join('\n') +
+      outputs(sparse)
+        .map((o) => visibleText(o.text))
+        .join('\n');
     expect(ENGLISH.filter((phrase) => !shown.includes(phrase))).toEqual([]);
   });
 });

@@ -184,7 +184,12 @@ describe('render errors', () => {
     });
     const renderer = new NoticeRenderer(new TemplateEngine(dir));
     const err = renderError(() => renderer.renderNotice({ ...ctx, locale: 'de-AT' }));
-    expect(err).toMatchObject({ template: 'notice.data-exposure.html', locale: 'de-DE', variable: 'tenantNmae', status: 500 });
+    expect(err).toMatchObject({
+      template: 'notice.data-exposure.html',
+      locale: 'de-DE',
+      variable: 'tenantNmae',
+      status: 500,
+    });
     expect(err.message).toContain('"tenantNmae" is not defined at line 2:5');
     expect(err.message).toContain('notice.data-exposure.html');
     expect(err.message).toContain('de-DE');
@@ -192,7 +197,9 @@ describe('render errors', () => {
 
   it('names the full path of a missing nested variable', () => {
     const dir = templatesWith({ 'en-US/notice.data-exposure.html.hbs': '{{support.phone.number}}' });
-    const err = renderError(() => new NoticeRenderer(new TemplateEngine(dir)).renderNotice({ ...ctx, support: { phone: '+1 555' } }));
+    const err = renderError(() =>
+      new NoticeRenderer(new TemplateEngine(dir)).renderNotice({ ...ctx, support: { phone: '+1 555' } }),
+    );
     expect(err.variable).toBe('support.phone.number');
   });
 
@@ -203,12 +210,15 @@ describe('render errors', () => {
     expect(err.message).toContain('argument of if) at line 2:0');
 
     const nested = templatesWith({ 'en-US/notice.data-exposure.html.hbs': '{{#if suport.url}}x{{/if}}' });
-    expect(renderError(() => new NoticeRenderer(new TemplateEngine(nested)).renderNotice(ctx)).variable).toBe('suport.url');
+    expect(renderError(() => new NoticeRenderer(new TemplateEngine(nested)).renderNotice(ctx)).variable).toBe(
+      'suport.url',
+    );
   });
 
   it('a missing variable in a helper argument or hash is named', () => {
     const dir = templatesWith({
-      'en-US/notice.data-exposure.html.hbs': '{{formatNumber recordCount}} {{plural recordCount one="x" other=otherForm}}',
+      'en-US/notice.data-exposure.html.hbs':
+        '{{formatNumber recordCount}} {{plural recordCount one="x" other=otherForm}}',
     });
     const err = renderError(() => new NoticeRenderer(new TemplateEngine(dir)).renderNotice(ctx));
     expect(err.variable).toBe('otherForm');

@@ -140,7 +140,14 @@ function indexSource(ast: hbs.AST.Program): SourceIndex {
       for (const n of node) visit(n);
       return;
     }
-    const n = node as { type?: unknown; loc?: Loc; params?: hbs.AST.Expression[]; hash?: hbs.AST.Hash; original?: string; parts?: string[] };
+    const n = node as {
+      type?: unknown;
+      loc?: Loc;
+      params?: hbs.AST.Expression[];
+      hash?: hbs.AST.Hash;
+      original?: string;
+      parts?: string[];
+    };
     if (n.type === 'PathExpression' && n.loc && typeof n.original === 'string') {
       index.paths.set(at(n.loc.start.line, n.loc.start.column), { original: n.original, parts: n.parts ?? [] });
     }
@@ -161,8 +168,7 @@ function locate(err: unknown, file: string, index: SourceIndex): TemplateFault {
   if (err instanceof TemplateFault) return err; // already located by an inner partial
   if (err instanceof UndefinedArgument) {
     const call = err.loc ? index.calls.get(at(err.loc.start.line, err.loc.start.column)) : undefined;
-    const written =
-      typeof err.argument === 'number' ? call?.params[err.argument] : call?.hash[err.argument];
+    const written = typeof err.argument === 'number' ? call?.params[err.argument] : call?.hash[err.argument];
     const variable = written ?? null;
     const where = err.loc ? ` at line ${err.loc.start.line}:${err.loc.start.column}` : '';
     const what = variable === null ? `an undefined argument` : `"${variable}" is not defined`;
@@ -181,12 +187,24 @@ function locate(err: unknown, file: string, index: SourceIndex): TemplateFault {
   const part = err instanceof TypeError ? /reading '([^']*)'|search for '([^']*)'/.exec(message) : null;
   if (part) {
     const prop = part[1] ?? part[2];
-    const candidates = [...new Set([...index.paths.values()].filter((p) => p.parts.slice(1).includes(prop)).map((p) => p.original))];
+    const candidates = [
+      ...new Set([...index.paths.values()].filter((p) => p.parts.slice(1).includes(prop)).map((p) => p.original)),
+    ];
     if (candidates.length === 1) {
-      return new TemplateFault(file, candidates[0], `"${candidates[0]}" is not defined: a part of the path is missing or not an object`, err);
+      return new TemplateFault(
+        file,
+        candidates[0],
+        `"${candidates[0]}" is not defined: a part of the path is missing or not an object`,
+        err,
+      );
     }
     const among = candidates.length > 1 ? ` (in one of ${candidates.join(', ')})` : '';
-    return new TemplateFault(file, prop, `"${prop}" cannot be looked up: its parent is missing or not an object${among}`, err);
+    return new TemplateFault(
+      file,
+      prop,
+      `"${prop}" cannot be looked up: its parent is missing or not an object${among}`,
+      err,
+    );
   }
   return new TemplateFault(file, null, message, err);
 }
@@ -196,8 +214,7 @@ function registerHelpers(env: HbsEnv, locale: string): void {
   env.unregisterHelper('lookup');
   env.unregisterHelper('log');
 
-  const strictly =
-    (name: string, fn: (...args: unknown[]) => unknown) =>
+  const strictly = (name: string, fn: (...args: unknown[]) => unknown) =>
     function (this: unknown, ...args: unknown[]): unknown {
       const options = args[args.length - 1] as { loc?: Loc; hash?: Record<string, unknown> };
       args.slice(0, -1).forEach((arg, i) => {
@@ -228,7 +245,10 @@ function registerHelpers(env: HbsEnv, locale: string): void {
       if (Number.isNaN(date.getTime())) return String(value);
       // French writes the first of a month as an ordinal ("1er octobre"), which Intl does not
       if (firstIsOrdinal && date.getUTCDate() === 1) {
-        return dates.formatToParts(date).map((p) => (p.type === 'day' ? `${p.value}er` : p.value)).join('');
+        return dates
+          .formatToParts(date)
+          .map((p) => (p.type === 'day' ? `${p.value}er` : p.value))
+          .join('');
       }
       return dates.format(date);
     }),
@@ -279,7 +299,12 @@ export function defaultTemplatesDir(): string {
     if (parent === dir) break;
     dir = parent;
   }
-  throw new NoticeRenderError('*', '*', null, `no templates folder beside ${beside} nor under libs/notices/templates of any parent folder`);
+  throw new NoticeRenderError(
+    '*',
+    '*',
+    null,
+    `no templates folder beside ${beside} nor under libs/notices/templates of any parent folder`,
+  );
 }
 
 /** The script a tag is written in once its likely subtags are added (`zh-TW` → `Hant`), or null. */
@@ -320,7 +345,9 @@ export class TemplateEngine {
         throw new NoticeRenderError('*', '*', null, `cannot read templates folder ${this.templatesDir}`, err);
       }
       this.locales = entries
-        .filter((name) => /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(name) && isDirectory(join(this.templatesDir, name)))
+        .filter(
+          (name) => /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(name) && isDirectory(join(this.templatesDir, name)),
+        )
         .sort();
     }
     return this.locales;
@@ -332,10 +359,17 @@ export class TemplateEngine {
    * `en-US` too. Folder names come from the directory listing only, never from the request.
    */
   resolveLocale(requested: string): string {
-    const found = this.sameLanguageFolder(requested) ?? this.availableLocales().find((l) => l.toLowerCase() === FALLBACK_LOCALE.toLowerCase());
+    const found =
+      this.sameLanguageFolder(requested) ??
+      this.availableLocales().find((l) => l.toLowerCase() === FALLBACK_LOCALE.toLowerCase());
     if (!found) {
       const key = typeof requested === 'string' ? requested : '';
-      throw new NoticeRenderError('*', key, null, `no template folder for ${key || '(empty locale)'} and no ${FALLBACK_LOCALE} fallback in ${this.templatesDir}`);
+      throw new NoticeRenderError(
+        '*',
+        key,
+        null,
+        `no template folder for ${key || '(empty locale)'} and no ${FALLBACK_LOCALE} fallback in ${this.templatesDir}`,
+      );
     }
     return found;
   }
@@ -377,7 +411,9 @@ export class TemplateEngine {
   localeFallback(requested: string): { requested: string; used: string } | null {
     const used = this.resolveLocale(requested);
     const tag = canonicalLocale(requested);
-    return tag !== null && tag.toLowerCase() === used.toLowerCase() ? null : { requested: cleanText(requested).slice(0, 80), used };
+    return tag !== null && tag.toLowerCase() === used.toLowerCase()
+      ? null
+      : { requested: cleanText(requested).slice(0, 80), used };
   }
 
   /**
@@ -397,7 +433,12 @@ export class TemplateEngine {
     const bundle = this.bundle(this.resolveLocale(locale));
     const template = bundle.templates.get(name);
     if (!template) {
-      throw new NoticeRenderError(name, bundle.locale, null, `template file ${name}.hbs is missing from ${join(this.templatesDir, bundle.locale)}`);
+      throw new NoticeRenderError(
+        name,
+        bundle.locale,
+        null,
+        `template file ${name}.hbs is missing from ${join(this.templatesDir, bundle.locale)}`,
+      );
     }
     return this.run(template, name, bundle.locale, view);
   }
@@ -508,7 +549,8 @@ export class TemplateEngine {
     }
     const obj = (parsed ?? {}) as Record<string, unknown>;
     for (const key of STRING_TEMPLATE_KEYS) {
-      if (typeof obj[key] !== 'string') throw new NoticeRenderError('strings.json', locale, key, `"${key}" is missing or not a string`);
+      if (typeof obj[key] !== 'string')
+        throw new NoticeRenderError('strings.json', locale, key, `"${key}" is missing or not a string`);
     }
     const categories = obj.categories;
     if (
@@ -517,10 +559,19 @@ export class TemplateEngine {
       Array.isArray(categories) ||
       !Object.values(categories).every((v) => typeof v === 'string')
     ) {
-      throw new NoticeRenderError('strings.json', locale, 'categories', '"categories" must map each category to its label');
+      throw new NoticeRenderError(
+        'strings.json',
+        locale,
+        'categories',
+        '"categories" must map each category to its label',
+      );
     }
     // a null-prototype copy: a category called "constructor" or "__proto__" finds no label
     const labels = Object.assign(Object.create(null) as Record<string, string>, categories as Record<string, string>);
-    return { noticeTitle: obj.noticeTitle as string, emailSubject: obj.emailSubject as string, categories: Object.freeze(labels) };
+    return {
+      noticeTitle: obj.noticeTitle as string,
+      emailSubject: obj.emailSubject as string,
+      categories: Object.freeze(labels),
+    };
   }
 }

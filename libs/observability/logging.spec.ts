@@ -7,7 +7,8 @@ function capture() {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as Record<string, unknown>);
       done();
     },
   });
@@ -18,7 +19,11 @@ describe('log redaction', () => {
   // a name is recognised by its field; inside free text only addresses and numbers are
   it('masks an address, a phone number and a name in one log call, wherever they sit', () => {
     const { logger, lines } = capture();
-    logger.info({ contact: { name: 'Lena Horvat', phone: '+1 646 555 1618' }, note: 'from lena.horvat@contoso.com' }, 'sent to lena.horvat@contoso.com, call +1 646 555 1618 (%s)', '<lena.horvat@contoso.com>');
+    logger.info(
+      { contact: { name: 'Lena Horvat', phone: '+1 646 555 1618' }, note: 'from lena.horvat@contoso.com' },
+      'sent to lena.horvat@contoso.com, call +1 646 555 1618 (%s)',
+      '<lena.horvat@contoso.com>',
+    );
     logger.warn({ name: 'Lena Horvat' });
     const raw = JSON.stringify(lines);
     expect(raw).not.toMatch(/lena|horvat|646|1618/i);

@@ -37,7 +37,11 @@ export function loggerOptions(config: Pick<AppConfig, 'LOG_LEVEL'>, app: LogApp)
     },
     serializers: {
       err: (e: unknown) => (e instanceof Error ? redactError(e) : redactValue(e)),
-      req: (r: { id?: unknown; method?: string; url?: string }) => ({ id: r.id, method: r.method, url: loggedPath(r.url) }),
+      req: (r: { id?: unknown; method?: string; url?: string }) => ({
+        id: r.id,
+        method: r.method,
+        url: loggedPath(r.url),
+      }),
       res: (r: { statusCode?: number }) => ({ statusCode: r.statusCode }),
     },
   };
@@ -45,14 +49,24 @@ export function loggerOptions(config: Pick<AppConfig, 'LOG_LEVEL'>, app: LogApp)
 
 /** stdout, through pino-pretty when LOG_PRETTY is set (for a person at a terminal). */
 export function logDestination(config: Pick<AppConfig, 'LOG_PRETTY'>): DestinationStream {
-  if (config.LOG_PRETTY) return PinoPretty({ colorize: process.stdout.isTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  if (config.LOG_PRETTY)
+    return PinoPretty({
+      colorize: process.stdout.isTTY,
+      sync: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+    });
   // process.stdout rather than pino's own file descriptor writer: ordered with anything else the
   // process prints, and a test can read it
   return process.stdout;
 }
 
 /** nestjs-pino's parameters: the logger above, plus one line per finished HTTP request. */
-export function loggerParams(config: AppConfig, app: LogApp, destination: DestinationStream = logDestination(config)): Params {
+export function loggerParams(
+  config: AppConfig,
+  app: LogApp,
+  destination: DestinationStream = logDestination(config),
+): Params {
   const http: HttpOptions<IncomingMessage, ServerResponse> = {
     ...(loggerOptions(config, app) as HttpOptions<IncomingMessage, ServerResponse>),
     autoLogging: { ignore: (req) => QUIET_PATHS.has(loggedPath(req.url)) },
@@ -69,5 +83,8 @@ export function loggerParams(config: AppConfig, app: LogApp, destination: Destin
 
 /** The logger of a process with an HTTP server or a worker; imported once, in the root module. */
 export function loggingModule(app: LogApp) {
-  return LoggerModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => loggerParams(config, app) });
+  return LoggerModule.forRootAsync({
+    inject: [APP_CONFIG],
+    useFactory: (config: AppConfig) => loggerParams(config, app),
+  });
 }

@@ -24,7 +24,8 @@ export class MetricsAuth {
   allows(authorization: string | undefined): boolean {
     const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(authorization ?? '');
     if (!m) return false;
-    const isMetricsToken = this.metricsDigest !== null && timingSafeEqual(this.metricsDigest, createHash('sha256').update(m[1]!).digest());
+    const isMetricsToken =
+      this.metricsDigest !== null && timingSafeEqual(this.metricsDigest, createHash('sha256').update(m[1]!).digest());
     return this.operators.byToken(m[1]!) !== null || isMetricsToken;
   }
 }

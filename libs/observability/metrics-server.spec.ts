@@ -7,13 +7,20 @@ import { startMetricsServer } from './metrics-server.js';
 const TOKEN = 'prometheus-scrape-token-0001';
 const OPERATOR = 'alice-token-0123456789';
 
-function get(port: number, path: string, authorization?: string): Promise<{ status: number; body: string; type?: string }> {
+function get(
+  port: number,
+  path: string,
+  authorization?: string,
+): Promise<{ status: number; body: string; type?: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: authorization ? { authorization } : {} }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body, type: res.headers['content-type'] }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, headers: authorization ? { authorization } : {} },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body, type: res.headers['content-type'] }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -22,7 +29,11 @@ function get(port: number, path: string, authorization?: string): Promise<{ stat
 describe("the worker's metrics server", () => {
   it('serves the counters to the metrics token and to operators only, and liveness to anyone', async () => {
     const metrics = new Metrics();
-    const server = await startMetricsServer(metrics, { HOST: '127.0.0.1', METRICS_TOKEN: TOKEN, OPERATOR_TOKENS: [{ name: 'alice', token: OPERATOR }] }, 0);
+    const server = await startMetricsServer(
+      metrics,
+      { HOST: '127.0.0.1', METRICS_TOKEN: TOKEN, OPERATOR_TOKENS: [{ name: 'alice', token: OPERATOR }] },
+      0,
+    );
     const { port } = server.address() as AddressInfo;
     try {
       metrics.emailsSent.inc(3);
@@ -47,7 +58,9 @@ describe("the worker's metrics server", () => {
   });
 
   it('refuses to start with no credential that could read it', async () => {
-    await expect(startMetricsServer(new Metrics(), { HOST: '127.0.0.1', OPERATOR_TOKENS: [] }, 0)).rejects.toThrow(ConfigError);
+    await expect(startMetricsServer(new Metrics(), { HOST: '127.0.0.1', OPERATOR_TOKENS: [] }, 0)).rejects.toThrow(
+      ConfigError,
+    );
   });
 
   it('keeps two registries apart (several applications in one process)', () => {

@@ -10,23 +10,39 @@ import { MetricsAuth } from './metrics-auth.js';
  * (`GET /metrics`, same credentials as the API's) and a liveness answer (`GET /health/live`).
  * Resolves once listening; close() the server on shutdown.
  */
-export async function startMetricsServer(metrics: Metrics, config: Pick<AppConfig, 'HOST' | 'METRICS_TOKEN' | 'OPERATOR_TOKENS'>, port: number): Promise<Server> {
+export async function startMetricsServer(
+  metrics: Metrics,
+  config: Pick<AppConfig, 'HOST' | 'METRICS_TOKEN' | 'OPERATOR_TOKENS'>,
+  port: number,
+): Promise<Server> {
   const auth = new MetricsAuth(config);
-  if (!auth.configured) throw new ConfigError('configuration: WORKER_METRICS_PORT needs METRICS_TOKEN or OPERATOR_TOKENS (the metrics are not public)');
+  if (!auth.configured)
+    throw new ConfigError(
+      'configuration: WORKER_METRICS_PORT needs METRICS_TOKEN or OPERATOR_TOKENS (the metrics are not public)',
+    );
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { 'Content-Type': 'application/json', Allow: 'GET' }).end(JSON.stringify({ error: { code: 'methodNotAllowed', message: 'GET only' } }));
+      res
+        .writeHead(405, { 'Content-Type': 'application/json', Allow: 'GET' })
+        .end(JSON.stringify({ error: { code: 'methodNotAllowed', message: 'GET only' } }));
     } else if (path === '/health/live') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
     } else if (path !== '/metrics') {
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'notFound', message: 'not found' } }));
+      res
+        .writeHead(404, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'notFound', message: 'not found' } }));
     } else if (!auth.allows(req.headers.authorization)) {
-      res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer' }).end(JSON.stringify({ error: { code: 'unauthorized', message: 'metrics token required' } }));
+      res
+        .writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer' })
+        .end(JSON.stringify({ error: { code: 'unauthorized', message: 'metrics token required' } }));
     } else {
       metrics.render().then(
         (m) => res.writeHead(200, { 'Content-Type': m.contentType, 'Cache-Control': 'no-store' }).end(m.body),
-        () => res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } })),
+        () =>
+          res
+            .writeHead(500, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } })),
       );
     }
   });
@@ -53,7 +69,8 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.WORKER_METRICS_PORT) this.server = await startMetricsServer(this.metrics, this.config, this.config.WORKER_METRICS_PORT);
+    if (this.config.WORKER_METRICS_PORT)
+      this.server = await startMetricsServer(this.metrics, this.config, this.config.WORKER_METRICS_PORT);
   }
 
   /** the bound address (the port is the configured one) */

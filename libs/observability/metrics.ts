@@ -13,14 +13,36 @@ export class Metrics {
   readonly registry = new Registry();
 
   /** notices written for the first time (a retried job that finds its notice does not count) */
-  readonly noticesPosted = new Counter({ name: `${METRIC_PREFIX}notices_posted_total`, help: 'Notices posted to tenant inboxes', registers: [this.registry] });
-  readonly emailsSent = new Counter({ name: `${METRIC_PREFIX}emails_sent_total`, help: 'Emails the mail provider accepted and delivered', registers: [this.registry] });
+  readonly noticesPosted = new Counter({
+    name: `${METRIC_PREFIX}notices_posted_total`,
+    help: 'Notices posted to tenant inboxes',
+    registers: [this.registry],
+  });
+  readonly emailsSent = new Counter({
+    name: `${METRIC_PREFIX}emails_sent_total`,
+    help: 'Emails the mail provider accepted and delivered',
+    registers: [this.registry],
+  });
   /** `final="true"`: the delivery is failed for good; `final="false"`: it will be retried */
-  readonly emailsFailed = new Counter({ name: `${METRIC_PREFIX}emails_failed_total`, help: 'Email sends that failed', labelNames: ['final'] as const, registers: [this.registry] });
+  readonly emailsFailed = new Counter({
+    name: `${METRIC_PREFIX}emails_failed_total`,
+    help: 'Email sends that failed',
+    labelNames: ['final'] as const,
+    registers: [this.registry],
+  });
   /** lines of exposed data read, by outcome; its rate is the ingest throughput */
-  readonly ingestRecords = new Counter({ name: `${METRIC_PREFIX}ingest_records_total`, help: 'Exposed-data lines ingested', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly ingestRecords = new Counter({
+    name: `${METRIC_PREFIX}ingest_records_total`,
+    help: 'Exposed-data lines ingested',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   /** records attributed to tenants; its rate is the attribution throughput */
-  readonly attributionRecords = new Counter({ name: `${METRIC_PREFIX}attribution_records_total`, help: 'Exposed records attributed', registers: [this.registry] });
+  readonly attributionRecords = new Counter({
+    name: `${METRIC_PREFIX}attribution_records_total`,
+    help: 'Exposed records attributed',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });

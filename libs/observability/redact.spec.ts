@@ -48,7 +48,9 @@ describe('redactValue', () => {
   });
 
   it('turns an error into type, message and stack, masked', () => {
-    const out = redactValue({ err: new TypeError('bad address lena.horvat@contoso.com') }) as { err: { type: string; message: string; stack: string } };
+    const out = redactValue({ err: new TypeError('bad address lena.horvat@contoso.com') }) as {
+      err: { type: string; message: string; stack: string };
+    };
     expect(out.err.type).toBe('TypeError');
     expect(out.err.message).toBe('bad address [email]');
     expect(out.err.stack).not.toContain('lena.horvat');

@@ -51,7 +51,13 @@ describe('fault: ACS throttles, fails transiently and fails permanently', () => 
     await ensureWorkerBuilt();
     db = await createScenarioDatabase('acs');
     acs = await AcsEmulator.start({ runningPolls: 1, latencyMs: 20, keepBodies: false, quotaPerMinute: QUOTA });
-    env = { DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: queuePrefix('acs'), ACS_CONNECTION_STRING: acs.connectionString, MAIL_RATE_PER_MINUTE: String(QUOTA) };
+    env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: queuePrefix('acs'),
+      ACS_CONNECTION_STRING: acs.connectionString,
+      MAIL_RATE_PER_MINUTE: String(QUOTA),
+    };
     // more emails than one minute's quota, so the limit has to hold across windows
     seeded = await seedCampaign(db.pool, { tenants: 34, seed: 21, affectedShare: 0.8 });
     failing = [...seeded.expectedRecipients].sort().slice(0, 3);
@@ -127,10 +133,21 @@ describe('fault: ACS throttles, fails transiently and fails permanently', () => 
     process.stderr.write(`fault acs: ${JSON.stringify(observed)}\n`);
 
     // exactly once, failed operations included (they reached ACS once, and were never resent)
-    expect({ ...report, ok: undefined }).toEqual({ ...report, missing: [], doubled: [], strangers: [], doubledOperations: 0, noticeMismatches: [], unfinishedDeliveries: 0, ok: undefined });
+    expect({ ...report, ok: undefined }).toEqual({
+      ...report,
+      missing: [],
+      doubled: [],
+      strangers: [],
+      doubledOperations: 0,
+      noticeMismatches: [],
+      unfinishedDeliveries: 0,
+      ok: undefined,
+    });
     expect(report.ok).toBe(true);
     const succeeded = acs.countByRecipient();
-    expect([...succeeded.keys()].sort()).toEqual([...seeded.expectedRecipients].filter((a) => !failing.includes(a)).sort());
+    expect([...succeeded.keys()].sort()).toEqual(
+      [...seeded.expectedRecipients].filter((a) => !failing.includes(a)).sort(),
+    );
 
     // the 429s paused sending for their Retry-After before anything went through
     expect(firstAccepted - launchedAt).toBeGreaterThanOrEqual(RETRY_AFTER_S * 1000 - 200);
@@ -142,11 +159,19 @@ describe('fault: ACS throttles, fails transiently and fails permanently', () => 
     expect(stats.quotaRejections).toBe(0);
 
     // permanent failures, with their reasons, in the service and through the API
-    expect(status.counts.emails).toMatchObject({ sent: expected - failing.length, failed: failing.length, retrying: 0, queued: 0 });
+    expect(status.counts.emails).toMatchObject({
+      sent: expected - failing.length,
+      failed: failing.length,
+      retrying: 0,
+      queued: 0,
+    });
     const listed = await dispatch.deliveries(seeded.campaignId, 'failed', 0, 100);
     expect(listed.value.map((d) => d.address).sort()).toEqual(failing);
     for (const d of listed.value) expect(d.lastError).toMatch(/Failed.*EmailDroppedAllRecipientsSuppressed/);
-    const res = await request(api.getHttpServer()).get(`/v1/campaigns/${seeded.campaignId}/deliveries?state=failed`).set('authorization', `Bearer ${TOKEN}`).expect(200);
+    const res = await request(api.getHttpServer())
+      .get(`/v1/campaigns/${seeded.campaignId}/deliveries?state=failed`)
+      .set('authorization', `Bearer ${TOKEN}`)
+      .expect(200);
     expect(res.body.value.map((d: { address: string }) => d.address).sort()).toEqual(failing);
     for (const d of res.body.value as { state: string; lastError: string; tenantId: string; address: string }[]) {
       expect(d.state).toBe('failed');

@@ -37,7 +37,12 @@ const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls fn until it returns something truthy; throws with `what` after ms. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, ms = 120_000, every = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  ms = 120_000,
+  every = 100,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -89,7 +94,8 @@ const WORKER_MAIN = () => join(ROOT, 'dist/apps/worker/src/main.js');
  */
 export async function ensureWorkerBuilt(): Promise<void> {
   // tsc rewrites only the outputs that change, so an output older than its source is stale
-  const fresh = () => existsSync(WORKER_MAIN()) && staleOutputs('apps').length === 0 && staleOutputs('libs').length === 0;
+  const fresh = () =>
+    existsSync(WORKER_MAIN()) && staleOutputs('apps').length === 0 && staleOutputs('libs').length === 0;
   if (fresh()) return;
   const lock = join(ROOT, 'dist/.faults-build-lock');
   mkdirSync(join(ROOT, 'dist'), { recursive: true });
@@ -100,7 +106,8 @@ export async function ensureWorkerBuilt(): Promise<void> {
       break;
     } catch {
       // a lock older than the longest build is a leftover of a killed run
-      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 180_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 180_000)
+        rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error('timed out waiting for another test file to build dist/');
       await sleep(500);
       if (fresh()) return;
@@ -110,7 +117,10 @@ export async function ensureWorkerBuilt(): Promise<void> {
     if (fresh()) return;
     const r = await run_('npx', ['tsc', '-p', 'tsconfig.json'], childEnv({}));
     // tsc emits even with type errors (someone else's half-done file); what matters is the worker
-    if (r.code !== 0) process.stderr.write(`faults: tsc reported errors, running the emitted worker anyway:\n${r.output.slice(0, 2000)}\n`);
+    if (r.code !== 0)
+      process.stderr.write(
+        `faults: tsc reported errors, running the emitted worker anyway:\n${r.output.slice(0, 2000)}\n`,
+      );
     if (!existsSync(WORKER_MAIN())) throw new Error(`build produced no ${WORKER_MAIN()}:\n${r.output}`);
     // a source touched without a change is not emitted again: mark its output as current
     const now = new Date();
@@ -140,7 +150,11 @@ export interface WorkerProcess {
  * start-up reconciliation). Its output goes to the parent's stderr when FAULTS_VERBOSE is set.
  */
 export async function startWorker(env: Record<string, string>, label = 'worker'): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [WORKER_MAIN()], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WORKER_MAIN()], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const keep = (d: Buffer) => {
     const s = d.toString();
@@ -149,7 +163,9 @@ export async function startWorker(env: Record<string, string>, label = 'worker')
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   const handle: WorkerProcess = {
     pid: child.pid!,
     child,
@@ -207,9 +223,26 @@ export async function startRedis(port?: number): Promise<RedisServer> {
     return r.output.includes('PONG');
   };
   const boot = async () => {
-    child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', '/tmp'], {
-      stdio: 'ignore',
-    });
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(p),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--dir',
+        '/tmp',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     await until(`redis-server on port ${p}`, ping, 15_000, 50);
   };
   const kill = async () => {
@@ -242,7 +275,10 @@ export interface ScenarioDatabase {
 export async function createScenarioDatabase(label: string): Promise<ScenarioDatabase> {
   const run = process.env.TEST_RUN_ID;
   const template = process.env.TEST_TEMPLATE_DATABASE;
-  const name = `${run ?? 'impact_test'}_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const name = `${run ?? 'impact_test'}_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
@@ -261,7 +297,11 @@ export async function createScenarioDatabase(label: string): Promise<ScenarioDat
   }
   const url = ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
   if (!template) {
-    const r = await run_('npx', ['prisma', 'migrate', 'deploy'], childEnv({ DATABASE_URL: url, CHECKPOINT_DISABLE: '1' }));
+    const r = await run_(
+      'npx',
+      ['prisma', 'migrate', 'deploy'],
+      childEnv({ DATABASE_URL: url, CHECKPOINT_DISABLE: '1' }),
+    );
     if (r.code !== 0) {
       const a = new pg.Client({ connectionString: ADMIN_URL });
       await a.connect();
@@ -360,15 +400,36 @@ export async function seedCampaign(pool: pg.Pool, opts: SeedOptions): Promise<Se
   const contacts: { tenantId: string; email: string; roles: string[]; locale: string }[] = [];
   const decisions: { tenantId: string; decision: string; records: number; categories: string[] }[] = [];
   const affectedShare = opts.affectedShare ?? 0.6;
-  const out: SeededCampaign = { campaignId, datasetId, affectedTenants: [], otherTenants: [], expectedRecipients: new Set(), strangers: new Set(), tenantOf: new Map() };
+  const out: SeededCampaign = {
+    campaignId,
+    datasetId,
+    affectedTenants: [],
+    otherTenants: [],
+    expectedRecipients: new Set(),
+    strangers: new Set(),
+    tenantOf: new Map(),
+  };
 
   for (let i = 0; i < opts.tenants; i++) {
     const id = randomUUID();
     tenants.push({ id, name: opts.tenantName?.(i, tag) ?? `Fault Tenant ${i} ${tag}` });
     const roll = rnd();
-    const decision = roll < affectedShare ? 'affected' : roll < affectedShare + (1 - affectedShare) / 2 ? 'not_affected' : roll < affectedShare + (3 * (1 - affectedShare)) / 4 ? 'needs_review' : null;
+    const decision =
+      roll < affectedShare
+        ? 'affected'
+        : roll < affectedShare + (1 - affectedShare) / 2
+          ? 'not_affected'
+          : roll < affectedShare + (3 * (1 - affectedShare)) / 4
+            ? 'needs_review'
+            : null;
     const cats = CATEGORIES.filter(() => rnd() < 0.5);
-    if (decision) decisions.push({ tenantId: id, decision, records: 1 + Math.floor(rnd() * 5), categories: cats.length ? cats : ['Names'] });
+    if (decision)
+      decisions.push({
+        tenantId: id,
+        decision,
+        records: 1 + Math.floor(rnd() * 5),
+        categories: cats.length ? cats : ['Names'],
+      });
     (decision === 'affected' ? out.affectedTenants : out.otherTenants).push(id);
     const roleSets: string[][] = [];
     const noPrivileged = rnd() < 0.05;
@@ -390,7 +451,10 @@ export async function seedCampaign(pool: pg.Pool, opts: SeedOptions): Promise<Se
     });
   }
 
-  await pool.query(`INSERT INTO datasets (id, name, status, completed_at) VALUES ($1, $2, 'ready', now())`, [datasetId, `faults-${tag}`]);
+  await pool.query(`INSERT INTO datasets (id, name, status, completed_at) VALUES ($1, $2, 'ready', now())`, [
+    datasetId,
+    `faults-${tag}`,
+  ]);
   await pool.query(
     `INSERT INTO campaigns (id, dataset_id, title, support_url, support_phone, support_email, respond_by, incident_date, status, created_by, approved_by, approved_at, analyzed_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'approved', 'fault-test', 'fault-approver', now(), now(), now())`,
@@ -408,10 +472,10 @@ export async function seedCampaign(pool: pg.Pool, opts: SeedOptions): Promise<Se
   const CHUNK = 5000;
   for (let i = 0; i < tenants.length; i += CHUNK) {
     const t = tenants.slice(i, i + CHUNK);
-    await pool.query(`INSERT INTO tenants (id, name, aliases, phones, updated_at) SELECT u.id, u.name, '{}', '{}', now() FROM unnest($1::uuid[], $2::text[]) AS u(id, name)`, [
-      t.map((x) => x.id),
-      t.map((x) => x.name),
-    ]);
+    await pool.query(
+      `INSERT INTO tenants (id, name, aliases, phones, updated_at) SELECT u.id, u.name, '{}', '{}', now() FROM unnest($1::uuid[], $2::text[]) AS u(id, name)`,
+      [t.map((x) => x.id), t.map((x) => x.name)],
+    );
   }
   for (let i = 0; i < contacts.length; i += CHUNK) {
     const c = contacts.slice(i, i + CHUNK);
@@ -427,7 +491,13 @@ export async function seedCampaign(pool: pg.Pool, opts: SeedOptions): Promise<Se
       `INSERT INTO tenant_decisions (campaign_id, tenant_id, decision, reasons, data_categories, records, raw_records, review_keys)
        SELECT $1, u.tenant_id, u.decision::decision, ARRAY['seeded for a fault test'], string_to_array(u.cats, ','), u.records, u.records, '{}'
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[]) AS u(tenant_id, decision, cats, records)`,
-      [campaignId, d.map((x) => x.tenantId), d.map((x) => x.decision), d.map((x) => x.categories.join(',')), d.map((x) => x.records)],
+      [
+        campaignId,
+        d.map((x) => x.tenantId),
+        d.map((x) => x.decision),
+        d.map((x) => x.categories.join(',')),
+        d.map((x) => x.records),
+      ],
     );
     const aff = d.filter((x) => x.decision === 'affected');
     await pool.query(
@@ -438,7 +508,11 @@ export async function seedCampaign(pool: pg.Pool, opts: SeedOptions): Promise<Se
         aff.map((x) =>
           JSON.stringify({
             dataCategories: x.categories,
-            records: Array.from({ length: x.records }, (_, k) => ({ recordId: `rec-${k}`, kind: 'email', dataCategories: x.categories })),
+            records: Array.from({ length: x.records }, (_, k) => ({
+              recordId: `rec-${k}`,
+              kind: 'email',
+              dataCategories: x.categories,
+            })),
             people: [],
             files: [],
           }),
@@ -471,7 +545,9 @@ export function workerEnv(e: ServiceEnv): Record<string, string> {
  */
 export async function operatorContext(e: ServiceEnv): Promise<INestApplicationContext> {
   return withEnv(workerEnv(e), async () => {
-    const mod = await Test.createTestingModule({ imports: [ConfigModule, DbModule, QueueModule, AuditModule, CampaignsModule] }).compile();
+    const mod = await Test.createTestingModule({
+      imports: [ConfigModule, DbModule, QueueModule, AuditModule, CampaignsModule],
+    }).compile();
     return mod.init();
   });
 }
@@ -529,7 +605,11 @@ export interface ExactlyOnceReport {
 }
 
 /** Exactly one notice per affected tenant, exactly one email per privileged contact of one, nothing else. */
-export async function exactlyOnce(pool: pg.Pool, acs: AcsEmulator, one: SeededCampaign | SeededCampaign[]): Promise<ExactlyOnceReport> {
+export async function exactlyOnce(
+  pool: pg.Pool,
+  acs: AcsEmulator,
+  one: SeededCampaign | SeededCampaign[],
+): Promise<ExactlyOnceReport> {
   // several campaigns against one emulator are checked together
   const all = Array.isArray(one) ? one : [one];
   const ids = all.map((c) => c.campaignId);
@@ -542,14 +622,22 @@ export async function exactlyOnce(pool: pg.Pool, acs: AcsEmulator, one: SeededCa
   const doubled = [...byRecipient].filter(([, n]) => n > 1).map(([a, n]) => `${a} x${n}`);
   const strangers = [...byRecipient.keys()].filter((a) => !seeded.expectedRecipients.has(a));
   const doubledOperations = [...acs.countByOperationId().values()].filter((n) => n > 1).length;
-  const notices = await pool.query<{ tenant_id: string; n: string }>(`SELECT tenant_id, count(*)::text AS n FROM notices WHERE campaign_id = ANY($1::uuid[]) GROUP BY tenant_id`, [ids]);
+  const notices = await pool.query<{ tenant_id: string; n: string }>(
+    `SELECT tenant_id, count(*)::text AS n FROM notices WHERE campaign_id = ANY($1::uuid[]) GROUP BY tenant_id`,
+    [ids],
+  );
   const posted = new Map(notices.rows.map((r) => [r.tenant_id, Number(r.n)]));
   const affected = new Set(seeded.affectedTenants);
   const noticeMismatches = [
-    ...seeded.affectedTenants.filter((t) => posted.get(t) !== 1).map((t) => `affected ${t}: ${posted.get(t) ?? 0} notices`),
+    ...seeded.affectedTenants
+      .filter((t) => posted.get(t) !== 1)
+      .map((t) => `affected ${t}: ${posted.get(t) ?? 0} notices`),
     ...[...posted.keys()].filter((t) => !affected.has(t)).map((t) => `not affected ${t}: has a notice`),
   ];
-  const unfinished = await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM deliveries WHERE campaign_id = ANY($1::uuid[]) AND state NOT IN ('sent', 'failed')`, [ids]);
+  const unfinished = await pool.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM deliveries WHERE campaign_id = ANY($1::uuid[]) AND state NOT IN ('sent', 'failed')`,
+    [ids],
+  );
   const r: ExactlyOnceReport = {
     expectedEmails: seeded.expectedRecipients.size,
     recorded: acs.messages().length,
@@ -563,13 +651,23 @@ export async function exactlyOnce(pool: pg.Pool, acs: AcsEmulator, one: SeededCa
     unfinishedDeliveries: Number(unfinished.rows[0]!.n),
     ok: false,
   };
-  r.ok = !missing.length && !doubled.length && !strangers.length && !doubledOperations && !noticeMismatches.length && r.recorded === r.expectedEmails && r.unfinishedDeliveries === 0;
+  r.ok =
+    !missing.length &&
+    !doubled.length &&
+    !strangers.length &&
+    !doubledOperations &&
+    !noticeMismatches.length &&
+    r.recorded === r.expectedEmails &&
+    r.unfinishedDeliveries === 0;
   return r;
 }
 
 /** Delivery rows per state. */
 export async function deliveryStates(pool: pg.Pool, campaignId: string): Promise<Record<string, number>> {
-  const r = await pool.query<{ state: string; n: string }>(`SELECT state::text, count(*)::text AS n FROM deliveries WHERE campaign_id = $1 GROUP BY state`, [campaignId]);
+  const r = await pool.query<{ state: string; n: string }>(
+    `SELECT state::text, count(*)::text AS n FROM deliveries WHERE campaign_id = $1 GROUP BY state`,
+    [campaignId],
+  );
   return Object.fromEntries(r.rows.map((x) => [x.state, Number(x.n)]));
 }
 

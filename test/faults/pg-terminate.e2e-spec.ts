@@ -36,7 +36,13 @@ describe('fault: PostgreSQL connections terminated mid-campaign', () => {
     await ensureWorkerBuilt();
     db = await createScenarioDatabase('pgkill');
     acs = await AcsEmulator.start({ runningPolls: 1, latencyMs: 100, keepBodies: false });
-    env = { DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: queuePrefix('pgkill'), ACS_CONNECTION_STRING: acs.connectionString, MAIL_RATE_PER_MINUTE: '100000' };
+    env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: queuePrefix('pgkill'),
+      ACS_CONNECTION_STRING: acs.connectionString,
+      MAIL_RATE_PER_MINUTE: '100000',
+    };
     seeded = await seedCampaign(db.pool, { tenants: 70, seed: 9 });
     app = await operatorContext(env);
   }, 180_000);
@@ -78,8 +84,19 @@ describe('fault: PostgreSQL connections terminated mid-campaign', () => {
     );
     expect(worker.child.exitCode).toBeNull();
     const report = await exactlyOnce(db.pool, acs, seeded);
-    process.stderr.write(`fault pg-terminate: ${JSON.stringify({ expected, terminations, resentSameOperation: acs.stats().duplicates, emails: status.counts.emails })}\n`);
-    expect({ ...report, ok: undefined }).toEqual({ ...report, missing: [], doubled: [], strangers: [], doubledOperations: 0, noticeMismatches: [], unfinishedDeliveries: 0, ok: undefined });
+    process.stderr.write(
+      `fault pg-terminate: ${JSON.stringify({ expected, terminations, resentSameOperation: acs.stats().duplicates, emails: status.counts.emails })}\n`,
+    );
+    expect({ ...report, ok: undefined }).toEqual({
+      ...report,
+      missing: [],
+      doubled: [],
+      strangers: [],
+      doubledOperations: 0,
+      noticeMismatches: [],
+      unfinishedDeliveries: 0,
+      ok: undefined,
+    });
     expect(report.recorded).toBe(expected);
     expect(report.ok).toBe(true);
     expect(status.counts.emails.failed).toBe(0);

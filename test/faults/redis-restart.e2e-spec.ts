@@ -42,7 +42,13 @@ describe('fault: Redis restarted empty mid-campaign', () => {
     db = await createScenarioDatabase('redis');
     redis = await startRedis();
     acs = await AcsEmulator.start({ runningPolls: 1, latencyMs: 120, keepBodies: false });
-    env = { DATABASE_URL: db.url, REDIS_URL: redis.url, QUEUE_PREFIX: queuePrefix('redis'), ACS_CONNECTION_STRING: acs.connectionString, MAIL_RATE_PER_MINUTE: '100000' };
+    env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: queuePrefix('redis'),
+      ACS_CONNECTION_STRING: acs.connectionString,
+      MAIL_RATE_PER_MINUTE: '100000',
+    };
     seeded = await seedCampaign(db.pool, { tenants: 70, seed: 8 });
     app = await operatorContext(env);
   }, 180_000);
@@ -71,7 +77,11 @@ describe('fault: Redis restarted empty mid-campaign', () => {
 
     // Redis is back but empty: whatever was in flight finishes, then nothing more happens
     await sleep(4000);
-    const stalled = { accepted: acs.messages().length, states: await deliveryStates(db.pool, seeded.campaignId), status: (await dispatch.status(seeded.campaignId)).status };
+    const stalled = {
+      accepted: acs.messages().length,
+      states: await deliveryStates(db.pool, seeded.campaignId),
+      status: (await dispatch.status(seeded.campaignId)).status,
+    };
     await sleep(2000);
     expect(acs.messages().length).toBe(stalled.accepted);
     expect(stalled.accepted).toBeLessThan(expected);
@@ -95,7 +105,16 @@ describe('fault: Redis restarted empty mid-campaign', () => {
     process.stderr.write(
       `fault redis-restart: ${JSON.stringify({ expected, atWipe, stalled, secondsToFinishAfterResume: (Date.now() - resumedAt) / 1000, resentSameOperation: acs.stats().duplicates, emails: status.counts.emails })}\n`,
     );
-    expect({ ...report, ok: undefined }).toEqual({ ...report, missing: [], doubled: [], strangers: [], doubledOperations: 0, noticeMismatches: [], unfinishedDeliveries: 0, ok: undefined });
+    expect({ ...report, ok: undefined }).toEqual({
+      ...report,
+      missing: [],
+      doubled: [],
+      strangers: [],
+      doubledOperations: 0,
+      noticeMismatches: [],
+      unfinishedDeliveries: 0,
+      ok: undefined,
+    });
     expect(report.recorded).toBe(expected);
     expect(report.ok).toBe(true);
 

@@ -39,11 +39,20 @@ describe('fault: SIGTERM during a campaign', () => {
     db = await createScenarioDatabase('sigterm');
     // slow answers: every send spends about a second at the provider, so several are in flight
     acs = await AcsEmulator.start({ runningPolls: 1, latencyMs: 300, keepBodies: false });
-    env = { DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: queuePrefix('term'), ACS_CONNECTION_STRING: acs.connectionString, MAIL_RATE_PER_MINUTE: '100000' };
+    env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: queuePrefix('term'),
+      ACS_CONNECTION_STRING: acs.connectionString,
+      MAIL_RATE_PER_MINUTE: '100000',
+    };
     seeded = await seedCampaign(db.pool, { tenants: 60, seed: 10 });
     app = await operatorContext(env);
     const url = new URL(env.REDIS_URL);
-    emails = new Queue('emails', { connection: { host: url.hostname, port: Number(url.port || 6379) }, prefix: env.QUEUE_PREFIX });
+    emails = new Queue('emails', {
+      connection: { host: url.hostname, port: Number(url.port || 6379) },
+      prefix: env.QUEUE_PREFIX,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -63,17 +72,30 @@ describe('fault: SIGTERM during a campaign', () => {
     workers.push(first);
 
     await until('a third of the emails', () => acs.messages().length >= expected / 3, 120_000, 20);
-    const inFlight = await until('emails in flight', async () => (await deliveryStates(db.pool, seeded.campaignId)).sending, 30_000, 10);
+    const inFlight = await until(
+      'emails in flight',
+      async () => (await deliveryStates(db.pool, seeded.campaignId)).sending,
+      30_000,
+      10,
+    );
     const termAt = Date.now();
     first.kill('SIGTERM');
     const ended = await first.exited;
     const stoppedAfterMs = Date.now() - termAt;
-    const afterExit = { accepted: acs.messages().length, states: await deliveryStates(db.pool, seeded.campaignId), active: await emails.getActiveCount() };
-    process.stderr.write(`fault sigterm (first worker): ${JSON.stringify({ expected, inFlightAtTerm: inFlight, stoppedAfterMs, exit: ended, afterExit })}\n`);
+    const afterExit = {
+      accepted: acs.messages().length,
+      states: await deliveryStates(db.pool, seeded.campaignId),
+      active: await emails.getActiveCount(),
+    };
+    process.stderr.write(
+      `fault sigterm (first worker): ${JSON.stringify({ expected, inFlightAtTerm: inFlight, stoppedAfterMs, exit: ended, afterExit })}\n`,
+    );
 
     // a clean exit (Nest re-raises the signal once it has closed everything), nothing left
     // half-done: no delivery still marked as being sent, no active job
-    expect([JSON.stringify({ code: 0, signal: null }), JSON.stringify({ code: null, signal: 'SIGTERM' })]).toContain(JSON.stringify(ended));
+    expect([JSON.stringify({ code: 0, signal: null }), JSON.stringify({ code: null, signal: 'SIGTERM' })]).toContain(
+      JSON.stringify(ended),
+    );
     expect(inFlight).toBeGreaterThan(0);
     expect(afterExit.states.sending ?? 0).toBe(0);
     expect(afterExit.active).toBe(0);
@@ -95,8 +117,19 @@ describe('fault: SIGTERM during a campaign', () => {
       250,
     );
     const report = await exactlyOnce(db.pool, acs, seeded);
-    process.stderr.write(`fault sigterm (after restart): ${JSON.stringify({ resentSameOperation: acs.stats().duplicates, emails: status.counts.emails })}\n`);
-    expect({ ...report, ok: undefined }).toEqual({ ...report, missing: [], doubled: [], strangers: [], doubledOperations: 0, noticeMismatches: [], unfinishedDeliveries: 0, ok: undefined });
+    process.stderr.write(
+      `fault sigterm (after restart): ${JSON.stringify({ resentSameOperation: acs.stats().duplicates, emails: status.counts.emails })}\n`,
+    );
+    expect({ ...report, ok: undefined }).toEqual({
+      ...report,
+      missing: [],
+      doubled: [],
+      strangers: [],
+      doubledOperations: 0,
+      noticeMismatches: [],
+      unfinishedDeliveries: 0,
+      ok: undefined,
+    });
     expect(report.ok).toBe(true);
     // no job was cut off and redone: the provider never saw the same operation twice
     expect(acs.stats().duplicates).toBe(0);

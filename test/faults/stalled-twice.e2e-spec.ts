@@ -37,7 +37,13 @@ describe('fault: jobs parked as failed after stalling twice', () => {
     await ensureWorkerBuilt();
     db = await createScenarioDatabase('stall');
     acs = await AcsEmulator.start({ runningPolls: 1, keepBodies: false });
-    env = { DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: queuePrefix('stall'), ACS_CONNECTION_STRING: acs.connectionString, MAIL_RATE_PER_MINUTE: '100000' };
+    env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: queuePrefix('stall'),
+      ACS_CONNECTION_STRING: acs.connectionString,
+      MAIL_RATE_PER_MINUTE: '100000',
+    };
     seeded = await seedCampaign(db.pool, { tenants: 30, seed: 12, affectedShare: 0.8 });
     app = await operatorContext(env);
   }, 180_000);
@@ -53,7 +59,11 @@ describe('fault: jobs parked as failed after stalling twice', () => {
   /** Takes the next job of the queue and fails it the way BullMQ fails a job that stalled too often. */
   async function parkNext(queue: 'notices' | 'emails'): Promise<string> {
     const url = new URL(env.REDIS_URL);
-    const w = new Worker(queue, null, { connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null }, prefix: env.QUEUE_PREFIX, autorun: false });
+    const w = new Worker(queue, null, {
+      connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null },
+      prefix: env.QUEUE_PREFIX,
+      autorun: false,
+    });
     try {
       const job = (await w.getNextJob('parking-token'))!;
       await job.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), 'parking-token');
@@ -71,7 +81,9 @@ describe('fault: jobs parked as failed after stalling twice', () => {
     await dispatch.launch(seeded.campaignId, 'fault-operator');
     // one notice job parked; one tenant's notice posted here, one of its email jobs parked
     const parkedNotice = await parkNext('notices');
-    const tenant = seeded.affectedTenants.find((t) => [...seeded.tenantOf.values()].includes(t) && !parkedNotice.includes(t))!;
+    const tenant = seeded.affectedTenants.find(
+      (t) => [...seeded.tenantOf.values()].includes(t) && !parkedNotice.includes(t),
+    )!;
     expect(await dispatch.postNotice(seeded.campaignId, tenant)).toEqual({ kind: 'done' });
     const parkedEmail = await parkNext('emails');
     // the operator's pause and resume brings them back too; here the worker's start does
@@ -88,9 +100,20 @@ describe('fault: jobs parked as failed after stalling twice', () => {
       60_000,
       250,
     );
-    process.stderr.write(`fault stalled-twice: ${JSON.stringify({ parkedNotice, parkedEmail, emails: status.counts.emails })}\n`);
+    process.stderr.write(
+      `fault stalled-twice: ${JSON.stringify({ parkedNotice, parkedEmail, emails: status.counts.emails })}\n`,
+    );
     const report = await exactlyOnce(db.pool, acs, seeded);
-    expect({ ...report, ok: undefined }).toEqual({ ...report, missing: [], doubled: [], strangers: [], doubledOperations: 0, noticeMismatches: [], unfinishedDeliveries: 0, ok: undefined });
+    expect({ ...report, ok: undefined }).toEqual({
+      ...report,
+      missing: [],
+      doubled: [],
+      strangers: [],
+      doubledOperations: 0,
+      noticeMismatches: [],
+      unfinishedDeliveries: 0,
+      ok: undefined,
+    });
     expect(report.ok).toBe(true);
   }, 200_000);
 });

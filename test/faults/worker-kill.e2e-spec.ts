@@ -38,7 +38,13 @@ describe('fault: worker killed with SIGKILL half way, then restarted', () => {
     db = await createScenarioDatabase('kill');
     // slow enough that "half way" lasts: every request waits, so several sends are in flight
     acs = await AcsEmulator.start({ runningPolls: 1, latencyMs: 120, keepBodies: false });
-    env = { DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: queuePrefix('kill'), ACS_CONNECTION_STRING: acs.connectionString, MAIL_RATE_PER_MINUTE: '100000' };
+    env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: queuePrefix('kill'),
+      ACS_CONNECTION_STRING: acs.connectionString,
+      MAIL_RATE_PER_MINUTE: '100000',
+    };
     seeded = await seedCampaign(db.pool, { tenants: 70, seed: 7 });
     app = await operatorContext(env);
   }, 180_000);
@@ -83,7 +89,16 @@ describe('fault: worker killed with SIGKILL half way, then restarted', () => {
     process.stderr.write(
       `fault worker-kill: ${JSON.stringify({ expected, atKill, secondsToFinish: (Date.now() - startedAgain) / 1000, resentSameOperation: acs.stats().duplicates, status: status.counts })}\n`,
     );
-    expect({ ...report, ok: undefined }).toEqual({ ...report, missing: [], doubled: [], strangers: [], doubledOperations: 0, noticeMismatches: [], unfinishedDeliveries: 0, ok: undefined });
+    expect({ ...report, ok: undefined }).toEqual({
+      ...report,
+      missing: [],
+      doubled: [],
+      strangers: [],
+      doubledOperations: 0,
+      noticeMismatches: [],
+      unfinishedDeliveries: 0,
+      ok: undefined,
+    });
     expect(report.recorded).toBe(expected);
     expect(report.ok).toBe(true);
     expect(status.counts.emails.sent).toBe(expected);

@@ -43,8 +43,22 @@ const MALFORMED: Buffer[] = [
 
 /** JSON bodies with malformed values: NUL inside strings, and bytes that are not UTF-8. */
 const BODIES: Buffer[] = [
-  Buffer.from(JSON.stringify({ tenantId: 'a\u0000b', ids: ['a\u0000b', '%00'], name: 'x\u0000', supportUrl: 'https://x\u0000', datasetId: '\u0000' })),
-  Buffer.concat([Buffer.from('{"tenantId":"'), Buffer.from([0xc0, 0xaf, 0xff]), Buffer.from('","ids":["'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"]}')]),
+  Buffer.from(
+    JSON.stringify({
+      tenantId: 'a\u0000b',
+      ids: ['a\u0000b', '%00'],
+      name: 'x\u0000',
+      supportUrl: 'https://x\u0000',
+      datasetId: '\u0000',
+    }),
+  ),
+  Buffer.concat([
+    Buffer.from('{"tenantId":"'),
+    Buffer.from([0xc0, 0xaf, 0xff]),
+    Buffer.from('","ids":["'),
+    Buffer.from([0xed, 0xa0, 0x80]),
+    Buffer.from('"]}'),
+  ]),
   Buffer.from('{"ids":["\\ud800"],"tenantId":"\\u0000"}'),
 ];
 
@@ -69,7 +83,14 @@ describe('malformed input answers 4xx on every route', () => {
       INBOX_RATE_PER_USER: '1000000',
       INBOX_RATE_PER_ADDRESS: '1000000',
     });
-    for (const k of ['TENANT_JWKS_URL', 'TENANT_JWT_PUBLIC_KEY', 'TENANT_JWT_ISSUER', 'TENANT_JWT_AUDIENCE', 'DEV_ISSUER_PRIVATE_KEY']) delete process.env[k];
+    for (const k of [
+      'TENANT_JWKS_URL',
+      'TENANT_JWT_PUBLIC_KEY',
+      'TENANT_JWT_ISSUER',
+      'TENANT_JWT_AUDIENCE',
+      'DEV_ISSUER_PRIVATE_KEY',
+    ])
+      delete process.env[k];
     app = await createApiApp();
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as AddressInfo).port;
@@ -84,16 +105,33 @@ describe('malformed input answers 4xx on every route', () => {
   });
 
   /** One request written byte for byte; the status line of the answer (0 when the connection closed without one). */
-  function send(method: string, target: Buffer, token: string | null, body?: Buffer, contentType = 'application/json'): Promise<Answer> {
+  function send(
+    method: string,
+    target: Buffer,
+    token: string | null,
+    body?: Buffer,
+    contentType = 'application/json',
+  ): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const socket = connect(port, '127.0.0.1');
       const headers = [
         `Host: 127.0.0.1:${port}`,
         'Connection: close',
         ...(token ? [`Authorization: Bearer ${token}`] : []),
-        ...(body ? [`Content-Type: ${contentType}`, `Content-Length: ${body.length}`] : method === 'POST' ? ['Content-Length: 0'] : []),
+        ...(body
+          ? [`Content-Type: ${contentType}`, `Content-Length: ${body.length}`]
+          : method === 'POST'
+            ? ['Content-Length: 0']
+            : []),
       ];
-      socket.write(Buffer.concat([Buffer.from(`${method} `), target, Buffer.from(` HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`), body ?? Buffer.alloc(0)]));
+      socket.write(
+        Buffer.concat([
+          Buffer.from(`${method} `),
+          target,
+          Buffer.from(` HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`),
+          body ?? Buffer.alloc(0),
+        ]),
+      );
       const parts: Buffer[] = [];
       socket.on('data', (d: Buffer) => parts.push(d));
       socket.on('error', () => undefined);
@@ -101,23 +139,50 @@ describe('malformed input answers 4xx on every route', () => {
         const head = Buffer.concat(parts).toString('latin1').split('\r\n\r\n')[0] ?? '';
         resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head });
       });
-      socket.setTimeout(20_000, () => reject(new Error(`${method} ${target.toString('latin1').slice(0, 80)}: no answer within 20 s`)));
+      socket.setTimeout(20_000, () =>
+        reject(new Error(`${method} ${target.toString('latin1').slice(0, 80)}: no answer within 20 s`)),
+      );
     });
   }
 
-  const routes = Object.entries(JSON.parse(readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8')).paths as Record<string, Record<string, unknown>>).flatMap(
-    ([path, methods]) => Object.keys(methods).map((m) => ({ path, method: m.toUpperCase() })),
-  );
-  const tokenFor = (path: string) => (path.startsWith('/v1/admin/') ? tenantToken : path.startsWith('/v1/') || path === '/metrics' ? OPERATOR_TOKEN : null);
+  const routes = Object.entries(
+    JSON.parse(readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8')).paths as Record<
+      string,
+      Record<string, unknown>
+    >,
+  ).flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ path, method: m.toUpperCase() })));
+  const tokenFor = (path: string) =>
+    path.startsWith('/v1/admin/')
+      ? tenantToken
+      : path.startsWith('/v1/') || path === '/metrics'
+        ? OPERATOR_TOKEN
+        : null;
   const VALID_ID = Buffer.from('00000000-0000-4000-8000-000000000000');
   const paramsOf = (path: string) => path.match(/\{[^}]+\}/g)?.length ?? 0;
   /** The path with its `which`-th `{param}` replaced by `value` and the others by a well-formed id, as bytes (`which` -1: none). */
   const fill = (path: string, value: Buffer, which = -1) => {
     const pieces = path.split(/\{[^}]+\}/);
-    return Buffer.concat(pieces.flatMap((p, i) => (i === 0 ? [Buffer.from(p)] : [i - 1 === which ? value : VALID_ID, Buffer.from(p)])));
+    return Buffer.concat(
+      pieces.flatMap((p, i) => (i === 0 ? [Buffer.from(p)] : [i - 1 === which ? value : VALID_ID, Buffer.from(p)])),
+    );
   };
-  const QUERY_NAMES = ['$top', '$skip', '$filter', 'skip', 'take', 'name', 'format', 'state', 'upload', 'tenant', 'campaignId', 'actor', 'email'];
-  const query = (value: Buffer) => Buffer.concat([Buffer.from('?'), ...QUERY_NAMES.flatMap((n, i) => [Buffer.from(`${i ? '&' : ''}${n}=`), value])]);
+  const QUERY_NAMES = [
+    '$top',
+    '$skip',
+    '$filter',
+    'skip',
+    'take',
+    'name',
+    'format',
+    'state',
+    'upload',
+    'tenant',
+    'campaignId',
+    'actor',
+    'email',
+  ];
+  const query = (value: Buffer) =>
+    Buffer.concat([Buffer.from('?'), ...QUERY_NAMES.flatMap((n, i) => [Buffer.from(`${i ? '&' : ''}${n}=`), value])]);
 
   it('lists the routes to walk', () => {
     expect(routes.length).toBeGreaterThan(30);
@@ -127,22 +192,30 @@ describe('malformed input answers 4xx on every route', () => {
   it('answers no 5xx to a malformed value in any path parameter, query string or body, and goes on answering', async () => {
     const fiveHundreds: string[] = [];
     const note = (what: string, a: Answer) => {
-      if (a.status >= 500 || a.status === 0) fiveHundreds.push(`${what} → ${a.status || 'connection closed'} ${a.head.split('\r\n')[0] ?? ''}`);
+      if (a.status >= 500 || a.status === 0)
+        fiveHundreds.push(`${what} → ${a.status || 'connection closed'} ${a.head.split('\r\n')[0] ?? ''}`);
     };
     for (const { path, method } of routes) {
       const token = tokenFor(path);
       for (const value of MALFORMED) {
         const shown = `${method} ${path} [${value.toString('latin1').slice(0, 24)}]`;
         // one parameter at a time, the others well-formed: a parameter checked late is reached too
-        for (let which = 0; which < paramsOf(path); which++) note(`${shown} in path parameter ${which + 1}`, await send(method, fill(path, value, which), token));
+        for (let which = 0; which < paramsOf(path); which++)
+          note(`${shown} in path parameter ${which + 1}`, await send(method, fill(path, value, which), token));
         const target = Buffer.concat([fill(path, value), query(value)]);
-        note(`${shown} in the query`, await send(method, target, token, method === 'POST' ? Buffer.from('{}') : undefined));
+        note(
+          `${shown} in the query`,
+          await send(method, target, token, method === 'POST' ? Buffer.from('{}') : undefined),
+        );
       }
       if (method === 'POST') {
         for (const body of BODIES) {
           const target = fill(path, VALID_ID);
           note(`${method} ${path} with a malformed JSON body`, await send(method, target, token, body));
-          note(`${method} ${path} with a malformed NDJSON body`, await send(method, target, token, body, 'application/x-ndjson'));
+          note(
+            `${method} ${path} with a malformed NDJSON body`,
+            await send(method, target, token, body, 'application/x-ndjson'),
+          );
         }
       }
     }
@@ -153,7 +226,13 @@ describe('malformed input answers 4xx on every route', () => {
   }, 240_000);
 
   it('answers 400 with a reason to NUL and to broken or overlong percent-encoding', async () => {
-    for (const bad of ['/v1/datasets/%00', '/v1/datasets/%E0%A4%A', '/v1/datasets/%C0%80', '/v1/tenants?skip=%00', '/v1/admin/serviceAnnouncement/messages/%C0%AF']) {
+    for (const bad of [
+      '/v1/datasets/%00',
+      '/v1/datasets/%E0%A4%A',
+      '/v1/datasets/%C0%80',
+      '/v1/tenants?skip=%00',
+      '/v1/admin/serviceAnnouncement/messages/%C0%AF',
+    ]) {
       const a = await send('GET', Buffer.from(bad), bad.includes('/admin/') ? tenantToken : OPERATOR_TOKEN);
       expect([bad, a.status]).toEqual([bad, 400]);
     }

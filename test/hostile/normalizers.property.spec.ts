@@ -5,7 +5,14 @@
  */
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { domainSuffixes, isFreeMailDomain, isMixedScriptOrConfusable, isPublicSuffix, registrableDomain, toAsciiDomain } from '../../libs/common/domain.js';
+import {
+  domainSuffixes,
+  isFreeMailDomain,
+  isMixedScriptOrConfusable,
+  isPublicSuffix,
+  registrableDomain,
+  toAsciiDomain,
+} from '../../libs/common/domain.js';
 import { normalizeEmail } from '../../libs/common/email.js';
 import { foldName, normalizeCompanyName } from '../../libs/common/normalize-text.js';
 import { normalizePhone } from '../../libs/common/phone.js';
@@ -22,8 +29,46 @@ const anyText = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.string({ unit: 'binary', maxLength: 120 }),
   fc.string({ unit: 'grapheme', maxLength: 60 }),
-  fc.constantFrom('', ' ', '\u0000', '\ufeff', '\u202e', '\u2028', '\ud800', 'ＡＢＣ＠ｅｘａｍｐｌｅ．ｃｏｍ', 'xn--', 'xn--80ak6aa92e.com', '@', '@@', '.', '..', '+', '+0', '+999999999999999999999', '__proto__', 'constructor', '{{constructor}}'),
-  fc.array(fc.constantFrom('On Mon, a b wrote:', '> quoted', '-----Original Message-----', 'From: x', '--', 'Sent from my phone', 'word', ' ', '\r\n', '\n', '\t'), { maxLength: 30 }).map((xs) => xs.join('\n')),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\ufeff',
+    '\u202e',
+    '\u2028',
+    '\ud800',
+    'ＡＢＣ＠ｅｘａｍｐｌｅ．ｃｏｍ',
+    'xn--',
+    'xn--80ak6aa92e.com',
+    '@',
+    '@@',
+    '.',
+    '..',
+    '+',
+    '+0',
+    '+999999999999999999999',
+    '__proto__',
+    'constructor',
+    '{{constructor}}',
+  ),
+  fc
+    .array(
+      fc.constantFrom(
+        'On Mon, a b wrote:',
+        '> quoted',
+        '-----Original Message-----',
+        'From: x',
+        '--',
+        'Sent from my phone',
+        'word',
+        ' ',
+        '\r\n',
+        '\n',
+        '\t',
+      ),
+      { maxLength: 30 },
+    )
+    .map((xs) => xs.join('\n')),
 );
 
 describe('normalizers never throw on hostile input', () => {
@@ -83,11 +128,17 @@ describe('normalizers never throw on hostile input', () => {
         bcc: fc.array(anyText, { maxLength: 3 }),
         fileName: field,
         sha256: fc.oneof(fc.stringMatching(/^[0-9a-fA-F]{64}$/), field),
-        people: fc.oneof(fc.array(fc.record({ name: field, email: field, phone: field }, { requiredKeys: [] }), { maxLength: 4 }), field),
+        people: fc.oneof(
+          fc.array(fc.record({ name: field, email: field, phone: field }, { requiredKeys: [] }), { maxLength: 4 }),
+          field,
+        ),
         companies: fc.oneof(fc.array(anyText, { maxLength: 3 }), field),
         tenantIds: fc.oneof(fc.array(anyText, { maxLength: 3 }), field),
         projectIds: fc.oneof(fc.array(anyText, { maxLength: 3 }), field),
-        attachments: fc.oneof(fc.array(fc.record({ fileName: field, sha256: field }, { requiredKeys: [] }), { maxLength: 3 }), field),
+        attachments: fc.oneof(
+          fc.array(fc.record({ fileName: field, sha256: field }, { requiredKeys: [] }), { maxLength: 3 }),
+          field,
+        ),
         source: fc.oneof(fc.record({ container: field, path: field }, { requiredKeys: [] }), field),
       },
       { requiredKeys: [] },
@@ -109,36 +160,46 @@ describe('normalizers never throw on hostile input', () => {
         companies: fc.array(text, { maxLength: 3 }),
         tenantIds: fc.array(fc.oneof(fc.uuid(), text), { maxLength: 3 }),
         projectIds: fc.array(text, { maxLength: 3 }),
-        attachments: fc.array(fc.record({ fileName: text, sha256: fc.string({ maxLength: 64 }) }, { requiredKeys: [] }), { maxLength: 3 }),
+        attachments: fc.array(
+          fc.record({ fileName: text, sha256: fc.string({ maxLength: 64 }) }, { requiredKeys: [] }),
+          { maxLength: 3 },
+        ),
       },
       { requiredKeys: ['recordId', 'kind'] },
     );
     let accepted = 0;
     fc.assert(
-      fc.property(fc.oneof({ weight: 4, arbitrary: shaped }, { weight: 2, arbitrary: rec }, { weight: 1, arbitrary: fc.anything() }), (value) => {
-        const r = validateRecord(value);
-        let line: string | undefined;
-        try {
-          line = JSON.stringify(value);
-        } catch {
-          // JSON.stringify itself refuses some values (BigInt): there is no line to read then
-        }
-        if (line !== undefined) {
-          const viaLine = parseRecordLine(line, 1 << 20);
-          if (!viaLine.ok) expect(viaLine.reason).toMatch(/\S/);
-        }
-        if (!r.ok) {
-          expect(r.reason).toMatch(/\S/);
-          return;
-        }
-        accepted++;
-        const n = normalizeRecord(r.record);
-        const fp = fingerprintRecord(r.record, n);
-        expect(typeof fp.fingerprint).toBe('string');
-        expect(fp.fingerprint.length).toBeGreaterThan(0);
-        // the same record gives the same fingerprint
-        expect(fingerprintRecord(r.record, normalizeRecord(r.record)).fingerprint).toBe(fp.fingerprint);
-      }),
+      fc.property(
+        fc.oneof(
+          { weight: 4, arbitrary: shaped },
+          { weight: 2, arbitrary: rec },
+          { weight: 1, arbitrary: fc.anything() },
+        ),
+        (value) => {
+          const r = validateRecord(value);
+          let line: string | undefined;
+          try {
+            line = JSON.stringify(value);
+          } catch {
+            // JSON.stringify itself refuses some values (BigInt): there is no line to read then
+          }
+          if (line !== undefined) {
+            const viaLine = parseRecordLine(line, 1 << 20);
+            if (!viaLine.ok) expect(viaLine.reason).toMatch(/\S/);
+          }
+          if (!r.ok) {
+            expect(r.reason).toMatch(/\S/);
+            return;
+          }
+          accepted++;
+          const n = normalizeRecord(r.record);
+          const fp = fingerprintRecord(r.record, n);
+          expect(typeof fp.fingerprint).toBe('string');
+          expect(fp.fingerprint.length).toBeGreaterThan(0);
+          // the same record gives the same fingerprint
+          expect(fingerprintRecord(r.record, normalizeRecord(r.record)).fingerprint).toBe(fp.fingerprint);
+        },
+      ),
       { numRuns: 2000 },
     );
     // the generator reaches the normalizers, not only the validator's refusals
@@ -147,14 +208,24 @@ describe('normalizers never throw on hostile input', () => {
 
   it('clusters from arbitrary edges', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', '__proto__', 'constructor'), fc.constantFrom('a', 'b', 'c', 'd', 'e', '__proto__'), anyText), { maxLength: 20 }), (edges) => {
-        const order = ['a', 'b', 'c', 'd', 'e', '__proto__', 'constructor'];
-        const out = buildClusters(
-          edges.map(([from, to, reason]) => ({ from, to, reason })),
-          (f) => order.indexOf(f),
-        );
-        for (const v of out.values()) expect(typeof v.clusterId).toBe('string');
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('a', 'b', 'c', 'd', 'e', '__proto__', 'constructor'),
+            fc.constantFrom('a', 'b', 'c', 'd', 'e', '__proto__'),
+            anyText,
+          ),
+          { maxLength: 20 },
+        ),
+        (edges) => {
+          const order = ['a', 'b', 'c', 'd', 'e', '__proto__', 'constructor'];
+          const out = buildClusters(
+            edges.map(([from, to, reason]) => ({ from, to, reason })),
+            (f) => order.indexOf(f),
+          );
+          for (const v of out.values()) expect(typeof v.clusterId).toBe('string');
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -168,37 +239,66 @@ describe('normalizers never throw on hostile input', () => {
         domains: fc.oneof(fc.array(anyText, { maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })),
         phones: fc.array(anyText, { maxLength: 3 }),
         contacts: fc.oneof(
-          fc.array(fc.record({ email: anyText, name: anyText, roles: fc.array(fc.oneof(anyText, fc.constantFrom('GlobalAdmin', 'PrivacyReader')), { maxLength: 3 }), locale: fc.oneof(anyText, fc.constantFrom('de-DE', 'en-US', 'EN_us', 'x-klingon')) }, { requiredKeys: [] }), { maxLength: 3 }),
+          fc.array(
+            fc.record(
+              {
+                email: anyText,
+                name: anyText,
+                roles: fc.array(fc.oneof(anyText, fc.constantFrom('GlobalAdmin', 'PrivacyReader')), { maxLength: 3 }),
+                locale: fc.oneof(anyText, fc.constantFrom('de-DE', 'en-US', 'EN_us', 'x-klingon')),
+              },
+              { requiredKeys: [] },
+            ),
+            { maxLength: 3 },
+          ),
           fc.jsonValue({ maxDepth: 1 }),
         ),
       },
       { requiredKeys: [] },
     );
     fc.assert(
-      fc.property(fc.oneof(anyText, tenant.map((t) => JSON.stringify(t))), fc.array(anyText, { maxLength: 2 }), (line, operatorDomains) => {
-        const r = parseTenantLine(line, { operatorDomains });
-        if (r.ok) expect(r.tenant.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-        else expect(r.reason).toMatch(/\S/);
-      }),
+      fc.property(
+        fc.oneof(
+          anyText,
+          tenant.map((t) => JSON.stringify(t)),
+        ),
+        fc.array(anyText, { maxLength: 2 }),
+        (line, operatorDomains) => {
+          const r = parseTenantLine(line, { operatorDomains });
+          if (r.ok) expect(r.tenant.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+          else expect(r.reason).toMatch(/\S/);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('the directory line reader: every physical line once, whatever the chunking and encoding damage', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(anyText.map((s) => s.replace(/\n/g, ' ')), fc.uint8Array({ maxLength: 50 }).map((a) => Buffer.from(a.filter((b) => b !== 0x0a)).toString('latin1'))), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 8 }), async (ls, cuts) => {
-        const bytes = Buffer.from(ls.map((l) => `${l}\n`).join(''), 'utf8');
-        const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
-        const chunks: Buffer[] = [];
-        let at = 0;
-        for (const p of [...points, bytes.length]) {
-          if (p > at) chunks.push(bytes.subarray(at, p));
-          at = p;
-        }
-        const got: string[] = [];
-        for await (const l of readLines(Readable.from(chunks, { objectMode: false }), { maxLineLength: 100 })) got.push(l);
-        expect(got).toHaveLength(ls.length);
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            anyText.map((s) => s.replace(/\n/g, ' ')),
+            fc.uint8Array({ maxLength: 50 }).map((a) => Buffer.from(a.filter((b) => b !== 0x0a)).toString('latin1')),
+          ),
+          { maxLength: 20 },
+        ),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (ls, cuts) => {
+          const bytes = Buffer.from(ls.map((l) => `${l}\n`).join(''), 'utf8');
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
+          const chunks: Buffer[] = [];
+          let at = 0;
+          for (const p of [...points, bytes.length]) {
+            if (p > at) chunks.push(bytes.subarray(at, p));
+            at = p;
+          }
+          const got: string[] = [];
+          for await (const l of readLines(Readable.from(chunks, { objectMode: false }), { maxLineLength: 100 }))
+            got.push(l);
+          expect(got).toHaveLength(ls.length);
+        },
+      ),
       { numRuns: 300 },
     );
   });

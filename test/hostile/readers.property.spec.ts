@@ -5,7 +5,13 @@
  */
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { csvEntries, jsonArrayEntryBatches, jsonlEntries, lines, type InputEntry } from '../../libs/exposure/readers.js';
+import {
+  csvEntries,
+  jsonArrayEntryBatches,
+  jsonlEntries,
+  lines,
+  type InputEntry,
+} from '../../libs/exposure/readers.js';
 import { RECORD_KINDS } from '../../libs/exposure/exposure.types.js';
 
 async function collect<T>(g: AsyncIterable<T>): Promise<T[]> {
@@ -56,7 +62,20 @@ const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', '{{constructor}}', '<script>alert(1)</script>', 'javascript:alert(1)', '\u0000', '\ufeff', '\u202e', '\ud800', '%00', '../../etc/passwd'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    '{{constructor}}',
+    '<script>alert(1)</script>',
+    'javascript:alert(1)',
+    '\u0000',
+    '\ufeff',
+    '\u202e',
+    '\ud800',
+    '%00',
+    '../../etc/passwd',
+  ),
 );
 const record = fc.record(
   {
@@ -66,7 +85,10 @@ const record = fc.record(
     body: fc.oneof(nasty, fc.array(nasty)),
     from: nasty,
     to: fc.oneof(fc.array(nasty, { maxLength: 4 }), nasty),
-    people: fc.oneof(fc.array(fc.record({ name: nasty, email: nasty, phone: nasty }, { requiredKeys: [] }), { maxLength: 3 }), nasty),
+    people: fc.oneof(
+      fc.array(fc.record({ name: nasty, email: nasty, phone: nasty }, { requiredKeys: [] }), { maxLength: 3 }),
+      nasty,
+    ),
     companies: fc.array(nasty, { maxLength: 3 }),
     tenantIds: fc.array(nasty, { maxLength: 3 }),
     attachments: fc.array(fc.record({ fileName: nasty, sha256: nasty }, { requiredKeys: [] }), { maxLength: 2 }),
@@ -82,7 +104,23 @@ const jsonLine = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 3000 }).map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`) },
   { weight: 2, arbitrary: fc.string({ maxLength: 120 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 120 }) },
-  { weight: 1, arbitrary: fc.constantFrom('', ' ', '\t', '\r', '\ufeff', '{', '}', 'null', '[]', '"x"', '1e999', '{"recordId":"a","kind":"email","body":"\\ud800"}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      '\t',
+      '\r',
+      '\ufeff',
+      '{',
+      '}',
+      'null',
+      '[]',
+      '"x"',
+      '1e999',
+      '{"recordId":"a","kind":"email","body":"\\ud800"}',
+    ),
+  },
 );
 /** raw bytes of a line: sometimes invalid UTF-8, sometimes with a CR before the LF */
 const lineBytes = fc.oneof(
@@ -136,7 +174,13 @@ describe('JSONL reader on hostile input', () => {
           expect(l.overLimit).toBe(whole.length > MAX_LINE);
           if (!l.overLimit) expect(l.text).toBe(textOf(whole));
           // of an over-long line only a start is kept (how much depends on where the chunks end)
-          else expect(whole.subarray(0, Buffer.byteLength(l.text)).toString('utf8').startsWith(l.text.replace(/\uFFFD+$/, ''))).toBe(true);
+          else
+            expect(
+              whole
+                .subarray(0, Buffer.byteLength(l.text))
+                .toString('utf8')
+                .startsWith(l.text.replace(/\uFFFD+$/, '')),
+            ).toBe(true);
           expect(Buffer.byteLength(l.text)).toBeLessThanOrEqual(Math.max(MAX_LINE, 4096) + 3);
         }
       }),
@@ -146,7 +190,11 @@ describe('JSONL reader on hostile input', () => {
 
   it('quarantines a line of several megabytes without holding it', async () => {
     const big = Buffer.alloc(5 * 1024 * 1024, 0x61);
-    const bytes = Buffer.concat([Buffer.from('{"recordId":"a","kind":"email"}\n'), big, Buffer.from('\n{"recordId":"b","kind":"email"}\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from('{"recordId":"a","kind":"email"}\n'),
+      big,
+      Buffer.from('\n{"recordId":"b","kind":"email"}\n'),
+    ]);
     const entries = await collect(jsonlEntries(streamOf(bytes, [100, 70_000, 3_000_000]), 1024 * 1024));
     expect(entries.map((e) => [e.line, e.result.ok])).toEqual([
       [1, true],
@@ -160,21 +208,56 @@ describe('JSONL reader on hostile input', () => {
 
 // ── CSV ──
 
-const HEADER = ['recordId', 'kind', 'name', 'email', 'phone', 'company', 'tenantId', 'projectId', 'fileName', 'subject', 'body', 'x-extra'];
+const HEADER = [
+  'recordId',
+  'kind',
+  'name',
+  'email',
+  'phone',
+  'company',
+  'tenantId',
+  'projectId',
+  'fileName',
+  'subject',
+  'body',
+  'x-extra',
+];
 const cell = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9 @.+_-]{0,12}$/),
   fc.constantFrom(...RECORD_KINDS),
   fc.string({ maxLength: 20 }).map((v) => v.replace(/\r/g, '')),
-  fc.constantFrom('a,b', 'say "hi"', 'two\nlines', '=HYPERLINK("javascript:alert(1)")', '{{constructor}}', '<script>x</script>', ''),
+  fc.constantFrom(
+    'a,b',
+    'say "hi"',
+    'two\nlines',
+    '=HYPERLINK("javascript:alert(1)")',
+    '{{constructor}}',
+    '<script>x</script>',
+    '',
+  ),
 );
 /** a field as a correct CSV writer writes it */
-const quote = (v: string, delimiter = ',') => (/["\r\n]/.test(v) || v.includes(delimiter) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v);
+const quote = (v: string, delimiter = ',') =>
+  /["\r\n]/.test(v) || v.includes(delimiter) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
 
 describe('CSV reader on hostile input', () => {
   it('never throws on arbitrary text, and its entries are well formed and in range', async () => {
     const text = fc.oneof(
       fc.string({ maxLength: 400 }),
-      fc.array(fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('"', '""', '","', '\r', ',', 'recordId', 'kind', 'email')), { maxLength: 8 }).map((cs) => cs.join(',')), { maxLength: 15 }).map((ls) => ls.join('\n')),
+      fc
+        .array(
+          fc
+            .array(
+              fc.oneof(
+                fc.string({ maxLength: 12 }),
+                fc.constantFrom('"', '""', '","', '\r', ',', 'recordId', 'kind', 'email'),
+              ),
+              { maxLength: 8 },
+            )
+            .map((cs) => cs.join(',')),
+          { maxLength: 15 },
+        )
+        .map((ls) => ls.join('\n')),
     );
     await fc.assert(
       fc.asyncProperty(text, cuts, async (t, at) => {
@@ -196,31 +279,47 @@ describe('CSV reader on hostile input', () => {
   it('files written by a correct CSV writer: one entry per row, accepted or quarantined, at the line where the row starts', async () => {
     const row = fc.array(cell, { minLength: HEADER.length, maxLength: HEADER.length });
     const shortOrLong = fc.array(cell, { minLength: 1, maxLength: HEADER.length + 3 });
-    const rows = fc.array(fc.oneof({ weight: 5, arbitrary: row }, { weight: 1, arbitrary: shortOrLong }), { maxLength: 20 });
+    const rows = fc.array(fc.oneof({ weight: 5, arbitrary: row }, { weight: 1, arbitrary: shortOrLong }), {
+      maxLength: 20,
+    });
     await fc.assert(
       // spreadsheets in European locales: `;`, a byte-order mark, the header in another case, blank lines
-      fc.asyncProperty(rows, fc.constantFrom('\n', '\r\n'), fc.constantFrom(',', ';'), fc.boolean(), fc.array(fc.boolean(), { maxLength: 20 }), cuts, async (rs, eol, d, bom, blanks, at) => {
-        // a row of one empty field is an empty line, which CSV readers skip
-        const kept = rs.filter((r) => !(r.length === 1 && quote(r[0]!, d) === ''));
-        const header = HEADER.map((h, i) => (i % 2 ? h.toUpperCase() : ` ${h} `)).join(d);
-        const written = kept.map((r, i) => `${blanks[i] ? eol : ''}${r.map((v) => quote(v, d)).join(d)}`);
-        const body = (bom ? '\ufeff' : '') + [header, ...written].join(eol) + eol;
-        const entries = await collect(csvEntries(streamOf(Buffer.from(body), at)));
-        // where each row starts: the rows before it count with the newlines inside their quotes
-        let line = 1;
-        const starts = kept.map((r, i) => {
-          if (blanks[i]) line++;
-          const start = line + 1;
-          line += r.map((v) => quote(v, d)).join(d).split('\n').length;
-          return start;
-        });
-        expect(entries.map((e) => e.line)).toEqual(starts);
-        entries.forEach((e, i) => {
-          expectWellFormed(e);
-          if (kept[i]!.length !== HEADER.length) expect(e.result).toEqual({ ok: false, reason: expect.stringMatching(/different number of columns/) });
-        });
-        expect(entries.filter((e) => e.result.ok).length + entries.filter((e) => !e.result.ok).length).toBe(kept.length);
-      }),
+      fc.asyncProperty(
+        rows,
+        fc.constantFrom('\n', '\r\n'),
+        fc.constantFrom(',', ';'),
+        fc.boolean(),
+        fc.array(fc.boolean(), { maxLength: 20 }),
+        cuts,
+        async (rs, eol, d, bom, blanks, at) => {
+          // a row of one empty field is an empty line, which CSV readers skip
+          const kept = rs.filter((r) => !(r.length === 1 && quote(r[0]!, d) === ''));
+          const header = HEADER.map((h, i) => (i % 2 ? h.toUpperCase() : ` ${h} `)).join(d);
+          const written = kept.map((r, i) => `${blanks[i] ? eol : ''}${r.map((v) => quote(v, d)).join(d)}`);
+          const body = (bom ? '\ufeff' : '') + [header, ...written].join(eol) + eol;
+          const entries = await collect(csvEntries(streamOf(Buffer.from(body), at)));
+          // where each row starts: the rows before it count with the newlines inside their quotes
+          let line = 1;
+          const starts = kept.map((r, i) => {
+            if (blanks[i]) line++;
+            const start = line + 1;
+            line += r
+              .map((v) => quote(v, d))
+              .join(d)
+              .split('\n').length;
+            return start;
+          });
+          expect(entries.map((e) => e.line)).toEqual(starts);
+          entries.forEach((e, i) => {
+            expectWellFormed(e);
+            if (kept[i]!.length !== HEADER.length)
+              expect(e.result).toEqual({ ok: false, reason: expect.stringMatching(/different number of columns/) });
+          });
+          expect(entries.filter((e) => e.result.ok).length + entries.filter((e) => !e.result.ok).length).toBe(
+            kept.length,
+          );
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -290,7 +389,28 @@ describe('JSON array reader on hostile input', () => {
   it('never throws on arbitrary text after a "[", and its entries are well formed and in range', async () => {
     const junk = fc.oneof(
       fc.string({ maxLength: 300 }),
-      fc.array(fc.constantFrom('{', '}', '[', ']', ',', '"', '\\', '\n', ' ', '"recordId"', ':', '"email"', '"kind"', '1', 'null'), { maxLength: 80 }).map((xs) => xs.join('')),
+      fc
+        .array(
+          fc.constantFrom(
+            '{',
+            '}',
+            '[',
+            ']',
+            ',',
+            '"',
+            '\\',
+            '\n',
+            ' ',
+            '"recordId"',
+            ':',
+            '"email"',
+            '"kind"',
+            '1',
+            'null',
+          ),
+          { maxLength: 80 },
+        )
+        .map((xs) => xs.join('')),
     );
     await fc.assert(
       fc.asyncProperty(junk, cuts, async (t, at) => {

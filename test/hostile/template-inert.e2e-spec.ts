@@ -27,7 +27,8 @@ import {
   type WorkerProcess,
 } from '../faults/harness.js';
 
-const TEMPLATE = '{{constructor}} {{constructor.constructor "return process"}} {{#each this}}{{@key}}{{/each}} {{> layout}}';
+const TEMPLATE =
+  '{{constructor}} {{constructor.constructor "return process"}} {{#each this}}{{@key}}{{/each}} {{> layout}}';
 const MARKUP = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>';
 const HOSTILE = {
   title: `${TEMPLATE} ${MARKUP}`,
@@ -58,12 +59,21 @@ function problemsOfHtml(html: string): string[] {
 /** Signs that a value was evaluated instead of printed. */
 function problemsOfText(text: string): string[] {
   const out: string[] = [];
-  if (/function Object\(\)|\[native code\]|\[object Object\]|function Function\(\)/.test(text)) out.push('an evaluated template expression');
+  if (/function Object\(\)|\[native code\]|\[object Object\]|function Function\(\)/.test(text))
+    out.push('an evaluated template expression');
   return out;
 }
 
 function decodeEntity(e: string): string {
-  const named: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&apos;': "'", '&colon;': ':' };
+  const named: Record<string, string> = {
+    '&amp;': '&',
+    '&lt;': '<',
+    '&gt;': '>',
+    '&quot;': '"',
+    '&#39;': "'",
+    '&apos;': "'",
+    '&colon;': ':',
+  };
   if (named[e.toLowerCase()]) return named[e.toLowerCase()]!;
   const hex = /^&#x([0-9a-f]+);$/i.exec(e);
   if (hex) return String.fromCodePoint(parseInt(hex[1]!, 16));
@@ -83,9 +93,23 @@ describe('hostile template values render inert', () => {
     await ensureWorkerBuilt();
     db = await createScenarioDatabase('inert');
     acs = await AcsEmulator.start({ runningPolls: 1 });
-    env = { DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: queuePrefix('inert'), ACS_CONNECTION_STRING: acs.connectionString, MAIL_RATE_PER_MINUTE: '100000' };
+    env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: queuePrefix('inert'),
+      ACS_CONNECTION_STRING: acs.connectionString,
+      MAIL_RATE_PER_MINUTE: '100000',
+    };
     for (const [k, values] of [HOSTILE, HOSTILE_HTTPS].entries()) {
-      campaigns.push(await seedCampaign(db.pool, { tenants: 8, seed: 40 + k, affectedShare: 0.9, ...values, tenantName: (i) => `${TEMPLATE} ${MARKUP} Tenant ${i}` }));
+      campaigns.push(
+        await seedCampaign(db.pool, {
+          tenants: 8,
+          seed: 40 + k,
+          affectedShare: 0.9,
+          ...values,
+          tenantName: (i) => `${TEMPLATE} ${MARKUP} Tenant ${i}`,
+        }),
+      );
     }
     app = await operatorContext(env);
     worker = await startWorker(workerEnv(env), 'worker');
@@ -100,21 +124,39 @@ describe('hostile template values render inert', () => {
   });
 
   it('the checks below catch what they look for', () => {
-    expect(problemsOfHtml('<p>ok <a href="https://x.example/?a=1&amp;b=2">x</a> <a href="mailto:a@b.example">m</a></p>')).toEqual([]);
-    for (const bad of ['<script>x</script>', '<img src=x>', '<p onclick="x()">', '<a href="javascript:alert(1)">', '<a href=\'jav&#x61;script:x\'>', '<a href=data:text/html,x>', '<p>function Object() { [native code] }</p>']) {
+    expect(
+      problemsOfHtml('<p>ok <a href="https://x.example/?a=1&amp;b=2">x</a> <a href="mailto:a@b.example">m</a></p>'),
+    ).toEqual([]);
+    for (const bad of [
+      '<script>x</script>',
+      '<img src=x>',
+      '<p onclick="x()">',
+      '<a href="javascript:alert(1)">',
+      "<a href='jav&#x61;script:x'>",
+      '<a href=data:text/html,x>',
+      '<p>function Object() { [native code] }</p>',
+    ]) {
       expect(problemsOfHtml(bad)).not.toEqual([]);
     }
   });
 
   it('the operator API path refuses a javascript: support URL outright', async () => {
-    const ds = await db.pool.query<{ dataset_id: string }>('SELECT dataset_id FROM campaigns WHERE id = $1', [campaigns[0]!.campaignId]);
-    await expect(app.get(CampaignsService).create({ datasetId: ds.rows[0]!.dataset_id, supportUrl: 'javascript:alert(1)' }, 'mallory')).rejects.toThrow(/support URL/);
+    const ds = await db.pool.query<{ dataset_id: string }>('SELECT dataset_id FROM campaigns WHERE id = $1', [
+      campaigns[0]!.campaignId,
+    ]);
+    await expect(
+      app
+        .get(CampaignsService)
+        .create({ datasetId: ds.rows[0]!.dataset_id, supportUrl: 'javascript:alert(1)' }, 'mallory'),
+    ).rejects.toThrow(/support URL/);
   });
 
   it('sends both campaigns, and every stored notice and email holds the values as inert text', async () => {
     const dispatch = app.get(DispatchService);
     // the launch check refuses the javascript: link and the address that is none, with reasons
-    await expect(dispatch.launch(campaigns[0]!.campaignId, 'fault-operator')).rejects.toThrow(/nothing was sent: .*support URL .* is not an absolute http\(s\) link.*support email .* is not an email address/);
+    await expect(dispatch.launch(campaigns[0]!.campaignId, 'fault-operator')).rejects.toThrow(
+      /nothing was sent: .*support URL .* is not an absolute http\(s\) link.*support email .* is not an email address/,
+    );
     const second = await dispatch.launch(campaigns[1]!.campaignId, 'fault-operator').then(
       () => null,
       (e: Error) => e.message,
@@ -122,11 +164,19 @@ describe('hostile template values render inert', () => {
     // past that check (values changed in the database after the launch): the renderer alone
     for (const [i, c] of campaigns.entries()) {
       if (i === 1 && second === null) continue;
-      await db.pool.query(`UPDATE campaigns SET status = 'sending', started_at = now(), updated_at = now() WHERE id = $1`, [c.campaignId]);
+      await db.pool.query(
+        `UPDATE campaigns SET status = 'sending', started_at = now(), updated_at = now() WHERE id = $1`,
+        [c.campaignId],
+      );
       await dispatch.reconcile(c.campaignId);
     }
     for (const c of campaigns) {
-      await until(`campaign ${c.campaignId}`, async () => (await dispatch.status(c.campaignId)).status === 'completed', 120_000, 250);
+      await until(
+        `campaign ${c.campaignId}`,
+        async () => (await dispatch.status(c.campaignId)).status === 'completed',
+        120_000,
+        250,
+      );
     }
 
     const notices = await db.pool.query<{ id: string; title: string; body_html: string; details: unknown }>(
@@ -148,7 +198,8 @@ describe('hostile template values render inert', () => {
     for (const m of messages) {
       for (const p of problemsOfHtml(m.html ?? '')) problems.push(`email to ${m.recipients[0]} html: ${p}`);
       for (const p of problemsOfText(`${m.subject} ${m.text}`)) problems.push(`email to ${m.recipients[0]} text: ${p}`);
-      if (/javascript:/i.test(m.text ?? '') && !/javascript:alert\(document\.cookie\)/.test(m.text ?? '')) problems.push(`email to ${m.recipients[0]} text has a javascript: link`);
+      if (/javascript:/i.test(m.text ?? '') && !/javascript:alert\(document\.cookie\)/.test(m.text ?? ''))
+        problems.push(`email to ${m.recipients[0]} text has a javascript: link`);
       if (/<script/i.test(m.subject)) problems.push(`email to ${m.recipients[0]}: markup in the subject`);
     }
     expect(problems).toEqual([]);

@@ -17,7 +17,8 @@ import { until } from '../support/async.js';
 const TOKEN = 'upload-failures-token-0123456789';
 const MAX_EXPANDED = 4 * 1024 * 1024;
 
-const line = (id: string) => `${JSON.stringify({ recordId: id, kind: 'email', from: `someone${id}@contoso.com`, body: `message ${id} ${'lorem ipsum '.repeat(20)}` })}\n`;
+const line = (id: string) =>
+  `${JSON.stringify({ recordId: id, kind: 'email', from: `someone${id}@contoso.com`, body: `message ${id} ${'lorem ipsum '.repeat(20)}` })}\n`;
 const jsonl = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => line(`${prefix}-${i}`)).join('');
 
 describe('uploads fail alone (operator API)', () => {
@@ -29,7 +30,11 @@ describe('uploads fail alone (operator API)', () => {
   beforeAll(async () => {
     await isolate();
     // the ratio cap is set high here so that the expansion limit is what refuses the bomb; the ratio is covered in libs/common/gzip-input.spec.ts
-    Object.assign(process.env, { OPERATOR_TOKENS: `ops:${TOKEN}`, INGEST_MAX_EXPANDED_BYTES: String(MAX_EXPANDED), INGEST_MAX_COMPRESSION_RATIO: '1000000' });
+    Object.assign(process.env, {
+      OPERATOR_TOKENS: `ops:${TOKEN}`,
+      INGEST_MAX_EXPANDED_BYTES: String(MAX_EXPANDED),
+      INGEST_MAX_COMPRESSION_RATIO: '1000000',
+    });
     app = await createApiApp();
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -42,7 +47,11 @@ describe('uploads fail alone (operator API)', () => {
   });
 
   const upload = (name: string, body: Buffer) =>
-    request(app.getHttpServer()).post(`/v1/datasets?name=${name}`).set('authorization', `Bearer ${TOKEN}`).set('content-type', 'application/gzip').send(body);
+    request(app.getHttpServer())
+      .post(`/v1/datasets?name=${name}`)
+      .set('authorization', `Bearer ${TOKEN}`)
+      .set('content-type', 'application/gzip')
+      .send(body);
   const datasetsNamed = (name: string) => prisma.dataset.findMany({ where: { name } });
   const live = async () => (await request(app.getHttpServer()).get('/health/live')).status;
 
@@ -51,12 +60,20 @@ describe('uploads fail alone (operator API)', () => {
     await new Promise<void>((resolve) => {
       const req = httpRequest(`${base}/v1/datasets?name=aborted-gzip`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/gzip', 'content-length': String(gz.length) },
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/gzip',
+          'content-length': String(gz.length),
+        },
       });
       req.on('error', () => resolve());
       req.write(gz.subarray(0, Math.floor(gz.length / 2)), () => setTimeout(() => (req.destroy(), resolve()), 300));
     });
-    await until('the aborted upload\'s data set to fail', async () => (await datasetsNamed('aborted-gzip')).some((d) => d.status === 'failed'), 1000);
+    await until(
+      "the aborted upload's data set to fail",
+      async () => (await datasetsNamed('aborted-gzip')).some((d) => d.status === 'failed'),
+      1000,
+    );
     const [ds] = await datasetsNamed('aborted-gzip');
     expect(ds).toMatchObject({ status: 'failed' });
     expect(ds!.error).toMatch(/cut off|aborted|closed/);
@@ -71,7 +88,9 @@ describe('uploads fail alone (operator API)', () => {
     const gz = await new Promise<Buffer>((resolve, reject) => {
       const z = createGzip({ level: 9 });
       const parts: Buffer[] = [];
-      z.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts))).on('error', reject);
+      z.on('data', (c: Buffer) => parts.push(c))
+        .on('end', () => resolve(Buffer.concat(parts)))
+        .on('error', reject);
       const one = line('bomb');
       const chunk = Buffer.from(one.repeat(Math.floor((1 << 20) / one.length)));
       let written = 0;
@@ -138,27 +157,47 @@ describe('uploads fail alone (operator API)', () => {
     expect(truncated.status).toBe(400);
     expect(truncated.body.error.message).toMatch(/truncated/);
     const afterTruncated = await prisma.dataset.findUniqueOrThrow({ where: { id } });
-    expect(afterTruncated).toMatchObject({ status: 'ready', error: expect.stringMatching(/upload 1 stopped \(the gzip input is truncated.*the lines read before it were added/) });
+    expect(afterTruncated).toMatchObject({
+      status: 'ready',
+      error: expect.stringMatching(
+        /upload 1 stopped \(the gzip input is truncated.*the lines read before it were added/,
+      ),
+    });
     expect(afterTruncated.accepted).toBeGreaterThan(20);
 
     await new Promise<void>((resolve) => {
       const req = httpRequest(`${base}/v1/datasets/${id}/records?name=more2.jsonl.gz`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/gzip', 'content-length': String(gz.length) },
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/gzip',
+          'content-length': String(gz.length),
+        },
       });
       req.on('error', () => resolve());
-      req.write(gzipSync(jsonl('into-abort', 3000)).subarray(0, 20_000), () => setTimeout(() => (req.destroy(), resolve()), 300));
+      req.write(gzipSync(jsonl('into-abort', 3000)).subarray(0, 20_000), () =>
+        setTimeout(() => (req.destroy(), resolve()), 300),
+      );
     });
-    const ds = await until('the cut-off upload to settle', async () => {
-      const d = await prisma.dataset.findUniqueOrThrow({ where: { id } });
-      return d.status !== 'ingesting' && d.error?.includes('upload 2') ? d : undefined;
-    }, 5000);
-    expect(ds).toMatchObject({ status: 'ready', error: expect.stringMatching(/upload 2 stopped \(the upload was cut off/) });
+    const ds = await until(
+      'the cut-off upload to settle',
+      async () => {
+        const d = await prisma.dataset.findUniqueOrThrow({ where: { id } });
+        return d.status !== 'ingesting' && d.error?.includes('upload 2') ? d : undefined;
+      },
+      5000,
+    );
+    expect(ds).toMatchObject({
+      status: 'ready',
+      error: expect.stringMatching(/upload 2 stopped \(the upload was cut off/),
+    });
     expect(await live()).toBe(200);
   });
 
   it('a truncated gzip tenant directory answers 400, and an aborted one leaves the API answering', async () => {
-    const tenants = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ tenantId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `Tenant ${i}` })).join('\n');
+    const tenants = Array.from({ length: 2000 }, (_, i) =>
+      JSON.stringify({ tenantId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `Tenant ${i}` }),
+    ).join('\n');
     const gz = gzipSync(tenants);
     const res = await request(app.getHttpServer())
       .post('/v1/tenants/import')
@@ -170,7 +209,11 @@ describe('uploads fail alone (operator API)', () => {
     await new Promise<void>((resolve) => {
       const req = httpRequest(`${base}/v1/tenants/import`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/gzip', 'content-length': String(gz.length) },
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/gzip',
+          'content-length': String(gz.length),
+        },
       });
       req.on('error', () => resolve());
       req.write(gz.subarray(0, Math.floor(gz.length / 2)), () => setTimeout(() => (req.destroy(), resolve()), 300));
@@ -181,14 +224,23 @@ describe('uploads fail alone (operator API)', () => {
 
   it('a data set left ingesting by a process that died is marked failed at start-up; one in flight elsewhere is not', async () => {
     const old = new Date(Date.now() - 10 * 60_000);
-    const abandoned = await prisma.dataset.create({ data: { name: 'abandoned', status: 'ingesting', createdAt: old, heartbeatAt: old } });
-    const neverBeat = await prisma.dataset.create({ data: { name: 'abandoned-no-heartbeat', status: 'ingesting', createdAt: old } });
-    const inFlight = await prisma.dataset.create({ data: { name: 'in-flight', status: 'ingesting', createdAt: old, heartbeatAt: new Date() } });
+    const abandoned = await prisma.dataset.create({
+      data: { name: 'abandoned', status: 'ingesting', createdAt: old, heartbeatAt: old },
+    });
+    const neverBeat = await prisma.dataset.create({
+      data: { name: 'abandoned-no-heartbeat', status: 'ingesting', createdAt: old },
+    });
+    const inFlight = await prisma.dataset.create({
+      data: { name: 'in-flight', status: 'ingesting', createdAt: old, heartbeatAt: new Date() },
+    });
     const second = await createApiApp();
     try {
       await second.init();
       const byId = async (id: string) => prisma.dataset.findUniqueOrThrow({ where: { id } });
-      expect(await byId(abandoned.id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/no heartbeat/) });
+      expect(await byId(abandoned.id)).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/no heartbeat/),
+      });
       expect(await byId(neverBeat.id)).toMatchObject({ status: 'failed' });
       expect(await byId(inFlight.id)).toMatchObject({ status: 'ingesting' });
     } finally {

@@ -24,7 +24,11 @@ describe('hostile uploads (operator API)', () => {
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    Object.assign(process.env, { OPERATOR_TOKENS: `ops:${TOKEN}`, INGEST_MAX_UPLOAD_BYTES: String(LIMIT), INGEST_MAX_LINE_BYTES: '4096' });
+    Object.assign(process.env, {
+      OPERATOR_TOKENS: `ops:${TOKEN}`,
+      INGEST_MAX_UPLOAD_BYTES: String(LIMIT),
+      INGEST_MAX_LINE_BYTES: '4096',
+    });
     app = await createApiApp();
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -37,12 +41,19 @@ describe('hostile uploads (operator API)', () => {
   });
 
   /** Sends the headers and `sent` bytes of a body declared to be `declared` bytes long, then waits for the answer without sending more. */
-  function partialUpload(declared: number, sent: number): Promise<{ status: number; body: string; msWhileBodyIncomplete: number }> {
+  function partialUpload(
+    declared: number,
+    sent: number,
+  ): Promise<{ status: number; body: string; msWhileBodyIncomplete: number }> {
     return new Promise((resolve, reject) => {
       const started = Date.now();
       const req = httpRequest(`${base}/v1/datasets?name=declared-too-big`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson', 'content-length': String(declared) },
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/x-ndjson',
+          'content-length': String(declared),
+        },
       });
       req.on('response', (res) => {
         let body = '';
@@ -72,18 +83,26 @@ describe('hostile uploads (operator API)', () => {
 
   it('cuts off an undeclared body once it passes the limit, and keeps no ready data set of it', async () => {
     const line = `${JSON.stringify({ recordId: 'x', kind: 'email', body: 'y'.repeat(900) })}\n`;
-    const chunks = Array.from({ length: Math.ceil((LIMIT * 2) / line.length) }, (_, i) => line.replace('"x"', `"r${i}"`));
+    const chunks = Array.from({ length: Math.ceil((LIMIT * 2) / line.length) }, (_, i) =>
+      line.replace('"x"', `"r${i}"`),
+    );
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(`${base}/v1/datasets?name=chunked-too-big`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' },
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/x-ndjson',
+          'transfer-encoding': 'chunked',
+        },
       });
       req.on('response', (r) => {
         let body = '';
         r.on('data', (d: Buffer) => (body += d.toString()));
         r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
       });
-      req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? undefined : reject(e)));
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        e.code === 'ECONNRESET' || e.code === 'EPIPE' ? undefined : reject(e),
+      );
       (async () => {
         for (const c of chunks) {
           if (req.destroyed) return;
@@ -99,28 +118,60 @@ describe('hostile uploads (operator API)', () => {
 
   it('accounts for every line of hostile files: accepted + quarantined = non-blank lines, in counters and quarantine list', async () => {
     const hostileLine = fc.oneof(
-      fc.record({ recordId: fc.stringMatching(/^[a-z0-9]{1,8}$/), kind: fc.constantFrom(...RECORD_KINDS), body: fc.string({ maxLength: 60 }), from: fc.string({ maxLength: 30 }) }).map((r) => JSON.stringify(r)),
+      fc
+        .record({
+          recordId: fc.stringMatching(/^[a-z0-9]{1,8}$/),
+          kind: fc.constantFrom(...RECORD_KINDS),
+          body: fc.string({ maxLength: 60 }),
+          from: fc.string({ maxLength: 30 }),
+        })
+        .map((r) => JSON.stringify(r)),
       fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
       // a raw NUL byte is the known bug below
       fc.string({ unit: 'binary', maxLength: 80 }).map((s) => s.replace(/[\n\u0000]/g, '')),
-      fc.constantFrom('{"recordId":"p","kind":"email","__proto__":{"admin":true}}', '{"recordId":"c","kind":"constructor"}', '[[[[[[[[[[]]]]]]]]]]', `{"recordId":"big","kind":"email","body":"${'z'.repeat(5000)}"}`, '{"recordId":"nul","kind":"email","body":"a\\u0000b"}', '  ', ''),
+      fc.constantFrom(
+        '{"recordId":"p","kind":"email","__proto__":{"admin":true}}',
+        '{"recordId":"c","kind":"constructor"}',
+        '[[[[[[[[[[]]]]]]]]]]',
+        `{"recordId":"big","kind":"email","body":"${'z'.repeat(5000)}"}`,
+        '{"recordId":"nul","kind":"email","body":"a\\u0000b"}',
+        '  ',
+        '',
+      ),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(hostileLine, { minLength: 1, maxLength: 30 }), fc.constantFrom('\n', '\r\n'), async (ls, eol) => {
-        // a unique first line, so no two runs upload the same bytes (the same file is ingested once)
-        const text = [`{"recordId":"run-${Math.random().toString(36).slice(2)}","kind":"email"}`, ...ls].join(eol);
-        const res = await request(app.getHttpServer()).post('/v1/datasets?name=hostile-lines').set('authorization', `Bearer ${TOKEN}`).set('content-type', 'application/x-ndjson').send(text);
-        expect(res.status).toBe(201);
-        const nonBlank = text.split('\n').filter((l) => l.replace(/\r$/, '').trim() !== '').length;
-        expect(res.body.accepted + res.body.quarantinedTotal).toBe(nonBlank);
-        const ds = await prisma.dataset.findUniqueOrThrow({ where: { id: res.body.datasetId } });
-        expect(ds.accepted + ds.quarantined).toBe(nonBlank);
-        expect(await prisma.quarantinedLine.count({ where: { datasetId: ds.id } })).toBe(ds.quarantined);
-        expect(await prisma.exposureRecord.count({ where: { datasetId: ds.id } })).toBeLessThanOrEqual(ds.accepted);
-      }),
+      fc.asyncProperty(
+        fc.array(hostileLine, { minLength: 1, maxLength: 30 }),
+        fc.constantFrom('\n', '\r\n'),
+        async (ls, eol) => {
+          // a unique first line, so no two runs upload the same bytes (the same file is ingested once)
+          const text = [`{"recordId":"run-${Math.random().toString(36).slice(2)}","kind":"email"}`, ...ls].join(eol);
+          const res = await request(app.getHttpServer())
+            .post('/v1/datasets?name=hostile-lines')
+            .set('authorization', `Bearer ${TOKEN}`)
+            .set('content-type', 'application/x-ndjson')
+            .send(text);
+          expect(res.status).toBe(201);
+          const nonBlank = text.split('\n').filter((l) => l.replace(/\r$/, '').trim() !== '').length;
+          expect(res.body.accepted + res.body.quarantinedTotal).toBe(nonBlank);
+          const ds = await prisma.dataset.findUniqueOrThrow({ where: { id: res.body.datasetId } });
+          expect(ds.accepted + ds.quarantined).toBe(nonBlank);
+          expect(await prisma.quarantinedLine.count({ where: { datasetId: ds.id } })).toBe(ds.quarantined);
+          expect(await prisma.exposureRecord.count({ where: { datasetId: ds.id } })).toBeLessThanOrEqual(ds.accepted);
+        },
+      ),
       {
         numRuns: 12,
-        examples: [[['{"recordId":"p","kind":"email","__proto__":{"admin":true}}', '', '{"recordId":"q","kind":"email","body":"<script>"}'], '\n']],
+        examples: [
+          [
+            [
+              '{"recordId":"p","kind":"email","__proto__":{"admin":true}}',
+              '',
+              '{"recordId":"q","kind":"email","body":"<script>"}',
+            ],
+            '\n',
+          ],
+        ],
       },
     );
   }, 120_000);
@@ -128,7 +179,11 @@ describe('hostile uploads (operator API)', () => {
   // A raw NUL byte cannot be stored in PostgreSQL text: the quarantine keeps it as U+FFFD.
   it('a raw NUL byte in a line is quarantined, not a failed upload', async () => {
     const text = `{"recordId":"nul-${Math.random().toString(36).slice(2)}","kind":"email"}\n\u0000\n`;
-    const res = await request(app.getHttpServer()).post('/v1/datasets?name=nul-byte').set('authorization', `Bearer ${TOKEN}`).set('content-type', 'application/x-ndjson').send(text);
+    const res = await request(app.getHttpServer())
+      .post('/v1/datasets?name=nul-byte')
+      .set('authorization', `Bearer ${TOKEN}`)
+      .set('content-type', 'application/x-ndjson')
+      .send(text);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ accepted: 1, quarantinedTotal: 1 });
   });

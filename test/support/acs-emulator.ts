@@ -351,7 +351,9 @@ export class AcsEmulator {
         const headers: Record<string, string> = {};
         if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
         if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
-        const code = fault.code ?? (fault.status === 429 ? 'TooManyRequests' : fault.status >= 500 ? 'ServiceUnavailable' : 'BadRequest');
+        const code =
+          fault.code ??
+          (fault.status === 429 ? 'TooManyRequests' : fault.status >= 500 ? 'ServiceUnavailable' : 'BadRequest');
         this.error(res, fault.status, code, fault.message ?? `Injected fault ${fault.status}.`, headers);
         return;
       }
@@ -477,7 +479,8 @@ export class AcsEmulator {
     const stringToSign = `${req.method!.toUpperCase()}\n${qs ? `${path}?${qs}` : path}\n${values.join(';')}`;
     const expected = createHmac('sha256', Buffer.from(this.accessKey, 'base64')).update(stringToSign).digest();
     const given = Buffer.from(m[2]!, 'base64');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw deny('The signature does not match.');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw deny('The signature does not match.');
   }
 
   private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -491,7 +494,13 @@ export class AcsEmulator {
     res.end(text);
   }
 
-  private error(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  private error(
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void {
     this.json(res, status, { error: { code, message } }, { 'x-ms-error-code': code, ...headers });
   }
 }
@@ -529,7 +538,17 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
 
 type ParsedMessage = Pick<
   RecordedEmail,
-  'sender' | 'to' | 'cc' | 'bcc' | 'recipients' | 'subject' | 'html' | 'text' | 'headers' | 'replyTo' | 'userEngagementTrackingDisabled'
+  | 'sender'
+  | 'to'
+  | 'cc'
+  | 'bcc'
+  | 'recipients'
+  | 'subject'
+  | 'html'
+  | 'text'
+  | 'headers'
+  | 'replyTo'
+  | 'userEngagementTrackingDisabled'
 >;
 
 /** Validates the send body the way ACS does for the fields the SDK sends. */
@@ -560,7 +579,8 @@ function parseMessage(body: Buffer): ParsedMessage {
       if (!isObject(a) || typeof a.address !== 'string' || !EMAIL.test(a.address)) {
         throw bad(`${where}[${i}].address is not a valid email address.`);
       }
-      if (a.displayName !== undefined && typeof a.displayName !== 'string') throw bad(`${where}[${i}].displayName must be a string.`);
+      if (a.displayName !== undefined && typeof a.displayName !== 'string')
+        throw bad(`${where}[${i}].displayName must be a string.`);
       return a.address;
     });
   };

@@ -29,12 +29,17 @@ export interface SeededTenant {
 let composer: NoticeComposer | undefined;
 const compose = () => (composer ??= new NoticeComposer(new NoticeRenderer(new TemplateEngine())));
 
-export async function seedTenant(prisma: PrismaService, opts: { name?: string; contacts?: (domain: string) => SeedContact[] } = {}): Promise<SeededTenant> {
+export async function seedTenant(
+  prisma: PrismaService,
+  opts: { name?: string; contacts?: (domain: string) => SeedContact[] } = {},
+): Promise<SeededTenant> {
   const tag = rnd();
   const id = randomUUID();
   const domain = `t${tag}.example`;
   const name = opts.name ?? `Tenant ${tag} Ltd`;
-  const contacts = opts.contacts?.(domain) ?? [{ email: `admin@${domain}`, roles: ['GlobalAdmin'], name: `Admin ${tag}` }];
+  const contacts = opts.contacts?.(domain) ?? [
+    { email: `admin@${domain}`, roles: ['GlobalAdmin'], name: `Admin ${tag}` },
+  ];
   await prisma.tenant.create({
     data: {
       id,
@@ -42,13 +47,23 @@ export async function seedTenant(prisma: PrismaService, opts: { name?: string; c
       aliases: [],
       phones: [],
       domains: { create: [{ domain }] },
-      contacts: { create: contacts.map((c) => ({ email: c.email, name: c.name ?? null, roles: c.roles, locale: c.locale ?? 'en-US' })) },
+      contacts: {
+        create: contacts.map((c) => ({
+          email: c.email,
+          name: c.name ?? null,
+          roles: c.roles,
+          locale: c.locale ?? 'en-US',
+        })),
+      },
     },
   });
   return { id, name, domain, contacts };
 }
 
-export async function seedCampaign(prisma: PrismaService, title = 'Data exposure in a storage endpoint'): Promise<string> {
+export async function seedCampaign(
+  prisma: PrismaService,
+  title = 'Data exposure in a storage endpoint',
+): Promise<string> {
   const ds = await prisma.dataset.create({ data: { name: `inbox-test-${rnd()}`, status: 'ready' } });
   const c = await prisma.campaign.create({
     data: {
@@ -74,9 +89,23 @@ export function viewFor(t: SeededTenant): ExposureView {
   };
 }
 
-export async function decide(prisma: PrismaService, campaignId: string, tenantId: string, decision: 'affected' | 'not_affected' | 'needs_review'): Promise<void> {
+export async function decide(
+  prisma: PrismaService,
+  campaignId: string,
+  tenantId: string,
+  decision: 'affected' | 'not_affected' | 'needs_review',
+): Promise<void> {
   await prisma.tenantDecision.create({
-    data: { campaignId, tenantId, decision, reasons: [`test: ${decision}`], dataCategories: [], records: decision === 'affected' ? 1 : 0, rawRecords: 0, reviewKeys: [] },
+    data: {
+      campaignId,
+      tenantId,
+      decision,
+      reasons: [`test: ${decision}`],
+      dataCategories: [],
+      records: decision === 'affected' ? 1 : 0,
+      rawRecords: 0,
+      reviewKeys: [],
+    },
   });
 }
 

@@ -19,8 +19,27 @@ import { OpsModule } from './ops/ops.module.js';
 import { loggingModule } from '../../../libs/observability/logging.js';
 
 @Module({
-  imports: [ConfigModule, loggingModule('api'), DbModule, QueueModule, AuditModule, DirectoryModule, ExposureModule, CampaignsModule, InboxModule, OpsModule],
-  controllers: [TenantsController, DatasetsController, CampaignsController, ReviewsController, AuditController, InboxMessagesController, InboxPageController],
+  imports: [
+    ConfigModule,
+    loggingModule('api'),
+    DbModule,
+    QueueModule,
+    AuditModule,
+    DirectoryModule,
+    ExposureModule,
+    CampaignsModule,
+    InboxModule,
+    OpsModule,
+  ],
+  controllers: [
+    TenantsController,
+    DatasetsController,
+    CampaignsController,
+    ReviewsController,
+    AuditController,
+    InboxMessagesController,
+    InboxPageController,
+  ],
   providers: [OperatorAuthGuard],
 })
 export class ApiModule {}

@@ -12,6 +12,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : `api failed to start: ${(err as Error).message}`}\n`);
+  process.stderr.write(
+    `${err instanceof ConfigError ? err.message : `api failed to start: ${(err as Error).message}`}\n`,
+  );
   process.exit(1);
 });

@@ -24,7 +24,10 @@ let context: INestApplicationContext | undefined;
  */
 export async function appContext(withWorkers = false): Promise<INestApplicationContext> {
   if (!context) await assertRedisReachable(loadConfig());
-  context ??= await NestFactory.createApplicationContext(withWorkers ? CliWithWorkersModule : CliModule, { logger: ['error'], abortOnError: false });
+  context ??= await NestFactory.createApplicationContext(withWorkers ? CliWithWorkersModule : CliModule, {
+    logger: ['error'],
+    abortOnError: false,
+  });
   return context;
 }
 
@@ -40,7 +43,11 @@ export async function run(
   let code = 0;
   try {
     const result = await fn(await appContext(settings.workers));
-    process.stdout.write(opts.json || result.text === undefined ? `${JSON.stringify(result.json, null, opts.json ? undefined : 2)}\n` : `${result.text}\n`);
+    process.stdout.write(
+      opts.json || result.text === undefined
+        ? `${JSON.stringify(result.json, null, opts.json ? undefined : 2)}\n`
+        : `${result.text}\n`,
+    );
   } catch (err) {
     code = 1;
     process.stderr.write(`error: ${reason(err)}\n`);
@@ -59,7 +66,8 @@ export function reason(err: unknown): string {
   if (err instanceof AppError || err instanceof ConfigError) return oneLine(err.message);
   if ((err as Error)?.message?.startsWith('cannot reach')) return oneLine((err as Error).message);
   const e = err as { code?: string; message?: string };
-  if (e?.code === 'ECONNREFUSED') return `cannot reach a service (${oneLine(e.message ?? '')}); is PostgreSQL/Redis running? see README "Services"`;
+  if (e?.code === 'ECONNREFUSED')
+    return `cannot reach a service (${oneLine(e.message ?? '')}); is PostgreSQL/Redis running? see README "Services"`;
   return oneLine(e?.message ?? String(err));
 }
 

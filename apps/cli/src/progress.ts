@@ -39,7 +39,11 @@ export interface CampaignBar {
 export function campaignProgress(quiet?: boolean): CampaignBar {
   if (quiet || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: ' {bar} {percentage}% | {notices} notices, {sent} emails sent, {failed} failed', hideCursor: true },
+    {
+      stream: process.stderr,
+      format: ' {bar} {percentage}% | {notices} notices, {sent} emails sent, {failed} failed',
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(1, 0, { notices: 0, sent: 0, failed: 0 });

@@ -15,6 +15,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : `worker failed to start: ${(err as Error).message.split('\n')[0]}`}\n`);
+  process.stderr.write(
+    `${err instanceof ConfigError ? err.message : `worker failed to start: ${(err as Error).message.split('\n')[0]}`}\n`,
+  );
   process.exit(1);
 });

@@ -9,5 +9,8 @@ import { MetricsModule } from '../../../libs/observability/metrics.js';
 import { WorkerMetricsServer } from '../../../libs/observability/metrics-server.js';
 
 /** The worker process: the processors, JSON logs, and its counters on WORKER_METRICS_PORT when set. */
-@Module({ imports: [ConfigModule, loggingModule('worker'), DbModule, QueueModule, AuditModule, MetricsModule, ProcessorsModule], providers: [WorkerMetricsServer] })
+@Module({
+  imports: [ConfigModule, loggingModule('worker'), DbModule, QueueModule, AuditModule, MetricsModule, ProcessorsModule],
+  providers: [WorkerMetricsServer],
+})
 export class WorkerModule {}

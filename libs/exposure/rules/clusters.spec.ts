@@ -37,10 +37,14 @@ describe('buildClusters', () => {
         if (firstLine(a) <= firstLine(b)) parent.set(b, a);
         else parent.set(a, b);
       }
-      return [...parent.keys()].map((n) => [n, { clusterId: find(n), mergeReason: n === find(n) ? null : (reason.get(n) ?? null) }] as const);
+      return [...parent.keys()].map(
+        (n) => [n, { clusterId: find(n), mergeReason: n === find(n) ? null : (reason.get(n) ?? null) }] as const,
+      );
     };
     const node = fc.integer({ min: 0, max: 40 }).map((i) => `n${i}`);
-    const edges = fc.array(fc.record({ from: node, to: node, reason: fc.constantFrom('same', 'quote', 'near') }), { maxLength: 120 });
+    const edges = fc.array(fc.record({ from: node, to: node, reason: fc.constantFrom('same', 'quote', 'near') }), {
+      maxLength: 120,
+    });
     fc.assert(
       fc.property(edges, fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 41, maxLength: 41 }), (es, lines) => {
         const firstLine = (x: string) => lines[Number(x.slice(1))]!;

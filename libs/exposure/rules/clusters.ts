@@ -48,7 +48,11 @@ export class ClusterBuilder {
   *assignments(): Generator<ClusterAssignment> {
     for (let n = 0; n < this.fingerprints.length; n++) {
       const root = this.find(n);
-      yield { fingerprint: this.fingerprints[n]!, clusterId: this.fingerprints[root]!, mergeReason: n === root ? null : (this.reasons[n] ?? null) };
+      yield {
+        fingerprint: this.fingerprints[n]!,
+        clusterId: this.fingerprints[root]!,
+        mergeReason: n === root ? null : (this.reasons[n] ?? null),
+      };
     }
   }
 
@@ -75,7 +79,7 @@ export class ClusterBuilder {
   private find(x: number): number {
     let root = x;
     while (this.parent[root] !== root) root = this.parent[root]!;
-    for (let cur = x; cur !== root; ) {
+    for (let cur = x; cur !== root;) {
       const next = this.parent[cur]!;
       this.parent[cur] = root;
       cur = next;

@@ -24,7 +24,12 @@ describe('splitMessage', () => {
   });
 
   it('takes bare `>` quotes apart', () => {
-    const parts = splitMessage(`Noted.\n${original.split('\n').map((l) => `>${l}`).join('\n')}`);
+    const parts = splitMessage(
+      `Noted.\n${original
+        .split('\n')
+        .map((l) => `>${l}`)
+        .join('\n')}`,
+    );
     expect(parts.own).toBe('noted.');
     expect(parts.quoted).toBe(splitMessage(original).own);
   });
@@ -55,7 +60,29 @@ describe('splitMessage', () => {
   });
 
   it('skips a replace only where it would change nothing', () => {
-    const text = fc.array(fc.constantFrom('a', 'B', ' ', '  ', '\t', '\n', '\r', '\r\n', '\u00a0', '\u2028', '\u2029', 'ﬁ', 'é', 'Ａ', '\v', '\f'), { maxLength: 30 }).map((xs) => xs.join(''));
+    const text = fc
+      .array(
+        fc.constantFrom(
+          'a',
+          'B',
+          ' ',
+          '  ',
+          '\t',
+          '\n',
+          '\r',
+          '\r\n',
+          '\u00a0',
+          '\u2028',
+          '\u2029',
+          'ﬁ',
+          'é',
+          'Ａ',
+          '\v',
+          '\f',
+        ),
+        { maxLength: 30 },
+      )
+      .map((xs) => xs.join(''));
     fc.assert(
       fc.property(text, (t) => {
         expect(normalizeNewlines(t)).toBe(t.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, ''));
@@ -67,10 +94,24 @@ describe('splitMessage', () => {
 
   it('finds reply headers, forwards and signatures whatever the case and indentation', () => {
     const own = 'thanks for the list of subscriptions, we will review it tomorrow morning with the whole team';
-    for (const header of ['On Mon, Ana wrote:', 'ON MON, ANA WROTE:', '  on Mon, Ana wrote:', 'Am Montag schrieb Ana:', '---- Original Message ----', 'BEGIN FORWARDED MESSAGE:']) {
+    for (const header of [
+      'On Mon, Ana wrote:',
+      'ON MON, ANA WROTE:',
+      '  on Mon, Ana wrote:',
+      'Am Montag schrieb Ana:',
+      '---- Original Message ----',
+      'BEGIN FORWARDED MESSAGE:',
+    ]) {
       expect(splitMessage(`${own}\n${header}\n> ${original}`).own).toBe(own);
     }
-    for (const sig of ['--', ' -- ', 'SENT FROM MY PHONE', '  Get Outlook for iOS', 'Von meinem iPhone gesendet', 'von meinem iPhone gesendet\u00a0']) {
+    for (const sig of [
+      '--',
+      ' -- ',
+      'SENT FROM MY PHONE',
+      '  Get Outlook for iOS',
+      'Von meinem iPhone gesendet',
+      'von meinem iPhone gesendet\u00a0',
+    ]) {
       expect(splitMessage(`${own}\n${sig}\nAna`).own).toBe(own);
     }
     expect(splitMessage(`${own}\nonward we go`).own).toBe(`${own} onward we go`);

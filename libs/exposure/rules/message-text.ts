@@ -28,7 +28,12 @@ const SIGNATURE_START = [/^--\s*$/, /^sent from my\b/i, /^get outlook for\b/i, /
 export function normalizeNewlines(text: string): string {
   // `$` with the m flag also ends a line before U+2028/U+2029
   const clean =
-    !text.includes('\r') && !text.includes('\t') && !text.includes(' \n') && !text.endsWith(' ') && !text.includes('\u2028') && !text.includes('\u2029');
+    !text.includes('\r') &&
+    !text.includes('\t') &&
+    !text.includes(' \n') &&
+    !text.endsWith(' ') &&
+    !text.includes('\u2028') &&
+    !text.includes('\u2029');
   return clean ? text : text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '');
 }
 
@@ -88,7 +93,10 @@ export function splitMessage(body: string): MessageParts {
     }
     if (t.startsWith('>')) {
       cut = i;
-      quotedLines = lines.slice(i).filter((l) => l.trim().startsWith('>')).map(unquote);
+      quotedLines = lines
+        .slice(i)
+        .filter((l) => l.trim().startsWith('>'))
+        .map(unquote);
       break;
     }
   }

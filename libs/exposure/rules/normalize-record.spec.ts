@@ -6,7 +6,10 @@ const rec = (o: Partial<ExposureRecordInput>): ExposureRecordInput => ({ recordI
 
 function normalizeWithWarnings(r: ExposureRecordInput, origin?: Record<string, number[]>) {
   const warnings: { field: string; reason: string }[] = [];
-  const n = normalizeRecord(r, { warn: (field, reason) => warnings.push({ field, reason }), ...(origin ? { origin } : {}) });
+  const n = normalizeRecord(r, {
+    warn: (field, reason) => warnings.push({ field, reason }),
+    ...(origin ? { origin } : {}),
+  });
   return { n, warnings };
 }
 
@@ -17,7 +20,10 @@ describe('normalizeRecord: malformed values', () => {
         from: 'not an address',
         to: ['lena@contoso.com', 'lena at contoso', ''],
         cc: ['  '],
-        people: [{ name: 'Lena', email: 'lena@contoso', phone: 'n/a' }, { name: 'Ana', phone: '+1 646 555 1618' }],
+        people: [
+          { name: 'Lena', email: 'lena@contoso', phone: 'n/a' },
+          { name: 'Ana', phone: '+1 646 555 1618' },
+        ],
       }),
     );
     expect(warnings).toEqual([
@@ -42,7 +48,9 @@ describe('normalizeRecord: malformed values', () => {
   });
 
   it('reports nothing for a clean record', () => {
-    const { warnings } = normalizeWithWarnings(rec({ from: 'a@b.com', to: ['c@d.com'], people: [{ name: 'A', email: 'a@b.com', phone: '+49 30 5550 1234' }] }));
+    const { warnings } = normalizeWithWarnings(
+      rec({ from: 'a@b.com', to: ['c@d.com'], people: [{ name: 'A', email: 'a@b.com', phone: '+49 30 5550 1234' }] }),
+    );
     expect(warnings).toEqual([]);
   });
 });

@@ -88,7 +88,8 @@ export function normalizeRecord(rec: ExposureRecordInput, dropped?: DroppedValue
     const exposedPhone = p.phone ? classifyPhone(p.phone) : null;
     if (email) addAddress(p.email, 'person');
     else if (dropped && p.email && !blank(p.email)) dropped.warn(`${at('people', i)}.email`, 'not an email address');
-    if (!exposedPhone && dropped && p.phone && !blank(p.phone)) dropped.warn(`${at('people', i)}.phone`, 'not a phone number');
+    if (!exposedPhone && dropped && p.phone && !blank(p.phone))
+      dropped.warn(`${at('people', i)}.phone`, 'not a phone number');
     // only a valid number is evidence (and part of the person key as before); a possible one is
     // exposed data all the same, kept apart so attribution never sees it as a phone
     const phone = exposedPhone?.valid ? exposedPhone.number : null;
@@ -97,7 +98,11 @@ export function normalizeRecord(rec: ExposureRecordInput, dropped?: DroppedValue
     if (otherPhone) otherPhones.push(otherPhone);
     const anyPhone = phone ?? otherPhone;
     if (!name && !email && !anyPhone) continue;
-    const key = email ? `email:${email.address}` : name ? `name:${foldName(name)}${anyPhone ? `|${anyPhone}` : ''}` : `phone:${anyPhone}`;
+    const key = email
+      ? `email:${email.address}`
+      : name
+        ? `name:${foldName(name)}${anyPhone ? `|${anyPhone}` : ''}`
+        : `phone:${anyPhone}`;
     people.push({
       key,
       ...(name ? { name } : {}),
@@ -123,7 +128,12 @@ export function normalizeRecord(rec: ExposureRecordInput, dropped?: DroppedValue
     const n = normalizeEmail(m.raw);
     if (!n) continue;
     const text = m.where === 'subject' ? subject! : body!;
-    addresses.push({ address: n.address, domain: n.domain, role: m.where, excerpt: excerptAround(text, m.at, m.raw.length) });
+    addresses.push({
+      address: n.address,
+      domain: n.domain,
+      role: m.where,
+      excerpt: excerptAround(text, m.at, m.raw.length),
+    });
   }
   const textPhones: NonNullable<NormalizedRecord['textPhones']> = [];
   for (const m of found.phones) {
@@ -131,7 +141,11 @@ export function normalizeRecord(rec: ExposureRecordInput, dropped?: DroppedValue
     const p = classifyPhone(m.raw);
     if (!p?.valid) continue;
     phones.push(p.number);
-    textPhones.push({ phone: p.number, where: m.where, excerpt: excerptAround(m.where === 'subject' ? subject! : body!, m.at, m.raw.length) });
+    textPhones.push({
+      phone: p.number,
+      where: m.where,
+      excerpt: excerptAround(m.where === 'subject' ? subject! : body!, m.at, m.raw.length),
+    });
   }
 
   return {
@@ -170,7 +184,8 @@ export type TextKeys = Omit<RecordFingerprint, 'fingerprint'>;
 const sha = (s: string) => hash('sha256', s, 'base64url');
 const sorted = (xs: string[]) => [...xs].sort();
 
-const bodyOf = (rec: ExposureRecordInput) => (typeof rec.body === 'string' ? collapseBlanks(normalizeNewlines(rec.body)).trim() : '');
+const bodyOf = (rec: ExposureRecordInput) =>
+  typeof rec.body === 'string' ? collapseBlanks(normalizeNewlines(rec.body)).trim() : '';
 
 /**
  * Exact-duplicate fingerprint: the record's normalized content, without recordId, source,
@@ -222,7 +237,10 @@ export function fingerprintRecord(rec: ExposureRecordInput, n: NormalizedRecord)
  * have the same kind and body, hence the same text keys, so a copy of an item already seen
  * need not compute them (splitting, folding and MinHash are most of the cost).
  */
-export function fingerprintLazily(rec: ExposureRecordInput, n: NormalizedRecord): { fingerprint: string; textKeys: () => TextKeys } {
+export function fingerprintLazily(
+  rec: ExposureRecordInput,
+  n: NormalizedRecord,
+): { fingerprint: string; textKeys: () => TextKeys } {
   const body = bodyOf(rec);
   return { fingerprint: exactFingerprint(n, body), textKeys: () => textKeysOf(n.kind, body) };
 }

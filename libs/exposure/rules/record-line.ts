@@ -12,9 +12,15 @@ export const LIMITS = {
 } as const;
 
 const shortString = z.string().max(LIMITS.short, `longer than ${LIMITS.short} characters`);
-const shortList = z.array(shortString, 'must be an array of strings').max(LIMITS.array, `more than ${LIMITS.array} entries`);
+const shortList = z
+  .array(shortString, 'must be an array of strings')
+  .max(LIMITS.array, `more than ${LIMITS.array} entries`);
 
-const person = z.looseObject({ name: shortString.optional(), email: shortString.optional(), phone: shortString.optional() });
+const person = z.looseObject({
+  name: shortString.optional(),
+  email: shortString.optional(),
+  phone: shortString.optional(),
+});
 const attachment = z.looseObject({ fileName: z.string().max(1024).optional(), sha256: z.string().max(128).optional() });
 
 const recordSchema = z.looseObject({
@@ -24,7 +30,9 @@ const recordSchema = z.looseObject({
     .min(1, 'must not be empty')
     .max(LIMITS.recordId, `longer than ${LIMITS.recordId} characters`),
   kind: z.enum(RECORD_KINDS, `must be one of ${RECORD_KINDS.join(', ')}`),
-  source: z.looseObject({ container: z.string().max(1024).optional(), path: z.string().max(4096).optional() }).optional(),
+  source: z
+    .looseObject({ container: z.string().max(1024).optional(), path: z.string().max(4096).optional() })
+    .optional(),
   capturedAt: z.string().max(64).optional(),
   subject: z.string().max(LIMITS.subject, `longer than ${LIMITS.subject} characters`).optional(),
   body: z.string().max(LIMITS.body, `longer than ${LIMITS.body} characters`).optional(),
@@ -59,8 +67,7 @@ export interface Cleaning {
 
 export type LineResult =
   /** verbatim: the record is exactly what the line's JSON says (nothing trimmed), so the line may be stored as it is */
-  | { ok: true; record: ExposureRecordInput; verbatim?: boolean; cleaning?: Cleaning }
-  | { ok: false; reason: string };
+  { ok: true; record: ExposureRecordInput; verbatim?: boolean; cleaning?: Cleaning } | { ok: false; reason: string };
 
 // C0 controls other than TAB, LF, CR; DEL; C1 controls.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
@@ -89,7 +96,10 @@ function findControlCharacter(value: unknown, path: string, depth = 0): string |
 /** Validates an already parsed value as an exposure record. */
 export function validateRecord(value: unknown): LineResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, reason: `not a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})` };
+    return {
+      ok: false,
+      reason: `not a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})`,
+    };
   }
   const original = value as Record<string, unknown>;
   if (original.recordId === undefined || original.recordId === null) return { ok: false, reason: 'missing recordId' };
@@ -109,7 +119,9 @@ export function validateRecord(value: unknown): LineResult {
     const sizeIssue = issue.code === 'too_big';
     return { ok: false, reason: `${sizeIssue ? 'size limit: ' : 'wrong type: '}${where || 'record'} ${issue.message}` };
   }
-  return cleaning ? { ok: true, record: parsed.data as ExposureRecordInput, cleaning } : { ok: true, record: parsed.data as ExposureRecordInput };
+  return cleaning
+    ? { ok: true, record: parsed.data as ExposureRecordInput, cleaning }
+    : { ok: true, record: parsed.data as ExposureRecordInput };
 }
 
 // ── null means absent; a value of the wrong type costs that value ──
@@ -122,7 +134,8 @@ const STRING_LISTS = ['to', 'cc', 'bcc', 'companies', 'tenantIds', 'projectIds']
 const OBJECT_LISTS = { people: ['name', 'email', 'phone'], attachments: ['fileName', 'sha256'] } as const;
 const SOURCE_FIELDS = ['container', 'path'] as const;
 
-const typeName = (v: unknown) => (Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+const typeName = (v: unknown) =>
+  Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 
 class Cleaner {
   nullValues: string[] = [];
@@ -131,7 +144,12 @@ class Cleaner {
   changed = false;
 
   /** The object without its null or non-string values among `fields`; the same object when nothing goes. */
-  strings(o: Record<string, unknown>, fields: readonly string[], path: (f: string) => string, nullPath: (f: string) => string): Record<string, unknown> {
+  strings(
+    o: Record<string, unknown>,
+    fields: readonly string[],
+    path: (f: string) => string,
+    nullPath: (f: string) => string,
+  ): Record<string, unknown> {
     let out = o;
     for (const f of fields) {
       const v = o[f];
@@ -208,7 +226,12 @@ export function cleanRecord(obj: Record<string, unknown>): { record: Record<stri
           c.warnings.push({ field: `${name}[${i}]`, reason: `not an object (got ${typeName(x)})` });
           return undefined;
         }
-        return c.strings(x, fields, (f) => `${name}[${i}].${f}`, (f) => `${name}[].${f}`);
+        return c.strings(
+          x,
+          fields,
+          (f) => `${name}[${i}].${f}`,
+          (f) => `${name}[].${f}`,
+        );
       });
       if (out !== v) set(name, out);
     }
@@ -218,7 +241,12 @@ export function cleanRecord(obj: Record<string, unknown>): { record: Record<stri
     c.nullValues.push('source');
     set('source', undefined);
   } else if (isObject(src)) {
-    const out = c.strings(src, SOURCE_FIELDS, (f) => `source.${f}`, (f) => `source.${f}`);
+    const out = c.strings(
+      src,
+      SOURCE_FIELDS,
+      (f) => `source.${f}`,
+      (f) => `source.${f}`,
+    );
     if (out !== src) set('source', out);
   }
   if (!c.changed && rec === obj) return { record: obj };
@@ -255,7 +283,8 @@ function optObjects(v: unknown, each: (o: Record<string, unknown>) => boolean): 
   return true;
 }
 
-const personOk = (p: Record<string, unknown>) => optString(p.name, LIMITS.short) && optString(p.email, LIMITS.short) && optString(p.phone, LIMITS.short);
+const personOk = (p: Record<string, unknown>) =>
+  optString(p.name, LIMITS.short) && optString(p.email, LIMITS.short) && optString(p.phone, LIMITS.short);
 const attachmentOk = (a: Record<string, unknown>) => optString(a.fileName, 1024) && optString(a.sha256, 128);
 
 /** True only when recordSchema accepts the object unchanged. */
@@ -266,7 +295,8 @@ function plainlyValid(o: Record<string, unknown>): boolean {
   if (id.trim() !== id) return false;
   if (!KINDS.has(o.kind)) return false;
   const src = o.source;
-  if (src !== undefined && !(isObject(src) && optString(src.container, 1024) && optString(src.path, 4096))) return false;
+  if (src !== undefined && !(isObject(src) && optString(src.container, 1024) && optString(src.path, 4096)))
+    return false;
   return (
     optString(o.capturedAt, 64) &&
     optString(o.subject, LIMITS.subject) &&

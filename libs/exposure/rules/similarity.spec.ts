@@ -38,7 +38,8 @@ describe('near-duplicate signatures', () => {
       for (const sh of shingles(folded)) {
         const x = fnv1a(sh);
         for (let i = 0; i < 32; i++) {
-          const v = (Math.imul(x, (Math.imul(i + 1, 0x9e3779b1) | 1) >>> 0) + (Math.imul(i + 7, 0x85ebca6b) >>> 0)) >>> 0;
+          const v =
+            (Math.imul(x, (Math.imul(i + 1, 0x9e3779b1) | 1) >>> 0) + (Math.imul(i + 7, 0x85ebca6b) >>> 0)) >>> 0;
           mins[i] = Math.min(mins[i]!, (v ^ (v >>> 15)) >>> 0);
         }
       }
@@ -49,7 +50,9 @@ describe('near-duplicate signatures', () => {
       });
     };
     // few distinct words, so that shingles repeat; runs of spaces, and texts of 0 to 3 words
-    const text = fc.array(fc.oneof(fc.constantFrom('a', 'b', 'é', 'ü𝒳', ''), fc.string({ maxLength: 3 })), { maxLength: 40 }).map((ws) => ws.join(' '));
+    const text = fc
+      .array(fc.oneof(fc.constantFrom('a', 'b', 'é', 'ü𝒳', ''), fc.string({ maxLength: 3 })), { maxLength: 40 })
+      .map((ws) => ws.join(' '));
     fc.assert(
       fc.property(text, (t) => {
         expect(minhashBands(t)).toEqual(reference(t));

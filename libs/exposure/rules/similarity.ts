@@ -49,7 +49,8 @@ function fnv1aWords(text: string, from: number, to: number): number {
   let h = 0x811c9dc5;
   for (let w = from; w < to; w++) {
     if (w > from) h = Math.imul(h ^ 32, 0x01000193);
-    for (let i = bounds[2 * w]!, end = bounds[2 * w + 1]!; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    for (let i = bounds[2 * w]!, end = bounds[2 * w + 1]!; i < end; i++)
+      h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   }
   return h >>> 0;
 }
@@ -62,7 +63,7 @@ function fnv1aWords(text: string, from: number, to: number): number {
 export function minhashBands(folded: string): number[] {
   const mins = new Uint32Array(HASHES).fill(0xffffffff);
   let words = 0;
-  for (let i = 0; i < folded.length; ) {
+  for (let i = 0; i < folded.length;) {
     while (i < folded.length && folded.charCodeAt(i) === 32) i++;
     if (i >= folded.length) break;
     const start = i;

@@ -7,7 +7,12 @@ const phones = (body: string) => findTextElements(undefined, body).phones.map((m
 
 describe('findTextElements', () => {
   it('finds addresses in a signature, a sentence and the subject, without the full stop that ends a sentence', () => {
-    expect(addrs('Intro: Ana.Lopez@Contoso.com', 'Please reach my colleague ana@contoso.com.\n--\nBo Li | bo.li@labs.contoso.com')).toEqual([
+    expect(
+      addrs(
+        'Intro: Ana.Lopez@Contoso.com',
+        'Please reach my colleague ana@contoso.com.\n--\nBo Li | bo.li@labs.contoso.com',
+      ),
+    ).toEqual([
       ['Ana.Lopez@Contoso.com', 'subject'],
       ['ana@contoso.com', 'body'],
       ['bo.li@labs.contoso.com', 'body'],
@@ -15,7 +20,8 @@ describe('findTextElements', () => {
   });
 
   it('tells a quoted header line (plain or behind `>`) from the rest of the body', () => {
-    const body = 'FYI, see below.\n\n---------- Forwarded message ---------\nFrom: Lena <lena@fabrikam.de>\nTo: a@x.com; b@y.com\n> Cc: kai@contoso.com\nSubject: lena@fabrikam.de again\n\nhi';
+    const body =
+      'FYI, see below.\n\n---------- Forwarded message ---------\nFrom: Lena <lena@fabrikam.de>\nTo: a@x.com; b@y.com\n> Cc: kai@contoso.com\nSubject: lena@fabrikam.de again\n\nhi';
     expect(addrs(undefined, body)).toEqual([
       ['lena@fabrikam.de', 'quotedHeader'],
       ['a@x.com', 'quotedHeader'],
@@ -26,15 +32,17 @@ describe('findTextElements', () => {
   });
 
   it('keeps an IDN domain as written, and skips what only looks like an address', () => {
-    expect(addrs(undefined, 'jörg@bücher-müller.de, @handle, user@localhost, a@ b.com, @@')).toEqual([['jörg@bücher-müller.de', 'body']]);
+    expect(addrs(undefined, 'jörg@bücher-müller.de, @handle, user@localhost, a@ b.com, @@')).toEqual([
+      ['jörg@bücher-müller.de', 'body'],
+    ]);
   });
 
   it('reads a phone number only after `+` or a label: invoice and case numbers are left alone', () => {
-    expect(phones('Invoice 12345678, case 2024-555-0147.\nTel: 030 5550 1234\nMobile +1 (425) 555-0100, fax. +49 30 55501234')).toEqual([
-      '030 5550 1234',
-      '+1 (425) 555-0100',
-      '+49 30 55501234',
-    ]);
+    expect(
+      phones(
+        'Invoice 12345678, case 2024-555-0147.\nTel: 030 5550 1234\nMobile +1 (425) 555-0100, fax. +49 30 55501234',
+      ),
+    ).toEqual(['030 5550 1234', '+1 (425) 555-0100', '+49 30 55501234']);
   });
 
   it('is bounded: a body full of addresses yields at most MAX_TEXT_MATCHES, and a long run without `@` costs one scan', () => {

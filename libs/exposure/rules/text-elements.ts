@@ -37,14 +37,26 @@ const PHONE_START = /\+(?=[\d(])|\b(?:tel|phone|mobile|mob|cell|fax|telefon|hand
 /** ASCII letters, digits and `._%+-'`, and any non-ASCII letter (an internationalized mailbox). */
 function isLocalChar(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
-  if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x5f || c === 0x25 || c === 0x2b || c === 0x2d || c === 0x27) return true;
+  if (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2e ||
+    c === 0x5f ||
+    c === 0x25 ||
+    c === 0x2b ||
+    c === 0x2d ||
+    c === 0x27
+  )
+    return true;
   return c > 0x7f && /\p{L}|\p{M}/u.test(text[i]!);
 }
 
 /** ASCII letters, digits, dot, hyphen, and any non-ASCII letter (an IDN domain as written). */
 function isDomainChar(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
-  if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d) return true;
+  if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d)
+    return true;
   return c > 0x7f && /\p{L}|\p{M}/u.test(text[i]!);
 }
 
@@ -81,7 +93,8 @@ function findAddresses(text: string, place: 'subject' | 'body', headers: [number
   }
 }
 
-const isPhoneChar = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x20 || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29 || c === 0x2f;
+const isPhoneChar = (c: number) =>
+  (c >= 0x30 && c <= 0x39) || c === 0x20 || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29 || c === 0x2f;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /**

@@ -21,13 +21,19 @@ export class InboxPageController {
 
   constructor(private readonly devIssuer: DevIssuer) {}
 
-  @ApiDoc('The Message Center page; it reads messages through the tenant inbox API', { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiDoc('The Message Center page; it reads messages through the tenant inbox API', {
+    description: 'an HTML page',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
   @Get()
   page(@Res() res: Response): void {
     this.html(res, 200, fillPage(this.web.pages['index.html'], { DEV_ISSUER: String(this.devIssuer.trusted) }));
   }
 
-  @ApiDoc('A static file of the page (script, style sheet)', { description: 'the file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } })
+  @ApiDoc('A static file of the page (script, style sheet)', {
+    description: 'the file',
+    content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } },
+  })
   @ApiErrors(404)
   @Get('assets/:name')
   asset(@Param('name') name: string, @Res() res: Response): void {
@@ -37,11 +43,19 @@ export class InboxPageController {
       return;
     }
     // public static files; the notice body's sandboxed frame (an opaque origin) loads message.css
-    res.status(200).setHeader('Content-Type', a.type).setHeader('Cache-Control', 'no-cache').setHeader('Cross-Origin-Resource-Policy', 'cross-origin').send(a.body);
+    res
+      .status(200)
+      .setHeader('Content-Type', a.type)
+      .setHeader('Cache-Control', 'no-cache')
+      .setHeader('Cross-Origin-Resource-Policy', 'cross-origin')
+      .send(a.body);
   }
 
   /** Issues a development token into the page's sessionStorage; 404 when the development issuer is not in use. */
-  @ApiDoc('Development sign-in (DEV_ISSUER_ENABLED only): puts a development token for a tenant admin into the page', { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiDoc('Development sign-in (DEV_ISSUER_ENABLED only): puts a development token for a tenant admin into the page', {
+    description: 'an HTML page',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
   @ApiQuery({ name: 'tenant', required: true, schema: { type: 'string', format: 'uuid' } })
   @ApiQuery({ name: 'email', required: true, schema: { type: 'string', format: 'email' } })
   @ApiErrors(404)
@@ -63,6 +77,10 @@ export class InboxPageController {
   }
 
   private html(res: Response, status: number, body: string): void {
-    res.status(status).setHeader('Content-Type', 'text/html; charset=utf-8').setHeader('Content-Security-Policy', PAGE_CSP).send(body);
+    res
+      .status(status)
+      .setHeader('Content-Type', 'text/html; charset=utf-8')
+      .setHeader('Content-Security-Policy', PAGE_CSP)
+      .send(body);
   }
 }

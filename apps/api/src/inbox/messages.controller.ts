@@ -34,12 +34,22 @@ export class InboxMessagesController {
   @ApiDoc("The calling tenant's messages, newest first", { description: 'a page of messages', schema: MESSAGE_LIST })
   @ApiQuery({ name: '$top', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
   @ApiQuery({ name: '$skip', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
-  @ApiQuery({ name: '$filter', required: false, schema: { type: 'string' }, description: "on `isRead`, `isArchived`, `category`, `tags/any(t:t eq '…')`, joined with `and`", example: 'viewPoint/isRead eq false' })
+  @ApiQuery({
+    name: '$filter',
+    required: false,
+    schema: { type: 'string' },
+    description: "on `isRead`, `isArchived`, `category`, `tags/any(t:t eq '…')`, joined with `and`",
+    example: 'viewPoint/isRead eq false',
+  })
   @ApiErrors(400)
   @Get()
   async list(@Query() query: Record<string, unknown>, @Req() req: TenantRequest) {
     const q = parseListQuery(query);
-    const { messages, hasMore } = await this.inbox.list(req.tenantPrincipal!, q, acceptedLanguages(req.headers['accept-language']));
+    const { messages, hasMore } = await this.inbox.list(
+      req.tenantPrincipal!,
+      q,
+      acceptedLanguages(req.headers['accept-language']),
+    );
     const next = nextPageQuery(q, hasMore);
     return { value: messages, ...(next ? { '@odata.nextLink': `${this.base}/v1/${PATH}?${next}` } : {}) };
   }
@@ -53,7 +63,10 @@ export class InboxMessagesController {
   }
 
   /** This tenant's own exposed data for that notice: `{dataCategories, records, people, files}`, minimized. */
-  @ApiDoc("This tenant's own exposed data for the notice", { description: 'the minimized exposure view', schema: EXPOSURE_VIEW })
+  @ApiDoc("This tenant's own exposed data for the notice", {
+    description: 'the minimized exposure view',
+    schema: EXPOSURE_VIEW,
+  })
   @ApiParam({ name: 'id', schema: { type: 'string', example: 'MC1000042' } })
   @ApiErrors(404)
   @Get(':id/exposure')

@@ -21,7 +21,10 @@ export class RefusedReadAudit implements NestInterceptor {
         if (err instanceof AppError && (err.status === 403 || err.status === 404)) {
           const p = req.tenantPrincipal;
           const id = req.params['id'];
-          this.security.report('refused_read', clientAddress(req), { ...(p ? { actor: auditActor(p), tenantId: p.tenantId } : {}), ...(typeof id === 'string' ? { subject: id } : {}) });
+          this.security.report('refused_read', clientAddress(req), {
+            ...(p ? { actor: auditActor(p), tenantId: p.tenantId } : {}),
+            ...(typeof id === 'string' ? { subject: id } : {}),
+          });
         }
         return throwError(() => err);
       }),

@@ -23,7 +23,15 @@ export class AuditController {
   @ApiErrors(400)
   @Get()
   async list(@Query({ schema: listQuery }) q: z.infer<typeof listQuery>) {
-    const filter = { ...(q.tenantId ? { tenantId: q.tenantId.toLowerCase() } : {}), ...(q.campaignId ? { campaignId: q.campaignId.toLowerCase() } : {}) };
-    return { ...filter, skip: q.skip, take: q.take, events: await this.audit.list({ ...filter, skip: q.skip, take: q.take }) };
+    const filter = {
+      ...(q.tenantId ? { tenantId: q.tenantId.toLowerCase() } : {}),
+      ...(q.campaignId ? { campaignId: q.campaignId.toLowerCase() } : {}),
+    };
+    return {
+      ...filter,
+      skip: q.skip,
+      take: q.take,
+      events: await this.audit.list({ ...filter, skip: q.skip, take: q.take }),
+    };
   }
 }

@@ -11,7 +11,10 @@ const uuid = z.uuid('must be a UUID');
 const createBody = z.strictObject({
   datasetId: uuid,
   title: z.string().trim().max(300).optional(),
-  supportUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
+  supportUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2000)
+    .optional(),
   supportPhone: z.string().trim().max(50).optional(),
   supportEmail: z.email().max(320).optional(),
   respondBy: z.iso.date('must be an ISO date (YYYY-MM-DD)').optional(),
@@ -42,7 +45,11 @@ export class CampaignsController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  @ApiDoc('Create a campaign for a data set', { status: 201, description: 'the new campaign, in draft', schema: CAMPAIGN_BRIEF })
+  @ApiDoc('Create a campaign for a data set', {
+    status: 201,
+    description: 'the new campaign, in draft',
+    schema: CAMPAIGN_BRIEF,
+  })
   @ApiErrors(400, 404)
   @Post()
   @HttpCode(201)
@@ -58,7 +65,11 @@ export class CampaignsController {
     return { campaignId, ...c };
   }
 
-  @ApiDoc('Attribute the records to tenants and decide, on the worker', { status: 202, description: 'analysis queued', schema: CAMPAIGN_BRIEF })
+  @ApiDoc('Attribute the records to tenants and decide, on the worker', {
+    status: 202,
+    description: 'analysis queued',
+    schema: CAMPAIGN_BRIEF,
+  })
   @ApiErrors(400, 404, 409)
   @Post(':id/analyze')
   @HttpCode(202)
@@ -67,10 +78,16 @@ export class CampaignsController {
   }
 
   /** `campaigns preview`: scope, counts and every decision; with ?tenant=, that tenant's exact view. */
-  @ApiDoc("The scope, the counts and every tenant's decision with its reasons; with `tenant`, that tenant's exact view", { description: 'the preview' })
+  @ApiDoc(
+    "The scope, the counts and every tenant's decision with its reasons; with `tenant`, that tenant's exact view",
+    { description: 'the preview' },
+  )
   @ApiErrors(400, 404)
   @Get(':id/decisions')
-  async decisions(@Param('id', { schema: uuid }) id: string, @Query({ schema: decisionsQuery }) q: z.infer<typeof decisionsQuery>) {
+  async decisions(
+    @Param('id', { schema: uuid }) id: string,
+    @Query({ schema: decisionsQuery }) q: z.infer<typeof decisionsQuery>,
+  ) {
     if (q.tenant) return this.preview.previewTenant(id, q.tenant);
     const p = await this.preview.preview(id);
     return q.decision ? { ...p, decisions: p.decisions.filter((d) => d.decision === q.decision) } : p;
@@ -90,15 +107,24 @@ export class CampaignsController {
     return this.preview.previewTenant(id, tenantId);
   }
 
-  @ApiDoc('Approve an analyzed campaign (through the API, by an operator other than its creator unless ALLOW_SELF_APPROVAL)', { description: 'approved', schema: CAMPAIGN_BRIEF })
+  @ApiDoc(
+    'Approve an analyzed campaign (through the API, by an operator other than its creator unless ALLOW_SELF_APPROVAL)',
+    { description: 'approved', schema: CAMPAIGN_BRIEF },
+  )
   @ApiErrors(400, 404, 409)
   @Post(':id/approve')
   @HttpCode(200)
   async approve(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
-    return brief(await this.campaigns.approve(id, req.operator!, { requireSecondOperator: !this.config.ALLOW_SELF_APPROVAL }));
+    return brief(
+      await this.campaigns.approve(id, req.operator!, { requireSecondOperator: !this.config.ALLOW_SELF_APPROVAL }),
+    );
   }
 
-  @ApiDoc('Launch an approved campaign: one notice per affected tenant, one email per privileged admin', { status: 202, description: 'sending', schema: CAMPAIGN_BRIEF })
+  @ApiDoc('Launch an approved campaign: one notice per affected tenant, one email per privileged admin', {
+    status: 202,
+    description: 'sending',
+    schema: CAMPAIGN_BRIEF,
+  })
   @ApiErrors(400, 404, 409)
   @Post(':id/launch')
   @HttpCode(202)
@@ -122,7 +148,10 @@ export class CampaignsController {
     return brief(await this.dispatch.resume(id, req.operator!));
   }
 
-  @ApiDoc('Progress of a campaign: notices posted, emails sent, failed and retrying', { description: 'the status', schema: STATUS })
+  @ApiDoc('Progress of a campaign: notices posted, emails sent, failed and retrying', {
+    description: 'the status',
+    schema: STATUS,
+  })
   @ApiErrors(400, 404)
   @Get(':id/status')
   status(@Param('id', { schema: uuid }) id: string) {
@@ -130,10 +159,15 @@ export class CampaignsController {
   }
 
   /** The emails of a campaign, paged; `?state=failed` lists permanent failures with their reasons. */
-  @ApiDoc('The emails of a campaign, paged; `state=failed` lists permanent failures with their reasons', { description: '`{campaignId, skip, take, value:[delivery]}`' })
+  @ApiDoc('The emails of a campaign, paged; `state=failed` lists permanent failures with their reasons', {
+    description: '`{campaignId, skip, take, value:[delivery]}`',
+  })
   @ApiErrors(400, 404)
   @Get(':id/deliveries')
-  deliveries(@Param('id', { schema: uuid }) id: string, @Query({ schema: deliveriesQuery }) q: z.infer<typeof deliveriesQuery>) {
+  deliveries(
+    @Param('id', { schema: uuid }) id: string,
+    @Query({ schema: deliveriesQuery }) q: z.infer<typeof deliveriesQuery>,
+  ) {
     return this.dispatch.deliveries(id, q.state, q.skip, q.take);
   }
 

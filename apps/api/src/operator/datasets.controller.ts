@@ -40,8 +40,15 @@ export class DatasetsController {
    * buffered: memory holds one batch. Over the size limit: 413, before reading when the length
    * is declared.
    */
-  @ApiDoc('Ingest an exposed data set streamed as the body (JSONL, gzip or CSV): validate, quarantine, deduplicate', { status: 201, description: 'the data set with its scope report; the same file again adds nothing', schema: INGEST_RESULT })
-  @ApiUpload(['application/x-ndjson', 'application/gzip', 'text/csv', 'application/octet-stream'], 'the data set, streamed; `format` overrides what the name and content type suggest')
+  @ApiDoc('Ingest an exposed data set streamed as the body (JSONL, gzip or CSV): validate, quarantine, deduplicate', {
+    status: 201,
+    description: 'the data set with its scope report; the same file again adds nothing',
+    schema: INGEST_RESULT,
+  })
+  @ApiUpload(
+    ['application/x-ndjson', 'application/gzip', 'text/csv', 'application/octet-stream'],
+    'the data set, streamed; `format` overrides what the name and content type suggest',
+  )
   @ApiErrors(400, 413)
   @Post()
   @HttpCode(201)
@@ -56,32 +63,55 @@ export class DatasetsController {
    */
   @ApiDoc('Add lines to a data set (corrected quarantined lines, say), streamed as the body in any ingest format', {
     status: 201,
-    description: 'the data set with its updated scope report and `added`: what this upload did; campaigns analyzed on the data set go back to draft',
+    description:
+      'the data set with its updated scope report and `added`: what this upload did; campaigns analyzed on the data set go back to draft',
     schema: INGEST_RESULT,
   })
-  @ApiUpload(['application/x-ndjson', 'application/json', 'application/gzip', 'text/csv', 'application/octet-stream'], 'the lines to add, streamed; numbered from 1 in their own upload')
+  @ApiUpload(
+    ['application/x-ndjson', 'application/json', 'application/gzip', 'text/csv', 'application/octet-stream'],
+    'the lines to add, streamed; numbered from 1 in their own upload',
+  )
   @ApiErrors(400, 404, 409, 413)
   @Post(':datasetId/records')
   @HttpCode(201)
-  async addRecords(@Req() req: OperatorRequest, @Param('datasetId', { schema: uuid }) id: string, @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>) {
+  async addRecords(
+    @Req() req: OperatorRequest,
+    @Param('datasetId', { schema: uuid }) id: string,
+    @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>,
+  ) {
     const format = q.format ?? formatOf(q.name, req.headers['content-type']);
-    return this.ingest.addTo(id, { stream: limitedBody(req, this.config.INGEST_MAX_UPLOAD_BYTES), name: q.name, format, actor: req.operator! });
+    return this.ingest.addTo(id, {
+      stream: limitedBody(req, this.config.INGEST_MAX_UPLOAD_BYTES),
+      name: q.name,
+      format,
+      actor: req.operator!,
+    });
   }
 
-  @ApiDoc('A data set and its scope report', { description: 'lines, accepted, quarantined, duplicates, the unique counts, `nullValues` and `warningCounts` by field path' })
+  @ApiDoc('A data set and its scope report', {
+    description:
+      'lines, accepted, quarantined, duplicates, the unique counts, `nullValues` and `warningCounts` by field path',
+  })
   @ApiErrors(400, 404)
   @Get(':datasetId')
   show(@Param('datasetId', { schema: uuid }) id: string) {
     return this.datasets.show(id);
   }
 
-  @ApiDoc('Quarantined lines of a data set with their reasons, paged; `format=raw`: the raw lines as a file to fix and add back', {
-    description:
-      '`{datasetId, quarantined:[{upload, line, reason, raw}]}`; with `format=raw` the lines as read, streamed (JSON lines, or for CSV input a CSV file with its header), every page at once; `upload` keeps one upload',
-  })
+  @ApiDoc(
+    'Quarantined lines of a data set with their reasons, paged; `format=raw`: the raw lines as a file to fix and add back',
+    {
+      description:
+        '`{datasetId, quarantined:[{upload, line, reason, raw}]}`; with `format=raw` the lines as read, streamed (JSON lines, or for CSV input a CSV file with its header), every page at once; `upload` keeps one upload',
+    },
+  )
   @ApiErrors(400, 404)
   @Get(':datasetId/quarantine')
-  async quarantine(@Param('datasetId', { schema: uuid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>, @Res({ passthrough: true }) res: Response) {
+  async quarantine(
+    @Param('datasetId', { schema: uuid }) id: string,
+    @Query({ schema: page }) p: z.infer<typeof page>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     if (p.format === 'raw') {
       const out = await this.datasets.exportQuarantine(id, p.upload);
       res.status(200).setHeader('Content-Type', out.contentType);
@@ -92,10 +122,13 @@ export class DatasetsController {
     return { datasetId: id, quarantined: await this.datasets.quarantine(id, p.skip, p.take, p.upload) };
   }
 
-  @ApiDoc('Values dropped from accepted lines (an address that is not one, a value of the wrong type), by line, paged', {
-    description:
-      '`{datasetId, warnings:[{upload, line, field, reason}]}`; `field` as `to[1]`, `people[0].email`, `from`; `upload` as in the quarantine (0: the file that made the data set, 1, 2, …: files added to it), and the query `upload` keeps one upload',
-  })
+  @ApiDoc(
+    'Values dropped from accepted lines (an address that is not one, a value of the wrong type), by line, paged',
+    {
+      description:
+        '`{datasetId, warnings:[{upload, line, field, reason}]}`; `field` as `to[1]`, `people[0].email`, `from`; `upload` as in the quarantine (0: the file that made the data set, 1, 2, …: files added to it), and the query `upload` keeps one upload',
+    },
+  )
   @ApiErrors(400, 404)
   @Get(':datasetId/warnings')
   async warnings(@Param('datasetId', { schema: uuid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>) {

@@ -17,7 +17,9 @@ const group = z.string().regex(/^[0-9a-f]{16}$/, 'must be a review group key');
 export class ReviewsController {
   constructor(private readonly reviews: ReviewService) {}
 
-  @ApiDoc("A campaign's uncertain items with their candidate tenants (open ones; `all=true` for resolved too)", { description: '`{campaignId, items:[…]}`' })
+  @ApiDoc("A campaign's uncertain items with their candidate tenants (open ones; `all=true` for resolved too)", {
+    description: '`{campaignId, items:[…]}`',
+  })
   @ApiErrors(400, 404)
   @Get()
   async list(@Query({ schema: listQuery }) q: z.infer<typeof listQuery>) {
@@ -25,20 +27,38 @@ export class ReviewsController {
   }
 
   /** Body `{tenantId}` to attribute the item to that tenant, `{tenantId: null}` for none. */
-  @ApiDoc('Resolve an item: attribute it to a tenant, or to none; the decisions are recomputed', { description: 'the resolved item and the new counts' })
+  @ApiDoc('Resolve an item: attribute it to a tenant, or to none; the decisions are recomputed', {
+    description: 'the resolved item and the new counts',
+  })
   @ApiErrors(400, 404, 409)
   @Post(':reviewItemId/resolve')
   @HttpCode(200)
-  resolve(@Param('reviewItemId', { schema: uuid }) id: string, @Body({ schema: resolveBody }) body: z.infer<typeof resolveBody>, @Req() req: OperatorRequest) {
+  resolve(
+    @Param('reviewItemId', { schema: uuid }) id: string,
+    @Body({ schema: resolveBody }) body: z.infer<typeof resolveBody>,
+    @Req() req: OperatorRequest,
+  ) {
     return this.reviews.resolve(id, body.tenantId?.toLowerCase() ?? null, req.operator!);
   }
 
   /** Body `{campaignId, tenantId}`: every open item of the group resolved alike (a name several tenants share, settled once). */
-  @ApiDoc('Resolve every open item of a review group (same candidates and triggers) at once; the decisions are recomputed', { description: '`{group, items:[…]}`' })
+  @ApiDoc(
+    'Resolve every open item of a review group (same candidates and triggers) at once; the decisions are recomputed',
+    { description: '`{group, items:[…]}`' },
+  )
   @ApiErrors(400, 404, 409)
   @Post('groups/:group/resolve')
   @HttpCode(200)
-  resolveGroup(@Param('group', { schema: group }) g: string, @Body({ schema: resolveGroupBody }) body: z.infer<typeof resolveGroupBody>, @Req() req: OperatorRequest) {
-    return this.reviews.resolveGroup(body.campaignId.toLowerCase(), g, body.tenantId?.toLowerCase() ?? null, req.operator!);
+  resolveGroup(
+    @Param('group', { schema: group }) g: string,
+    @Body({ schema: resolveGroupBody }) body: z.infer<typeof resolveGroupBody>,
+    @Req() req: OperatorRequest,
+  ) {
+    return this.reviews.resolveGroup(
+      body.campaignId.toLowerCase(),
+      g,
+      body.tenantId?.toLowerCase() ?? null,
+      req.operator!,
+    );
   }
 }

@@ -1,4 +1,15 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UnsupportedMediaTypeException, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  UnsupportedMediaTypeException,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { OperatorAuthGuard } from '../../../../libs/auth/operator-auth.guard.js';
@@ -16,7 +27,14 @@ const page = z.object({
   take: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
 });
 /** Body types the JSON parser leaves alone, so the body arrives as a stream. */
-const UPLOAD_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'text/csv', 'application/gzip', 'application/x-gzip', 'application/octet-stream']);
+const UPLOAD_TYPES = new Set([
+  'application/x-ndjson',
+  'application/jsonl',
+  'text/csv',
+  'application/gzip',
+  'application/x-gzip',
+  'application/octet-stream',
+]);
 const importQuery = z.object({
   /** the file's name: `.csv` or `.csv.gz` reads it as CSV */
   name: z.string().max(500).optional(),
@@ -36,8 +54,25 @@ export class TenantsController {
    * Imports a tenant directory (JSONL or CSV, gzip detected by its magic bytes) streamed from
    * the request body: `{imported, updated, rejected, warnings, conflicts}` as the CLI prints it.
    */
-  @ApiDoc('Import a tenant directory: one JSON tenant per line, or CSV (by content type, `name` ending in .csv or .csv.gz, or `format`); gzip detected by its magic bytes; re-importing upserts', { description: 'how many were imported and updated, each rejected line with its reason, each dropped value with its line and field, and each domain conflict', schema: IMPORT_RESULT })
-  @ApiUpload(['application/x-ndjson', 'application/jsonl', 'text/csv', 'application/gzip', 'application/x-gzip', 'application/octet-stream'], 'the directory, streamed')
+  @ApiDoc(
+    'Import a tenant directory: one JSON tenant per line, or CSV (by content type, `name` ending in .csv or .csv.gz, or `format`); gzip detected by its magic bytes; re-importing upserts',
+    {
+      description:
+        'how many were imported and updated, each rejected line with its reason, each dropped value with its line and field, and each domain conflict',
+      schema: IMPORT_RESULT,
+    },
+  )
+  @ApiUpload(
+    [
+      'application/x-ndjson',
+      'application/jsonl',
+      'text/csv',
+      'application/gzip',
+      'application/x-gzip',
+      'application/octet-stream',
+    ],
+    'the directory, streamed',
+  )
   @ApiErrors(400, 413, 415)
   @Post('import')
   @HttpCode(200)
@@ -53,7 +88,13 @@ export class TenantsController {
     return this.directory.importTenants(readLines(limited, { maxLineLength: MAX_TENANT_LINE, expansion }));
   }
 
-  @ApiDoc('Open domain conflicts: domains several tenants claim, which identify nobody until a re-import settles them', { description: 'each conflicted domain with its claimants (the first to verify it first) and since when', schema: DOMAIN_CONFLICTS })
+  @ApiDoc(
+    'Open domain conflicts: domains several tenants claim, which identify nobody until a re-import settles them',
+    {
+      description: 'each conflicted domain with its claimants (the first to verify it first) and since when',
+      schema: DOMAIN_CONFLICTS,
+    },
+  )
   @Get('conflicts')
   async conflicts() {
     return { conflicts: await this.directory.listConflicts() };

@@ -4,7 +4,15 @@
  * Request schemas need nothing here: @nestjs/swagger reads the zod schemas of @Body/@Query/@Param.
  */
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 
 type Schema = Record<string, unknown>;
 
@@ -21,7 +29,11 @@ const ERROR_TEXT: Record<number, string> = {
 
 /** Error responses, each with the shared `Error` schema. */
 export function ApiErrors(...statuses: (keyof typeof ERROR_TEXT)[]) {
-  return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: ERROR_TEXT[status], schema: { $ref: getSchemaPath('Error') } })));
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: ERROR_TEXT[status], schema: { $ref: getSchemaPath('Error') } }),
+    ),
+  );
 }
 
 /** A group of operator endpoints: tag, operator bearer token, 401, and 429 after repeated failed authentication. */
@@ -30,17 +42,34 @@ export function ApiOperator(tag: string) {
 }
 
 /** What an endpoint does, and its success response. */
-export function ApiDoc(summary: string, ok: { status?: number; description: string; schema?: Schema; content?: Record<string, { schema: Schema }> }) {
+export function ApiDoc(
+  summary: string,
+  ok: { status?: number; description: string; schema?: Schema; content?: Record<string, { schema: Schema }> },
+) {
   const { status = 200, description, schema, content } = ok;
-  return applyDecorators(ApiOperation({ summary }), ApiResponse({ status, description, ...(content ? { content } : { schema: schema ?? { type: 'object' } }) }));
+  return applyDecorators(
+    ApiOperation({ summary }),
+    ApiResponse({ status, description, ...(content ? { content } : { schema: schema ?? { type: 'object' } }) }),
+  );
 }
 
 const str = { type: 'string' } as const;
 const int = { type: 'integer' } as const;
-const obj = (properties: Record<string, Schema>, required = Object.keys(properties), extra: Schema = {}): Schema => ({ type: 'object', properties, required, ...extra });
+const obj = (properties: Record<string, Schema>, required = Object.keys(properties), extra: Schema = {}): Schema => ({
+  type: 'object',
+  properties,
+  required,
+  ...extra,
+});
 const arr = (items: Schema): Schema => ({ type: 'array', items });
 
-export const CAMPAIGN_BRIEF = obj({ campaignId: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['draft', 'analyzing', 'ready', 'approved', 'sending', 'paused', 'completed', 'cancelled', 'failed'] } });
+export const CAMPAIGN_BRIEF = obj({
+  campaignId: { type: 'string', format: 'uuid' },
+  status: {
+    type: 'string',
+    enum: ['draft', 'analyzing', 'ready', 'approved', 'sending', 'paused', 'completed', 'cancelled', 'failed'],
+  },
+});
 
 export const SERVICE_UPDATE_MESSAGE = obj({
   id: { type: 'string', pattern: '^MC\\d+$', example: 'MC1000042' },
@@ -58,7 +87,13 @@ export const SERVICE_UPDATE_MESSAGE = obj({
   viewPoint: obj({ isRead: { type: 'boolean' }, isArchived: { type: 'boolean' }, isFavorited: { type: 'boolean' } }),
 });
 
-export const MESSAGE_LIST = obj({ value: arr(SERVICE_UPDATE_MESSAGE), '@odata.nextLink': { type: 'string', description: 'the next page, when there is one' } }, ['value']);
+export const MESSAGE_LIST = obj(
+  {
+    value: arr(SERVICE_UPDATE_MESSAGE),
+    '@odata.nextLink': { type: 'string', description: 'the next page, when there is one' },
+  },
+  ['value'],
+);
 
 export const VALUE_TRUE = obj({ value: { type: 'boolean', enum: [true] } });
 
@@ -77,16 +112,36 @@ export const IMPORT_RESULT = obj({
   imported: int,
   updated: int,
   rejected: arr(obj({ line: int, reason: str })),
-  warnings: arr(obj({ line: int, field: { type: 'string', description: 'the path as written in the input (`phones[2]`, `contacts[1].email`) or the CSV column' }, reason: str })),
-  conflicts: arr(obj({ line: int, domain: str, tenantIds: { ...arr({ type: 'string', format: 'uuid' }), description: 'every tenant claiming the domain, the first to verify it first' } })),
+  warnings: arr(
+    obj({
+      line: int,
+      field: {
+        type: 'string',
+        description: 'the path as written in the input (`phones[2]`, `contacts[1].email`) or the CSV column',
+      },
+      reason: str,
+    }),
+  ),
+  conflicts: arr(
+    obj({
+      line: int,
+      domain: str,
+      tenantIds: {
+        ...arr({ type: 'string', format: 'uuid' }),
+        description: 'every tenant claiming the domain, the first to verify it first',
+      },
+    }),
+  ),
 });
 
 export const DOMAIN_CONFLICTS = obj({
-  conflicts: arr(obj({
-    domain: str,
-    since: { type: 'string', format: 'date-time' },
-    claimants: arr(obj({ tenantId: { type: 'string', format: 'uuid' }, name: str })),
-  })),
+  conflicts: arr(
+    obj({
+      domain: str,
+      since: { type: 'string', format: 'date-time' },
+      claimants: arr(obj({ tenantId: { type: 'string', format: 'uuid' }, name: str })),
+    }),
+  ),
 });
 
 const WARNING = obj({
@@ -96,40 +151,103 @@ const WARNING = obj({
   reason: str,
 });
 
-export const INGEST_RESULT = obj({
-  datasetId: { type: 'string', format: 'uuid' },
-  name: str,
-  lines: int,
-  accepted: int,
-  quarantined: arr(obj({ line: int, reason: str, upload: { type: 'integer', description: '0: the file that made the data set; 1, 2, …: files added to it (each numbers its lines from 1)' } })),
-  quarantinedTotal: int,
-  warnings: { ...arr(WARNING), description: 'values dropped from accepted lines (the first 1,000 by upload and line; all: GET /v1/datasets/{id}/warnings)' },
-  warningsTotal: int,
-  warningCounts: { type: 'object', additionalProperties: int, description: 'every warning, counted by field path with `[]` for indices' },
-  nullValues: { type: 'object', additionalProperties: int, description: 'optional values that were null (treated as absent), by field path with `[]` for indices' },
-  duplicates: int,
-  alreadyIngested: { type: 'boolean', description: 'the same file was ingested before: nothing was added' },
-  scope: { type: 'object', description: 'lines, records, quarantined, unique items, addresses, people, phone numbers (phoneNumbersNotValid of them not valid), files, projects, duplicationFactor' },
-  added: obj(
-    {
-      upload: int,
-      name: str,
-      lines: int,
-      accepted: int,
-      quarantined: int,
-      duplicates: { type: 'integer', description: 'accepted lines whose content the data set already held: copies of an item, not new items' },
-      resolved: { type: 'integer', description: 'quarantined lines of earlier uploads that left the quarantine: their recordId is now accepted' },
-      keptWithoutRecordId: { type: 'integer', description: 'quarantined lines of earlier uploads with no recordId: they stay quarantined' },
-      campaignsToReanalyze: arr(obj({ campaignId: { type: 'string', format: 'uuid' }, was: str })),
-      warnings: { ...arr(WARNING), description: "this upload's own warnings (the first 1,000 by line)" },
-      warningsTotal: { type: 'integer', description: "this upload's own warnings (the data set's warningCounts and nullValues are the sum over its uploads)" },
-      warningCounts: { type: 'object', additionalProperties: int, description: "this upload's warnings by field path" },
-      nullValues: { type: 'object', additionalProperties: int, description: "this upload's null values by field path" },
+export const INGEST_RESULT = obj(
+  {
+    datasetId: { type: 'string', format: 'uuid' },
+    name: str,
+    lines: int,
+    accepted: int,
+    quarantined: arr(
+      obj({
+        line: int,
+        reason: str,
+        upload: {
+          type: 'integer',
+          description: '0: the file that made the data set; 1, 2, …: files added to it (each numbers its lines from 1)',
+        },
+      }),
+    ),
+    quarantinedTotal: int,
+    warnings: {
+      ...arr(WARNING),
+      description:
+        'values dropped from accepted lines (the first 1,000 by upload and line; all: GET /v1/datasets/{id}/warnings)',
     },
-    undefined,
-    { description: 'only for lines added to an existing data set: what this upload did' },
-  ),
-}, ['datasetId', 'name', 'lines', 'accepted', 'quarantined', 'quarantinedTotal', 'warnings', 'warningsTotal', 'warningCounts', 'nullValues', 'duplicates', 'alreadyIngested', 'scope']);
+    warningsTotal: int,
+    warningCounts: {
+      type: 'object',
+      additionalProperties: int,
+      description: 'every warning, counted by field path with `[]` for indices',
+    },
+    nullValues: {
+      type: 'object',
+      additionalProperties: int,
+      description: 'optional values that were null (treated as absent), by field path with `[]` for indices',
+    },
+    duplicates: int,
+    alreadyIngested: { type: 'boolean', description: 'the same file was ingested before: nothing was added' },
+    scope: {
+      type: 'object',
+      description:
+        'lines, records, quarantined, unique items, addresses, people, phone numbers (phoneNumbersNotValid of them not valid), files, projects, duplicationFactor',
+    },
+    added: obj(
+      {
+        upload: int,
+        name: str,
+        lines: int,
+        accepted: int,
+        quarantined: int,
+        duplicates: {
+          type: 'integer',
+          description: 'accepted lines whose content the data set already held: copies of an item, not new items',
+        },
+        resolved: {
+          type: 'integer',
+          description: 'quarantined lines of earlier uploads that left the quarantine: their recordId is now accepted',
+        },
+        keptWithoutRecordId: {
+          type: 'integer',
+          description: 'quarantined lines of earlier uploads with no recordId: they stay quarantined',
+        },
+        campaignsToReanalyze: arr(obj({ campaignId: { type: 'string', format: 'uuid' }, was: str })),
+        warnings: { ...arr(WARNING), description: "this upload's own warnings (the first 1,000 by line)" },
+        warningsTotal: {
+          type: 'integer',
+          description:
+            "this upload's own warnings (the data set's warningCounts and nullValues are the sum over its uploads)",
+        },
+        warningCounts: {
+          type: 'object',
+          additionalProperties: int,
+          description: "this upload's warnings by field path",
+        },
+        nullValues: {
+          type: 'object',
+          additionalProperties: int,
+          description: "this upload's null values by field path",
+        },
+      },
+      undefined,
+      { description: 'only for lines added to an existing data set: what this upload did' },
+    ),
+  },
+  [
+    'datasetId',
+    'name',
+    'lines',
+    'accepted',
+    'quarantined',
+    'quarantinedTotal',
+    'warnings',
+    'warningsTotal',
+    'warningCounts',
+    'nullValues',
+    'duplicates',
+    'alreadyIngested',
+    'scope',
+  ],
+);
 
 export const STATUS = obj({
   campaignId: { type: 'string', format: 'uuid' },
@@ -148,5 +266,8 @@ export const STATUS = obj({
 
 /** An upload streamed as the request body, in one of these content types. */
 export function ApiUpload(types: string[], description: string) {
-  return applyDecorators(ApiConsumes(...types), ApiBody({ required: true, description, schema: { type: 'string', format: 'binary' } }));
+  return applyDecorators(
+    ApiConsumes(...types),
+    ApiBody({ required: true, description, schema: { type: 'string', format: 'binary' } }),
+  );
 }

@@ -13,8 +13,15 @@ import { MetricsAuth } from '../../../../libs/observability/metrics-auth.js';
  */
 export function withoutDetails(result: HealthCheckResult): HealthCheckResult {
   const strip = (section: HealthCheckResult['info']) =>
-    section === undefined ? undefined : Object.fromEntries(Object.entries(section).map(([name, check]) => [name, { status: check?.status ?? 'down' }]));
-  return { status: result.status, info: strip(result.info), error: strip(result.error), details: strip(result.details) ?? {} };
+    section === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(section).map(([name, check]) => [name, { status: check?.status ?? 'down' }]));
+  return {
+    status: result.status,
+    info: strip(result.info),
+    error: strip(result.error),
+    details: strip(result.details) ?? {},
+  };
 }
 
 /**
@@ -36,15 +43,61 @@ export class HealthController {
 
   private readonly auth: MetricsAuth;
 
-  @ApiDoc('Liveness: the process answers (no authentication)', { description: 'alive', schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] }, info: { type: 'object' }, error: { type: 'object', description: 'each check that failed; its message only with the metrics token or an operator token' }, details: { type: 'object' } } } })
+  @ApiDoc('Liveness: the process answers (no authentication)', {
+    description: 'alive',
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
+        info: { type: 'object' },
+        error: {
+          type: 'object',
+          description: 'each check that failed; its message only with the metrics token or an operator token',
+        },
+        details: { type: 'object' },
+      },
+    },
+  })
   @Get('live')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
 
-  @ApiDoc('Readiness: PostgreSQL answers SELECT 1 and Redis answers PING within HEALTH_TIMEOUT_MS (no authentication)', { description: 'ready', schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] }, info: { type: 'object' }, error: { type: 'object', description: 'each check that failed; its message only with the metrics token or an operator token' }, details: { type: 'object' } } } })
-  @ApiResponse({ status: 503, description: 'not ready: `error` names the service that did not answer', schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] }, info: { type: 'object' }, error: { type: 'object', description: 'each check that failed; its message only with the metrics token or an operator token' }, details: { type: 'object' } } } })
+  @ApiDoc(
+    'Readiness: PostgreSQL answers SELECT 1 and Redis answers PING within HEALTH_TIMEOUT_MS (no authentication)',
+    {
+      description: 'ready',
+      schema: {
+        type: 'object',
+        properties: {
+          status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
+          info: { type: 'object' },
+          error: {
+            type: 'object',
+            description: 'each check that failed; its message only with the metrics token or an operator token',
+          },
+          details: { type: 'object' },
+        },
+      },
+    },
+  )
+  @ApiResponse({
+    status: 503,
+    description: 'not ready: `error` names the service that did not answer',
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
+        info: { type: 'object' },
+        error: {
+          type: 'object',
+          description: 'each check that failed; its message only with the metrics token or an operator token',
+        },
+        details: { type: 'object' },
+      },
+    },
+  })
   @Get('ready')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   async ready(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {

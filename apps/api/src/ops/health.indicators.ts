@@ -62,9 +62,12 @@ export class RedisHealth implements OnApplicationShutdown {
     const session = this.indicator.check(key);
     try {
       // a closed connection is opened again by the probe itself, not by a background retry loop
-      if (this.redis.status === 'wait' || this.redis.status === 'end' || this.redis.status === 'close') await withTimeout(this.redis.connect(), this.config.HEALTH_TIMEOUT_MS);
+      if (this.redis.status === 'wait' || this.redis.status === 'end' || this.redis.status === 'close')
+        await withTimeout(this.redis.connect(), this.config.HEALTH_TIMEOUT_MS);
       const pong = await withTimeout(this.redis.ping(), this.config.HEALTH_TIMEOUT_MS);
-      return pong === 'PONG' ? session.up() : session.down({ message: `unexpected answer ${String(pong).slice(0, 50)}` });
+      return pong === 'PONG'
+        ? session.up()
+        : session.down({ message: `unexpected answer ${String(pong).slice(0, 50)}` });
     } catch (err) {
       // start over on the next probe
       this.redis.disconnect();

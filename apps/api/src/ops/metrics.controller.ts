@@ -1,4 +1,15 @@
-import { CanActivate, Controller, ExecutionContext, Get, Inject, Injectable, Res, UnauthorizedException, UseGuards, type OnModuleInit } from '@nestjs/common';
+import {
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  Get,
+  Inject,
+  Injectable,
+  Res,
+  UnauthorizedException,
+  UseGuards,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Request, Response } from 'express';
@@ -49,7 +60,13 @@ export class QueueDepthCollector implements OnModuleInit {
 
   private snapshot() {
     this.pending ??= withTimeout(
-      Promise.all(this.queues.map(async (q) => ({ name: q.name, counts: await q.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed'), paused: await q.isPaused() }))),
+      Promise.all(
+        this.queues.map(async (q) => ({
+          name: q.name,
+          counts: await q.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed'),
+          paused: await q.isPaused(),
+        })),
+      ),
       this.config.HEALTH_TIMEOUT_MS,
     )
       .catch(() => null)
@@ -71,7 +88,8 @@ export class QueueDepthCollector implements OnModuleInit {
         this.reset();
         for (const { name, counts } of read ?? []) {
           this.labels(name, 'waiting').set((counts.wait ?? 0) + (counts.prioritized ?? 0));
-          for (const state of ['active', 'delayed', 'failed'] as const) this.labels(name, state).set(counts[state] ?? 0);
+          for (const state of ['active', 'delayed', 'failed'] as const)
+            this.labels(name, state).set(counts[state] ?? 0);
         }
       },
     });
@@ -105,7 +123,10 @@ export class QueueDepthCollector implements OnModuleInit {
 export class MetricsController {
   constructor(private readonly metrics: Metrics) {}
 
-  @ApiDoc('Prometheus metrics of this API process, and the depth of every queue', { description: 'the text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiDoc('Prometheus metrics of this API process, and the depth of every queue', {
+    description: 'the text exposition format',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   @ApiErrors(401)
   @Get()
   async scrape(@Res() res: Response): Promise<void> {

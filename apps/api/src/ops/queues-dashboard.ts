@@ -28,7 +28,10 @@ export function operatorDashboardAuth(config: Pick<AppConfig, 'OPERATOR_TOKENS'>
     res.setHeader('Cache-Control', 'no-store');
     const operator = credentials.fromAuthorization(req.headers.authorization, { basic: true });
     if (operator === null) {
-      res.status(401).setHeader('WWW-Authenticate', 'Basic realm="queues", charset="UTF-8"').json({ error: { code: 'unauthorized', message: 'operator credentials required' } });
+      res
+        .status(401)
+        .setHeader('WWW-Authenticate', 'Basic realm="queues", charset="UTF-8"')
+        .json({ error: { code: 'unauthorized', message: 'operator credentials required' } });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) {
@@ -36,7 +39,8 @@ export function operatorDashboardAuth(config: Pick<AppConfig, 'OPERATOR_TOKENS'>
       return;
     }
     // who changed which queue (retry, clean, pause): the dashboard sits outside the API's request log
-    if (req.method !== 'GET' && req.method !== 'HEAD') logger.log(`${operator}: ${req.method} ${loggedPath(req.originalUrl)}`);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      logger.log(`${operator}: ${req.method} ${loggedPath(req.originalUrl)}`);
     next();
   };
 }

@@ -8,23 +8,34 @@
   var TOKEN_KEY = 'inbox.token';
   var state = { messages: [], view: 'inbox', selected: null };
 
-  function $(id) { return document.getElementById(id); }
+  function $(id) {
+    return document.getElementById(id);
+  }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) {
-      if (k === 'text') node.textContent = attrs[k];
-      else if (k === 'className') node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
+    if (attrs)
+      Object.keys(attrs).forEach(function (k) {
+        if (k === 'text') node.textContent = attrs[k];
+        else if (k === 'className') node.className = attrs[k];
+        else node.setAttribute(k, attrs[k]);
+      });
+    (children || []).forEach(function (c) {
+      if (c) node.appendChild(c);
     });
-    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
     return node;
   }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+  function token() {
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
   function formatDate(iso) {
     if (!iso) return '';
     var d = new Date(iso);
-    return isNaN(d.getTime()) ? '' : d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+    return isNaN(d.getTime())
+      ? ''
+      : d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
   }
   function showError(text) {
     var e = $('error');
@@ -36,24 +47,46 @@
     options = options || {};
     var headers = { Authorization: 'Bearer ' + token(), Accept: 'application/json' };
     if (options.body) headers['Content-Type'] = 'application/json';
-    return fetch(path, { method: options.method || 'GET', headers: headers, body: options.body ? JSON.stringify(options.body) : undefined, credentials: 'omit', cache: 'no-store' })
-      .then(function (res) {
-        if (res.status === 401) { signOut(); throw new Error('Your sign-in is no longer valid. Please sign in again.'); }
-        return res.json().catch(function () { return {}; }).then(function (body) {
-          if (!res.ok) throw new Error((body && body.error && body.error.message) || ('request failed (' + res.status + ')'));
+    return fetch(path, {
+      method: options.method || 'GET',
+      headers: headers,
+      body: options.body ? JSON.stringify(options.body) : undefined,
+      credentials: 'omit',
+      cache: 'no-store',
+    }).then(function (res) {
+      if (res.status === 401) {
+        signOut();
+        throw new Error('Your sign-in is no longer valid. Please sign in again.');
+      }
+      return res
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (body) {
+          if (!res.ok)
+            throw new Error((body && body.error && body.error.message) || 'request failed (' + res.status + ')');
           return body;
         });
-      });
+    });
   }
 
   /** The payload of the token, for showing who is signed in (the server verifies it, not this). */
   function claims() {
     try {
       var part = token().split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-      return JSON.parse(decodeURIComponent(Array.prototype.map.call(atob(part), function (c) {
-        return '%' + ('00' + c.charCodeAt(0).toString(16)).slice(-2);
-      }).join('')));
-    } catch (e) { return {}; }
+      return JSON.parse(
+        decodeURIComponent(
+          Array.prototype.map
+            .call(atob(part), function (c) {
+              return '%' + ('00' + c.charCodeAt(0).toString(16)).slice(-2);
+            })
+            .join(''),
+        ),
+      );
+    } catch (e) {
+      return {};
+    }
   }
 
   function signOut() {
@@ -88,14 +121,19 @@
         }
       });
     }
-    return page(API + '?$top=1000').then(function () {
-      state.messages = all;
-      renderList();
-      if (state.selected) {
-        var m = find(state.selected);
-        if (m) renderDetail(m, false); else closeDetail();
-      }
-    }).catch(function (e) { showError(e.message); });
+    return page(API + '?$top=1000')
+      .then(function () {
+        state.messages = all;
+        renderList();
+        if (state.selected) {
+          var m = find(state.selected);
+          if (m) renderDetail(m, false);
+          else closeDetail();
+        }
+      })
+      .catch(function (e) {
+        showError(e.message);
+      });
   }
 
   function find(id) {
@@ -107,11 +145,17 @@
     return el('span', { className: 'tag' + (t.toLowerCase() === 'data privacy' ? ' privacy' : ''), text: t });
   }
 
-  var CATEGORY = { preventOrFixIssue: 'Prevent or fix issue', planForChange: 'Plan for change', stayInformed: 'Stay informed' };
+  var CATEGORY = {
+    preventOrFixIssue: 'Prevent or fix issue',
+    planForChange: 'Plan for change',
+    stayInformed: 'Stay informed',
+  };
 
   function renderList() {
     var archived = state.view === 'archive';
-    var rows = state.messages.filter(function (m) { return !!m.viewPoint.isArchived === archived; });
+    var rows = state.messages.filter(function (m) {
+      return !!m.viewPoint.isArchived === archived;
+    });
     // unread first, then newest first
     rows.sort(function (a, b) {
       if (a.viewPoint.isRead !== b.viewPoint.isRead) return a.viewPoint.isRead ? 1 : -1;
@@ -121,19 +165,32 @@
     clear(body);
     rows.forEach(function (m) {
       var title = el('a', { className: 'title', href: '#' + m.id, text: m.title });
-      var tr = el('tr', { 'data-id': m.id, className: (m.viewPoint.isRead ? '' : 'unread') + (state.selected === m.id ? ' selected' : '') }, [
-        el('td', null, [title]),
-        el('td', null, (m.tags || []).map(tagChip)),
-        el('td', { text: CATEGORY[m.category] || m.category }),
-        el('td', { text: formatDate(m.lastModifiedDateTime) }),
-      ]);
-      tr.addEventListener('click', function (ev) { ev.preventDefault(); open(m.id); });
+      var tr = el(
+        'tr',
+        {
+          'data-id': m.id,
+          className: (m.viewPoint.isRead ? '' : 'unread') + (state.selected === m.id ? ' selected' : ''),
+        },
+        [
+          el('td', null, [title]),
+          el('td', null, (m.tags || []).map(tagChip)),
+          el('td', { text: CATEGORY[m.category] || m.category }),
+          el('td', { text: formatDate(m.lastModifiedDateTime) }),
+        ],
+      );
+      tr.addEventListener('click', function (ev) {
+        ev.preventDefault();
+        open(m.id);
+      });
       body.appendChild(tr);
     });
     $('empty').hidden = rows.length > 0;
     $('messages').hidden = rows.length === 0;
-    var unread = rows.filter(function (m) { return !m.viewPoint.isRead; }).length;
-    $('count').textContent = rows.length + (rows.length === 1 ? ' message' : ' messages') + (unread ? ', ' + unread + ' unread' : '');
+    var unread = rows.filter(function (m) {
+      return !m.viewPoint.isRead;
+    }).length;
+    $('count').textContent =
+      rows.length + (rows.length === 1 ? ' message' : ' messages') + (unread ? ', ' + unread + ' unread' : '');
     $('tab-inbox').setAttribute('aria-pressed', String(!archived));
     $('tab-archive').setAttribute('aria-pressed', String(archived));
   }
@@ -146,11 +203,15 @@
   function open(id) {
     state.selected = id;
     showError('');
-    return api(API + '/' + encodeURIComponent(id)).then(function (m) {
-      renderDetail(m, true);
-      if (!m.viewPoint.isRead) return act('markRead', m.id);
-      renderList();
-    }).catch(function (e) { showError(e.message); });
+    return api(API + '/' + encodeURIComponent(id))
+      .then(function (m) {
+        renderDetail(m, true);
+        if (!m.viewPoint.isRead) return act('markRead', m.id);
+        renderList();
+      })
+      .catch(function (e) {
+        showError(e.message);
+      });
   }
 
   function fact(dl, name, value) {
@@ -171,26 +232,54 @@
     fact(facts, 'Last updated', formatDate(m.lastModifiedDateTime));
     fact(facts, 'Act by', formatDate(m.actionRequiredByDateTime));
     fact(facts, 'Services', (m.services || []).join(', '));
-    (m.details || []).forEach(function (d) { fact(facts, d.name, d.value); });
+    (m.details || []).forEach(function (d) {
+      fact(facts, d.name, d.value);
+    });
     var tags = $('detail-tags');
     clear(tags);
-    (m.tags || []).forEach(function (t) { tags.appendChild(tagChip(t)); });
+    (m.tags || []).forEach(function (t) {
+      tags.appendChild(tagChip(t));
+    });
     $('toggle-read').textContent = m.viewPoint.isRead ? 'Mark as unread' : 'Mark as read';
     $('toggle-archive').textContent = m.viewPoint.isArchived ? 'Unarchive' : 'Archive';
     if (withBody) {
       // The body is server-rendered, escaped HTML; the sandbox (no allow-scripts, no
       // allow-same-origin) keeps even a template mistake from running code or reading the token.
-      $('detail-body').srcdoc = '<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank">' +
-        '<link rel="stylesheet" href="' + location.origin + '/inbox/assets/message.css"></head><body>' +
-        ((m.body && m.body.content) || '') + '</body></html>';
+      $('detail-body').srcdoc =
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank">' +
+        '<link rel="stylesheet" href="' +
+        location.origin +
+        '/inbox/assets/message.css"></head><body>' +
+        ((m.body && m.body.content) || '') +
+        '</body></html>';
       loadExposure(m.id);
     }
   }
 
   function table(headers, rows) {
     return el('table', null, [
-      el('thead', null, [el('tr', null, headers.map(function (h) { return el('th', { scope: 'col', text: h }); }))]),
-      el('tbody', null, rows.map(function (cells) { return el('tr', null, cells.map(function (c) { return el('td', { text: c }); })); })),
+      el('thead', null, [
+        el(
+          'tr',
+          null,
+          headers.map(function (h) {
+            return el('th', { scope: 'col', text: h });
+          }),
+        ),
+      ]),
+      el(
+        'tbody',
+        null,
+        rows.map(function (cells) {
+          return el(
+            'tr',
+            null,
+            cells.map(function (c) {
+              return el('td', { text: c });
+            }),
+          );
+        }),
+      ),
     ]);
   }
 
@@ -198,28 +287,66 @@
     var box = $('exposure-content');
     clear(box);
     box.appendChild(el('p', { className: 'muted', text: 'Loading…' }));
-    api(API + '/' + encodeURIComponent(id) + '/exposure').then(function (v) {
-      if (state.selected !== id) return;
-      clear(box);
-      box.appendChild(el('h4', { text: 'Data categories' }));
-      box.appendChild(el('div', null, (v.dataCategories || []).map(function (c) { return el('span', { className: 'tag', text: c }); })));
-      box.appendChild(el('h4', { text: 'People (' + (v.people || []).length + ')' }));
-      box.appendChild((v.people || []).length
-        ? table(['Name', 'Email', 'Phone'], v.people.map(function (p) { return [p.name || '', p.email || '', p.phone || '']; }))
-        : el('p', { className: 'muted', text: 'None.' }));
-      box.appendChild(el('h4', { text: 'Files (' + (v.files || []).length + ')' }));
-      box.appendChild((v.files || []).length
-        ? table(['File'], v.files.map(function (f) { return [f.fileName || 'File name not shown']; }))
-        : el('p', { className: 'muted', text: 'None.' }));
-      box.appendChild(el('h4', { text: 'Records (' + (v.records || []).length + ')' }));
-      box.appendChild((v.records || []).length
-        ? table(['Record', 'Kind', 'Data categories'], v.records.map(function (r) { return [r.recordId, r.kind, (r.dataCategories || []).join(', ')]; }))
-        : el('p', { className: 'muted', text: 'None.' }));
-    }).catch(function (e) { clear(box); box.appendChild(el('p', { className: 'error', text: e.message })); });
+    api(API + '/' + encodeURIComponent(id) + '/exposure')
+      .then(function (v) {
+        if (state.selected !== id) return;
+        clear(box);
+        box.appendChild(el('h4', { text: 'Data categories' }));
+        box.appendChild(
+          el(
+            'div',
+            null,
+            (v.dataCategories || []).map(function (c) {
+              return el('span', { className: 'tag', text: c });
+            }),
+          ),
+        );
+        box.appendChild(el('h4', { text: 'People (' + (v.people || []).length + ')' }));
+        box.appendChild(
+          (v.people || []).length
+            ? table(
+                ['Name', 'Email', 'Phone'],
+                v.people.map(function (p) {
+                  return [p.name || '', p.email || '', p.phone || ''];
+                }),
+              )
+            : el('p', { className: 'muted', text: 'None.' }),
+        );
+        box.appendChild(el('h4', { text: 'Files (' + (v.files || []).length + ')' }));
+        box.appendChild(
+          (v.files || []).length
+            ? table(
+                ['File'],
+                v.files.map(function (f) {
+                  return [f.fileName || 'File name not shown'];
+                }),
+              )
+            : el('p', { className: 'muted', text: 'None.' }),
+        );
+        box.appendChild(el('h4', { text: 'Records (' + (v.records || []).length + ')' }));
+        box.appendChild(
+          (v.records || []).length
+            ? table(
+                ['Record', 'Kind', 'Data categories'],
+                v.records.map(function (r) {
+                  return [r.recordId, r.kind, (r.dataCategories || []).join(', ')];
+                }),
+              )
+            : el('p', { className: 'muted', text: 'None.' }),
+        );
+      })
+      .catch(function (e) {
+        clear(box);
+        box.appendChild(el('p', { className: 'error', text: e.message }));
+      });
   }
 
   function act(action, id) {
-    return api(API + '/' + action, { method: 'POST', body: { messageIds: [id] } }).then(load).catch(function (e) { showError(e.message); });
+    return api(API + '/' + action, { method: 'POST', body: { messageIds: [id] } })
+      .then(load)
+      .catch(function (e) {
+        showError(e.message);
+      });
   }
 
   document.addEventListener('DOMContentLoaded', function () {
@@ -233,8 +360,16 @@
       render();
       load();
     });
-    $('tab-inbox').addEventListener('click', function () { state.view = 'inbox'; closeDetail(); renderList(); });
-    $('tab-archive').addEventListener('click', function () { state.view = 'archive'; closeDetail(); renderList(); });
+    $('tab-inbox').addEventListener('click', function () {
+      state.view = 'inbox';
+      closeDetail();
+      renderList();
+    });
+    $('tab-archive').addEventListener('click', function () {
+      state.view = 'archive';
+      closeDetail();
+      renderList();
+    });
     $('toggle-read').addEventListener('click', function () {
       var m = find(state.selected);
       if (m) act(m.viewPoint.isRead ? 'markUnread' : 'markRead', m.id);
@@ -243,7 +378,10 @@
       var m = find(state.selected);
       if (!m) return;
       var archiving = !m.viewPoint.isArchived;
-      act(archiving ? 'archive' : 'unarchive', m.id).then(function () { closeDetail(); renderList(); });
+      act(archiving ? 'archive' : 'unarchive', m.id).then(function () {
+        closeDetail();
+        renderList();
+      });
     });
     render();
     load();

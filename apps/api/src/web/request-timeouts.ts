@@ -5,9 +5,13 @@ import type { AppConfig } from '../../../../libs/config/config.js';
 /** The streamed uploads: they may take as long as they need while their bytes keep coming. */
 const UPLOAD = /^\/v1\/(datasets(\/[^/]+\/records)?|tenants\/import)\/?$/;
 
-export const isUpload = (req: Pick<Request, 'method' | 'path'>): boolean => req.method === 'POST' && UPLOAD.test(req.path);
+export const isUpload = (req: Pick<Request, 'method' | 'path'>): boolean =>
+  req.method === 'POST' && UPLOAD.test(req.path);
 
-type Timeouts = Pick<AppConfig, 'REQUEST_HEADERS_TIMEOUT_MS' | 'REQUEST_BODY_IDLE_TIMEOUT_MS' | 'REQUEST_BODY_TIMEOUT_MS'>;
+type Timeouts = Pick<
+  AppConfig,
+  'REQUEST_HEADERS_TIMEOUT_MS' | 'REQUEST_BODY_IDLE_TIMEOUT_MS' | 'REQUEST_BODY_TIMEOUT_MS'
+>;
 
 /**
  * Headers within REQUEST_HEADERS_TIMEOUT_MS (Node closes the connection). Node's own whole-request
@@ -43,7 +47,13 @@ export function requestBodyTimeouts(config: Timeouts) {
       const idle = now - lastProgressAt >= config.REQUEST_BODY_IDLE_TIMEOUT_MS;
       if (idle || now >= deadline) {
         stop();
-        refuse(req, res, idle ? `no byte of the request body for ${duration(config.REQUEST_BODY_IDLE_TIMEOUT_MS)}` : `the request body took longer than ${duration(config.REQUEST_BODY_TIMEOUT_MS)}`);
+        refuse(
+          req,
+          res,
+          idle
+            ? `no byte of the request body for ${duration(config.REQUEST_BODY_IDLE_TIMEOUT_MS)}`
+            : `the request body took longer than ${duration(config.REQUEST_BODY_TIMEOUT_MS)}`,
+        );
       }
     }, tick);
     timer.unref();

@@ -15,7 +15,8 @@ export function webAssetsDir(): string {
     const candidate = join(dir, 'apps', 'api', 'src', 'web');
     if (existsSync(join(dir, 'package.json')) && existsSync(join(candidate, 'index.html'))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`inbox page: no index.html beside ${here} nor under apps/api/src/web of any parent folder`);
+    if (parent === dir)
+      throw new Error(`inbox page: no index.html beside ${here} nor under apps/api/src/web of any parent folder`);
     dir = parent;
   }
 }
@@ -43,8 +44,12 @@ export interface WebAssets {
 
 export function loadWebAssets(dir: string = webAssetsDir()): WebAssets {
   const assets = new Map<string, WebAsset>();
-  for (const [name, type] of Object.entries(ASSET_TYPES)) assets.set(name, { body: readFileSync(join(dir, name)), type });
-  const pages = Object.fromEntries(PAGE_FILES.map((f) => [f, readFileSync(join(dir, f), 'utf8')])) as Record<PageFile, string>;
+  for (const [name, type] of Object.entries(ASSET_TYPES))
+    assets.set(name, { body: readFileSync(join(dir, name)), type });
+  const pages = Object.fromEntries(PAGE_FILES.map((f) => [f, readFileSync(join(dir, f), 'utf8')])) as Record<
+    PageFile,
+    string
+  >;
   return { assets, pages };
 }
 

@@ -7,7 +7,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function count(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new BadInputError(`--${name} must be a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    throw new BadInputError(`--${name} must be a whole number from ${min} to ${max}`);
   return Number(value);
 }
 
@@ -23,17 +24,28 @@ export function registerAuditCommands(program: Command): void {
     .option('--take <n>', 'events to list (1..1000, default 100)', undefined)
     .action(async (o: { tenant?: string; campaign?: string; skip?: string; take?: string }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        for (const [name, v] of [['tenant', o.tenant], ['campaign', o.campaign]] as const) {
+        for (const [name, v] of [
+          ['tenant', o.tenant],
+          ['campaign', o.campaign],
+        ] as const) {
           if (v !== undefined && !GUID.test(v)) throw new BadInputError(`--${name} must be a GUID`);
         }
-        const filter = { ...(o.tenant ? { tenantId: o.tenant.toLowerCase() } : {}), ...(o.campaign ? { campaignId: o.campaign.toLowerCase() } : {}) };
+        const filter = {
+          ...(o.tenant ? { tenantId: o.tenant.toLowerCase() } : {}),
+          ...(o.campaign ? { campaignId: o.campaign.toLowerCase() } : {}),
+        };
         const skip = count('skip', o.skip, 0, 0, 10_000_000);
         const take = count('take', o.take, 100, 1, 1000);
         const events = await app.get(AuditService).list({ ...filter, skip, take });
         return {
           json: { ...filter, skip, take, events },
           text: events.length
-            ? events.map((e) => `${e.at.toISOString()} ${e.actor} ${e.action}${e.subject ? ` ${e.subject}` : ''}${e.tenantId ? ` tenant ${e.tenantId}` : ''}${e.campaignId ? ` campaign ${e.campaignId}` : ''}`).join('\n')
+            ? events
+                .map(
+                  (e) =>
+                    `${e.at.toISOString()} ${e.actor} ${e.action}${e.subject ? ` ${e.subject}` : ''}${e.tenantId ? ` tenant ${e.tenantId}` : ''}${e.campaignId ? ` campaign ${e.campaignId}` : ''}`,
+                )
+                .join('\n')
             : 'no audit events',
         };
       });

@@ -10,7 +10,9 @@ export function registerAuthCommands(program: Command): void {
 
   auth
     .command('token')
-    .description("a bearer token from the development issuer for a contact listed in that tenant, with the contact's roles (refused when DEV_ISSUER_ENABLED is not true)")
+    .description(
+      "a bearer token from the development issuer for a contact listed in that tenant, with the contact's roles (refused when DEV_ISSUER_ENABLED is not true)",
+    )
     .requiredOption('--tenant <tenantId>', 'the tenant id (GUID)')
     .requiredOption('--email <contactEmail>', "one of that tenant's contact addresses")
     .action(async (o: { tenant: string; email: string }, cmd: Command) => {

@@ -30,7 +30,9 @@ async function waitWhile(app: INestApplicationContext, id: string, status: strin
 const brief = (c: { id: string; status: string }) => ({ campaignId: c.id, status: c.status });
 
 export function registerCampaignsCommands(program: Command): void {
-  const campaigns = program.command('campaigns').description('notification campaigns: create, analyze, review, approve');
+  const campaigns = program
+    .command('campaigns')
+    .description('notification campaigns: create, analyze, review, approve');
 
   campaigns
     .command('create')
@@ -42,15 +44,38 @@ export function registerCampaignsCommands(program: Command): void {
     .option('--support-email <email>', 'support email address')
     .option('--respond-by <date>', 'action required by (ISO date)')
     .option('--incident-date <date>', 'when the exposure was found (ISO date); the notice says so')
-    .action(async (o: { dataset: string; title?: string; supportUrl?: string; supportPhone?: string; supportEmail?: string; respondBy?: string; incidentDate?: string }, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const c = await app.get(CampaignsService).create(
-          { datasetId: o.dataset, title: o.title, supportUrl: o.supportUrl, supportPhone: o.supportPhone, supportEmail: o.supportEmail, respondBy: o.respondBy, incidentDate: o.incidentDate },
-          cliOperator(),
-        );
-        return { json: brief(c), text: `campaign ${c.id} created (${c.status})` };
-      });
-    });
+    .action(
+      async (
+        o: {
+          dataset: string;
+          title?: string;
+          supportUrl?: string;
+          supportPhone?: string;
+          supportEmail?: string;
+          respondBy?: string;
+          incidentDate?: string;
+        },
+        cmd: Command,
+      ) => {
+        await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
+          const c = await app
+            .get(CampaignsService)
+            .create(
+              {
+                datasetId: o.dataset,
+                title: o.title,
+                supportUrl: o.supportUrl,
+                supportPhone: o.supportPhone,
+                supportEmail: o.supportEmail,
+                respondBy: o.respondBy,
+                incidentDate: o.incidentDate,
+              },
+              cliOperator(),
+            );
+          return { json: brief(c), text: `campaign ${c.id} created (${c.status})` };
+        });
+      },
+    );
 
   campaigns
     .command('analyze <campaignId>')
@@ -68,7 +93,10 @@ export function registerCampaignsCommands(program: Command): void {
             c = await campaigns.get(id);
             if (c.status === 'failed') throw new Error(`analysis failed: ${c.lastError ?? 'unknown error'}`);
           }
-          return { json: brief(c), text: `campaign ${c.id} ${c.status}${c.analysis ? `\n${JSON.stringify(c.analysis)}` : ''}` };
+          return {
+            json: brief(c),
+            text: `campaign ${c.id} ${c.status}${c.analysis ? `\n${JSON.stringify(c.analysis)}` : ''}`,
+          };
         },
         { workers: o.wait },
       );
@@ -76,7 +104,9 @@ export function registerCampaignsCommands(program: Command): void {
 
   campaigns
     .command('preview <campaignId>')
-    .description('the scope, the decision per tenant with its reasons; with --tenant, exactly what that tenant will see')
+    .description(
+      'the scope, the decision per tenant with its reasons; with --tenant, exactly what that tenant will see',
+    )
     .option('--tenant <tenantId>', 'one tenant')
     .action(async (id: string, o: { tenant?: string }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
@@ -93,7 +123,10 @@ export function registerCampaignsCommands(program: Command): void {
             p.scope ? formatScope(p.scope) : '',
             `Tenants: ${p.tenants.affected} affected, ${p.tenants.notAffected} not affected, ${p.tenants.needsReview} need review`,
             ...p.renderProblems.map((problem) => `Problem (stops a launch): ${problem}`),
-            ...p.warnings.map((w) => `Warning: ${w.recipients} recipient(s) with locale ${JSON.stringify(w.requested)} get ${w.used} (no templates of their own)`),
+            ...p.warnings.map(
+              (w) =>
+                `Warning: ${w.recipients} recipient(s) with locale ${JSON.stringify(w.requested)} get ${w.used} (no templates of their own)`,
+            ),
             ...p.decisions
               .filter((d) => d.decision !== 'not_affected')
               .slice(0, 50)
@@ -135,17 +168,28 @@ function describeStatus(s: CampaignStatusReport): string {
     `  notices  ${c.notices.posted}/${c.notices.expected} posted`,
     `  emails   ${c.emails.sent} sent, ${c.emails.failed} failed, ${c.emails.retrying} retrying, ${c.emails.queued} queued`,
     s.lastError ? `  last error: ${s.lastError}` : '',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** Follows the campaign's progress until it leaves `sending` (or stops being `whileStatus`). */
-async function follow(app: INestApplicationContext, id: string, quiet: boolean | undefined, whileStatus = 'sending'): Promise<CampaignStatusReport> {
+async function follow(
+  app: INestApplicationContext,
+  id: string,
+  quiet: boolean | undefined,
+  whileStatus = 'sending',
+): Promise<CampaignStatusReport> {
   const dispatch = app.get(DispatchService);
   const bar = campaignProgress(quiet);
   try {
     for (;;) {
       const s = await dispatch.status(id);
-      bar.update(s.progress.done, s.progress.total, { notices: s.counts.notices.posted, sent: s.counts.emails.sent, failed: s.counts.emails.failed });
+      bar.update(s.progress.done, s.progress.total, {
+        notices: s.counts.notices.posted,
+        sent: s.counts.emails.sent,
+        failed: s.counts.emails.failed,
+      });
       if (s.status !== whileStatus) return s;
       await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
     }
@@ -169,7 +213,10 @@ export function registerSendingCommands(program: Command): void {
           const c = await app.get(DispatchService).launch(id, cliOperator());
           if (!o.wait) return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
           const s = await follow(app, id, g.json);
-          return { json: { ...brief({ id, status: s.status }), counts: s.counts, progress: s.progress }, text: describeStatus(s) };
+          return {
+            json: { ...brief({ id, status: s.status }), counts: s.counts, progress: s.progress },
+            text: describeStatus(s),
+          };
         },
         { workers: o.wait },
       );
@@ -178,7 +225,11 @@ export function registerSendingCommands(program: Command): void {
   for (const action of ['pause', 'resume'] as const) {
     campaigns
       .command(`${action} <campaignId>`)
-      .description(action === 'pause' ? 'hold sending; jobs wait until resumed' : 'continue sending, re-queueing whatever is unfinished')
+      .description(
+        action === 'pause'
+          ? 'hold sending; jobs wait until resumed'
+          : 'continue sending, re-queueing whatever is unfinished',
+      )
       .action(async (id: string, _o: unknown, cmd: Command) => {
         await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
           const c = await app.get(DispatchService)[action](id, cliOperator());
@@ -213,12 +264,23 @@ export function registerSendingCommands(program: Command): void {
     .action(async (id: string, o: { state?: string; skip: string; take: string }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const states = ['queued', 'sending', 'sent', 'failed', 'retrying'];
-        if (o.state && !states.includes(o.state)) throw new BadInputError(`--state must be one of ${states.join(', ')}`);
+        if (o.state && !states.includes(o.state))
+          throw new BadInputError(`--state must be one of ${states.join(', ')}`);
         const skip = Number(o.skip);
         const take = Number(o.take);
-        if (!Number.isInteger(skip) || skip < 0 || !Number.isInteger(take) || take < 1 || take > 1000) throw new BadInputError('--skip ≥ 0 and --take 1..1000');
+        if (!Number.isInteger(skip) || skip < 0 || !Number.isInteger(take) || take < 1 || take > 1000)
+          throw new BadInputError('--skip ≥ 0 and --take 1..1000');
         const r = await app.get(DispatchService).deliveries(id, o.state as never, skip, take);
-        return { json: r, text: r.value.map((d) => `${d.id} ${d.state} ${d.tenantId} ${d.noticeId} attempts ${d.attempts}${d.lastError ? ` - ${d.lastError}` : ''}`).join('\n') || 'none' };
+        return {
+          json: r,
+          text:
+            r.value
+              .map(
+                (d) =>
+                  `${d.id} ${d.state} ${d.tenantId} ${d.noticeId} attempts ${d.attempts}${d.lastError ? ` - ${d.lastError}` : ''}`,
+              )
+              .join('\n') || 'none',
+        };
       });
     });
 }

@@ -5,7 +5,13 @@ import { BadInputError } from '../../../../libs/common/errors.js';
 import { readLines } from '../../../../libs/common/read-lines.js';
 import { expansionLimitsOf } from '../../../../libs/common/gzip-input.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
-import { DirectoryService, MAX_TENANT_LINE, type DomainConflictView, type ImportResult, type TenantView } from '../../../../libs/directory/directory.service.js';
+import {
+  DirectoryService,
+  MAX_TENANT_LINE,
+  type DomainConflictView,
+  type ImportResult,
+  type TenantView,
+} from '../../../../libs/directory/directory.service.js';
 import { decompressIfGzip } from '../../../../libs/exposure/readers.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 
@@ -14,7 +20,9 @@ export function registerTenantsCommands(program: Command): void {
 
   tenants
     .command('import <file>')
-    .description('import a tenant directory (JSONL, or CSV when the name ends in .csv or .csv.gz; optionally gzip); re-importing upserts by tenantId')
+    .description(
+      'import a tenant directory (JSONL, or CSV when the name ends in .csv or .csv.gz; optionally gzip); re-importing upserts by tenantId',
+    )
     .action(async (file: string, _opts: unknown, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         await access(file).catch(() => {
@@ -27,7 +35,13 @@ export function registerTenantsCommands(program: Command): void {
           ? await directory.importTenantsCsv(await decompressIfGzip(input, expansion))
           : await directory.importTenants(readLines(input, { maxLineLength: MAX_TENANT_LINE, expansion }));
         return {
-          json: { imported: r.imported, updated: r.updated, rejected: r.rejected, warnings: r.warnings, conflicts: r.conflicts },
+          json: {
+            imported: r.imported,
+            updated: r.updated,
+            rejected: r.rejected,
+            warnings: r.warnings,
+            conflicts: r.conflicts,
+          },
           text: summary(r),
         };
       });
@@ -66,7 +80,11 @@ function summary(r: ImportResult): string {
     ...warned.map((w) => `  line ${w.line}: ${w.field}: ${w.reason}`),
     r.warnings.length > warned.length ? `  ... ${r.warnings.length - warned.length} more (use --json for all)` : '',
     r.conflicts.length ? 'domain conflicts (the domain identifies nobody until settled; see `tenants conflicts`):' : '',
-    ...r.conflicts.slice(0, 20).map((c) => `  line ${c.line}: ${c.domain} is claimed by ${c.tenantIds.length} tenants: ${c.tenantIds.join(', ')}`),
+    ...r.conflicts
+      .slice(0, 20)
+      .map(
+        (c) => `  line ${c.line}: ${c.domain} is claimed by ${c.tenantIds.length} tenants: ${c.tenantIds.join(', ')}`,
+      ),
     r.conflicts.length > 20 ? `  ... ${r.conflicts.length - 20} more (use --json for all)` : '',
   ]
     .filter(Boolean)
@@ -89,7 +107,9 @@ function describe(t: TenantView): string {
     `${t.name} (${t.tenantId})`,
     t.aliases.length ? `  aliases:  ${t.aliases.join(', ')}` : '',
     `  domains:  ${t.domains.join(', ') || '(none)'}`,
-    t.conflictedDomains?.length ? `  in conflict (identify nobody; see tenants conflicts): ${t.conflictedDomains.join(', ')}` : '',
+    t.conflictedDomains?.length
+      ? `  in conflict (identify nobody; see tenants conflicts): ${t.conflictedDomains.join(', ')}`
+      : '',
     t.phones.length ? `  phones:   ${t.phones.join(', ')}` : '',
     `  contacts:${t.contacts.length === 0 ? ' (none)' : ''}`,
     ...t.contacts.map((c) => `    ${c.email}${c.name ? ` (${c.name})` : ''} [${c.roles.join(', ')}] ${c.locale}`),

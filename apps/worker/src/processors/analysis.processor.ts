@@ -12,6 +12,10 @@ export class AnalysisProcessor extends WorkerHost {
 
   async process(job: Job<{ campaignId: string }>): Promise<void> {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    await this.campaigns.runAnalysis(job.data.campaignId, lastAttempt, (p) => void job.updateProgress(p).catch(() => undefined));
+    await this.campaigns.runAnalysis(
+      job.data.campaignId,
+      lastAttempt,
+      (p) => void job.updateProgress(p).catch(() => undefined),
+    );
   }
 }

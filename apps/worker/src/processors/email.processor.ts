@@ -27,6 +27,11 @@ export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap
 
   async process(job: Job<{ deliveryId: string }>, token?: string): Promise<string> {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return applyOutcome(job, token, this.worker, await this.dispatch.sendEmail(BigInt(job.data.deliveryId), lastAttempt));
+    return applyOutcome(
+      job,
+      token,
+      this.worker,
+      await this.dispatch.sendEmail(BigInt(job.data.deliveryId), lastAttempt),
+    );
   }
 }

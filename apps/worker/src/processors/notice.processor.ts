@@ -12,6 +12,11 @@ export class NoticeProcessor extends WorkerHost {
   }
 
   async process(job: Job<{ campaignId: string; tenantId: string }>, token?: string): Promise<string> {
-    return applyOutcome(job, token, this.worker, await this.dispatch.postNotice(job.data.campaignId, job.data.tenantId));
+    return applyOutcome(
+      job,
+      token,
+      this.worker,
+      await this.dispatch.postNotice(job.data.campaignId, job.data.tenantId),
+    );
   }
 }

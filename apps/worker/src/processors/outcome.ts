@@ -9,7 +9,12 @@ import type { StepOutcome } from '../../../../libs/campaigns/dispatch.service.js
 export const STALLS_BEFORE_PARKED = 10;
 
 /** Turns a step's outcome into what BullMQ understands: delay, rate limit, retry, or give up. */
-export async function applyOutcome(job: Job, token: string | undefined, worker: Worker, outcome: StepOutcome): Promise<string> {
+export async function applyOutcome(
+  job: Job,
+  token: string | undefined,
+  worker: Worker,
+  outcome: StepOutcome,
+): Promise<string> {
   switch (outcome.kind) {
     case 'done':
       return 'done';
