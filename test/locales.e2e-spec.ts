@@ -69,13 +69,11 @@ describe('a campaign whose admins read different languages', () => {
     );
     prisma = app.get(PrismaService);
     await app.get(DirectoryService).importTenants(lines(world.tenantLines));
-    const ds = await app
-      .get(IngestService)
-      .ingest({
-        stream: Readable.from([Buffer.from(world.exposureLines.join('\n'))]),
-        name: 'locales-world',
-        format: 'jsonl',
-      });
+    const ds = await app.get(IngestService).ingest({
+      stream: Readable.from([Buffer.from(world.exposureLines.join('\n'))]),
+      name: 'locales-world',
+      format: 'jsonl',
+    });
     const campaigns = app.get(CampaignsService);
     const c = await campaigns.create(
       {
