@@ -180,8 +180,8 @@ export async function ensureRoles(admin: pg.ClientBase, urls: DatabaseSetupUrls,
 }
 
 /**
- * The database of DATABASE_URL, owned by the owner. One created before the roles existed (owned
- * by the administrator, tables and all) is handed over: the database, the objects of its public
+ * The database of DATABASE_URL, owned by the owner. One owned by another role (created before the
+ * roles existed, by the administrator that migrated it) is handed over: the database, the objects of its public
  * schema, and the migrating role's row-level security policies, which name the former owner.
  * Runs as the administrator.
  */
@@ -202,6 +202,7 @@ export async function ensureDatabase(admin: pg.ClientBase, urls: DatabaseSetupUr
     }
     return;
   }
+  if (found.rows[0]!.owner === owner) return;
   const db = await connect(withDatabase(urls.adminUrl, name), 'DATABASE_ADMIN_URL');
   try {
     const moved = await retryingRaces(() => inTransaction(db, () => adopt(db, name, owner)));
