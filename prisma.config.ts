@@ -1,8 +1,9 @@
 import { defineConfig } from 'prisma/config';
 import { PrismaPg } from '@prisma/adapter-pg';
 
-// Prisma's CLI needs DATABASE_URL set, or it tries to download a native engine.
-process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/impact';
+// Prisma's CLI needs DATABASE_URL set, or it tries to download a native engine. Migrations run as
+// the owner of the schema: `npm run db:setup` sets DATABASE_URL to DATABASE_OWNER_URL for them.
+process.env.DATABASE_URL ??= 'postgresql://impact_owner@127.0.0.1:5432/impact';
 process.env.CHECKPOINT_DISABLE ??= '1';
 
 export default defineConfig({

@@ -18,7 +18,7 @@
  * database is created for the benchmark and dropped at the end.
  */
 import 'reflect-metadata';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -43,7 +43,7 @@ import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
 import { DispatchService } from '../libs/campaigns/dispatch.service.js';
 import { AcsEmulator } from '../test/support/acs-emulator.js';
 import { deleteKeys } from '../test/support/redis-keys.js';
-import { serviceNodeFlags } from './bench-support.js';
+import { serviceNodeFlags, setUpBenchDatabase } from './bench-support.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
@@ -88,23 +88,18 @@ interface BenchDb {
   drop: () => Promise<void>;
 }
 
-/** CREATE DATABASE + the project's migrations through Prisma's own CLI, as the test setup does. */
+/**
+ * A database set up as db:setup does (the owner migrates, the application role gets its grants):
+ * the service connects as the application role (`url`), seeding and clean-up as the administrator.
+ */
 async function createDb(): Promise<BenchDb> {
   const name = `impact_bench_campaign_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
-  const client = new pg.Client({ connectionString: url });
   let dropped = false;
+  let client: pg.Client | undefined;
   const drop = async () => {
     if (dropped) return;
     dropped = true;
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
     const a = new pg.Client({ connectionString: ADMIN_URL });
     await a.connect();
     try {
@@ -114,17 +109,14 @@ async function createDb(): Promise<BenchDb> {
     }
   };
   try {
-    execFileSync('npx', ['prisma', 'migrate', 'deploy'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: url, CHECKPOINT_DISABLE: '1' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const urls = await setUpBenchDatabase(name);
+    client = new pg.Client({ connectionString: urls.adminUrl });
     await client.connect();
+    return { name, url: urls.appUrl, client, drop };
   } catch (err) {
     await drop();
     throw err;
   }
-  return { name, url, client, drop };
 }
 
 /**

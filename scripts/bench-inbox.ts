@@ -15,7 +15,7 @@
  * BENCH_INBOX_LANGUAGE (an Accept-Language every request sends, e.g. `fr-FR`: each notice is also
  * stored in fr-FR and ja-JP, so that reader is served a stored translation instead of the body).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -28,7 +28,7 @@ import { DEFAULT_TENANT_AUDIENCE, DEV_ISSUER } from '../libs/auth/dev-issuer.js'
 import { NoticeComposer } from '../libs/notices/notice-composer.js';
 import { NoticeRenderer } from '../libs/notices/notice-renderer.js';
 import { TemplateEngine } from '../libs/notices/template-engine.js';
-import { processCpuSecondsOf } from './bench-support.js';
+import { processCpuSecondsOf, setUpBenchDatabase } from './bench-support.js';
 
 const TENANTS = Number(process.env.BENCH_INBOX_TENANTS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_INBOX_SECONDS ?? 15);
@@ -51,20 +51,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const dbUrl = (name: string) => ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
-
-async function createDatabase(): Promise<string> {
+/** A database set up as db:setup does; the API connects as the application role, seeding as the administrator. */
+async function createDatabase(): Promise<{ name: string; appUrl: string; adminUrl: string }> {
   const name = `impact_bench_inbox_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  execFileSync('npx', ['prisma', 'migrate', 'deploy'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: dbUrl(name), CHECKPOINT_DISABLE: '1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return name;
+  return { name, ...(await setUpBenchDatabase(name)) };
 }
 
 async function dropDatabase(name: string): Promise<void> {
@@ -326,8 +316,7 @@ function writeBenchmarks(section: string): void {
 async function main(): Promise<void> {
   const t0 = Date.now();
   log(`bench:inbox: ${TENANTS} tenants, ${CONNECTIONS} connections, ${SECONDS} s per endpoint`);
-  const name = await createDatabase();
-  const url = dbUrl(name);
+  const { name, appUrl, adminUrl: url } = await createDatabase();
   let api: ChildProcess | undefined;
   try {
     const seedStart = Date.now();
@@ -361,7 +350,7 @@ async function main(): Promise<void> {
     const pick = () => users[Math.floor(Math.random() * users.length)]!;
 
     const port = await freePort();
-    api = await startApi(url, port, pem);
+    api = await startApi(appUrl, port, pem);
     // a sanity check before measuring: one list, one get, one foreign get (404)
     const u = users[0]!;
     const list = await (

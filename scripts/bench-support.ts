@@ -24,6 +24,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { streamWorld } from '../test/fixtures/world.js';
+import { loadDatabaseSetupConfig } from '../libs/config/config.js';
+import { setUpDatabase, withDatabase } from '../libs/db/database-setup.js';
 
 export const BENCH_DIR = resolve(process.env.BENCH_DIR ?? '.bench');
 /** the checkout (this file runs from dist/scripts) */
@@ -289,19 +291,22 @@ export interface BenchDatabase {
   drop: () => Promise<void>;
 }
 
+/**
+ * A new database `name` set up by db:setup's own code (roles, the owner migrates, grants): the
+ * service's URL (the application role, as in production) and the administrator's on that
+ * database (seeding in bulk, TRUNCATE and VACUUM between runs).
+ */
+export async function setUpBenchDatabase(name: string): Promise<{ appUrl: string; adminUrl: string }> {
+  const roles = loadDatabaseSetupConfig({ DATABASE_ADMIN_URL: ADMIN_URL });
+  const appUrl = withDatabase(roles.appUrl, name);
+  await setUpDatabase({ adminUrl: ADMIN_URL, ownerUrl: withDatabase(roles.ownerUrl, name), appUrl });
+  return { appUrl, adminUrl: withDatabase(ADMIN_URL, name) };
+}
+
 /** A fresh database with the project's migrations, as the test setup makes one. */
 export async function createBenchDatabase(): Promise<BenchDatabase> {
   const name = `impact_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
-  const drop = async () => {
-    await client.end().catch(() => undefined);
+  const dropDatabase = async () => {
     const a = new pg.Client({ connectionString: ADMIN_URL });
     await a.connect();
     try {
@@ -310,18 +315,22 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
       await a.end();
     }
   };
-  const client = new pg.Client({ connectionString: url });
+  const urls = await setUpBenchDatabase(name).catch(async (err: unknown) => {
+    await dropDatabase();
+    throw err;
+  });
+  const client = new pg.Client({ connectionString: urls.adminUrl });
+  const drop = async () => {
+    await client.end().catch(() => undefined);
+    await dropDatabase();
+  };
   try {
-    execFileSync('npx', ['prisma', 'migrate', 'deploy'], {
-      env: { ...process.env, DATABASE_URL: url, CHECKPOINT_DISABLE: '1' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
     await client.connect();
   } catch (err) {
     await drop();
     throw err;
   }
-  return { name, url, query: (sql, params) => client.query(sql, params as unknown[]), drop };
+  return { name, url: urls.appUrl, query: (sql, params) => client.query(sql, params as unknown[]), drop };
 }
 
 /** Drops the database on Ctrl-C too, then exits. */

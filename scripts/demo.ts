@@ -14,8 +14,8 @@ import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { generateWorld } from '../test/fixtures/world.js';
-import { ConfigError, loadConfig } from '../libs/config/config.js';
-import { ensureDatabase } from '../libs/db/ensure-database.js';
+import { ConfigError, loadConfig, loadDatabaseSetupConfig } from '../libs/config/config.js';
+import { setUpDatabase } from '../libs/db/database-setup.js';
 import { assertRedisReachable } from '../libs/queue/redis-check.js';
 import { readLines } from '../libs/common/read-lines.js';
 
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
 
   step(1, 'Services and database');
   await assertRedisReachable(config);
-  await ensureDatabase(config.DATABASE_URL, (l) => say(`  ${l}`));
+  await setUpDatabase(loadDatabaseSetupConfig(), (l) => say(`  ${l}`));
   say(`  PostgreSQL ${new URL(config.DATABASE_URL).host}, Redis ${new URL(config.REDIS_URL).host}: ready`);
 
   const dir = resolve('demo-data');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { analyticQuery } from '../db/analytic.js';
-import { copyRows, copyRowsPooled, copyText, copyTextArray } from '../db/copy.js';
+import { copyRowsPooled, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma, CampaignStatus, Decision } from '../../generated/prisma/client.js';
 import type { DirectoryTenant } from '../attribution/directory-index.js';
@@ -278,13 +278,20 @@ export class CampaignsRepository {
         );
       }
       await client.query('DELETE FROM exposure_views WHERE campaign_id = $1', [campaignId]);
-      let chunk: string[] = [];
+      // A multi-row INSERT, not COPY: PostgreSQL refuses COPY FROM into a table under row-level
+      // security, and the application role is under it here (docs/design.md "Database roles").
+      let chunk: { tenant_id: string; view: unknown }[] = [];
       const flush = async () => {
-        await copyRows(client, 'COPY exposure_views (campaign_id, tenant_id, view, updated_at) FROM STDIN', chunk);
+        if (!chunk.length) return;
+        await client.query(
+          `INSERT INTO exposure_views (campaign_id, tenant_id, view, updated_at)
+           SELECT $1, r.tenant_id, r.view, $3 FROM json_to_recordset($2::json) AS r(tenant_id uuid, view jsonb)`,
+          [campaignId, JSON.stringify(chunk), now()],
+        );
         chunk = [];
       };
       for await (const v of views) {
-        chunk.push(`${campaignId}\t${copyText(v.tenantId)}\t${copyText(JSON.stringify(v.view))}\t${now()}\n`);
+        chunk.push({ tenant_id: v.tenantId, view: v.view });
         if (chunk.length >= 2000) await flush();
       }
       await flush();

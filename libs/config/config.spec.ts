@@ -1,9 +1,9 @@
-import { ConfigError, isLoopbackHost, loadConfig } from './config.js';
+import { ConfigError, isLoopbackHost, loadConfig, loadDatabaseSetupConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has defaults that work on a machine with local PostgreSQL and Redis', () => {
     const c = loadConfig({});
-    expect(c.DATABASE_URL).toBe('postgresql://postgres@127.0.0.1:5432/impact');
+    expect(c.DATABASE_URL).toBe('postgresql://impact_app@127.0.0.1:5432/impact');
     expect(c.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(c.OPERATOR_DOMAINS).toEqual([]);
   });
@@ -12,6 +12,60 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/^configuration: PORT /);
     expect(() => loadConfig({ OPERATOR_TOKENS: 'alice:short' })).toThrow(/OPERATOR_TOKENS/);
+  });
+
+  describe('db:setup connects as three roles', () => {
+    it('defaults to the application role, the owner and the local superuser on one server', () => {
+      expect(loadDatabaseSetupConfig({})).toEqual({
+        appUrl: 'postgresql://impact_app@127.0.0.1:5432/impact',
+        ownerUrl: 'postgresql://impact_owner@127.0.0.1:5432/impact',
+        adminUrl: 'postgresql://postgres@127.0.0.1:5432/postgres',
+      });
+    });
+
+    it("derives the owner's and the administrator's URLs from DATABASE_URL's server, without its password", () => {
+      const c = loadDatabaseSetupConfig({
+        DATABASE_URL: 'postgresql://svc:s%40cret@db.internal:6432/notify?sslmode=require',
+      });
+      expect(c.ownerUrl).toBe('postgresql://impact_owner@db.internal:6432/notify?sslmode=require');
+      expect(c.adminUrl).toBe('postgresql://postgres@db.internal:6432/postgres?sslmode=require');
+      expect(c.appUrl).toBe('postgresql://svc:s%40cret@db.internal:6432/notify?sslmode=require');
+    });
+
+    it('takes explicit owner and administrator URLs', () => {
+      const c = loadDatabaseSetupConfig({
+        DATABASE_URL: 'postgresql://app@h/notify',
+        DATABASE_OWNER_URL: 'postgresql://schema_owner:pw@h/notify',
+        DATABASE_ADMIN_URL: 'postgresql://dba:pw@h/maintenance',
+      });
+      expect(c).toEqual({
+        appUrl: 'postgresql://app@h/notify',
+        ownerUrl: 'postgresql://schema_owner:pw@h/notify',
+        adminUrl: 'postgresql://dba:pw@h/maintenance',
+      });
+    });
+
+    it('refuses an application role that is the owner or the administrator, or an owner on another database', () => {
+      expect(() => loadDatabaseSetupConfig({ DATABASE_URL: 'postgresql://impact_owner@h/impact' })).toThrow(
+        /^configuration: DATABASE_URL must name the application role, not the owner/,
+      );
+      expect(() => loadDatabaseSetupConfig({ DATABASE_URL: 'postgresql://postgres@h/impact' })).toThrow(
+        /^configuration: DATABASE_URL must name the application role, not the role of DATABASE_ADMIN_URL/,
+      );
+      expect(() =>
+        loadDatabaseSetupConfig({
+          DATABASE_URL: 'postgresql://app@h/impact',
+          DATABASE_OWNER_URL: 'postgresql://o@h/other',
+        }),
+      ).toThrow(/^configuration: DATABASE_OWNER_URL must name the database of DATABASE_URL \(impact\)/);
+      expect(() => loadDatabaseSetupConfig({ DATABASE_URL: 'postgresql://h/impact' })).toThrow(
+        /DATABASE_URL must name a role/,
+      );
+      expect(() => loadDatabaseSetupConfig({ DATABASE_URL: 'postgresql://app@h/im-pact' })).toThrow(
+        /DATABASE_URL must name a database of letters/,
+      );
+      expect(() => loadDatabaseSetupConfig({ DATABASE_ADMIN_URL: 'mysql://root@h/x' })).toThrow(/DATABASE_ADMIN_URL/);
+    });
   });
 
   it('parses lists and operator tokens', () => {

@@ -32,12 +32,22 @@ export function isLoopbackHost(host: string): boolean {
   return family !== 0 && LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
 }
 
+/** What the API, worker and CLI connect as: the application role, on the database db:setup creates. */
+export const DEFAULT_DATABASE_URL = 'postgresql://impact_app@127.0.0.1:5432/impact';
+/** The role that owns the schema and runs the migrations, when DATABASE_OWNER_URL does not name one. */
+export const DEFAULT_OWNER_ROLE = 'impact_owner';
+/** The role that creates the roles and the database, when DATABASE_ADMIN_URL does not name one: the local superuser. */
+export const DEFAULT_ADMIN_ROLE = 'postgres';
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+  .refine((s) => URL.canParse(s), 'must be a postgresql:// URL');
+
 export const configSchema = z
   .object({
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
-      .default('postgresql://postgres@127.0.0.1:5432/impact'),
+    /** the application role (not the owner of the schema, never a superuser): docs/design.md "Database roles" */
+    DATABASE_URL: postgresUrl.default(DEFAULT_DATABASE_URL),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     REDIS_URL: z
       .string()
@@ -218,3 +228,72 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** The same server and database as `url`, as another role (no password unless given). */
+function asRole(url: string, user: string, database?: string): string {
+  const u = new URL(url);
+  u.username = encodeURIComponent(user);
+  u.password = '';
+  if (database !== undefined) u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+/** The database a postgresql:// URL names (its path), decoded. */
+export function databaseOf(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+/** The role a postgresql:// URL logs in as, decoded. */
+export function roleOf(url: string): string {
+  return decodeURIComponent(new URL(url).username);
+}
+
+const databaseSetupSchema = z
+  .object({
+    DATABASE_URL: postgresUrl.default(DEFAULT_DATABASE_URL),
+    /** the owner of the schema, who runs the migrations; by default DATABASE_URL's server and database as impact_owner */
+    DATABASE_OWNER_URL: postgresUrl.optional(),
+    /** a role that may create roles and databases; by default DATABASE_URL's server as postgres, database postgres */
+    DATABASE_ADMIN_URL: postgresUrl.optional(),
+  })
+  .transform((c) => ({
+    appUrl: c.DATABASE_URL,
+    ownerUrl: c.DATABASE_OWNER_URL ?? asRole(c.DATABASE_URL, DEFAULT_OWNER_ROLE),
+    adminUrl: c.DATABASE_ADMIN_URL ?? asRole(c.DATABASE_URL, DEFAULT_ADMIN_ROLE, 'postgres'),
+  }))
+  .superRefine((c, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    for (const [name, url] of [
+      ['DATABASE_URL', c.appUrl],
+      ['DATABASE_OWNER_URL', c.ownerUrl],
+      ['DATABASE_ADMIN_URL', c.adminUrl],
+    ] as const) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(roleOf(url)))
+        return problem(name, 'must name a role of letters, digits and _ (user@host)');
+      if (!/^[A-Za-z0-9_]+$/.test(databaseOf(url)))
+        return problem(name, 'must name a database of letters, digits and _');
+    }
+    if (databaseOf(c.ownerUrl) !== databaseOf(c.appUrl))
+      return problem('DATABASE_OWNER_URL', `must name the database of DATABASE_URL (${databaseOf(c.appUrl)})`);
+    if (roleOf(c.ownerUrl) === roleOf(c.appUrl))
+      return problem('DATABASE_URL', 'must name the application role, not the owner of the schema');
+    if (roleOf(c.adminUrl) === roleOf(c.appUrl))
+      return problem('DATABASE_URL', 'must name the application role, not the role of DATABASE_ADMIN_URL');
+  });
+
+/** The three connections of `npm run db:setup`: the application's, the owner's and the administrator's. */
+export type DatabaseSetupUrls = z.infer<typeof databaseSetupSchema>;
+
+/**
+ * What db:setup reads (and only db:setup: the API, worker and CLI never see the owner's or the
+ * administrator's credentials). The error names the first bad variable in one line.
+ */
+export function loadDatabaseSetupConfig(env: NodeJS.ProcessEnv = process.env): DatabaseSetupUrls {
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = databaseSetupSchema.safeParse(clean);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`configuration: ${String(issue.path[0] ?? 'environment')} ${issue.message}`);
+  }
+  return parsed.data;
+}

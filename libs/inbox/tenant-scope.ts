@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
+import { TENANT_ROLE } from '../db/roles.js';
 import { PrismaService } from '../db/prisma.service.js';
 
-/** The NOLOGIN role of prisma/migrations/*_tenant_rls: row-level security applies to it. */
-export const TENANT_ROLE = 'impact_tenant';
+export { TENANT_ROLE };
 
 /** A connection inside a transaction that runs as TENANT_ROLE with `app.tenant_id` set: it sees only that tenant's rows. */
 export type TenantTx = Pick<pg.PoolClient, 'query'>;
@@ -14,8 +14,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * The one way tenant-facing code reaches the database (docs/design.md rule 5): one transaction per
  * request that switches to the tenant role and sets the tenant id for the row-level security
  * policies, both transaction-local (`set_config(..., true)`), so nothing survives into the pooled
- * connection's next use. The application connects as a superuser, which bypasses RLS: the role
- * switch is what makes the policies apply.
+ * connection's next use. The application role (a member of TENANT_ROLE) passes its own service
+ * policies, which return every row: the role switch is what makes the tenant's policies apply.
  *
  * On the shared pg pool rather than a Prisma interactive transaction: under 50 concurrent
  * requests the latter ran about five times slower here and timed transactions out.

@@ -19,6 +19,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { AcsEmulator } from '../support/acs-emulator.js';
 import { deleteKeys } from '../support/redis-keys.js';
+import { adminUrlOf, cloneDatabase, createMigratedDatabase, dropDatabase } from '../support/database.js';
 import { ConfigModule } from '../../libs/config/config.module.js';
 import { DbModule } from '../../libs/db/db.module.js';
 import { QueueModule } from '../../libs/queue/queue.module.js';
@@ -31,8 +32,6 @@ export const ROOT = (() => {
   while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
   return dir;
 })();
-
-const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -270,7 +269,8 @@ export interface ScenarioDatabase {
 /**
  * A fresh database with the project's migrations, for one scenario: under jest a clone of the
  * run's migrated template (named after the run, so its global teardown drops a leftover too),
- * elsewhere (the soak) a new database migrated by Prisma's CLI.
+ * elsewhere (the soak) a new database set up by db:setup's own code. The service connects as the
+ * application role; terminating connections takes the administrator.
  */
 export async function createScenarioDatabase(label: string): Promise<ScenarioDatabase> {
   const run = process.env.TEST_RUN_ID;
@@ -279,35 +279,12 @@ export async function createScenarioDatabase(label: string): Promise<ScenarioDat
     .replace(/[^a-z0-9]/gi, '')
     .toLowerCase()
     .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
+  let url: string;
   try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
-        break;
-      } catch (e) {
-        // another file cloning the template at the same moment
-        if (!template || attempt > 20 || !/being accessed by other users/.test((e as Error).message)) throw e;
-        await sleep(250 + Math.random() * 500);
-      }
-    }
-  } finally {
-    await admin.end();
-  }
-  const url = ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
-  if (!template) {
-    const r = await run_(
-      'npx',
-      ['prisma', 'migrate', 'deploy'],
-      childEnv({ DATABASE_URL: url, CHECKPOINT_DISABLE: '1' }),
-    );
-    if (r.code !== 0) {
-      const a = new pg.Client({ connectionString: ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => a.end());
-      throw new Error(`prisma migrate deploy failed for ${name}:\n${r.output}`);
-    }
+    url = (template ? await cloneDatabase(template, name) : await createMigratedDatabase(name)).appUrl;
+  } catch (e) {
+    await dropDatabase(name).catch(() => undefined);
+    throw e;
   }
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   pool.on('error', () => undefined); // our own connections are terminated too when a test asks for it
@@ -316,8 +293,9 @@ export async function createScenarioDatabase(label: string): Promise<ScenarioDat
     url,
     pool,
     async terminateOthers() {
-      // a fresh connection: the pool's may be among the ones terminated last time
-      const c = new pg.Client({ connectionString: url });
+      // a fresh connection (the pool's may be among the ones terminated last time), as the
+      // administrator: PostgreSQL itself cutting the service off, whoever it connects as
+      const c = new pg.Client({ connectionString: adminUrlOf(name) });
       await c.connect();
       try {
         // the function in the select list: in WHERE the planner may call it before the pid filter
@@ -332,13 +310,7 @@ export async function createScenarioDatabase(label: string): Promise<ScenarioDat
     async drop() {
       await pool.end().catch(() => undefined);
       if (process.env.KEEP_TEST_DATABASE) return;
-      const a = new pg.Client({ connectionString: ADMIN_URL });
-      await a.connect();
-      try {
-        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await a.end();
-      }
+      await dropDatabase(name);
     },
   };
 }
