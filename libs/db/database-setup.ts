@@ -53,6 +53,7 @@ async function connect(url: string, variable: string): Promise<pg.Client> {
     const u = new URL(url);
     throw new Error(
       `cannot connect to PostgreSQL at ${u.host} as ${roleOf(url)}, database ${databaseOf(url)} (${(err as Error).message}): start it (README "Services": docker compose up -d, or pg_ctlcluster ... start) or set ${variable}`,
+      { cause: err },
     );
   }
 }
@@ -276,7 +277,7 @@ export async function migrate(ownerUrl: string): Promise<void> {
     const output = `${e.stdout ?? ''}\n${e.stderr ?? ''}`;
     const at = output.search(/^Error/m);
     const detail = (at >= 0 ? output.slice(at) : output).trim().split('\n').slice(0, 12).join('\n');
-    throw new Error(`prisma migrate deploy as ${roleOf(ownerUrl)} failed:\n${detail || e.message}`);
+    throw new Error(`prisma migrate deploy as ${roleOf(ownerUrl)} failed:\n${detail || e.message}`, { cause: err });
   }
 }
 

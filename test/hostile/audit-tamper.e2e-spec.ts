@@ -64,9 +64,10 @@ describe('the audit log against the application role (real PostgreSQL)', () => {
     const name = new URL(appUrl).pathname.slice(1);
     adminUrl = adminUrlOf(name);
     app = roleOf(appUrl);
-    [{ owner }] = await asAdmin<{ owner: string }>(
+    const [database] = await asAdmin<{ owner: string }>(
       'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()',
     );
+    owner = database!.owner;
     // the service writes its audit events as this role: it may append
     const c = new pg.Client({ connectionString: appUrl });
     await c.connect();
