@@ -98,7 +98,7 @@ export class WebhookService {
     if (!d) return { kind: 'skipped', reason: 'delivery or endpoint gone' };
     if (d.state === 'succeeded' || d.state === 'failed') return { kind: 'skipped', reason: `already ${d.state}` };
     if (!d.enabled) {
-      await this.repo.recordResult(d.id, { state: 'failed', status: null, error: 'endpoint disabled' });
+      await this.repo.giveUp(d.id, 'endpoint disabled');
       return { kind: 'skipped', reason: 'endpoint disabled' };
     }
     if (!(await this.repo.claim(d.id))) return { kind: 'skipped', reason: 'finished meanwhile' };
@@ -111,12 +111,14 @@ export class WebhookService {
       await this.repo.endpointSucceeded(d.endpointId);
       return { kind: 'done' };
     }
+    const disabled = await this.repo.endpointFailed(d.endpointId, this.config.WEBHOOK_DISABLE_AFTER_MS, result.reason);
+    const final = lastAttempt || disabled;
     await this.repo.recordResult(d.id, {
-      state: lastAttempt ? 'failed' : 'retrying',
+      state: final ? 'failed' : 'retrying',
       status: result.status,
       error: result.reason,
     });
-    if (await this.repo.endpointFailed(d.endpointId, this.config.WEBHOOK_DISABLE_AFTER_MS, result.reason)) {
+    if (disabled) {
       this.logger.warn(`webhook endpoint ${d.endpointId} disabled after failing continuously`);
       await this.audit.record({
         actor: 'worker',
@@ -126,7 +128,7 @@ export class WebhookService {
       });
       await this.notifyDisabled();
     }
-    return lastAttempt ? { kind: 'permanent', reason: result.reason } : { kind: 'retry', reason: result.reason };
+    return final ? { kind: 'permanent', reason: result.reason } : { kind: 'retry', reason: result.reason };
   }
 
   /**

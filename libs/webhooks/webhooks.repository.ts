@@ -254,6 +254,16 @@ export class WebhooksRepository {
     );
   }
 
+  /** Ends a delivery unsent (its endpoint was disabled), keeping its last attempt's error beside the reason. */
+  async giveUp(id: bigint, reason: string): Promise<void> {
+    await this.prisma.pool.query(
+      `UPDATE webhook_deliveries SET state = 'failed',
+         last_error = $2 || COALESCE(' (last attempt: ' || last_error || ')', ''), updated_at = CURRENT_TIMESTAMP
+       WHERE id = $1 AND state IN ('queued', 'sending', 'retrying')`,
+      [id.toString(), reason],
+    );
+  }
+
   /** Any success ends an endpoint's run of failures. */
   async endpointSucceeded(endpointId: string): Promise<void> {
     await this.prisma.pool.query(
@@ -267,18 +277,18 @@ export class WebhooksRepository {
    * it. True only for the call that disabled it (the `enabled` guard makes that one call).
    */
   async endpointFailed(endpointId: string, disableAfterMs: number, reason: string): Promise<boolean> {
-    const { rows } = await this.prisma.pool.query<{ disabled: boolean }>(
-      `WITH f AS (
-         UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, CURRENT_TIMESTAMP)
-         WHERE id = $1::uuid RETURNING id, enabled, failing_since
-       )
-       UPDATE webhook_endpoints e SET enabled = false, disabled_at = CURRENT_TIMESTAMP, disabled_reason = $3,
+    await this.prisma.pool.query(
+      `UPDATE webhook_endpoints SET failing_since = CURRENT_TIMESTAMP WHERE id = $1::uuid AND failing_since IS NULL`,
+      [endpointId],
+    );
+    const { rowCount } = await this.prisma.pool.query(
+      `UPDATE webhook_endpoints SET enabled = false, disabled_at = CURRENT_TIMESTAMP, disabled_reason = $3,
          updated_at = CURRENT_TIMESTAMP
-       FROM f WHERE e.id = f.id AND f.enabled AND f.failing_since <= CURRENT_TIMESTAMP - make_interval(secs => $2::double precision / 1000)
-       RETURNING true AS disabled`,
+       WHERE id = $1::uuid AND enabled
+         AND failing_since <= CURRENT_TIMESTAMP - make_interval(secs => $2::double precision / 1000)`,
       [endpointId, disableAfterMs, reason],
     );
-    return rows.length > 0;
+    return (rowCount ?? 0) > 0;
   }
 
   /** Endpoints disabled whose tenant has not been told yet. */
