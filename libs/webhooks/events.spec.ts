@@ -40,7 +40,7 @@ describe('webhook events and signatures', () => {
   });
 
   it('carries the notice pointer only: type, ids, title, links from the public base URL, times', () => {
-    const body = JSON.parse(
+    const body: unknown = JSON.parse(
       noticeEventBody(
         'notice.posted',
         {

@@ -98,11 +98,12 @@ describe('outbound webhook requests refuse private addresses (SSRF)', () => {
   it('refuses a host name that resolves to a private address, after resolution, without connecting', async () => {
     const { s, hits, port } = await server((_q, r) => r.end('ok'));
     // what a rebinding name (127.0.0.1.nip.io and the like) answers
-    const rebinding: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
-    const mixed: Resolver = async () => [
-      { address: '93.184.215.14', family: 4 },
-      { address: '10.0.0.7', family: 4 },
-    ];
+    const rebinding: Resolver = () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+    const mixed: Resolver = () =>
+      Promise.resolve([
+        { address: '93.184.215.14', family: 4 },
+        { address: '10.0.0.7', family: 4 },
+      ]);
     try {
       const a = await postOnce(
         { url: `https://127.0.0.1.nip.io:${port}/`, headers: {}, body: '{}' },

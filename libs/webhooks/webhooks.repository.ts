@@ -45,6 +45,25 @@ export interface DeliveryContext {
   enabled: boolean;
 }
 
+/** A notice, and one endpoint of its tenant that subscribes to the event. */
+export interface NoticeSubscriber {
+  noticeId: string;
+  tenantId: string;
+  title: string;
+  /** ISO 8601, UTC */
+  postedAt: string;
+  lastModifiedAt: string;
+  endpointId: string;
+}
+
+export interface DisabledEndpoint {
+  id: string;
+  tenantId: string;
+  url: string;
+  disabledAt: Date;
+  reason: string;
+}
+
 export interface NewDelivery {
   tenantId: string;
   endpointId: string;
@@ -162,20 +181,8 @@ export class WebhooksRepository {
   // ── the service (worker) ──
 
   /** The notices' facts, and the enabled endpoints of their tenants that subscribe to `type` and existed when each was posted. */
-  async noticeSubscribers(
-    noticeIds: readonly string[],
-    type: string,
-  ): Promise<
-    {
-      noticeId: string;
-      tenantId: string;
-      title: string;
-      postedAt: string;
-      lastModifiedAt: string;
-      endpointId: string;
-    }[]
-  > {
-    const { rows } = await this.prisma.pool.query(
+  async noticeSubscribers(noticeIds: readonly string[], type: string): Promise<NoticeSubscriber[]> {
+    const { rows } = await this.prisma.pool.query<NoticeSubscriber>(
       `SELECT n.id AS "noticeId", n.tenant_id::text AS "tenantId", n.title, ${iso('n.posted_at')} AS "postedAt",
               ${iso('n.last_modified_at')} AS "lastModifiedAt", e.id::text AS "endpointId"
        FROM notices n
