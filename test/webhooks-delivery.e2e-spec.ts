@@ -156,6 +156,10 @@ describe('webhooks from a campaign launch (PostgreSQL, Redis, a signature-verify
         },
       });
     }
+    const shown = receiver.accepted('/t0-a')[0]!;
+    process.stderr.write(
+      `webhook as received: ${JSON.stringify({ headers: shown.headers, body: shown.body }, null, 1)}\n`,
+    );
     // the same event id for the same notice at two endpoints of one tenant (one event, two deliveries)
     expect(receiver.accepted('/t0-a')[0]!.headers['webhook-id']).toBe(
       receiver.accepted('/t0-b')[0]!.headers['webhook-id'],
