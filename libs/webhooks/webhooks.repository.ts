@@ -299,10 +299,8 @@ export class WebhooksRepository {
   }
 
   /** Endpoints disabled whose tenant has not been told yet. */
-  async disabledUnnotified(): Promise<
-    { id: string; tenantId: string; url: string; disabledAt: Date; reason: string }[]
-  > {
-    const { rows } = await this.prisma.pool.query(
+  async disabledUnnotified(): Promise<DisabledEndpoint[]> {
+    const { rows } = await this.prisma.pool.query<DisabledEndpoint>(
       `SELECT id::text, tenant_id::text AS "tenantId", url, disabled_at AS "disabledAt", COALESCE(disabled_reason, '') AS reason
        FROM webhook_endpoints WHERE NOT enabled AND disabled_at IS NOT NULL AND disable_notified_at IS NULL
        ORDER BY disabled_at LIMIT 1000`,
