@@ -1,18 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { AppError, BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../common/errors.js';
 import { auditActor, mayReadDataPrivacy, type TenantPrincipal } from '../auth/tenant-principal.js';
 import { AuditService } from '../audit/audit.service.js';
 import { TenantScope, type TenantTx } from '../inbox/tenant-scope.js';
 import { WEBHOOK_EVENTS, newSigningSecret } from './events.js';
 import { registrationProblem } from './outbound.js';
 import { WebhooksRepository, type DeliveryRow, type EndpointRow } from './webhooks.repository.js';
-
-export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super(message, 403, 'forbidden');
-  }
-}
 
 /** The one answer for an endpoint that does not exist or is another tenant's. */
 export const ENDPOINT_NOT_FOUND = 'webhook endpoint not found';
