@@ -134,6 +134,7 @@ describe('operability: health, metrics, queue dashboard, docs, request logs', ()
       'analysis',
       'emails',
       'notices',
+      'webhooks',
     ]);
     // a change another site's page started is refused, though the browser would send Basic along
     await request(server)

@@ -23,6 +23,7 @@ import { Batcher } from './batcher.js';
 import { CampaignsService, type Campaign } from './campaigns.service.js';
 import { PRIVILEGED_ROLES, PreviewService } from './preview.service.js';
 import { SendRateLimiter, type EvalClient } from './dispatch.send-rate.js';
+import { WebhookService } from '../webhooks/webhook.service.js';
 
 const PAGE = 1000;
 /** How long a job of a paused campaign waits before it looks again. */
@@ -89,6 +90,7 @@ export class DispatchService implements OnModuleDestroy {
     @InjectQueue(QUEUE.notices) private readonly noticesQueue: Queue,
     @InjectQueue(QUEUE.emails) private readonly emailsQueue: Queue,
     private readonly metrics: Metrics,
+    private readonly webhooks: WebhookService,
   ) {}
 
   onModuleDestroy(): void {
@@ -286,6 +288,7 @@ export class DispatchService implements OnModuleDestroy {
       const written = await this.writeNotices(writes.map((x) => x.w));
       const pending: bigint[] = [];
       const posted: number[] = [];
+      const noticeIds = new Map<number, string>();
       for (const { i, w } of writes) {
         const r = written.get(writeKey(w.campaignId, w.tenantId));
         if (r instanceof Error) out[i] = r;
@@ -294,11 +297,13 @@ export class DispatchService implements OnModuleDestroy {
         else {
           pending.push(...r.pending);
           posted.push(i);
+          noticeIds.set(i, r.noticeId);
           if (w.notice) this.metrics.noticesPosted.inc();
         }
       }
       try {
         await this.enqueueEmails(pending);
+        await this.webhooks.noticesPosted(posted.map((i) => noticeIds.get(i)!));
         for (const i of posted) out[i] = { kind: 'done' };
       } catch (e) {
         // the notices stand: a retry of these jobs finds them and queues their emails

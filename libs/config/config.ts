@@ -174,6 +174,23 @@ export const configSchema = z
     REQUEST_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     /** a body other than an upload must have arrived whole within this long */
     REQUEST_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+
+    // ── webhooks to the tenants' own tools (libs/webhooks) ──
+    /**
+     * host names webhooks may reach although they resolve to a private or loopback address, and
+     * over plain http (a receiver on this machine in tests, a partner's private link); exact names
+     */
+    WEBHOOK_ALLOWED_HOSTS: list.default([]),
+    /** endpoints a tenant may register at most */
+    WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().min(1).max(100).default(5),
+    /** an endpoint whose deliveries have failed without a success for this long is disabled and its tenant's admins emailed */
+    WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().min(0).default(86_400_000),
+    /** how long connecting to an endpoint (TLS included) may take, and the whole request */
+    WEBHOOK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+    /** attempts per delivery, the first retry after this many ms, doubling each time */
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(50).max(3_600_000).default(10_000),
   })
   .superRefine((c, ctx) => {
     if ((c.TENANT_JWKS_URL || c.TENANT_JWT_PUBLIC_KEY) && !(c.TENANT_JWT_ISSUER && c.TENANT_JWT_AUDIENCE)) {

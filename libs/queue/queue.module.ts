@@ -10,7 +10,12 @@ import { QUEUE, redisConnection } from './queues.js';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({ connection: redisConnection(config), prefix: config.QUEUE_PREFIX }),
     }),
-    BullModule.registerQueue({ name: QUEUE.analysis }, { name: QUEUE.notices }, { name: QUEUE.emails }),
+    BullModule.registerQueue(
+      { name: QUEUE.analysis },
+      { name: QUEUE.notices },
+      { name: QUEUE.emails },
+      { name: QUEUE.webhooks },
+    ),
   ],
   exports: [BullModule],
 })

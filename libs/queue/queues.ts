@@ -5,6 +5,7 @@ export const QUEUE = {
   analysis: 'analysis',
   notices: 'notices',
   emails: 'emails',
+  webhooks: 'webhooks',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 

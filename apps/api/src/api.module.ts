@@ -15,6 +15,8 @@ import { ReviewsController } from './operator/reviews.controller.js';
 import { AuditController } from './operator/audit.controller.js';
 import { InboxMessagesController } from './inbox/messages.controller.js';
 import { InboxPageController } from './inbox/inbox-page.controller.js';
+import { WebhooksController } from './inbox/webhooks.controller.js';
+import { WebhooksModule } from '../../../libs/webhooks/webhooks.module.js';
 import { OpsModule } from './ops/ops.module.js';
 import { loggingModule } from '../../../libs/observability/logging.js';
 
@@ -29,6 +31,7 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     ExposureModule,
     CampaignsModule,
     InboxModule,
+    WebhooksModule,
     OpsModule,
   ],
   controllers: [
@@ -39,6 +42,7 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     AuditController,
     InboxMessagesController,
     InboxPageController,
+    WebhooksController,
   ],
   providers: [OperatorAuthGuard],
 })

@@ -4,20 +4,29 @@ import { DispatchService } from '../../../libs/campaigns/dispatch.service.js';
 import { AnalysisProcessor } from './processors/analysis.processor.js';
 import { NoticeProcessor } from './processors/notice.processor.js';
 import { EmailProcessor } from './processors/email.processor.js';
+import { WebhookProcessor } from './processors/webhook.processor.js';
+import { WebhooksModule } from '../../../libs/webhooks/webhooks.module.js';
+import { WebhookService } from '../../../libs/webhooks/webhook.service.js';
 
 /** Every BullMQ processor; the worker runs them, and so does a CLI command given --wait. */
-@Module({ imports: [CampaignsModule], providers: [AnalysisProcessor, NoticeProcessor, EmailProcessor] })
+@Module({
+  imports: [CampaignsModule, WebhooksModule],
+  providers: [AnalysisProcessor, NoticeProcessor, EmailProcessor, WebhookProcessor],
+})
 export class ProcessorsModule implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly dispatch: DispatchService,
     private readonly analysis: AnalysisProcessor,
     private readonly notices: NoticeProcessor,
     private readonly emails: EmailProcessor,
+    private readonly webhookDeliveries: WebhookProcessor,
+    private readonly webhooks: WebhookService,
   ) {}
 
   /** Redis is not the record: on start, put back whatever PostgreSQL says is unfinished. */
   async onApplicationBootstrap(): Promise<void> {
     await this.dispatch.reconcileAll();
+    await this.webhooks.reconcile();
   }
 
   /**
@@ -27,6 +36,6 @@ export class ProcessorsModule implements OnApplicationBootstrap, OnModuleDestroy
    * is destroyed before the global ones.
    */
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.analysis, this.notices, this.emails].map((p) => p.worker.close()));
+    await Promise.all([this.analysis, this.notices, this.emails, this.webhookDeliveries].map((p) => p.worker.close()));
   }
 }

@@ -271,3 +271,56 @@ export function ApiUpload(types: string[], description: string) {
     ApiBody({ required: true, description, schema: { type: 'string', format: 'binary' } }),
   );
 }
+
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const nullableDateTime = { type: 'string', format: 'date-time', nullable: true } as const;
+const WEBHOOK_EVENT = { type: 'string', enum: ['notice.posted', 'notice.updated', 'notice.withdrawn', 'reminder'] };
+
+export const WEBHOOK_ENDPOINT = obj({
+  id: { type: 'string', format: 'uuid' },
+  url: { type: 'string', format: 'uri' },
+  events: arr(WEBHOOK_EVENT),
+  description: { type: 'string', nullable: true },
+  enabled: { type: 'boolean' },
+  failingSince: {
+    ...nullableDateTime,
+    description: 'first failure of the current run of failures; null after a success',
+  },
+  disabledAt: { ...nullableDateTime, description: 'when it was disabled for failing continuously' },
+  disabledReason: { type: 'string', nullable: true },
+  createdBy: str,
+  createdAt: dateTime,
+});
+
+export const WEBHOOK_ENDPOINT_CREATED = {
+  ...WEBHOOK_ENDPOINT,
+  properties: {
+    ...(WEBHOOK_ENDPOINT.properties as Record<string, Schema>),
+    secret: {
+      type: 'string',
+      pattern: '^whsec_',
+      description: 'the signing secret (Standard Webhooks): shown this once, never again',
+    },
+  },
+  required: [...(WEBHOOK_ENDPOINT.required as string[]), 'secret'],
+};
+
+export const WEBHOOK_ENDPOINT_LIST = obj({ value: arr(WEBHOOK_ENDPOINT) });
+
+export const WEBHOOK_DELIVERY_LIST = obj({
+  value: arr(
+    obj({
+      id: str,
+      eventId: { type: 'string', description: 'the webhook-id header: the same on every attempt' },
+      eventType: WEBHOOK_EVENT,
+      noticeId: { type: 'string', nullable: true },
+      state: { type: 'string', enum: ['queued', 'sending', 'succeeded', 'retrying', 'failed'] },
+      attempts: int,
+      lastStatus: { type: 'integer', nullable: true, description: 'HTTP status of the last attempt' },
+      lastError: { type: 'string', nullable: true },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+      deliveredAt: nullableDateTime,
+    }),
+  ),
+});

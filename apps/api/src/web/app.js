@@ -5,6 +5,7 @@
 'use strict';
 (function () {
   var API = '/v1/admin/serviceAnnouncement/messages';
+  var HOOKS = '/v1/admin/webhooks';
   var TOKEN_KEY = 'inbox.token';
   var state = { messages: [], view: 'inbox', selected: null };
 
@@ -92,6 +93,9 @@
   function signOut() {
     sessionStorage.removeItem(TOKEN_KEY);
     state = { messages: [], view: 'inbox', selected: null };
+    // the secret shown at creation never outlives the sign-in that created it
+    $('webhook-secret-value').textContent = '';
+    $('webhook-secret').hidden = true;
     render();
   }
 
@@ -100,6 +104,7 @@
     $('sign-in').hidden = signedIn;
     $('dev-sign-in').hidden = document.body.getAttribute('data-dev-issuer') !== 'true';
     $('inbox').hidden = !signedIn;
+    $('webhooks').hidden = !signedIn;
     $('who').hidden = !signedIn;
     if (!signedIn) return;
     var c = claims();
@@ -349,6 +354,133 @@
       });
   }
 
+  // ── webhooks: the tenant's own endpoints (managed by GlobalAdmin and PrivacyReader) ──
+
+  function hookError(text) {
+    var e = $('webhook-error');
+    e.textContent = text || '';
+    e.hidden = !text;
+  }
+
+  function loadHooks() {
+    if (!token()) return Promise.resolve();
+    return api(HOOKS)
+      .then(function (body) {
+        renderHooks(body.value || []);
+      })
+      .catch(function (e) {
+        renderHooks([]);
+        hookError(e.message);
+      });
+  }
+
+  function button(text, onClick) {
+    var b = el('button', { type: 'button', text: text });
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  function renderHooks(endpoints) {
+    var body = $('webhook-rows');
+    clear(body);
+    endpoints.forEach(function (e) {
+      var status = e.enabled
+        ? 'Enabled' + (e.failingSince ? ' (failing since ' + formatDate(e.failingSince) + ')' : '')
+        : 'Disabled: ' + (e.disabledReason || 'failing');
+      var actions = [
+        button('Deliveries', function () {
+          loadDeliveries(e);
+        }),
+      ];
+      if (!e.enabled)
+        actions.push(
+          button('Enable', function () {
+            hookAction(api(HOOKS + '/' + encodeURIComponent(e.id) + '/enable', { method: 'POST' }));
+          }),
+        );
+      actions.push(
+        button('Delete', function () {
+          $('webhook-deliveries').hidden = true;
+          hookAction(api(HOOKS + '/' + encodeURIComponent(e.id), { method: 'DELETE' }));
+        }),
+      );
+      body.appendChild(
+        el('tr', { 'data-id': e.id }, [
+          el('td', null, [
+            el('div', { text: e.url }),
+            e.description ? el('div', { className: 'muted', text: e.description }) : null,
+          ]),
+          el('td', { text: (e.events || []).join(', ') }),
+          el('td', { text: status }),
+          el('td', null, actions),
+        ]),
+      );
+    });
+    $('webhook-list').hidden = endpoints.length === 0;
+    $('webhook-empty').hidden = endpoints.length > 0;
+  }
+
+  function hookAction(promise) {
+    hookError('');
+    return promise.then(loadHooks).catch(function (e) {
+      hookError(e.message);
+    });
+  }
+
+  function loadDeliveries(e) {
+    hookError('');
+    return api(HOOKS + '/' + encodeURIComponent(e.id) + '/deliveries?$top=100')
+      .then(function (body) {
+        var rows = body.value || [];
+        $('webhook-deliveries-title').textContent = 'Deliveries to ' + e.url;
+        var tbody = $('webhook-delivery-rows');
+        clear(tbody);
+        rows.forEach(function (d) {
+          tbody.appendChild(
+            el('tr', null, [
+              el('td', { text: d.eventType }),
+              el('td', { text: d.noticeId || '' }),
+              el('td', { text: d.state }),
+              el('td', { text: String(d.attempts) }),
+              el('td', { text: d.lastError || '' }),
+              el('td', { text: formatDate(d.updatedAt) }),
+            ]),
+          );
+        });
+        $('webhook-deliveries-empty').hidden = rows.length > 0;
+        $('webhook-deliveries').hidden = false;
+      })
+      .catch(function (err) {
+        hookError(err.message);
+      });
+  }
+
+  function addHook(ev) {
+    ev.preventDefault();
+    hookError('');
+    var events = Array.prototype.filter
+      .call(document.querySelectorAll('input[name="webhook-event"]'), function (c) {
+        return c.checked;
+      })
+      .map(function (c) {
+        return c.value;
+      });
+    var body = { url: $('webhook-url').value.trim(), events: events };
+    var description = $('webhook-description').value.trim();
+    if (description) body.description = description;
+    return api(HOOKS, { method: 'POST', body: body })
+      .then(function (created) {
+        $('webhook-secret-value').textContent = created.secret;
+        $('webhook-secret').hidden = false;
+        $('webhook-url').value = '';
+        $('webhook-description').value = '';
+        return loadHooks();
+      })
+      .catch(function (e) {
+        hookError(e.message);
+      });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     $('sign-out').addEventListener('click', signOut);
     $('token-form').addEventListener('submit', function (ev) {
@@ -359,7 +491,9 @@
       $('token-input').value = '';
       render();
       load();
+      loadHooks();
     });
+    $('webhook-form').addEventListener('submit', addHook);
     $('tab-inbox').addEventListener('click', function () {
       state.view = 'inbox';
       closeDetail();
@@ -384,6 +518,13 @@
       });
     });
     render();
-    load();
+    // a link to a notice (the webhook payload's `link`) opens it
+    function openFromHash() {
+      var id = /^#(MC\d{1,18})$/.exec(location.hash);
+      if (id && token()) open(id[1]);
+    }
+    window.addEventListener('hashchange', openFromHash);
+    load().then(openFromHash);
+    loadHooks();
   });
 })();

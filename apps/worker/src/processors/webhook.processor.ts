@@ -1,0 +1,18 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import { QUEUE } from '../../../../libs/queue/queues.js';
+import { WebhookService } from '../../../../libs/webhooks/webhook.service.js';
+import { STALLS_BEFORE_PARKED, applyOutcome } from './outcome.js';
+
+/** Sends one signed webhook delivery; retries back off exponentially (the job's options). */
+@Processor(QUEUE.webhooks, { concurrency: 20, maxStalledCount: STALLS_BEFORE_PARKED })
+export class WebhookProcessor extends WorkerHost {
+  constructor(private readonly webhooks: WebhookService) {
+    super();
+  }
+
+  async process(job: Job<{ deliveryId: string }>, token?: string): Promise<string> {
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    return applyOutcome(job, token, this.worker, await this.webhooks.deliver(BigInt(job.data.deliveryId), lastAttempt));
+  }
+}
