@@ -58,20 +58,18 @@ export function registerCampaignsCommands(program: Command): void {
         cmd: Command,
       ) => {
         await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          const c = await app
-            .get(CampaignsService)
-            .create(
-              {
-                datasetId: o.dataset,
-                title: o.title,
-                supportUrl: o.supportUrl,
-                supportPhone: o.supportPhone,
-                supportEmail: o.supportEmail,
-                respondBy: o.respondBy,
-                incidentDate: o.incidentDate,
-              },
-              cliOperator(),
-            );
+          const c = await app.get(CampaignsService).create(
+            {
+              datasetId: o.dataset,
+              title: o.title,
+              supportUrl: o.supportUrl,
+              supportPhone: o.supportPhone,
+              supportEmail: o.supportEmail,
+              respondBy: o.respondBy,
+              incidentDate: o.incidentDate,
+            },
+            cliOperator(),
+          );
           return { json: brief(c), text: `campaign ${c.id} created (${c.status})` };
         });
       },
@@ -112,7 +110,7 @@ export function registerCampaignsCommands(program: Command): void {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const preview = app.get(PreviewService);
         if (o.tenant) {
-          const t = await preview.previewTenant(id, o.tenant);
+          const t = await preview.previewTenant(id, o.tenant, cliOperator());
           return { json: t };
         }
         const p = await preview.preview(id);
