@@ -70,7 +70,7 @@ describe('every operator action is audited (API and CLI)', () => {
     await writeFile(join(dir, 'directory.jsonl'), world.tenantLines.join('\n'));
     // not byte for byte the API's upload: a file ingested before is found by its hash
     await writeFile(join(dir, 'exposure.jsonl'), `${world.exposureLines.join('\n')}\n`);
-  });
+  }, 300_000);
 
   afterAll(async () => {
     process.env = env;
@@ -108,7 +108,7 @@ describe('every operator action is audited (API and CLI)', () => {
       ['cli:audit-test', 'directory.jsonl'],
     ]);
     expect(rows[1]!.details).toMatchObject({ updated: c.updated, imported: 0 });
-  });
+  }, 180_000);
 
   let datasetId = '';
 
@@ -144,7 +144,7 @@ describe('every operator action is audited (API and CLI)', () => {
     });
     expect(rows[1]!.details).toMatchObject({ exported: fixed.length, complete: true });
     expect(rows[2]!.details).toMatchObject({ name: 'fix.jsonl', upload: 1, lines: fixed.length });
-  });
+  }, 180_000);
 
   it('data set ingest, --into and quarantine --export, through the CLI', async () => {
     const ing = await cli<{ datasetId: string; lines: number }>([
@@ -167,7 +167,7 @@ describe('every operator action is audited (API and CLI)', () => {
     ]);
     expect(rows[1]!.details).toMatchObject({ exported, complete: true });
     expect(rows[2]!.details).toMatchObject({ name: 'fix.jsonl', alreadyIngested: expect.any(Boolean) });
-  });
+  }, 180_000);
 
   it("an operator's preview of one tenant, and a review resolution, through the API and the CLI", async () => {
     const created = await request(server())
@@ -204,10 +204,10 @@ describe('every operator action is audited (API and CLI)', () => {
     await cli(['review', 'resolve', list[0]!.reviewItemId, '--none']);
     const resolved = await viaApi('review.resolve', `&campaignId=${campaignId}`);
     expect(resolved.map((e) => [e.actor, e.subject])).toEqual([['cli:audit-test', list[0]!.reviewItemId]]);
-  });
+  }, 180_000);
 
   it('refuses an action filter that is not one', async () => {
     await request(server()).get('/v1/audit?action=tenants%20import').set(as).expect(400);
     await expect(cli(['audit', 'list', '--action', 'a;b'])).rejects.toMatchObject({ code: 1 });
-  });
+  }, 180_000);
 });
