@@ -21,7 +21,7 @@
  * MAIL_RATE_PER_MINUTE) and a summary of the faults survived. Exit code 0 only if all hold.
  *
  *   npm run soak -- [--tenants 20000] [--minutes 15] [--workers 2] [--fault-every 10] [--seed 1]
- *                   [--rate 4000] [--json]
+ *                   [--rate 4000] [--faults redis-flush,worker-kill,...] [--json]
  *
  * --rate is MAIL_RATE_PER_MINUTE: the default stretches the sending over a few minutes, so the
  * faults land while it runs, and the limiter is exercised under them.
@@ -63,6 +63,8 @@ const { values: args } = parseArgs({
     'stall-seconds': { type: 'string', default: '150' },
     seed: { type: 'string', default: '1' },
     rate: { type: 'string', default: '4000' },
+    /** only these faults (comma-separated names below); default: all */
+    faults: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -90,6 +92,10 @@ const FAULTS = [
   'acs-failed',
 ] as const;
 type Fault = (typeof FAULTS)[number];
+const chosen = args.faults?.split(',').map((f) => f.trim()) ?? [...FAULTS];
+const unknown = chosen.filter((f) => !(FAULTS as readonly string[]).includes(f));
+if (unknown.length) throw new Error(`--faults: unknown ${unknown.join(', ')} (known: ${FAULTS.join(', ')})`);
+const ENABLED = chosen as Fault[];
 
 async function main(): Promise<void> {
   await ensureWorkerBuilt();
@@ -272,7 +278,7 @@ async function main(): Promise<void> {
         }
       }
       if (Date.now() >= nextFault && Date.now() < faultsUntil) {
-        const f = pick(FAULTS);
+        const f = pick(ENABLED);
         try {
           await inject(f);
         } catch (e) {
