@@ -68,7 +68,12 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(CliWithWorkersModule, { logger: ['error', 'warn'] });
 
   step(2, 'Tenant directory');
-  const imp = await app.get(DirectoryService).importTenants(readLines(createReadStream(resolve(dir, 'tenants.jsonl'))));
+  const imp = await app
+    .get(DirectoryService)
+    .importTenants(readLines(createReadStream(resolve(dir, 'tenants.jsonl'))), {
+      actor: 'demo',
+      name: 'tenants.jsonl',
+    });
   say(
     `  imported ${imp.imported} new, updated ${imp.updated}, rejected ${imp.rejected.length} lines (they name no tenant):`,
   );

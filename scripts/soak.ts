@@ -5,8 +5,10 @@
  *
  *   worker-kill     SIGKILL a worker, start it again
  *   worker-term     SIGTERM a worker (it finishes what it runs), start it again
- *   redis-restart   kill Redis (no persistence), start it empty, then reconcile the way an
- *                   operator does (pause + resume) or by restarting the workers
+ *   redis-restart   kill Redis (no persistence), start it empty; then nothing (the workers notice
+ *                   their marker is gone and reconcile), an operator's pause + resume, or the
+ *                   workers restarted
+ *   redis-flush     FLUSHALL mid-campaign, no reconnect, nothing else: the workers must notice
  *   pg-terminate    pg_terminate_backend on every connection to the database, three times
  *   acs-429         the next sends answered 429 with Retry-After
  *   acs-5xx         the next sends answered 500/503, or their status polls 502
@@ -19,7 +21,7 @@
  * MAIL_RATE_PER_MINUTE) and a summary of the faults survived. Exit code 0 only if all hold.
  *
  *   npm run soak -- [--tenants 20000] [--minutes 15] [--workers 2] [--fault-every 10] [--seed 1]
- *                   [--rate 4000] [--json]
+ *                   [--rate 4000] [--faults redis-flush,worker-kill,...] [--json]
  *
  * --rate is MAIL_RATE_PER_MINUTE: the default stretches the sending over a few minutes, so the
  * faults land while it runs, and the limiter is exercised under them.
@@ -31,6 +33,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AcsEmulator } from '../test/support/acs-emulator.js';
 import { DispatchService } from '../libs/campaigns/dispatch.service.js';
@@ -60,6 +63,8 @@ const { values: args } = parseArgs({
     'stall-seconds': { type: 'string', default: '150' },
     seed: { type: 'string', default: '1' },
     rate: { type: 'string', default: '4000' },
+    /** only these faults (comma-separated names below); default: all */
+    faults: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -79,6 +84,7 @@ const FAULTS = [
   'worker-kill',
   'worker-term',
   'redis-restart',
+  'redis-flush',
   'pg-terminate',
   'acs-429',
   'acs-5xx',
@@ -86,6 +92,10 @@ const FAULTS = [
   'acs-failed',
 ] as const;
 type Fault = (typeof FAULTS)[number];
+const chosen = args.faults?.split(',').map((f) => f.trim()) ?? [...FAULTS];
+const unknown = chosen.filter((f) => !(FAULTS as readonly string[]).includes(f));
+if (unknown.length) throw new Error(`--faults: unknown ${unknown.join(', ')} (known: ${FAULTS.join(', ')})`);
+const ENABLED = chosen as Fault[];
 
 async function main(): Promise<void> {
   await ensureWorkerBuilt();
@@ -169,8 +179,12 @@ async function main(): Promise<void> {
           await redis.kill();
           await sleep(500 + rnd() * 2000);
           await redis.restart();
-          const how = rnd() < 0.5 ? 'operator pause + resume' : 'workers restarted';
-          if (how === 'workers restarted') {
+          const roll = rnd();
+          const how =
+            roll < 0.5 ? 'the workers on their own' : roll < 0.75 ? 'operator pause + resume' : 'workers restarted';
+          if (how === 'the workers on their own') {
+            // nothing to do: the stall check below counts it as an intervention if they do not
+          } else if (how === 'workers restarted') {
             for (let i = 0; i < WORKERS; i++) {
               await workers[i]!.stop('SIGTERM', 60_000);
               await startWorkerAt(i);
@@ -188,6 +202,16 @@ async function main(): Promise<void> {
             }
           }
           note(f, `Redis lost everything; reconciled by ${how}`);
+          break;
+        }
+        case 'redis-flush': {
+          const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+          try {
+            await client.flushall();
+          } finally {
+            client.disconnect();
+          }
+          note(f, 'FLUSHALL: every job, lock and the send-rate log gone; left to the workers to notice');
           break;
         }
         case 'pg-terminate': {
@@ -254,7 +278,7 @@ async function main(): Promise<void> {
         }
       }
       if (Date.now() >= nextFault && Date.now() < faultsUntil) {
-        const f = pick(FAULTS);
+        const f = pick(ENABLED);
         try {
           await inject(f);
         } catch (e) {

@@ -720,7 +720,13 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
 
   it('limits requests per user and per client address with 429 and Retry-After', async () => {
     const env = { ...process.env };
-    Object.assign(process.env, { INBOX_RATE_PER_USER: '3', INBOX_RATE_PER_ADDRESS: '5' });
+    // the limits are counted in Redis under the queue prefix: a prefix of its own, so the requests
+    // of the tests above (under their generous limits) do not count against these
+    Object.assign(process.env, {
+      INBOX_RATE_PER_USER: '3',
+      INBOX_RATE_PER_ADDRESS: '5',
+      QUEUE_PREFIX: `${process.env.QUEUE_PREFIX}_limits`,
+    });
     const small = await createApiApp();
     await small.init();
     try {

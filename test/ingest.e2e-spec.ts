@@ -420,7 +420,7 @@ describe('ingest (real PostgreSQL)', () => {
       [0, 4],
       [0, 5],
     ]);
-    const exported = await app.get(DatasetsService).exportQuarantine(first.datasetId);
+    const exported = await app.get(DatasetsService).exportQuarantine(first.datasetId, undefined, 'test-operator');
     const raw = await text(exported.lines);
     expect(exported.format).toBe('jsonl');
     expect(raw).toBe(`${bad.join('\n')}\n`);
@@ -484,7 +484,7 @@ describe('ingest (real PostgreSQL)', () => {
     const csv = `\ufeffRecordId;Kind;Name;Email\r\n${u}-1;contact;Lena;lena@contoso.com\r\n${u}-2;fax;"Max\r\nMuster";max@contoso.com\r\n${u}-3;contact;Eve;eve@contoso.com\r\n`;
     const first = await ingest.ingest({ stream: Readable.from([Buffer.from(csv)]), name: `${u}.csv`, format: 'csv' });
     expect(first.quarantined.map((q) => q.line)).toEqual([3]);
-    const out = await app.get(DatasetsService).exportQuarantine(first.datasetId);
+    const out = await app.get(DatasetsService).exportQuarantine(first.datasetId, undefined, 'test-operator');
     const exported = await text(out.lines);
     expect(out.format).toBe('csv');
     expect(exported).toBe(`RecordId;Kind;Name;Email\n${u}-2;fax;"Max\r\nMuster";max@contoso.com\n`);

@@ -114,7 +114,7 @@ describe('the generated world', () => {
   it('shows each affected tenant only its own data: no foreign element, no shared file name', async () => {
     const preview = app.get(PreviewService);
     for (const [id, t] of Object.entries(world.truth.tenants)) {
-      const p = await preview.previewTenant(campaignId, id);
+      const p = await preview.previewTenant(campaignId, id, 'test-operator');
       if (p.decision !== 'affected') {
         expect(p.notice).toBeNull();
         continue;
@@ -152,7 +152,7 @@ describe('the generated world', () => {
     ];
     expect(withheld.length).toBeGreaterThan(0);
     for (const id of Object.keys(world.truth.tenants)) {
-      const seen = JSON.stringify(await preview.previewTenant(campaignId, id));
+      const seen = JSON.stringify(await preview.previewTenant(campaignId, id, 'test-operator'));
       for (const f of withheld) expect({ id, leaked: seen.includes(f) ? f : null }).toEqual({ id, leaked: null });
     }
     // the operator sees the words around a phone number found in text; the tenant does not

@@ -16,6 +16,9 @@ export interface AuditEntry {
   details?: Prisma.InputJsonValue;
 }
 
+/** An audit action as a filter accepts it: dotted words, or a family ending in `.*`. */
+export const AUDIT_ACTION_FILTER = /^[A-Za-z_]+(\.[A-Za-z_]+)*(\.\*)?$/;
+
 /** The append-only audit log (a trigger refuses UPDATE and DELETE on its table). */
 @Injectable()
 export class AuditService {
@@ -58,11 +61,22 @@ export class AuditService {
     });
   }
 
-  async list(filter: { campaignId?: string; tenantId?: string; skip: number; take: number }) {
+  /** `action` is exact (`tenants.import`), or ends in `.*` for a family (`dataset.*`). */
+  async list(filter: {
+    campaignId?: string;
+    tenantId?: string;
+    action?: string;
+    subject?: string;
+    skip: number;
+    take: number;
+  }) {
+    const family = filter.action?.endsWith('.*') ? filter.action.slice(0, -1) : null;
     const rows = await this.prisma.auditEvent.findMany({
       where: {
         ...(filter.campaignId ? { campaignId: filter.campaignId } : {}),
         ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
+        ...(family ? { action: { startsWith: family } } : filter.action ? { action: filter.action } : {}),
+        ...(filter.subject ? { subject: filter.subject } : {}),
       },
       orderBy: { id: 'asc' },
       skip: filter.skip,

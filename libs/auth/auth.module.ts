@@ -1,17 +1,23 @@
 import { Module } from '@nestjs/common';
 import { DevIssuer } from './dev-issuer.js';
-import { AddressRateLimitGuard, InboxRateLimits, TenantAuthGuard, UserRateLimitGuard } from './tenant-auth.guard.js';
+import { AddressRateLimitGuard, TenantAuthGuard, UserRateLimitGuard } from './tenant-auth.guard.js';
+import { InboxRateLimits, OperatorAuthFailures, RateLimitRedis } from './shared-rate-limits.js';
 import { TenantDirectoryLookup } from './tenant-directory.repository.js';
 import { TenantTokenVerifier } from './tenant-token.verifier.js';
 
-/** Tenant token verification, the development issuer and the inbox's rate limits. Needs ConfigModule and DbModule (global). */
+/**
+ * Tenant token verification, the development issuer, the inbox's rate limits and the operator
+ * authentication failure limit (both counted in Redis). Needs ConfigModule and DbModule (global).
+ */
 @Module({
   providers: [
     TenantDirectoryLookup,
     DevIssuer,
     TenantTokenVerifier,
     TenantAuthGuard,
+    RateLimitRedis,
     InboxRateLimits,
+    OperatorAuthFailures,
     AddressRateLimitGuard,
     UserRateLimitGuard,
   ],
@@ -20,6 +26,7 @@ import { TenantTokenVerifier } from './tenant-token.verifier.js';
     TenantTokenVerifier,
     TenantAuthGuard,
     InboxRateLimits,
+    OperatorAuthFailures,
     AddressRateLimitGuard,
     UserRateLimitGuard,
   ],

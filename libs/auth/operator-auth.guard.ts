@@ -10,7 +10,7 @@ import {
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { clientAddress, SecurityEvents } from '../audit/security-events.js';
-import { FailureLimiter } from './failure-limiter.js';
+import { OperatorAuthFailures } from './shared-rate-limits.js';
 import { OperatorCredentials } from './operator-credentials.js';
 
 export interface OperatorRequest extends Request {
@@ -21,27 +21,27 @@ export interface OperatorRequest extends Request {
  * Operator endpoints take a bearer token from OPERATOR_TOKENS; the matched entry's name is the
  * operator recorded in the audit log. Compared in constant time over digests. A client address
  * that failed OPERATOR_AUTH_MAX_FAILURES times in a minute waits (429, Retry-After) for the rest
- * of it, whatever it sends: guessing tokens gets slow. Failures are logged and audited.
+ * of it, whatever it sends: guessing tokens gets slow. The failures are counted in Redis, across
+ * every API process (libs/auth/shared-rate-limits.ts). Failures are logged and audited.
  */
 @Injectable()
 export class OperatorAuthGuard implements CanActivate {
   private readonly credentials: OperatorCredentials;
-  private readonly failures: FailureLimiter;
   private readonly logger = new Logger('operator-auth');
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly security: SecurityEvents,
+    private readonly failures: OperatorAuthFailures,
   ) {
     this.credentials = new OperatorCredentials(config.OPERATOR_TOKENS);
-    this.failures = new FailureLimiter(config.OPERATOR_AUTH_MAX_FAILURES);
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<OperatorRequest>();
     const address = clientAddress(req);
-    const wait = this.failures.waitSeconds(address);
+    const wait = await this.failures.waitSeconds(address);
     if (wait > 0) {
       this.security.report('operator_auth_throttled', address);
       http.getResponse<Response>().setHeader('Retry-After', String(wait));
@@ -49,13 +49,13 @@ export class OperatorAuthGuard implements CanActivate {
     }
     const name = this.credentials.fromAuthorization(req.headers.authorization);
     if (name === null) {
-      const failed = this.failures.fail(address);
+      const failed = await this.failures.fail(address);
       // the address goes to the audit event only: logs carry no client addresses
       this.logger.warn(`operator authentication failed (${failed} from one client address this minute)`);
       this.security.report('operator_auth_failed', address);
       throw new UnauthorizedException('operator token required');
     }
-    this.failures.succeed(address);
+    await this.failures.succeed(address);
     req.operator = name;
     return true;
   }

@@ -3,15 +3,13 @@ import {
   CanActivate,
   ExecutionContext,
   HttpException,
-  Inject,
   Injectable,
   UnauthorizedException,
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { clientAddress, SecurityEvents } from '../audit/security-events.js';
-import { TokenBucketLimiter } from './rate-limiter.js';
+import { InboxRateLimits } from './shared-rate-limits.js';
 import { InvalidTokenError, MAX_TOKEN_LENGTH, TenantTokenVerifier } from './tenant-token.verifier.js';
 import type { TenantPrincipal } from './tenant-principal.js';
 
@@ -52,18 +50,6 @@ export class TenantAuthGuard implements CanActivate {
   }
 }
 
-/** The inbox's two limits: per client address (before anything else) and per verified user. */
-@Injectable()
-export class InboxRateLimits {
-  readonly perAddress: TokenBucketLimiter;
-  readonly perUser: TokenBucketLimiter;
-
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.perAddress = new TokenBucketLimiter(config.INBOX_RATE_PER_ADDRESS);
-    this.perUser = new TokenBucketLimiter(config.INBOX_RATE_PER_USER);
-  }
-}
-
 function refuse(res: Response, retryAfterS: number): never {
   res.setHeader('Retry-After', String(retryAfterS));
   throw new HttpException('too many requests', 429);
@@ -74,10 +60,10 @@ function refuse(res: Response, retryAfterS: number): never {
 export class AddressRateLimitGuard implements CanActivate {
   constructor(private readonly limits: InboxRateLimits) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
-    const d = this.limits.perAddress.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const d = await this.limits.perAddress(req.ip ?? req.socket.remoteAddress ?? 'unknown');
     if (!d.allowed) refuse(http.getResponse<Response>(), d.retryAfterS);
     return true;
   }
@@ -88,11 +74,11 @@ export class AddressRateLimitGuard implements CanActivate {
 export class UserRateLimitGuard implements CanActivate {
   constructor(private readonly limits: InboxRateLimits) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const p = http.getRequest<TenantRequest>().tenantPrincipal;
     if (!p) throw new UnauthorizedException('invalid token');
-    const d = this.limits.perUser.take(`${p.tenantId}\n${p.userId}`);
+    const d = await this.limits.perUser(p.tenantId, p.userId);
     if (!d.allowed) refuse(http.getResponse<Response>(), d.retryAfterS);
     return true;
   }

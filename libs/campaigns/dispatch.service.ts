@@ -213,12 +213,17 @@ export class DispatchService implements OnModuleDestroy {
     for (const id of ids) {
       if (!parked.has(id)) continue;
       const job = await queue.getJob(id);
+      // another worker reconciling at the same time may have retried it first: then it is not failed any more
       if (job && (await job.isFailed()))
-        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        await job
+          .retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+          .catch(async (err: unknown) => {
+            if (await job.isFailed()) throw err;
+          });
     }
   }
 
-  /** Reconciles every campaign that is sending: run when a worker starts. */
+  /** Reconciles every campaign that is sending: run when a worker starts, and by ReconcileScheduler. */
   async reconcileAll(): Promise<void> {
     for (const c of await this.campaignsRepo.list(0, 1000)) {
       if (c.status === 'sending')

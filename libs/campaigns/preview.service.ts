@@ -5,6 +5,7 @@ import { PrismaService } from '../db/prisma.service.js';
 import type { ExposureView } from '../attribution/exposure-view.js';
 import { NoticeComposer, PREVIEW_MESSAGE_ID, type ServiceUpdateMessage } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
+import { AuditService } from '../audit/audit.service.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 
 export interface DecisionRow {
@@ -51,6 +52,7 @@ export class PreviewService {
     private readonly prisma: PrismaService,
     private readonly composer: NoticeComposer,
     private readonly renderer: NoticeRenderer,
+    private readonly audit: AuditService,
   ) {}
 
   async preview(campaignId: string) {
@@ -87,8 +89,24 @@ export class PreviewService {
     };
   }
 
-  /** Exactly what the tenant will be able to see: the rendered notice and its exposure view, or nothing. */
-  async previewTenant(campaignId: string, tenantId: string): Promise<TenantPreview> {
+  /**
+   * Exactly what the tenant will be able to see: the rendered notice and its exposure view, or
+   * nothing. An operator reading one tenant's exposed data is audited (who, which campaign and
+   * tenant, what decision), like a tenant's own read.
+   */
+  async previewTenant(campaignId: string, tenantId: string, actor: string): Promise<TenantPreview> {
+    const preview = await this.renderTenantPreview(campaignId, tenantId);
+    await this.audit.record({
+      actor,
+      action: 'campaign.previewTenant',
+      campaignId,
+      tenantId: preview.tenantId,
+      details: { decision: preview.decision },
+    });
+    return preview;
+  }
+
+  private async renderTenantPreview(campaignId: string, tenantId: string): Promise<TenantPreview> {
     if (!UUID.test(tenantId)) throw new BadInputError('tenant must be a GUID');
     const c = await this.repo.find(campaignId);
     if (!c) throw new NotFoundError(`campaign ${campaignId} not found`);

@@ -44,6 +44,24 @@ const postgresUrl = z
   .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
   .refine((s) => URL.canParse(s), 'must be a postgresql:// URL');
 
+/**
+ * The worker's recovery settings (apps/worker, libs/queue/job-locks.ts). A shape of its own: the
+ * BullMQ worker options are fixed when the processor classes are defined, so they are read from
+ * the environment then, with the same rules as the rest of the configuration.
+ */
+export const WORKER_RECOVERY_SHAPE = {
+  /** how often a worker re-queues what PostgreSQL says is unfinished (0: only at start, on resume and after Redis lost its data) */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+  /** how long a notice or email job's lock lasts without renewal: a crashed worker's job is free again after at most this */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  /** the same for an analysis job, whose steps run longer between two chances to renew the lock */
+  ANALYSIS_LOCK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** how often workers look for jobs whose lock expired and put them back */
+  JOB_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(5000),
+  /** how often one job may be put back that way before it is parked as failed (reconciliation brings it back) */
+  JOB_MAX_STALLED: z.coerce.number().int().min(1).max(1000).default(10),
+};
+
 export const configSchema = z
   .object({
     /** the application role (not the owner of the schema, never a superuser): docs/design.md "Database roles" */
@@ -141,6 +159,8 @@ export const configSchema = z
     /** emails sent per minute at most (ACS's default quota for a custom domain is 30) */
     MAIL_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
 
+    ...WORKER_RECOVERY_SHAPE,
+
     // ── tenant inbox: who may read (libs/auth) ──
     /** the tenants' identity provider's key set; or TENANT_JWT_PUBLIC_KEY; with either, ISSUER and AUDIENCE are required */
     TENANT_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -163,7 +183,7 @@ export const configSchema = z
      * role removed in the directory stops working within this window (0: read on every request)
      */
     TENANT_ROLES_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
-    /** inbox requests a minute per verified user, and per client address (every process counts its own) */
+    /** inbox requests a minute per verified user, and per client address (counted in Redis, across every API process) */
     INBOX_RATE_PER_USER: z.coerce.number().int().min(1).max(10_000_000).default(300),
     INBOX_RATE_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000_000).default(1200),
     /** failed operator authentications a client address may make in a minute before it waits (429) for the rest of it */

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { DirectoryRepository } from './directory.repository.js';
 import { DirectoryService } from './directory.service.js';
 
-/** The tenant directory. ConfigModule and DbModule are global, so nothing is imported here. */
+/** The tenant directory. ConfigModule and DbModule are global; AuditModule: every import is audited. */
 @Module({
+  imports: [AuditModule],
   providers: [DirectoryRepository, DirectoryService],
   exports: [DirectoryService],
 })

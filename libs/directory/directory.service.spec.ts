@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { AuditService } from '../audit/audit.service.js';
 import { DirectoryService } from './directory.service.js';
 import type { DirectoryRepository, DomainConflict, TenantRecord, TenantWrite } from './directory.repository.js';
 import type { TenantInput } from './tenant-line.js';
@@ -111,7 +112,9 @@ async function* from(lines: string[]) {
 
 function setup(operatorDomains: string[] = []) {
   const repo = new FakeRepository();
-  const service = new DirectoryService(repo as unknown as DirectoryRepository, { OPERATOR_DOMAINS: operatorDomains });
+  const service = new DirectoryService(repo as unknown as DirectoryRepository, { OPERATOR_DOMAINS: operatorDomains }, {
+    record: async () => undefined,
+  } as unknown as AuditService);
   return { repo, service };
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { BadInputError, NotFoundError } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { AuditService } from '../audit/audit.service.js';
 import {
   DirectoryRepository,
   type TenantRecord,
@@ -66,6 +67,15 @@ export interface TenantListView {
   tenants: (Omit<TenantView, 'contacts'> & { contacts: number })[];
 }
 
+/** Who imports a directory, and from which file: the audit log records both. */
+export interface ImportSource {
+  actor: string;
+  /** the file's name as the operator gave it */
+  name: string;
+}
+
+const SYSTEM_IMPORT: ImportSource = { actor: 'system', name: '(unnamed)' };
+
 /** A longer line is rejected unread; readers cut lines here (readLines maxLineLength). */
 export const MAX_TENANT_LINE = 1_048_576;
 const BATCH_SIZE = 500;
@@ -83,6 +93,7 @@ export class DirectoryService {
   constructor(
     private readonly repo: DirectoryRepository,
     @Inject(APP_CONFIG) config: Pick<AppConfig, 'OPERATOR_DOMAINS'>,
+    private readonly audit: AuditService,
   ) {
     this.operatorDomains = config.OPERATOR_DOMAINS;
   }
@@ -91,13 +102,51 @@ export class DirectoryService {
    * Imports directory lines (already decompressed and split; numbering is physical, 1-based,
    * blank lines skipped). A later line of the same tenant replaces the earlier one.
    */
-  importTenants(lines: AsyncIterable<string>): Promise<ImportResult> {
-    return this.importEntries(this.jsonlEntries(lines));
+  importTenants(lines: AsyncIterable<string>, source: ImportSource = SYSTEM_IMPORT): Promise<ImportResult> {
+    return this.audited({ ...source, format: 'jsonl' }, () => this.importEntries(this.jsonlEntries(lines)));
   }
 
   /** Imports a CSV directory (already decompressed): see csvDirectoryEntries. */
-  importTenantsCsv(input: Readable): Promise<ImportResult> {
-    return this.importEntries(csvDirectoryEntries(input, { operatorDomains: this.operatorDomains }));
+  importTenantsCsv(input: Readable, source: ImportSource = SYSTEM_IMPORT): Promise<ImportResult> {
+    return this.audited({ ...source, format: 'csv' }, () =>
+      this.importEntries(csvDirectoryEntries(input, { operatorDomains: this.operatorDomains })),
+    );
+  }
+
+  /** Every import is audited: who, the file's name, the counts (never the tenants' data); a failed one too. */
+  private async audited(
+    source: ImportSource & { format: 'jsonl' | 'csv' },
+    run: () => Promise<ImportResult>,
+  ): Promise<ImportResult> {
+    const subject = source.name.slice(0, 200);
+    let r: ImportResult;
+    try {
+      r = await run();
+    } catch (err) {
+      await this.audit
+        .record({
+          actor: source.actor,
+          action: 'tenants.import.failed',
+          subject,
+          details: { format: source.format, reason: (err as Error).message.slice(0, 500) },
+        })
+        .catch(() => undefined);
+      throw err;
+    }
+    await this.audit.record({
+      actor: source.actor,
+      action: 'tenants.import',
+      subject,
+      details: {
+        format: source.format,
+        imported: r.imported,
+        updated: r.updated,
+        rejected: r.rejected.length,
+        warnings: r.warnings.length,
+        conflicts: r.conflicts.length,
+      },
+    });
+    return r;
   }
 
   private async *jsonlEntries(lines: AsyncIterable<string>): AsyncGenerator<DirectoryEntry> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BadInputError, NotFoundError } from '../common/errors.js';
+import { AuditService } from '../audit/audit.service.js';
 import { ExposureRepository } from './exposure.repository.js';
 import type { Scope } from './ingest.service.js';
 
@@ -44,7 +45,10 @@ export interface QuarantineExport {
 /** Reading data sets back: the scope report, quarantined lines, warnings, and why lines were merged. */
 @Injectable()
 export class DatasetsService {
-  constructor(private readonly repo: ExposureRepository) {}
+  constructor(
+    private readonly repo: ExposureRepository,
+    private readonly audit: AuditService,
+  ) {}
 
   async show(datasetId: string): Promise<DatasetSummary> {
     const d = await this.repo.findDataset(datasetId);
@@ -81,9 +85,10 @@ export class DatasetsService {
    * spanned lines on one line), or for CSV input a CSV file with the upload's header, then the
    * rows. Streamed a page at a time. Uploads of different formats (or CSV headers) are exported
    * one at a time. Lines with nothing to export (a CSV row the parser could not read, the note
-   * that an array was not closed) are counted in `skipped`.
+   * that an array was not closed) are counted in `skipped`. The export is audited when its
+   * stream ends (read to the end or cut off: `complete` says which), with its counts.
    */
-  async exportQuarantine(datasetId: string, upload?: number): Promise<QuarantineExport> {
+  async exportQuarantine(datasetId: string, upload: number | undefined, actor: string): Promise<QuarantineExport> {
     await this.show(datasetId);
     const uploads = await this.repo.uploads(datasetId);
     const quarantined = upload === undefined ? await this.repo.quarantinedUploads(datasetId) : [upload];
@@ -103,21 +108,33 @@ export class DatasetsService {
       );
     }
     const repo = this.repo;
+    const audit = this.audit;
     const counts = { exported: 0, skipped: 0 };
     async function* lines(): AsyncGenerator<string> {
-      if (csv && header !== null) yield `${header}\n`;
-      for await (const page of repo.quarantineRaws(datasetId, upload)) {
-        let out = '';
-        for (const q of page) {
-          if (q.raw.trim() === '') {
-            counts.skipped++;
-            continue;
+      let complete = false;
+      try {
+        if (csv && header !== null) yield `${header}\n`;
+        for await (const page of repo.quarantineRaws(datasetId, upload)) {
+          let out = '';
+          for (const q of page) {
+            if (q.raw.trim() === '') {
+              counts.skipped++;
+              continue;
+            }
+            counts.exported++;
+            // a JSON element that spanned lines: line breaks outside strings are only spacing
+            out += `${csv ? q.raw : q.raw.replace(/\r?\n|\r/g, ' ')}\n`;
           }
-          counts.exported++;
-          // a JSON element that spanned lines: line breaks outside strings are only spacing
-          out += `${csv ? q.raw : q.raw.replace(/\r?\n|\r/g, ' ')}\n`;
+          if (out) yield out;
         }
-        if (out) yield out;
+        complete = true;
+      } finally {
+        await audit.record({
+          actor,
+          action: 'dataset.quarantineExport',
+          subject: datasetId,
+          details: { upload: upload ?? null, format: csv ? 'csv' : 'jsonl', ...counts, complete },
+        });
       }
     }
     if (csv && header === null)

@@ -106,7 +106,7 @@ export interface IngestSource {
   /** sha256 of the input bytes when the caller could compute it up front (a file) */
   sha256?: string;
   onProgress?: (p: IngestProgress) => void;
-  /** who adds to a data set (the audit log names them when campaigns go back to draft) */
+  /** who ingests or adds to a data set: the audit log names them (`system` when not given) */
   actor?: string;
 }
 
@@ -167,7 +167,7 @@ export class IngestService implements OnApplicationBootstrap {
     return () => clearInterval(timer);
   }
 
-  async ingest(source: IngestSource): Promise<IngestResult> {
+  private async ingestNew(source: IngestSource): Promise<IngestResult> {
     if (source.sha256) {
       const existing = await this.repo.findDatasetBySha256(source.sha256);
       if (existing?.status === 'ready') return this.resultOf(existing.id, true);
@@ -210,6 +210,62 @@ export class IngestService implements OnApplicationBootstrap {
     }
   }
 
+  /** Ingests a new data set, audited (who, the file's name, the counts; never the data), failures too. */
+  async ingest(source: IngestSource): Promise<IngestResult> {
+    return this.audited(source, 'dataset.ingest', null, () => this.ingestNew(source));
+  }
+
+  /** Adds a file to a data set (`--into`), audited like an ingest: see addToExisting. */
+  async addTo(datasetId: string, source: IngestSource): Promise<IngestResult> {
+    return this.audited(source, 'dataset.addUpload', datasetId, () => this.addToExisting(datasetId, source));
+  }
+
+  private async audited(
+    source: IngestSource,
+    action: string,
+    datasetId: string | null,
+    run: () => Promise<IngestResult>,
+  ): Promise<IngestResult> {
+    const actor = source.actor ?? 'system';
+    let r: IngestResult;
+    try {
+      r = await run();
+    } catch (err) {
+      await this.audit
+        .record({
+          actor,
+          action: `${action}.failed`,
+          subject: datasetId,
+          details: { name: source.name, format: source.format, reason: (err as Error).message.slice(0, 500) },
+        })
+        .catch((e: Error) => this.logger.error(`${action}.failed not audited: ${e.message}`));
+      throw err;
+    }
+    const a = r.added;
+    await this.audit.record({
+      actor,
+      action,
+      subject: r.datasetId,
+      details: {
+        name: source.name,
+        format: source.format,
+        alreadyIngested: r.alreadyIngested,
+        ...(a
+          ? {
+              upload: a.upload,
+              lines: a.lines,
+              accepted: a.accepted,
+              quarantined: a.quarantined,
+              duplicates: a.duplicates,
+              resolved: a.resolved,
+              campaignsToReanalyze: a.campaignsToReanalyze.length,
+            }
+          : { lines: r.lines, accepted: r.accepted, quarantined: r.quarantinedTotal, duplicates: r.duplicates }),
+      },
+    });
+    return r;
+  }
+
   /**
    * Adds a file of (corrected) lines to an existing data set, as its next upload: recordIds stay
    * unique across the data set, content already there counts as copies of its item, clusters,
@@ -217,7 +273,7 @@ export class IngestService implements OnApplicationBootstrap {
    * is now accepted leaves the quarantine. Campaigns analyzed on the data set as it was go back
    * to draft; a launched campaign refuses the change (its notices cannot be unposted).
    */
-  async addTo(datasetId: string, source: IngestSource): Promise<IngestResult> {
+  private async addToExisting(datasetId: string, source: IngestSource): Promise<IngestResult> {
     const dataset = await this.repo.findDataset(datasetId);
     if (!dataset) throw new NotFoundError(`data set ${datasetId} not found`);
     if (dataset.status !== 'ready')

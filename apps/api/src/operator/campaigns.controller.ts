@@ -85,10 +85,11 @@ export class CampaignsController {
   @ApiErrors(400, 404)
   @Get(':id/decisions')
   async decisions(
+    @Req() req: OperatorRequest,
     @Param('id', { schema: uuid }) id: string,
     @Query({ schema: decisionsQuery }) q: z.infer<typeof decisionsQuery>,
   ) {
-    if (q.tenant) return this.preview.previewTenant(id, q.tenant);
+    if (q.tenant) return this.preview.previewTenant(id, q.tenant, req.operator!);
     const p = await this.preview.preview(id);
     return q.decision ? { ...p, decisions: p.decisions.filter((d) => d.decision === q.decision) } : p;
   }
@@ -103,8 +104,12 @@ export class CampaignsController {
   @ApiDoc('Exactly what one tenant will see: notice, email and exposure view', { description: "the tenant's preview" })
   @ApiErrors(400, 404)
   @Get(':id/preview/:tenantId')
-  previewTenant(@Param('id', { schema: uuid }) id: string, @Param('tenantId', { schema: uuid }) tenantId: string) {
-    return this.preview.previewTenant(id, tenantId);
+  previewTenant(
+    @Req() req: OperatorRequest,
+    @Param('id', { schema: uuid }) id: string,
+    @Param('tenantId', { schema: uuid }) tenantId: string,
+  ) {
+    return this.preview.previewTenant(id, tenantId, req.operator!);
   }
 
   @ApiDoc(

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGua
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { BadInputError } from '../../../../libs/common/errors.js';
@@ -52,9 +52,14 @@ export class DatasetsController {
   @ApiErrors(400, 413)
   @Post()
   @HttpCode(201)
-  async upload(@Req() req: Request, @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>) {
+  async upload(@Req() req: OperatorRequest, @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>) {
     const format = q.format ?? formatOf(q.name, req.headers['content-type']);
-    return this.ingest.ingest({ stream: limitedBody(req, this.config.INGEST_MAX_UPLOAD_BYTES), name: q.name, format });
+    return this.ingest.ingest({
+      stream: limitedBody(req, this.config.INGEST_MAX_UPLOAD_BYTES),
+      name: q.name,
+      format,
+      actor: req.operator!,
+    });
   }
 
   /**
@@ -108,12 +113,13 @@ export class DatasetsController {
   @ApiErrors(400, 404)
   @Get(':datasetId/quarantine')
   async quarantine(
+    @Req() req: OperatorRequest,
     @Param('datasetId', { schema: uuid }) id: string,
     @Query({ schema: page }) p: z.infer<typeof page>,
     @Res({ passthrough: true }) res: Response,
   ) {
     if (p.format === 'raw') {
-      const out = await this.datasets.exportQuarantine(id, p.upload);
+      const out = await this.datasets.exportQuarantine(id, p.upload, req.operator!);
       res.status(200).setHeader('Content-Type', out.contentType);
       res.setHeader('Content-Disposition', `attachment; filename="quarantine-${id}.${out.format}"`);
       await pipeline(Readable.from(out.lines), res);

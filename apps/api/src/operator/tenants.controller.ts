@@ -10,9 +10,8 @@ import {
   UnsupportedMediaTypeException,
   UseGuards,
 } from '@nestjs/common';
-import type { Request } from 'express';
 import { z } from 'zod';
-import { OperatorAuthGuard } from '../../../../libs/auth/operator-auth.guard.js';
+import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { expansionLimitsOf } from '../../../../libs/common/gzip-input.js';
 import { limitedBody } from '../../../../libs/common/limited-body.js';
 import { readLines } from '../../../../libs/common/read-lines.js';
@@ -76,7 +75,7 @@ export class TenantsController {
   @ApiErrors(400, 413, 415)
   @Post('import')
   @HttpCode(200)
-  async import(@Req() req: Request, @Query({ schema: importQuery }) q: z.infer<typeof importQuery>) {
+  async import(@Req() req: OperatorRequest, @Query({ schema: importQuery }) q: z.infer<typeof importQuery>) {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!UPLOAD_TYPES.has(type)) {
       throw new UnsupportedMediaTypeException(`send the directory as ${[...UPLOAD_TYPES].slice(0, 3).join(', ')}`);
@@ -84,8 +83,9 @@ export class TenantsController {
     const limited = limitedBody(req, this.config.INGEST_MAX_UPLOAD_BYTES);
     const expansion = expansionLimitsOf(this.config);
     const format = q.format ?? formatOf(q.name, type);
-    if (format === 'csv') return this.directory.importTenantsCsv(await decompressIfGzip(limited, expansion));
-    return this.directory.importTenants(readLines(limited, { maxLineLength: MAX_TENANT_LINE, expansion }));
+    const source = { actor: req.operator!, name: q.name ?? 'upload' };
+    if (format === 'csv') return this.directory.importTenantsCsv(await decompressIfGzip(limited, expansion), source);
+    return this.directory.importTenants(readLines(limited, { maxLineLength: MAX_TENANT_LINE, expansion }), source);
   }
 
   @ApiDoc(

@@ -110,7 +110,7 @@ export function registerCampaignsCommands(program: Command): void {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const preview = app.get(PreviewService);
         if (o.tenant) {
-          const t = await preview.previewTenant(id, o.tenant);
+          const t = await preview.previewTenant(id, o.tenant, cliOperator());
           return { json: t };
         }
         const p = await preview.preview(id);

@@ -163,7 +163,7 @@ export function registerDatasetsCommands(program: Command): void {
         await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
           const upload = o.upload === undefined ? undefined : toInt(o.upload, 'upload');
           if (o.export) {
-            const out = await app.get(DatasetsService).exportQuarantine(datasetId, upload);
+            const out = await app.get(DatasetsService).exportQuarantine(datasetId, upload, cliOperator());
             await pipeline(Readable.from(out.lines), createWriteStream(o.export));
             const summary = { datasetId, file: o.export, format: out.format, ...out.counts };
             return {

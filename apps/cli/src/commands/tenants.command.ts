@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { BadInputError } from '../../../../libs/common/errors.js';
 import { readLines } from '../../../../libs/common/read-lines.js';
@@ -14,6 +15,7 @@ import {
 } from '../../../../libs/directory/directory.service.js';
 import { decompressIfGzip } from '../../../../libs/exposure/readers.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
+import { cliOperator } from '../operator.js';
 
 export function registerTenantsCommands(program: Command): void {
   const tenants = program.command('tenants').description('the tenant directory: import and inspect');
@@ -31,9 +33,10 @@ export function registerTenantsCommands(program: Command): void {
         const directory = app.get(DirectoryService);
         const input = createReadStream(file, { highWaterMark: 1 << 20 });
         const expansion = expansionLimitsOf(app.get<AppConfig>(APP_CONFIG));
+        const source = { actor: cliOperator(), name: basename(file) };
         const r = /\.csv(\.gz)?$/i.test(file)
-          ? await directory.importTenantsCsv(await decompressIfGzip(input, expansion))
-          : await directory.importTenants(readLines(input, { maxLineLength: MAX_TENANT_LINE, expansion }));
+          ? await directory.importTenantsCsv(await decompressIfGzip(input, expansion), source)
+          : await directory.importTenants(readLines(input, { maxLineLength: MAX_TENANT_LINE, expansion }), source);
         return {
           json: {
             imported: r.imported,

@@ -1,10 +1,11 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { QUEUE } from '../../../../libs/queue/queues.js';
+import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
 import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
 
 /** Runs a campaign's analysis: attribution, decisions, review items, exposure views. */
-@Processor(QUEUE.analysis, { concurrency: 1 })
+@Processor(QUEUE.analysis, { concurrency: 1, ...jobLockOptionsFromEnv('analysis') })
 export class AnalysisProcessor extends WorkerHost {
   constructor(private readonly campaigns: CampaignsService) {
     super();

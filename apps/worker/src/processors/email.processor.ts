@@ -2,16 +2,17 @@ import { Inject, OnApplicationBootstrap } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job, WorkerOptions } from 'bullmq';
 import { QUEUE } from '../../../../libs/queue/queues.js';
+import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
-import { STALLS_BEFORE_PARKED, applyOutcome } from './outcome.js';
+import { applyOutcome } from './outcome.js';
 
 /**
  * Sends one notification email. The queue's limiter (MAIL_RATE_PER_MINUTE) lives in Redis, so it
  * caps the send rate across every worker process sharing it. The worker starts only once the
  * limiter is set from configuration (decorator options are fixed before configuration is read).
  */
-@Processor(QUEUE.emails, { concurrency: 8, autorun: false, maxStalledCount: STALLS_BEFORE_PARKED })
+@Processor(QUEUE.emails, { concurrency: 8, autorun: false, ...jobLockOptionsFromEnv('sending') })
 export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(
     private readonly dispatch: DispatchService,

@@ -1,13 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { StepOutcome } from '../../../../libs/campaigns/dispatch.service.js';
 
-/**
- * How often a job may be found abandoned by a dead worker and put back, before BullMQ parks it as
- * failed (its default is once). The jobs are idempotent, so running one again is always safe; a
- * parked job waits for the next reconciliation (a worker's start, a resume).
- */
-export const STALLS_BEFORE_PARKED = 10;
-
 /** Turns a step's outcome into what BullMQ understands: delay, rate limit, retry, or give up. */
 export async function applyOutcome(
   job: Job,

@@ -2,10 +2,11 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { QUEUE } from '../../../../libs/queue/queues.js';
 import { WebhookService } from '../../../../libs/webhooks/webhook.service.js';
-import { STALLS_BEFORE_PARKED, applyOutcome } from './outcome.js';
+import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
+import { applyOutcome } from './outcome.js';
 
 /** Sends one signed webhook delivery; retries back off exponentially (the job's options). */
-@Processor(QUEUE.webhooks, { concurrency: 20, maxStalledCount: STALLS_BEFORE_PARKED })
+@Processor(QUEUE.webhooks, { concurrency: 20, ...jobLockOptionsFromEnv('sending') })
 export class WebhookProcessor extends WorkerHost {
   constructor(private readonly webhooks: WebhookService) {
     super();
