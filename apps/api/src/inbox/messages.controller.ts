@@ -189,7 +189,7 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('markRead the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('markRead')
   @HttpCode(200)
   markRead(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
@@ -197,7 +197,7 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('markUnread the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('markUnread')
   @HttpCode(200)
   markUnread(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
@@ -205,7 +205,7 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('archive the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('archive')
   @HttpCode(200)
   archive(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
@@ -213,7 +213,7 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('unarchive the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('unarchive')
   @HttpCode(200)
   unarchive(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
@@ -221,7 +221,7 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('favorite the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('favorite')
   @HttpCode(200)
   favorite(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
@@ -229,7 +229,7 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('unfavorite the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('unfavorite')
   @HttpCode(200)
   unfavorite(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {

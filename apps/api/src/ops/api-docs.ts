@@ -19,7 +19,7 @@ type Schema = Record<string, unknown>;
 const ERROR_TEXT: Record<number, string> = {
   400: 'the request is malformed: a bad id, query parameter or body, NUL or bytes that are not UTF-8, a corrupt or truncated gzip (the message names it)',
   401: 'no valid credentials',
-  403: 'not allowed',
+  403: 'not allowed (an app-only token setting a view point: they are kept per user)',
   404: 'no such resource (for a tenant: also one that is not theirs)',
   409: "the resource's state does not allow it (the message says why)",
   413: 'the upload is larger than INGEST_MAX_UPLOAD_BYTES, or its gzip expands past INGEST_MAX_EXPANDED_BYTES or INGEST_MAX_COMPRESSION_RATIO',
