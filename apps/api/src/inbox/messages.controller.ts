@@ -31,7 +31,7 @@ import {
 import { acceptedLanguages } from '../../../../libs/inbox/accept-language.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { RefusedReadAudit } from './refused-read.interceptor.js';
-import { ApiBearerAuth, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import {
   ApiDoc,
   ApiErrors,
