@@ -46,13 +46,11 @@ describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
     app = await serviceContext(QueueModule, AuditModule, DirectoryModule, ExposureModule, ProcessorsModule);
     prisma = app.get(PrismaService);
     await app.get(DirectoryService).importTenants(lines(world.tenantLines));
-    const ds = await app
-      .get(IngestService)
-      .ingest({
-        stream: Readable.from([Buffer.from(world.exposureLines.join('\n'))]),
-        name: 'campaign-world',
-        format: 'jsonl',
-      });
+    const ds = await app.get(IngestService).ingest({
+      stream: Readable.from([Buffer.from(world.exposureLines.join('\n'))]),
+      name: 'campaign-world',
+      format: 'jsonl',
+    });
     const campaigns = app.get(CampaignsService);
     const c = await campaigns.create(
       {
