@@ -479,7 +479,7 @@ describe('tenant inbox: Graph queries, attachments and app-only tokens (real Pos
       for (const f of [secret, B.name, B.id]) expect(text).not.toContain(f);
     }
     expect(viewFromCsv(csv)).toEqual(json.body);
-    const rows = parse(csv, { bom: true, columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(csv, { bom: true, columns: true });
     expect(rows.find((r) => r.element === 'person')!.name).toBe('\'=HYPERLINK("http://evil.example")');
     expect(rows.find((r) => r.element === 'file' && r.fileName)!.fileName).toBe("'+cmd.pdf");
     for (const r of rows) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@\t\r]/);
@@ -590,7 +590,7 @@ describe('tenant inbox: Graph queries, attachments and app-only tokens (real Pos
 
 /** The JSON exposure view the CSV stands for, read back from its rows (formula neutralising undone). */
 function viewFromCsv(csv: Buffer): ExposureView {
-  const rows = (parse(csv, { bom: true, columns: true }) as Record<string, string>[]).map((r) =>
+  const rows = parse<Record<string, string>>(csv, { bom: true, columns: true }).map((r) =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, restoreCell(v)])),
   );
   expect(Object.keys(rows[0] ?? {})).toEqual([...CSV_COLUMNS]);

@@ -22,7 +22,7 @@ const view: ExposureView = {
   files: [{ fileName: '\tcmd.pdf', sha256: 'ab'.repeat(32) }, { fileName: null }],
 };
 
-const cells = (csv: Buffer) => parse(csv, { bom: true, columns: true }) as Record<string, string>[];
+const cells = (csv: Buffer) => parse<Record<string, string>>(csv, { bom: true, columns: true });
 
 describe('exposure attachment', () => {
   it('neutralises every cell a spreadsheet would run, reversibly', () => {
