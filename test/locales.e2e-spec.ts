@@ -4,6 +4,7 @@
  * fallbacks with counts; every email is in its own recipient's language; the inbox serves one
  * notice per tenant in each reader's language (PostgreSQL, Redis, ACS emulator).
  */
+import { parseListQuery } from '../libs/inbox/list-query.js';
 import { Readable } from 'node:stream';
 import type { INestApplicationContext } from '@nestjs/common';
 import { generateWorld } from './fixtures/world.js';
@@ -234,7 +235,7 @@ describe('a campaign whose admins read different languages', () => {
       expect({ p: p.locale, languages, lang: langOf(m.body.content) }).toEqual({ p: p.locale, languages, lang });
       expect(m.id).toBe(id);
       expect(m.body.content).toMatch(MARKS[lang]!);
-      const listed = (await inbox.list(p, { top: 100, skip: 0, filter: [], filterText: null }, languages)).messages;
+      const listed = (await inbox.list(p, parseListQuery({}), languages)).messages;
       expect(listed.map((x) => x.id)).toEqual([id]);
       expect(listed[0]!.body.content).toBe(m.body.content);
     }

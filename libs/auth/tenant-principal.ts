@@ -7,8 +7,13 @@ export interface TenantPrincipal {
   tenantId: string;
   /** the token's `sub`: view points (read, archived, favorite) are kept per user */
   userId: string;
-  /** the user's address, normalized (from `email` or `preferred_username`) */
-  email: string;
+  /** the user's address, normalized (from `email` or `preferred_username`); none for an application */
+  email?: string;
+  /**
+   * set for an app-only token (client credentials: an application permission in `roles`, no user):
+   * the application's client id. It reads its tenant's notices; view points, being per user, are not its to set.
+   */
+  appId?: string;
   roles: string[];
   /** the issuer that signed the token */
   issuer: string;
@@ -71,5 +76,13 @@ export function mayReadNotice(roles: readonly string[], tags: readonly string[])
 
 /** What the audit log records as the actor of a tenant read. */
 export function auditActor(p: TenantPrincipal): string {
-  return `tenant-user:${p.email}`;
+  return p.appId !== undefined ? `tenant-app:${p.appId}` : `tenant-user:${p.email}`;
+}
+
+/**
+ * Whether a reader may see data-privacy notices: a user by their roles, an application by holding
+ * an application permission the configuration allows (the verifier admits it only then).
+ */
+export function principalMayReadDataPrivacy(p: TenantPrincipal): boolean {
+  return p.appId !== undefined || mayReadDataPrivacy(p.roles);
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { exportJWK, importPKCS8, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { loadConfig, type AppConfig } from '../config/config.js';
 import {
+  DEFAULT_TENANT_AUDIENCE,
   DEV_ISSUER,
   DEV_ISSUER_KEY_FILE,
   DevIssuer,
@@ -167,7 +168,12 @@ describe('TenantTokenVerifier with a configured RSA public key (PEM)', () => {
     ['empty roles', { roles: [] }, /claims: roles/],
     ['roles as a string', { roles: 'GlobalAdmin' }, /claims: roles/],
     ['a strange role name', { roles: ['Global Admin<script>'] }, /claims: roles/],
-    ['no address', { email: undefined }, /no email/],
+    [
+      'no address (a user token without one, which reads as app-only: off by default)',
+      { email: undefined },
+      /app-only/,
+    ],
+    ['scopes but no address', { email: undefined, scp: 'ServiceMessage.Read.All' }, /no email/],
     ['an address that is not one', { email: 'not an address' }, /no email/],
     ['no subject', { sub: undefined }, /missing required "sub"/],
   ])('refuses a signed token with %s', async (_, over, r) => {
@@ -181,6 +187,60 @@ describe('TenantTokenVerifier with a configured RSA public key (PEM)', () => {
     expect(await reason(v.verify(await sign(other, 'RS256')))).toMatch(/JWSSignatureVerificationFailed/);
     expect(await reason(v.verify('a.b.c'))).toMatch(/JWSInvalid|JWTInvalid/);
     expect(await reason(v.verify('x'.repeat(9000)))).toBe('length');
+  });
+
+  describe('app-only tokens (client credentials)', () => {
+    const app = (over: Record<string, unknown> = {}) =>
+      claims({
+        email: undefined,
+        sub: 'sp-object-id',
+        oid: 'sp-object-id',
+        azp: '11111111-2222-3333-4444-555555555555',
+        idtyp: 'app',
+        roles: ['ServiceMessage.Read.All'],
+        ...over,
+      });
+    const appEnv = { ...env, TENANT_APP_PERMISSIONS: 'ServiceMessage.Read.All' };
+
+    it('are refused while no application permission is configured (the default)', async () => {
+      const { v } = verifier(env);
+      expect(await reason(v.verify(await sign(key, 'RS256', app())))).toMatch(/app-only: no application permission/);
+    });
+
+    it('are admitted with a configured permission, as the application, without asking the directory for roles', async () => {
+      const { v, directory } = verifier(appEnv);
+      expect(
+        await v.verify(await sign(key, 'RS256', app({ roles: ['ServiceMessage.Read.All', 'Other.Read'] }))),
+      ).toEqual({
+        tenantId: TENANT,
+        userId: 'sp-object-id',
+        appId: '11111111-2222-3333-4444-555555555555',
+        roles: ['ServiceMessage.Read.All'],
+        issuer: ISS,
+      });
+      expect(directory.contactLookups).toBe(0);
+      // a v1 token names the client in appid
+      expect((await v.verify(await sign(key, 'RS256', app({ azp: undefined, appid: 'client-v1' })))).appId).toBe(
+        'client-v1',
+      );
+    });
+
+    it.each([
+      ['another permission only', { roles: ['Mail.Read'] }, /no application permission/],
+      ['a user role', { roles: ['GlobalAdmin'] }, /no application permission/],
+      ['idtyp user', { idtyp: 'user' }, /idtyp/],
+      ['an unknown tenant', { tid: randomUUID() }, /tid is not a tenant/],
+    ])('refuses one with %s', async (_, over, r) => {
+      const { v } = verifier(appEnv);
+      expect(await reason(v.verify(await sign(key, 'RS256', app(over))))).toMatch(r);
+    });
+
+    it('a user token stays a user token when app permissions are on', async () => {
+      const { v } = verifier(appEnv);
+      const p = await v.verify(await sign(key, 'RS256', claims({ roles: ['GlobalAdmin', 'ServiceMessage.Read.All'] })));
+      expect(p.appId).toBeUndefined();
+      expect(p.email).toBe('admin@contoso.example');
+    });
   });
 
   it('asks the directory once per tenant while it is remembered', async () => {
@@ -311,6 +371,15 @@ describe('DevIssuer', () => {
       new DevIssuerRefusedError('the development issuer is disabled (DEV_ISSUER_ENABLED is not true)'),
     );
     await expect(dev.loadKeys()).rejects.toThrow(/disabled/);
+  });
+
+  it('an app-only token under its key is refused, even with application permissions configured: it signs for users only', async () => {
+    const { dev, v } = issuer({ DEV_ISSUER_ENABLED: 'true', TENANT_APP_PERMISSIONS: 'ServiceMessage.Read.All' });
+    const devKey = (await dev.loadKeys()).privateKey;
+    const app = { sub: 'sp', tid: TENANT, roles: ['ServiceMessage.Read.All'], azp: 'client' };
+    expect(
+      await reason(v.verify(await sign(devKey, 'ES256', app, { iss: DEV_ISSUER, aud: DEFAULT_TENANT_AUDIENCE }))),
+    ).toMatch(/development issuer signs for users only/);
   });
 
   it("signs for a listed contact with that contact's roles, and the API trusts it", async () => {

@@ -54,11 +54,34 @@ const claimsSchema = z.object({
   tid: z.string().regex(GUID),
   email: z.string().max(320).optional(),
   preferred_username: z.string().max(320).optional(),
+  upn: z.string().max(320).optional(),
+  /** delegated scopes: only a token acting for a user has them */
+  scp: z.string().max(4096).optional(),
+  /** Entra's token type claim, when present: `app` or `user` */
+  idtyp: z.string().max(16).optional(),
+  /** the application's client id (v1 tokens: appid; v2: azp) */
+  appid: z
+    .string()
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/)
+    .optional(),
+  azp: z
+    .string()
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/)
+    .optional(),
   roles: z
     .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/))
     .min(1)
     .max(100),
 });
+
+type Claims = z.infer<typeof claimsSchema>;
+
+/** A token with no user in it (Graph's client-credentials shape): no address claim and no delegated scopes. */
+function isAppOnly(c: Claims): boolean {
+  return c.email === undefined && c.preferred_username === undefined && c.upn === undefined && c.scp === undefined;
+}
 
 /** The algorithm a single public key can verify, from its type (and curve). */
 export function algorithmOfKey(type: string | undefined, curve: string | undefined): AllowedAlgorithm {
@@ -145,10 +168,12 @@ export class TenantTokenVerifier implements OnModuleInit {
         untilMs: Math.min(nowMs + VERIFIED_CACHE_MS, this.expiresMs(token)),
       });
     }
+    // an application acts with the permissions its token holds that the configuration allows (checked when verified)
+    if (claimed.appId !== undefined) return claimed;
     // the token's roles are what it claims; the directory decides what a listed contact may do, checked at most TENANT_ROLES_CACHE_MS ago
     const roles = effectiveRoles(
       claimed.roles,
-      await this.rolesInDirectory(claimed.tenantId, claimed.email, nowMs),
+      await this.rolesInDirectory(claimed.tenantId, claimed.email ?? '', nowMs),
       claimed.issuer === DEV_ISSUER,
     );
     if (roles.length === 0) throw new InvalidTokenError('roles: the directory grants this reader none');
@@ -198,7 +223,8 @@ export class TenantTokenVerifier implements OnModuleInit {
         `claims: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
       );
     const c = parsed.data;
-    const email = normalizeEmail(c.email ?? c.preferred_username ?? '')?.address;
+    if (isAppOnly(c)) return this.appPrincipal(c, trust.issuer, now);
+    const email = normalizeEmail(c.email ?? c.preferred_username ?? c.upn ?? '')?.address;
     if (!email) throw new InvalidTokenError('claims: no email or preferred_username address');
     const tenantId = c.tid.toLowerCase();
     if (!(await this.tenantExists(tenantId, now.getTime())))
@@ -212,6 +238,23 @@ export class TenantTokenVerifier implements OnModuleInit {
       issuer: trust.issuer,
       ...(locale ? { locale } : {}),
     };
+  }
+
+  /**
+   * An app-only token: admitted only with an application permission TENANT_APP_PERMISSIONS allows,
+   * and never from the development issuer (it signs for listed contacts only). Its roles are the
+   * allowed permissions it holds.
+   */
+  private async appPrincipal(c: Claims, issuer: string, now: Date): Promise<TenantPrincipal> {
+    if (issuer === DEV_ISSUER) throw new InvalidTokenError('app-only: the development issuer signs for users only');
+    if (c.idtyp !== undefined && c.idtyp !== 'app') throw new InvalidTokenError('app-only: idtyp is not app');
+    const allowed = this.config.TENANT_APP_PERMISSIONS;
+    const roles = [...new Set(c.roles.filter((r) => allowed.includes(r)))];
+    if (roles.length === 0) throw new InvalidTokenError('app-only: no application permission the configuration allows');
+    const tenantId = c.tid.toLowerCase();
+    if (!(await this.tenantExists(tenantId, now.getTime())))
+      throw new InvalidTokenError('claims: tid is not a tenant of the directory');
+    return { tenantId, userId: c.sub, appId: c.appid ?? c.azp ?? c.sub, roles, issuer };
   }
 
   private trustedSource(): Promise<Trust | null> {

@@ -183,6 +183,20 @@ export const configSchema = z
      * role removed in the directory stops working within this window (0: read on every request)
      */
     TENANT_ROLES_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
+    /**
+     * application permissions (Graph's `roles` of an app-only token, such as ServiceMessage.Read.All)
+     * that let an application read its own tenant's notices, exposure views and attachments; none: app-only tokens are refused
+     */
+    TENANT_APP_PERMISSIONS: z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'must be permission names, comma-separated')))
+      .default([]),
     /** inbox requests a minute per verified user, and per client address (counted in Redis, across every API process) */
     INBOX_RATE_PER_USER: z.coerce.number().int().min(1).max(10_000_000).default(300),
     INBOX_RATE_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000_000).default(1200),

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DATA_PRIVACY_TAG } from '../auth/tenant-principal.js';
 import { FALLBACK_LOCALE } from '../notices/template-engine.js';
-import type { FilterClause } from './odata-filter.js';
+import type { OrderKey } from './list-query.js';
+import type { FilterNode, TimeField } from './odata-filter.js';
 import type { NoticeRow } from './service-update-message.js';
 import type { TenantTx } from './tenant-scope.js';
 
@@ -24,7 +25,7 @@ const FLAG_COLUMN: Record<ViewPointFlag, string> = {
 };
 
 /** Bound parameters of one statement: every value from a request goes in as `$n`, never as text. */
-class Params {
+export class Params {
   readonly values: unknown[] = [];
   add(v: unknown): string {
     this.values.push(v);
@@ -48,7 +49,8 @@ const noticeColumns = `
   n.is_major_change AS "isMajorChange", ${iso('n.action_required_by')} AS "actionRequiredBy", n.services,
   n.details, COALESCE(tr.t ->> 'bodyHtml', n.body_html) AS "bodyHtml", ${iso('n.posted_at')} AS "postedAt", ${iso('n.last_modified_at')} AS "lastModifiedAt",
   COALESCE(v.is_read, false) AS "isRead", COALESCE(v.is_archived, false) AS "isArchived",
-  COALESCE(v.is_favorited, false) AS "isFavorited"`;
+  COALESCE(v.is_favorited, false) AS "isFavorited",
+  EXISTS (SELECT 1 FROM exposure_views e WHERE e.campaign_id = n.campaign_id AND e.tenant_id = n.tenant_id) AS "hasAttachments"`;
 
 /** The `tr` of noticeColumns: the translation to show, or null. */
 const translation = (locale: string) => `
@@ -67,17 +69,65 @@ function visible(p: Params, r: Reader): string {
     AND (${p.add(r.mayReadDataPrivacy)}::boolean OR NOT EXISTS (SELECT 1 FROM unnest(n.tags) t WHERE lower(t) = ${p.add(DATA_PRIVACY_TAG.toLowerCase())}))`;
 }
 
-function filterSql(p: Params, c: FilterClause): string {
-  switch (c.field) {
-    case 'isRead':
-      return `COALESCE(v.is_read, false) = ${p.add(c.value)}::boolean`;
-    case 'isArchived':
-      return `COALESCE(v.is_archived, false) = ${p.add(c.value)}::boolean`;
-    case 'category':
-      return `n.category = ${p.add(c.value)}::text`;
-    case 'tag':
-      return `${p.add(c.value)}::text = ANY(n.tags)`;
+/** Column names and operators are constants chosen here, never taken from a request. */
+const TIME_COLUMN: Record<TimeField, string> = {
+  lastModifiedDateTime: 'n.last_modified_at',
+  startDateTime: 'n.posted_at',
+  actionRequiredByDateTime: 'n.action_required_by',
+};
+const TIME_OP = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+const BOOL_COLUMN = {
+  isRead: 'COALESCE(v.is_read, false)',
+  isArchived: 'COALESCE(v.is_archived, false)',
+  isFavorited: 'COALESCE(v.is_favorited, false)',
+  isMajorChange: 'n.is_major_change',
+} as const;
+const TEXT_COLUMN = { id: 'n.id', category: 'n.category', severity: 'n.severity' } as const;
+
+/**
+ * A parsed `$filter` as SQL: every literal a bound parameter. Times compare at the millisecond the
+ * reader was shown (the columns hold UTC without a zone); a missing time (no action required) is
+ * neither before nor after anything, and `ne` on it is true, as OData's null rules say.
+ */
+export function filterSql(p: Params, f: FilterNode): string {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return `(${f.args.map((a) => filterSql(p, a)).join(f.kind === 'and' ? ' AND ' : ' OR ')})`;
+    case 'not':
+      return `(NOT COALESCE(${filterSql(p, f.arg)}, false))`;
+    case 'bool':
+      return `(${BOOL_COLUMN[f.field]} ${f.op === 'eq' ? '=' : '<>'} ${p.add(f.value)}::boolean)`;
+    case 'text':
+      return `(${TEXT_COLUMN[f.field]} ${f.op === 'eq' ? '=' : '<>'} ${p.add(f.value)}::text)`;
+    case 'time': {
+      const col = `(date_trunc('milliseconds', ${TIME_COLUMN[f.field]}) AT TIME ZONE 'UTC')`;
+      const cmp = `${col} ${TIME_OP[f.op]} ${p.add(f.value)}::timestamptz`;
+      return f.op === 'ne' ? `(${col} IS NULL OR ${cmp})` : `COALESCE(${cmp}, false)`;
+    }
+    case 'any':
+      return `(${p.add(f.value)}::text = ANY(${f.field === 'tags' ? 'n.tags' : 'n.services'}))`;
   }
+}
+
+const ORDER_COLUMN: Record<OrderKey['field'], string> = {
+  lastModifiedDateTime: 'n.last_modified_at',
+  startDateTime: 'n.posted_at',
+  actionRequiredByDateTime: 'n.action_required_by',
+  // the title shown, in the reader's language
+  title: "COALESCE(tr.t ->> 'title', n.title)",
+};
+
+/**
+ * `$orderby` as SQL, with the id last so pages never overlap; null sorts first ascending and last
+ * descending, as OData says. No keys: the inbox's own order, newest posted first.
+ */
+function orderSql(keys: readonly OrderKey[]): string {
+  if (keys.length === 0) return 'n.posted_at DESC, n.id DESC';
+  return [
+    ...keys.map((k) => `${ORDER_COLUMN[k.field]} ${k.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`),
+    'n.id ASC',
+  ].join(', ');
 }
 
 /**
@@ -87,30 +137,44 @@ function filterSql(p: Params, c: FilterClause): string {
  */
 @Injectable()
 export class InboxRepository {
-  /** Newest first; `limit` rows from `offset`. */
+  /** In `orderBy` order (none: newest first); `limit` rows from `offset`. */
   async list(
     tx: TenantTx,
     r: Reader,
-    filter: readonly FilterClause[],
+    q: { filter: FilterNode | null; orderBy: readonly OrderKey[] },
     offset: number,
     limit: number,
   ): Promise<NoticeRow[]> {
     const p = new Params();
     const tr = translation(`${p.add(r.locale)}::text`);
     const user = p.add(r.userId);
-    const where = [visible(p, r), ...filter.map((c) => filterSql(p, c))].join(' AND ');
+    const where = [visible(p, r), ...(q.filter ? [filterSql(p, q.filter)] : [])].join(' AND ');
     const text = `SELECT ${noticeColumns}
        FROM notices n
        LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${user}${tr}
        WHERE ${where}
-       ORDER BY n.posted_at DESC, n.id DESC
+       ORDER BY ${orderSql(q.orderBy)}
        LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`;
     const { rows } = await tx.query<NoticeRow>({
-      ...(filter.length === 0 ? { name: 'inbox-list' } : {}),
+      ...(q.filter === null && q.orderBy.length === 0 ? { name: 'inbox-list' } : {}),
       text,
       values: p.values,
     });
     return rows;
+  }
+
+  /** How many notices the reader may see match the filter (`$count`, paging aside). */
+  async count(tx: TenantTx, r: Reader, filter: FilterNode | null): Promise<number> {
+    const p = new Params();
+    const user = p.add(r.userId);
+    const where = [visible(p, r), ...(filter ? [filterSql(p, filter)] : [])].join(' AND ');
+    const { rows } = await tx.query<{ n: string }>({
+      text: `SELECT count(*) AS n FROM notices n
+       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${user}
+       WHERE ${where}`,
+      values: p.values,
+    });
+    return Number(rows[0]?.n ?? 0);
   }
 
   async get(tx: TenantTx, r: Reader, id: string): Promise<NoticeRow | null> {
@@ -128,11 +192,15 @@ export class InboxRepository {
   }
 
   /** The reader's tenant's exposure view for the campaign of notice `id`; undefined when the notice is not theirs to see. */
-  async exposureView(tx: TenantTx, r: Reader, id: string): Promise<{ campaignId: string; view: unknown } | undefined> {
+  async exposureView(
+    tx: TenantTx,
+    r: Reader,
+    id: string,
+  ): Promise<{ campaignId: string; view: unknown; lastModified: string } | undefined> {
     const p = new Params();
-    const { rows } = await tx.query<{ campaignId: string; view: unknown }>({
+    const { rows } = await tx.query<{ campaignId: string; view: unknown; lastModified: string }>({
       name: 'inbox-exposure',
-      text: `SELECT n.campaign_id::text AS "campaignId", e.view
+      text: `SELECT n.campaign_id::text AS "campaignId", e.view, ${iso('n.last_modified_at')} AS "lastModified"
        FROM notices n
        LEFT JOIN exposure_views e ON e.campaign_id = n.campaign_id AND e.tenant_id = n.tenant_id
        WHERE n.id = ${p.add(id)} AND ${visible(p, r)}`,

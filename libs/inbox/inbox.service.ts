@@ -1,19 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditEntry } from '../audit/audit.service.js';
-import { NotFoundError } from '../common/errors.js';
+import { ForbiddenError, NotFoundError } from '../common/errors.js';
 import type { ExposureView } from '../attribution/exposure-view.js';
-import { auditActor, mayReadDataPrivacy, type TenantPrincipal } from '../auth/tenant-principal.js';
+import { auditActor, principalMayReadDataPrivacy, type TenantPrincipal } from '../auth/tenant-principal.js';
+import {
+  attachmentId,
+  csvFileName,
+  describeCsv,
+  exposureCsv,
+  exposureZip,
+  type ServiceAnnouncementAttachment,
+} from './exposure-attachment.js';
 import { projectExposureView } from './exposure-view.projection.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { InboxRepository, type Reader, type ViewPointFlag } from './inbox.repository.js';
 import type { ListQuery } from './list-query.js';
-import { toServiceUpdateMessage, type ServiceUpdateMessage } from './service-update-message.js';
+import { toServiceUpdateMessage, type InboxMessage } from './service-update-message.js';
 import { TenantScope, type TenantTx } from './tenant-scope.js';
 
 /** The one answer for a message that does not exist, is another tenant's, or is not for this reader's roles. */
 export const MESSAGE_NOT_FOUND = 'message not found';
 
 const MESSAGE_ID = /^MC\d{1,18}$/;
+
+/** The one answer for an application asking to set a view point: they are kept per user. */
+export const VIEW_POINTS_ARE_PER_USER =
+  'view points are kept per user: an app-only token may read but not mark messages';
 
 export const VIEW_POINT_ACTIONS = {
   markRead: { flag: 'isRead', value: true },
@@ -51,17 +63,23 @@ export class InboxService {
     p: TenantPrincipal,
     q: ListQuery,
     languages: readonly string[] = [],
-  ): Promise<{ messages: ServiceUpdateMessage[]; hasMore: boolean }> {
+  ): Promise<{ messages: InboxMessage[]; hasMore: boolean; count?: number }> {
     return this.scope.run(p.tenantId, async (tx) => {
-      const rows = await this.repo.list(tx, this.reader(p, languages), q.filter, q.skip, q.top + 1);
+      const r = this.reader(p, languages);
+      const rows = await this.repo.list(tx, r, q, q.skip, q.top + 1);
       const page = rows.slice(0, q.top);
+      const count = q.count ? await this.repo.count(tx, r, q.filter) : undefined;
       // one notice per (campaign, tenant): one audit event per notice read
       await this.record(tx, p, 'inbox.message.list', page);
-      return { messages: page.map(toServiceUpdateMessage), hasMore: rows.length > q.top };
+      return {
+        messages: page.map(toServiceUpdateMessage),
+        hasMore: rows.length > q.top,
+        ...(count !== undefined ? { count } : {}),
+      };
     });
   }
 
-  async get(p: TenantPrincipal, id: string, languages: readonly string[] = []): Promise<ServiceUpdateMessage> {
+  async get(p: TenantPrincipal, id: string, languages: readonly string[] = []): Promise<InboxMessage> {
     if (!MESSAGE_ID.test(id)) throw notFound();
     return this.scope.run(p.tenantId, async (tx) => {
       const row = await this.repo.get(tx, this.reader(p, languages), id);
@@ -73,12 +91,47 @@ export class InboxService {
 
   /** This tenant's own exposed data for the notice's campaign, minimized. */
   async exposure(p: TenantPrincipal, id: string): Promise<ExposureView> {
+    return (await this.exposureOf(p, id, 'inbox.exposure.read')).view;
+  }
+
+  /** The notice's attachments: its exposure view as one CSV file (described, not its content). */
+  async attachments(p: TenantPrincipal, id: string): Promise<ServiceAnnouncementAttachment[]> {
+    const { view, lastModified } = await this.exposureOf(p, id, 'inbox.attachment.list');
+    return [describeCsv(id, exposureCsv(view), lastModified)];
+  }
+
+  /** One attachment's description; an id that is not this message's attachment is not found. */
+  async attachment(p: TenantPrincipal, id: string, aid: string): Promise<ServiceAnnouncementAttachment> {
+    if (aid !== attachmentId(id)) throw notFound();
+    const { view, lastModified } = await this.exposureOf(p, id, 'inbox.attachment.read');
+    return describeCsv(id, exposureCsv(view), lastModified);
+  }
+
+  /** An attachment's content: the exposure view as CSV. */
+  async attachmentContent(p: TenantPrincipal, id: string, aid: string): Promise<{ fileName: string; content: Buffer }> {
+    if (aid !== attachmentId(id)) throw notFound();
+    const { view } = await this.exposureOf(p, id, 'inbox.attachment.content');
+    return { fileName: csvFileName(id), content: exposureCsv(view) };
+  }
+
+  /** Every attachment of the message in one zip (Graph's attachmentsArchive). */
+  async attachmentsArchive(p: TenantPrincipal, id: string): Promise<Buffer> {
+    const { view, lastModified } = await this.exposureOf(p, id, 'inbox.attachmentsArchive.read');
+    return exposureZip(csvFileName(id), exposureCsv(view), new Date(lastModified));
+  }
+
+  /** The projected exposure view of a notice the reader may see, its read audited as `action`. */
+  private async exposureOf(
+    p: TenantPrincipal,
+    id: string,
+    action: string,
+  ): Promise<{ view: ExposureView; lastModified: string }> {
     if (!MESSAGE_ID.test(id)) throw notFound();
     return this.scope.run(p.tenantId, async (tx) => {
       const found = await this.repo.exposureView(tx, this.reader(p), id);
       if (!found) throw notFound();
-      await this.record(tx, p, 'inbox.exposure.read', [{ id, campaignId: found.campaignId }]);
-      return projectExposureView(found.view ?? {});
+      await this.record(tx, p, action, [{ id, campaignId: found.campaignId }]);
+      return { view: projectExposureView(found.view ?? {}), lastModified: found.lastModified };
     });
   }
 
@@ -87,6 +140,7 @@ export class InboxService {
    * message this reader may see, nothing changes and the answer is the same 404 as for a missing id.
    */
   async apply(p: TenantPrincipal, action: ViewPointAction, messageIds: readonly string[]): Promise<void> {
+    if (p.appId !== undefined) throw new ForbiddenError(VIEW_POINTS_ARE_PER_USER);
     const ids = [...new Set(messageIds)];
     if (ids.length === 0 || ids.length > MAX_MESSAGE_IDS || !ids.every((id) => MESSAGE_ID.test(id))) throw notFound();
     const { flag, value } = VIEW_POINT_ACTIONS[action];
@@ -108,7 +162,7 @@ export class InboxService {
   private reader(p: TenantPrincipal, languages: readonly string[] = []): Reader {
     const stated = p.locale ? [p.locale, ...languages] : languages;
     const locale = stated.length > 0 ? this.renderer.pickLocale(stated) : null;
-    return { tenantId: p.tenantId, userId: p.userId, mayReadDataPrivacy: mayReadDataPrivacy(p.roles), locale };
+    return { tenantId: p.tenantId, userId: p.userId, mayReadDataPrivacy: principalMayReadDataPrivacy(p), locale };
   }
 
   /** In the request's transaction: the events commit with the read, or neither happens. */

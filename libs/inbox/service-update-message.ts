@@ -2,6 +2,9 @@ import type { ServiceUpdateMessage } from '../notices/notice-composer.js';
 
 export type { ServiceUpdateMessage };
 
+/** The inbox's message: Graph's serviceUpdateMessage, with `hasAttachments` (the exposure view as files). */
+export type InboxMessage = ServiceUpdateMessage & { hasAttachments: boolean };
+
 /** A stored notice with the reading user's view point, as the inbox repository returns it. */
 export interface NoticeRow {
   id: string;
@@ -21,6 +24,8 @@ export interface NoticeRow {
   isRead: boolean;
   isArchived: boolean;
   isFavorited: boolean;
+  /** the notice has an exposure view, served as attachments */
+  hasAttachments: boolean;
 }
 
 const CATEGORIES = new Set(['preventOrFixIssue', 'planForChange', 'stayInformed']);
@@ -38,7 +43,7 @@ function detailsOf(raw: unknown): ServiceUpdateMessage['details'] {
 }
 
 /** A stored notice in Microsoft Graph's serviceUpdateMessage shape (docs/contracts.md §4), in the reader's language (the repository picks it). */
-export function toServiceUpdateMessage(r: NoticeRow): ServiceUpdateMessage {
+export function toServiceUpdateMessage(r: NoticeRow): InboxMessage {
   return {
     id: r.id,
     title: r.title,
@@ -53,5 +58,6 @@ export function toServiceUpdateMessage(r: NoticeRow): ServiceUpdateMessage {
     body: { contentType: 'html', content: r.bodyHtml },
     details: detailsOf(r.details),
     viewPoint: { isRead: r.isRead, isArchived: r.isArchived, isFavorited: r.isFavorited },
+    hasAttachments: r.hasAttachments,
   };
 }

@@ -52,7 +52,7 @@ export class WebhookRegistrationService {
           events,
           description: input.description ?? null,
           secret,
-          createdBy: p.email,
+          createdBy: p.email ?? p.userId,
         },
         this.config.WEBHOOK_MAX_ENDPOINTS,
       );
@@ -109,6 +109,8 @@ export class WebhookRegistrationService {
 
   /** Webhooks carry notice events, so only the readers of data-privacy notices may manage them. */
   private authorize(p: TenantPrincipal): void {
+    // an app-only token reads its tenant's notices; changing where they are pushed is a person's act
+    if (p.appId) throw new ForbiddenError('an application may read notices, not manage webhooks');
     if (!mayReadDataPrivacy(p.roles))
       throw new ForbiddenError('managing webhooks needs the GlobalAdmin or PrivacyReader role');
   }

@@ -1,17 +1,54 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  StreamableFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { z } from 'zod';
 import { TenantAuthenticated, type TenantRequest } from '../../../../libs/auth/tenant-auth.guard.js';
 import { InboxService, MAX_MESSAGE_IDS, type ViewPointAction } from '../../../../libs/inbox/inbox.service.js';
-import { nextPageQuery, parseListQuery } from '../../../../libs/inbox/list-query.js';
+import {
+  contextFragment,
+  nextPageQuery,
+  parseItemQuery,
+  parseListQuery,
+  refuseQueryOptions,
+  selectProperties,
+} from '../../../../libs/inbox/list-query.js';
+import {
+  contentDisposition,
+  CSV_CONTENT_TYPE,
+  ZIP_CONTENT_TYPE,
+  zipFileName,
+} from '../../../../libs/inbox/exposure-attachment.js';
 import { acceptedLanguages } from '../../../../libs/inbox/accept-language.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { RefusedReadAudit } from './refused-read.interceptor.js';
-import { ApiBearerAuth, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ApiDoc, ApiErrors, EXPOSURE_VIEW, MESSAGE_LIST, SERVICE_UPDATE_MESSAGE, VALUE_TRUE } from '../ops/api-docs.js';
+import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiDoc,
+  ApiErrors,
+  ATTACHMENT,
+  ATTACHMENT_LIST,
+  EXPOSURE_VIEW,
+  MESSAGE_LIST,
+  SERVICE_UPDATE_MESSAGE,
+  VALUE_TRUE,
+} from '../ops/api-docs.js';
+import { ApiListQueries, ApiSelectQuery } from './odata-docs.js';
 
 const PATH = 'admin/serviceAnnouncement/messages';
 const idsBody = z.strictObject({ messageIds: z.array(z.string().max(64)).min(1).max(MAX_MESSAGE_IDS) });
 type IdsBody = z.infer<typeof idsBody>;
+/** the attachments' context path; `id` is a message the reader may see (the service checked it), so only `MC` and digits */
+const attachmentsContext = (id: string) => `admin/serviceAnnouncement/messages('${id}')/attachments`;
 
 /** The tenant inbox, shaped like Microsoft Graph's service announcement messages (docs/contracts.md §4). */
 @ApiTags('tenant inbox')
@@ -31,35 +68,38 @@ export class InboxMessagesController {
     this.base = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
   }
 
-  @ApiDoc("The calling tenant's messages, newest first", { description: 'a page of messages', schema: MESSAGE_LIST })
-  @ApiQuery({ name: '$top', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
-  @ApiQuery({ name: '$skip', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
-  @ApiQuery({
-    name: '$filter',
-    required: false,
-    schema: { type: 'string' },
-    description: "on `isRead`, `isArchived`, `category`, `tags/any(t:t eq '…')`, joined with `and`",
-    example: 'viewPoint/isRead eq false',
+  @ApiDoc("The calling tenant's messages (newest first unless `$orderby` says otherwise)", {
+    description: 'a page of messages',
+    schema: MESSAGE_LIST,
   })
+  @ApiListQueries()
   @ApiErrors(400)
   @Get()
   async list(@Query() query: Record<string, unknown>, @Req() req: TenantRequest) {
     const q = parseListQuery(query);
-    const { messages, hasMore } = await this.inbox.list(
+    const { messages, hasMore, count } = await this.inbox.list(
       req.tenantPrincipal!,
       q,
       acceptedLanguages(req.headers['accept-language']),
     );
     const next = nextPageQuery(q, hasMore);
-    return { value: messages, ...(next ? { '@odata.nextLink': `${this.base}/v1/${PATH}?${next}` } : {}) };
+    return {
+      '@odata.context': this.context(contextFragment(q.select, false)),
+      ...(count !== undefined ? { '@odata.count': count } : {}),
+      value: messages.map((m) => selectProperties(m, q.select)),
+      ...(next ? { '@odata.nextLink': `${this.base}/v1/${PATH}?${next}` } : {}),
+    };
   }
 
   @ApiDoc('One message', { description: 'the message', schema: SERVICE_UPDATE_MESSAGE })
   @ApiParam({ name: 'id', schema: { type: 'string', example: 'MC1000042' } })
-  @ApiErrors(404)
+  @ApiSelectQuery()
+  @ApiErrors(400, 404)
   @Get(':id')
-  get(@Param('id') id: string, @Req() req: TenantRequest) {
-    return this.inbox.get(req.tenantPrincipal!, id, acceptedLanguages(req.headers['accept-language']));
+  async get(@Param('id') id: string, @Query() query: Record<string, unknown>, @Req() req: TenantRequest) {
+    const q = parseItemQuery(query);
+    const m = await this.inbox.get(req.tenantPrincipal!, id, acceptedLanguages(req.headers['accept-language']));
+    return { '@odata.context': this.context(contextFragment(q.select, true)), ...selectProperties(m, q.select) };
   }
 
   /** This tenant's own exposed data for that notice: `{dataCategories, records, people, files}`, minimized. */
@@ -74,8 +114,82 @@ export class InboxMessagesController {
     return this.inbox.exposure(req.tenantPrincipal!, id);
   }
 
+  @ApiDoc("The message's attachments: the exposure view as a CSV file", {
+    description: 'the attachments, without their content',
+    schema: ATTACHMENT_LIST,
+  })
+  @ApiParam({ name: 'id', schema: { type: 'string', example: 'MC1000042' } })
+  @ApiErrors(400, 404)
+  @Get(':id/attachments')
+  async attachments(@Param('id') id: string, @Query() query: Record<string, unknown>, @Req() req: TenantRequest) {
+    refuseQueryOptions(query);
+    const value = await this.inbox.attachments(req.tenantPrincipal!, id);
+    return { '@odata.context': this.context(attachmentsContext(id)), value };
+  }
+
+  @ApiDoc('One attachment of the message', { description: 'the attachment, without its content', schema: ATTACHMENT })
+  @ApiParam({ name: 'id', schema: { type: 'string', example: 'MC1000042' } })
+  @ApiParam({ name: 'aid', schema: { type: 'string', format: 'uuid' } })
+  @ApiErrors(400, 404)
+  @Get(':id/attachments/:aid')
+  async attachment(
+    @Param('id') id: string,
+    @Param('aid') aid: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: TenantRequest,
+  ) {
+    refuseQueryOptions(query);
+    const a = await this.inbox.attachment(req.tenantPrincipal!, id, aid);
+    return { '@odata.context': this.context(`${attachmentsContext(id)}/$entity`), ...a };
+  }
+
+  @ApiDoc("An attachment's content: the exposure view as CSV", {
+    description:
+      'the CSV (UTF-8 with a byte-order mark; a cell that a spreadsheet would run as a formula starts with a quote)',
+    content: { 'text/csv': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiParam({ name: 'id', schema: { type: 'string', example: 'MC1000042' } })
+  @ApiParam({ name: 'aid', schema: { type: 'string', format: 'uuid' } })
+  @ApiErrors(400, 404)
+  @Get(':id/attachments/:aid/content')
+  async attachmentContent(
+    @Param('id') id: string,
+    @Param('aid') aid: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: TenantRequest,
+  ) {
+    refuseQueryOptions(query);
+    const { fileName, content } = await this.inbox.attachmentContent(req.tenantPrincipal!, id, aid);
+    return new StreamableFile(content, {
+      type: CSV_CONTENT_TYPE,
+      disposition: contentDisposition(fileName),
+      length: content.length,
+    });
+  }
+
+  @ApiDoc("Every attachment of the message in one zip (Graph's attachmentsArchive)", {
+    description: 'a zip holding the exposure view as CSV',
+    content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiParam({ name: 'id', schema: { type: 'string', example: 'MC1000042' } })
+  @ApiErrors(400, 404)
+  @Get(':id/attachmentsArchive')
+  async attachmentsArchive(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: TenantRequest,
+  ) {
+    refuseQueryOptions(query);
+    const zip = await this.inbox.attachmentsArchive(req.tenantPrincipal!, id);
+    return new StreamableFile(zip, {
+      type: ZIP_CONTENT_TYPE,
+      disposition: contentDisposition(zipFileName(id)),
+      length: zip.length,
+    });
+  }
+
   @ApiDoc('markRead the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('markRead')
   @HttpCode(200)
   markRead(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
@@ -83,7 +197,7 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('markUnread the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('markUnread')
   @HttpCode(200)
   markUnread(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
@@ -91,7 +205,7 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('archive the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('archive')
   @HttpCode(200)
   archive(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
@@ -99,7 +213,7 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('unarchive the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('unarchive')
   @HttpCode(200)
   unarchive(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
@@ -107,7 +221,7 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('favorite the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('favorite')
   @HttpCode(200)
   favorite(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
@@ -115,11 +229,16 @@ export class InboxMessagesController {
   }
 
   @ApiDoc('unfavorite the given messages for the calling user', { description: 'done', schema: VALUE_TRUE })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   @Post('unfavorite')
   @HttpCode(200)
   unfavorite(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
     return this.act(req, 'unfavorite', b);
+  }
+
+  /** Graph's `@odata.context`: where the metadata would be, then the resource path */
+  private context(fragment: string): string {
+    return `${this.base}/v1/$metadata#${fragment}`;
   }
 
   private async act(req: TenantRequest, action: ViewPointAction, b: IdsBody) {

@@ -19,7 +19,7 @@ type Schema = Record<string, unknown>;
 const ERROR_TEXT: Record<number, string> = {
   400: 'the request is malformed: a bad id, query parameter or body, NUL or bytes that are not UTF-8, a corrupt or truncated gzip (the message names it)',
   401: 'no valid credentials',
-  403: 'not allowed',
+  403: 'not allowed (an app-only token setting a view point: they are kept per user)',
   404: 'no such resource (for a tenant: also one that is not theirs)',
   409: "the resource's state does not allow it (the message says why)",
   413: 'the upload is larger than INGEST_MAX_UPLOAD_BYTES, or its gzip expands past INGEST_MAX_EXPANDED_BYTES or INGEST_MAX_COMPRESSION_RATIO',
@@ -71,29 +71,53 @@ export const CAMPAIGN_BRIEF = obj({
   },
 });
 
-export const SERVICE_UPDATE_MESSAGE = obj({
-  id: { type: 'string', pattern: '^MC\\d+$', example: 'MC1000042' },
-  title: str,
-  category: { type: 'string', enum: ['preventOrFixIssue', 'planForChange', 'stayInformed'] },
-  severity: { type: 'string', enum: ['normal', 'high', 'critical'] },
-  tags: arr(str),
-  isMajorChange: { type: 'boolean' },
-  actionRequiredByDateTime: { type: 'string', format: 'date-time', nullable: true },
-  services: arr(str),
-  startDateTime: { type: 'string', format: 'date-time' },
-  lastModifiedDateTime: { type: 'string', format: 'date-time' },
-  body: obj({ contentType: { type: 'string', enum: ['html'] }, content: str }),
-  details: arr(obj({ name: str, value: str })),
-  viewPoint: obj({ isRead: { type: 'boolean' }, isArchived: { type: 'boolean' }, isFavorited: { type: 'boolean' } }),
-});
+export const SERVICE_UPDATE_MESSAGE = obj(
+  {
+    id: { type: 'string', pattern: '^MC\\d+$', example: 'MC1000042' },
+    title: str,
+    category: { type: 'string', enum: ['preventOrFixIssue', 'planForChange', 'stayInformed'] },
+    severity: { type: 'string', enum: ['normal', 'high', 'critical'] },
+    tags: arr(str),
+    isMajorChange: { type: 'boolean' },
+    actionRequiredByDateTime: { type: 'string', format: 'date-time', nullable: true },
+    services: arr(str),
+    startDateTime: { type: 'string', format: 'date-time' },
+    lastModifiedDateTime: { type: 'string', format: 'date-time' },
+    body: obj({ contentType: { type: 'string', enum: ['html'] }, content: str }),
+    details: arr(obj({ name: str, value: str })),
+    viewPoint: obj({ isRead: { type: 'boolean' }, isArchived: { type: 'boolean' }, isFavorited: { type: 'boolean' } }),
+    hasAttachments: { type: 'boolean', description: 'the exposure view is there as attachments' },
+    '@odata.context': { type: 'string', description: 'on GET one message' },
+  },
+  ['id'],
+);
 
 export const MESSAGE_LIST = obj(
   {
-    value: arr(SERVICE_UPDATE_MESSAGE),
-    '@odata.nextLink': { type: 'string', description: 'the next page, when there is one' },
+    '@odata.context': str,
+    '@odata.count': { type: 'integer', description: 'with `$count=true`: the messages matching the filter, all pages' },
+    value: {
+      ...arr(SERVICE_UPDATE_MESSAGE),
+      description: 'every property, or with `$select` the selected ones and `id`',
+    },
+    '@odata.nextLink': {
+      type: 'string',
+      description: 'the next page, with every option of this one, when there is one',
+    },
   },
-  ['value'],
+  ['@odata.context', 'value'],
 );
+
+export const ATTACHMENT = obj({
+  id: { type: 'string', format: 'uuid' },
+  name: { type: 'string', example: 'MC1000042-exposure.csv' },
+  contentType: { type: 'string', example: 'text/csv; charset=utf-8' },
+  size: { type: 'integer', description: 'bytes' },
+  isInline: { type: 'boolean', enum: [false] },
+  lastModifiedDateTime: { type: 'string', format: 'date-time' },
+});
+
+export const ATTACHMENT_LIST = obj({ '@odata.context': str, value: arr(ATTACHMENT) });
 
 export const VALUE_TRUE = obj({ value: { type: 'boolean', enum: [true] } });
 
