@@ -146,10 +146,6 @@ export class CampaignsService {
       throw new ConflictError(`${open.length} review item(s) are unresolved; resolve them first (review list ${id})`);
     return this.move(id, 'approve', actor, { approvedBy: actor, approvedAt: new Date() });
   }
-
-  async cancel(id: string, actor: string): Promise<Campaign> {
-    return this.move(id, 'cancel', actor, { finishedAt: new Date() });
-  }
 }
 
 function isoDate(value: string | undefined, name: string): Date | null {

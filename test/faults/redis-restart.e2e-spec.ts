@@ -6,7 +6,8 @@
  */
 import type { INestApplicationContext } from '@nestjs/common';
 import { AcsEmulator } from '../support/acs-emulator.js';
-import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
 import {
   createScenarioDatabase,
   dropQueues,
@@ -63,8 +64,9 @@ describe('fault: Redis restarted empty mid-campaign', () => {
   });
 
   it('completes from what PostgreSQL says is unfinished, exactly once', async () => {
-    const dispatch = app.get(DispatchService);
-    await dispatch.launch(seeded.campaignId, 'fault-operator');
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
+    await launcher.launch(seeded.campaignId, 'fault-operator');
     const expected = seeded.expectedRecipients.size;
     const worker = await startWorker(workerEnv(env), 'worker');
     workers.push(worker);
@@ -80,7 +82,7 @@ describe('fault: Redis restarted empty mid-campaign', () => {
     const stalled = {
       accepted: acs.messages().length,
       states: await deliveryStates(db.pool, seeded.campaignId),
-      status: (await dispatch.status(seeded.campaignId)).status,
+      status: (await statusView.status(seeded.campaignId)).status,
     };
     await sleep(2000);
     expect(acs.messages().length).toBe(stalled.accepted);
@@ -89,13 +91,13 @@ describe('fault: Redis restarted empty mid-campaign', () => {
     expect(worker.child.exitCode).toBeNull();
 
     // the operator's way back: pause and resume reconcile from PostgreSQL
-    await dispatch.pause(seeded.campaignId, 'fault-operator');
+    await launcher.pause(seeded.campaignId, 'fault-operator');
     const resumedAt = Date.now();
-    await dispatch.resume(seeded.campaignId, 'fault-operator');
+    await launcher.resume(seeded.campaignId, 'fault-operator');
     const status = await until(
       'completion after reconciliation',
       async () => {
-        const s = await dispatch.status(seeded.campaignId);
+        const s = await statusView.status(seeded.campaignId);
         return s.status === 'completed' ? s : undefined;
       },
       150_000,

@@ -6,7 +6,8 @@
  */
 import type { INestApplicationContext } from '@nestjs/common';
 import { AcsEmulator } from '../support/acs-emulator.js';
-import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
 import {
   createScenarioDatabase,
   dropQueues,
@@ -58,8 +59,9 @@ describe('fault: worker killed with SIGKILL half way, then restarted', () => {
   });
 
   it('finishes the campaign exactly once after the kill', async () => {
-    const dispatch = app.get(DispatchService);
-    await dispatch.launch(seeded.campaignId, 'fault-operator');
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
+    await launcher.launch(seeded.campaignId, 'fault-operator');
     const expected = seeded.expectedRecipients.size;
     expect(expected).toBeGreaterThan(40);
 
@@ -79,7 +81,7 @@ describe('fault: worker killed with SIGKILL half way, then restarted', () => {
     const status = await until(
       'completion after the restart',
       async () => {
-        const s = await dispatch.status(seeded.campaignId);
+        const s = await statusView.status(seeded.campaignId);
         return s.status === 'completed' ? s : undefined;
       },
       150_000,

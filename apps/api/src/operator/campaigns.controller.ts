@@ -4,7 +4,8 @@ import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/o
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
-import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../../../libs/campaigns/campaign-status.js';
 import { ApiDoc, ApiErrors, ApiOperator, CAMPAIGN_BRIEF, STATUS } from '../ops/api-docs.js';
 
 const uuid = z.uuid('must be a UUID');
@@ -41,7 +42,8 @@ export class CampaignsController {
   constructor(
     private readonly campaigns: CampaignsService,
     private readonly preview: PreviewService,
-    private readonly dispatch: DispatchService,
+    private readonly launcher: CampaignLauncher,
+    private readonly sending: CampaignStatusView,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -129,7 +131,7 @@ export class CampaignsController {
   @Post(':id/launch')
   @HttpCode(202)
   async launch(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
-    return brief(await this.dispatch.launch(id, req.operator!));
+    return brief(await this.launcher.launch(id, req.operator!));
   }
 
   @ApiDoc('Pause sending', { description: 'paused', schema: CAMPAIGN_BRIEF })
@@ -137,7 +139,7 @@ export class CampaignsController {
   @Post(':id/pause')
   @HttpCode(200)
   async pause(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
-    return brief(await this.dispatch.pause(id, req.operator!));
+    return brief(await this.launcher.pause(id, req.operator!));
   }
 
   @ApiDoc('Resume sending', { description: 'sending again', schema: CAMPAIGN_BRIEF })
@@ -145,7 +147,7 @@ export class CampaignsController {
   @Post(':id/resume')
   @HttpCode(200)
   async resume(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
-    return brief(await this.dispatch.resume(id, req.operator!));
+    return brief(await this.launcher.resume(id, req.operator!));
   }
 
   @ApiDoc('Progress of a campaign: notices posted, emails sent, failed and retrying', {
@@ -155,7 +157,7 @@ export class CampaignsController {
   @ApiErrors(400, 404)
   @Get(':id/status')
   status(@Param('id', { schema: uuid }) id: string) {
-    return this.dispatch.status(id);
+    return this.sending.status(id);
   }
 
   /** The emails of a campaign, paged; `?state=failed` lists permanent failures with their reasons. */
@@ -168,7 +170,7 @@ export class CampaignsController {
     @Param('id', { schema: uuid }) id: string,
     @Query({ schema: deliveriesQuery }) q: z.infer<typeof deliveriesQuery>,
   ) {
-    return this.dispatch.deliveries(id, q.state, q.skip, q.take);
+    return this.sending.deliveries(id, q.state, q.skip, q.take);
   }
 
   @ApiDoc('Cancel a campaign', { description: 'cancelled', schema: CAMPAIGN_BRIEF })
@@ -176,6 +178,6 @@ export class CampaignsController {
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
-    return brief(await this.campaigns.cancel(id, req.operator!));
+    return brief(await this.launcher.cancel(id, req.operator!));
   }
 }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { INestApplicationContext } from '@nestjs/common';
 import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
-import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView, type CampaignStatusReport } from '../../../../libs/campaigns/campaign-status.js';
 import { BadInputError } from '../../../../libs/common/errors.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
@@ -58,20 +59,18 @@ export function registerCampaignsCommands(program: Command): void {
         cmd: Command,
       ) => {
         await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          const c = await app
-            .get(CampaignsService)
-            .create(
-              {
-                datasetId: o.dataset,
-                title: o.title,
-                supportUrl: o.supportUrl,
-                supportPhone: o.supportPhone,
-                supportEmail: o.supportEmail,
-                respondBy: o.respondBy,
-                incidentDate: o.incidentDate,
-              },
-              cliOperator(),
-            );
+          const c = await app.get(CampaignsService).create(
+            {
+              datasetId: o.dataset,
+              title: o.title,
+              supportUrl: o.supportUrl,
+              supportPhone: o.supportPhone,
+              supportEmail: o.supportEmail,
+              respondBy: o.respondBy,
+              incidentDate: o.incidentDate,
+            },
+            cliOperator(),
+          );
           return { json: brief(c), text: `campaign ${c.id} created (${c.status})` };
         });
       },
@@ -152,13 +151,11 @@ export function registerCampaignsCommands(program: Command): void {
     .description('cancel the campaign: nothing more is sent')
     .action(async (id: string, _o: unknown, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const c = await app.get(CampaignsService).cancel(id, cliOperator());
+        const c = await app.get(CampaignLauncher).cancel(id, cliOperator());
         return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
       });
     });
 }
-
-type CampaignStatusReport = Awaited<ReturnType<DispatchService['status']>>;
 
 function describeStatus(s: CampaignStatusReport): string {
   const c = s.counts;
@@ -180,11 +177,11 @@ async function follow(
   quiet: boolean | undefined,
   whileStatus = 'sending',
 ): Promise<CampaignStatusReport> {
-  const dispatch = app.get(DispatchService);
+  const view = app.get(CampaignStatusView);
   const bar = campaignProgress(quiet);
   try {
     for (;;) {
-      const s = await dispatch.status(id);
+      const s = await view.status(id);
       bar.update(s.progress.done, s.progress.total, {
         notices: s.counts.notices.posted,
         sent: s.counts.emails.sent,
@@ -210,7 +207,7 @@ export function registerSendingCommands(program: Command): void {
       await run(
         g,
         async (app) => {
-          const c = await app.get(DispatchService).launch(id, cliOperator());
+          const c = await app.get(CampaignLauncher).launch(id, cliOperator());
           if (!o.wait) return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
           const s = await follow(app, id, g.json);
           return {
@@ -232,7 +229,7 @@ export function registerSendingCommands(program: Command): void {
       )
       .action(async (id: string, _o: unknown, cmd: Command) => {
         await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          const c = await app.get(DispatchService)[action](id, cliOperator());
+          const c = await app.get(CampaignLauncher)[action](id, cliOperator());
           return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
         });
       });
@@ -248,7 +245,7 @@ export function registerSendingCommands(program: Command): void {
       await run(
         g,
         async (app) => {
-          const s = o.watch ? await follow(app, id, g.json) : await app.get(DispatchService).status(id);
+          const s = o.watch ? await follow(app, id, g.json) : await app.get(CampaignStatusView).status(id);
           return { json: s, text: describeStatus(s) };
         },
         { workers: o.wait },
@@ -270,7 +267,7 @@ export function registerSendingCommands(program: Command): void {
         const take = Number(o.take);
         if (!Number.isInteger(skip) || skip < 0 || !Number.isInteger(take) || take < 1 || take > 1000)
           throw new BadInputError('--skip ≥ 0 and --take 1..1000');
-        const r = await app.get(DispatchService).deliveries(id, o.state as never, skip, take);
+        const r = await app.get(CampaignStatusView).deliveries(id, o.state as never, skip, take);
         return {
           json: r,
           text:

@@ -3,7 +3,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job, WorkerOptions } from 'bullmq';
 import { QUEUE } from '../../../../libs/queue/queues.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
-import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
+import { EmailJob } from '../../../../libs/campaigns/email-job.js';
 import { STALLS_BEFORE_PARKED, applyOutcome } from './outcome.js';
 
 /**
@@ -14,7 +14,7 @@ import { STALLS_BEFORE_PARKED, applyOutcome } from './outcome.js';
 @Processor(QUEUE.emails, { concurrency: 8, autorun: false, maxStalledCount: STALLS_BEFORE_PARKED })
 export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(
-    private readonly dispatch: DispatchService,
+    private readonly emails: EmailJob,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
@@ -27,11 +27,6 @@ export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap
 
   async process(job: Job<{ deliveryId: string }>, token?: string): Promise<string> {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return applyOutcome(
-      job,
-      token,
-      this.worker,
-      await this.dispatch.sendEmail(BigInt(job.data.deliveryId), lastAttempt),
-    );
+    return applyOutcome(job, token, this.worker, await this.emails.sendEmail(BigInt(job.data.deliveryId), lastAttempt));
   }
 }

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { StepOutcome } from '../../../../libs/campaigns/dispatch.service.js';
+import type { StepOutcome } from '../../../../libs/campaigns/step-outcome.js';
 
 /**
  * How often a job may be found abandoned by a dead worker and put back, before BullMQ parks it as
