@@ -1,21 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { QUEUE, jobId } from '../queue/queues.js';
+import { QUEUE } from '../queue/queues.js';
+import { addJobs, jobIdOf, type JobQueue } from '../queue/jobs.js';
 import type { EvalClient } from './dispatch.send-rate.js';
-
-export const NOTICE_JOB_OPTS = {
-  attempts: 10,
-  backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
-  removeOnComplete: true,
-  removeOnFail: 5000,
-};
-export const EMAIL_JOB_OPTS = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 5000, jitter: 0.5 },
-  removeOnComplete: true,
-  removeOnFail: 5000,
-};
 
 /** Job ids of the jobs BullMQ parked as failed, per queue. */
 export interface ParkedJobs {
@@ -31,43 +19,31 @@ export interface ParkedJobs {
 @Injectable()
 export class DispatchQueues {
   constructor(
-    @InjectQueue(QUEUE.notices) private readonly noticesQueue: Queue,
-    @InjectQueue(QUEUE.emails) private readonly emailsQueue: Queue,
+    @InjectQueue(QUEUE.notices) private readonly noticesQueue: JobQueue<'notices'>,
+    @InjectQueue(QUEUE.emails) private readonly emailsQueue: JobQueue<'emails'>,
   ) {}
 
   /** Queues the notice job of each tenant; with `parked`, retries those of them BullMQ had parked. */
   async enqueueNotices(campaignId: string, tenantIds: string[], parked?: Set<string>): Promise<void> {
-    if (!tenantIds.length) return;
-    await this.noticesQueue.addBulk(
-      tenantIds.map((tenantId) => ({
-        name: 'post-notice',
-        data: { campaignId, tenantId },
-        opts: { ...NOTICE_JOB_OPTS, jobId: jobId('notice', campaignId, tenantId) },
-      })),
-    );
+    const jobs = tenantIds.map((tenantId) => ({ campaignId, tenantId }));
+    await addJobs(this.noticesQueue, 'post-notice', jobs);
     if (parked)
       await this.unpark(
         this.noticesQueue,
         parked,
-        tenantIds.map((tenantId) => jobId('notice', campaignId, tenantId)),
+        jobs.map((d) => jobIdOf(this.noticesQueue, 'post-notice', d)),
       );
   }
 
   /** Queues the email job of each delivery; with `parked`, retries those of them BullMQ had parked. */
   async enqueueEmails(ids: bigint[], parked?: Set<string>): Promise<void> {
-    if (!ids.length) return;
-    await this.emailsQueue.addBulk(
-      ids.map((id) => ({
-        name: 'send-email',
-        data: { deliveryId: id.toString() },
-        opts: { ...EMAIL_JOB_OPTS, jobId: jobId('email', id.toString()) },
-      })),
-    );
+    const jobs = ids.map((id) => ({ deliveryId: id.toString() }));
+    await addJobs(this.emailsQueue, 'send-email', jobs);
     if (parked)
       await this.unpark(
         this.emailsQueue,
         parked,
-        ids.map((id) => jobId('email', id.toString())),
+        jobs.map((d) => jobIdOf(this.emailsQueue, 'send-email', d)),
       );
   }
 

@@ -2,6 +2,7 @@ import { Inject, OnApplicationBootstrap } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job, WorkerOptions } from 'bullmq';
 import { QUEUE } from '../../../../libs/queue/queues.js';
+import { runJob } from '../../../../libs/queue/jobs.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { EmailJob } from '../../../../libs/campaigns/email-job.js';
 import { STALLS_BEFORE_PARKED, applyOutcome } from './outcome.js';
@@ -25,8 +26,11 @@ export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap
     void this.worker.run().catch(() => undefined);
   }
 
-  async process(job: Job<{ deliveryId: string }>, token?: string): Promise<string> {
+  async process(job: Job, token?: string): Promise<string> {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return applyOutcome(job, token, this.worker, await this.emails.sendEmail(BigInt(job.data.deliveryId), lastAttempt));
+    return runJob(QUEUE.emails, job, {
+      'send-email': async ({ data }) =>
+        applyOutcome(job, token, this.worker, await this.emails.sendEmail(BigInt(data.deliveryId), lastAttempt)),
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { QUEUE } from '../../../../libs/queue/queues.js';
+import { runJob } from '../../../../libs/queue/jobs.js';
 import { NoticeJob } from '../../../../libs/campaigns/notice-job.js';
 import { STALLS_BEFORE_PARKED, applyOutcome } from './outcome.js';
 
@@ -11,7 +12,10 @@ export class NoticeProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<{ campaignId: string; tenantId: string }>, token?: string): Promise<string> {
-    return applyOutcome(job, token, this.worker, await this.notices.postNotice(job.data.campaignId, job.data.tenantId));
+  async process(job: Job, token?: string): Promise<string> {
+    return runJob(QUEUE.notices, job, {
+      'post-notice': async ({ data }) =>
+        applyOutcome(job, token, this.worker, await this.notices.postNotice(data.campaignId, data.tenantId)),
+    });
   }
 }
