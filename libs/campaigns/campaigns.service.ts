@@ -7,17 +7,9 @@ import { QUEUE } from '../queue/queues.js';
 import { addJob, type JobQueue } from '../queue/jobs.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 import { AnalysisService, type AnalysisProgress } from './analysis.service.js';
+import type { CreateCampaignInput } from './campaign-input.js';
 import { transition, type CampaignAction, type CampaignStatus } from './campaign-lifecycle.js';
 
-export interface CreateCampaignInput {
-  datasetId: string;
-  title?: string;
-  supportUrl?: string;
-  supportPhone?: string;
-  supportEmail?: string;
-  respondBy?: string;
-  incidentDate?: string;
-}
 
 export type Campaign = NonNullable<Awaited<ReturnType<CampaignsRepository['find']>>>;
 

@@ -6,31 +6,9 @@ import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.j
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
 import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.js';
 import { CampaignStatusView } from '../../../../libs/campaigns/campaign-status.js';
+import { uuid } from '../../../../libs/common/input.js';
+import { createCampaignInput, decisionsInput, deliveriesInput } from '../../../../libs/campaigns/campaign-input.js';
 import { ApiDoc, ApiErrors, ApiOperator, CAMPAIGN_BRIEF, STATUS } from '../ops/api-docs.js';
-
-const uuid = z.uuid('must be a UUID');
-const createBody = z.strictObject({
-  datasetId: uuid,
-  title: z.string().trim().max(300).optional(),
-  supportUrl: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2000)
-    .optional(),
-  supportPhone: z.string().trim().max(50).optional(),
-  supportEmail: z.email().max(320).optional(),
-  respondBy: z.iso.date('must be an ISO date (YYYY-MM-DD)').optional(),
-  incidentDate: z.iso.date('must be an ISO date (YYYY-MM-DD)').optional(),
-});
-const decisionsQuery = z.object({
-  decision: z.enum(['affected', 'not_affected', 'needs_review']).optional(),
-  tenant: uuid.optional(),
-});
-
-const deliveriesQuery = z.object({
-  state: z.enum(['queued', 'sending', 'sent', 'failed', 'retrying']).optional(),
-  skip: z.coerce.number().int().min(0).default(0),
-  take: z.coerce.number().int().min(1).max(1000).default(100),
-});
 
 const brief = (c: { id: string; status: string }) => ({ campaignId: c.id, status: c.status });
 
@@ -55,7 +33,10 @@ export class CampaignsController {
   @ApiErrors(400, 404)
   @Post()
   @HttpCode(201)
-  async create(@Body({ schema: createBody }) body: z.infer<typeof createBody>, @Req() req: OperatorRequest) {
+  async create(
+    @Body({ schema: createCampaignInput }) body: z.infer<typeof createCampaignInput>,
+    @Req() req: OperatorRequest,
+  ) {
     return brief(await this.campaigns.create(body, req.operator!));
   }
 
@@ -88,7 +69,7 @@ export class CampaignsController {
   @Get(':id/decisions')
   async decisions(
     @Param('id', { schema: uuid }) id: string,
-    @Query({ schema: decisionsQuery }) q: z.infer<typeof decisionsQuery>,
+    @Query({ schema: decisionsInput }) q: z.infer<typeof decisionsInput>,
   ) {
     if (q.tenant) return this.preview.previewTenant(id, q.tenant);
     const p = await this.preview.preview(id);
@@ -168,7 +149,7 @@ export class CampaignsController {
   @Get(':id/deliveries')
   deliveries(
     @Param('id', { schema: uuid }) id: string,
-    @Query({ schema: deliveriesQuery }) q: z.infer<typeof deliveriesQuery>,
+    @Query({ schema: deliveriesInput }) q: z.infer<typeof deliveriesInput>,
   ) {
     return this.sending.deliveries(id, q.state, q.skip, q.take);
   }
