@@ -223,8 +223,8 @@ async function startWorkers(n: number, env: Record<string, string>): Promise<Wor
         if (line.includes('worker started')) resolvePromise();
         else if (line.trim()) log(`  [worker ${i + 1}] ${line}`);
       };
-      createInterface({ input: child.stderr! }).on('line', forward);
-      createInterface({ input: child.stdout! }).on('line', forward);
+      createInterface({ input: child.stderr }).on('line', forward);
+      createInterface({ input: child.stdout }).on('line', forward);
       child.once('exit', (code) => reject(new Error(`worker ${i + 1} exited (code ${code})`)));
     });
   });

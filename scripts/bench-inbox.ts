@@ -291,7 +291,7 @@ function load(
         ],
       },
       (err, r) => {
-        if (err) return reject(err);
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         const apiCpuMs = r.requests.total ? (cpuMs(apiPid) - cpuBefore) / r.requests.total : 0;
         resolveRun({
           name,

@@ -19,7 +19,7 @@ function differences(
 describe('OpenAPI document', () => {
   it('is in step with the code', async () => {
     const current = await renderOpenApiJson();
-    let committed = '';
+    let committed: string;
     try {
       committed = readFileSync(OPENAPI_FILE, 'utf8');
     } catch {

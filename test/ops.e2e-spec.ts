@@ -46,14 +46,14 @@ describe('operability: health, metrics, queue dashboard, docs, request logs', ()
     await isolate();
     Object.assign(process.env, { OPERATOR_TOKENS: `alice:${ALICE}`, METRICS_TOKEN: SCRAPER, LOG_LEVEL: 'info' });
     // the logger writes to process.stdout: keep its lines for the log test (and out of the test output)
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
       const s = chunk.toString();
       if (s.startsWith('{"level"')) {
         logged.push(...s.split('\n').filter(Boolean));
         return true;
       }
       return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof process.stdout.write;
+    };
     app = await createApiApp();
     await app.init();
   });
@@ -179,7 +179,7 @@ describe('operability: health, metrics, queue dashboard, docs, request logs', ()
     const unknown = await request(server).get('/no/such/path').expect(404);
     expect(unknown.headers).toMatchObject({ ...headers, 'content-security-policy': "default-src 'none'" });
     // the UI page runs no inline script and nothing from another origin
-    const docsPolicy: string = responses[4]!.headers['content-security-policy'];
+    const docsPolicy = String(responses[4]!.headers['content-security-policy']);
     expect(docsPolicy).toMatch(/script-src 'self'(;|$)/);
     expect(docsPolicy).not.toMatch(/unsafe-eval|https?:/);
   });

@@ -3,7 +3,7 @@
  * body other than an upload must arrive whole in time; an upload may take as long as it needs
  * while its bytes keep coming. Through a real listening server.
  */
-import { request as httpRequest, type ClientRequest, type Server } from 'node:http';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { generateWorld } from './fixtures/world.js';
@@ -57,7 +57,7 @@ describe('request body timeouts', () => {
   }
 
   it('sets the headers timeout on the server and leaves the whole-request limit to the body timeouts', () => {
-    const server = app.getHttpServer() as Server;
+    const server = app.getHttpServer();
     expect(server.headersTimeout).toBe(5000);
     expect(server.requestTimeout).toBe(0);
   });

@@ -159,7 +159,7 @@ export class DecisionAccumulator {
     for (const s of ra.signals) {
       const st = this.state(s.tenantId);
       const i = STATUS_ORDER.indexOf(s.status);
-      const bySignal = (st.signals[i] ??= new Map());
+      const bySignal = (st.signals[i] ??= new Map<Signal, ItemIds>());
       let items = bySignal.get(s.signal);
       if (!items) bySignal.set(s.signal, (items = new ItemIds()));
       items.add(id);

@@ -92,8 +92,14 @@ export function buildExposureView(
       if (el.kind !== 'person') continue;
       const p: ExposureViewPerson = {};
       if (el.name !== undefined) p.name = el.name;
-      if (el.email !== undefined) ((p.email = el.email), personEmails.add(el.email));
-      if (el.phone !== undefined) ((p.phone = el.phone), personPhones.add(el.phone));
+      if (el.email !== undefined) {
+        p.email = el.email;
+        personEmails.add(el.email);
+      }
+      if (el.phone !== undefined) {
+        p.phone = el.phone;
+        personPhones.add(el.phone);
+      }
       // a number that is not valid is the person's exposed data all the same (never evidence)
       else if (el.otherPhone !== undefined) p.phone = el.otherPhone;
       addPerson(`person:${el.key}`, p);

@@ -14,7 +14,7 @@ import { OPERATOR_DOMAINS, T, worldTenants } from './attribution.test-helpers.js
 
 const index = DirectoryIndex.build(worldTenants(), OPERATOR_DOMAINS);
 const attribute = (r: Partial<ExposureRecordInput>) =>
-  attributeRecord(normalizeRecord({ recordId: 'R1', kind: 'email', ...r } as ExposureRecordInput), index);
+  attributeRecord(normalizeRecord({ recordId: 'R1', kind: 'email', ...r }), index);
 const decisionOf = (records: Partial<ExposureRecordInput>[], tenantId: string) => {
   const acc = new DecisionAccumulator();
   records.forEach((r, i) => acc.add(attribute({ recordId: `R${i}`, ...r }), `item-${i}`));

@@ -189,7 +189,7 @@ export class TenantTokenVerifier implements OnModuleInit {
       }));
     } catch (err) {
       if (err instanceof errors.JOSEError || err instanceof TypeError)
-        throw new InvalidTokenError(`${(err as Error).name}: ${(err as Error).message}`);
+        throw new InvalidTokenError(`${err.name}: ${err.message}`);
       throw err;
     }
     const parsed = claimsSchema.safeParse(payload);

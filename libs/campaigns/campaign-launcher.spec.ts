@@ -15,7 +15,7 @@ function fakeCampaigns(status: CampaignStatus) {
   const campaigns = {
     get: async () => ({ ...c }),
     move: async (_id: string, action: CampaignAction) => {
-      const t = transition(c.status as CampaignStatus, action);
+      const t = transition(c.status, action);
       if (!t.ok) throw new ConflictError(t.reason);
       moves.push(action);
       c.status = t.to;

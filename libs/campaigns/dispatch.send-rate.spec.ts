@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { SendRateLimiter, type EvalClient, type RecordedAttempt } from './dispatch.send-rate.js';
+import { SendRateLimiter, type RecordedAttempt } from './dispatch.send-rate.js';
 
 // against the real Redis: the limiter is Lua scripts, so this is where its behaviour lives
 describe('SendRateLimiter (Redis)', () => {
@@ -13,7 +13,7 @@ describe('SendRateLimiter (Redis)', () => {
   };
   const nothingRecorded = async (_windowMs: number): Promise<RecordedAttempt[]> => [];
   const limiter = (k: string, max: number, windowMs: number, recorded = nothingRecorded) =>
-    new SendRateLimiter(async () => redis as unknown as EvalClient, k, max, recorded, windowMs);
+    new SendRateLimiter(async () => redis, k, max, recorded, windowMs);
   let n = 0;
   const id = () => String(++n);
 

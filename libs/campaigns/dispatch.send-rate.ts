@@ -85,7 +85,7 @@ export class SendRateLimiter {
           waitMs: 0,
           release: async () => void (await (await this.client()).eval(RELEASE, 1, this.key, member)),
         };
-      if (r > 0) return { waitMs: r, release: async () => undefined };
+      if (r > 0) return { waitMs: r, release: () => Promise.resolve() };
       if (round > 3) throw new Error('send rate log: could not be rebuilt');
       await this.seed(redis);
     }

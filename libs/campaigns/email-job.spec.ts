@@ -15,7 +15,11 @@ const C = '6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
 const OP = '0f4c2b1a-9e8d-4c7b-a6f5-e4d3c2b1a098';
 
 /** A delivery of an affected tenant's GlobalAdmin, waiting to be sent. */
-function delivery(over: Partial<EmailContext> = {}, status = 'sending', decision: string | null = 'affected') {
+function delivery(
+  over: Partial<EmailContext> = {},
+  status = 'sending',
+  decision: string | null = 'affected',
+): EmailContext {
   return {
     id: 7n,
     campaignId: C,
@@ -30,7 +34,7 @@ function delivery(over: Partial<EmailContext> = {}, status = 'sending', decision
     decision,
     tenantName: 'Fabrikam',
     ...over,
-  } as EmailContext;
+  };
 }
 
 /** The delivery row in memory: the claim before a send and the recorded result. */

@@ -55,7 +55,7 @@ export class NoticeJob {
 
   /** A batch of notice jobs: one read, one write (tenant by tenant if that fails), one enqueue. */
   private async postNotices(items: NoticeStep[]): Promise<(StepOutcome | Error)[]> {
-    const out: (StepOutcome | Error | undefined)[] = new Array(items.length);
+    const out = new Array<StepOutcome | Error | undefined>(items.length);
     // the same tenant twice in one batch is done once
     const first = new Map<string, number>();
     const unique: number[] = [];

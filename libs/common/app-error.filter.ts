@@ -18,12 +18,9 @@ export class AppErrorFilter implements ExceptionFilter {
     if (err instanceof HttpException) {
       const status = err.getStatus();
       const body = err.getResponse();
+      const given = typeof body === 'string' ? body : (body as { message?: unknown }).message;
       const message =
-        typeof body === 'string'
-          ? body
-          : Array.isArray((body as { message?: unknown }).message)
-            ? (body as { message: string[] }).message.join('; ')
-            : String((body as { message?: unknown }).message ?? err.message);
+        typeof given === 'string' ? given : Array.isArray(given) ? given.map(String).join('; ') : err.message;
       res.status(status).json({ error: { code: httpCode(status), message } });
       return;
     }
@@ -38,14 +35,12 @@ export class AppErrorFilter implements ExceptionFilter {
     }
     // text the database cannot hold (a NUL, bytes that are not UTF-8) is the client's mistake
     if (isUnstorableTextError(err)) {
-      res
-        .status(400)
-        .json({
-          error: {
-            code: 'badInput',
-            message: 'the input holds text that cannot be stored (a NUL byte, or bytes that are not UTF-8)',
-          },
-        });
+      res.status(400).json({
+        error: {
+          code: 'badInput',
+          message: 'the input holds text that cannot be stored (a NUL byte, or bytes that are not UTF-8)',
+        },
+      });
       return;
     }
     // errors of Express and body-parser that carry a client status (a path that cannot be decoded, a body that is not UTF-8)
@@ -53,9 +48,7 @@ export class AppErrorFilter implements ExceptionFilter {
       (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const expose = (err as { expose?: unknown }).expose === true && err instanceof Error;
-      res
-        .status(status)
-        .json({ error: { code: httpCode(status), message: expose ? (err as Error).message : 'bad request' } });
+      res.status(status).json({ error: { code: httpCode(status), message: expose ? err.message : 'bad request' } });
       return;
     }
     this.logger.error(err instanceof Error ? err.stack : String(err));

@@ -4,11 +4,11 @@
 // a wrong "valid" number would merge people who have nothing in common.
 // Through the `core` entry with the metadata's ES-module form: the `max` entry imports the raw
 // JSON file, which jest's ESM loader warns about on every test run.
-import { parsePhoneNumberFromString, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/max/metadata';
 import { memoByString } from './memo.js';
 
-const metadata = metadataJson as unknown as MetadataJson;
+const metadata = metadataJson;
 
 export type { CountryCode };
 

@@ -56,7 +56,7 @@ export async function* readLines(stream: Readable, options: ReadLinesOptions = {
     }
   };
 
-  for await (const chunk of bytes) {
+  for await (const chunk of bytes as AsyncIterable<Buffer | string>) {
     yield* feed(decoder.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
   }
   yield* feed(decoder.end());

@@ -30,7 +30,10 @@ const SEVERITIES = new Set(['normal', 'high', 'critical']);
 function detailsOf(raw: unknown): ServiceUpdateMessage['details'] {
   if (!Array.isArray(raw)) return [];
   return raw
-    .filter((d): d is { name: string; value: string } => typeof d?.name === 'string' && typeof d?.value === 'string')
+    .filter(
+      (d: { name?: unknown; value?: unknown } | null): d is { name: string; value: string } =>
+        typeof d?.name === 'string' && typeof d?.value === 'string',
+    )
     .map((d) => ({ name: d.name, value: d.value }));
 }
 

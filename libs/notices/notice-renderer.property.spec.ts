@@ -65,7 +65,7 @@ const TEMPLATE_TAGS = new Set([
 function assertInertHtml(html: string): void {
   expect(html).not.toMatch(/<script/i);
   // every tag comes from the templates, every attribute value is one the templates set
-  for (const m of html.matchAll(/<\/?([a-z!][a-z0-9]*)/gi)) expect(TEMPLATE_TAGS).toContain(m[1].toLowerCase());
+  for (const m of html.matchAll(/<\/?([a-z!][a-z0-9]*)/gi)) expect(TEMPLATE_TAGS).toContain(m[1]!.toLowerCase());
   for (const m of html.matchAll(/href="([^"]*)"/g)) expect(m[1]).toMatch(/^(https?:\/\/|mailto:)[^\s<>"']+$/);
   expect(html).not.toMatch(/\son[a-z]+=/i);
 }

@@ -22,7 +22,7 @@ const base: NoticeContext = {
 };
 
 const HTML_TAG = /<\/?[a-z!][^>]*>/i;
-const tagsIn = (html: string) => new Set([...html.matchAll(/<\/?([a-z!][a-z0-9]*)/gi)].map((m) => m[1].toLowerCase()));
+const tagsIn = (html: string) => new Set([...html.matchAll(/<\/?([a-z!][a-z0-9]*)/gi)].map((m) => m[1]!.toLowerCase()));
 const hrefsIn = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
@@ -34,7 +34,7 @@ const ENTITIES: Record<string, string> = {
   '=': '&#x3D;',
 };
 /** Handlebars' HTML escaping, to say what escaped output must look like. */
-const escaped = (s: string) => s.replace(/[&<>"'`=]/g, (c) => ENTITIES[c]);
+const escaped = (s: string) => s.replace(/[&<>"'`=]/g, (c) => ENTITIES[c]!);
 
 describe('renderNotice', () => {
   it('renders an English notice in the Message Center shape', () => {

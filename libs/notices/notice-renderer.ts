@@ -148,7 +148,7 @@ export class NoticeRenderer {
       incidentDate: isoDateTime(ctx.incidentDate),
       actionRequiredBy: isoDateTime(ctx.actionRequiredBy),
       // an unknown category is shown as given (escaped) rather than dropped; checkContext flags it
-      categories: keys.map((c) => (Object.hasOwn(labels, c) ? labels[c] : c)),
+      categories: keys.map((c) => (Object.hasOwn(labels, c) ? (labels[c] ?? c) : c)),
       hasCategories: keys.length > 0,
       recordCount: recordCountOf(ctx.recordCount),
       support: supportView(ctx.support),

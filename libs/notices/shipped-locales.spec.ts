@@ -160,7 +160,7 @@ describe('shipped locales', () => {
 
     it("shows the values in the locale's own formats and words", () => {
       const [title, body, subject, html, text] = outputs({ ...full, locale }).map((o) => o.text);
-      expect(title.length).toBeGreaterThan(10);
+      expect(title!.length).toBeGreaterThan(10);
       expect(subject).toContain('MC4711042');
       expect(body).toContain(`<div lang="${locale}">`);
       expect(html).toContain(`<html lang="${locale}">`);

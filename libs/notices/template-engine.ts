@@ -127,8 +127,12 @@ function expressionText(node: hbs.AST.Expression): string {
       const sub = node as hbs.AST.SubExpression;
       return `(${[sub.path, ...sub.params].map(expressionText).join(' ')})`;
     }
-    default:
-      return String((node as unknown as { value?: unknown }).value ?? node.type);
+    default: {
+      const value = (node as unknown as { value?: unknown }).value;
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : node.type;
+    }
   }
 }
 
@@ -177,7 +181,7 @@ function locate(err: unknown, file: string, index: SourceIndex): TemplateFault {
   const message = err instanceof Error ? err.message : String(err);
   const strict = /^"(.*)" not defined in [\s\S]* - (\d+):(\d+)$/.exec(message);
   if (strict) {
-    const [, name, line, column] = strict;
+    const [, name = '', line = '', column = ''] = strict;
     const variable = index.paths.get(at(Number(line), Number(column)))?.original ?? name;
     return new TemplateFault(file, variable, `"${variable}" is not defined at line ${line}:${column}`, err);
   }
@@ -186,15 +190,15 @@ function locate(err: unknown, file: string, index: SourceIndex): TemplateFault {
   // the path of this file that has that part, or list them when several do.
   const part = err instanceof TypeError ? /reading '([^']*)'|search for '([^']*)'/.exec(message) : null;
   if (part) {
-    const prop = part[1] ?? part[2];
+    const prop = part[1] ?? part[2] ?? '';
     const candidates = [
       ...new Set([...index.paths.values()].filter((p) => p.parts.slice(1).includes(prop)).map((p) => p.original)),
     ];
     if (candidates.length === 1) {
       return new TemplateFault(
         file,
-        candidates[0],
-        `"${candidates[0]}" is not defined: a part of the path is missing or not an object`,
+        candidates[0] ?? prop,
+        `"${candidates[0] ?? prop}" is not defined: a part of the path is missing or not an object`,
         err,
       );
     }
@@ -241,8 +245,11 @@ function registerHelpers(env: HbsEnv, locale: string): void {
     'formatDate',
     strictly('formatDate', (value) => {
       if (value === null) return '';
-      const date = new Date(String(value));
-      if (Number.isNaN(date.getTime())) return String(value);
+      // the context holds ISO strings; anything else is printed as given and checkContext flags it
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
+      const text = String(value);
+      const date = new Date(text);
+      if (Number.isNaN(date.getTime())) return text;
       // French writes the first of a month as an ordinal ("1er octobre"), which Intl does not
       if (firstIsOrdinal && date.getUTCDate() === 1) {
         return dates
@@ -390,8 +397,8 @@ export class TemplateEngine {
     const tag = canonicalLocale(key);
     let found: string | null = null;
     if (tag) {
-      const language = tag.split('-')[0].toLowerCase();
-      const sameLanguage = available.filter((l) => l.split('-')[0].toLowerCase() === language);
+      const language = tag.split('-')[0]!.toLowerCase();
+      const sameLanguage = available.filter((l) => l.split('-')[0]!.toLowerCase() === language);
       const script = scriptOf(tag);
       found =
         byLower.get(tag.toLowerCase()) ??

@@ -59,7 +59,7 @@ export function redactString(s: string): string {
 const MAX_DEPTH = 8;
 
 const isPlain = (v: object): boolean => {
-  const p = Object.getPrototypeOf(v);
+  const p: unknown = Object.getPrototypeOf(v);
   return p === Object.prototype || p === null;
 };
 

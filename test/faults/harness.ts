@@ -161,8 +161,8 @@ export async function startWorker(env: Record<string, string>, label = 'worker')
     out = (out + s).slice(-200_000);
     if (process.env.FAULTS_VERBOSE) process.stderr.write(s.replace(/^/gm, `[${label} ${child.pid}] `));
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     child.once('exit', (code, signal) => r({ code, signal })),
   );

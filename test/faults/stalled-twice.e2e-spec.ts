@@ -67,7 +67,7 @@ describe('fault: jobs parked as failed after stalling twice', () => {
       autorun: false,
     });
     try {
-      const job = (await w.getNextJob('parking-token'))!;
+      const job = await w.getNextJob('parking-token');
       await job.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), 'parking-token');
       expect(await job.getState()).toBe('failed');
       return job.id!;

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PrismaService } from '../../libs/db/prisma.service.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import type { ExposureView } from '../../libs/attribution/exposure-view.js';
 import { NoticeComposer } from '../../libs/notices/notice-composer.js';
 import { NoticeRenderer } from '../../libs/notices/notice-renderer.js';
@@ -122,14 +123,16 @@ export async function postNotice(
   opts: { tags?: string[]; postedAt?: Date; view?: ExposureView; decided?: boolean; translations?: string[] } = {},
 ): Promise<string> {
   if (!opts.decided) await decide(prisma, campaignId, t.id, 'affected');
-  const [{ id }] = await prisma.$queryRaw<{ id: string }[]>`SELECT 'MC' || nextval('notice_number') AS id`;
+  const [numbered] = await prisma.$queryRaw<{ id: string }[]>`SELECT 'MC' || nextval('notice_number') AS id`;
+  if (!numbered) throw new Error('notice_number gave no value');
+  const { id } = numbered;
   const campaign = await prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } });
   const postedAt = opts.postedAt ?? new Date();
   const inLocale = (locale: string) =>
     compose().compose({
       campaign,
       tenant: { id: t.id, name: t.name },
-      messageId: id!,
+      messageId: id,
       dataCategories: ['Names', 'Email addresses', 'Attached files'],
       records: 1,
       locale,
@@ -144,7 +147,7 @@ export async function postNotice(
   );
   await prisma.notice.create({
     data: {
-      id: id!,
+      id: id,
       campaignId,
       tenantId: t.id,
       title: m.title,
@@ -162,6 +165,8 @@ export async function postNotice(
       lastModifiedAt: postedAt,
     },
   });
-  await prisma.exposureView.create({ data: { campaignId, tenantId: t.id, view: (opts.view ?? viewFor(t)) as object } });
-  return id!;
+  await prisma.exposureView.create({
+    data: { campaignId, tenantId: t.id, view: (opts.view ?? viewFor(t)) as unknown as Prisma.InputJsonValue },
+  });
+  return id;
 }

@@ -119,9 +119,7 @@ export function validateRecord(value: unknown): LineResult {
     const sizeIssue = issue.code === 'too_big';
     return { ok: false, reason: `${sizeIssue ? 'size limit: ' : 'wrong type: '}${where || 'record'} ${issue.message}` };
   }
-  return cleaning
-    ? { ok: true, record: parsed.data as ExposureRecordInput, cleaning }
-    : { ok: true, record: parsed.data as ExposureRecordInput };
+  return cleaning ? { ok: true, record: parsed.data, cleaning } : { ok: true, record: parsed.data };
 }
 
 // ── null means absent; a value of the wrong type costs that value ──
@@ -277,7 +275,7 @@ function optObjects(v: unknown, each: (o: Record<string, unknown>) => boolean): 
   if (v === undefined) return true;
   if (!Array.isArray(v) || v.length > LIMITS.array) return false;
   for (let i = 0; i < v.length; i++) {
-    const o = v[i];
+    const o: unknown = v[i];
     if (!isObject(o) || !each(o)) return false;
   }
   return true;
