@@ -1,7 +1,7 @@
 /**
  * Campaign benchmark: 65,000 affected tenants, seeded in bulk straight
  * into a throw-away database (the analysis is not what is measured), then sent through the real
- * pipeline: `DispatchService.launch` here, the notice and email jobs in 1 or 2 worker processes
+ * pipeline: `CampaignLauncher.launch` here, the notice and email jobs in 1 or 2 worker processes
  * (`node dist/apps/worker/src/main.js`), the real ACS EmailClient against the ACS emulator.
  *
  *   npm run bench:campaign -- [--tenants N] [--runs K] [--workers 1,2] [--throttle-seconds S]
@@ -40,7 +40,7 @@ import { QUEUE } from '../libs/queue/queues.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
 import { CampaignsModule } from '../libs/campaigns/campaigns.module.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
-import { DispatchService } from '../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';
 import { AcsEmulator } from '../test/support/acs-emulator.js';
 import { deleteKeys } from '../test/support/redis-keys.js';
 import { serviceNodeFlags, setUpBenchDatabase } from './bench-support.js';
@@ -311,7 +311,7 @@ async function measuredRun(s: Setup, workers: number, run: number): Promise<RunR
     const t0Db = (await s.db.client.query<{ t: Date }>('SELECT clock_timestamp() AS t')).rows[0]!.t;
     const t0 = now();
     const t0Wall = Date.now();
-    await app.get(DispatchService).launch(campaignId, 'bench-launcher');
+    await app.get(CampaignLauncher).launch(campaignId, 'bench-launcher');
     const launchSeconds = (now() - t0) / 1000;
     let noticesDone = false;
     let lastReport = t0;
@@ -431,7 +431,7 @@ async function throttledRun(s: Setup, rate: number, workers: number, seconds: nu
   try {
     const loadStart = loadavg()[0]!;
     const t0 = now();
-    await app.get(DispatchService).launch(campaignId, 'bench-launcher');
+    await app.get(CampaignLauncher).launch(campaignId, 'bench-launcher');
     while (now() - t0 < seconds * 1000) {
       await sleep(Math.min(10_000, seconds * 1000 - (now() - t0)));
       log(

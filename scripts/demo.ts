@@ -63,7 +63,8 @@ async function main(): Promise<void> {
   const { CampaignsService } = await import('../libs/campaigns/campaigns.service.js');
   const { PreviewService } = await import('../libs/campaigns/preview.service.js');
   const { ReviewService } = await import('../libs/campaigns/review.service.js');
-  const { DispatchService } = await import('../libs/campaigns/dispatch.service.js');
+  const { CampaignLauncher } = await import('../libs/campaigns/campaign-launcher.js');
+  const { CampaignStatusView } = await import('../libs/campaigns/campaign-status.js');
   const { formatScope } = await import('../apps/cli/src/commands/datasets.command.js');
   const app = await NestFactory.createApplicationContext(CliWithWorkersModule, { logger: ['error', 'warn'] });
 
@@ -133,16 +134,17 @@ async function main(): Promise<void> {
   say('  approved by "demo" (the API asks for a second operator; the demo approves its own campaign).');
 
   step(6, 'Launch: one notice per affected tenant, one email per privileged admin');
-  const dispatch = app.get(DispatchService);
-  await dispatch.launch(c.id, 'demo');
-  let s = await dispatch.status(c.id);
+  const launcher = app.get(CampaignLauncher);
+  const statusView = app.get(CampaignStatusView);
+  await launcher.launch(c.id, 'demo');
+  let s = await statusView.status(c.id);
   let shown = '';
   while (s.status === 'sending') {
     const line = `  ${s.progress.percent}%  notices ${s.counts.notices.posted}/${s.counts.notices.expected}, emails sent ${s.counts.emails.sent}/${s.counts.emails.total}`;
     if (line !== shown) process.stdout.write(process.stdout.isTTY ? `\r${line}   ` : `${line}\n`);
     shown = line;
     await new Promise((r) => setTimeout(r, 250));
-    s = await dispatch.status(c.id);
+    s = await statusView.status(c.id);
   }
   say(
     `${process.stdout.isTTY ? '\r' : ''}  ${s.status}: ${s.counts.notices.posted} notices posted, ${s.counts.emails.sent} emails sent, ${s.counts.emails.failed} failed${' '.repeat(20)}`,

@@ -36,7 +36,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AcsEmulator } from '../test/support/acs-emulator.js';
-import { DispatchService } from '../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../libs/campaigns/campaign-status.js';
 import {
   createScenarioDatabase,
   deliveryStates,
@@ -143,18 +144,19 @@ async function main(): Promise<void> {
       `seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s: ${seeded.affectedTenants.length} affected tenants, ${seeded.expectedRecipients.size} emails expected, ${seeded.strangers.size} contacts who must get nothing`,
     );
     app = await operatorContext(env);
-    const dispatch = app.get(DispatchService);
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
     const expected = seeded.expectedRecipients.size;
     const failedOnPurpose = new Set<string>();
 
     const launchedAt = Date.now();
-    await dispatch.launch(seeded.campaignId, 'soak-operator');
+    await launcher.launch(seeded.campaignId, 'soak-operator');
     for (let i = 0; i < WORKERS; i++) await startWorkerAt(i);
     log('launched');
 
     const reconcileAsOperator = async () => {
-      await dispatch.pause(seeded.campaignId, 'soak-operator');
-      await dispatch.resume(seeded.campaignId, 'soak-operator');
+      await launcher.pause(seeded.campaignId, 'soak-operator');
+      await launcher.resume(seeded.campaignId, 'soak-operator');
     };
 
     const inject = async (f: Fault) => {
@@ -263,7 +265,7 @@ async function main(): Promise<void> {
     let completed = false;
     let lastLog = 0;
     while (Date.now() < deadline) {
-      const s = await dispatch.status(seeded.campaignId).catch(() => undefined);
+      const s = await statusView.status(seeded.campaignId).catch(() => undefined);
       if (s?.status === 'completed') {
         completed = true;
         break;
@@ -307,10 +309,10 @@ async function main(): Promise<void> {
     }
 
     const finishedAt = Date.now();
-    const status = await dispatch.status(seeded.campaignId);
+    const status = await statusView.status(seeded.campaignId);
     const report = await exactlyOnce(db.pool, acs, seeded);
     const stats = acs.stats();
-    const failedRows = await dispatch.deliveries(seeded.campaignId, 'failed', 0, 1000);
+    const failedRows = await statusView.deliveries(seeded.campaignId, 'failed', 0, 1000);
     // every failure is one we caused, and every operation the provider failed is listed
     const providerFailed = new Set(
       acs

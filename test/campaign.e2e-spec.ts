@@ -18,7 +18,10 @@ import { ExposureModule } from '../libs/exposure/exposure.module.js';
 import { IngestService } from '../libs/exposure/ingest.service.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
 import { ReviewService } from '../libs/campaigns/review.service.js';
-import { DispatchService, NoIdentifiedImpactError } from '../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../libs/campaigns/campaign-status.js';
+import { DispatchReconciler } from '../libs/campaigns/dispatch-reconciler.js';
+import { IdentifiedImpactGate, NoIdentifiedImpactError } from '../libs/campaigns/identified-impact.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
 import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
 
@@ -80,16 +83,16 @@ describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
     await expect(campaigns.approve(campaignId, 'alice', { requireSecondOperator: true })).rejects.toThrow(
       /another operator/,
     );
-    await expect(app.get(DispatchService).launch(campaignId, 'bob')).rejects.toThrow(
+    await expect(app.get(CampaignLauncher).launch(campaignId, 'bob')).rejects.toThrow(
       /cannot launch a campaign that is ready/,
     );
     expect((await campaigns.approve(campaignId, 'bob', { requireSecondOperator: true })).status).toBe('approved');
   });
 
   it('will not post a notice or send an email for a tenant with no identified impact', async () => {
-    const dispatch = app.get(DispatchService);
+    const impactGate = app.get(IdentifiedImpactGate);
     const unaffected = Object.entries(world.truth.tenants).find(([, t]) => t.expected === 'not_affected')![0];
-    await expect(dispatch.assertIdentifiedImpact(campaignId, unaffected)).rejects.toBeInstanceOf(
+    await expect(impactGate.assertIdentifiedImpact(campaignId, unaffected)).rejects.toBeInstanceOf(
       NoIdentifiedImpactError,
     );
     // and the database refuses it even when the code is bypassed
@@ -112,10 +115,12 @@ describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
   });
 
   it('posts exactly one notice per affected tenant and sends exactly one email per privileged contact, and nothing else', async () => {
-    const dispatch = app.get(DispatchService);
-    expect((await dispatch.launch(campaignId, 'bob')).status).toBe('sending');
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
+    const reconciler = app.get(DispatchReconciler);
+    expect((await launcher.launch(campaignId, 'bob')).status).toBe('sending');
     const final = await until('completion', async () => {
-      const s = await dispatch.status(campaignId);
+      const s = await statusView.status(campaignId);
       return s.status === 'completed' ? s : undefined;
     });
 
@@ -139,7 +144,7 @@ describe('a full campaign (PostgreSQL, Redis, ACS emulator)', () => {
     expect(final.counts.emails.failed).toBe(0);
 
     // relaunching or reconciling changes nothing
-    await dispatch.reconcile(campaignId);
+    await reconciler.reconcile(campaignId);
     await new Promise((r) => setTimeout(r, 1000));
     expect(acs.messages().length).toBe(expected.size);
     expect(await prisma.notice.count({ where: { campaignId } })).toBe(affected.size);

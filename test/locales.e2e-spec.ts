@@ -20,7 +20,8 @@ import { ExposureModule } from '../libs/exposure/exposure.module.js';
 import { IngestService } from '../libs/exposure/ingest.service.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
 import { ReviewService } from '../libs/campaigns/review.service.js';
-import { DispatchService } from '../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../libs/campaigns/campaign-status.js';
 import { PreviewService } from '../libs/campaigns/preview.service.js';
 import { InboxModule } from '../libs/inbox/inbox.module.js';
 import { InboxService } from '../libs/inbox/inbox.service.js';
@@ -152,10 +153,11 @@ describe('a campaign whose admins read different languages', () => {
   it("launches, and every email is in its own recipient's language", async () => {
     const campaigns = app.get(CampaignsService);
     await campaigns.approve(campaignId, 'bob', { requireSecondOperator: false });
-    const dispatch = app.get(DispatchService);
-    expect((await dispatch.launch(campaignId, 'bob')).status).toBe('sending');
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
+    expect((await launcher.launch(campaignId, 'bob')).status).toBe('sending');
     const final = await until('completion', async () => {
-      const s = await dispatch.status(campaignId);
+      const s = await statusView.status(campaignId);
       return s.status === 'completed' ? s : undefined;
     });
     expect(final.counts.emails.failed).toBe(0);

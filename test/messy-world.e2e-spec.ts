@@ -34,7 +34,8 @@ import { formatOf } from '../libs/exposure/readers.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
 import { PreviewService } from '../libs/campaigns/preview.service.js';
 import { ReviewService } from '../libs/campaigns/review.service.js';
-import { DispatchService } from '../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../libs/campaigns/campaign-status.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
 import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
 
@@ -241,13 +242,14 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
 
   it('approves and launches: every privileged admin of every affected tenant gets one email in their language, nobody else anything', async () => {
     const campaigns = app.get(CampaignsService);
-    const dispatch = app.get(DispatchService);
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
     const prisma = app.get(PrismaService);
     // self-approval, as the CLI allows it
     expect((await campaigns.approve(campaignId, 'alice', { requireSecondOperator: false })).status).toBe('approved');
-    expect((await dispatch.launch(campaignId, 'alice')).status).toBe('sending');
+    expect((await launcher.launch(campaignId, 'alice')).status).toBe('sending');
     const final = await until('completion', async () => {
-      const s = await dispatch.status(campaignId);
+      const s = await statusView.status(campaignId);
       return s.status === 'completed' || s.status === 'failed' ? s : undefined;
     });
     expect(final.status).toBe('completed');

@@ -24,7 +24,8 @@ import { QueueModule } from '../libs/queue/queue.module.js';
 import { QUEUE } from '../libs/queue/queues.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
-import { DispatchService } from '../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../libs/campaigns/campaign-status.js';
 import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
 import { EmailProcessor } from '../apps/worker/src/processors/email.processor.js';
 import {
@@ -94,8 +95,8 @@ describe('throttling (ACS 429 with Retry-After, quota equal to MAIL_RATE_PER_MIN
       ACS_CONNECTION_STRING: acs.connectionString,
       MAIL_RATE_PER_MINUTE: String(QUOTA),
     });
-    const dispatch = app.get(DispatchService);
-    await dispatch.launch(seeded.campaignId, 'throttle-test');
+    const launcher = app.get(CampaignLauncher);
+    await launcher.launch(seeded.campaignId, 'throttle-test');
 
     await until('a quota of emails', () => acs.messages().length >= QUOTA, 30_000, 20);
     // a few seconds more: without the limiter the rest would be sent now, and refused
@@ -131,8 +132,9 @@ describe('throttling (ACS 429 with Retry-After, quota equal to MAIL_RATE_PER_MIN
     // hold the emails until every notice and delivery row is written
     const emails = app.get<Queue>(getQueueToken(QUEUE.emails));
     await emails.pause();
-    const dispatch = app.get(DispatchService);
-    await dispatch.launch(seeded.campaignId, 'throttle-test');
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
+    await launcher.launch(seeded.campaignId, 'throttle-test');
     await until(
       'every delivery row',
       async () =>
@@ -147,7 +149,7 @@ describe('throttling (ACS 429 with Retry-After, quota equal to MAIL_RATE_PER_MIN
     const done = await until(
       'completion',
       async () => {
-        const s = await dispatch.status(seeded.campaignId);
+        const s = await statusView.status(seeded.campaignId);
         return s.status === 'completed' ? s : undefined;
       },
       60_000,

@@ -16,7 +16,8 @@ import { WebhookReceiver } from './support/webhook-receiver.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
 import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
-import { DispatchService } from '../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../libs/campaigns/campaign-status.js';
 import { WebhookRegistrationService } from '../libs/webhooks/webhook-registration.service.js';
 import { WebhookService } from '../libs/webhooks/webhook.service.js';
 import type { TenantPrincipal } from '../libs/auth/tenant-principal.js';
@@ -92,11 +93,12 @@ describe('webhooks from a campaign launch (PostgreSQL, Redis, a signature-verify
     });
     await register(unaffected, '/unaffected', ['notice.posted']);
 
-    const dispatch = app.get(DispatchService);
-    await dispatch.launch(seeded.campaignId, 'operator');
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
+    await launcher.launch(seeded.campaignId, 'operator');
     await until(
       'campaign completed',
-      async () => (await dispatch.status(seeded.campaignId)).status === 'completed',
+      async () => (await statusView.status(seeded.campaignId)).status === 'completed',
       120_000,
     );
     const notices = new Map(

@@ -5,7 +5,14 @@ import { MailModule } from '../mail/mail.module.js';
 import { MetricsModule } from '../observability/metrics.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { DispatchRepository } from './dispatch.repository.js';
-import { DispatchService } from './dispatch.service.js';
+import { DispatchQueues } from './dispatch-queues.js';
+import { CampaignCompletion } from './campaign-completion.js';
+import { DispatchReconciler } from './dispatch-reconciler.js';
+import { CampaignLauncher } from './campaign-launcher.js';
+import { NoticeJob } from './notice-job.js';
+import { EmailJob } from './email-job.js';
+import { CampaignStatusView } from './campaign-status.js';
+import { IdentifiedImpactGate } from './identified-impact.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 import { AnalysisService } from './analysis.service.js';
 import { CampaignsService } from './campaigns.service.js';
@@ -21,8 +28,27 @@ import { PreviewService } from './preview.service.js';
     ReviewService,
     PreviewService,
     DispatchRepository,
-    DispatchService,
+    DispatchQueues,
+    CampaignCompletion,
+    DispatchReconciler,
+    CampaignLauncher,
+    NoticeJob,
+    EmailJob,
+    CampaignStatusView,
+    IdentifiedImpactGate,
   ],
-  exports: [CampaignsService, ReviewService, PreviewService, AnalysisService, CampaignsRepository, DispatchService],
+  exports: [
+    CampaignsService,
+    ReviewService,
+    PreviewService,
+    AnalysisService,
+    CampaignsRepository,
+    DispatchReconciler,
+    CampaignLauncher,
+    NoticeJob,
+    EmailJob,
+    CampaignStatusView,
+    IdentifiedImpactGate,
+  ],
 })
 export class CampaignsModule {}

@@ -1,23 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
 import { AuditService } from '../audit/audit.service.js';
 import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
 import { DatasetsService } from '../exposure/datasets.service.js';
-import { QUEUE, jobId } from '../queue/queues.js';
+import { QUEUE } from '../queue/queues.js';
+import { addJob, type JobQueue } from '../queue/jobs.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 import { AnalysisService, type AnalysisProgress } from './analysis.service.js';
+import type { CreateCampaignInput } from './campaign-input.js';
 import { transition, type CampaignAction, type CampaignStatus } from './campaign-lifecycle.js';
-
-export interface CreateCampaignInput {
-  datasetId: string;
-  title?: string;
-  supportUrl?: string;
-  supportPhone?: string;
-  supportEmail?: string;
-  respondBy?: string;
-  incidentDate?: string;
-}
 
 export type Campaign = NonNullable<Awaited<ReturnType<CampaignsRepository['find']>>>;
 
@@ -31,7 +22,7 @@ export class CampaignsService {
     private readonly datasets: DatasetsService,
     private readonly analysis: AnalysisService,
     private readonly audit: AuditService,
-    @InjectQueue(QUEUE.analysis) private readonly analysisQueue: Queue,
+    @InjectQueue(QUEUE.analysis) private readonly analysisQueue: JobQueue<'analysis'>,
   ) {}
 
   async get(id: string): Promise<Campaign> {
@@ -93,17 +84,7 @@ export class CampaignsService {
   /** Queues the analysis (attribution and decisions) on the worker. */
   async requestAnalysis(id: string, actor: string): Promise<Campaign> {
     const c = await this.move(id, 'analyze', actor, { lastError: null });
-    await this.analysisQueue.add(
-      'analyze',
-      { campaignId: id },
-      {
-        jobId: jobId('analyze', id),
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
-        removeOnComplete: true,
-        removeOnFail: 1000,
-      },
-    );
+    await addJob(this.analysisQueue, 'analyze', { campaignId: id });
     return c;
   }
 
@@ -145,10 +126,6 @@ export class CampaignsService {
     if (open.length)
       throw new ConflictError(`${open.length} review item(s) are unresolved; resolve them first (review list ${id})`);
     return this.move(id, 'approve', actor, { approvedBy: actor, approvedAt: new Date() });
-  }
-
-  async cancel(id: string, actor: string): Promise<Campaign> {
-    return this.move(id, 'cancel', actor, { finishedAt: new Date() });
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../config/config.js';
-import type { DispatchService } from './dispatch.service.js';
+import type { DispatchReconciler } from './dispatch-reconciler.js';
 import { ReconcileScheduler } from './reconcile-scheduler.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -28,7 +28,7 @@ describe('ReconcileScheduler (Redis)', () => {
         calls.n++;
         await sleep(20);
       },
-    } as unknown as DispatchService;
+    } as unknown as DispatchReconciler;
     const config = loadConfig({ REDIS_URL, QUEUE_PREFIX: prefix, RECONCILE_INTERVAL_MS: String(intervalMs) });
     const s = new ReconcileScheduler(dispatch, config);
     await s.onApplicationBootstrap();
@@ -89,7 +89,7 @@ describe('ReconcileScheduler (Redis)', () => {
         await sleep(100);
         active--;
       },
-    } as unknown as DispatchService;
+    } as unknown as DispatchReconciler;
     const s = new ReconcileScheduler(dispatch, loadConfig({ REDIS_URL, QUEUE_PREFIX: prefix }));
     const first = s.reconcile();
     const second = s.reconcile();

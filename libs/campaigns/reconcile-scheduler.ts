@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { redisConnection } from '../queue/queues.js';
-import { DispatchService } from './dispatch.service.js';
+import { DispatchReconciler } from './dispatch-reconciler.js';
 
 /** How often a worker looks whether Redis still holds the marker (one SET NX: cheap). */
 export const MARKER_CHECK_MS = 1000;
@@ -30,7 +30,7 @@ export class ReconcileScheduler implements OnApplicationBootstrap, OnModuleDestr
   private stopped = false;
 
   constructor(
-    private readonly dispatch: DispatchService,
+    private readonly dispatch: DispatchReconciler,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.markerKey = `${config.QUEUE_PREFIX}:reconcile:marker`;

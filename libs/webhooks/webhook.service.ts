@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { QUEUE, jobId } from '../queue/queues.js';
+import { QUEUE } from '../queue/queues.js';
+import { addJobs, jobIdOf, type JobQueue } from '../queue/jobs.js';
 import { AuditService } from '../audit/audit.service.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { PRIVACY_ROLES } from '../auth/tenant-principal.js';
@@ -40,7 +40,7 @@ export class WebhookService {
     private readonly audit: AuditService,
     @Inject(MAIL_TRANSPORT) private readonly mail: MailTransport,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectQueue(QUEUE.webhooks) private readonly queue: Queue,
+    @InjectQueue(QUEUE.webhooks) private readonly queue: JobQueue<'webhooks'>,
   ) {
     this.policy = {
       allowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
@@ -77,18 +77,14 @@ export class WebhookService {
 
   private async enqueue(ids: readonly bigint[]): Promise<void> {
     if (!ids.length) return;
-    await this.queue.addBulk(
-      ids.map((id) => ({
-        name: 'deliver-webhook',
-        data: { deliveryId: id.toString() },
-        opts: {
-          jobId: jobId('webhook', id.toString()),
-          attempts: this.config.WEBHOOK_MAX_ATTEMPTS,
-          backoff: { type: 'exponential', delay: this.config.WEBHOOK_RETRY_BASE_MS, jitter: 0.3 },
-          removeOnComplete: true,
-          removeOnFail: 5000,
-        },
-      })),
+    await addJobs(
+      this.queue,
+      'deliver-webhook',
+      ids.map((id) => ({ deliveryId: id.toString() })),
+      {
+        attempts: this.config.WEBHOOK_MAX_ATTEMPTS,
+        backoff: { type: 'exponential', delay: this.config.WEBHOOK_RETRY_BASE_MS, jitter: 0.3 },
+      },
     );
   }
 
@@ -171,7 +167,7 @@ export class WebhookService {
       if (!ids.length) break;
       await this.enqueue(ids);
       for (const id of ids) {
-        const job = await this.queue.getJob(jobId('webhook', id.toString()));
+        const job = await this.queue.getJob(jobIdOf(this.queue, 'deliver-webhook', { deliveryId: id.toString() }));
         if (job && (await job.isFailed()))
           await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       }

@@ -13,7 +13,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { AcsEmulator } from '../support/acs-emulator.js';
-import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
 import { createApiApp } from '../../apps/api/src/create-app.js';
 import {
   createScenarioDatabase,
@@ -76,7 +77,8 @@ describe('fault: ACS throttles, fails transiently and fails permanently', () => 
   });
 
   it('pauses for Retry-After, retries 5xx with backoff, keeps the quota, and lists permanent failures', async () => {
-    const dispatch = app.get(DispatchService);
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
     const expected = seeded.expectedRecipients.size;
     expect(expected).toBeGreaterThan(QUOTA + 5);
 
@@ -90,7 +92,7 @@ describe('fault: ACS throttles, fails transiently and fails permanently', () => 
     const injectedStatus5xx = 2;
 
     const launchedAt = Date.now();
-    await dispatch.launch(seeded.campaignId, 'fault-operator');
+    await launcher.launch(seeded.campaignId, 'fault-operator');
     const worker = await startWorker(workerEnv(env), 'worker');
     workers.push(worker);
 
@@ -104,7 +106,7 @@ describe('fault: ACS throttles, fails transiently and fails permanently', () => 
     const status = await until(
       'completion',
       async () => {
-        const s = await dispatch.status(seeded.campaignId);
+        const s = await statusView.status(seeded.campaignId);
         return s.status === 'completed' ? s : undefined;
       },
       200_000,
@@ -165,7 +167,7 @@ describe('fault: ACS throttles, fails transiently and fails permanently', () => 
       retrying: 0,
       queued: 0,
     });
-    const listed = await dispatch.deliveries(seeded.campaignId, 'failed', 0, 100);
+    const listed = await statusView.deliveries(seeded.campaignId, 'failed', 0, 100);
     expect(listed.value.map((d) => d.address).sort()).toEqual(failing);
     for (const d of listed.value) expect(d.lastError).toMatch(/Failed.*EmailDroppedAllRecipientsSuppressed/);
     const res = await request(api.getHttpServer())

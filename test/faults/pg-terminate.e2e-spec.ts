@@ -5,7 +5,8 @@
  */
 import type { INestApplicationContext } from '@nestjs/common';
 import { AcsEmulator } from '../support/acs-emulator.js';
-import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
 import {
   createScenarioDatabase,
   dropQueues,
@@ -56,8 +57,9 @@ describe('fault: PostgreSQL connections terminated mid-campaign', () => {
   });
 
   it('survives terminated connections and finishes exactly once', async () => {
-    const dispatch = app.get(DispatchService);
-    await dispatch.launch(seeded.campaignId, 'fault-operator');
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
+    await launcher.launch(seeded.campaignId, 'fault-operator');
     const expected = seeded.expectedRecipients.size;
     const worker = await startWorker(workerEnv(env), 'worker');
     workers.push(worker);
@@ -76,7 +78,7 @@ describe('fault: PostgreSQL connections terminated mid-campaign', () => {
     const status = await until(
       'completion',
       async () => {
-        const s = await dispatch.status(seeded.campaignId).catch(() => undefined); // our own pool was hit too
+        const s = await statusView.status(seeded.campaignId).catch(() => undefined); // our own pool was hit too
         return s?.status === 'completed' ? s : undefined;
       },
       180_000,

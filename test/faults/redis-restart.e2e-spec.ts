@@ -7,7 +7,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AcsEmulator } from '../support/acs-emulator.js';
-import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
 import {
   createScenarioDatabase,
   dropQueues,
@@ -93,8 +94,8 @@ describe.each(WIPES)('fault: Redis $name mid-campaign', ({ label, seed, wipe }) 
   });
 
   it('completes from what PostgreSQL says is unfinished, exactly once, without an operator', async () => {
-    const dispatch = app.get(DispatchService);
-    await dispatch.launch(seeded.campaignId, 'fault-operator');
+    const statusView = app.get(CampaignStatusView);
+    await app.get(CampaignLauncher).launch(seeded.campaignId, 'fault-operator');
     const expected = seeded.expectedRecipients.size;
     const worker = await startWorker(workerEnv(env), 'worker');
     workers.push(worker);
@@ -108,7 +109,7 @@ describe.each(WIPES)('fault: Redis $name mid-campaign', ({ label, seed, wipe }) 
     const status = await until(
       'completion after Redis came back empty, with no operator action',
       async () => {
-        const s = await dispatch.status(seeded.campaignId);
+        const s = await statusView.status(seeded.campaignId);
         return s.status === 'completed' ? s : undefined;
       },
       150_000,

@@ -6,7 +6,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { AcsEmulator } from '../support/acs-emulator.js';
-import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
 import {
   createScenarioDatabase,
   dropQueues,
@@ -65,8 +66,9 @@ describe('fault: SIGTERM during a campaign', () => {
   });
 
   it('lets the jobs in flight finish, exits cleanly, and the next start does the rest exactly once', async () => {
-    const dispatch = app.get(DispatchService);
-    await dispatch.launch(seeded.campaignId, 'fault-operator');
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
+    await launcher.launch(seeded.campaignId, 'fault-operator');
     const expected = seeded.expectedRecipients.size;
     const first = await startWorker(workerEnv(env), 'worker-1');
     workers.push(first);
@@ -103,14 +105,14 @@ describe('fault: SIGTERM during a campaign', () => {
     expect(afterExit.states.sent).toBe(afterExit.accepted);
     // and the rest is still to do
     expect(afterExit.accepted).toBeLessThan(expected);
-    expect(await dispatch.status(seeded.campaignId)).toMatchObject({ status: 'sending' });
+    expect(await statusView.status(seeded.campaignId)).toMatchObject({ status: 'sending' });
 
     const second = await startWorker(workerEnv(env), 'worker-2');
     workers.push(second);
     const status = await until(
       'completion after the restart',
       async () => {
-        const s = await dispatch.status(seeded.campaignId);
+        const s = await statusView.status(seeded.campaignId);
         return s.status === 'completed' ? s : undefined;
       },
       150_000,

@@ -7,7 +7,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { AcsEmulator } from '../support/acs-emulator.js';
-import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
+import { NoticeJob } from '../../libs/campaigns/notice-job.js';
 import {
   createScenarioDatabase,
   dropQueues,
@@ -77,14 +79,16 @@ describe('fault: jobs parked as failed after stalling twice', () => {
   it('the next start reconciles them back, and the campaign completes exactly once', async () => {
     // (before reconcile retried parked jobs, this campaign never completed: adding a job whose id
     // is in the failed set is a no-op)
-    const dispatch = app.get(DispatchService);
-    await dispatch.launch(seeded.campaignId, 'fault-operator');
+    const launcher = app.get(CampaignLauncher);
+    const noticeJob = app.get(NoticeJob);
+    const statusView = app.get(CampaignStatusView);
+    await launcher.launch(seeded.campaignId, 'fault-operator');
     // one notice job parked; one tenant's notice posted here, one of its email jobs parked
     const parkedNotice = await parkNext(env, 'notices');
     const tenant = seeded.affectedTenants.find(
       (t) => [...seeded.tenantOf.values()].includes(t) && !parkedNotice.includes(t),
     )!;
-    expect(await dispatch.postNotice(seeded.campaignId, tenant)).toEqual({ kind: 'done' });
+    expect(await noticeJob.postNotice(seeded.campaignId, tenant)).toEqual({ kind: 'done' });
     const parkedEmail = await parkNext(env, 'emails');
     // the operator's pause and resume brings them back too; here the worker's start does
 
@@ -94,7 +98,7 @@ describe('fault: jobs parked as failed after stalling twice', () => {
     const status = await until(
       'completion',
       async () => {
-        const s = await dispatch.status(seeded.campaignId);
+        const s = await statusView.status(seeded.campaignId);
         return s.status === 'completed' ? s : undefined;
       },
       60_000,
@@ -159,23 +163,25 @@ describe('fault: jobs parked while a worker runs, brought back by the periodic r
   });
 
   it('completes exactly once with no restart and no operator action', async () => {
-    const dispatch = app.get(DispatchService);
+    const launcher = app.get(CampaignLauncher);
+    const noticeJob = app.get(NoticeJob);
+    const statusView = app.get(CampaignStatusView);
     const worker = await startWorker(workerEnv(env), 'worker');
     workers.push(worker);
     worker.kill('SIGSTOP');
-    await dispatch.launch(seeded.campaignId, 'fault-operator');
+    await launcher.launch(seeded.campaignId, 'fault-operator');
     const parkedNotice = await parkNext(env, 'notices');
     const tenant = seeded.affectedTenants.find(
       (t) => [...seeded.tenantOf.values()].includes(t) && !parkedNotice.includes(t),
     )!;
-    expect(await dispatch.postNotice(seeded.campaignId, tenant)).toEqual({ kind: 'done' });
+    expect(await noticeJob.postNotice(seeded.campaignId, tenant)).toEqual({ kind: 'done' });
     const parkedEmail = await parkNext(env, 'emails');
     worker.kill('SIGCONT');
 
     const status = await until(
       'completion',
       async () => {
-        const s = await dispatch.status(seeded.campaignId);
+        const s = await statusView.status(seeded.campaignId);
         return s.status === 'completed' ? s : undefined;
       },
       90_000,

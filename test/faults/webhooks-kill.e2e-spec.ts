@@ -8,7 +8,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { AcsEmulator } from '../support/acs-emulator.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
-import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
 import { WebhookRegistrationService } from '../../libs/webhooks/webhook-registration.service.js';
 import { eventId } from '../../libs/webhooks/events.js';
 import {
@@ -78,7 +79,7 @@ describe('fault: worker killed with SIGKILL mid-delivery of webhooks, then resta
     const endpoints = pathOf.size;
     expect(endpoints).toBeGreaterThan(8);
 
-    await app.get(DispatchService).launch(seeded.campaignId, 'fault-operator');
+    await app.get(CampaignLauncher).launch(seeded.campaignId, 'fault-operator');
     const first = await startWorker(workerEnv(env), 'worker-1');
     workers.push(first);
     // deliveries in flight: the receiver has read them and holds its answer

@@ -7,7 +7,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AcsEmulator } from '../support/acs-emulator.js';
-import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
 import {
   createScenarioDatabase,
   dropQueues,
@@ -59,8 +60,9 @@ describe('fault: worker killed with SIGKILL half way, then restarted', () => {
   });
 
   it('finishes the campaign exactly once after the kill', async () => {
-    const dispatch = app.get(DispatchService);
-    await dispatch.launch(seeded.campaignId, 'fault-operator');
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
+    await launcher.launch(seeded.campaignId, 'fault-operator');
     const expected = seeded.expectedRecipients.size;
     expect(expected).toBeGreaterThan(40);
 
@@ -80,7 +82,7 @@ describe('fault: worker killed with SIGKILL half way, then restarted', () => {
     const status = await until(
       'completion after the restart',
       async () => {
-        const s = await dispatch.status(seeded.campaignId);
+        const s = await statusView.status(seeded.campaignId);
         return s.status === 'completed' ? s : undefined;
       },
       150_000,
@@ -158,11 +160,12 @@ describe('fault: one of two workers killed with SIGKILL, not restarted', () => {
   }
 
   it("the survivor sends the dead worker's in-flight emails within seconds, exactly once", async () => {
-    const dispatch = app.get(DispatchService);
+    const launcher = app.get(CampaignLauncher);
+    const statusView = app.get(CampaignStatusView);
     const expected = seeded.expectedRecipients.size;
     const doomed = await startWorker(workerEnv(env), 'doomed');
     workers.push(doomed);
-    await dispatch.launch(seeded.campaignId, 'fault-operator');
+    await launcher.launch(seeded.campaignId, 'fault-operator');
     // the first emails in flight are the doomed worker's: that tells its BullMQ id
     const first = await until(
       'emails in flight',
@@ -207,7 +210,7 @@ describe('fault: one of two workers killed with SIGKILL, not restarted', () => {
     const status = await until(
       'completion',
       async () => {
-        const s = await dispatch.status(seeded.campaignId);
+        const s = await statusView.status(seeded.campaignId);
         return s.status === 'completed' ? s : undefined;
       },
       150_000,

@@ -8,7 +8,9 @@
  */
 import type { INestApplicationContext } from '@nestjs/common';
 import { AcsEmulator } from '../support/acs-emulator.js';
-import { DispatchService } from '../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
+import { DispatchReconciler } from '../../libs/campaigns/dispatch-reconciler.js';
 import { CampaignsService } from '../../libs/campaigns/campaigns.service.js';
 import {
   createScenarioDatabase,
@@ -152,12 +154,14 @@ describe('hostile template values render inert', () => {
   });
 
   it('sends both campaigns, and every stored notice and email holds the values as inert text', async () => {
-    const dispatch = app.get(DispatchService);
+    const launcher = app.get(CampaignLauncher);
+    const reconciler = app.get(DispatchReconciler);
+    const statusView = app.get(CampaignStatusView);
     // the launch check refuses the javascript: link and the address that is none, with reasons
-    await expect(dispatch.launch(campaigns[0]!.campaignId, 'fault-operator')).rejects.toThrow(
+    await expect(launcher.launch(campaigns[0]!.campaignId, 'fault-operator')).rejects.toThrow(
       /nothing was sent: .*support URL .* is not an absolute http\(s\) link.*support email .* is not an email address/,
     );
-    const second = await dispatch.launch(campaigns[1]!.campaignId, 'fault-operator').then(
+    const second = await launcher.launch(campaigns[1]!.campaignId, 'fault-operator').then(
       () => null,
       (e: Error) => e.message,
     );
@@ -168,12 +172,12 @@ describe('hostile template values render inert', () => {
         `UPDATE campaigns SET status = 'sending', started_at = now(), updated_at = now() WHERE id = $1`,
         [c.campaignId],
       );
-      await dispatch.reconcile(c.campaignId);
+      await reconciler.reconcile(c.campaignId);
     }
     for (const c of campaigns) {
       await until(
         `campaign ${c.campaignId}`,
-        async () => (await dispatch.status(c.campaignId)).status === 'completed',
+        async () => (await statusView.status(c.campaignId)).status === 'completed',
         120_000,
         250,
       );

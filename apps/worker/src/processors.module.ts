@@ -1,6 +1,6 @@
 import { Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CampaignsModule } from '../../../libs/campaigns/campaigns.module.js';
-import { DispatchService } from '../../../libs/campaigns/dispatch.service.js';
+import { DispatchReconciler } from '../../../libs/campaigns/dispatch-reconciler.js';
 import { AnalysisProcessor } from './processors/analysis.processor.js';
 import { NoticeProcessor } from './processors/notice.processor.js';
 import { EmailProcessor } from './processors/email.processor.js';
@@ -15,7 +15,7 @@ import { WebhookService } from '../../../libs/webhooks/webhook.service.js';
 })
 export class ProcessorsModule implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
-    private readonly dispatch: DispatchService,
+    private readonly reconciler: DispatchReconciler,
     private readonly analysis: AnalysisProcessor,
     private readonly notices: NoticeProcessor,
     private readonly emails: EmailProcessor,
@@ -25,7 +25,7 @@ export class ProcessorsModule implements OnApplicationBootstrap, OnModuleDestroy
 
   /** Redis is not the record: on start, put back whatever PostgreSQL says is unfinished. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.dispatch.reconcileAll();
+    await this.reconciler.reconcileAll();
     await this.webhooks.reconcile();
   }
 

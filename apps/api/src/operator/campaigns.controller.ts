@@ -4,32 +4,11 @@ import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/o
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
-import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
+import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView } from '../../../../libs/campaigns/campaign-status.js';
+import { uuid } from '../../../../libs/common/input.js';
+import { createCampaignInput, decisionsInput, deliveriesInput } from '../../../../libs/campaigns/campaign-input.js';
 import { ApiDoc, ApiErrors, ApiOperator, CAMPAIGN_BRIEF, STATUS } from '../ops/api-docs.js';
-
-const uuid = z.uuid('must be a UUID');
-const createBody = z.strictObject({
-  datasetId: uuid,
-  title: z.string().trim().max(300).optional(),
-  supportUrl: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2000)
-    .optional(),
-  supportPhone: z.string().trim().max(50).optional(),
-  supportEmail: z.email().max(320).optional(),
-  respondBy: z.iso.date('must be an ISO date (YYYY-MM-DD)').optional(),
-  incidentDate: z.iso.date('must be an ISO date (YYYY-MM-DD)').optional(),
-});
-const decisionsQuery = z.object({
-  decision: z.enum(['affected', 'not_affected', 'needs_review']).optional(),
-  tenant: uuid.optional(),
-});
-
-const deliveriesQuery = z.object({
-  state: z.enum(['queued', 'sending', 'sent', 'failed', 'retrying']).optional(),
-  skip: z.coerce.number().int().min(0).default(0),
-  take: z.coerce.number().int().min(1).max(1000).default(100),
-});
 
 const brief = (c: { id: string; status: string }) => ({ campaignId: c.id, status: c.status });
 
@@ -41,7 +20,8 @@ export class CampaignsController {
   constructor(
     private readonly campaigns: CampaignsService,
     private readonly preview: PreviewService,
-    private readonly dispatch: DispatchService,
+    private readonly launcher: CampaignLauncher,
+    private readonly sending: CampaignStatusView,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -53,7 +33,10 @@ export class CampaignsController {
   @ApiErrors(400, 404)
   @Post()
   @HttpCode(201)
-  async create(@Body({ schema: createBody }) body: z.infer<typeof createBody>, @Req() req: OperatorRequest) {
+  async create(
+    @Body({ schema: createCampaignInput }) body: z.infer<typeof createCampaignInput>,
+    @Req() req: OperatorRequest,
+  ) {
     return brief(await this.campaigns.create(body, req.operator!));
   }
 
@@ -87,7 +70,7 @@ export class CampaignsController {
   async decisions(
     @Req() req: OperatorRequest,
     @Param('id', { schema: uuid }) id: string,
-    @Query({ schema: decisionsQuery }) q: z.infer<typeof decisionsQuery>,
+    @Query({ schema: decisionsInput }) q: z.infer<typeof decisionsInput>,
   ) {
     if (q.tenant) return this.preview.previewTenant(id, q.tenant, req.operator!);
     const p = await this.preview.preview(id);
@@ -134,7 +117,7 @@ export class CampaignsController {
   @Post(':id/launch')
   @HttpCode(202)
   async launch(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
-    return brief(await this.dispatch.launch(id, req.operator!));
+    return brief(await this.launcher.launch(id, req.operator!));
   }
 
   @ApiDoc('Pause sending', { description: 'paused', schema: CAMPAIGN_BRIEF })
@@ -142,7 +125,7 @@ export class CampaignsController {
   @Post(':id/pause')
   @HttpCode(200)
   async pause(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
-    return brief(await this.dispatch.pause(id, req.operator!));
+    return brief(await this.launcher.pause(id, req.operator!));
   }
 
   @ApiDoc('Resume sending', { description: 'sending again', schema: CAMPAIGN_BRIEF })
@@ -150,7 +133,7 @@ export class CampaignsController {
   @Post(':id/resume')
   @HttpCode(200)
   async resume(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
-    return brief(await this.dispatch.resume(id, req.operator!));
+    return brief(await this.launcher.resume(id, req.operator!));
   }
 
   @ApiDoc('Progress of a campaign: notices posted, emails sent, failed and retrying', {
@@ -160,7 +143,7 @@ export class CampaignsController {
   @ApiErrors(400, 404)
   @Get(':id/status')
   status(@Param('id', { schema: uuid }) id: string) {
-    return this.dispatch.status(id);
+    return this.sending.status(id);
   }
 
   /** The emails of a campaign, paged; `?state=failed` lists permanent failures with their reasons. */
@@ -171,9 +154,9 @@ export class CampaignsController {
   @Get(':id/deliveries')
   deliveries(
     @Param('id', { schema: uuid }) id: string,
-    @Query({ schema: deliveriesQuery }) q: z.infer<typeof deliveriesQuery>,
+    @Query({ schema: deliveriesInput }) q: z.infer<typeof deliveriesInput>,
   ) {
-    return this.dispatch.deliveries(id, q.state, q.skip, q.take);
+    return this.sending.deliveries(id, q.state, q.skip, q.take);
   }
 
   @ApiDoc('Cancel a campaign', { description: 'cancelled', schema: CAMPAIGN_BRIEF })
@@ -181,6 +164,6 @@ export class CampaignsController {
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
-    return brief(await this.campaigns.cancel(id, req.operator!));
+    return brief(await this.launcher.cancel(id, req.operator!));
   }
 }

@@ -9,14 +9,11 @@ import { BadInputError } from '../../../../libs/common/errors.js';
 import { limitedBody } from '../../../../libs/common/limited-body.js';
 import { IngestService } from '../../../../libs/exposure/ingest.service.js';
 import { DatasetsService } from '../../../../libs/exposure/datasets.service.js';
-import { formatOf, INPUT_FORMATS } from '../../../../libs/exposure/readers.js';
+import { formatOf } from '../../../../libs/exposure/readers.js';
+import { ingestInput } from '../../../../libs/exposure/ingest-input.js';
+import { uuid } from '../../../../libs/common/input.js';
 import { ApiDoc, ApiErrors, ApiOperator, INGEST_RESULT, ApiUpload } from '../ops/api-docs.js';
 
-const uuid = z.uuid('must be a UUID');
-const uploadQuery = z.object({
-  name: z.string().trim().min(1).max(200).default('upload'),
-  format: z.enum(INPUT_FORMATS).optional(),
-});
 const page = z.object({
   skip: z.coerce.number().int().min(0).default(0),
   take: z.coerce.number().int().min(1).max(10_000).default(100),
@@ -52,7 +49,7 @@ export class DatasetsController {
   @ApiErrors(400, 413)
   @Post()
   @HttpCode(201)
-  async upload(@Req() req: OperatorRequest, @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>) {
+  async upload(@Req() req: OperatorRequest, @Query({ schema: ingestInput }) q: z.infer<typeof ingestInput>) {
     const format = q.format ?? formatOf(q.name, req.headers['content-type']);
     return this.ingest.ingest({
       stream: limitedBody(req, this.config.INGEST_MAX_UPLOAD_BYTES),
@@ -82,7 +79,7 @@ export class DatasetsController {
   async addRecords(
     @Req() req: OperatorRequest,
     @Param('datasetId', { schema: uuid }) id: string,
-    @Query({ schema: uploadQuery }) q: z.infer<typeof uploadQuery>,
+    @Query({ schema: ingestInput }) q: z.infer<typeof ingestInput>,
   ) {
     const format = q.format ?? formatOf(q.name, req.headers['content-type']);
     return this.ingest.addTo(id, {

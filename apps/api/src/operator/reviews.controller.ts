@@ -2,13 +2,14 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } f
 import { z } from 'zod';
 import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { ReviewService } from '../../../../libs/campaigns/review.service.js';
+import { uuid } from '../../../../libs/common/input.js';
+import {
+  listReviewInput,
+  resolveReviewGroupInput,
+  resolveReviewInput,
+  reviewGroup,
+} from '../../../../libs/campaigns/review-input.js';
 import { ApiDoc, ApiErrors, ApiOperator } from '../ops/api-docs.js';
-
-const uuid = z.uuid('must be a UUID');
-const listQuery = z.object({ campaignId: uuid, all: z.enum(['true', 'false']).optional() });
-const resolveBody = z.strictObject({ tenantId: uuid.nullable() });
-const resolveGroupBody = z.strictObject({ campaignId: uuid, tenantId: uuid.nullable() });
-const group = z.string().regex(/^[0-9a-f]{16}$/, 'must be a review group key');
 
 /** Operator review of uncertain attributions (docs/contracts.md §3 `review list` / `review resolve`). */
 @ApiOperator('operator: review')
@@ -22,7 +23,7 @@ export class ReviewsController {
   })
   @ApiErrors(400, 404)
   @Get()
-  async list(@Query({ schema: listQuery }) q: z.infer<typeof listQuery>) {
+  async list(@Query({ schema: listReviewInput }) q: z.infer<typeof listReviewInput>) {
     return { campaignId: q.campaignId, items: await this.reviews.list(q.campaignId, { all: q.all === 'true' }) };
   }
 
@@ -35,7 +36,7 @@ export class ReviewsController {
   @HttpCode(200)
   resolve(
     @Param('reviewItemId', { schema: uuid }) id: string,
-    @Body({ schema: resolveBody }) body: z.infer<typeof resolveBody>,
+    @Body({ schema: resolveReviewInput }) body: z.infer<typeof resolveReviewInput>,
     @Req() req: OperatorRequest,
   ) {
     return this.reviews.resolve(id, body.tenantId?.toLowerCase() ?? null, req.operator!);
@@ -50,8 +51,8 @@ export class ReviewsController {
   @Post('groups/:group/resolve')
   @HttpCode(200)
   resolveGroup(
-    @Param('group', { schema: group }) g: string,
-    @Body({ schema: resolveGroupBody }) body: z.infer<typeof resolveGroupBody>,
+    @Param('group', { schema: reviewGroup }) g: string,
+    @Body({ schema: resolveReviewGroupInput }) body: z.infer<typeof resolveReviewGroupInput>,
     @Req() req: OperatorRequest,
   ) {
     return this.reviews.resolveGroup(

@@ -18,6 +18,7 @@ import { readLines } from '../../../../libs/common/read-lines.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { DirectoryService, MAX_PAGE, MAX_TENANT_LINE } from '../../../../libs/directory/directory.service.js';
 import { decompressIfGzip, formatOf } from '../../../../libs/exposure/readers.js';
+import { importTenantsInput } from '../../../../libs/directory/import-input.js';
 import { ApiDoc, ApiErrors, ApiOperator, DOMAIN_CONFLICTS, IMPORT_RESULT, ApiUpload } from '../ops/api-docs.js';
 
 const guid = z.guid('must be a GUID');
@@ -34,11 +35,6 @@ const UPLOAD_TYPES = new Set([
   'application/x-gzip',
   'application/octet-stream',
 ]);
-const importQuery = z.object({
-  /** the file's name: `.csv` or `.csv.gz` reads it as CSV */
-  name: z.string().max(500).optional(),
-  format: z.enum(['jsonl', 'csv']).optional(),
-});
 
 @ApiOperator('operator: tenants')
 @Controller('tenants')
@@ -75,7 +71,10 @@ export class TenantsController {
   @ApiErrors(400, 413, 415)
   @Post('import')
   @HttpCode(200)
-  async import(@Req() req: OperatorRequest, @Query({ schema: importQuery }) q: z.infer<typeof importQuery>) {
+  async import(
+    @Req() req: OperatorRequest,
+    @Query({ schema: importTenantsInput }) q: z.infer<typeof importTenantsInput>,
+  ) {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!UPLOAD_TYPES.has(type)) {
       throw new UnsupportedMediaTypeException(`send the directory as ${[...UPLOAD_TYPES].slice(0, 3).join(', ')}`);

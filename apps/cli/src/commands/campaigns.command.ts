@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import type { INestApplicationContext } from '@nestjs/common';
 import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
-import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
-import { BadInputError } from '../../../../libs/common/errors.js';
+import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.js';
+import { CampaignStatusView, type CampaignStatusReport } from '../../../../libs/campaigns/campaign-status.js';
+import { createCampaignInput, decisionsInput, deliveriesInput } from '../../../../libs/campaigns/campaign-input.js';
+import { idArgument, parseOptions } from '../input.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
 import { byteProgress, campaignProgress } from '../progress.js';
@@ -58,7 +60,8 @@ export function registerCampaignsCommands(program: Command): void {
         cmd: Command,
       ) => {
         await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          const c = await app.get(CampaignsService).create(
+          const input = parseOptions(
+            createCampaignInput,
             {
               datasetId: o.dataset,
               title: o.title,
@@ -68,8 +71,9 @@ export function registerCampaignsCommands(program: Command): void {
               respondBy: o.respondBy,
               incidentDate: o.incidentDate,
             },
-            cliOperator(),
+            { datasetId: '--dataset' },
           );
+          const c = await app.get(CampaignsService).create(input, cliOperator());
           return { json: brief(c), text: `campaign ${c.id} created (${c.status})` };
         });
       },
@@ -85,7 +89,7 @@ export function registerCampaignsCommands(program: Command): void {
         g,
         async (app) => {
           const campaigns = app.get(CampaignsService);
-          let c = await campaigns.requestAnalysis(id, cliOperator());
+          let c = await campaigns.requestAnalysis(idArgument(id, 'campaignId'), cliOperator());
           if (o.wait) {
             await waitWhile(app, id, 'analyzing', g.json);
             c = await campaigns.get(id);
@@ -109,8 +113,10 @@ export function registerCampaignsCommands(program: Command): void {
     .action(async (id: string, o: { tenant?: string }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const preview = app.get(PreviewService);
-        if (o.tenant) {
-          const t = await preview.previewTenant(id, o.tenant, cliOperator());
+        idArgument(id, 'campaignId');
+        const { tenant } = parseOptions(decisionsInput, { tenant: o.tenant });
+        if (tenant) {
+          const t = await preview.previewTenant(id, tenant, cliOperator());
           return { json: t };
         }
         const p = await preview.preview(id);
@@ -140,7 +146,9 @@ export function registerCampaignsCommands(program: Command): void {
     .action(async (id: string, _o: unknown, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         // At the console an operator approves their own campaign; the API asks for a second operator.
-        const c = await app.get(CampaignsService).approve(id, cliOperator(), { requireSecondOperator: false });
+        const c = await app
+          .get(CampaignsService)
+          .approve(idArgument(id, 'campaignId'), cliOperator(), { requireSecondOperator: false });
         return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
       });
     });
@@ -150,13 +158,11 @@ export function registerCampaignsCommands(program: Command): void {
     .description('cancel the campaign: nothing more is sent')
     .action(async (id: string, _o: unknown, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const c = await app.get(CampaignsService).cancel(id, cliOperator());
+        const c = await app.get(CampaignLauncher).cancel(idArgument(id, 'campaignId'), cliOperator());
         return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
       });
     });
 }
-
-type CampaignStatusReport = Awaited<ReturnType<DispatchService['status']>>;
 
 function describeStatus(s: CampaignStatusReport): string {
   const c = s.counts;
@@ -178,11 +184,11 @@ async function follow(
   quiet: boolean | undefined,
   whileStatus = 'sending',
 ): Promise<CampaignStatusReport> {
-  const dispatch = app.get(DispatchService);
+  const view = app.get(CampaignStatusView);
   const bar = campaignProgress(quiet);
   try {
     for (;;) {
-      const s = await dispatch.status(id);
+      const s = await view.status(id);
       bar.update(s.progress.done, s.progress.total, {
         notices: s.counts.notices.posted,
         sent: s.counts.emails.sent,
@@ -208,7 +214,7 @@ export function registerSendingCommands(program: Command): void {
       await run(
         g,
         async (app) => {
-          const c = await app.get(DispatchService).launch(id, cliOperator());
+          const c = await app.get(CampaignLauncher).launch(idArgument(id, 'campaignId'), cliOperator());
           if (!o.wait) return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
           const s = await follow(app, id, g.json);
           return {
@@ -230,7 +236,7 @@ export function registerSendingCommands(program: Command): void {
       )
       .action(async (id: string, _o: unknown, cmd: Command) => {
         await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          const c = await app.get(DispatchService)[action](id, cliOperator());
+          const c = await app.get(CampaignLauncher)[action](idArgument(id, 'campaignId'), cliOperator());
           return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
         });
       });
@@ -246,7 +252,8 @@ export function registerSendingCommands(program: Command): void {
       await run(
         g,
         async (app) => {
-          const s = o.watch ? await follow(app, id, g.json) : await app.get(DispatchService).status(id);
+          idArgument(id, 'campaignId');
+          const s = o.watch ? await follow(app, id, g.json) : await app.get(CampaignStatusView).status(id);
           return { json: s, text: describeStatus(s) };
         },
         { workers: o.wait },
@@ -261,14 +268,8 @@ export function registerSendingCommands(program: Command): void {
     .option('--take <n>', 'rows to list', '100')
     .action(async (id: string, o: { state?: string; skip: string; take: string }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const states = ['queued', 'sending', 'sent', 'failed', 'retrying'];
-        if (o.state && !states.includes(o.state))
-          throw new BadInputError(`--state must be one of ${states.join(', ')}`);
-        const skip = Number(o.skip);
-        const take = Number(o.take);
-        if (!Number.isInteger(skip) || skip < 0 || !Number.isInteger(take) || take < 1 || take > 1000)
-          throw new BadInputError('--skip ≥ 0 and --take 1..1000');
-        const r = await app.get(DispatchService).deliveries(id, o.state as never, skip, take);
+        const q = parseOptions(deliveriesInput, { state: o.state, skip: o.skip, take: o.take });
+        const r = await app.get(CampaignStatusView).deliveries(idArgument(id, 'campaignId'), q.state, q.skip, q.take);
         return {
           json: r,
           text:

@@ -7,7 +7,9 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { IngestService } from '../../../../libs/exposure/ingest.service.js';
 import { DatasetsService } from '../../../../libs/exposure/datasets.service.js';
-import { formatOf, INPUT_FORMATS, type InputFormat } from '../../../../libs/exposure/readers.js';
+import { formatOf } from '../../../../libs/exposure/readers.js';
+import { ingestInput } from '../../../../libs/exposure/ingest-input.js';
+import { idArgument, parseOptions } from '../input.js';
 import { BadInputError } from '../../../../libs/common/errors.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
@@ -48,20 +50,23 @@ export function registerDatasetsCommands(program: Command): void {
               .catch(() => {
                 throw new BadInputError(`cannot read ${file}`);
               });
-        if (opts.format && !INPUT_FORMATS.includes(opts.format as InputFormat))
-          throw new BadInputError(`--format must be one of ${INPUT_FORMATS.join(', ')}`);
+        const input = parseOptions(ingestInput, {
+          name: opts.name ?? (stdin ? 'stdin' : basename(file)),
+          format: opts.format,
+        });
+        const into = opts.into === undefined ? undefined : idArgument(opts.into, '--into');
         const bar = byteProgress(size, g.json || stdin);
         try {
           const source = {
             stream: stdin ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 }),
-            name: opts.name ?? (stdin ? 'stdin' : basename(file)),
-            format: (opts.format as InputFormat | undefined) ?? (stdin ? 'jsonl' : formatOf(file)),
+            name: input.name,
+            format: input.format ?? (stdin ? 'jsonl' : formatOf(file)),
             ...(stdin ? {} : { sha256: await sha256File(file) }),
             onProgress: (p: { bytes: number }) => bar.update(p.bytes, p),
             actor: cliOperator(),
           };
           const ingest = app.get(IngestService);
-          const r = opts.into ? await ingest.addTo(opts.into, source) : await ingest.ingest(source);
+          const r = into ? await ingest.addTo(into, source) : await ingest.ingest(source);
           bar.stop();
           const a = r.added;
           const warned = a

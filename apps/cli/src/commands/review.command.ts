@@ -1,8 +1,16 @@
 import type { Command } from 'commander';
 import { ReviewService } from '../../../../libs/campaigns/review.service.js';
 import { BadInputError } from '../../../../libs/common/errors.js';
+import { parseInput } from '../../../../libs/common/input.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
+import { idArgument, parseOptions } from '../input.js';
+import {
+  listReviewInput,
+  resolveReviewGroupInput,
+  resolveReviewInput,
+  reviewGroup,
+} from '../../../../libs/campaigns/review-input.js';
 
 export function registerReviewCommands(program: Command): void {
   const review = program.command('review').description('uncertain attributions an operator decides');
@@ -13,7 +21,12 @@ export function registerReviewCommands(program: Command): void {
     .option('--all', 'include items resolved or no longer raised')
     .action(async (id: string, o: { all?: boolean }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const items = await app.get(ReviewService).list(id, { all: o.all });
+        const q = parseOptions(
+          listReviewInput,
+          { campaignId: id, all: o.all ? 'true' : 'false' },
+          { campaignId: 'campaignId' },
+        );
+        const items = await app.get(ReviewService).list(q.campaignId, { all: q.all === 'true' });
         return {
           json: { campaignId: id, items },
           text: items.length
@@ -36,9 +49,10 @@ export function registerReviewCommands(program: Command): void {
     .action(async (itemId: string, o: { tenant?: string; none?: boolean }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
+        const body = parseOptions(resolveReviewInput, { tenantId: o.none ? null : o.tenant }, { tenantId: '--tenant' });
         const item = await app
           .get(ReviewService)
-          .resolve(itemId, o.none ? null : o.tenant!.toLowerCase(), cliOperator());
+          .resolve(idArgument(itemId, 'reviewItemId'), body.tenantId?.toLowerCase() ?? null, cliOperator());
         return {
           json: item,
           text: `review item ${item.reviewItemId} resolved to ${item.resolution?.tenantId ?? 'none'}`,
@@ -56,9 +70,15 @@ export function registerReviewCommands(program: Command): void {
     .action(async (campaignId: string, group: string, o: { tenant?: string; none?: boolean }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
+        const body = parseOptions(
+          resolveReviewGroupInput,
+          { campaignId, tenantId: o.none ? null : o.tenant },
+          { campaignId: 'campaignId', tenantId: '--tenant' },
+        );
+        const key = parseInput(reviewGroup, group, undefined, 'group');
         const out = await app
           .get(ReviewService)
-          .resolveGroup(campaignId.toLowerCase(), group, o.none ? null : o.tenant!.toLowerCase(), cliOperator());
+          .resolveGroup(body.campaignId.toLowerCase(), key, body.tenantId?.toLowerCase() ?? null, cliOperator());
         return {
           json: out,
           text: `${out.items.length} review item(s) of group ${group} resolved to ${o.none ? 'none' : o.tenant}`,

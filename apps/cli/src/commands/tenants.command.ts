@@ -14,8 +14,10 @@ import {
   type TenantView,
 } from '../../../../libs/directory/directory.service.js';
 import { decompressIfGzip } from '../../../../libs/exposure/readers.js';
+import { importTenantsInput } from '../../../../libs/directory/import-input.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
+import { parseOptions } from '../input.js';
 
 export function registerTenantsCommands(program: Command): void {
   const tenants = program.command('tenants').description('the tenant directory: import and inspect');
@@ -25,16 +27,19 @@ export function registerTenantsCommands(program: Command): void {
     .description(
       'import a tenant directory (JSONL, or CSV when the name ends in .csv or .csv.gz; optionally gzip); re-importing upserts by tenantId',
     )
-    .action(async (file: string, _opts: unknown, cmd: Command) => {
+    .option('--format <format>', 'jsonl or csv (default: csv when the name ends in .csv or .csv.gz, else JSON lines)')
+    .action(async (file: string, opts: { format?: string }, cmd: Command) => {
       await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         await access(file).catch(() => {
           throw new BadInputError(`cannot read ${file}`);
         });
+        const { format } = parseOptions(importTenantsInput, { format: opts.format });
+        const csv = (format ?? (/\.csv(\.gz)?$/i.test(file) ? 'csv' : 'jsonl')) === 'csv';
         const directory = app.get(DirectoryService);
         const input = createReadStream(file, { highWaterMark: 1 << 20 });
         const expansion = expansionLimitsOf(app.get<AppConfig>(APP_CONFIG));
         const source = { actor: cliOperator(), name: basename(file) };
-        const r = /\.csv(\.gz)?$/i.test(file)
+        const r = csv
           ? await directory.importTenantsCsv(await decompressIfGzip(input, expansion), source)
           : await directory.importTenants(readLines(input, { maxLineLength: MAX_TENANT_LINE, expansion }), source);
         return {

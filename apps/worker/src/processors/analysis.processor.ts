@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { QUEUE } from '../../../../libs/queue/queues.js';
 import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
+import { runJob } from '../../../../libs/queue/jobs.js';
 import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
 
 /** Runs a campaign's analysis: attribution, decisions, review items, exposure views. */
@@ -11,12 +12,15 @@ export class AnalysisProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<{ campaignId: string }>): Promise<void> {
+  async process(job: Job): Promise<void> {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    await this.campaigns.runAnalysis(
-      job.data.campaignId,
-      lastAttempt,
-      (p) => void job.updateProgress(p).catch(() => undefined),
-    );
+    await runJob(QUEUE.analysis, job, {
+      analyze: ({ data }) =>
+        this.campaigns.runAnalysis(
+          data.campaignId,
+          lastAttempt,
+          (p) => void job.updateProgress(p).catch(() => undefined),
+        ),
+    });
   }
 }

@@ -3,8 +3,9 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job, WorkerOptions } from 'bullmq';
 import { QUEUE } from '../../../../libs/queue/queues.js';
 import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
+import { runJob } from '../../../../libs/queue/jobs.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
-import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
+import { EmailJob } from '../../../../libs/campaigns/email-job.js';
 import { applyOutcome } from './outcome.js';
 
 /**
@@ -15,7 +16,7 @@ import { applyOutcome } from './outcome.js';
 @Processor(QUEUE.emails, { concurrency: 8, autorun: false, ...jobLockOptionsFromEnv('sending') })
 export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(
-    private readonly dispatch: DispatchService,
+    private readonly emails: EmailJob,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
@@ -26,13 +27,11 @@ export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap
     void this.worker.run().catch(() => undefined);
   }
 
-  async process(job: Job<{ deliveryId: string }>, token?: string): Promise<string> {
+  async process(job: Job, token?: string): Promise<string> {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return applyOutcome(
-      job,
-      token,
-      this.worker,
-      await this.dispatch.sendEmail(BigInt(job.data.deliveryId), lastAttempt),
-    );
+    return runJob(QUEUE.emails, job, {
+      'send-email': async ({ data }) =>
+        applyOutcome(job, token, this.worker, await this.emails.sendEmail(BigInt(data.deliveryId), lastAttempt)),
+    });
   }
 }

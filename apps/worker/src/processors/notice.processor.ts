@@ -2,22 +2,21 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { QUEUE } from '../../../../libs/queue/queues.js';
 import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
-import { DispatchService } from '../../../../libs/campaigns/dispatch.service.js';
+import { runJob } from '../../../../libs/queue/jobs.js';
+import { NoticeJob } from '../../../../libs/campaigns/notice-job.js';
 import { applyOutcome } from './outcome.js';
 
 /** Posts one affected tenant's notice and queues its emails. */
 @Processor(QUEUE.notices, { concurrency: 100, ...jobLockOptionsFromEnv('sending') })
 export class NoticeProcessor extends WorkerHost {
-  constructor(private readonly dispatch: DispatchService) {
+  constructor(private readonly notices: NoticeJob) {
     super();
   }
 
-  async process(job: Job<{ campaignId: string; tenantId: string }>, token?: string): Promise<string> {
-    return applyOutcome(
-      job,
-      token,
-      this.worker,
-      await this.dispatch.postNotice(job.data.campaignId, job.data.tenantId),
-    );
+  async process(job: Job, token?: string): Promise<string> {
+    return runJob(QUEUE.notices, job, {
+      'post-notice': async ({ data }) =>
+        applyOutcome(job, token, this.worker, await this.notices.postNotice(data.campaignId, data.tenantId)),
+    });
   }
 }

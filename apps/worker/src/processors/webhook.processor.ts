@@ -3,6 +3,7 @@ import type { Job } from 'bullmq';
 import { QUEUE } from '../../../../libs/queue/queues.js';
 import { WebhookService } from '../../../../libs/webhooks/webhook.service.js';
 import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
+import { runJob } from '../../../../libs/queue/jobs.js';
 import { applyOutcome } from './outcome.js';
 
 /** Sends one signed webhook delivery; retries back off exponentially (the job's options). */
@@ -12,8 +13,11 @@ export class WebhookProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<{ deliveryId: string }>, token?: string): Promise<string> {
+  async process(job: Job, token?: string): Promise<string> {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return applyOutcome(job, token, this.worker, await this.webhooks.deliver(BigInt(job.data.deliveryId), lastAttempt));
+    return runJob(QUEUE.webhooks, job, {
+      'deliver-webhook': async ({ data }) =>
+        applyOutcome(job, token, this.worker, await this.webhooks.deliver(BigInt(data.deliveryId), lastAttempt)),
+    });
   }
 }

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import type { DeliveryState } from '../../generated/prisma/client.js';
+import { CampaignsService } from './campaigns.service.js';
+import { DispatchRepository } from './dispatch.repository.js';
+
+export type CampaignStatusReport = Awaited<ReturnType<CampaignStatusView['status']>>;
+
+/** What operators read of a campaign's sending: counts, progress and the deliveries. */
+@Injectable()
+export class CampaignStatusView {
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly repo: DispatchRepository,
+  ) {}
+
+  async status(campaignId: string) {
+    const c = await this.campaigns.get(campaignId);
+    const n = await this.repo.counts(campaignId);
+    const emailsTotal = n.queued + n.sending + n.sent + n.failed + n.retrying;
+    const work = n.affected + emailsTotal;
+    const done = n.notices + n.sent + n.failed;
+    return {
+      campaignId: c.id,
+      status: c.status,
+      counts: {
+        tenants: { affected: n.affected, notAffected: n.notAffected, needsReview: n.needsReview },
+        notices: { posted: n.notices, expected: n.affected },
+        emails: {
+          queued: n.queued + n.sending,
+          sent: n.sent,
+          failed: n.failed,
+          retrying: n.retrying,
+          total: emailsTotal,
+        },
+      },
+      progress: {
+        done,
+        total: work,
+        percent: work ? Math.floor((done / work) * 1000) / 10 : c.status === 'completed' ? 100 : 0,
+      },
+      startedAt: c.startedAt?.toISOString() ?? null,
+      finishedAt: c.finishedAt?.toISOString() ?? null,
+      approvedBy: c.approvedBy,
+      lastError: c.lastError,
+    };
+  }
+
+  async deliveries(campaignId: string, state: DeliveryState | undefined, skip: number, take: number) {
+    await this.campaigns.get(campaignId);
+    const rows = await this.repo.deliveries(campaignId, state, skip, take);
+    return { campaignId, skip, take, value: rows.map((r) => ({ ...r, id: r.id.toString() })) };
+  }
+}

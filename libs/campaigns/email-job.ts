@@ -1,0 +1,100 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Metrics } from '../observability/metrics.js';
+import { MAIL_TRANSPORT, type MailTransport } from '../mail/mail-transport.js';
+import { NoticeRenderer } from '../notices/notice-renderer.js';
+import { DispatchRepository } from './dispatch.repository.js';
+import { PRIVILEGED_ROLES } from './preview.service.js';
+import { SendRateLimiter } from './dispatch.send-rate.js';
+import { DispatchQueues } from './dispatch-queues.js';
+import { CampaignCompletion } from './campaign-completion.js';
+import { requireIdentifiedImpact } from './identified-impact.js';
+import { sendingGate, type StepOutcome } from './step-outcome.js';
+
+/** The email job: checks the delivery row, sends once with the deterministic operation id, records the result. */
+@Injectable()
+export class EmailJob {
+  /** MAIL_RATE_PER_MINUTE over any 60 s, shared by every worker through Redis (made on first use) */
+  private sendRateLimiter?: SendRateLimiter;
+
+  constructor(
+    private readonly repo: DispatchRepository,
+    private readonly renderer: NoticeRenderer,
+    @Inject(MAIL_TRANSPORT) private readonly mail: MailTransport,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly queues: DispatchQueues,
+    private readonly completion: CampaignCompletion,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async sendEmail(deliveryId: bigint, lastAttempt: boolean): Promise<StepOutcome> {
+    // one read for the delivery, its campaign, the tenant's decision and name
+    const d = await this.repo.emailContext(deliveryId);
+    if (!d) return { kind: 'skipped', reason: 'delivery gone' };
+    if (d.state === 'sent' || d.state === 'failed') return { kind: 'skipped', reason: `already ${d.state}` };
+    const c = d.campaign;
+    if (!c) return { kind: 'skipped', reason: 'campaign gone' };
+    const held = sendingGate(c.status);
+    if (held) return held;
+    requireIdentifiedImpact(d.campaignId, d.tenantId, d.decision);
+    if (!(PRIVILEGED_ROLES as readonly string[]).includes(d.role))
+      return { kind: 'permanent', reason: `role ${d.role} may not receive data-privacy notices` };
+
+    // the quota right before the send; a wait pauses the whole queue (no attempt is spent)
+    this.sendRateLimiter ??= this.makeSendRateLimiter();
+    const slot = await this.sendRateLimiter.take(d.id.toString());
+    if (slot.waitMs > 0) return { kind: 'throttled', ms: slot.waitMs };
+    if (!(await this.repo.claimForSend(d.id, ['queued', 'retrying', 'sending']))) {
+      return { kind: 'skipped', reason: 'finished meanwhile' };
+    }
+    const email = this.renderer.renderEmail({
+      messageId: d.noticeId,
+      tenantName: d.tenantName ?? '',
+      locale: d.locale,
+      dataCategories: [],
+      recordCount: 0,
+      support: { url: c.supportUrl, phone: c.supportPhone, email: c.supportEmail },
+      campaignRef: c.id,
+      inboxUrl: `${this.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/inbox`,
+    });
+    const outcome = await this.mail.send({
+      operationId: d.operationId,
+      to: { address: d.address },
+      subject: email.subject,
+      html: email.html,
+      text: email.text,
+    });
+    this.completion.touch(d.campaignId);
+    switch (outcome.status) {
+      case 'succeeded':
+        await this.repo.recordSendResult(d.id, {
+          state: 'sent',
+          sent: true,
+          providerMessageId: outcome.providerMessageId,
+          lastError: null,
+        });
+        this.metrics.emailsSent.inc();
+        return { kind: 'done' };
+      case 'throttled':
+        await slot.release(); // refused, so not a send: it does not use up the quota
+        // a throttled send is no attempt: the provider refused before trying
+        await this.repo.recordSendResult(d.id, { state: 'retrying', lastError: outcome.reason, attemptsDelta: -1 });
+        return { kind: 'throttled', ms: outcome.retryAfterMs };
+      case 'failed':
+        this.metrics.emailsFailed.labels(String(outcome.permanent || lastAttempt)).inc();
+        if (outcome.permanent || lastAttempt) {
+          await this.repo.recordSendResult(d.id, { state: 'failed', lastError: outcome.reason });
+          return { kind: 'permanent', reason: outcome.reason };
+        }
+        await this.repo.recordSendResult(d.id, { state: 'retrying', lastError: outcome.reason });
+        return { kind: 'retry', reason: outcome.reason };
+    }
+  }
+
+  private makeSendRateLimiter(): SendRateLimiter {
+    const store = this.queues.sendRateStore();
+    return new SendRateLimiter(store.client, store.key, this.config.MAIL_RATE_PER_MINUTE, (ms) =>
+      this.repo.recentSendAttempts(ms),
+    );
+  }
+}

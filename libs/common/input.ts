@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { BadInputError } from './errors.js';
+
+/**
+ * What the API and the CLI check of an operation's input is one zod schema, defined beside the
+ * service that runs the operation; the API validates it as a request schema, the CLI with
+ * `parseInput`, and both word a refusal alike: `field: reason`, issues joined by `; `.
+ */
+
+/** An id the database made (campaigns, data sets, review items) or a tenant's GUID. */
+export const uuid = z.uuid('must be a UUID');
+
+/**
+ * The input as the schema makes it, or a BadInputError naming each problem. `label` names a field
+ * the way the caller's user knows it (a CLI option, say); the reason itself is the schema's.
+ */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  label: (path: string) => string = (path) => path,
+  /** names the value itself when the problem is with it as a whole (an id given alone) */
+  whole?: string,
+): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new BadInputError(
+    r.error.issues
+      .map((i) => {
+        const path = i.path.map(String).join('.');
+        return path ? `${label(path)}: ${i.message}` : whole ? `${whole}: ${i.message}` : i.message;
+      })
+      .join('; '),
+  );
+}
