@@ -3,6 +3,7 @@ import { ExposureModule } from '../exposure/exposure.module.js';
 import { NoticesModule } from '../notices/notices.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { MetricsModule } from '../observability/metrics.js';
+import { RecipientsModule } from '../recipients/recipients.module.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import { DispatchService } from './dispatch.service.js';
 import { CampaignsRepository } from './campaigns.repository.js';
@@ -12,7 +13,7 @@ import { ReviewService } from './review.service.js';
 import { PreviewService } from './preview.service.js';
 
 @Module({
-  imports: [ExposureModule, NoticesModule, MailModule, MetricsModule],
+  imports: [ExposureModule, NoticesModule, MailModule, MetricsModule, RecipientsModule],
   providers: [
     CampaignsRepository,
     AnalysisService,

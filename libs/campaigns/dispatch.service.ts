@@ -23,6 +23,8 @@ import { Batcher } from './batcher.js';
 import { CampaignsService, type Campaign } from './campaigns.service.js';
 import { PRIVILEGED_ROLES, PreviewService } from './preview.service.js';
 import { SendRateLimiter, type EvalClient } from './dispatch.send-rate.js';
+import { RecipientsService } from '../recipients/recipients.service.js';
+import { RECIPIENT_ROLE } from '../recipients/recipients.repository.js';
 
 const PAGE = 1000;
 /** How long a job of a paused campaign waits before it looks again. */
@@ -89,6 +91,7 @@ export class DispatchService implements OnModuleDestroy {
     @InjectQueue(QUEUE.notices) private readonly noticesQueue: Queue,
     @InjectQueue(QUEUE.emails) private readonly emailsQueue: Queue,
     private readonly metrics: Metrics,
+    private readonly recipients: RecipientsService,
   ) {}
 
   onModuleDestroy(): void {
@@ -391,7 +394,7 @@ export class DispatchService implements OnModuleDestroy {
       notice,
       deliveries: ctx.contacts.map((ct) => ({
         address: ct.email,
-        role: ct.roles.find((r) => (PRIVILEGED_ROLES as readonly string[]).includes(r))!,
+        role: ct.roles.find((r) => (PRIVILEGED_ROLES as readonly string[]).includes(r) || r === RECIPIENT_ROLE)!,
         locale: ct.locale,
         operationId: deterministicOperationId('notification-email', campaignId, ct.email),
       })),
@@ -409,7 +412,12 @@ export class DispatchService implements OnModuleDestroy {
     if (c.status === 'paused') return { kind: 'deferred', ms: PAUSED_RECHECK_MS };
     if (c.status !== 'sending') return { kind: 'skipped', reason: `campaign is ${c.status}` };
     this.requireIdentifiedImpact(d.campaignId, d.tenantId, d.decision);
-    if (!(PRIVILEGED_ROLES as readonly string[]).includes(d.role))
+    const refusal = await this.recipients.deliveryRefusal(d.tenantId, d.address, d.role);
+    if (refusal) {
+      await this.repo.recordSendResult(d.id, { state: 'failed', lastError: `not sent: ${refusal}` });
+      return { kind: 'skipped', reason: refusal };
+    }
+    if (!(PRIVILEGED_ROLES as readonly string[]).includes(d.role) && d.role !== RECIPIENT_ROLE)
       return { kind: 'permanent', reason: `role ${d.role} may not receive data-privacy notices` };
 
     // the quota right before the send; a wait pauses the whole queue (no attempt is spent)

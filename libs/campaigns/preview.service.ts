@@ -6,6 +6,7 @@ import type { ExposureView } from '../attribution/exposure-view.js';
 import { NoticeComposer, PREVIEW_MESSAGE_ID, type ServiceUpdateMessage } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { CampaignsRepository } from './campaigns.repository.js';
+import { RecipientsService } from '../recipients/recipients.service.js';
 
 export interface DecisionRow {
   tenantId: string;
@@ -51,6 +52,7 @@ export class PreviewService {
     private readonly prisma: PrismaService,
     private readonly composer: NoticeComposer,
     private readonly renderer: NoticeRenderer,
+    private readonly recipients: RecipientsService,
   ) {}
 
   async preview(campaignId: string) {
@@ -76,6 +78,8 @@ export class PreviewService {
       warnings: await this.warnings(campaignId),
       scope: dataset.scope,
       tenants: counts,
+      /** who the affected tenants' emails go to: privileged contacts, and the tenants' own confirmed recipients besides */
+      recipients: await this.recipients.campaignCounts(campaignId),
       decisions: decisions.map((d): DecisionRow => ({
         tenantId: d.tenantId,
         tenantName: names.get(d.tenantId) ?? null,

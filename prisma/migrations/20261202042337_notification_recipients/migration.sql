@@ -8,6 +8,7 @@ CREATE TABLE "notification_recipients" (
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "token_hash" TEXT,
     "token_expires_at" TIMESTAMP(3),
+    "confirmation_sent_at" TIMESTAMP(3),
     "confirmed_at" TIMESTAMP(3),
 
     CONSTRAINT "notification_recipients_pkey" PRIMARY KEY ("id")
