@@ -15,6 +15,8 @@ import { ReviewsController } from './operator/reviews.controller.js';
 import { AuditController } from './operator/audit.controller.js';
 import { InboxMessagesController } from './inbox/messages.controller.js';
 import { InboxPageController } from './inbox/inbox-page.controller.js';
+import { NotificationRecipientsController, RecipientConfirmationController } from './inbox/recipients.controller.js';
+import { RecipientsModule } from '../../../libs/recipients/recipients.module.js';
 import { OpsModule } from './ops/ops.module.js';
 import { loggingModule } from '../../../libs/observability/logging.js';
 
@@ -29,6 +31,7 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     ExposureModule,
     CampaignsModule,
     InboxModule,
+    RecipientsModule,
     OpsModule,
   ],
   controllers: [
@@ -39,6 +42,8 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     AuditController,
     InboxMessagesController,
     InboxPageController,
+    NotificationRecipientsController,
+    RecipientConfirmationController,
   ],
   providers: [OperatorAuthGuard],
 })

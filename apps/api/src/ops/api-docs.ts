@@ -271,3 +271,15 @@ export function ApiUpload(types: string[], description: string) {
     ApiBody({ required: true, description, schema: { type: 'string', format: 'binary' } }),
   );
 }
+
+export const NOTIFICATION_RECIPIENT = obj({
+  id: { type: 'string', format: 'uuid' },
+  address: { type: 'string', format: 'email' },
+  locale: { type: 'string', example: 'en-US' },
+  state: { type: 'string', enum: ['pending', 'confirmed'] },
+  addedBy: str,
+  createdDateTime: { type: 'string', format: 'date-time' },
+  confirmedDateTime: { type: 'string', format: 'date-time', nullable: true },
+});
+
+export const NOTIFICATION_RECIPIENT_LIST = obj({ value: arr(NOTIFICATION_RECIPIENT) });
