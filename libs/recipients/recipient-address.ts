@@ -19,6 +19,8 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]
  */
 export function parseRecipientAddress(raw: unknown): { address: string } | { reason: string } {
   if (typeof raw !== 'string') return { reason: 'address must be a string' };
+  // surrounding spaces are a typing slip; inside the address any whitespace is refused below
+  raw = raw.replace(/^[ \t]+|[ \t]+$/g, '');
   if (raw.length === 0 || raw.length > MAX_RECIPIENT_ADDRESS)
     return { reason: `address must be 1 to ${MAX_RECIPIENT_ADDRESS} characters` };
   if (/[\s<>"'`&\\,;:()[\]]/u.test(raw) || /^mailto:/i.test(raw))
