@@ -20,12 +20,12 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]
 export function parseRecipientAddress(raw: unknown): { address: string } | { reason: string } {
   if (typeof raw !== 'string') return { reason: 'address must be a string' };
   // surrounding spaces are a typing slip; inside the address any whitespace is refused below
-  raw = raw.replace(/^[ \t]+|[ \t]+$/g, '');
-  if (raw.length === 0 || raw.length > MAX_RECIPIENT_ADDRESS)
+  const s = raw.replace(/^[ \t]+|[ \t]+$/g, '');
+  if (s.length === 0 || s.length > MAX_RECIPIENT_ADDRESS)
     return { reason: `address must be 1 to ${MAX_RECIPIENT_ADDRESS} characters` };
-  if (/[\s<>"'`&\\,;:()[\]]/u.test(raw) || /^mailto:/i.test(raw))
+  if (/[\s<>"'`&\\,;:()[\]]/u.test(s) || /^mailto:/i.test(s))
     return { reason: 'give one bare address (name@example.com), without a name, brackets, quotes or spaces' };
-  const n = normalizeEmail(raw);
+  const n = normalizeEmail(s);
   if (!n || !LOCAL.test(n.local) || !DOMAIN.test(n.domain)) return { reason: 'not a valid email address' };
   return { address: n.address };
 }

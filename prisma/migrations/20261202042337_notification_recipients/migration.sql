@@ -36,3 +36,20 @@ CREATE POLICY "notification_recipients_tenant" ON "notification_recipients" FOR 
   WITH CHECK ("tenant_id" = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 -- A locale is a short BCP-47 tag (the service checks it is a shipped template locale).
 ALTER TABLE "notification_recipients" ADD CONSTRAINT "notification_recipients_locale_check" CHECK (length("locale") BETWEEN 2 AND 35);
+
+-- Emails go only to the roles that may read data-privacy notices, and now to a tenant's own
+-- recipient, but only while it is confirmed when its delivery row is written: the database holds
+-- the rule too, not only the notice job's query.
+ALTER TABLE "deliveries" DROP CONSTRAINT "deliveries_privileged_role";
+ALTER TABLE "deliveries" ADD CONSTRAINT "deliveries_privileged_role" CHECK ("role" IN ('GlobalAdmin', 'PrivacyReader', 'NotificationRecipient'));
+CREATE FUNCTION "deliveries_recipient_confirmed"() RETURNS trigger LANGUAGE plpgsql AS E'BEGIN
+  IF NEW.role = ''NotificationRecipient'' AND NOT EXISTS (
+       SELECT 1 FROM notification_recipients r
+        WHERE r.tenant_id = NEW.tenant_id AND r.address = NEW.address AND r.confirmed_at IS NOT NULL) THEN
+    RAISE EXCEPTION ''% is not a confirmed notification recipient of tenant %'', NEW.address, NEW.tenant_id
+      USING ERRCODE = ''check_violation''\073
+  END IF\073
+  RETURN NEW\073
+END';
+CREATE TRIGGER "deliveries_recipient_confirmed" BEFORE INSERT OR UPDATE OF "role", "address", "tenant_id" ON "deliveries"
+  FOR EACH ROW EXECUTE FUNCTION "deliveries_recipient_confirmed"();
