@@ -135,7 +135,9 @@ describe('the operator CLI', () => {
       tenants: { affected: number; notAffected: number; needsReview: number };
       decisions: { tenantId: string; decision: string; reasons: string[]; dataCategories: string[]; records: number }[];
     }>(await cli(['campaigns', 'preview', c.campaignId, '--json']));
-    expect(Object.keys(p).sort()).toEqual(['decisions', 'renderProblems', 'scope', 'tenants', 'warnings'].sort());
+    expect(Object.keys(p).sort()).toEqual(
+      ['decisions', 'recipients', 'renderProblems', 'scope', 'tenants', 'warnings'].sort(),
+    );
     const affected = p.decisions.find((x) => x.decision === 'affected')!;
     expect(affected.reasons.length).toBeGreaterThan(0);
     const one = json<{ tenantId: string; decision: string; notice: { id: string; tags: string[] } }>(

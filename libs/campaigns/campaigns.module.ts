@@ -4,6 +4,7 @@ import { NoticesModule } from '../notices/notices.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { MetricsModule } from '../observability/metrics.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
+import { RecipientsModule } from '../recipients/recipients.module.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import { DispatchQueues } from './dispatch-queues.js';
 import { CampaignCompletion } from './campaign-completion.js';
@@ -20,7 +21,7 @@ import { ReviewService } from './review.service.js';
 import { PreviewService } from './preview.service.js';
 
 @Module({
-  imports: [ExposureModule, NoticesModule, MailModule, MetricsModule, WebhooksModule],
+  imports: [ExposureModule, NoticesModule, MailModule, MetricsModule, WebhooksModule, RecipientsModule],
   providers: [
     CampaignsRepository,
     AnalysisService,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../db/prisma.service.js';
 import type { DeliveryState, Prisma } from '../../generated/prisma/client.js';
+import { confirmedRecipientsJson } from '../recipients/recipients.repository.js';
 
 export interface NoticeRow {
   id: string;
@@ -43,7 +44,7 @@ export interface NoticeContext {
   noticeId: string | null;
   /** a fresh `MC` number, drawn only when the notice is still to be written */
   newNoticeId: string | null;
-  /** the contacts holding one of the roles, in id order */
+  /** the contacts holding one of the roles, in id order, then the tenant's confirmed recipients who are not among them */
   contacts: { email: string; roles: string[]; locale: string }[];
 }
 
@@ -221,8 +222,9 @@ export class DispatchRepository {
               d.decision::text AS decision, d.records, t.id AS t_id, t.name AS t_name,
               v.campaign_id IS NOT NULL AS has_view, v.view -> 'dataCategories' AS categories, n.id AS notice_id,
               CASE WHEN n.id IS NULL AND c.status = 'sending' AND d.decision = 'affected' THEN 'MC' || nextval('notice_number') END AS new_notice_id,
-              COALESCE((SELECT json_agg(json_build_object('email', ct.email, 'roles', ct.roles, 'locale', ct.locale) ORDER BY ct.id)
-                          FROM tenant_contacts ct WHERE ct.tenant_id = k.tenant_id AND ct.roles && $3::text[]), '[]'::json) AS contacts
+              COALESCE((SELECT jsonb_agg(jsonb_build_object('email', ct.email, 'roles', ct.roles, 'locale', ct.locale) ORDER BY ct.id)
+                          FROM tenant_contacts ct WHERE ct.tenant_id = k.tenant_id AND ct.roles && $3::text[]), '[]'::jsonb)
+                || ${confirmedRecipientsJson('k.tenant_id', '$3::text[]')} AS contacts
          FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(campaign_id, tenant_id, i)
          LEFT JOIN campaigns c ON c.id = k.campaign_id
          LEFT JOIN tenant_decisions d ON d.campaign_id = k.campaign_id AND d.tenant_id = k.tenant_id

@@ -7,6 +7,7 @@ import type { CampaignCompletion } from './campaign-completion.js';
 import type { DispatchRepository, EmailContext } from './dispatch.repository.js';
 import type { DispatchQueues } from './dispatch-queues.js';
 import type { EvalClient } from './dispatch.send-rate.js';
+import type { RecipientsService } from '../recipients/recipients.service.js';
 import { EmailJob } from './email-job.js';
 import { NoIdentifiedImpactError } from './identified-impact.js';
 import { PAUSED_RECHECK_MS } from './step-outcome.js';
@@ -85,6 +86,8 @@ function setup(outcome: SendOutcome, opts: { rateWaitMs?: number } = {}) {
     queues,
     completion,
     new Metrics(),
+    // directory contacts only here: a tenant's own recipients are covered by test/recipients.e2e-spec.ts
+    { deliveryRefusal: async () => null } as unknown as RecipientsService,
   );
   return { job, repo, sent, rate };
 }

@@ -10,6 +10,8 @@ import { DispatchQueues } from './dispatch-queues.js';
 import { CampaignCompletion } from './campaign-completion.js';
 import { requireIdentifiedImpact } from './identified-impact.js';
 import { sendingGate, type StepOutcome } from './step-outcome.js';
+import { RecipientsService } from '../recipients/recipients.service.js';
+import { RECIPIENT_ROLE } from '../recipients/recipients.repository.js';
 
 /** The email job: checks the delivery row, sends once with the deterministic operation id, records the result. */
 @Injectable()
@@ -25,6 +27,7 @@ export class EmailJob {
     private readonly queues: DispatchQueues,
     private readonly completion: CampaignCompletion,
     private readonly metrics: Metrics,
+    private readonly recipients: RecipientsService,
   ) {}
 
   async sendEmail(deliveryId: bigint, lastAttempt: boolean): Promise<StepOutcome> {
@@ -37,7 +40,12 @@ export class EmailJob {
     const held = sendingGate(c.status);
     if (held) return held;
     requireIdentifiedImpact(d.campaignId, d.tenantId, d.decision);
-    if (!(PRIVILEGED_ROLES as readonly string[]).includes(d.role))
+    const refusal = await this.recipients.deliveryRefusal(d.tenantId, d.address, d.role);
+    if (refusal) {
+      await this.repo.recordSendResult(d.id, { state: 'failed', lastError: `not sent: ${refusal}` });
+      return { kind: 'skipped', reason: refusal };
+    }
+    if (!(PRIVILEGED_ROLES as readonly string[]).includes(d.role) && d.role !== RECIPIENT_ROLE)
       return { kind: 'permanent', reason: `role ${d.role} may not receive data-privacy notices` };
 
     // the quota right before the send; a wait pauses the whole queue (no attempt is spent)

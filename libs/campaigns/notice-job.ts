@@ -18,6 +18,7 @@ import { CampaignCompletion } from './campaign-completion.js';
 import { requireIdentifiedImpact } from './identified-impact.js';
 import { sendingGate, type StepOutcome } from './step-outcome.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
+import { RECIPIENT_ROLE } from '../recipients/recipients.repository.js';
 
 /** notice jobs running at once share their reads and writes: at most this many in one batch, this many batches at once */
 const NOTICE_BATCH = { maxBatch: 100, maxConcurrent: 2 };
@@ -192,7 +193,7 @@ export class NoticeJob {
       notice,
       deliveries: ctx.contacts.map((ct) => ({
         address: ct.email,
-        role: ct.roles.find((r) => (PRIVILEGED_ROLES as readonly string[]).includes(r))!,
+        role: ct.roles.find((r) => (PRIVILEGED_ROLES as readonly string[]).includes(r) || r === RECIPIENT_ROLE)!,
         locale: ct.locale,
         operationId: deterministicOperationId('notification-email', campaignId, ct.email),
       })),

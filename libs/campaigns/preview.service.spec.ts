@@ -5,6 +5,7 @@ import { NoticeComposer } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { TemplateEngine } from '../notices/template-engine.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { RecipientsService } from '../recipients/recipients.service.js';
 import type { CampaignsRepository } from './campaigns.repository.js';
 import { PreviewService } from './preview.service.js';
 
@@ -56,6 +57,9 @@ function setup(w: World = {}) {
     },
     tenantContact: { findFirst: async () => ({ locale: 'fr-FR' }) },
   } as unknown as PrismaService;
+  const recipients = {
+    campaignCounts: async () => ({ privilegedContacts: 1, notificationRecipients: 0 }),
+  } as unknown as RecipientsService;
   const audited: { action: string; actor: string }[] = [];
   const audit = {
     record: async (e: { action: string; actor: string }) => void audited.push(e),
@@ -67,6 +71,7 @@ function setup(w: World = {}) {
     new NoticeComposer(renderer),
     renderer,
     audit,
+    recipients,
   );
   return { service, audited };
 }

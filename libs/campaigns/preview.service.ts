@@ -7,6 +7,7 @@ import { NoticeComposer, PREVIEW_MESSAGE_ID, type ServiceUpdateMessage } from '.
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CampaignsRepository } from './campaigns.repository.js';
+import { RecipientsService } from '../recipients/recipients.service.js';
 
 export interface DecisionRow {
   tenantId: string;
@@ -53,6 +54,7 @@ export class PreviewService {
     private readonly composer: NoticeComposer,
     private readonly renderer: NoticeRenderer,
     private readonly audit: AuditService,
+    private readonly recipients: RecipientsService,
   ) {}
 
   async preview(campaignId: string) {
@@ -78,6 +80,8 @@ export class PreviewService {
       warnings: await this.warnings(campaignId),
       scope: dataset.scope,
       tenants: counts,
+      /** who the affected tenants' emails go to: privileged contacts, and the tenants' own confirmed recipients besides */
+      recipients: await this.recipients.campaignCounts(campaignId),
       decisions: decisions.map((d): DecisionRow => ({
         tenantId: d.tenantId,
         tenantName: names.get(d.tenantId) ?? null,

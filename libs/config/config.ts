@@ -200,6 +200,13 @@ export const configSchema = z
     /** inbox requests a minute per verified user, and per client address (counted in Redis, across every API process) */
     INBOX_RATE_PER_USER: z.coerce.number().int().min(1).max(10_000_000).default(300),
     INBOX_RATE_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000_000).default(1200),
+    // ── the tenants' own notification recipients (libs/recipients) ──
+    /** how long a recipient's confirmation link stays valid */
+    RECIPIENT_CONFIRM_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
+    /** adding an address again within this many minutes of its last confirmation email sends no other */
+    RECIPIENT_RESEND_WINDOW_MINUTES: z.coerce.number().int().min(0).max(10_080).default(15),
+    /** confirmation emails a tenant may cause in an hour */
+    RECIPIENT_CONFIRMATIONS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(10),
     /** failed operator authentications a client address may make in a minute before it waits (429) for the rest of it */
     OPERATOR_AUTH_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(10),
     /** how long a client may take to send a request's headers */

@@ -17,6 +17,8 @@ import { InboxMessagesController } from './inbox/messages.controller.js';
 import { InboxPageController } from './inbox/inbox-page.controller.js';
 import { WebhooksController } from './inbox/webhooks.controller.js';
 import { WebhooksModule } from '../../../libs/webhooks/webhooks.module.js';
+import { NotificationRecipientsController, RecipientConfirmationController } from './inbox/recipients.controller.js';
+import { RecipientsModule } from '../../../libs/recipients/recipients.module.js';
 import { OpsModule } from './ops/ops.module.js';
 import { loggingModule } from '../../../libs/observability/logging.js';
 
@@ -32,6 +34,7 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     CampaignsModule,
     InboxModule,
     WebhooksModule,
+    RecipientsModule,
     OpsModule,
   ],
   controllers: [
@@ -43,6 +46,8 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     InboxMessagesController,
     InboxPageController,
     WebhooksController,
+    NotificationRecipientsController,
+    RecipientConfirmationController,
   ],
   providers: [OperatorAuthGuard],
 })

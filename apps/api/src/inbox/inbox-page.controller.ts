@@ -51,6 +51,21 @@ export class InboxPageController {
       .send(a.body);
   }
 
+  /**
+   * A notification recipient's confirmation link. The page does not look at the token: its button
+   * posts it, so a mail scanner that follows links confirms nothing, and the answer is only
+   * "confirmed" or "this link is not valid".
+   */
+  @ApiDoc("The confirmation page of a notification recipient's emailed link", {
+    description: 'an HTML page',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
+  @ApiQuery({ name: 'token', required: true, schema: { type: 'string' } })
+  @Get('recipients/confirm')
+  confirmPage(@Res() res: Response): void {
+    this.html(res, 200, this.web.pages['confirm.html']);
+  }
+
   /** Issues a development token into the page's sessionStorage; 404 when the development issuer is not in use. */
   @ApiDoc('Development sign-in (DEV_ISSUER_ENABLED only): puts a development token for a tenant admin into the page', {
     description: 'an HTML page',

@@ -348,3 +348,15 @@ export const WEBHOOK_DELIVERY_LIST = obj({
     }),
   ),
 });
+
+export const NOTIFICATION_RECIPIENT = obj({
+  id: { type: 'string', format: 'uuid' },
+  address: { type: 'string', format: 'email' },
+  locale: { type: 'string', example: 'en-US' },
+  state: { type: 'string', enum: ['pending', 'confirmed'] },
+  addedBy: str,
+  createdDateTime: { type: 'string', format: 'date-time' },
+  confirmedDateTime: { type: 'string', format: 'date-time', nullable: true },
+});
+
+export const NOTIFICATION_RECIPIENT_LIST = obj({ value: arr(NOTIFICATION_RECIPIENT) });

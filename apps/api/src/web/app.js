@@ -96,6 +96,7 @@
     // the secret shown at creation never outlives the sign-in that created it
     $('webhook-secret-value').textContent = '';
     $('webhook-secret').hidden = true;
+    $('recipients').hidden = true;
     render();
   }
 
@@ -481,7 +482,92 @@
       });
   }
 
+  // ── the tenant's own notification recipients (shown to the admins the API lets manage them) ──
+
+  var RECIPIENTS = '/v1/admin/serviceAnnouncement/notificationRecipients';
+
+  function recipientStatus(text, isError) {
+    var s = $('recipient-status');
+    s.textContent = text || '';
+    s.className = isError ? 'error' : 'muted';
+    s.hidden = !text;
+  }
+
+  function loadRecipients() {
+    if (!token()) return Promise.resolve();
+    return api(RECIPIENTS)
+      .then(function (body) {
+        $('recipients').hidden = false;
+        renderRecipients(body.value || []);
+      })
+      .catch(function () {
+        // a reader without an admin role is refused: the panel is not theirs
+        $('recipients').hidden = true;
+      });
+  }
+
+  function renderRecipients(rows) {
+    var body = $('recipient-rows');
+    clear(body);
+    rows.forEach(function (r) {
+      var remove = el('button', { type: 'button', className: 'remove', text: 'Remove' });
+      remove.addEventListener('click', function () {
+        remove.disabled = true;
+        api(RECIPIENTS + '/' + encodeURIComponent(r.id), { method: 'DELETE' })
+          .then(function () {
+            recipientStatus('Removed ' + r.address + '.');
+            return loadRecipients();
+          })
+          .catch(function (e) {
+            remove.disabled = false;
+            recipientStatus(e.message, true);
+          });
+      });
+      body.appendChild(
+        el('tr', { 'data-id': r.id }, [
+          el('td', { text: r.address }),
+          el('td', { text: r.locale }),
+          el('td', {
+            className: 'state ' + r.state,
+            text: r.state === 'confirmed' ? 'Confirmed' : 'Pending confirmation',
+          }),
+          el('td', null, [remove]),
+        ]),
+      );
+    });
+    $('recipients-empty').hidden = rows.length > 0;
+    $('recipient-table').hidden = rows.length === 0;
+  }
+
+  function addRecipient(ev) {
+    ev.preventDefault();
+    var address = $('recipient-address').value.trim();
+    if (!address) return;
+    var body = { address: address };
+    if ($('recipient-locale').value) body.locale = $('recipient-locale').value;
+    $('recipient-add').disabled = true;
+    api(RECIPIENTS, { method: 'POST', body: body })
+      .then(function (r) {
+        $('recipient-address').value = '';
+        recipientStatus(
+          r.state === 'confirmed'
+            ? r.address + ' is already confirmed.'
+            : r.confirmationSent
+              ? 'We emailed a confirmation link to ' + r.address + '.'
+              : r.address + ' is waiting for its confirmation.',
+        );
+        return loadRecipients();
+      })
+      .catch(function (e) {
+        recipientStatus(e.message, true);
+      })
+      .then(function () {
+        $('recipient-add').disabled = false;
+      });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    $('recipient-form').addEventListener('submit', addRecipient);
     $('sign-out').addEventListener('click', signOut);
     $('token-form').addEventListener('submit', function (ev) {
       ev.preventDefault();
@@ -492,6 +578,7 @@
       render();
       load();
       loadHooks();
+      loadRecipients();
     });
     $('webhook-form').addEventListener('submit', addHook);
     $('tab-inbox').addEventListener('click', function () {
@@ -526,5 +613,6 @@
     window.addEventListener('hashchange', openFromHash);
     load().then(openFromHash);
     loadHooks();
+    loadRecipients();
   });
 })();

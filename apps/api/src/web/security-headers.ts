@@ -52,7 +52,13 @@ export function securityHeaders(req: Request, res: Response, next: NextFunction)
   res.setHeader('Content-Security-Policy', contentSecurityPolicy(req.path));
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  if (req.path.startsWith('/v1/admin/') || req.path === '/inbox' || req.path.startsWith('/inbox/dev-login')) {
+  if (
+    req.path.startsWith('/v1/admin/') ||
+    req.path === '/inbox' ||
+    req.path.startsWith('/inbox/dev-login') ||
+    req.path.startsWith('/inbox/recipients/') ||
+    req.path.startsWith('/v1/notificationRecipients/')
+  ) {
     res.setHeader('Cache-Control', 'no-store');
   }
   next();

@@ -18,8 +18,10 @@ describe('inbox page assets', () => {
       expect(html).not.toMatch(/style\s*=/i);
     }
     // the page script builds the DOM from text, never from markup
-    const js = assets.get('app.js')!.body.toString('utf8');
-    expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+    for (const name of ['app.js', 'confirm.js']) {
+      const js = assets.get(name)!.body.toString('utf8');
+      expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+    }
     expect(PAGE_CSP).not.toMatch(/unsafe-inline|unsafe-eval/);
   });
 });

@@ -30,11 +30,12 @@ export interface WebAsset {
 export const ASSET_TYPES: Readonly<Record<string, string>> = {
   'app.js': 'text/javascript; charset=utf-8',
   'dev-login.js': 'text/javascript; charset=utf-8',
+  'confirm.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
   'message.css': 'text/css; charset=utf-8',
 };
 
-export const PAGE_FILES = ['index.html', 'dev-login.html', 'refused.html'] as const;
+export const PAGE_FILES = ['index.html', 'dev-login.html', 'refused.html', 'confirm.html'] as const;
 export type PageFile = (typeof PAGE_FILES)[number];
 
 export interface WebAssets {

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TenantScope } from '../inbox/tenant-scope.js';
+import { MailModule } from '../mail/mail.module.js';
+import { NoticesModule } from '../notices/notices.module.js';
+import { RecipientsRepository } from './recipients.repository.js';
+import { RecipientsService } from './recipients.service.js';
+
+/** The tenants' own notification recipients. Needs ConfigModule, DbModule and AuditModule (global). */
+@Module({
+  imports: [MailModule, NoticesModule],
+  providers: [TenantScope, RecipientsRepository, RecipientsService],
+  exports: [RecipientsService],
+})
+export class RecipientsModule {}
