@@ -50,7 +50,7 @@ describe('OutboxMailTransport', () => {
     expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
     expect(Math.max(...text.split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(78);
     expect(text).toMatch(/^MIME-Version: 1\.0\r$/m);
-    expect(text).toMatch(/^Content-Type: multipart\/alternative;\r\n boundary="=_alt_[0-9a-f]+"\r$/m);
+    expect(text).toMatch(/^Content-Type: multipart\/alternative;(\r\n)? boundary="=_alt-[0-9a-f]+-Part_1"\r$/m);
 
     const parsed = await PostalMime.parse(raw);
     expect(parsed.from).toMatchObject({ address: SENDER });
