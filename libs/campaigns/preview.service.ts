@@ -6,6 +6,7 @@ import type { ExposureView } from '../attribution/exposure-view.js';
 import { NoticeComposer, PREVIEW_MESSAGE_ID, type ServiceUpdateMessage } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { CampaignsRepository } from './campaigns.repository.js';
+import { GUID } from '../common/guid.js';
 
 export interface DecisionRow {
   tenantId: string;
@@ -39,8 +40,6 @@ export interface LaunchWarning {
 
 /** The roles that may read data-privacy notices and receive their emails (docs/contracts.md §1). */
 export const PRIVILEGED_ROLES = ['GlobalAdmin', 'PrivacyReader'] as const;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the operator sees before approving (docs/contracts.md §3 `campaigns preview`). */
 @Injectable()
@@ -89,7 +88,7 @@ export class PreviewService {
 
   /** Exactly what the tenant will be able to see: the rendered notice and its exposure view, or nothing. */
   async previewTenant(campaignId: string, tenantId: string): Promise<TenantPreview> {
-    if (!UUID.test(tenantId)) throw new BadInputError('tenant must be a GUID');
+    if (!GUID.test(tenantId)) throw new BadInputError('tenant must be a GUID');
     const c = await this.repo.find(campaignId);
     if (!c) throw new NotFoundError(`campaign ${campaignId} not found`);
     const tenant = await this.prisma.tenant.findUnique({ where: { id: tenantId.toLowerCase() } });

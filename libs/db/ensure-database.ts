@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
+import { postgresAddress } from './postgres-check.js';
 
 /** The repository root (where prisma/ lives), from the sources or from dist/. */
 function projectRoot(): string {
@@ -32,7 +33,7 @@ export async function ensureDatabase(
     await admin.connect();
   } catch (err) {
     throw new Error(
-      `cannot reach PostgreSQL at ${url.host} (${(err as Error).message}): start it (README "Services": docker compose up -d, or pg_ctlcluster ... start) or set DATABASE_URL`,
+      `cannot reach PostgreSQL at ${postgresAddress(databaseUrl)} (${(err as Error).message}): start it (README "Requirements") or set DATABASE_URL`,
     );
   }
   try {
