@@ -37,7 +37,7 @@ export function registerCampaignsCommands(program: Command): void {
   campaigns
     .command('create')
     .description('a campaign over an ingested data set')
-    .requiredOption('--dataset <id>', 'the data set')
+    .requiredOption('--dataset <datasetId>', 'the data set')
     .option('--title <title>', 'notice title')
     .option('--support-url <url>', 'where customers reach us')
     .option('--support-phone <phone>', 'support phone number')
@@ -58,20 +58,18 @@ export function registerCampaignsCommands(program: Command): void {
         cmd: Command,
       ) => {
         await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          const c = await app
-            .get(CampaignsService)
-            .create(
-              {
-                datasetId: o.dataset,
-                title: o.title,
-                supportUrl: o.supportUrl,
-                supportPhone: o.supportPhone,
-                supportEmail: o.supportEmail,
-                respondBy: o.respondBy,
-                incidentDate: o.incidentDate,
-              },
-              cliOperator(),
-            );
+          const c = await app.get(CampaignsService).create(
+            {
+              datasetId: o.dataset,
+              title: o.title,
+              supportUrl: o.supportUrl,
+              supportPhone: o.supportPhone,
+              supportEmail: o.supportEmail,
+              respondBy: o.respondBy,
+              incidentDate: o.incidentDate,
+            },
+            cliOperator(),
+          );
           return { json: brief(c), text: `campaign ${c.id} created (${c.status})` };
         });
       },
