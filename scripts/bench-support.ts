@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { streamWorld } from '../test/fixtures/world.js';
+import { streamWorld } from '../libs/sample-world/world.js';
 
 export const BENCH_DIR = resolve(process.env.BENCH_DIR ?? '.bench');
 /** the checkout (this file runs from dist/scripts) */
