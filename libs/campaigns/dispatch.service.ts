@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { renderNotificationEmail } from './notification-email.js';
 import { Metrics } from '../observability/metrics.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ConflictError } from '../common/errors.js';
@@ -424,15 +425,12 @@ export class DispatchService implements OnModuleDestroy {
     if (!(await this.repo.claimForSend(d.id, ['queued', 'retrying', 'sending']))) {
       return { kind: 'skipped', reason: 'finished meanwhile' };
     }
-    const email = this.renderer.renderEmail({
-      messageId: d.noticeId,
+    const email = renderNotificationEmail(this.renderer, {
+      noticeId: d.noticeId,
       tenantName: d.tenantName ?? '',
       locale: d.locale,
-      dataCategories: [],
-      recordCount: 0,
-      support: { url: c.supportUrl, phone: c.supportPhone, email: c.supportEmail },
-      campaignRef: c.id,
-      inboxUrl: `${this.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/inbox`,
+      campaign: c,
+      publicBaseUrl: this.config.PUBLIC_BASE_URL,
     });
     const outcome = await this.mail.send({
       operationId: d.operationId,

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { BadInputError, NotFoundError } from '../common/errors.js';
 import { DatasetsService } from '../exposure/datasets.service.js';
 import { PrismaService } from '../db/prisma.service.js';
@@ -7,6 +8,7 @@ import { NoticeComposer, PREVIEW_MESSAGE_ID, type ServiceUpdateMessage } from '.
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 import { GUID } from '../common/guid.js';
+import { renderNotificationEmail } from './notification-email.js';
 
 export interface DecisionRow {
   tenantId: string;
@@ -22,6 +24,17 @@ export interface TenantPreview {
   decision: 'affected' | 'not_affected' | 'needs_review';
   notice: ServiceUpdateMessage | null;
   exposure?: ExposureView;
+  /** the email the tenant's privileged admins get, once per language they read (empty: no one to email) */
+  emails?: PreviewEmail[];
+}
+
+export interface PreviewEmail {
+  /** the admins' locale; `used` is the template locale it falls back to when it has none of its own */
+  locale: string;
+  used: string;
+  recipients: number;
+  subject: string;
+  text: string;
 }
 
 /**
@@ -50,6 +63,7 @@ export class PreviewService {
     private readonly prisma: PrismaService,
     private readonly composer: NoticeComposer,
     private readonly renderer: NoticeRenderer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async preview(campaignId: string) {
@@ -108,7 +122,23 @@ export class PreviewService {
       locale: await this.tenantLocale(tenant.id),
       postedAt: new Date(),
     });
-    return { tenantId: tenant.id, decision, notice, exposure };
+    const emails = (await this.recipientLocales(tenant.id)).map(({ locale, recipients }) => {
+      const email = renderNotificationEmail(this.renderer, {
+        noticeId: notice.id,
+        tenantName: tenant.name,
+        locale,
+        campaign: c,
+        publicBaseUrl: this.config.PUBLIC_BASE_URL,
+      });
+      return {
+        locale,
+        used: this.renderer.resolveLocale(locale),
+        recipients,
+        subject: email.subject,
+        text: email.text,
+      };
+    });
+    return { tenantId: tenant.id, decision, notice, exposure, emails };
   }
 
   /**
@@ -186,6 +216,18 @@ export class PreviewService {
     return [...byFallback.values()].sort(
       (a, b) => b.recipients - a.recipients || a.requested.localeCompare(b.requested),
     );
+  }
+
+  /** The locales of the tenant's privileged admins (who get the email), with how many read each. */
+  private async recipientLocales(tenantId: string): Promise<{ locale: string; recipients: number }[]> {
+    const contacts = await this.prisma.tenantContact.findMany({
+      where: { tenantId, roles: { hasSome: [...PRIVILEGED_ROLES] } },
+      orderBy: { id: 'asc' },
+      select: { locale: true },
+    });
+    const counts = new Map<string, number>();
+    for (const { locale } of contacts) counts.set(locale, (counts.get(locale) ?? 0) + 1);
+    return [...counts].map(([locale, recipients]) => ({ locale, recipients }));
   }
 
   /** A notice is written in the language of the tenant's first privileged admin. */
