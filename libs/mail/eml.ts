@@ -37,7 +37,11 @@ const RESERVED = new Set([
 
 const FIELD_NAME = /^[!-9;-~]+$/; // printable ASCII except ':' (RFC 5322 ftext)
 
-/** Collapses CR/LF so a value can never start a new header line (MailComposer would fold it in as text). */
+/**
+ * MailComposer already turns CR/LF in a subject or header value into spaces, and encodes them in a
+ * display name, where no header can be added either, but then a reader shows the name with a line
+ * break (tried with postal-mime: `Eve\r\nBcc: …` came back as the name). Collapsed here, for names.
+ */
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
 
 /** The message as CRLF text; throws on a custom header that is malformed or that the writer owns. */
@@ -47,12 +51,12 @@ export async function buildEml(m: EmlInput): Promise<string> {
     if (!FIELD_NAME.test(name)) throw new Error(`invalid header name: ${JSON.stringify(name)}`);
     if (RESERVED.has(name.toLowerCase()))
       throw new Error(`header ${name} is set by the mailer and cannot be overridden`);
-    headers[name] = oneLine(value);
+    headers[name] = value;
   }
   const composer = new MailComposer({
-    from: oneLine(m.from),
-    to: { address: oneLine(m.to.address).trim(), name: oneLine(m.to.displayName ?? '') },
-    subject: oneLine(m.subject),
+    from: m.from,
+    to: { address: m.to.address.trim(), name: oneLine(m.to.displayName ?? '') },
+    subject: m.subject,
     // as Buffers: MailComposer leaves out a part whose string is empty, and both parts are always written
     text: Buffer.from(m.text, 'utf8'),
     html: Buffer.from(m.html, 'utf8'),

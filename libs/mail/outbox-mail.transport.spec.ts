@@ -118,6 +118,8 @@ describe('OutboxMailTransport', () => {
     expect(parsed.bcc).toBeUndefined();
     expect(parsed.headers.filter((h) => h.key === 'bcc')).toEqual([]);
     expect(parsed.subject).toBe('Hello Bcc: victim@example.com');
+    expect(parsed.to).toEqual([{ address: 'a@contoso.com', name: 'Eve Bcc: other@example.com' }]);
+    expect(parsed.headers.find((h) => h.key === 'x-note')?.value).toBe('one Bcc: third@example.com');
   });
 
   it('refuses custom headers that are malformed or that the writer owns', async () => {
