@@ -355,7 +355,7 @@ describe('the operator CLI', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(why);
     }
-  });
+  }, 180_000);
 
   it('names the variable when the configuration is bad', async () => {
     const saved = process.env.REDIS_URL;
