@@ -88,16 +88,22 @@ const ID_PLACEHOLDER = /<(campaignId|datasetId|reviewItemId|tenantId)>/;
  * exit code as any other bad input (the database would otherwise answer with its own message).
  */
 export function refuseMalformedIds(cmd: Command): void {
-  const named: [string, unknown][] = [
-    ...cmd.registeredArguments.map((a, i): [string, unknown] => [`<${a.name()}>`, cmd.processedArgs[i]]),
-    ...cmd.options.map((o): [string, unknown] => [o.flags, cmd.getOptionValue(o.attributeName())]),
+  // [what the message names, its usage text, its value]: an argument by its name, an option as typed
+  const named: [string, string, unknown][] = [
+    ...cmd.registeredArguments.map((a, i): [string, string, unknown] => [
+      a.name(),
+      `<${a.name()}>`,
+      cmd.processedArgs[i],
+    ]),
+    ...cmd.options.map((o): [string, string, unknown] => [
+      o.long ?? o.flags,
+      o.flags,
+      cmd.getOptionValue(o.attributeName()),
+    ]),
   ];
-  for (const [flags, value] of named) {
-    const id = ID_PLACEHOLDER.exec(flags)?.[1];
-    if (!id || value === undefined) continue;
-    if (!isGuid(value)) {
-      process.stderr.write(`error: ${id} must be a GUID, not ${JSON.stringify(String(value).slice(0, 60))}\n`);
-      process.exit(1);
-    }
+  for (const [name, flags, value] of named) {
+    if (!ID_PLACEHOLDER.test(flags) || value === undefined || isGuid(value)) continue;
+    process.stderr.write(`error: ${name} must be a GUID\n`);
+    process.exit(1);
   }
 }
