@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { streamWorld } from '../test/fixtures/world.js';
+import { streamWorld } from '../libs/sample-world/world.js';
 import { loadDatabaseSetupConfig } from '../libs/config/config.js';
 import { setUpDatabase, withDatabase } from '../libs/db/database-setup.js';
 

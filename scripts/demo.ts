@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { generateWorld } from '../test/fixtures/world.js';
+import { generateWorld } from '../libs/sample-world/world.js';
 import { ConfigError, loadConfig, loadDatabaseSetupConfig } from '../libs/config/config.js';
 import { setUpDatabase } from '../libs/db/database-setup.js';
 import { assertRedisReachable } from '../libs/queue/redis-check.js';

@@ -12,7 +12,7 @@ import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'n
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createGzip } from 'node:zlib';
-import { streamWorld, type WorldOptions, type WorldTruth } from '../test/fixtures/world.js';
+import { streamWorld, type WorldOptions, type WorldTruth } from '../libs/sample-world/world.js';
 
 export interface WriteWorldResult {
   dir: string;

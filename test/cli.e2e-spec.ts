@@ -5,11 +5,12 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import PostalMime from 'postal-mime';
 import { generateWorld, type World } from './fixtures/world.js';
 import { isolate } from './support/isolation.js';
 
@@ -53,6 +54,7 @@ describe('the operator CLI', () => {
     process.env.MAIL_RATE_PER_MINUTE = '100000';
     process.env.OPERATOR_NAME = 'cli-test';
     dir = await mkdtemp(join(tmpdir(), 'impact-cli-'));
+    process.env.OUTBOX_DIR = join(dir, 'outbox');
     await writeFile(join(dir, 'tenants.jsonl'), world.tenantLines.join('\n'));
     await writeFile(join(dir, 'exposure.jsonl'), world.exposureLines.join('\n'));
   });
@@ -140,10 +142,16 @@ describe('the operator CLI', () => {
     );
     const affected = p.decisions.find((x) => x.decision === 'affected')!;
     expect(affected.reasons.length).toBeGreaterThan(0);
-    const one = json<{ tenantId: string; decision: string; notice: { id: string; tags: string[] } }>(
-      await cli(['campaigns', 'preview', c.campaignId, '--tenant', affected.tenantId, '--json']),
-    );
+    const one = json<{
+      tenantId: string;
+      decision: string;
+      notice: { id: string; tags: string[] };
+      emails: { locale: string; used: string; recipients: number; subject: string; text: string }[];
+    }>(await cli(['campaigns', 'preview', c.campaignId, '--tenant', affected.tenantId, '--json']));
     expect(one.notice.tags).toEqual(['Data privacy', 'Admin impact']);
+    // the email too: once per language its admins read, as it will be sent (compared after the launch)
+    expect(one.emails.length).toBeGreaterThan(0);
+    expect(one.emails.reduce((n, e) => n + e.recipients, 0)).toBeGreaterThan(0);
     const quiet = Object.entries(world.truth.tenants).find(([, x]) => x.expected === 'not_affected')![0];
     expect(json(await cli(['campaigns', 'preview', c.campaignId, '--tenant', quiet, '--json']))).toEqual({
       tenantId: quiet,
@@ -166,6 +174,23 @@ describe('the operator CLI', () => {
       await cli(['campaigns', 'status', c.campaignId, '--json']),
     );
     expect(s).toMatchObject({ status: 'completed', progress: { percent: 100 } });
+
+    // what the preview showed is what went out: the same subject and text, to at least as many admins
+    const sent = await Promise.all(
+      (await readdir(join(dir, 'outbox')))
+        .filter((f) => f.endsWith('.eml'))
+        .map(async (f) => PostalMime.parse(await readFile(join(dir, 'outbox', f)))),
+    );
+    // the notice's number is given when it is posted: the preview shows a placeholder number
+    const same = (a?: string, b?: string) => {
+      const norm = (t?: string) => (t ?? '').replace(/\r\n/g, '\n').replace(/\n+$/, '').replace(/MC\d+/g, 'MC#');
+      return norm(a) === norm(b);
+    };
+    for (const e of one.emails) {
+      const matching = sent.filter((m) => same(m.subject, e.subject) && same(m.text, e.text));
+      // the email names no tenant (nothing of the exposure either): other tenants' admins may get the same text
+      expect({ locale: e.locale, enough: matching.length >= e.recipients }).toEqual({ locale: e.locale, enough: true });
+    }
   }, 240_000);
 
   it('a JSON array file, its quarantine exported, fixed and added back with --into; a launched campaign refuses --into', async () => {
@@ -332,7 +357,7 @@ describe('the operator CLI', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(why);
     }
-  });
+  }, 180_000);
 
   it('names the variable when the configuration is bad', async () => {
     const saved = process.env.REDIS_URL;

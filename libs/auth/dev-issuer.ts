@@ -19,14 +19,13 @@ import { AppError, BadInputError } from '../common/errors.js';
 import { normalizeEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { TenantDirectoryLookup } from './tenant-directory.repository.js';
+import { GUID } from '../common/guid.js';
 
 export const DEV_ISSUER = 'urn:exposure-notify:dev-issuer';
 export const DEV_ISSUER_ALG = 'ES256';
 /** what tokens must name as audience when TENANT_JWT_AUDIENCE is not set */
 export const DEFAULT_TENANT_AUDIENCE = 'exposure-notify-inbox';
 export const DEV_ISSUER_KEY_FILE = 'dev-issuer-key.pem';
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The development issuer refuses: disabled, not trusted by the API, or no such contact. */
 export class DevIssuerRefusedError extends AppError {

@@ -24,6 +24,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DEV_ISSUER, DEV_ISSUER_ALG, DevIssuer, externalIssuerConfigured, tenantAudience } from './dev-issuer.js';
 import { TenantDirectoryLookup } from './tenant-directory.repository.js';
 import { effectiveRoles, localeClaim, type TenantPrincipal } from './tenant-principal.js';
+import { GUID } from '../common/guid.js';
 
 /** Asymmetric algorithms only: a public key can never be used as an HMAC secret. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -44,7 +45,6 @@ interface Trust {
   audience: string;
 }
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const claimsSchema = z.object({
   sub: z
     .string()

@@ -1,18 +1,11 @@
+import { CampaignStatus as CampaignStatusEnum } from '../../generated/prisma/enums.js';
+
 /**
  * The campaign's states and the moves between them: draft → analyzing → ready →
  * approved → sending → completed, with paused, cancelled and failed. A move not listed is refused.
  */
-export const CAMPAIGN_STATUSES = [
-  'draft',
-  'analyzing',
-  'ready',
-  'approved',
-  'sending',
-  'paused',
-  'completed',
-  'cancelled',
-  'failed',
-] as const;
+// the schema's enum is the one definition (prisma/schema.prisma, CampaignStatus)
+export const CAMPAIGN_STATUSES = Object.values(CampaignStatusEnum);
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 export type CampaignAction =

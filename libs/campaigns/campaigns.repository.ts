@@ -324,17 +324,6 @@ export class CampaignsRepository {
     return this.prisma.tenantDecision.findUnique({ where: { campaignId_tenantId: { campaignId, tenantId } } });
   }
 
-  async decisionCounts(campaignId: string): Promise<Record<Decision, number>> {
-    const rows = await this.prisma.tenantDecision.groupBy({
-      by: ['decision'],
-      where: { campaignId },
-      _count: { _all: true },
-    });
-    const out: Record<Decision, number> = { affected: 0, not_affected: 0, needs_review: 0 };
-    for (const r of rows) out[r.decision] = r._count._all;
-    return out;
-  }
-
   exposureView(campaignId: string, tenantId: string) {
     return this.prisma.exposureView.findUnique({ where: { campaignId_tenantId: { campaignId, tenantId } } });
   }

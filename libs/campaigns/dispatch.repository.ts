@@ -97,67 +97,12 @@ const UTC_NOW = `(now() AT TIME ZONE 'UTC')`;
 export class DispatchRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The next message id: `MC` + digits from the sequence. */
-  async nextNoticeId(): Promise<string> {
-    const r = await this.prisma.pool.query<{ id: string }>(`SELECT 'MC' || nextval('notice_number') AS id`);
-    return r.rows[0]!.id;
-  }
-
-  /** Inserts the notice unless this (campaign, tenant) has one; returns the one that exists. */
-  async insertNotice(row: NoticeRow) {
-    await this.prisma.notice.createMany({ data: [{ ...row, decision: 'affected' }], skipDuplicates: true });
-    return this.prisma.notice.findUniqueOrThrow({
-      where: { campaignId_tenantId: { campaignId: row.campaignId, tenantId: row.tenantId } },
-    });
-  }
-
   notice(campaignId: string, tenantId: string) {
     return this.prisma.notice.findUnique({ where: { campaignId_tenantId: { campaignId, tenantId } } });
   }
 
-  /** The tenant's contacts holding one of the roles. */
-  contactsWithRoles(tenantId: string, roles: readonly string[]) {
-    return this.prisma.tenantContact.findMany({
-      where: { tenantId, roles: { hasSome: [...roles] } },
-      orderBy: { id: 'asc' },
-      select: { email: true, name: true, roles: true, locale: true },
-    });
-  }
-
-  async insertDeliveries(
-    rows: {
-      campaignId: string;
-      tenantId: string;
-      noticeId: string;
-      address: string;
-      role: string;
-      locale: string;
-      operationId: string;
-    }[],
-  ) {
-    if (rows.length) await this.prisma.delivery.createMany({ data: rows, skipDuplicates: true });
-  }
-
-  /** Deliveries of a notice that still need a send. */
-  pendingDeliveriesOfNotice(noticeId: string) {
-    return this.prisma.delivery.findMany({
-      where: { noticeId, state: { in: ['queued', 'retrying', 'sending'] } },
-      select: { id: true },
-    });
-  }
-
   delivery(id: bigint) {
     return this.prisma.delivery.findUnique({ where: { id } });
-  }
-
-  updateDelivery(id: bigint, data: Prisma.DeliveryUpdateInput) {
-    return this.prisma.delivery.update({ where: { id }, data });
-  }
-
-  /** Moves a delivery from one of `from` to `to` only if it is still there (a check before every send). */
-  async claimDelivery(id: bigint, from: DeliveryState[], data: Prisma.DeliveryUpdateInput): Promise<boolean> {
-    const r = await this.prisma.delivery.updateMany({ where: { id, state: { in: from } }, data });
-    return r.count === 1;
   }
 
   /** Affected tenants without a notice yet, in tenant order (keyset pages). */
@@ -170,23 +115,6 @@ export class DispatchRepository {
       [campaignId, after, limit],
     );
     return res.rows.map((r) => r.tenant_id);
-  }
-
-  /** Posted notices whose deliveries are not all written or not all finished, in id order. */
-  async noticesWithPendingMail(
-    campaignId: string,
-    after: string | null,
-    limit: number,
-  ): Promise<{ id: string; tenantId: string }[]> {
-    const res = await this.prisma.pool.query<{ id: string; tenant_id: string }>(
-      `SELECT n.id, n.tenant_id FROM notices n
-        WHERE n.campaign_id = $1 AND ($2::text IS NULL OR n.id > $2)
-          AND (NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.notice_id = n.id)
-               OR EXISTS (SELECT 1 FROM deliveries x WHERE x.notice_id = n.id AND x.state IN ('queued', 'retrying', 'sending')))
-        ORDER BY n.id LIMIT $3`,
-      [campaignId, after, limit],
-    );
-    return res.rows.map((r) => ({ id: r.id, tenantId: r.tenant_id }));
   }
 
   /**
@@ -396,7 +324,7 @@ export class DispatchRepository {
     };
   }
 
-  /** `claimDelivery` for the send path: to `sending` with one more attempt, only from one of `from`. */
+  /** Claims a delivery for the send path: to `sending` with one more attempt, only from one of `from`. */
   async claimForSend(id: bigint, from: DeliveryState[]): Promise<boolean> {
     const r = await this.prisma.pool.query(
       `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ${UTC_NOW} WHERE id = $1 AND state = ANY($2::delivery_state[])`,

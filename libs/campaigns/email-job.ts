@@ -12,6 +12,7 @@ import { requireIdentifiedImpact } from './identified-impact.js';
 import { sendingGate, type StepOutcome } from './step-outcome.js';
 import { RecipientsService } from '../recipients/recipients.service.js';
 import { RECIPIENT_ROLE } from '../recipients/recipients.repository.js';
+import { renderNotificationEmail } from './notification-email.js';
 
 /** The email job: checks the delivery row, sends once with the deterministic operation id, records the result. */
 @Injectable()
@@ -55,15 +56,12 @@ export class EmailJob {
     if (!(await this.repo.claimForSend(d.id, ['queued', 'retrying', 'sending']))) {
       return { kind: 'skipped', reason: 'finished meanwhile' };
     }
-    const email = this.renderer.renderEmail({
-      messageId: d.noticeId,
+    const email = renderNotificationEmail(this.renderer, {
+      noticeId: d.noticeId,
       tenantName: d.tenantName ?? '',
       locale: d.locale,
-      dataCategories: [],
-      recordCount: 0,
-      support: { url: c.supportUrl, phone: c.supportPhone, email: c.supportEmail },
-      campaignRef: c.id,
-      inboxUrl: `${this.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/inbox`,
+      campaign: c,
+      publicBaseUrl: this.config.PUBLIC_BASE_URL,
     });
     const outcome = await this.mail.send({
       operationId: d.operationId,

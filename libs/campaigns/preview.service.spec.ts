@@ -5,6 +5,7 @@ import { NoticeComposer } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { TemplateEngine } from '../notices/template-engine.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { AppConfig } from '../config/config.js';
 import type { RecipientsService } from '../recipients/recipients.service.js';
 import type { CampaignsRepository } from './campaigns.repository.js';
 import { PreviewService } from './preview.service.js';
@@ -72,6 +73,7 @@ function setup(w: World = {}) {
     renderer,
     audit,
     recipients,
+    { PUBLIC_BASE_URL: 'https://notify.example.com/' } as AppConfig,
   );
   return { service, audited };
 }

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { BadInputError, NotFoundError } from '../common/errors.js';
 import { DatasetsService } from '../exposure/datasets.service.js';
 import { PrismaService } from '../db/prisma.service.js';
@@ -8,6 +9,8 @@ import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 import { RecipientsService } from '../recipients/recipients.service.js';
+import { GUID } from '../common/guid.js';
+import { renderNotificationEmail } from './notification-email.js';
 
 export interface DecisionRow {
   tenantId: string;
@@ -23,6 +26,17 @@ export interface TenantPreview {
   decision: 'affected' | 'not_affected' | 'needs_review';
   notice: ServiceUpdateMessage | null;
   exposure?: ExposureView;
+  /** the email the tenant's privileged admins get, once per language they read (empty: no one to email) */
+  emails?: PreviewEmail[];
+}
+
+export interface PreviewEmail {
+  /** the admins' locale; `used` is the template locale it falls back to when it has none of its own */
+  locale: string;
+  used: string;
+  recipients: number;
+  subject: string;
+  text: string;
 }
 
 /**
@@ -42,8 +56,6 @@ export interface LaunchWarning {
 /** The roles that may read data-privacy notices and receive their emails (docs/contracts.md §1). */
 export const PRIVILEGED_ROLES = ['GlobalAdmin', 'PrivacyReader'] as const;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** What the operator sees before approving (docs/contracts.md §3 `campaigns preview`). */
 @Injectable()
 export class PreviewService {
@@ -55,6 +67,7 @@ export class PreviewService {
     private readonly renderer: NoticeRenderer,
     private readonly audit: AuditService,
     private readonly recipients: RecipientsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async preview(campaignId: string) {
@@ -111,7 +124,7 @@ export class PreviewService {
   }
 
   private async renderTenantPreview(campaignId: string, tenantId: string): Promise<TenantPreview> {
-    if (!UUID.test(tenantId)) throw new BadInputError('tenant must be a GUID');
+    if (!GUID.test(tenantId)) throw new BadInputError('tenant must be a GUID');
     const c = await this.repo.find(campaignId);
     if (!c) throw new NotFoundError(`campaign ${campaignId} not found`);
     const tenant = await this.prisma.tenant.findUnique({ where: { id: tenantId.toLowerCase() } });
@@ -131,7 +144,23 @@ export class PreviewService {
       locale: await this.tenantLocale(tenant.id),
       postedAt: new Date(),
     });
-    return { tenantId: tenant.id, decision, notice, exposure };
+    const emails = (await this.recipientLocales(tenant.id)).map(({ locale, recipients }) => {
+      const email = renderNotificationEmail(this.renderer, {
+        noticeId: notice.id,
+        tenantName: tenant.name,
+        locale,
+        campaign: c,
+        publicBaseUrl: this.config.PUBLIC_BASE_URL,
+      });
+      return {
+        locale,
+        used: this.renderer.resolveLocale(locale),
+        recipients,
+        subject: email.subject,
+        text: email.text,
+      };
+    });
+    return { tenantId: tenant.id, decision, notice, exposure, emails };
   }
 
   /**
@@ -209,6 +238,18 @@ export class PreviewService {
     return [...byFallback.values()].sort(
       (a, b) => b.recipients - a.recipients || a.requested.localeCompare(b.requested),
     );
+  }
+
+  /** The locales of the tenant's privileged admins (who get the email), with how many read each. */
+  private async recipientLocales(tenantId: string): Promise<{ locale: string; recipients: number }[]> {
+    const contacts = await this.prisma.tenantContact.findMany({
+      where: { tenantId, roles: { hasSome: [...PRIVILEGED_ROLES] } },
+      orderBy: { id: 'asc' },
+      select: { locale: true },
+    });
+    const counts = new Map<string, number>();
+    for (const { locale } of contacts) counts.set(locale, (counts.get(locale) ?? 0) + 1);
+    return [...counts].map(([locale, recipients]) => ({ locale, recipients }));
   }
 
   /** A notice is written in the language of the tenant's first privileged admin. */

@@ -52,7 +52,7 @@ async function connect(url: string, variable: string): Promise<pg.Client> {
   } catch (err) {
     const u = new URL(url);
     throw new Error(
-      `cannot connect to PostgreSQL at ${u.host} as ${roleOf(url)}, database ${databaseOf(url)} (${(err as Error).message}): start it (README "Services": docker compose up -d, or pg_ctlcluster ... start) or set ${variable}`,
+      `cannot connect to PostgreSQL at ${u.host} as ${roleOf(url)}, database ${databaseOf(url)} (${(err as Error).message}): start it (README "Requirements") or set ${variable}`,
       { cause: err },
     );
   }

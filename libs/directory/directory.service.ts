@@ -10,7 +10,8 @@ import {
   type TenantWrite,
 } from './directory.repository.js';
 import { csvDirectoryEntries, type DirectoryEntry, type LineWarning } from './tenant-csv.js';
-import { GUID, parseTenantLine } from './tenant-line.js';
+import { parseTenantLine } from './tenant-line.js';
+import { GUID } from '../common/guid.js';
 
 export interface ImportResult {
   /** tenants that were new */

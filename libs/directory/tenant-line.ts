@@ -8,6 +8,7 @@ import {
 import { normalizeEmail } from '../common/email.js';
 import { normalizePhone } from '../common/phone.js';
 import { memoByString } from '../common/memo.js';
+import { GUID } from '../common/guid.js';
 
 export interface TenantContactInput {
   /** normalized address (normalizeEmail) */
@@ -50,7 +51,6 @@ export interface TenantLineOptions {
   nameOptional?: boolean;
 }
 
-export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const DEFAULT_LOCALE = 'en-US';
 const MAX_NAME = 500;
 const CONTROL = /\p{Cc}/u;

@@ -571,12 +571,6 @@ export class ExposureRepository {
     }
   }
 
-  /** Derives the entity table from the records' key arrays and counts unique things. */
-  async buildEntitiesAndCount(datasetId: string): Promise<ScopeCounts> {
-    await this.buildEntities(datasetId);
-    return this.countUnique(datasetId);
-  }
-
   /** Derives the entity table from the records' key arrays. */
   async buildEntities(datasetId: string): Promise<void> {
     await this.prisma.pool.query('DELETE FROM entities WHERE dataset_id = $1', [datasetId]);

@@ -2,13 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { TENANT_ROLE } from '../db/roles.js';
 import { PrismaService } from '../db/prisma.service.js';
+import { LOWER_CASE_GUID } from '../common/guid.js';
 
 export { TENANT_ROLE };
 
 /** A connection inside a transaction that runs as TENANT_ROLE with `app.tenant_id` set: it sees only that tenant's rows. */
 export type TenantTx = Pick<pg.PoolClient, 'query'>;
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The one way tenant-facing code reaches the database (docs/design.md rule 5): one transaction per
@@ -25,12 +24,12 @@ export class TenantScope {
   constructor(private readonly prisma: PrismaService) {}
 
   async run<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
-    if (!GUID.test(tenantId)) throw new Error('tenant scope: the tenant id must be a lower-case GUID');
+    if (!LOWER_CASE_GUID.test(tenantId)) throw new Error('tenant scope: the tenant id must be a lower-case GUID');
     const client = await this.prisma.pool.connect();
     let broken: Error | undefined;
     try {
       // One round trip for BEGIN and both settings. The tenant id is written into the statement
-      // because a multi-statement query takes no parameters; it matched GUID above, so it is
+      // because a multi-statement query takes no parameters; it matched LOWER_CASE_GUID above, so it is
       // hex digits and dashes only.
       await client.query(
         `BEGIN; SELECT set_config('role', '${TENANT_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true)`,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { GUID } from '../common/guid.js';
 
 /** One email to one recipient. The operation id makes a retry of the same message a no-op at the provider. */
 export interface OutgoingEmail {
@@ -29,10 +30,8 @@ export const MAIL_TRANSPORT = Symbol('MAIL_TRANSPORT');
 /** Fixed namespace of this service's operation ids, so they never collide with another system's v5 ids. */
 export const OPERATION_ID_NAMESPACE = '3b0f5c8e-7d1a-4c59-9b8e-2f4a6d1c7e90';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function isUuid(value: string): boolean {
-  return UUID_RE.test(value);
+  return GUID.test(value);
 }
 
 /** RFC 4122 name-based UUID, version 5 (SHA-1). */

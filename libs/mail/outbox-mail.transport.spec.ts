@@ -50,7 +50,7 @@ describe('OutboxMailTransport', () => {
     expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
     expect(Math.max(...text.split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(78);
     expect(text).toMatch(/^MIME-Version: 1\.0\r$/m);
-    expect(text).toMatch(/^Content-Type: multipart\/alternative;\r\n boundary="=_alt_[0-9a-f]+"\r$/m);
+    expect(text).toMatch(/^Content-Type: multipart\/alternative;(\r\n)? boundary="=_alt-[0-9a-f]+-Part_1"\r$/m);
 
     const parsed = await PostalMime.parse(raw);
     expect(parsed.from).toMatchObject({ address: SENDER });
@@ -118,6 +118,8 @@ describe('OutboxMailTransport', () => {
     expect(parsed.bcc).toBeUndefined();
     expect(parsed.headers.filter((h) => h.key === 'bcc')).toEqual([]);
     expect(parsed.subject).toBe('Hello Bcc: victim@example.com');
+    expect(parsed.to).toEqual([{ address: 'a@contoso.com', name: 'Eve Bcc: other@example.com' }]);
+    expect(parsed.headers.find((h) => h.key === 'x-note')?.value).toBe('one Bcc: third@example.com');
   });
 
   it('refuses custom headers that are malformed or that the writer owns', async () => {

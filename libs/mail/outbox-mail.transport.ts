@@ -49,7 +49,7 @@ export class OutboxMailTransport implements MailTransport {
 
     let eml: string;
     try {
-      eml = buildEml({
+      eml = await buildEml({
         from: this.options.senderAddress,
         to: email.to,
         subject: email.subject,

@@ -1,8 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoggerModule, type Params } from 'nestjs-pino';
-import pino, { type DestinationStream, type LoggerOptions } from 'pino';
-import type { Options as HttpOptions } from 'pino-http';
+import { Global, Inject, Injectable, Module, type DynamicModule, type LoggerService } from '@nestjs/common';
+import pino, { type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import { pinoHttp, type HttpLogger, type Options as HttpOptions } from 'pino-http';
 import PinoPretty from 'pino-pretty';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { redactError, redactString, redactValue } from './redact.js';
@@ -61,12 +62,16 @@ export function logDestination(config: Pick<AppConfig, 'LOG_PRETTY'>): Destinati
   return process.stdout;
 }
 
-/** nestjs-pino's parameters: the logger above, plus one line per finished HTTP request. */
-export function loggerParams(
-  config: AppConfig,
+/**
+ * The process's logger and its HTTP request logger: the options above, plus one line per finished
+ * HTTP request. pino-http directly rather than nestjs-pino, whose releases for Nest 12 need
+ * Node >= 22.12 while the supported runtimes start at 20.19 (README "Requirements").
+ */
+export function httpLogger(
+  config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_PRETTY'>,
   app: LogApp,
   destination: DestinationStream = logDestination(config),
-): Params {
+): HttpLogger {
   const http: HttpOptions<IncomingMessage, ServerResponse> = {
     ...(loggerOptions(config, app) as HttpOptions<IncomingMessage, ServerResponse>),
     autoLogging: { ignore: (req) => QUIET_PATHS.has(loggedPath(req.url)) },
@@ -78,13 +83,82 @@ export function loggerParams(
       return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : crypto.randomUUID();
     },
   };
-  return { pinoHttp: [http, destination] };
+  return pinoHttp(http, destination);
 }
 
+/** The request's own logger (it carries the request id) while a request is being handled. */
+const requestScope = new AsyncLocalStorage<PinoLogger>();
+
+const HTTP_LOGGER = Symbol('HTTP_LOGGER');
+
+/**
+ * Nest's logger interface over pino: what Nest and the services log goes out as the same JSON lines,
+ * tagged with the request id inside a request. Nest passes the context (a class name) as the last
+ * argument, and its exception handlers pass `(message, stack)`.
+ */
+@Injectable()
+export class AppLogger implements LoggerService {
+  constructor(@Inject(HTTP_LOGGER) private readonly http: HttpLogger) {}
+
+  /** Express middleware: logs the request when it finishes, and scopes the request's logger. */
+  readonly middleware = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    this.http(req, res);
+    requestScope.run(req.log, next);
+  };
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: pino.Level, message: unknown, rest: unknown[]): void {
+    const logger = requestScope.getStore() ?? this.http.logger;
+    const params = [...rest];
+    const fields: Record<string, unknown> = {};
+    if (params.length > 0) fields.context = params.pop();
+    const [stack] = params;
+    if (level === 'error' && params.length === 1 && typeof stack === 'string' && /\n\s*at /.test(stack)) {
+      // Nest's exception handlers call error(message, stack, context)
+      const err = new Error(String(message));
+      err.stack = stack;
+      logger.error({ ...fields, err });
+      return;
+    }
+    if (message instanceof Error) fields.err = message;
+    else if (typeof message === 'object' && message !== null) Object.assign(fields, message);
+    else params.unshift(message);
+    const [msg, ...args] = params;
+    if (msg === undefined) logger[level](fields);
+    else logger[level](fields, String(msg), ...args);
+  }
+}
+
+@Global()
+@Module({})
+class LoggingModule {}
+
 /** The logger of a process with an HTTP server or a worker; imported once, in the root module. */
-export function loggingModule(app: LogApp) {
-  return LoggerModule.forRootAsync({
-    inject: [APP_CONFIG],
-    useFactory: (config: AppConfig) => loggerParams(config, app),
-  });
+export function loggingModule(app: LogApp): DynamicModule {
+  return {
+    module: LoggingModule,
+    providers: [
+      { provide: HTTP_LOGGER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => httpLogger(config, app) },
+      AppLogger,
+    ],
+    exports: [AppLogger],
+  };
 }

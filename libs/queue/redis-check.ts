@@ -21,7 +21,7 @@ export async function assertRedisReachable(config: AppConfig, timeoutMs = 3000):
   } catch (err) {
     const url = new URL(config.REDIS_URL);
     throw new Error(
-      `cannot reach Redis at ${url.host} (${(err as Error).message}): start it (README "Services") or set REDIS_URL`,
+      `cannot reach Redis at ${url.host} (${(err as Error).message}): start it (README "Requirements") or set REDIS_URL`,
     );
   } finally {
     redis.disconnect();

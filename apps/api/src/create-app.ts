@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import { RequestMethod, StandardSchemaValidationPipe } from '@nestjs/common';
-import { Logger } from 'nestjs-pino';
+import { AppLogger } from '../../../libs/observability/logging.js';
 import { AppErrorFilter } from '../../../libs/common/app-error.filter.js';
 import { ApiModule } from './api.module.js';
 import { securityHeaders } from './web/security-headers.js';
@@ -19,7 +19,10 @@ export async function createApiApp(): Promise<NestExpressApplication> {
     // JSON bodies are small by contract; uploads stream through their own endpoint.
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(AppLogger);
+  app.useLogger(logger);
+  // first, so that a request refused by the checks below is logged too
+  app.use(logger.middleware);
   app.use(securityHeaders);
   const config = app.get<AppConfig>(APP_CONFIG);
   applyServerTimeouts(app.getHttpServer(), config);

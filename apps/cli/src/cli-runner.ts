@@ -1,7 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
+import type { Command } from 'commander';
 import { AppError } from '../../../libs/common/errors.js';
+import { isGuid } from '../../../libs/common/guid.js';
 import { ConfigError, loadConfig } from '../../../libs/config/config.js';
+import { assertPostgresReachable } from '../../../libs/db/postgres-check.js';
 import { assertRedisReachable } from '../../../libs/queue/redis-check.js';
 import { CliModule, CliWithWorkersModule } from './cli.module.js';
 
@@ -23,7 +26,11 @@ let context: INestApplicationContext | undefined;
  * the BullMQ processors run in this process too.
  */
 export async function appContext(withWorkers = false): Promise<INestApplicationContext> {
-  if (!context) await assertRedisReachable(loadConfig());
+  if (!context) {
+    const config = loadConfig();
+    await assertPostgresReachable(config);
+    await assertRedisReachable(config);
+  }
   context ??= await NestFactory.createApplicationContext(withWorkers ? CliWithWorkersModule : CliModule, {
     logger: ['error'],
     abortOnError: false,
@@ -67,8 +74,36 @@ export function reason(err: unknown): string {
   if ((err as Error)?.message?.startsWith('cannot reach')) return oneLine((err as Error).message);
   const e = err as { code?: string; message?: string };
   if (e?.code === 'ECONNREFUSED')
-    return `cannot reach a service (${oneLine(e.message ?? '')}); is PostgreSQL/Redis running? see README "Services"`;
+    return `cannot reach a service (${oneLine(e.message ?? '')}); is PostgreSQL/Redis running? see README "Requirements"`;
   return oneLine(e?.message ?? String(err));
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/** Arguments and option values that name a row by its id; a record id is the input's own and may be anything. */
+const ID_PLACEHOLDER = /<(campaignId|datasetId|reviewItemId|tenantId)>/;
+
+/**
+ * Refuses, before anything connects, an id that is not a GUID, with the same one-line error and
+ * exit code as any other bad input (the database would otherwise answer with its own message).
+ */
+export function refuseMalformedIds(cmd: Command): void {
+  // [what the message names, its usage text, its value]: an argument by its name, an option as typed
+  const named: [string, string, unknown][] = [
+    ...cmd.registeredArguments.map((a, i): [string, string, unknown] => [
+      a.name(),
+      `<${a.name()}>`,
+      cmd.processedArgs[i],
+    ]),
+    ...cmd.options.map((o): [string, string, unknown] => [
+      o.long ?? o.flags,
+      o.flags,
+      cmd.getOptionValue(o.attributeName()),
+    ]),
+  ];
+  for (const [name, flags, value] of named) {
+    if (!ID_PLACEHOLDER.test(flags) || value === undefined || isGuid(value)) continue;
+    process.stderr.write(`error: ${name} must be a GUID\n`);
+    process.exit(1);
+  }
+}

@@ -6,6 +6,7 @@ import { registerCampaignsCommands, registerSendingCommands } from './commands/c
 import { registerReviewCommands } from './commands/review.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
+import { refuseMalformedIds } from './cli-runner.js';
 
 const program = new Command('impact')
   .description('Operator command line of the exposure notification service')
@@ -14,7 +15,8 @@ const program = new Command('impact')
   .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : 2);
-  });
+  })
+  .hook('preAction', (_program, action) => refuseMalformedIds(action));
 
 registerTenantsCommands(program);
 registerDatasetsCommands(program);

@@ -1,14 +1,17 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { AppLogger } from '../../../libs/observability/logging.js';
 import { ConfigError, loadConfig } from '../../../libs/config/config.js';
+import { assertPostgresReachable } from '../../../libs/db/postgres-check.js';
 import { assertRedisReachable } from '../../../libs/queue/redis-check.js';
 import { WorkerModule } from './worker.module.js';
 
 async function main(): Promise<void> {
-  await assertRedisReachable(loadConfig());
+  const config = loadConfig();
+  await assertPostgresReachable(config);
+  await assertRedisReachable(config);
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   // SIGTERM closes the BullMQ workers, which let the jobs in flight finish first.
   app.enableShutdownHooks();
   process.stderr.write('worker started\n');

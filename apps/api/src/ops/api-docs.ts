@@ -13,6 +13,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { CAMPAIGN_STATUSES } from '../../../../libs/campaigns/campaign-lifecycle.js';
 
 type Schema = Record<string, unknown>;
 
@@ -67,7 +68,7 @@ export const CAMPAIGN_BRIEF = obj({
   campaignId: { type: 'string', format: 'uuid' },
   status: {
     type: 'string',
-    enum: ['draft', 'analyzing', 'ready', 'approved', 'sending', 'paused', 'completed', 'cancelled', 'failed'],
+    enum: CAMPAIGN_STATUSES,
   },
 });
 

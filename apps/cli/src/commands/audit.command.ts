@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { AUDIT_ACTION_FILTER, AuditService } from '../../../../libs/audit/audit.service.js';
 import { BadInputError } from '../../../../libs/common/errors.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { GUID } from '../../../../libs/common/guid.js';
 
 function count(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;

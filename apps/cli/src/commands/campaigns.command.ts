@@ -39,7 +39,7 @@ export function registerCampaignsCommands(program: Command): void {
   campaigns
     .command('create')
     .description('a campaign over an ingested data set')
-    .requiredOption('--dataset <id>', 'the data set')
+    .requiredOption('--dataset <datasetId>', 'the data set')
     .option('--title <title>', 'notice title')
     .option('--support-url <url>', 'where customers reach us')
     .option('--support-phone <phone>', 'support phone number')
