@@ -166,17 +166,17 @@ async function main(): Promise<void> {
   say(`  health          ${base}/health/ready`);
   say(`  emails          ${resolve(config.OUTBOX_DIR)}/`);
   say('  tenant inbox, signed in as a tenant admin (development issuer):');
-  const admins = await inboxSignIns(world, p.decisions);
+  const admins = inboxSignIns(world, p.decisions);
   for (const a of admins)
     say(`    ${a.label.padEnd(44)} ${base}/inbox/dev-login?tenant=${a.tenantId}&email=${encodeURIComponent(a.email)}`);
   say('  Ctrl-C stops the API.');
 }
 
 /** Sign-in links for a few affected tenants' admins and one admin of a tenant that got nothing. */
-async function inboxSignIns(
+function inboxSignIns(
   world: ReturnType<typeof generateWorld>,
   decisions: { tenantId: string; tenantName: string | null; decision: string }[],
-): Promise<{ label: string; tenantId: string; email: string }[]> {
+): { label: string; tenantId: string; email: string }[] {
   const admins = new Map<string, { name: string; email: string }>();
   for (const l of world.tenantLines) {
     try {

@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     ACS_CONNECTION_STRING: acs.connectionString,
     MAIL_RATE_PER_MINUTE: String(args.rate),
   };
-  const workers: (WorkerProcess | undefined)[] = new Array(WORKERS).fill(undefined);
+  const workers = Array.from({ length: WORKERS }, (): WorkerProcess | undefined => undefined);
   let app: INestApplicationContext | undefined;
   const queues = ['notices', 'emails'].map(
     (name) =>
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const survived = new Map<Fault, number>();
   const timeline: string[] = [];
   let interventions = 0;
-  let exitCode = 1;
+  let exitCode: number;
 
   const startWorkerAt = async (i: number) => {
     workers[i] = await startWorker(workerEnv({ ...env, DATABASE_POOL_SIZE: '8' }), `w${i}`);

@@ -23,7 +23,7 @@ import { CampaignStatusView } from '../libs/campaigns/campaign-status.js';
 import { DispatchReconciler } from '../libs/campaigns/dispatch-reconciler.js';
 import { IdentifiedImpactGate, NoIdentifiedImpactError } from '../libs/campaigns/identified-impact.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
-import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
+import { ProcessorsModule } from '../libs/jobs/processors.module.js';
 
 const PRIVILEGED = ['GlobalAdmin', 'PrivacyReader'];
 

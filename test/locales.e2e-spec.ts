@@ -28,7 +28,7 @@ import { InboxService } from '../libs/inbox/inbox.service.js';
 import { NoticeRenderer } from '../libs/notices/notice-renderer.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
 import type { TenantPrincipal } from '../libs/auth/tenant-principal.js';
-import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
+import { ProcessorsModule } from '../libs/jobs/processors.module.js';
 
 const PRIVILEGED = ['GlobalAdmin', 'PrivacyReader'];
 const GARBAGE = '%%no-such-language%%';

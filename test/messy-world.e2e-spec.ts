@@ -37,7 +37,7 @@ import { ReviewService } from '../libs/campaigns/review.service.js';
 import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';
 import { CampaignStatusView } from '../libs/campaigns/campaign-status.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
-import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
+import { ProcessorsModule } from '../libs/jobs/processors.module.js';
 
 interface Warning {
   line: number;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApiApp } from '../apps/api/src/create-app.js';
-import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
+import { ProcessorsModule } from '../libs/jobs/processors.module.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
 import { DevIssuer } from '../libs/auth/dev-issuer.js';
 import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';

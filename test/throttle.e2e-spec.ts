@@ -26,8 +26,8 @@ import { AuditModule } from '../libs/audit/audit.module.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
 import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';
 import { CampaignStatusView } from '../libs/campaigns/campaign-status.js';
-import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
-import { EmailProcessor } from '../apps/worker/src/processors/email.processor.js';
+import { ProcessorsModule } from '../libs/jobs/processors.module.js';
+import { EmailProcessor } from '../libs/jobs/processors/email.processor.js';
 import {
   createScenarioDatabase,
   deliveryStates,

@@ -15,7 +15,7 @@ import { isolate } from './support/isolation.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { AuditModule } from '../libs/audit/audit.module.js';
-import { ProcessorsModule } from '../apps/worker/src/processors.module.js';
+import { ProcessorsModule } from '../libs/jobs/processors.module.js';
 import { CampaignLauncher } from '../libs/campaigns/campaign-launcher.js';
 import { CampaignStatusView } from '../libs/campaigns/campaign-status.js';
 import { WebhookRegistrationService } from '../libs/webhooks/webhook-registration.service.js';

@@ -8,7 +8,7 @@ import { addJob, type JobQueue } from '../queue/jobs.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 import { AnalysisService, type AnalysisProgress } from './analysis.service.js';
 import type { CreateCampaignInput } from './campaign-input.js';
-import { transition, type CampaignAction, type CampaignStatus } from './campaign-lifecycle.js';
+import { transition, type CampaignAction } from './campaign-lifecycle.js';
 
 export type Campaign = NonNullable<Awaited<ReturnType<CampaignsRepository['find']>>>;
 
@@ -67,7 +67,7 @@ export class CampaignsService {
     data: Parameters<CampaignsRepository['moveStatus']>[3] = {},
   ): Promise<Campaign> {
     const c = await this.get(id);
-    const t = transition(c.status as CampaignStatus, action);
+    const t = transition(c.status, action);
     if (!t.ok) throw new ConflictError(t.reason);
     if (!(await this.repo.moveStatus(id, c.status, t.to, data))) {
       throw new ConflictError(`campaign ${id} changed while ${action} was applied; try again`);

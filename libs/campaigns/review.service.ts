@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 import { AnalysisService } from './analysis.service.js';
-import { transition, type CampaignStatus } from './campaign-lifecycle.js';
+import { transition } from './campaign-lifecycle.js';
 
 export interface ReviewItemView {
   reviewItemId: string;
@@ -49,7 +49,7 @@ export class ReviewService {
     if (!item) throw new NotFoundError(`review item ${reviewItemId} not found`);
     const campaign = await this.repo.find(item.campaignId);
     if (!campaign) throw new NotFoundError(`campaign ${item.campaignId} not found`);
-    const t = transition(campaign.status as CampaignStatus, 'reviewChanged');
+    const t = transition(campaign.status, 'reviewChanged');
     if (!t.ok)
       throw new ConflictError(
         `review items can be resolved while the campaign is ready or approved, not ${campaign.status}`,
@@ -96,7 +96,7 @@ export class ReviewService {
   ): Promise<{ group: string; items: ReviewItemView[] }> {
     const campaign = await this.repo.find(campaignId);
     if (!campaign) throw new NotFoundError(`campaign ${campaignId} not found`);
-    const t = transition(campaign.status as CampaignStatus, 'reviewChanged');
+    const t = transition(campaign.status, 'reviewChanged');
     if (!t.ok)
       throw new ConflictError(
         `review items can be resolved while the campaign is ready or approved, not ${campaign.status}`,

@@ -23,6 +23,7 @@ export async function assertPostgresReachable(
   } catch (err) {
     throw new Error(
       `cannot reach PostgreSQL at ${postgresAddress(config.DATABASE_URL)} (${oneLine((err as Error).message)}): start it (README "Requirements") or set DATABASE_URL`,
+      { cause: err },
     );
   } finally {
     await client.end().catch(() => undefined);

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -143,7 +144,7 @@ export class AppLogger implements LoggerService {
     else params.unshift(message);
     const [msg, ...args] = params;
     if (msg === undefined) logger[level](fields);
-    else logger[level](fields, String(msg), ...args);
+    else logger[level](fields, typeof msg === 'string' ? msg : inspect(msg), ...args);
   }
 }
 

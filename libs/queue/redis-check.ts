@@ -22,6 +22,7 @@ export async function assertRedisReachable(config: AppConfig, timeoutMs = 3000):
     const url = new URL(config.REDIS_URL);
     throw new Error(
       `cannot reach Redis at ${url.host} (${(err as Error).message}): start it (README "Requirements") or set REDIS_URL`,
+      { cause: err },
     );
   } finally {
     redis.disconnect();

@@ -1203,7 +1203,7 @@ const US_NPA = ['212', '646', '415', '206', '312', '617', '425', '512', '303', '
 function makePhone(rng: Rng, c: CountryCode): { digits: string; cc: string; parts: string[] } {
   switch (c) {
     case 'US': {
-      let nxx = '';
+      let nxx: string;
       do nxx = String(rng.int(2, 9)) + rng.digits(2);
       while (nxx === '555' || nxx.endsWith('11'));
       const npa = rng.pick(US_NPA);
@@ -2559,7 +2559,7 @@ class ExposureBuilder {
     const k = fileKey(f);
     let e = this.fileOwners.get(k);
     if (!e) this.fileOwners.set(k, (e = { name: f.name, owners: new Set(), outside: false }));
-    owners.forEach((t) => e!.owners.add(t));
+    owners.forEach((t) => e.owners.add(t));
     if (outside) e.outside = true;
   }
   /** strings of `other` that appear in a record `t` shares: never in t's view */
@@ -2697,7 +2697,7 @@ class ExposureBuilder {
       c.body = b;
     }
     if (typeof c.subject === 'string' && rng.chance(0.4))
-      c.subject = (c.subject as string).replace(' ', rng.chance(0.5) ? '  ' : '\u00a0');
+      c.subject = c.subject.replace(' ', rng.chance(0.5) ? '  ' : '\u00a0');
     const atts = c.attachments as Json[] | undefined;
     if (atts?.length && rng.chance(0.4))
       c.attachments = atts.map((a) => (a.sha256 ? { ...a, sha256: (a.sha256 as string).toUpperCase() } : a)).reverse();
@@ -2717,7 +2717,7 @@ class ExposureBuilder {
         const [l, d] = to[0]!.trim().split('@') as [string, string];
         c.to = [`${FULLWIDTH(l.toLowerCase())}@${d}`, ...to.slice(1)];
       }
-      if (typeof c.subject === 'string') c.subject = (c.subject as string).replace(' ', '\u00a0');
+      if (typeof c.subject === 'string') c.subject = c.subject.replace(' ', '\u00a0');
     }
     return c;
   }

@@ -36,7 +36,7 @@ async function parkNext(env: ServiceEnv, queue: 'notices' | 'emails'): Promise<s
     autorun: false,
   });
   try {
-    const job = (await w.getNextJob('parking-token'))!;
+    const job = await w.getNextJob('parking-token');
     await job.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), 'parking-token');
     expect(await job.getState()).toBe('failed');
     return job.id!;

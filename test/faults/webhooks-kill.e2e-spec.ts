@@ -9,7 +9,6 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { AcsEmulator } from '../support/acs-emulator.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 import { CampaignLauncher } from '../../libs/campaigns/campaign-launcher.js';
-import { CampaignStatusView } from '../../libs/campaigns/campaign-status.js';
 import { WebhookRegistrationService } from '../../libs/webhooks/webhook-registration.service.js';
 import { eventId } from '../../libs/webhooks/events.js';
 import {

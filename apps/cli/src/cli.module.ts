@@ -6,7 +6,7 @@ import { AuditModule } from '../../../libs/audit/audit.module.js';
 import { DirectoryModule } from '../../../libs/directory/directory.module.js';
 import { ExposureModule } from '../../../libs/exposure/exposure.module.js';
 import { CampaignsModule } from '../../../libs/campaigns/campaigns.module.js';
-import { ProcessorsModule } from '../../worker/src/processors.module.js';
+import { ProcessorsModule } from '../../../libs/jobs/processors.module.js';
 
 const base = [ConfigModule, DbModule, QueueModule, AuditModule, DirectoryModule, ExposureModule, CampaignsModule];
 

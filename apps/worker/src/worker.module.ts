@@ -5,7 +5,7 @@ import { QueueModule } from '../../../libs/queue/queue.module.js';
 import { AuditModule } from '../../../libs/audit/audit.module.js';
 import { CampaignsModule } from '../../../libs/campaigns/campaigns.module.js';
 import { ReconcileScheduler } from '../../../libs/campaigns/reconcile-scheduler.js';
-import { ProcessorsModule } from './processors.module.js';
+import { ProcessorsModule } from '../../../libs/jobs/processors.module.js';
 import { loggingModule } from '../../../libs/observability/logging.js';
 import { MetricsModule } from '../../../libs/observability/metrics.js';
 import { WorkerMetricsServer } from '../../../libs/observability/metrics-server.js';

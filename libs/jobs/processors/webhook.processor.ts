@@ -1,9 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { QUEUE } from '../../../../libs/queue/queues.js';
-import { WebhookService } from '../../../../libs/webhooks/webhook.service.js';
-import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
-import { runJob } from '../../../../libs/queue/jobs.js';
+import { QUEUE } from '../../queue/queues.js';
+import { WebhookService } from '../../webhooks/webhook.service.js';
+import { jobLockOptionsFromEnv } from '../../queue/job-locks.js';
+import { runJob } from '../../queue/jobs.js';
 import { applyOutcome } from './outcome.js';
 
 /** Sends one signed webhook delivery; retries back off exponentially (the job's options). */

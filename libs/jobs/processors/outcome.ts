@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { StepOutcome } from '../../../../libs/campaigns/step-outcome.js';
+import type { StepOutcome } from '../../campaigns/step-outcome.js';
 
 /** Turns a step's outcome into what BullMQ understands: delay, rate limit, retry, or give up. */
 export async function applyOutcome(

@@ -1,9 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { QUEUE } from '../../../../libs/queue/queues.js';
-import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
-import { runJob } from '../../../../libs/queue/jobs.js';
-import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.js';
+import { QUEUE } from '../../queue/queues.js';
+import { jobLockOptionsFromEnv } from '../../queue/job-locks.js';
+import { runJob } from '../../queue/jobs.js';
+import { CampaignsService } from '../../campaigns/campaigns.service.js';
 
 /** Runs a campaign's analysis: attribution, decisions, review items, exposure views. */
 @Processor(QUEUE.analysis, { concurrency: 1, ...jobLockOptionsFromEnv('analysis') })

@@ -1,11 +1,11 @@
 import { Inject, OnApplicationBootstrap } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import type { Job, WorkerOptions } from 'bullmq';
-import { QUEUE } from '../../../../libs/queue/queues.js';
-import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
-import { runJob } from '../../../../libs/queue/jobs.js';
-import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
-import { EmailJob } from '../../../../libs/campaigns/email-job.js';
+import type { Job } from 'bullmq';
+import { QUEUE } from '../../queue/queues.js';
+import { jobLockOptionsFromEnv } from '../../queue/job-locks.js';
+import { runJob } from '../../queue/jobs.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { EmailJob } from '../../campaigns/email-job.js';
 import { applyOutcome } from './outcome.js';
 
 /**
@@ -23,7 +23,7 @@ export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap
   }
 
   onApplicationBootstrap(): void {
-    (this.worker.opts as WorkerOptions).limiter = { max: this.config.MAIL_RATE_PER_MINUTE, duration: 60_000 };
+    this.worker.opts.limiter = { max: this.config.MAIL_RATE_PER_MINUTE, duration: 60_000 };
     void this.worker.run().catch(() => undefined);
   }
 

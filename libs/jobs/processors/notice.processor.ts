@@ -1,9 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { QUEUE } from '../../../../libs/queue/queues.js';
-import { jobLockOptionsFromEnv } from '../../../../libs/queue/job-locks.js';
-import { runJob } from '../../../../libs/queue/jobs.js';
-import { NoticeJob } from '../../../../libs/campaigns/notice-job.js';
+import { QUEUE } from '../../queue/queues.js';
+import { jobLockOptionsFromEnv } from '../../queue/job-locks.js';
+import { runJob } from '../../queue/jobs.js';
+import { NoticeJob } from '../../campaigns/notice-job.js';
 import { applyOutcome } from './outcome.js';
 
 /** Posts one affected tenant's notice and queues its emails. */

@@ -1,12 +1,12 @@
 import { Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { CampaignsModule } from '../../../libs/campaigns/campaigns.module.js';
-import { DispatchReconciler } from '../../../libs/campaigns/dispatch-reconciler.js';
+import { CampaignsModule } from '../campaigns/campaigns.module.js';
+import { DispatchReconciler } from '../campaigns/dispatch-reconciler.js';
 import { AnalysisProcessor } from './processors/analysis.processor.js';
 import { NoticeProcessor } from './processors/notice.processor.js';
 import { EmailProcessor } from './processors/email.processor.js';
 import { WebhookProcessor } from './processors/webhook.processor.js';
-import { WebhooksModule } from '../../../libs/webhooks/webhooks.module.js';
-import { WebhookService } from '../../../libs/webhooks/webhook.service.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
+import { WebhookService } from '../webhooks/webhook.service.js';
 
 /** Every BullMQ processor; the worker runs them, and so does a CLI command given --wait. */
 @Module({
