@@ -195,7 +195,7 @@ describe('the CLI and the services on their error paths', () => {
       expectOneLineError(
         args,
         r,
-        /^error: (campaignId|datasetId|reviewItemId|tenantId|--into|--dataset|--tenant|--campaign) must be a GUID$/,
+        /^error: (campaignId|datasetId|reviewItemId|tenantId|--into|--dataset|--tenant|--campaign): must be a GUID$/,
       );
   }, 240_000);
 

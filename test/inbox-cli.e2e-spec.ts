@@ -168,7 +168,7 @@ describe('auth token and audit list (compiled CLI)', () => {
     expect(await cli(['audit', 'list', '--tenant', "' or 1=1 --", '--json'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'error: --tenant must be a GUID\n',
+      stderr: 'error: --tenant: must be a GUID\n',
     });
   });
 });

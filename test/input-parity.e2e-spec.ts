@@ -99,7 +99,7 @@ describe('the CLI and the API refuse a bad value for the same reason', () => {
       option: '--dataset',
       api: (s) => request(s).post('/v1/campaigns').set(auth).send({ datasetId: "x' OR 1=1 --" }),
       field: 'datasetId',
-      reason: /^must be a UUID$/,
+      reason: /^must be a GUID$/,
     },
     {
       what: 'a review resolved to a tenant id that is no UUID',
@@ -107,7 +107,7 @@ describe('the CLI and the API refuse a bad value for the same reason', () => {
       option: '--tenant',
       api: (s) => request(s).post(`/v1/reviews/${SOME_ID}/resolve`).set(auth).send({ tenantId: '../../etc/passwd' }),
       field: 'tenantId',
-      reason: /^must be a UUID$/,
+      reason: /^must be a GUID$/,
     },
     {
       what: 'an ingest format that does not exist',
@@ -156,7 +156,7 @@ describe('the CLI and the API refuse a bad value for the same reason', () => {
       cliArgs: ['campaigns', 'launch', 'not-a-campaign'],
       option: 'campaignId',
       api: (s) => request(s).post('/v1/campaigns/not-a-campaign/launch').set(auth),
-      reason: /^must be a UUID$/,
+      reason: /^must be a GUID$/,
     },
   ];
 

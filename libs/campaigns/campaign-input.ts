@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { uuid } from '../common/input.js';
+import { guid } from '../common/input.js';
 
 const isoDate = z.iso.date('must be an ISO date (YYYY-MM-DD)');
 
 /** `campaigns create` / `POST /v1/campaigns`. */
 export const createCampaignInput = z.strictObject({
-  datasetId: uuid,
+  datasetId: guid,
   title: z.string().trim().max(300).optional(),
   supportUrl: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -36,5 +36,5 @@ export type DeliveriesInput = z.infer<typeof deliveriesInput>;
 /** `campaigns preview --tenant` / `GET /v1/campaigns/{id}/decisions`. */
 export const decisionsInput = z.object({
   decision: z.enum(['affected', 'not_affected', 'needs_review']).optional(),
-  tenant: uuid.optional(),
+  tenant: guid.optional(),
 });

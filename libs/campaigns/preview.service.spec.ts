@@ -56,7 +56,10 @@ function setup(w: World = {}) {
     tenant: {
       findUnique: async ({ where }: { where: { id: string } }) => (where.id === T ? { id: T, name: 'Fabrikam' } : null),
     },
-    tenantContact: { findFirst: async () => ({ locale: 'fr-FR' }) },
+    tenantContact: {
+      findFirst: async () => ({ locale: 'fr-FR' }),
+      findMany: async () => [{ locale: 'fr-FR' }],
+    },
   } as unknown as PrismaService;
   const recipients = {
     campaignCounts: async () => ({ privilegedContacts: 1, notificationRecipients: 0 }),

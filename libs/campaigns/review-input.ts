@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { uuid } from '../common/input.js';
+import { guid } from '../common/input.js';
 
 /** `review list` / `GET /v1/reviews`. */
-export const listReviewInput = z.object({ campaignId: uuid, all: z.enum(['true', 'false']).optional() });
+export const listReviewInput = z.object({ campaignId: guid, all: z.enum(['true', 'false']).optional() });
 
 /** `review resolve` / `POST /v1/reviews/{id}/resolve`: a tenant, or null for none. */
-export const resolveReviewInput = z.strictObject({ tenantId: uuid.nullable() });
+export const resolveReviewInput = z.strictObject({ tenantId: guid.nullable() });
 
 /** `review resolve-group` / `POST /v1/reviews/groups/{group}/resolve`. */
-export const resolveReviewGroupInput = z.strictObject({ campaignId: uuid, tenantId: uuid.nullable() });
+export const resolveReviewGroupInput = z.strictObject({ campaignId: guid, tenantId: guid.nullable() });
 
 /** A review group's key, as `review list` shows it. */
 export const reviewGroup = z.string().regex(/^[0-9a-f]{16}$/, 'must be a review group key');

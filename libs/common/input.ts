@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BadInputError } from './errors.js';
+import { GUID } from './guid.js';
 
 /**
  * What the API and the CLI check of an operation's input is one zod schema, defined beside the
@@ -7,8 +8,11 @@ import { BadInputError } from './errors.js';
  * `parseInput`, and both word a refusal alike: `field: reason`, issues joined by `; `.
  */
 
-/** An id the database made (campaigns, data sets, review items) or a tenant's GUID. */
-export const uuid = z.uuid('must be a UUID');
+/**
+ * An id the database made (campaigns, data sets, review items) or a tenant's GUID, in either case:
+ * the directory's tenant ids need not carry an RFC 4122 version, so no version is asked of any id.
+ */
+export const guid = z.string().regex(GUID, 'must be a GUID');
 
 /**
  * The input as the schema makes it, or a BadInputError naming each problem. `label` names a field

@@ -103,7 +103,7 @@ export function refuseMalformedIds(cmd: Command): void {
   ];
   for (const [name, flags, value] of named) {
     if (!ID_PLACEHOLDER.test(flags) || value === undefined || isGuid(value)) continue;
-    process.stderr.write(`error: ${name} must be a GUID\n`);
+    process.stderr.write(`error: ${name}: must be a GUID\n`);
     process.exit(1);
   }
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { parseInput, uuid } from '../../../libs/common/input.js';
+import { parseInput, guid } from '../../../libs/common/input.js';
 
 /** `supportEmail` → `--support-email`, unless the command names the option otherwise. */
 const optionName =
@@ -22,5 +22,5 @@ export function parseOptions<S extends z.ZodType>(
 
 /** A positional id: `campaignId: must be a UUID`. */
 export function idArgument(value: string, name: string): string {
-  return parseInput(uuid, value, undefined, name);
+  return parseInput(guid, value, undefined, name);
 }

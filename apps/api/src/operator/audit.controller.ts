@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { OperatorAuthGuard } from '../../../../libs/auth/operator-auth.guard.js';
 import { AUDIT_ACTION_FILTER, AuditService } from '../../../../libs/audit/audit.service.js';
 import { ApiDoc, ApiErrors, ApiOperator } from '../ops/api-docs.js';
+import { guid } from '../../../../libs/common/input.js';
 
-const uuid = z.uuid('must be a UUID');
 const listQuery = z.strictObject({
-  tenantId: uuid.optional(),
-  campaignId: uuid.optional(),
+  tenantId: guid.optional(),
+  campaignId: guid.optional(),
   /** exact (`tenants.import`) or a family (`dataset.*`) */
   action: z
     .string()

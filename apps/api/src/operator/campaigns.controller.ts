@@ -6,7 +6,7 @@ import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.j
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
 import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.js';
 import { CampaignStatusView } from '../../../../libs/campaigns/campaign-status.js';
-import { uuid } from '../../../../libs/common/input.js';
+import { guid } from '../../../../libs/common/input.js';
 import { createCampaignInput, decisionsInput, deliveriesInput } from '../../../../libs/campaigns/campaign-input.js';
 import { ApiDoc, ApiErrors, ApiOperator, CAMPAIGN_BRIEF, STATUS } from '../ops/api-docs.js';
 
@@ -43,7 +43,7 @@ export class CampaignsController {
   @ApiDoc('A campaign', { description: 'the campaign with its status, support contacts and summary' })
   @ApiErrors(400, 404)
   @Get(':id')
-  async get(@Param('id', { schema: uuid }) id: string) {
+  async get(@Param('id', { schema: guid }) id: string) {
     const { id: campaignId, ...c } = await this.campaigns.get(id);
     return { campaignId, ...c };
   }
@@ -56,7 +56,7 @@ export class CampaignsController {
   @ApiErrors(400, 404, 409)
   @Post(':id/analyze')
   @HttpCode(202)
-  async analyze(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+  async analyze(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.campaigns.requestAnalysis(id, req.operator!));
   }
 
@@ -69,7 +69,7 @@ export class CampaignsController {
   @Get(':id/decisions')
   async decisions(
     @Req() req: OperatorRequest,
-    @Param('id', { schema: uuid }) id: string,
+    @Param('id', { schema: guid }) id: string,
     @Query({ schema: decisionsInput }) q: z.infer<typeof decisionsInput>,
   ) {
     if (q.tenant) return this.preview.previewTenant(id, q.tenant, req.operator!);
@@ -80,7 +80,7 @@ export class CampaignsController {
   @ApiDoc('The scope, the counts and every decision', { description: 'the preview' })
   @ApiErrors(400, 404)
   @Get(':id/preview')
-  previewAll(@Param('id', { schema: uuid }) id: string) {
+  previewAll(@Param('id', { schema: guid }) id: string) {
     return this.preview.preview(id);
   }
 
@@ -89,8 +89,8 @@ export class CampaignsController {
   @Get(':id/preview/:tenantId')
   previewTenant(
     @Req() req: OperatorRequest,
-    @Param('id', { schema: uuid }) id: string,
-    @Param('tenantId', { schema: uuid }) tenantId: string,
+    @Param('id', { schema: guid }) id: string,
+    @Param('tenantId', { schema: guid }) tenantId: string,
   ) {
     return this.preview.previewTenant(id, tenantId, req.operator!);
   }
@@ -102,7 +102,7 @@ export class CampaignsController {
   @ApiErrors(400, 404, 409)
   @Post(':id/approve')
   @HttpCode(200)
-  async approve(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+  async approve(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
     return brief(
       await this.campaigns.approve(id, req.operator!, { requireSecondOperator: !this.config.ALLOW_SELF_APPROVAL }),
     );
@@ -116,7 +116,7 @@ export class CampaignsController {
   @ApiErrors(400, 404, 409)
   @Post(':id/launch')
   @HttpCode(202)
-  async launch(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+  async launch(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.launcher.launch(id, req.operator!));
   }
 
@@ -124,7 +124,7 @@ export class CampaignsController {
   @ApiErrors(400, 404, 409)
   @Post(':id/pause')
   @HttpCode(200)
-  async pause(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+  async pause(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.launcher.pause(id, req.operator!));
   }
 
@@ -132,7 +132,7 @@ export class CampaignsController {
   @ApiErrors(400, 404, 409)
   @Post(':id/resume')
   @HttpCode(200)
-  async resume(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+  async resume(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.launcher.resume(id, req.operator!));
   }
 
@@ -142,7 +142,7 @@ export class CampaignsController {
   })
   @ApiErrors(400, 404)
   @Get(':id/status')
-  status(@Param('id', { schema: uuid }) id: string) {
+  status(@Param('id', { schema: guid }) id: string) {
     return this.sending.status(id);
   }
 
@@ -153,7 +153,7 @@ export class CampaignsController {
   @ApiErrors(400, 404)
   @Get(':id/deliveries')
   deliveries(
-    @Param('id', { schema: uuid }) id: string,
+    @Param('id', { schema: guid }) id: string,
     @Query({ schema: deliveriesInput }) q: z.infer<typeof deliveriesInput>,
   ) {
     return this.sending.deliveries(id, q.state, q.skip, q.take);
@@ -163,7 +163,7 @@ export class CampaignsController {
   @ApiErrors(400, 404, 409)
   @Post(':id/cancel')
   @HttpCode(200)
-  async cancel(@Param('id', { schema: uuid }) id: string, @Req() req: OperatorRequest) {
+  async cancel(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.launcher.cancel(id, req.operator!));
   }
 }

@@ -11,7 +11,7 @@ import { IngestService } from '../../../../libs/exposure/ingest.service.js';
 import { DatasetsService } from '../../../../libs/exposure/datasets.service.js';
 import { formatOf } from '../../../../libs/exposure/readers.js';
 import { ingestInput } from '../../../../libs/exposure/ingest-input.js';
-import { uuid } from '../../../../libs/common/input.js';
+import { guid } from '../../../../libs/common/input.js';
 import { ApiDoc, ApiErrors, ApiOperator, INGEST_RESULT, ApiUpload } from '../ops/api-docs.js';
 
 const page = z.object({
@@ -78,7 +78,7 @@ export class DatasetsController {
   @HttpCode(201)
   async addRecords(
     @Req() req: OperatorRequest,
-    @Param('datasetId', { schema: uuid }) id: string,
+    @Param('datasetId', { schema: guid }) id: string,
     @Query({ schema: ingestInput }) q: z.infer<typeof ingestInput>,
   ) {
     const format = q.format ?? formatOf(q.name, req.headers['content-type']);
@@ -96,7 +96,7 @@ export class DatasetsController {
   })
   @ApiErrors(400, 404)
   @Get(':datasetId')
-  show(@Param('datasetId', { schema: uuid }) id: string) {
+  show(@Param('datasetId', { schema: guid }) id: string) {
     return this.datasets.show(id);
   }
 
@@ -111,7 +111,7 @@ export class DatasetsController {
   @Get(':datasetId/quarantine')
   async quarantine(
     @Req() req: OperatorRequest,
-    @Param('datasetId', { schema: uuid }) id: string,
+    @Param('datasetId', { schema: guid }) id: string,
     @Query({ schema: page }) p: z.infer<typeof page>,
     @Res({ passthrough: true }) res: Response,
   ) {
@@ -134,14 +134,14 @@ export class DatasetsController {
   )
   @ApiErrors(400, 404)
   @Get(':datasetId/warnings')
-  async warnings(@Param('datasetId', { schema: uuid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>) {
+  async warnings(@Param('datasetId', { schema: guid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>) {
     return { datasetId: id, warnings: await this.datasets.warnings(id, p.skip, p.take, p.upload) };
   }
 
   @ApiDoc('The duplicate cluster of a record, with why each copy joined it', { description: 'the cluster' })
   @ApiErrors(400, 404)
   @Get(':datasetId/records/:recordId/cluster')
-  cluster(@Param('datasetId', { schema: uuid }) id: string, @Param('recordId') recordId: string) {
+  cluster(@Param('datasetId', { schema: guid }) id: string, @Param('recordId') recordId: string) {
     if (recordId.length > 200) throw new BadInputError('recordId too long');
     return this.datasets.clusterOfRecord(id, recordId);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } f
 import { z } from 'zod';
 import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { ReviewService } from '../../../../libs/campaigns/review.service.js';
-import { uuid } from '../../../../libs/common/input.js';
+import { guid } from '../../../../libs/common/input.js';
 import {
   listReviewInput,
   resolveReviewGroupInput,
@@ -35,7 +35,7 @@ export class ReviewsController {
   @Post(':reviewItemId/resolve')
   @HttpCode(200)
   resolve(
-    @Param('reviewItemId', { schema: uuid }) id: string,
+    @Param('reviewItemId', { schema: guid }) id: string,
     @Body({ schema: resolveReviewInput }) body: z.infer<typeof resolveReviewInput>,
     @Req() req: OperatorRequest,
   ) {

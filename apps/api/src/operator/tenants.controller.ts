@@ -20,8 +20,8 @@ import { DirectoryService, MAX_PAGE, MAX_TENANT_LINE } from '../../../../libs/di
 import { decompressIfGzip, formatOf } from '../../../../libs/exposure/readers.js';
 import { importTenantsInput } from '../../../../libs/directory/import-input.js';
 import { ApiDoc, ApiErrors, ApiOperator, DOMAIN_CONFLICTS, IMPORT_RESULT, ApiUpload } from '../ops/api-docs.js';
+import { guid } from '../../../../libs/common/input.js';
 
-const guid = z.guid('must be a GUID');
 const page = z.object({
   skip: z.coerce.number().int().min(0).default(0),
   take: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),

@@ -33,7 +33,7 @@ export function registerAuditCommands(program: Command): void {
             ['tenant', o.tenant],
             ['campaign', o.campaign],
           ] as const) {
-            if (v !== undefined && !GUID.test(v)) throw new BadInputError(`--${name} must be a GUID`);
+            if (v !== undefined && !GUID.test(v)) throw new BadInputError(`--${name}: must be a GUID`);
           }
           if (o.action !== undefined && !AUDIT_ACTION_FILTER.test(o.action))
             throw new BadInputError('--action must be an action such as tenants.import, or a family such as dataset.*');
