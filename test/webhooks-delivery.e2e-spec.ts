@@ -194,18 +194,21 @@ describe('webhooks from a campaign launch (PostgreSQL, Redis, a signature-verify
     ).toEqual({ failing_since: null, enabled: true });
 
     // the broken endpoint's tenant's privileged admins, each emailed once, naming the endpoint
-    await until('disable emails', () => readdirSync(outbox).some((f) => f.endsWith('.eml')), 30_000);
-    await app.get(WebhookService).notifyDisabled(); // a second pass sends nothing more
-    const emails = readdirSync(outbox)
-      .filter((f) => f.endsWith('.eml'))
-      .map((f) => readFileSync(join(outbox, f), 'utf8'))
-      .filter((t) => t.includes('webhook endpoint'));
     const admins = (
       await pool.query<{ email: string; tenant_id: string }>(
         `SELECT email, tenant_id::text FROM tenant_contacts WHERE tenant_id = ANY($1::uuid[]) AND roles && ARRAY['GlobalAdmin','PrivacyReader']`,
         [[t2, t3]],
       )
     ).rows;
+    const disableEmails = () =>
+      readdirSync(outbox)
+        .filter((f) => f.endsWith('.eml'))
+        .map((f) => readFileSync(join(outbox, f), 'utf8'))
+        .filter((t) => t.includes('webhook endpoint'));
+    // the worker's pass writes them one by one: wait for all of them before counting
+    await until('disable emails', () => disableEmails().length >= admins.length, 30_000);
+    await app.get(WebhookService).notifyDisabled(); // a second pass sends nothing more
+    const emails = disableEmails();
     const recipients = emails.map((t) => /^To: .*?<?([^<>\s]+@[^<>\s]+)>?$/m.exec(t)![1]!.toLowerCase()).sort();
     expect(recipients).toEqual(admins.map((a) => a.email.toLowerCase()).sort());
     expect(emails.filter((t) => t.includes(`/t2-down`))).toHaveLength(admins.filter((a) => a.tenant_id === t2).length);
