@@ -52,10 +52,21 @@ const asciiDomainOf = memoByString((raw: string): string | null => {
   if (!ascii || ascii.length > 253) return null;
   const labels = ascii.split('.');
   if (labels.length < 2) return null;
-  for (const label of labels) if (!LDH_LABEL.test(label)) return null;
+  for (const label of labels) if (!LDH_LABEL.test(label) || !punycodeDecodes(label)) return null;
   if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return null;
   return ascii;
 });
+
+/**
+ * An `xn--` label must decode to Unicode that encodes back to it. Node 20's host parser refuses a
+ * broken one (`xn--zz`) outright; the one in Node 22 and later lets it through unchanged, so the
+ * check is made here rather than left to the runtime.
+ */
+function punycodeDecodes(asciiLabel: string): boolean {
+  if (!asciiLabel.startsWith('xn--')) return true;
+  const unicode = domainToUnicode(asciiLabel);
+  return unicode !== '' && unicode !== asciiLabel && domainToASCII(unicode) === asciiLabel;
+}
 
 /** The registrable domain (public suffix + one label): `a.labs.contoso.co.uk` → `contoso.co.uk`. */
 export function registrableDomain(asciiDomain: string): string | null {
@@ -211,6 +222,7 @@ export function isMixedScriptOrConfusable(domain: string): boolean {
   if (/^[\x21-\x7e]*$/.test(s) && !/(^|\.)xn--/.test(s)) return false;
   const unicode = domainToUnicode(s);
   if (unicode === '') return true;
+  if (s.split('.').some((label) => /^[\x21-\x7e]*$/.test(label) && !punycodeDecodes(label))) return true;
   if (INVISIBLE.test(unicode)) return true;
   const labels = unicode.split('.');
   const tldScripts = scriptsOf(labels[labels.length - 1]!);
