@@ -29,6 +29,20 @@ export function withoutDetails(result: HealthCheckResult): HealthCheckResult {
  * answers. Ready: PostgreSQL and Redis answer within HEALTH_TIMEOUT_MS; otherwise 503 naming the
  * one that did not (its reason only for the metrics token or an operator token).
  */
+/** What both probes answer (Terminus's result shape). */
+const HEALTH_RESULT = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
+    info: { type: 'object' },
+    error: {
+      type: 'object',
+      description: 'each check that failed; its message only with the metrics token or an operator token',
+    },
+    details: { type: 'object' },
+  },
+};
+
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
@@ -45,18 +59,7 @@ export class HealthController {
 
   @ApiDoc('Liveness: the process answers (no authentication)', {
     description: 'alive',
-    schema: {
-      type: 'object',
-      properties: {
-        status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
-        info: { type: 'object' },
-        error: {
-          type: 'object',
-          description: 'each check that failed; its message only with the metrics token or an operator token',
-        },
-        details: { type: 'object' },
-      },
-    },
+    schema: HEALTH_RESULT,
   })
   @Get('live')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
@@ -68,35 +71,13 @@ export class HealthController {
     'Readiness: PostgreSQL answers SELECT 1 and Redis answers PING within HEALTH_TIMEOUT_MS (no authentication)',
     {
       description: 'ready',
-      schema: {
-        type: 'object',
-        properties: {
-          status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
-          info: { type: 'object' },
-          error: {
-            type: 'object',
-            description: 'each check that failed; its message only with the metrics token or an operator token',
-          },
-          details: { type: 'object' },
-        },
-      },
+      schema: HEALTH_RESULT,
     },
   )
   @ApiResponse({
     status: 503,
     description: 'not ready: `error` names the service that did not answer',
-    schema: {
-      type: 'object',
-      properties: {
-        status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
-        info: { type: 'object' },
-        error: {
-          type: 'object',
-          description: 'each check that failed; its message only with the metrics token or an operator token',
-        },
-        details: { type: 'object' },
-      },
-    },
+    schema: HEALTH_RESULT,
   })
   @Get('ready')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
