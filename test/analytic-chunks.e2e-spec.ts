@@ -4,17 +4,21 @@
  * rolled back; readAhead starts the query before it is iterated.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { isolate } from './support/isolation.js';
 import { analyticChunks } from '../libs/db/analytic.js';
+import { databaseOn, type Db } from '../libs/db/transaction.js';
 import { readAhead } from '../libs/common/read-ahead.js';
 
 describe('analyticChunks', () => {
   let pool: pg.Pool;
+  let db: Db;
 
   beforeAll(async () => {
     const { databaseUrl } = await isolate();
     pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    db = databaseOn(pool);
   });
 
   afterAll(async () => {
@@ -22,14 +26,18 @@ describe('analyticChunks', () => {
   });
 
   const series = (n: number) =>
-    analyticChunks<{ n: number }>(pool, 'SELECT g AS n FROM generate_series(1, $1::int) g ORDER BY g', [n], 3);
+    analyticChunks(
+      pool,
+      sql<{ n: number }>`SELECT g AS n FROM generate_series(1, ${n}::int) g ORDER BY g`.compile(db),
+      3,
+    );
 
   it('yields every row, in order, a chunk at a time, with the analytic work_mem', async () => {
     const chunks: number[][] = [];
     for await (const rows of series(10)) chunks.push(rows.map((r) => r.n));
     expect(chunks).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]]);
     const [setting] = await (async () => {
-      for await (const rows of analyticChunks<{ work_mem: string }>(pool, 'SHOW work_mem', [])) return rows;
+      for await (const rows of analyticChunks(pool, sql<{ work_mem: string }>`SHOW work_mem`.compile(db))) return rows;
       return [];
     })();
     expect(setting?.work_mem).toBe('256MB');
@@ -52,7 +60,7 @@ describe('analyticChunks', () => {
   });
 
   it('rejects with the database error and gives the connection back', async () => {
-    const broken = analyticChunks(pool, 'SELECT 1 / (g - 2) FROM generate_series(1, 5) g', [], 1);
+    const broken = analyticChunks(pool, sql`SELECT 1 / (g - 2) FROM generate_series(1, 5) g`.compile(db), 1);
     await expect(
       (async () => {
         for await (const _ of broken) void _;

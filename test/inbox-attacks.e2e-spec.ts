@@ -662,12 +662,12 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     expect(total).toBeGreaterThan(3);
     const seen = await scope.run(A.id, async (tx) => ({
       notices: (
-        await tx.query<{ id: string; tenantId: string }>('SELECT id, tenant_id::text AS "tenantId" FROM notices')
+        await tx.client.query<{ id: string; tenantId: string }>('SELECT id, tenant_id::text AS "tenantId" FROM notices')
       ).rows,
-      views: (await tx.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM exposure_views')).rows,
-      points: (await tx.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM notice_view_points'))
+      views: (await tx.client.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM exposure_views')).rows,
+      points: (await tx.client.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM notice_view_points'))
         .rows,
-      count: (await tx.query<{ n: string }>('SELECT count(*) AS n FROM notices')).rows[0]!.n,
+      count: (await tx.client.query<{ n: string }>('SELECT count(*) AS n FROM notices')).rows[0]!.n,
     }));
     expect(new Set(seen.notices.map((n) => n.tenantId))).toEqual(new Set([A.id]));
     expect(seen.notices.map((n) => n.id).sort()).toEqual([a1, a2, a3].sort());
@@ -677,12 +677,12 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     expect(seen.points.length).toBeGreaterThan(0);
     expect(seen.points.every((p) => p.tenantId === A.id)).toBe(true);
     // an unaffected tenant sees nothing at all
-    expect((await scope.run(C.id, (tx) => tx.query('SELECT * FROM notices'))).rows).toEqual([]);
+    expect((await scope.run(C.id, (tx) => tx.client.query('SELECT * FROM notices'))).rows).toEqual([]);
     // writes are held to the tenant too: a view point on B's notice, or in B's name, is refused
     const user = `x-${rnd()}`;
     await expect(
       scope.run(A.id, (tx) =>
-        tx.query('INSERT INTO notice_view_points (notice_id, tenant_id, user_id) VALUES ($1, $2, $3)', [
+        tx.client.query('INSERT INTO notice_view_points (notice_id, tenant_id, user_id) VALUES ($1, $2, $3)', [
           b1,
           A.id,
           user,
@@ -691,7 +691,7 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     ).rejects.toThrow(/row-level security/);
     await expect(
       scope.run(A.id, (tx) =>
-        tx.query('INSERT INTO notice_view_points (notice_id, tenant_id, user_id) VALUES ($1, $2, $3)', [
+        tx.client.query('INSERT INTO notice_view_points (notice_id, tenant_id, user_id) VALUES ($1, $2, $3)', [
           b1,
           B.id,
           user,
@@ -699,14 +699,14 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       ),
     ).rejects.toThrow(/row-level security/);
     await expect(
-      scope.run(A.id, (tx) => tx.query('UPDATE notice_view_points SET is_read = true WHERE notice_id = $1', [b1])),
+      scope.run(A.id, (tx) => tx.client.query('UPDATE notice_view_points SET is_read = true WHERE notice_id = $1', [b1])),
     ).resolves.toMatchObject({ rowCount: 0 });
-    await expect(scope.run(A.id, (tx) => tx.query('DELETE FROM notices'))).rejects.toThrow(/permission denied/);
-    await expect(scope.run(A.id, (tx) => tx.query('SELECT * FROM tenants'))).rejects.toThrow(/permission denied/);
-    await expect(scope.run(A.id, (tx) => tx.query('SELECT * FROM audit_events'))).rejects.toThrow(/permission denied/);
+    await expect(scope.run(A.id, (tx) => tx.client.query('DELETE FROM notices'))).rejects.toThrow(/permission denied/);
+    await expect(scope.run(A.id, (tx) => tx.client.query('SELECT * FROM tenants'))).rejects.toThrow(/permission denied/);
+    await expect(scope.run(A.id, (tx) => tx.client.query('SELECT * FROM audit_events'))).rejects.toThrow(/permission denied/);
     await expect(
       scope.run(A.id, (tx) =>
-        tx.query("INSERT INTO audit_events (actor, action, tenant_id) VALUES ('x', 'y', $1)", [B.id]),
+        tx.client.query("INSERT INTO audit_events (actor, action, tenant_id) VALUES ('x', 'y', $1)", [B.id]),
       ),
     ).rejects.toThrow(/row-level security/);
     expect(await prisma.notice.count()).toBe(total);

@@ -248,23 +248,23 @@ describe('tenant webhooks API: registration, isolation, roles (real PostgreSQL)'
     const scope = app.get(TenantScope);
     const seen = await scope.run(
       A.id,
-      async (tx) => (await tx.query('SELECT tenant_id::text AS t FROM webhook_endpoints')).rows,
+      async (tx) => (await tx.client.query('SELECT tenant_id::text AS t FROM webhook_endpoints')).rows,
     );
     expect(seen).toEqual([{ t: A.id }]);
-    await expect(scope.run(A.id, (tx) => tx.query('SELECT secret FROM webhook_endpoints'))).rejects.toThrow(
+    await expect(scope.run(A.id, (tx) => tx.client.query('SELECT secret FROM webhook_endpoints'))).rejects.toThrow(
       /permission denied/,
     );
     // nor can the tenant role write deliveries, or plant an endpoint under another tenant
     await expect(
       scope.run(A.id, (tx) =>
-        tx.query(
+        tx.client.query(
           `INSERT INTO webhook_endpoints (tenant_id, url, events, secret, created_by) VALUES ($1, 'https://x.example', '{notice.posted}', 'whsec_x', 'x')`,
           [B.id],
         ),
       ),
     ).rejects.toThrow(/row-level security/);
     await expect(
-      scope.run(A.id, (tx) => tx.query(`UPDATE webhook_deliveries SET state = 'succeeded'`)),
+      scope.run(A.id, (tx) => tx.client.query(`UPDATE webhook_deliveries SET state = 'succeeded'`)),
     ).rejects.toThrow(/permission denied/);
   });
 

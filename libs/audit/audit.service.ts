@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
-/** What recordMany needs of a pg client: a transaction's connection (a pg PoolClient) or the pool. */
-export interface SqlClient {
-  query(config: { name?: string; text: string; values?: unknown[] }): Promise<unknown>;
+/** What recordMany needs of a transaction: its connection (libs/db/transaction.ts). */
+export interface AuditTx {
+  readonly client: { query(config: { name?: string; text: string; values?: unknown[] }): Promise<unknown> };
 }
 
 export interface AuditEntry {
@@ -38,15 +38,14 @@ export class AuditService {
   }
 
   /**
-   * Several events in one INSERT on a pg connection, so they commit (or roll back) with that
-   * connection's transaction: the tenant inbox writes its read events inside its row-level
+   * Several events in one INSERT in a transaction, so they commit (or roll back) with it: the tenant inbox writes its read events inside its row-level
    * security transaction, where the audit_events policies hold them to the reading tenant.
    * No RETURNING: the tenant role may insert audit events but not read them.
    */
-  async recordMany(entries: readonly AuditEntry[], client: SqlClient): Promise<void> {
+  async recordMany(entries: readonly AuditEntry[], tx: AuditTx): Promise<void> {
     if (entries.length === 0) return;
     // named: each pooled connection parses and plans it once
-    await client.query({
+    await tx.client.query({
       name: 'audit-record-many',
       text: `INSERT INTO audit_events (actor, action, campaign_id, tenant_id, subject, details)
        SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[])`,

@@ -144,15 +144,14 @@ export class CampaignsRepository {
    * went to a random leaf of the index, and at a million records that was half the analysis.
    */
   async indexTenantRecords(campaignId: string): Promise<void> {
-    await analyticQuery(
-      this.prisma.pool,
-      `INSERT INTO tenant_records (campaign_id, tenant_id, record_id)
+    await analyticQuery(this.prisma.pool, {
+      sql: `INSERT INTO tenant_records (campaign_id, tenant_id, record_id)
        SELECT DISTINCT $1::uuid, t.id::uuid, ra.record_id
          FROM record_attributions ra, unnest(ra.tenant_ids) AS t(id)
         WHERE ra.campaign_id = $1
         ORDER BY 2, 3`,
-      [campaignId],
-    );
+      parameters: [campaignId],
+    });
   }
 
   /** A page of stored attributions, in recordId order. */

@@ -1,26 +1,20 @@
+import type { CompiledQuery } from 'kysely';
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
+import { inTransaction } from './transaction.js';
 
 /** work_mem of the data-set-wide sorts, hashes and aggregates (the server's default spills them to disk). */
 export const ANALYTIC_WORK_MEM = '256MB';
 
+/** A compiled typed statement (`query.compile()`, or ``sql<Row>`...`.compile(db)``). */
+export type AnalyticStatement<R> = CompiledQuery<R> | { readonly sql: string; readonly parameters: readonly unknown[] };
+
 /** Runs one data-set-wide statement in its own transaction, with memory for its sorts and hashes. */
-export async function analyticQuery<R extends object>(pool: pg.Pool, sql: string, params: unknown[]): Promise<R[]> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL work_mem = '${ANALYTIC_WORK_MEM}'`);
-    const res = await client.query<R>(sql, params);
-    await client.query('COMMIT');
-    return res.rows;
-  } catch (err) {
-    // a connection that cannot even roll back is not given back to the pool
-    await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+export async function analyticQuery<R extends object>(pool: pg.Pool, statement: AnalyticStatement<R>): Promise<R[]> {
+  const { sql, parameters } = statement;
+  return inTransaction(pool, async ({ client }) => (await client.query<R>(sql, parameters as unknown[])).rows, {
+    settings: { work_mem: ANALYTIC_WORK_MEM },
+  });
 }
 
 /**
@@ -31,10 +25,12 @@ export async function analyticQuery<R extends object>(pool: pg.Pool, sql: string
  */
 export async function* analyticChunks<R extends object>(
   pool: pg.Pool,
-  sql: string,
-  params: unknown[],
+  statement: AnalyticStatement<R>,
   chunk = 5000,
 ): AsyncGenerator<R[]> {
+  const { sql, parameters } = statement;
+  // Not inTransaction: the transaction stays open across the yields, and its cursor must be
+  // closed before the ROLLBACK of a reader that left early.
   const client = await pool.connect();
   let cursor: Cursor<R> | undefined;
   let finished = false;
@@ -42,7 +38,7 @@ export async function* analyticChunks<R extends object>(
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL work_mem = '${ANALYTIC_WORK_MEM}'`);
-    cursor = client.query(new Cursor<R>(sql, params));
+    cursor = client.query(new Cursor<R>(sql, parameters as unknown[]));
     for (;;) {
       const rows = await cursor.read(chunk);
       if (!rows.length) break;

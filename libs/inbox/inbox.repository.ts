@@ -155,7 +155,7 @@ export class InboxRepository {
        WHERE ${where}
        ORDER BY ${orderSql(q.orderBy)}
        LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`;
-    const { rows } = await tx.query<NoticeRow>({
+    const { rows } = await tx.client.query<NoticeRow>({
       ...(q.filter === null && q.orderBy.length === 0 ? { name: 'inbox-list' } : {}),
       text,
       values: p.values,
@@ -168,7 +168,7 @@ export class InboxRepository {
     const p = new Params();
     const user = p.add(r.userId);
     const where = [visible(p, r), ...(filter ? [filterSql(p, filter)] : [])].join(' AND ');
-    const { rows } = await tx.query<{ n: string }>({
+    const { rows } = await tx.client.query<{ n: string }>({
       text: `SELECT count(*) AS n FROM notices n
        LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${user}
        WHERE ${where}`,
@@ -180,7 +180,7 @@ export class InboxRepository {
   async get(tx: TenantTx, r: Reader, id: string): Promise<NoticeRow | null> {
     const p = new Params();
     const tr = translation(`${p.add(r.locale)}::text`);
-    const { rows } = await tx.query<NoticeRow>({
+    const { rows } = await tx.client.query<NoticeRow>({
       name: 'inbox-get',
       text: `SELECT ${noticeColumns}
        FROM notices n
@@ -198,7 +198,7 @@ export class InboxRepository {
     id: string,
   ): Promise<{ campaignId: string; view: unknown; lastModified: string } | undefined> {
     const p = new Params();
-    const { rows } = await tx.query<{ campaignId: string; view: unknown; lastModified: string }>({
+    const { rows } = await tx.client.query<{ campaignId: string; view: unknown; lastModified: string }>({
       name: 'inbox-exposure',
       text: `SELECT n.campaign_id::text AS "campaignId", e.view, ${iso('n.last_modified_at')} AS "lastModified"
        FROM notices n
@@ -212,7 +212,7 @@ export class InboxRepository {
   /** Of these ids, the notices the reader may see, with their campaigns. */
   async visibleNotices(tx: TenantTx, r: Reader, ids: readonly string[]): Promise<{ id: string; campaignId: string }[]> {
     const p = new Params();
-    const { rows } = await tx.query<{ id: string; campaignId: string }>({
+    const { rows } = await tx.client.query<{ id: string; campaignId: string }>({
       name: 'inbox-visible',
       text: `SELECT n.id, n.campaign_id::text AS "campaignId" FROM notices n WHERE n.id = ANY(${p.add(ids)}::text[]) AND ${visible(p, r)}`,
       values: p.values,
@@ -224,7 +224,7 @@ export class InboxRepository {
   async setFlag(tx: TenantTx, r: Reader, ids: readonly string[], flag: ViewPointFlag, value: boolean): Promise<number> {
     const col = FLAG_COLUMN[flag];
     const p = new Params();
-    const res = await tx.query({
+    const res = await tx.client.query({
       name: `inbox-set-${col}`,
       text: `INSERT INTO notice_view_points (notice_id, tenant_id, user_id, ${col}, updated_at)
        SELECT n.id, n.tenant_id, ${p.add(r.userId)}, ${p.add(value)}::boolean, CURRENT_TIMESTAMP

@@ -50,11 +50,11 @@ export class RecipientsRepository {
 
   /** Serializes a tenant's adds, so the limit of five holds under concurrent requests. */
   async lockTenant(tx: TenantTx, tenantId: string): Promise<void> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`notification-recipients:${tenantId}`]);
+    await tx.client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`notification-recipients:${tenantId}`]);
   }
 
   async list(tx: TenantTx, tenantId: string): Promise<RecipientRow[]> {
-    const { rows } = await tx.query<RecipientRow>(
+    const { rows } = await tx.client.query<RecipientRow>(
       `SELECT ${COLUMNS} FROM notification_recipients WHERE tenant_id = $1::uuid ORDER BY created_at, id`,
       [tenantId],
     );
@@ -62,7 +62,7 @@ export class RecipientsRepository {
   }
 
   async find(tx: TenantTx, tenantId: string, address: string): Promise<RecipientRow | null> {
-    const { rows } = await tx.query<RecipientRow>(
+    const { rows } = await tx.client.query<RecipientRow>(
       `SELECT ${COLUMNS} FROM notification_recipients WHERE tenant_id = $1::uuid AND address = $2`,
       [tenantId, address],
     );
@@ -73,7 +73,7 @@ export class RecipientsRepository {
     tx: TenantTx,
     r: { tenantId: string; address: string; locale: string; addedBy: string; tokenHash: string; ttlHours: number },
   ): Promise<RecipientRow> {
-    const { rows } = await tx.query<RecipientRow>(
+    const { rows } = await tx.client.query<RecipientRow>(
       `INSERT INTO notification_recipients (id, tenant_id, address, locale, added_by, created_at, token_hash, token_expires_at, confirmation_sent_at)
        VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, ${UTC_NOW}, $5, ${UTC_NOW} + make_interval(hours => $6::int), ${UTC_NOW})
        RETURNING ${COLUMNS}`,
@@ -84,7 +84,7 @@ export class RecipientsRepository {
 
   /** A fresh link for a pending recipient: the old one stops working. */
   async renewToken(tx: TenantTx, id: string, tokenHash: string, ttlHours: number): Promise<void> {
-    await tx.query(
+    await tx.client.query(
       `UPDATE notification_recipients
           SET token_hash = $2, token_expires_at = ${UTC_NOW} + make_interval(hours => $3::int), confirmation_sent_at = ${UTC_NOW}
         WHERE id = $1::uuid AND confirmed_at IS NULL`,
@@ -94,7 +94,7 @@ export class RecipientsRepository {
 
   /** Removes one of the tenant's recipients; null when it has none with that id (or it is another tenant's: RLS hides it). */
   async remove(tx: TenantTx, tenantId: string, id: string): Promise<{ address: string } | null> {
-    const { rows } = await tx.query<{ address: string }>(
+    const { rows } = await tx.client.query<{ address: string }>(
       `DELETE FROM notification_recipients WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING address`,
       [id, tenantId],
     );

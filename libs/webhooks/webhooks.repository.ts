@@ -111,13 +111,13 @@ export class WebhooksRepository {
     },
     max: number,
   ): Promise<EndpointRow | null> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('webhook_endpoints:' || $1, 0))`, [e.tenantId]);
-    const { rows: count } = await tx.query<{ n: number }>(
+    await tx.client.query(`SELECT pg_advisory_xact_lock(hashtextextended('webhook_endpoints:' || $1, 0))`, [e.tenantId]);
+    const { rows: count } = await tx.client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM webhook_endpoints WHERE tenant_id = $1::uuid`,
       [e.tenantId],
     );
     if ((count[0]?.n ?? 0) >= max) return null;
-    const { rows } = await tx.query<EndpointRow>(
+    const { rows } = await tx.client.query<EndpointRow>(
       `INSERT INTO webhook_endpoints (tenant_id, url, events, description, secret, created_by)
        VALUES ($1::uuid, $2, $3::text[], $4, $5, $6)
        RETURNING ${ENDPOINT_COLUMNS}`,
@@ -127,7 +127,7 @@ export class WebhooksRepository {
   }
 
   async listEndpoints(tx: TenantTx, tenantId: string): Promise<EndpointRow[]> {
-    const { rows } = await tx.query<EndpointRow>(
+    const { rows } = await tx.client.query<EndpointRow>(
       `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1::uuid ORDER BY created_at, id`,
       [tenantId],
     );
@@ -135,7 +135,7 @@ export class WebhooksRepository {
   }
 
   async getEndpoint(tx: TenantTx, tenantId: string, id: string): Promise<EndpointRow | null> {
-    const { rows } = await tx.query<EndpointRow>(
+    const { rows } = await tx.client.query<EndpointRow>(
       `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1::uuid AND id = $2::uuid`,
       [tenantId, id],
     );
@@ -143,7 +143,7 @@ export class WebhooksRepository {
   }
 
   async deleteEndpoint(tx: TenantTx, tenantId: string, id: string): Promise<boolean> {
-    const res = await tx.query(`DELETE FROM webhook_endpoints WHERE tenant_id = $1::uuid AND id = $2::uuid`, [
+    const res = await tx.client.query(`DELETE FROM webhook_endpoints WHERE tenant_id = $1::uuid AND id = $2::uuid`, [
       tenantId,
       id,
     ]);
@@ -152,7 +152,7 @@ export class WebhooksRepository {
 
   /** Turns a disabled endpoint back on, with a clean failure record. */
   async enableEndpoint(tx: TenantTx, tenantId: string, id: string): Promise<EndpointRow | null> {
-    const { rows } = await tx.query<EndpointRow>(
+    const { rows } = await tx.client.query<EndpointRow>(
       `UPDATE webhook_endpoints SET enabled = true, failing_since = NULL, disabled_at = NULL, disabled_reason = NULL,
          disable_notified_at = NULL, updated_at = CURRENT_TIMESTAMP
        WHERE tenant_id = $1::uuid AND id = $2::uuid
@@ -169,7 +169,7 @@ export class WebhooksRepository {
     skip: number,
     take: number,
   ): Promise<DeliveryRow[]> {
-    const { rows } = await tx.query<DeliveryRow>(
+    const { rows } = await tx.client.query<DeliveryRow>(
       `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries
        WHERE tenant_id = $1::uuid AND endpoint_id = $2::uuid
        ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4`,

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { TENANT_ROLE } from './roles.js';
+import { databaseOn, inTransaction, runNamed } from './transaction.js';
+
+// The test run's database as the application role (test/support/global-setup.mjs sets DATABASE_URL).
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+const db = databaseOn(pool);
+
+afterAll(async () => {
+  await db.destroy();
+});
+
+async function tenantExists(id: string): Promise<boolean> {
+  const row = await db.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
+}
+
+describe('inTransaction against the real PostgreSQL', () => {
+  it('commits the typed statements and the raw connection of one transaction together', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const seen = await inTransaction(pool, async ({ db: tx, client }) => {
+      await tx
+        .insertInto('tenants')
+        .values({ id: a, name: 'Typed', aliases: [], phones: [], updated_at: new Date() })
+        .execute();
+      await client.query(`INSERT INTO tenants (id, name, updated_at) VALUES ($1, 'Raw', now())`, [b]);
+      // both on the transaction's connection: each sees the other's uncommitted row
+      const rows = await tx.selectFrom('tenants').select('name').where('id', 'in', [a, b]).orderBy('name').execute();
+      return rows.map((r) => r.name);
+    });
+    expect(seen).toEqual(['Raw', 'Typed']);
+    expect(await tenantExists(a)).toBe(true);
+    expect(await tenantExists(b)).toBe(true);
+    await db.deleteFrom('tenants').where('id', 'in', [a, b]).execute();
+  });
+
+  it('rolls everything back and rethrows when the work fails', async () => {
+    const id = randomUUID();
+    await expect(
+      inTransaction(pool, async ({ db: tx }) => {
+        await tx
+          .insertInto('tenants')
+          .values({ id, name: 'Gone', aliases: [], phones: [], updated_at: new Date() })
+          .execute();
+        throw new Error('refused halfway');
+      }),
+    ).rejects.toThrow('refused halfway');
+    expect(await tenantExists(id)).toBe(false);
+  });
+
+  it('applies its settings to the transaction only, quoted whatever they hold', async () => {
+    const hostile = `x'); DROP TABLE tenants; --`;
+    const inside = await inTransaction(
+      pool,
+      async ({ client }) =>
+        (
+          await client.query<{ role: string; value: string }>(
+            `SELECT current_user AS role, current_setting('app.probe') AS value`,
+          )
+        ).rows[0],
+      { settings: { role: TENANT_ROLE, 'app.probe': hostile } },
+    );
+    expect(inside).toEqual({ role: TENANT_ROLE, value: hostile });
+    // the same pooled connections after the transaction: the application role, no setting left
+    const after = await pool.query<{ role: string; value: string | null }>(
+      `SELECT current_user AS role, current_setting('app.probe', true) AS value`,
+    );
+    expect(after.rows[0]!.role).not.toBe(TENANT_ROLE);
+    expect(after.rows[0]!.value || null).toBeNull();
+    expect(await db.selectFrom('tenants').select(db.fn.countAll().as('n')).executeTakeFirstOrThrow()).toBeDefined();
+  });
+
+  it('destroys a connection that was lost mid-transaction instead of giving it back to the pool', async () => {
+    const own = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    try {
+      let pid = 0;
+      await expect(
+        inTransaction(own, async ({ client }) => {
+          pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          // the application role may end its own sessions: the socket dies under the transaction
+          await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+          await client.query('SELECT 1');
+        }),
+      ).rejects.toThrow();
+      // the pool's only slot was freed and refilled with a live connection
+      const next = await own.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      expect(next.rows[0]!.pid).not.toBe(pid);
+    } finally {
+      await own.end();
+    }
+  });
+});
+
+describe('runNamed', () => {
+  it('runs a typed statement as a prepared statement of the connection, again and again', async () => {
+    const id = randomUUID();
+    await db
+      .insertInto('tenants')
+      .values({ id, name: 'Named', aliases: ['N'], phones: [], updated_at: new Date() })
+      .execute();
+    const names = await inTransaction(pool, async ({ db: tx, client }) => {
+      const byId = (tenant: string) => tx.selectFrom('tenants').select(['name', 'aliases']).where('id', '=', tenant);
+      const first = await runNamed(client, 'test-tenant-by-id', byId(id));
+      const second = await runNamed(client, 'test-tenant-by-id', byId(randomUUID()));
+      const prepared = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_prepared_statements WHERE name = 'test-tenant-by-id'`,
+      );
+      return { first, second, prepared: Number(prepared.rows[0]!.n) };
+    });
+    expect(names).toEqual({ first: [{ name: 'Named', aliases: ['N'] }], second: [], prepared: 1 });
+    await db.deleteFrom('tenants').where('id', '=', id).execute();
+  });
+});
