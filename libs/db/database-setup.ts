@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { databaseOf, roleOf, type DatabaseSetupUrls } from '../config/config.js';
 import { TENANT_ROLE } from './roles.js';
+import { inTransactionOn } from './transaction.js';
 
 /**
  * Tables the application may read and add to, never change: the append-only audit log (its
@@ -55,19 +56,6 @@ async function connect(url: string, variable: string): Promise<pg.Client> {
       `cannot connect to PostgreSQL at ${u.host} as ${roleOf(url)}, database ${databaseOf(url)} (${(err as Error).message}): start it (README "Requirements") or set ${variable}`,
       { cause: err },
     );
-  }
-}
-
-/** Runs work in one transaction on the client: all of it or none. */
-async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    const result = await work();
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
   }
 }
 
@@ -123,7 +111,7 @@ export async function ensureRoles(admin: pg.ClientBase, urls: DatabaseSetupUrls,
   const app = roleOf(urls.appUrl);
   const created: string[] = [];
   await retryingRaces(() =>
-    inTransaction(admin, async () => {
+    inTransactionOn(admin, async () => {
       // the set-ups of one cluster take turns here (the lock lives in the administrator's database)
       await admin.query("SELECT pg_advisory_xact_lock(hashtextextended('db:setup roles', 0))");
       const wanted: [string, string | undefined, string][] = [
@@ -206,7 +194,7 @@ export async function ensureDatabase(admin: pg.ClientBase, urls: DatabaseSetupUr
   if (found.rows[0]!.owner === owner) return;
   const db = await connect(withDatabase(urls.adminUrl, name), 'DATABASE_ADMIN_URL');
   try {
-    const moved = await retryingRaces(() => inTransaction(db, () => adopt(db, name, owner)));
+    const moved = await retryingRaces(() => inTransactionOn(db, () => adopt(db, name, owner)));
     if (moved) log(`database ${name}: ${moved} objects handed to ${owner}`);
   } finally {
     await db.end();
@@ -300,7 +288,7 @@ export async function applyGrants(ownerUrl: string, app: string): Promise<void> 
   const client = await connect(ownerUrl, 'DATABASE_OWNER_URL');
   try {
     await retryingRaces(() =>
-      inTransaction(client, async () => {
+      inTransactionOn(client, async () => {
         await client.query("SELECT pg_advisory_xact_lock(hashtextextended('db:setup grants', 0))");
         const owns = await client.query<{ what: string }>(
           `SELECT 'database ' || datname AS what FROM pg_database WHERE datname = current_database() AND datdba = $1::regrole

@@ -15,7 +15,7 @@ export function databaseOn(pool: pg.Pool): Db {
 /** One open transaction: typed statements and the raw connection (for COPY streams and cursors) share it. */
 export interface Transaction {
   readonly db: Db;
-  readonly client: pg.PoolClient;
+  readonly client: pg.ClientBase;
 }
 
 export interface TransactionOptions {
@@ -48,23 +48,44 @@ export async function inTransaction<T>(
   };
   client.on('error', onError);
   try {
-    await client.query(beginStatement(client, options.settings));
-    const result = await work({ db: databaseOnConnection(client), client });
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch((e: Error) => {
-      broken ??= e;
-    });
-    throw err;
+    return await transact(client, work, options, (e) => (broken ??= e));
   } finally {
     client.off('error', onError);
     client.release(broken);
   }
 }
 
+/**
+ * inTransaction on a connection the caller holds and ends itself (the database set-up's own
+ * clients): the same BEGIN, COMMIT and ROLLBACK, nothing given back to a pool.
+ */
+export function inTransactionOn<T>(
+  client: pg.ClientBase,
+  work: (tx: Transaction) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  return transact(client, work, options, () => undefined);
+}
+
+async function transact<T>(
+  client: pg.ClientBase,
+  work: (tx: Transaction) => Promise<T>,
+  options: TransactionOptions,
+  rollbackFailed: (e: Error) => void,
+): Promise<T> {
+  await client.query(beginStatement(client, options.settings));
+  try {
+    const result = await work({ db: databaseOnConnection(client), client });
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(rollbackFailed);
+    throw err;
+  }
+}
+
 /** BEGIN and the settings as one multi-statement query (which takes no parameters: values are quoted). */
-function beginStatement(client: pg.PoolClient, settings: Readonly<Record<string, string>> | undefined): string {
+function beginStatement(client: pg.ClientBase, settings: Readonly<Record<string, string>> | undefined): string {
   const entries = Object.entries(settings ?? {});
   if (!entries.length) return 'BEGIN';
   const calls = entries.map(
@@ -74,7 +95,7 @@ function beginStatement(client: pg.PoolClient, settings: Readonly<Record<string,
 }
 
 /** A Kysely whose every statement runs on one checked-out connection: the transaction's. */
-function databaseOnConnection(client: pg.PoolClient): Db {
+function databaseOnConnection(client: pg.ClientBase): Db {
   const connection: PostgresPoolClient = {
     query: client.query.bind(client),
     // the transaction gives the connection back, not each statement
