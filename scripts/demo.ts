@@ -43,7 +43,13 @@ async function main(): Promise<void> {
   if (process.env.MAIL_TRANSPORT === 'outbox') process.env.MAIL_RATE_PER_MINUTE ||= '6000';
   process.env.DEV_ISSUER_ENABLED ||= 'true';
   process.env.OPERATOR_TOKENS ||= 'demo-operator:demo-operator-token-0001';
+  // one person runs the demo: it approves its own campaign, which only this setting allows (and the audit records)
+  process.env.ALLOW_SELF_APPROVAL = 'true';
   const config = loadConfig();
+  say(
+    'ALLOW_SELF_APPROVAL=true for this demo: the operator who creates a campaign may approve it (audited as selfApproval).',
+  );
+  say('Never set it in an incident: there, approval needs a second operator.');
 
   step(1, 'Services and database');
   await assertRedisReachable(config);
@@ -130,8 +136,8 @@ async function main(): Promise<void> {
     '  The demo resolves them as "no tenant": those tenants get nothing, as uncertain evidence must not send a notice.',
   );
   for (const i of items) await app.get(ReviewService).resolve(i.reviewItemId, null, 'demo');
-  await campaigns.approve(c.id, 'demo', { requireSecondOperator: false });
-  say('  approved by "demo" (the API asks for a second operator; the demo approves its own campaign).');
+  await campaigns.approve(c.id, 'demo', { requireSecondOperator: !config.ALLOW_SELF_APPROVAL });
+  say('  approved by "demo", who created it: allowed by ALLOW_SELF_APPROVAL=true, audited with selfApproval: true.');
 
   step(6, 'Launch: one notice per affected tenant, one email per privileged admin');
   const launcher = app.get(CampaignLauncher);

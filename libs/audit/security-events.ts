@@ -3,7 +3,13 @@ import { AuditService } from './audit.service.js';
 import { EventThrottle } from './event-throttle.js';
 
 /** Why a request was refused; the audit action is `security.<reason>`. */
-export type SecurityEventReason = 'operator_auth_failed' | 'operator_auth_throttled' | 'invalid_token' | 'refused_read';
+export type SecurityEventReason =
+  | 'operator_auth_failed'
+  | 'operator_auth_throttled'
+  | 'invalid_token'
+  | 'refused_read'
+  /** an authenticated operator asked for what their role does not allow */
+  | 'operatorForbidden';
 
 export const SECURITY_ACTOR = 'security';
 export const SECURITY_EVENT_WINDOW_MS = 60_000;
@@ -20,13 +26,17 @@ export class SecurityEvents {
 
   constructor(private readonly audit: AuditService) {}
 
-  /** `about`: who asked (when known) and for what; the client address is always recorded. */
+  /**
+   * `about`: who asked (when known) and for what; the client address is always recorded. `key`
+   * throttles per something more than the address (an operator: two behind one proxy are two events);
+   * `details` are added to the event's.
+   */
   report(
     reason: SecurityEventReason,
     clientAddress: string,
-    about: { actor?: string; tenantId?: string; subject?: string } = {},
+    about: { actor?: string; tenantId?: string; subject?: string; key?: string; details?: Record<string, string> } = {},
   ): void {
-    const count = this.throttle.hit(`${reason}\n${clientAddress}`);
+    const count = this.throttle.hit(`${reason}\n${clientAddress}${about.key === undefined ? '' : `\n${about.key}`}`);
     if (count === null) return;
     this.audit
       .record({
@@ -34,7 +44,7 @@ export class SecurityEvents {
         action: `security.${reason}`,
         tenantId: about.tenantId ?? null,
         subject: about.subject?.slice(0, 64) ?? null,
-        details: { clientAddress, count, windowSeconds: SECURITY_EVENT_WINDOW_MS / 1000 },
+        details: { ...about.details, clientAddress, count, windowSeconds: SECURITY_EVENT_WINDOW_MS / 1000 },
       })
       .catch((err: unknown) =>
         this.logger.error(`security event ${reason} not audited: ${err instanceof Error ? err.message : String(err)}`),

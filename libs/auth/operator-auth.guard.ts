@@ -7,11 +7,14 @@ import {
   Logger,
   UnauthorizedException,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { clientAddress, SecurityEvents } from '../audit/security-events.js';
 import { OperatorAuthFailures } from './shared-rate-limits.js';
 import { OperatorCredentials } from './operator-credentials.js';
+import { EVERY_ROLE_WARNING, OperatorRoles, REQUIRED_ROLE, roleFor, type RoleRule } from './operator-roles.js';
+import { ForbiddenError } from '../common/errors.js';
 
 export interface OperatorRequest extends Request {
   operator?: string;
@@ -23,18 +26,28 @@ export interface OperatorRequest extends Request {
  * that failed OPERATOR_AUTH_MAX_FAILURES times in a minute waits (429, Retry-After) for the rest
  * of it, whatever it sends: guessing tokens gets slow. The failures are counted in Redis, across
  * every API process (libs/auth/shared-rate-limits.ts). Failures are logged and audited.
+ *
+ * Then the role: each route names the one it needs (@RequireRole); an operator without it gets 403
+ * and a `security.operatorForbidden` audit event, and a route that names none is refused to
+ * everyone. Roles come from OPERATOR_ROLES alone: nothing in the request (a header, the query)
+ * can add one.
  */
 @Injectable()
 export class OperatorAuthGuard implements CanActivate {
   private readonly credentials: OperatorCredentials;
+  private readonly roles: OperatorRoles;
   private readonly logger = new Logger('operator-auth');
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly security: SecurityEvents,
     private readonly failures: OperatorAuthFailures,
+    private readonly reflector: Reflector,
   ) {
     this.credentials = new OperatorCredentials(config.OPERATOR_TOKENS);
+    this.roles = new OperatorRoles(config.OPERATOR_ROLES);
+    // one guard instance per application: this is said once, at start
+    if (!this.roles.configured) this.logger.warn(EVERY_ROLE_WARNING);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -57,6 +70,27 @@ export class OperatorAuthGuard implements CanActivate {
     }
     await this.failures.succeed(address);
     req.operator = name;
+    this.authorize(context, req, name, address);
     return true;
+  }
+
+  private authorize(context: ExecutionContext, req: OperatorRequest, name: string, address: string): void {
+    const rule = this.reflector.get<RoleRule | undefined>(REQUIRED_ROLE, context.getHandler());
+    const path = (req.route as { path?: unknown } | undefined)?.path;
+    const route = `${req.method} ${typeof path === 'string' ? path : `${context.getClass().name}.${context.getHandler().name}`}`;
+    if (rule === undefined) {
+      this.logger.error(`${route} names no role (@RequireRole): refused`);
+      throw new ForbiddenError('this operation names no role; it is refused to every operator');
+    }
+    const role = roleFor(rule, req.query as Record<string, unknown> | undefined);
+    const refusal = this.roles.refusal(name, role);
+    if (refusal === null) return;
+    this.security.report('operatorForbidden', address, {
+      actor: name,
+      subject: route,
+      key: name,
+      details: { role },
+    });
+    throw new ForbiddenError(refusal);
   }
 }

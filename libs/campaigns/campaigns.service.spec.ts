@@ -98,7 +98,7 @@ describe('CampaignsService', () => {
   });
 
   it('refuses self-approval when a second operator is required, and allows it when not', async () => {
-    const { service, repo } = setup();
+    const { service, repo, audit } = setup();
     repo.add('ready', { createdBy: 'alice' });
     await expect(service.approve(ID, 'alice', { requireSecondOperator: true })).rejects.toThrow(
       'the approver must be another operator',
@@ -108,6 +108,19 @@ describe('CampaignsService', () => {
       status: 'approved',
       approvedBy: 'alice',
     });
+    expect(audit.entries.at(-1)).toMatchObject({ action: 'campaign.approve', details: { selfApproval: true } });
+  });
+
+  it("knows the CLI's cli:alice and the API's alice for one operator", async () => {
+    const { service, repo, audit } = setup();
+    repo.add('ready', { createdBy: 'cli:alice' });
+    await expect(service.approve(ID, 'alice', { requireSecondOperator: true })).rejects.toThrow(
+      'the approver must be another operator',
+    );
+    await expect(service.approve(ID, 'cli:alicia', { requireSecondOperator: true })).resolves.toMatchObject({
+      status: 'approved',
+    });
+    expect(audit.entries.at(-1)!.details).not.toHaveProperty('selfApproval');
   });
 
   it('refuses approval while review items are open, and approval of a campaign not analyzed', async () => {

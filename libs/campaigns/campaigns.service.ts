@@ -9,6 +9,7 @@ import { CampaignsRepository } from './campaigns.repository.js';
 import { AnalysisService, type AnalysisProgress } from './analysis.service.js';
 import type { CreateCampaignInput } from './campaign-input.js';
 import { transition, type CampaignAction } from './campaign-lifecycle.js';
+import { sameOperator } from '../auth/operator-roles.js';
 
 export type Campaign = NonNullable<Awaited<ReturnType<CampaignsRepository['find']>>>;
 
@@ -65,6 +66,7 @@ export class CampaignsService {
     action: CampaignAction,
     actor: string,
     data: Parameters<CampaignsRepository['moveStatus']>[3] = {},
+    details: Record<string, boolean> = {},
   ): Promise<Campaign> {
     const c = await this.get(id);
     const t = transition(c.status, action);
@@ -76,7 +78,7 @@ export class CampaignsService {
       actor,
       action: `campaign.${action}`,
       campaignId: id,
-      details: { from: c.status, to: t.to },
+      details: { ...details, from: c.status, to: t.to },
     });
     return this.get(id);
   }
@@ -117,15 +119,29 @@ export class CampaignsService {
     }
   }
 
+  /**
+   * Four eyes: the approver must be another operator than the creator (`cli:alice` and the API's
+   * `alice` are one person). `requireSecondOperator: false` (ALLOW_SELF_APPROVAL, demos) lets the
+   * creator through, and the audit event says `selfApproval: true`.
+   */
   async approve(id: string, actor: string, opts: { requireSecondOperator: boolean }): Promise<Campaign> {
     const c = await this.get(id);
-    if (opts.requireSecondOperator && c.createdBy === actor) {
-      throw new ConflictError('the approver must be another operator than the one who created the campaign');
+    const selfApproval = sameOperator(c.createdBy, actor);
+    if (opts.requireSecondOperator && selfApproval) {
+      throw new ConflictError(
+        `the approver must be another operator than the one who created the campaign (${c.createdBy})`,
+      );
     }
     const open = await this.repo.reviewItems(id, { open: true, resolved: false });
     if (open.length)
       throw new ConflictError(`${open.length} review item(s) are unresolved; resolve them first (review list ${id})`);
-    return this.move(id, 'approve', actor, { approvedBy: actor, approvedAt: new Date() });
+    return this.move(
+      id,
+      'approve',
+      actor,
+      { approvedBy: actor, approvedAt: new Date() },
+      selfApproval ? { selfApproval: true } : {},
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { parseAcsConnectionString } from '../mail/acs-connection-string.js';
+import { parseOperatorRoles } from '../auth/operator-roles.js';
 
 /**
  * Every setting the three processes read, validated once at start-up. Defaults work on a
@@ -103,6 +104,22 @@ export const configSchema = z
         }
         return out;
       }),
+    /**
+     * what each operator may do, `name:role+role` entries separated by commas (roles: viewer,
+     * reviewer, approver, sender, admin); names as in OPERATOR_TOKENS and the CLI's OPERATOR_NAME.
+     * Unset: every operator has every role. Set: an operator it does not list is a viewer.
+     */
+    OPERATOR_ROLES: z
+      .string()
+      .transform((s, ctx) => {
+        try {
+          return parseOperatorRoles(s);
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: (e as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
     /** a line longer than this is quarantined without being parsed */
     INGEST_MAX_LINE_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
     /** an HTTP upload larger than this is refused with 413 */
@@ -123,7 +140,7 @@ export const configSchema = z
     /** gzip input expanding more than this many times (after its first MiB) is refused with 413, as a likely bomb */
     INGEST_MAX_COMPRESSION_RATIO: z.coerce.number().min(2).default(200),
     INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2000),
-    /** through the API, the approver must differ from the campaign's creator unless this is true */
+    /** the approver must differ from the campaign's creator (API and CLI alike) unless this is true: demos only */
     ALLOW_SELF_APPROVAL: bool.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOG_PRETTY: bool.default(false),

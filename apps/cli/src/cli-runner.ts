@@ -6,7 +6,9 @@ import { isGuid } from '../../../libs/common/guid.js';
 import { ConfigError, loadConfig } from '../../../libs/config/config.js';
 import { assertPostgresReachable } from '../../../libs/db/postgres-check.js';
 import { assertRedisReachable } from '../../../libs/queue/redis-check.js';
+import { EVERY_ROLE_WARNING, OperatorRoles, type OperatorRole } from '../../../libs/auth/operator-roles.js';
 import { CliModule, CliWithWorkersModule } from './cli.module.js';
+import { cliOperator, operatorName } from './operator.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -38,17 +40,35 @@ export async function appContext(withWorkers = false): Promise<INestApplicationC
   return context;
 }
 
+export class ForbiddenCommandError extends Error {}
+
+/**
+ * The operator's role check, before anything connects (OPERATOR_ROLES, as the API reads it).
+ * The CLI holds the database credentials, so this keeps operators from mistakes and the audit
+ * log true; it is no barrier to someone who has DATABASE_URL (README "Operator roles").
+ */
+export function authorize(role: OperatorRole): void {
+  const roles = new OperatorRoles(loadConfig().OPERATOR_ROLES);
+  if (!roles.configured) {
+    process.stderr.write(`warning: ${EVERY_ROLE_WARNING}\n`);
+    return;
+  }
+  if (!roles.has(operatorName(), role)) throw new ForbiddenCommandError(`operator ${cliOperator()} lacks role ${role}`);
+}
+
 /**
  * Runs one command: on success prints exactly one JSON document (with --json) or a readable
  * report on stdout and exits 0; on failure prints a one-line reason on stderr and exits 1.
+ * `role`: what the operator needs for it (docs/contracts.md §5), checked before anything connects.
  */
 export async function run(
   opts: GlobalOptions,
   fn: (app: INestApplicationContext) => Promise<CommandResult>,
-  settings: { workers?: boolean } = {},
+  settings: { role: OperatorRole; workers?: boolean },
 ): Promise<void> {
   let code = 0;
   try {
+    authorize(settings.role);
     const result = await fn(await appContext(settings.workers));
     process.stdout.write(
       opts.json || result.text === undefined
@@ -70,7 +90,8 @@ export async function run(
 }
 
 export function reason(err: unknown): string {
-  if (err instanceof AppError || err instanceof ConfigError) return oneLine(err.message);
+  if (err instanceof AppError || err instanceof ConfigError || err instanceof ForbiddenCommandError)
+    return oneLine(err.message);
   if ((err as Error)?.message?.startsWith('cannot reach')) return oneLine((err as Error).message);
   const e = err as { code?: string; message?: string };
   if (e?.code === 'ECONNREFUSED')

@@ -2,7 +2,7 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { OperatorAuthGuard } from '../../../../libs/auth/operator-auth.guard.js';
 import { AUDIT_ACTION_FILTER, AuditService } from '../../../../libs/audit/audit.service.js';
-import { ApiDoc, ApiErrors, ApiOperator } from '../ops/api-docs.js';
+import { ApiDoc, ApiErrors, ApiOperator, RequireRole } from '../ops/api-docs.js';
 import { guid } from '../../../../libs/common/input.js';
 
 const listQuery = z.strictObject({
@@ -31,6 +31,7 @@ export class AuditController {
     description: '`{skip, take, events:[…]}`',
   })
   @ApiErrors(400)
+  @RequireRole('viewer')
   @Get()
   async list(@Query({ schema: listQuery }) q: z.infer<typeof listQuery>) {
     const filter = {

@@ -8,7 +8,7 @@ import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.j
 import { CampaignStatusView } from '../../../../libs/campaigns/campaign-status.js';
 import { guid } from '../../../../libs/common/input.js';
 import { createCampaignInput, decisionsInput, deliveriesInput } from '../../../../libs/campaigns/campaign-input.js';
-import { ApiDoc, ApiErrors, ApiOperator, CAMPAIGN_BRIEF, STATUS } from '../ops/api-docs.js';
+import { ApiDoc, ApiErrors, ApiOperator, RequireRole, CAMPAIGN_BRIEF, STATUS } from '../ops/api-docs.js';
 
 const brief = (c: { id: string; status: string }) => ({ campaignId: c.id, status: c.status });
 
@@ -31,6 +31,7 @@ export class CampaignsController {
     schema: CAMPAIGN_BRIEF,
   })
   @ApiErrors(400, 404)
+  @RequireRole('admin')
   @Post()
   @HttpCode(201)
   async create(
@@ -42,6 +43,7 @@ export class CampaignsController {
 
   @ApiDoc('A campaign', { description: 'the campaign with its status, support contacts and summary' })
   @ApiErrors(400, 404)
+  @RequireRole('viewer')
   @Get(':id')
   async get(@Param('id', { schema: guid }) id: string) {
     const { id: campaignId, ...c } = await this.campaigns.get(id);
@@ -54,6 +56,7 @@ export class CampaignsController {
     schema: CAMPAIGN_BRIEF,
   })
   @ApiErrors(400, 404, 409)
+  @RequireRole('admin')
   @Post(':id/analyze')
   @HttpCode(202)
   async analyze(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
@@ -66,6 +69,7 @@ export class CampaignsController {
     { description: 'the preview' },
   )
   @ApiErrors(400, 404)
+  @RequireRole('viewer', { query: 'tenant', role: 'admin' })
   @Get(':id/decisions')
   async decisions(
     @Req() req: OperatorRequest,
@@ -79,6 +83,7 @@ export class CampaignsController {
 
   @ApiDoc('The scope, the counts and every decision', { description: 'the preview' })
   @ApiErrors(400, 404)
+  @RequireRole('viewer')
   @Get(':id/preview')
   previewAll(@Param('id', { schema: guid }) id: string) {
     return this.preview.preview(id);
@@ -86,6 +91,7 @@ export class CampaignsController {
 
   @ApiDoc('Exactly what one tenant will see: notice, email and exposure view', { description: "the tenant's preview" })
   @ApiErrors(400, 404)
+  @RequireRole('admin')
   @Get(':id/preview/:tenantId')
   previewTenant(
     @Req() req: OperatorRequest,
@@ -96,10 +102,11 @@ export class CampaignsController {
   }
 
   @ApiDoc(
-    'Approve an analyzed campaign (through the API, by an operator other than its creator unless ALLOW_SELF_APPROVAL)',
+    'Approve an analyzed campaign: by an operator other than its creator (on the API and the CLI alike) unless ALLOW_SELF_APPROVAL',
     { description: 'approved', schema: CAMPAIGN_BRIEF },
   )
   @ApiErrors(400, 404, 409)
+  @RequireRole('approver')
   @Post(':id/approve')
   @HttpCode(200)
   async approve(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
@@ -114,6 +121,7 @@ export class CampaignsController {
     schema: CAMPAIGN_BRIEF,
   })
   @ApiErrors(400, 404, 409)
+  @RequireRole('sender')
   @Post(':id/launch')
   @HttpCode(202)
   async launch(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
@@ -122,6 +130,7 @@ export class CampaignsController {
 
   @ApiDoc('Pause sending', { description: 'paused', schema: CAMPAIGN_BRIEF })
   @ApiErrors(400, 404, 409)
+  @RequireRole('sender')
   @Post(':id/pause')
   @HttpCode(200)
   async pause(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
@@ -130,6 +139,7 @@ export class CampaignsController {
 
   @ApiDoc('Resume sending', { description: 'sending again', schema: CAMPAIGN_BRIEF })
   @ApiErrors(400, 404, 409)
+  @RequireRole('sender')
   @Post(':id/resume')
   @HttpCode(200)
   async resume(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
@@ -141,6 +151,7 @@ export class CampaignsController {
     schema: STATUS,
   })
   @ApiErrors(400, 404)
+  @RequireRole('viewer')
   @Get(':id/status')
   status(@Param('id', { schema: guid }) id: string) {
     return this.sending.status(id);
@@ -151,6 +162,7 @@ export class CampaignsController {
     description: '`{campaignId, skip, take, value:[delivery]}`',
   })
   @ApiErrors(400, 404)
+  @RequireRole('viewer')
   @Get(':id/deliveries')
   deliveries(
     @Param('id', { schema: guid }) id: string,
@@ -161,6 +173,7 @@ export class CampaignsController {
 
   @ApiDoc('Cancel a campaign', { description: 'cancelled', schema: CAMPAIGN_BRIEF })
   @ApiErrors(400, 404, 409)
+  @RequireRole('sender')
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {

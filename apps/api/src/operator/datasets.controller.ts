@@ -12,7 +12,7 @@ import { DatasetsService } from '../../../../libs/exposure/datasets.service.js';
 import { formatOf } from '../../../../libs/exposure/readers.js';
 import { ingestInput } from '../../../../libs/exposure/ingest-input.js';
 import { guid } from '../../../../libs/common/input.js';
-import { ApiDoc, ApiErrors, ApiOperator, INGEST_RESULT, ApiUpload } from '../ops/api-docs.js';
+import { ApiDoc, ApiErrors, ApiOperator, RequireRole, INGEST_RESULT, ApiUpload } from '../ops/api-docs.js';
 
 const page = z.object({
   skip: z.coerce.number().int().min(0).default(0),
@@ -47,6 +47,7 @@ export class DatasetsController {
     'the data set, streamed; `format` overrides what the name and content type suggest',
   )
   @ApiErrors(400, 413)
+  @RequireRole('admin')
   @Post()
   @HttpCode(201)
   async upload(@Req() req: OperatorRequest, @Query({ schema: ingestInput }) q: z.infer<typeof ingestInput>) {
@@ -74,6 +75,7 @@ export class DatasetsController {
     'the lines to add, streamed; numbered from 1 in their own upload',
   )
   @ApiErrors(400, 404, 409, 413)
+  @RequireRole('admin')
   @Post(':datasetId/records')
   @HttpCode(201)
   async addRecords(
@@ -95,6 +97,7 @@ export class DatasetsController {
       'lines, accepted, quarantined, duplicates, the unique counts, `nullValues` and `warningCounts` by field path',
   })
   @ApiErrors(400, 404)
+  @RequireRole('viewer')
   @Get(':datasetId')
   show(@Param('datasetId', { schema: guid }) id: string) {
     return this.datasets.show(id);
@@ -108,6 +111,7 @@ export class DatasetsController {
     },
   )
   @ApiErrors(400, 404)
+  @RequireRole('viewer', { query: 'format', value: 'raw', role: 'admin' })
   @Get(':datasetId/quarantine')
   async quarantine(
     @Req() req: OperatorRequest,
@@ -133,6 +137,7 @@ export class DatasetsController {
     },
   )
   @ApiErrors(400, 404)
+  @RequireRole('viewer')
   @Get(':datasetId/warnings')
   async warnings(@Param('datasetId', { schema: guid }) id: string, @Query({ schema: page }) p: z.infer<typeof page>) {
     return { datasetId: id, warnings: await this.datasets.warnings(id, p.skip, p.take, p.upload) };
@@ -140,6 +145,7 @@ export class DatasetsController {
 
   @ApiDoc('The duplicate cluster of a record, with why each copy joined it', { description: 'the cluster' })
   @ApiErrors(400, 404)
+  @RequireRole('admin')
   @Get(':datasetId/records/:recordId/cluster')
   cluster(@Param('datasetId', { schema: guid }) id: string, @Param('recordId') recordId: string) {
     if (recordId.length > 200) throw new BadInputError('recordId too long');

@@ -9,7 +9,7 @@ import {
   resolveReviewInput,
   reviewGroup,
 } from '../../../../libs/campaigns/review-input.js';
-import { ApiDoc, ApiErrors, ApiOperator } from '../ops/api-docs.js';
+import { ApiDoc, ApiErrors, ApiOperator, RequireRole } from '../ops/api-docs.js';
 
 /** Operator review of uncertain attributions (docs/contracts.md §3 `review list` / `review resolve`). */
 @ApiOperator('operator: review')
@@ -22,6 +22,7 @@ export class ReviewsController {
     description: '`{campaignId, items:[…]}`',
   })
   @ApiErrors(400, 404)
+  @RequireRole('viewer')
   @Get()
   async list(@Query({ schema: listReviewInput }) q: z.infer<typeof listReviewInput>) {
     return { campaignId: q.campaignId, items: await this.reviews.list(q.campaignId, { all: q.all === 'true' }) };
@@ -32,6 +33,7 @@ export class ReviewsController {
     description: 'the resolved item and the new counts',
   })
   @ApiErrors(400, 404, 409)
+  @RequireRole('reviewer')
   @Post(':reviewItemId/resolve')
   @HttpCode(200)
   resolve(
@@ -48,6 +50,7 @@ export class ReviewsController {
     { description: '`{group, items:[…]}`' },
   )
   @ApiErrors(400, 404, 409)
+  @RequireRole('reviewer')
   @Post('groups/:group/resolve')
   @HttpCode(200)
   resolveGroup(

@@ -19,7 +19,15 @@ import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { DirectoryService, MAX_PAGE, MAX_TENANT_LINE } from '../../../../libs/directory/directory.service.js';
 import { decompressIfGzip, formatOf } from '../../../../libs/exposure/readers.js';
 import { importTenantsInput } from '../../../../libs/directory/import-input.js';
-import { ApiDoc, ApiErrors, ApiOperator, DOMAIN_CONFLICTS, IMPORT_RESULT, ApiUpload } from '../ops/api-docs.js';
+import {
+  ApiDoc,
+  ApiErrors,
+  ApiOperator,
+  RequireRole,
+  DOMAIN_CONFLICTS,
+  IMPORT_RESULT,
+  ApiUpload,
+} from '../ops/api-docs.js';
 import { guid } from '../../../../libs/common/input.js';
 
 const page = z.object({
@@ -69,6 +77,7 @@ export class TenantsController {
     'the directory, streamed',
   )
   @ApiErrors(400, 413, 415)
+  @RequireRole('admin')
   @Post('import')
   @HttpCode(200)
   async import(
@@ -94,6 +103,7 @@ export class TenantsController {
       schema: DOMAIN_CONFLICTS,
     },
   )
+  @RequireRole('admin')
   @Get('conflicts')
   async conflicts() {
     return { conflicts: await this.directory.listConflicts() };
@@ -101,6 +111,7 @@ export class TenantsController {
 
   @ApiDoc('List the directory, paged', { description: 'a page of tenants' })
   @ApiErrors(400)
+  @RequireRole('admin')
   @Get()
   list(@Query({ schema: page }) p: z.infer<typeof page>) {
     return this.directory.listTenants(p);
@@ -108,6 +119,7 @@ export class TenantsController {
 
   @ApiDoc('One tenant with its domains and contacts', { description: 'the tenant' })
   @ApiErrors(400, 404)
+  @RequireRole('admin')
   @Get(':tenantId')
   show(@Param('tenantId', { schema: guid }) tenantId: string) {
     return this.directory.getTenant(tenantId);

@@ -14,6 +14,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { CAMPAIGN_STATUSES } from '../../../../libs/campaigns/campaign-lifecycle.js';
+import { RequireRole as enforceRole, type OperatorRole, type RoleRule } from '../../../../libs/auth/operator-roles.js';
 
 type Schema = Record<string, unknown>;
 
@@ -40,6 +41,24 @@ export function ApiErrors(...statuses: (keyof typeof ERROR_TEXT)[]) {
 /** A group of operator endpoints: tag, operator bearer token, 401, and 429 after repeated failed authentication. */
 export function ApiOperator(tag: string) {
   return applyDecorators(ApiTags(tag), ApiBearerAuth('operator'), ApiErrors(401, 429));
+}
+
+/**
+ * The role an operator route needs (OperatorAuthGuard enforces it: libs/auth/operator-roles.ts),
+ * with its 403 documented. Every operator route has one; one without is refused to everyone.
+ */
+export function RequireRole(role: OperatorRole, elevated?: RoleRule['elevated']) {
+  const stronger = elevated
+    ? `; with \`${elevated.query}${elevated.value ? `=${elevated.value}` : ''}\`: role ${elevated.role}`
+    : '';
+  return applyDecorators(
+    enforceRole(role, elevated),
+    ApiResponse({
+      status: 403,
+      description: `the operator lacks role ${role}${stronger} (OPERATOR_ROLES; \`{error:{code:"forbidden", message:"operator bob lacks role ${elevated?.role ?? role}"}}\`)`,
+      schema: { $ref: getSchemaPath('Error') },
+    }),
+  );
 }
 
 /** What an endpoint does, and its success response. */

@@ -6,6 +6,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { OperatorCredentials } from '../../../../libs/auth/operator-credentials.js';
+import { OperatorRoles } from '../../../../libs/auth/operator-roles.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { QUEUE } from '../../../../libs/queue/queues.js';
 import { loggedPath } from '../../../../libs/observability/logging.js';
@@ -16,10 +17,12 @@ export const QUEUES_PATH = '/queues';
  * Operators only: a bearer token from OPERATOR_TOKENS, or HTTP Basic with the operator's name
  * and token (what a browser can send; it asks for them on the 401). Changes (retry, clean, add)
  * only from the dashboard's own pages: a browser sends Basic credentials to any site's request,
- * so a request another site started is refused.
+ * so a request another site started is refused. Looking is for every operator; a change (retry,
+ * clean, pause a queue) is an admin's (OPERATOR_ROLES).
  */
-export function operatorDashboardAuth(config: Pick<AppConfig, 'OPERATOR_TOKENS'>) {
+export function operatorDashboardAuth(config: Pick<AppConfig, 'OPERATOR_TOKENS' | 'OPERATOR_ROLES'>) {
   const credentials = new OperatorCredentials(config.OPERATOR_TOKENS);
+  const roles = new OperatorRoles(config.OPERATOR_ROLES);
   const logger = new Logger('queues');
   return (req: Request, res: Response, next: NextFunction): void => {
     res.setHeader('X-Frame-Options', 'DENY');
@@ -32,6 +35,11 @@ export function operatorDashboardAuth(config: Pick<AppConfig, 'OPERATOR_TOKENS'>
         .status(401)
         .setHeader('WWW-Authenticate', 'Basic realm="queues", charset="UTF-8"')
         .json({ error: { code: 'unauthorized', message: 'operator credentials required' } });
+      return;
+    }
+    const refusal = req.method === 'GET' || req.method === 'HEAD' ? null : roles.refusal(operator, 'admin');
+    if (refusal !== null) {
+      res.status(403).json({ error: { code: 'forbidden', message: refusal } });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) {

@@ -28,36 +28,42 @@ export function registerAuditCommands(program: Command): void {
         o: { tenant?: string; campaign?: string; action?: string; subject?: string; skip?: string; take?: string },
         cmd: Command,
       ) => {
-        await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          for (const [name, v] of [
-            ['tenant', o.tenant],
-            ['campaign', o.campaign],
-          ] as const) {
-            if (v !== undefined && !GUID.test(v)) throw new BadInputError(`--${name}: must be a GUID`);
-          }
-          if (o.action !== undefined && !AUDIT_ACTION_FILTER.test(o.action))
-            throw new BadInputError('--action must be an action such as tenants.import, or a family such as dataset.*');
-          const filter = {
-            ...(o.tenant ? { tenantId: o.tenant.toLowerCase() } : {}),
-            ...(o.campaign ? { campaignId: o.campaign.toLowerCase() } : {}),
-            ...(o.action ? { action: o.action } : {}),
-            ...(o.subject ? { subject: o.subject } : {}),
-          };
-          const skip = count('skip', o.skip, 0, 0, 10_000_000);
-          const take = count('take', o.take, 100, 1, 1000);
-          const events = await app.get(AuditService).list({ ...filter, skip, take });
-          return {
-            json: { ...filter, skip, take, events },
-            text: events.length
-              ? events
-                  .map(
-                    (e) =>
-                      `${e.at.toISOString()} ${e.actor} ${e.action}${e.subject ? ` ${e.subject}` : ''}${e.tenantId ? ` tenant ${e.tenantId}` : ''}${e.campaignId ? ` campaign ${e.campaignId}` : ''}`,
-                  )
-                  .join('\n')
-              : 'no audit events',
-          };
-        });
+        await run(
+          cmd.optsWithGlobals<GlobalOptions>(),
+          async (app) => {
+            for (const [name, v] of [
+              ['tenant', o.tenant],
+              ['campaign', o.campaign],
+            ] as const) {
+              if (v !== undefined && !GUID.test(v)) throw new BadInputError(`--${name}: must be a GUID`);
+            }
+            if (o.action !== undefined && !AUDIT_ACTION_FILTER.test(o.action))
+              throw new BadInputError(
+                '--action must be an action such as tenants.import, or a family such as dataset.*',
+              );
+            const filter = {
+              ...(o.tenant ? { tenantId: o.tenant.toLowerCase() } : {}),
+              ...(o.campaign ? { campaignId: o.campaign.toLowerCase() } : {}),
+              ...(o.action ? { action: o.action } : {}),
+              ...(o.subject ? { subject: o.subject } : {}),
+            };
+            const skip = count('skip', o.skip, 0, 0, 10_000_000);
+            const take = count('take', o.take, 100, 1, 1000);
+            const events = await app.get(AuditService).list({ ...filter, skip, take });
+            return {
+              json: { ...filter, skip, take, events },
+              text: events.length
+                ? events
+                    .map(
+                      (e) =>
+                        `${e.at.toISOString()} ${e.actor} ${e.action}${e.subject ? ` ${e.subject}` : ''}${e.tenantId ? ` tenant ${e.tenantId}` : ''}${e.campaignId ? ` campaign ${e.campaignId}` : ''}`,
+                    )
+                    .join('\n')
+                : 'no audit events',
+            };
+          },
+          { role: 'viewer' },
+        );
       },
     );
 }

@@ -16,10 +16,17 @@ export function registerAuthCommands(program: Command): void {
     .requiredOption('--tenant <tenantId>', 'the tenant id (GUID)')
     .requiredOption('--email <contactEmail>', "one of that tenant's contact addresses")
     .action(async (o: { tenant: string; email: string }, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const issuer = new DevIssuer(app.get<AppConfig>(APP_CONFIG), new TenantDirectoryLookup(app.get(PrismaService)));
-        const t = await issuer.issue(o.tenant, o.email);
-        return { json: t, text: `${t.token}\n(expires ${t.expiresAt})` };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const issuer = new DevIssuer(
+            app.get<AppConfig>(APP_CONFIG),
+            new TenantDirectoryLookup(app.get(PrismaService)),
+          );
+          const t = await issuer.issue(o.tenant, o.email);
+          return { json: t, text: `${t.token}\n(expires ${t.expiresAt})` };
+        },
+        { role: 'admin' },
+      );
     });
 }

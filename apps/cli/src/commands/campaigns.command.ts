@@ -10,6 +10,8 @@ import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
 import { byteProgress, campaignProgress } from '../progress.js';
 import { formatScope } from './datasets.command.js';
+import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
+import { sameOperator } from '../../../../libs/auth/operator-roles.js';
 
 const WAIT_POLL_MS = 300;
 
@@ -59,23 +61,27 @@ export function registerCampaignsCommands(program: Command): void {
         },
         cmd: Command,
       ) => {
-        await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          const input = parseOptions(
-            createCampaignInput,
-            {
-              datasetId: o.dataset,
-              title: o.title,
-              supportUrl: o.supportUrl,
-              supportPhone: o.supportPhone,
-              supportEmail: o.supportEmail,
-              respondBy: o.respondBy,
-              incidentDate: o.incidentDate,
-            },
-            { datasetId: '--dataset' },
-          );
-          const c = await app.get(CampaignsService).create(input, cliOperator());
-          return { json: brief(c), text: `campaign ${c.id} created (${c.status})` };
-        });
+        await run(
+          cmd.optsWithGlobals<GlobalOptions>(),
+          async (app) => {
+            const input = parseOptions(
+              createCampaignInput,
+              {
+                datasetId: o.dataset,
+                title: o.title,
+                supportUrl: o.supportUrl,
+                supportPhone: o.supportPhone,
+                supportEmail: o.supportEmail,
+                respondBy: o.respondBy,
+                incidentDate: o.incidentDate,
+              },
+              { datasetId: '--dataset' },
+            );
+            const c = await app.get(CampaignsService).create(input, cliOperator());
+            return { json: brief(c), text: `campaign ${c.id} created (${c.status})` };
+          },
+          { role: 'admin' },
+        );
       },
     );
 
@@ -100,7 +106,7 @@ export function registerCampaignsCommands(program: Command): void {
             text: `campaign ${c.id} ${c.status}${c.analysis ? `\n${JSON.stringify(c.analysis)}` : ''}`,
           };
         },
-        { workers: o.wait },
+        { role: 'admin', workers: o.wait },
       );
     });
 
@@ -111,56 +117,74 @@ export function registerCampaignsCommands(program: Command): void {
     )
     .option('--tenant <tenantId>', 'one tenant')
     .action(async (id: string, o: { tenant?: string }, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const preview = app.get(PreviewService);
-        idArgument(id, 'campaignId');
-        const { tenant } = parseOptions(decisionsInput, { tenant: o.tenant });
-        if (tenant) {
-          const t = await preview.previewTenant(id, tenant, cliOperator());
-          return { json: t };
-        }
-        const p = await preview.preview(id);
-        const { campaignId: _c, status: _s, ...contract } = p;
-        return {
-          json: contract,
-          text: [
-            p.scope ? formatScope(p.scope) : '',
-            `Tenants: ${p.tenants.affected} affected, ${p.tenants.notAffected} not affected, ${p.tenants.needsReview} need review`,
-            ...p.renderProblems.map((problem) => `Problem (stops a launch): ${problem}`),
-            ...p.warnings.map(
-              (w) =>
-                `Warning: ${w.recipients} recipient(s) with locale ${JSON.stringify(w.requested)} get ${w.used} (no templates of their own)`,
-            ),
-            ...p.decisions
-              .filter((d) => d.decision !== 'not_affected')
-              .slice(0, 50)
-              .map((d) => `  ${d.decision.padEnd(12)} ${d.tenantId} ${d.tenantName ?? ''}: ${d.reasons.join('; ')}`),
-          ].join('\n'),
-        };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const preview = app.get(PreviewService);
+          idArgument(id, 'campaignId');
+          const { tenant } = parseOptions(decisionsInput, { tenant: o.tenant });
+          if (tenant) {
+            const t = await preview.previewTenant(id, tenant, cliOperator());
+            return { json: t };
+          }
+          const p = await preview.preview(id);
+          const { campaignId: _c, status: _s, ...contract } = p;
+          return {
+            json: contract,
+            text: [
+              p.scope ? formatScope(p.scope) : '',
+              `Tenants: ${p.tenants.affected} affected, ${p.tenants.notAffected} not affected, ${p.tenants.needsReview} need review`,
+              ...p.renderProblems.map((problem) => `Problem (stops a launch): ${problem}`),
+              ...p.warnings.map(
+                (w) =>
+                  `Warning: ${w.recipients} recipient(s) with locale ${JSON.stringify(w.requested)} get ${w.used} (no templates of their own)`,
+              ),
+              ...p.decisions
+                .filter((d) => d.decision !== 'not_affected')
+                .slice(0, 50)
+                .map((d) => `  ${d.decision.padEnd(12)} ${d.tenantId} ${d.tenantName ?? ''}: ${d.reasons.join('; ')}`),
+            ].join('\n'),
+          };
+        },
+        { role: o.tenant === undefined ? 'viewer' : 'admin' },
+      );
     });
 
   campaigns
     .command('approve <campaignId>')
     .description('approve the decisions for sending (no unresolved review items may remain)')
     .action(async (id: string, _o: unknown, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        // At the console an operator approves their own campaign; the API asks for a second operator.
-        const c = await app
-          .get(CampaignsService)
-          .approve(idArgument(id, 'campaignId'), cliOperator(), { requireSecondOperator: false });
-        return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const { ALLOW_SELF_APPROVAL } = app.get<AppConfig>(APP_CONFIG);
+          const actor = cliOperator();
+          const c = await app
+            .get(CampaignsService)
+            .approve(idArgument(id, 'campaignId'), actor, { requireSecondOperator: !ALLOW_SELF_APPROVAL });
+          // allowed only because ALLOW_SELF_APPROVAL is true: said where the operator sees it, and audited
+          if (sameOperator(c.createdBy, actor))
+            process.stderr.write(
+              `warning: ${actor} approved their own campaign ${c.id} (ALLOW_SELF_APPROVAL=true; audited as selfApproval)\n`,
+            );
+          return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
+        },
+        { role: 'approver' },
+      );
     });
 
   campaigns
     .command('cancel <campaignId>')
     .description('cancel the campaign: nothing more is sent')
     .action(async (id: string, _o: unknown, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const c = await app.get(CampaignLauncher).cancel(idArgument(id, 'campaignId'), cliOperator());
-        return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const c = await app.get(CampaignLauncher).cancel(idArgument(id, 'campaignId'), cliOperator());
+          return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
+        },
+        { role: 'sender' },
+      );
     });
 }
 
@@ -222,7 +246,7 @@ export function registerSendingCommands(program: Command): void {
             text: describeStatus(s),
           };
         },
-        { workers: o.wait },
+        { role: 'sender', workers: o.wait },
       );
     });
 
@@ -235,10 +259,14 @@ export function registerSendingCommands(program: Command): void {
           : 'continue sending, re-queueing whatever is unfinished',
       )
       .action(async (id: string, _o: unknown, cmd: Command) => {
-        await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          const c = await app.get(CampaignLauncher)[action](idArgument(id, 'campaignId'), cliOperator());
-          return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
-        });
+        await run(
+          cmd.optsWithGlobals<GlobalOptions>(),
+          async (app) => {
+            const c = await app.get(CampaignLauncher)[action](idArgument(id, 'campaignId'), cliOperator());
+            return { json: brief(c), text: `campaign ${c.id} ${c.status}` };
+          },
+          { role: 'sender' },
+        );
       });
   }
 
@@ -256,7 +284,7 @@ export function registerSendingCommands(program: Command): void {
           const s = o.watch ? await follow(app, id, g.json) : await app.get(CampaignStatusView).status(id);
           return { json: s, text: describeStatus(s) };
         },
-        { workers: o.wait },
+        { role: 'viewer', workers: o.wait },
       );
     });
 
@@ -267,19 +295,23 @@ export function registerSendingCommands(program: Command): void {
     .option('--skip <n>', 'rows to skip', '0')
     .option('--take <n>', 'rows to list', '100')
     .action(async (id: string, o: { state?: string; skip: string; take: string }, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const q = parseOptions(deliveriesInput, { state: o.state, skip: o.skip, take: o.take });
-        const r = await app.get(CampaignStatusView).deliveries(idArgument(id, 'campaignId'), q.state, q.skip, q.take);
-        return {
-          json: r,
-          text:
-            r.value
-              .map(
-                (d) =>
-                  `${d.id} ${d.state} ${d.tenantId} ${d.noticeId} attempts ${d.attempts}${d.lastError ? ` - ${d.lastError}` : ''}`,
-              )
-              .join('\n') || 'none',
-        };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const q = parseOptions(deliveriesInput, { state: o.state, skip: o.skip, take: o.take });
+          const r = await app.get(CampaignStatusView).deliveries(idArgument(id, 'campaignId'), q.state, q.skip, q.take);
+          return {
+            json: r,
+            text:
+              r.value
+                .map(
+                  (d) =>
+                    `${d.id} ${d.state} ${d.tenantId} ${d.noticeId} attempts ${d.attempts}${d.lastError ? ` - ${d.lastError}` : ''}`,
+                )
+                .join('\n') || 'none',
+          };
+        },
+        { role: 'viewer' },
+      );
     });
 }

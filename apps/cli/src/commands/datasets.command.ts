@@ -40,112 +40,120 @@ export function registerDatasetsCommands(program: Command): void {
     )
     .action(async (file: string, opts: { name?: string; format?: string; into?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      await run(g, async (app) => {
-        // `-`: standard input, read once (no hash up front: a repeat is found when it has been read)
-        const stdin = file === '-';
-        const size = stdin
-          ? 0
-          : await stat(file)
-              .then((s) => s.size)
-              .catch(() => {
-                throw new BadInputError(`cannot read ${file}`);
-              });
-        const input = parseOptions(ingestInput, {
-          name: opts.name ?? (stdin ? 'stdin' : basename(file)),
-          format: opts.format,
-        });
-        const into = opts.into === undefined ? undefined : idArgument(opts.into, '--into');
-        const bar = byteProgress(size, g.json || stdin);
-        try {
-          const source = {
-            stream: stdin ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 }),
-            name: input.name,
-            format: input.format ?? (stdin ? 'jsonl' : formatOf(file)),
-            ...(stdin ? {} : { sha256: await sha256File(file) }),
-            onProgress: (p: { bytes: number }) => bar.update(p.bytes, p),
-            actor: cliOperator(),
-          };
-          const ingest = app.get(IngestService);
-          const r = into ? await ingest.addTo(into, source) : await ingest.ingest(source);
-          bar.stop();
-          const a = r.added;
-          const warned = a
-            ? { total: a.warningsTotal, list: a.warnings }
-            : { total: r.warningsTotal, list: r.warnings };
-          return {
-            json: r,
-            text: [
-              r.alreadyIngested
-                ? opts.into
-                  ? `This file was added to data set ${r.datasetId} before; nothing was added.`
-                  : `This file was ingested before as data set ${r.datasetId}; nothing was added.`
-                : `Data set ${r.datasetId} (${r.name})`,
-              a
-                ? `  upload ${a.upload} (${a.name}): lines ${a.lines}, accepted ${a.accepted}, quarantined ${a.quarantined}, duplicates ${a.duplicates}`
-                : '',
-              a ? `  left the quarantine: ${a.resolved} line(s) whose recordId is now accepted` : '',
-              a?.keptWithoutRecordId
-                ? `  ${a.keptWithoutRecordId} quarantined line(s) name no recordId: they stay quarantined, fixed or not`
-                : '',
-              ...(a?.campaignsToReanalyze ?? []).map(
-                (c) =>
-                  `  campaign ${c.campaignId} was ${c.was}: back to draft, analyze it again (campaigns analyze ${c.campaignId})`,
-              ),
-              `  ${a ? 'data set: ' : ''}lines ${r.lines}, accepted ${r.accepted}, quarantined ${r.quarantinedTotal}, duplicates ${r.duplicates}`,
-              ...r.quarantined
-                .slice(0, 20)
-                .map((q) => `  ${q.upload ? `upload ${q.upload} ` : ''}line ${q.line}: ${q.reason}`),
-              r.quarantinedTotal > 20
-                ? `  ... ${r.quarantinedTotal - 20} more (datasets quarantine ${r.datasetId})`
-                : '',
-              // an added upload shows its own warnings (the data set's were shown when they came)
-              warned.total
-                ? `  warnings ${warned.total}${a ? ` in upload ${a.upload}` : ''} (values dropped, records kept)`
-                : '',
-              ...warned.list
-                .slice(0, 20)
-                .map((w) => `  ${w.upload ? `upload ${w.upload} ` : ''}line ${w.line}: ${w.field} ${w.reason}`),
-              warned.total > 20
-                ? `  ... ${warned.total - 20} more (datasets warnings ${r.datasetId}${a ? ` --upload ${a.upload}` : ''})`
-                : '',
-              formatScope(r.scope),
-            ]
-              .filter(Boolean)
-              .join('\n'),
-          };
-        } finally {
-          bar.stop();
-        }
-      });
+      await run(
+        g,
+        async (app) => {
+          // `-`: standard input, read once (no hash up front: a repeat is found when it has been read)
+          const stdin = file === '-';
+          const size = stdin
+            ? 0
+            : await stat(file)
+                .then((s) => s.size)
+                .catch(() => {
+                  throw new BadInputError(`cannot read ${file}`);
+                });
+          const input = parseOptions(ingestInput, {
+            name: opts.name ?? (stdin ? 'stdin' : basename(file)),
+            format: opts.format,
+          });
+          const into = opts.into === undefined ? undefined : idArgument(opts.into, '--into');
+          const bar = byteProgress(size, g.json || stdin);
+          try {
+            const source = {
+              stream: stdin ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 }),
+              name: input.name,
+              format: input.format ?? (stdin ? 'jsonl' : formatOf(file)),
+              ...(stdin ? {} : { sha256: await sha256File(file) }),
+              onProgress: (p: { bytes: number }) => bar.update(p.bytes, p),
+              actor: cliOperator(),
+            };
+            const ingest = app.get(IngestService);
+            const r = into ? await ingest.addTo(into, source) : await ingest.ingest(source);
+            bar.stop();
+            const a = r.added;
+            const warned = a
+              ? { total: a.warningsTotal, list: a.warnings }
+              : { total: r.warningsTotal, list: r.warnings };
+            return {
+              json: r,
+              text: [
+                r.alreadyIngested
+                  ? opts.into
+                    ? `This file was added to data set ${r.datasetId} before; nothing was added.`
+                    : `This file was ingested before as data set ${r.datasetId}; nothing was added.`
+                  : `Data set ${r.datasetId} (${r.name})`,
+                a
+                  ? `  upload ${a.upload} (${a.name}): lines ${a.lines}, accepted ${a.accepted}, quarantined ${a.quarantined}, duplicates ${a.duplicates}`
+                  : '',
+                a ? `  left the quarantine: ${a.resolved} line(s) whose recordId is now accepted` : '',
+                a?.keptWithoutRecordId
+                  ? `  ${a.keptWithoutRecordId} quarantined line(s) name no recordId: they stay quarantined, fixed or not`
+                  : '',
+                ...(a?.campaignsToReanalyze ?? []).map(
+                  (c) =>
+                    `  campaign ${c.campaignId} was ${c.was}: back to draft, analyze it again (campaigns analyze ${c.campaignId})`,
+                ),
+                `  ${a ? 'data set: ' : ''}lines ${r.lines}, accepted ${r.accepted}, quarantined ${r.quarantinedTotal}, duplicates ${r.duplicates}`,
+                ...r.quarantined
+                  .slice(0, 20)
+                  .map((q) => `  ${q.upload ? `upload ${q.upload} ` : ''}line ${q.line}: ${q.reason}`),
+                r.quarantinedTotal > 20
+                  ? `  ... ${r.quarantinedTotal - 20} more (datasets quarantine ${r.datasetId})`
+                  : '',
+                // an added upload shows its own warnings (the data set's were shown when they came)
+                warned.total
+                  ? `  warnings ${warned.total}${a ? ` in upload ${a.upload}` : ''} (values dropped, records kept)`
+                  : '',
+                ...warned.list
+                  .slice(0, 20)
+                  .map((w) => `  ${w.upload ? `upload ${w.upload} ` : ''}line ${w.line}: ${w.field} ${w.reason}`),
+                warned.total > 20
+                  ? `  ... ${warned.total - 20} more (datasets warnings ${r.datasetId}${a ? ` --upload ${a.upload}` : ''})`
+                  : '',
+                formatScope(r.scope),
+              ]
+                .filter(Boolean)
+                .join('\n'),
+            };
+          } finally {
+            bar.stop();
+          }
+        },
+        { role: 'admin' },
+      );
     });
 
   datasets
     .command('show <datasetId>')
     .description('the scope report of a data set: unique items and entities beside raw lines')
     .action(async (datasetId: string, _o: unknown, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const d = await app.get(DatasetsService).show(datasetId);
-        const uploads = (d.uploads ?? []).filter((u) => u.upload > 0);
-        const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
-        const warned = total(d.warningCounts);
-        const nulls = total(d.nullValues);
-        return {
-          json: d,
-          text: [
-            `Data set ${d.datasetId} (${d.name}), ${d.status}`,
-            d.error ? `  ${d.error}` : '',
-            ...uploads.map(
-              (u) =>
-                `  upload ${u.upload} (${u.name}): lines ${u.lines}, accepted ${u.accepted}, quarantined ${u.quarantined}`,
-            ),
-            d.scope ? formatScope(d.scope) : '  no scope yet',
-            warned ? `  values dropped     ${warned}  (datasets warnings ${d.datasetId})` : '',
-            nulls ? `  null values        ${nulls}  (treated as absent)` : '',
-          ]
-            .filter(Boolean)
-            .join('\n'),
-        };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const d = await app.get(DatasetsService).show(datasetId);
+          const uploads = (d.uploads ?? []).filter((u) => u.upload > 0);
+          const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+          const warned = total(d.warningCounts);
+          const nulls = total(d.nullValues);
+          return {
+            json: d,
+            text: [
+              `Data set ${d.datasetId} (${d.name}), ${d.status}`,
+              d.error ? `  ${d.error}` : '',
+              ...uploads.map(
+                (u) =>
+                  `  upload ${u.upload} (${u.name}): lines ${u.lines}, accepted ${u.accepted}, quarantined ${u.quarantined}`,
+              ),
+              d.scope ? formatScope(d.scope) : '  no scope yet',
+              warned ? `  values dropped     ${warned}  (datasets warnings ${d.datasetId})` : '',
+              nulls ? `  null values        ${nulls}  (treated as absent)` : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          };
+        },
+        { role: 'viewer' },
+      );
     });
 
   datasets
@@ -165,32 +173,36 @@ export function registerDatasetsCommands(program: Command): void {
     )
     .action(
       async (datasetId: string, o: { skip: string; take: string; upload?: string; export?: string }, cmd: Command) => {
-        await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          const upload = o.upload === undefined ? undefined : toInt(o.upload, 'upload');
-          if (o.export) {
-            const out = await app.get(DatasetsService).exportQuarantine(datasetId, upload, cliOperator());
-            await pipeline(Readable.from(out.lines), createWriteStream(o.export));
-            const summary = { datasetId, file: o.export, format: out.format, ...out.counts };
+        await run(
+          cmd.optsWithGlobals<GlobalOptions>(),
+          async (app) => {
+            const upload = o.upload === undefined ? undefined : toInt(o.upload, 'upload');
+            if (o.export) {
+              const out = await app.get(DatasetsService).exportQuarantine(datasetId, upload, cliOperator());
+              await pipeline(Readable.from(out.lines), createWriteStream(o.export));
+              const summary = { datasetId, file: o.export, format: out.format, ...out.counts };
+              return {
+                json: summary,
+                text:
+                  `${out.counts.exported} quarantined line(s) written to ${o.export} (${out.format})${out.counts.skipped ? `; ${out.counts.skipped} had no text to export` : ''}\n` +
+                  `Fix them, then: datasets ingest ${o.export} --into ${datasetId}`,
+              };
+            }
+            const rows = await app
+              .get(DatasetsService)
+              .quarantine(datasetId, toInt(o.skip, 'skip'), Math.min(toInt(o.take, 'take'), 10_000), upload);
             return {
-              json: summary,
-              text:
-                `${out.counts.exported} quarantined line(s) written to ${o.export} (${out.format})${out.counts.skipped ? `; ${out.counts.skipped} had no text to export` : ''}\n` +
-                `Fix them, then: datasets ingest ${o.export} --into ${datasetId}`,
+              json: { datasetId, quarantined: rows },
+              text: rows
+                .map(
+                  (q) =>
+                    `${q.upload ? `upload ${q.upload} ` : ''}line ${q.line}: ${q.reason}\n    ${q.raw.slice(0, 200)}`,
+                )
+                .join('\n'),
             };
-          }
-          const rows = await app
-            .get(DatasetsService)
-            .quarantine(datasetId, toInt(o.skip, 'skip'), Math.min(toInt(o.take, 'take'), 10_000), upload);
-          return {
-            json: { datasetId, quarantined: rows },
-            text: rows
-              .map(
-                (q) =>
-                  `${q.upload ? `upload ${q.upload} ` : ''}line ${q.line}: ${q.reason}\n    ${q.raw.slice(0, 200)}`,
-              )
-              .join('\n'),
-          };
-        });
+          },
+          { role: o.export ? 'admin' : 'viewer' },
+        );
       },
     );
 
@@ -206,27 +218,40 @@ export function registerDatasetsCommands(program: Command): void {
       'only the warnings of this upload (0: the file that made the data set; 1, 2, …: files added with --into)',
     )
     .action(async (datasetId: string, o: { skip: string; take?: string; upload?: string }, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const upload = o.upload === undefined ? undefined : toInt(o.upload, 'upload');
-        const rows = await app
-          .get(DatasetsService)
-          .warnings(datasetId, toInt(o.skip, 'skip'), o.take === undefined ? undefined : toInt(o.take, 'take'), upload);
-        // line numbers are per upload: name the upload of each line once there is more than one
-        const several = rows.some((w) => w.upload > 0);
-        const text = rows
-          .map((w) => `${several ? `upload ${w.upload} ` : ''}line ${w.line}: ${w.field} ${w.reason}`)
-          .join('\n');
-        return { json: { datasetId, warnings: rows }, text: rows.length ? text : 'no warnings' };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const upload = o.upload === undefined ? undefined : toInt(o.upload, 'upload');
+          const rows = await app
+            .get(DatasetsService)
+            .warnings(
+              datasetId,
+              toInt(o.skip, 'skip'),
+              o.take === undefined ? undefined : toInt(o.take, 'take'),
+              upload,
+            );
+          // line numbers are per upload: name the upload of each line once there is more than one
+          const several = rows.some((w) => w.upload > 0);
+          const text = rows
+            .map((w) => `${several ? `upload ${w.upload} ` : ''}line ${w.line}: ${w.field} ${w.reason}`)
+            .join('\n');
+          return { json: { datasetId, warnings: rows }, text: rows.length ? text : 'no warnings' };
+        },
+        { role: 'viewer' },
+      );
     });
 
   datasets
     .command('cluster <datasetId> <recordId>')
     .description('why lines were merged: the cluster of a record with its items and member records')
     .action(async (datasetId: string, recordId: string, _o: unknown, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => ({
-        json: await app.get(DatasetsService).clusterOfRecord(datasetId, recordId),
-      }));
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => ({
+          json: await app.get(DatasetsService).clusterOfRecord(datasetId, recordId),
+        }),
+        { role: 'admin' },
+      );
     });
 }
 

@@ -20,25 +20,29 @@ export function registerReviewCommands(program: Command): void {
     .description('the open review items of a campaign, with their candidates and why')
     .option('--all', 'include items resolved or no longer raised')
     .action(async (id: string, o: { all?: boolean }, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const q = parseOptions(
-          listReviewInput,
-          { campaignId: id, all: o.all ? 'true' : 'false' },
-          { campaignId: 'campaignId' },
-        );
-        const items = await app.get(ReviewService).list(q.campaignId, { all: q.all === 'true' });
-        return {
-          json: { campaignId: id, items },
-          text: items.length
-            ? items
-                .map(
-                  (i) =>
-                    `${i.reviewItemId} group ${i.group} [${i.triggers.join(', ')}] records ${i.recordIds.join(', ')}\n    candidates: ${i.candidates.map((c) => `${c.tenantId} ${c.name ?? ''}`).join(' | ')}${i.excerpts.map((e) => `\n    text: ${e}`).join('')}${i.resolution ? `\n    resolved: ${i.resolution.tenantId ?? 'none'} by ${i.resolution.by}` : ''}`,
-                )
-                .join('\n')
-            : 'no open review items',
-        };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const q = parseOptions(
+            listReviewInput,
+            { campaignId: id, all: o.all ? 'true' : 'false' },
+            { campaignId: 'campaignId' },
+          );
+          const items = await app.get(ReviewService).list(q.campaignId, { all: q.all === 'true' });
+          return {
+            json: { campaignId: id, items },
+            text: items.length
+              ? items
+                  .map(
+                    (i) =>
+                      `${i.reviewItemId} group ${i.group} [${i.triggers.join(', ')}] records ${i.recordIds.join(', ')}\n    candidates: ${i.candidates.map((c) => `${c.tenantId} ${c.name ?? ''}`).join(' | ')}${i.excerpts.map((e) => `\n    text: ${e}`).join('')}${i.resolution ? `\n    resolved: ${i.resolution.tenantId ?? 'none'} by ${i.resolution.by}` : ''}`,
+                  )
+                  .join('\n')
+              : 'no open review items',
+          };
+        },
+        { role: 'viewer' },
+      );
     });
 
   review
@@ -47,17 +51,25 @@ export function registerReviewCommands(program: Command): void {
     .option('--tenant <tenantId>', 'the tenant it belongs to')
     .option('--none', 'it belongs to no tenant')
     .action(async (itemId: string, o: { tenant?: string; none?: boolean }, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
-        const body = parseOptions(resolveReviewInput, { tenantId: o.none ? null : o.tenant }, { tenantId: '--tenant' });
-        const item = await app
-          .get(ReviewService)
-          .resolve(idArgument(itemId, 'reviewItemId'), body.tenantId?.toLowerCase() ?? null, cliOperator());
-        return {
-          json: item,
-          text: `review item ${item.reviewItemId} resolved to ${item.resolution?.tenantId ?? 'none'}`,
-        };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
+          const body = parseOptions(
+            resolveReviewInput,
+            { tenantId: o.none ? null : o.tenant },
+            { tenantId: '--tenant' },
+          );
+          const item = await app
+            .get(ReviewService)
+            .resolve(idArgument(itemId, 'reviewItemId'), body.tenantId?.toLowerCase() ?? null, cliOperator());
+          return {
+            json: item,
+            text: `review item ${item.reviewItemId} resolved to ${item.resolution?.tenantId ?? 'none'}`,
+          };
+        },
+        { role: 'reviewer' },
+      );
     });
 
   review
@@ -68,21 +80,25 @@ export function registerReviewCommands(program: Command): void {
     .option('--tenant <tenantId>', 'the tenant they belong to')
     .option('--none', 'they belong to no tenant')
     .action(async (campaignId: string, group: string, o: { tenant?: string; none?: boolean }, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
-        const body = parseOptions(
-          resolveReviewGroupInput,
-          { campaignId, tenantId: o.none ? null : o.tenant },
-          { campaignId: 'campaignId', tenantId: '--tenant' },
-        );
-        const key = parseInput(reviewGroup, group, undefined, 'group');
-        const out = await app
-          .get(ReviewService)
-          .resolveGroup(body.campaignId.toLowerCase(), key, body.tenantId?.toLowerCase() ?? null, cliOperator());
-        return {
-          json: out,
-          text: `${out.items.length} review item(s) of group ${group} resolved to ${o.none ? 'none' : o.tenant}`,
-        };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
+          const body = parseOptions(
+            resolveReviewGroupInput,
+            { campaignId, tenantId: o.none ? null : o.tenant },
+            { campaignId: 'campaignId', tenantId: '--tenant' },
+          );
+          const key = parseInput(reviewGroup, group, undefined, 'group');
+          const out = await app
+            .get(ReviewService)
+            .resolveGroup(body.campaignId.toLowerCase(), key, body.tenantId?.toLowerCase() ?? null, cliOperator());
+          return {
+            json: out,
+            text: `${out.items.length} review item(s) of group ${group} resolved to ${o.none ? 'none' : o.tenant}`,
+          };
+        },
+        { role: 'reviewer' },
+      );
     });
 }

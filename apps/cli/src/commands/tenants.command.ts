@@ -29,50 +29,62 @@ export function registerTenantsCommands(program: Command): void {
     )
     .option('--format <format>', 'jsonl or csv (default: csv when the name ends in .csv or .csv.gz, else JSON lines)')
     .action(async (file: string, opts: { format?: string }, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        await access(file).catch(() => {
-          throw new BadInputError(`cannot read ${file}`);
-        });
-        const { format } = parseOptions(importTenantsInput, { format: opts.format });
-        const csv = (format ?? (/\.csv(\.gz)?$/i.test(file) ? 'csv' : 'jsonl')) === 'csv';
-        const directory = app.get(DirectoryService);
-        const input = createReadStream(file, { highWaterMark: 1 << 20 });
-        const expansion = expansionLimitsOf(app.get<AppConfig>(APP_CONFIG));
-        const source = { actor: cliOperator(), name: basename(file) };
-        const r = csv
-          ? await directory.importTenantsCsv(await decompressIfGzip(input, expansion), source)
-          : await directory.importTenants(readLines(input, { maxLineLength: MAX_TENANT_LINE, expansion }), source);
-        return {
-          json: {
-            imported: r.imported,
-            updated: r.updated,
-            rejected: r.rejected,
-            warnings: r.warnings,
-            conflicts: r.conflicts,
-          },
-          text: summary(r),
-        };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          await access(file).catch(() => {
+            throw new BadInputError(`cannot read ${file}`);
+          });
+          const { format } = parseOptions(importTenantsInput, { format: opts.format });
+          const csv = (format ?? (/\.csv(\.gz)?$/i.test(file) ? 'csv' : 'jsonl')) === 'csv';
+          const directory = app.get(DirectoryService);
+          const input = createReadStream(file, { highWaterMark: 1 << 20 });
+          const expansion = expansionLimitsOf(app.get<AppConfig>(APP_CONFIG));
+          const source = { actor: cliOperator(), name: basename(file) };
+          const r = csv
+            ? await directory.importTenantsCsv(await decompressIfGzip(input, expansion), source)
+            : await directory.importTenants(readLines(input, { maxLineLength: MAX_TENANT_LINE, expansion }), source);
+          return {
+            json: {
+              imported: r.imported,
+              updated: r.updated,
+              rejected: r.rejected,
+              warnings: r.warnings,
+              conflicts: r.conflicts,
+            },
+            text: summary(r),
+          };
+        },
+        { role: 'admin' },
+      );
     });
 
   tenants
     .command('conflicts')
     .description('domains several tenants claim: they identify nobody until a re-import settles them')
     .action(async (_opts: unknown, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const conflicts = await app.get(DirectoryService).listConflicts();
-        return { json: { conflicts }, text: describeConflicts(conflicts) };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const conflicts = await app.get(DirectoryService).listConflicts();
+          return { json: { conflicts }, text: describeConflicts(conflicts) };
+        },
+        { role: 'admin' },
+      );
     });
 
   tenants
     .command('show <tenantId>')
     .description('one tenant: names, verified domains, phones and contacts')
     .action(async (tenantId: string, _opts: unknown, cmd: Command) => {
-      await run(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const t = await app.get(DirectoryService).getTenant(tenantId);
-        return { json: t, text: describe(t) };
-      });
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const t = await app.get(DirectoryService).getTenant(tenantId);
+          return { json: t, text: describe(t) };
+        },
+        { role: 'admin' },
+      );
     });
 }
 
