@@ -79,6 +79,8 @@ describe('the CLI and the services on their error paths', () => {
   beforeAll(async () => {
     if (!existsSync(CLI)) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
     await isolate();
+    // roles configured (admin): each refusal is exactly one line, with no warning about unset roles before it
+    Object.assign(process.env, { OPERATOR_NAME: 'cli-errors-test', OPERATOR_ROLES: 'cli-errors-test:admin' });
     dir = await mkdtemp(join(tmpdir(), 'impact-cli-errors-'));
     tenantsFile = join(dir, 'tenants.jsonl');
     exposureFile = join(dir, 'exposure.jsonl');

@@ -23,9 +23,9 @@ interface Result {
   stderr: string;
 }
 
-async function cli(args: string[]): Promise<Result> {
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
   try {
-    const r = await run('node', [CLI, ...args], { env: process.env, maxBuffer: 64 << 20 });
+    const r = await run('node', [CLI, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -53,6 +53,8 @@ describe('the operator CLI', () => {
     process.env.OPERATOR_DOMAINS = world.operatorDomains.join(',');
     process.env.MAIL_RATE_PER_MINUTE = '100000';
     process.env.OPERATOR_NAME = 'cli-test';
+    // the creator may not approve: a second operator does (four eyes, on the CLI too)
+    process.env.OPERATOR_ROLES = 'cli-test:admin,second-operator:approver';
     dir = await mkdtemp(join(tmpdir(), 'impact-cli-'));
     process.env.OUTBOX_DIR = join(dir, 'outbox');
     await writeFile(join(dir, 'tenants.jsonl'), world.tenantLines.join('\n'));
@@ -161,7 +163,9 @@ describe('the operator CLI', () => {
 
     const reviews = json<{ items: { reviewItemId: string }[] }>(await cli(['review', 'list', c.campaignId, '--json']));
     for (const item of reviews.items) json(await cli(['review', 'resolve', item.reviewItemId, '--none', '--json']));
-    expect(json(await cli(['campaigns', 'approve', c.campaignId, '--json']))).toEqual({
+    expect(
+      json(await cli(['campaigns', 'approve', c.campaignId, '--json'], { OPERATOR_NAME: 'second-operator' })),
+    ).toEqual({
       campaignId: c.campaignId,
       status: 'approved',
     });

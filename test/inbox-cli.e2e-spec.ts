@@ -43,7 +43,7 @@ describe('auth token and audit list (compiled CLI)', () => {
 
   beforeAll(async () => {
     if (!existsSync(CLI)) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
-    Object.assign(process.env, dev, { OPERATOR_NAME: 'inbox-cli-test' });
+    Object.assign(process.env, dev, { OPERATOR_NAME: 'inbox-cli-test', OPERATOR_ROLES: 'inbox-cli-test:admin' });
     for (const k of [
       'TENANT_JWKS_URL',
       'TENANT_JWT_PUBLIC_KEY',

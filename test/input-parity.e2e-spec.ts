@@ -50,6 +50,8 @@ describe('the CLI and the API refuse a bad value for the same reason', () => {
     if (!existsSync(CLI)) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
     await isolate();
     process.env.OPERATOR_TOKENS = `alice:${TOKEN}`;
+    // roles configured: the CLI's refusals are one line, with no warning about unset roles before them
+    Object.assign(process.env, { OPERATOR_NAME: 'alice', OPERATOR_ROLES: 'alice:admin' });
     const dir = await mkdtemp(join(tmpdir(), 'impact-parity-'));
     file = join(dir, 'input.jsonl');
     await writeFile(file, '');

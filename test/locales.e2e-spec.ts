@@ -152,7 +152,7 @@ describe('a campaign whose admins read different languages', () => {
 
   it("launches, and every email is in its own recipient's language", async () => {
     const campaigns = app.get(CampaignsService);
-    await campaigns.approve(campaignId, 'bob', { requireSecondOperator: false });
+    await campaigns.approve(campaignId, 'bob', { requireSecondOperator: true });
     const launcher = app.get(CampaignLauncher);
     const statusView = app.get(CampaignStatusView);
     expect((await launcher.launch(campaignId, 'bob')).status).toBe('sending');

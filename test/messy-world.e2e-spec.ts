@@ -246,7 +246,7 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
     const statusView = app.get(CampaignStatusView);
     const prisma = app.get(PrismaService);
     // self-approval, as the CLI allows it
-    expect((await campaigns.approve(campaignId, 'alice', { requireSecondOperator: false })).status).toBe('approved');
+    expect((await campaigns.approve(campaignId, 'bob', { requireSecondOperator: true })).status).toBe('approved');
     expect((await launcher.launch(campaignId, 'alice')).status).toBe('sending');
     const final = await until('completion', async () => {
       const s = await statusView.status(campaignId);

@@ -13,7 +13,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { clientAddress, SecurityEvents } from '../audit/security-events.js';
 import { OperatorAuthFailures } from './shared-rate-limits.js';
 import { OperatorCredentials } from './operator-credentials.js';
-import { EVERY_ROLE_WARNING, OperatorRoles, REQUIRED_ROLE, roleFor, type RoleRule } from './operator-roles.js';
+import { OperatorRoles, REQUIRED_ROLE, roleFor, type RoleRule } from './operator-roles.js';
 import { ForbiddenError } from '../common/errors.js';
 
 export interface OperatorRequest extends Request {
@@ -46,8 +46,6 @@ export class OperatorAuthGuard implements CanActivate {
   ) {
     this.credentials = new OperatorCredentials(config.OPERATOR_TOKENS);
     this.roles = new OperatorRoles(config.OPERATOR_ROLES);
-    // one guard instance per application: this is said once, at start
-    if (!this.roles.configured) this.logger.warn(EVERY_ROLE_WARNING);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

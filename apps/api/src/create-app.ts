@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
-import { RequestMethod, StandardSchemaValidationPipe } from '@nestjs/common';
+import { Logger, RequestMethod, StandardSchemaValidationPipe } from '@nestjs/common';
+import { EVERY_ROLE_WARNING } from '../../../libs/auth/operator-roles.js';
 import { AppLogger } from '../../../libs/observability/logging.js';
 import { AppErrorFilter } from '../../../libs/common/app-error.filter.js';
 import { ApiModule } from './api.module.js';
@@ -25,6 +26,7 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   app.use(logger.middleware);
   app.use(securityHeaders);
   const config = app.get<AppConfig>(APP_CONFIG);
+  if (!config.OPERATOR_ROLES) new Logger('operator-auth').warn(EVERY_ROLE_WARNING);
   applyServerTimeouts(app.getHttpServer(), config);
   app.use(requestBodyTimeouts(config));
   // a URL or JSON body that cannot be read as UTF-8, or holds NUL, is a 400 before any route sees it
