@@ -14,6 +14,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OPERATOR_TOKENS: 'alice:short' })).toThrow(/OPERATOR_TOKENS/);
   });
 
+  it('reads OPERATOR_ROLES, unset by default, and refuses a bad role naming it', () => {
+    expect(loadConfig({}).OPERATOR_ROLES).toBeUndefined();
+    expect(loadConfig({ OPERATOR_ROLES: '' }).OPERATOR_ROLES).toBeUndefined();
+    expect(loadConfig({ OPERATOR_ROLES: 'alice:admin,bob:reviewer+approver' }).OPERATOR_ROLES).toEqual(
+      new Map([
+        ['alice', ['admin']],
+        ['bob', ['reviewer', 'approver']],
+      ]),
+    );
+    expect(() => loadConfig({ OPERATOR_ROLES: 'bob:superuser' })).toThrow(
+      /^configuration: OPERATOR_ROLES entry "bob:superuser": "superuser" is no role \(roles: viewer, reviewer, approver, sender, admin\)$/,
+    );
+  });
+
   describe('db:setup connects as three roles', () => {
     it('defaults to the application role, the owner and the local superuser on one server', () => {
       expect(loadDatabaseSetupConfig({})).toEqual({
