@@ -245,7 +245,7 @@ describe('the messy world: JSONL directory, every data set form, a whole campaig
     const launcher = app.get(CampaignLauncher);
     const statusView = app.get(CampaignStatusView);
     const prisma = app.get(PrismaService);
-    // self-approval, as the CLI allows it
+    // four eyes: alice created and analyzed it, bob approves
     expect((await campaigns.approve(campaignId, 'bob', { requireSecondOperator: true })).status).toBe('approved');
     expect((await launcher.launch(campaignId, 'alice')).status).toBe('sending');
     const final = await until('completion', async () => {

@@ -80,7 +80,7 @@ export class OperatorAuthGuard implements CanActivate {
       this.logger.error(`${route} names no role (@RequireRole): refused`);
       throw new ForbiddenError('this operation names no role; it is refused to every operator');
     }
-    const role = roleFor(rule, req.query as Record<string, unknown> | undefined);
+    const role = roleFor(rule, req.query);
     const refusal = this.roles.refusal(name, role);
     if (refusal === null) return;
     this.security.report('operatorForbidden', address, {

@@ -26,7 +26,7 @@ export class CampaignsRepository {
   }
 
   list(skip: number, take: number) {
-    return this.prisma.campaign.findMany({ orderBy: { createdAt: 'desc' }, skip, take });
+    return this.prisma.campaign.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip, take });
   }
 
   /** Moves the status only if it is still `from`: two operators cannot both win a race. */

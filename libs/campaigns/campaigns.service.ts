@@ -60,6 +60,25 @@ export class CampaignsService {
     return c;
   }
 
+  /** Campaigns, newest first: status and the last analysis's counts (null until analyzed). */
+  async list(skip: number, take: number) {
+    const rows = await this.repo.list(skip, take);
+    return {
+      skip,
+      take,
+      campaigns: rows.map((c) => ({
+        campaignId: c.id,
+        datasetId: c.datasetId,
+        title: c.title,
+        status: c.status,
+        createdBy: c.createdBy,
+        createdAt: c.createdAt,
+        approvedBy: c.approvedBy,
+        counts: (c.analysis ?? null) as Record<string, unknown> | null,
+      })),
+    };
+  }
+
   /** Applies a lifecycle move atomically (compare-and-set on the status) and audits it. */
   async move(
     id: string,

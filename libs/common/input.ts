@@ -14,6 +14,17 @@ import { GUID } from './guid.js';
  */
 export const guid = z.string().regex(GUID, 'must be a GUID');
 
+/** `campaigns list` / `GET /v1/campaigns`, and `datasets list` / `GET /v1/datasets`: a page, newest first. */
+export const listPageInput = z.object({
+  skip: z.coerce.number('must be a whole number').int('must be a whole number').min(0, 'must be 0 or more').default(0),
+  take: z.coerce
+    .number('must be a whole number')
+    .int('must be a whole number')
+    .min(1, 'must be 1 to 1000')
+    .max(1000, 'must be 1 to 1000')
+    .default(100),
+});
+
 /**
  * The input as the schema makes it, or a BadInputError naming each problem. `label` names a field
  * the way the caller's user knows it (a CLI option, say); the reason itself is the schema's.

@@ -74,6 +74,26 @@ export class DatasetsService {
     };
   }
 
+  /** Data sets, newest first, with their status and counts (the scope report is in `show`). */
+  async list(skip: number, take: number) {
+    const rows = await this.repo.listDatasets(skip, take);
+    return {
+      skip,
+      take,
+      datasets: rows.map((d) => ({
+        datasetId: d.id,
+        name: d.name,
+        status: d.status,
+        lines: d.lines,
+        accepted: d.accepted,
+        quarantined: d.quarantined,
+        duplicates: d.duplicates,
+        createdAt: d.createdAt,
+        completedAt: d.completedAt,
+      })),
+    };
+  }
+
   async quarantine(datasetId: string, skip: number, take: number, upload?: number) {
     await this.show(datasetId);
     return this.repo.listQuarantine(datasetId, take, skip, upload);

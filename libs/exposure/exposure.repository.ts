@@ -109,6 +109,11 @@ export class ExposureRepository {
     return this.prisma.dataset.findUnique({ where: { id } });
   }
 
+  /** Data sets, newest first (ties by id, so pages never overlap). */
+  listDatasets(skip: number, take: number) {
+    return this.prisma.dataset.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip, take });
+  }
+
   findDatasetBySha256(sha256: string) {
     return this.prisma.dataset.findUnique({ where: { sha256 } });
   }
@@ -438,13 +443,13 @@ export class ExposureRepository {
   async *sameTextGroups(
     datasetId: string,
   ): AsyncGenerator<{ fingerprints: string[]; recordIds: string[]; firstLines: number[] }[]> {
-    const chunks = analyticChunks<{ fps: string[]; rids: string[]; lines: number[] }>(
-      this.prisma.pool,
-      { sql: `SELECT array_agg(fingerprint ORDER BY first_upload, first_line) AS fps, array_agg(canonical_record_id ORDER BY first_upload, first_line) AS rids,
+    const chunks = analyticChunks<{ fps: string[]; rids: string[]; lines: number[] }>(this.prisma.pool, {
+      sql: `SELECT array_agg(fingerprint ORDER BY first_upload, first_line) AS fps, array_agg(canonical_record_id ORDER BY first_upload, first_line) AS rids,
               array_agg(${ORDINAL('')} ORDER BY first_upload, first_line) AS lines
          FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL
-        GROUP BY text_fp HAVING count(*) > 1`, parameters: [datasetId] },
-    );
+        GROUP BY text_fp HAVING count(*) > 1`,
+      parameters: [datasetId],
+    });
     for await (const rows of chunks)
       yield rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids, firstLines: r.lines }));
   }
@@ -461,14 +466,14 @@ export class ExposureRepository {
       rid: string;
       reply_line: number;
       original_line: number;
-    }>(
-      this.prisma.pool,
-      { sql: `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid,
+    }>(this.prisma.pool, {
+      sql: `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid,
               ${ORDINAL('r.')} AS reply_line, ${ORDINAL('o.')} AS original_line
          FROM items r JOIN items o ON o.dataset_id = r.dataset_id AND o.text_fp = r.quoted_fp
         WHERE r.dataset_id = $1 AND r.quoted_fp IS NOT NULL AND o.fingerprint <> r.fingerprint
-        ORDER BY r.fingerprint, o.first_upload, o.first_line`, parameters: [datasetId] },
-    );
+        ORDER BY r.fingerprint, o.first_upload, o.first_line`,
+      parameters: [datasetId],
+    });
     for await (const rows of chunks) {
       yield rows.map((r) => ({
         reply: r.reply,
@@ -493,7 +498,8 @@ export class ExposureRepository {
     // window over every band row sorted them all); pairs come in a fixed order.
     const chunks = analyticChunks<{ a: string; b: string; a_line: number; b_line: number }>(
       this.prisma.pool,
-      { sql: `WITH reps AS (
+      {
+        sql: `WITH reps AS (
          SELECT DISTINCT ON (text_fp) fingerprint, ${ORDINAL('')} AS first_line, lsh_bands
            FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL AND cardinality(lsh_bands) > 0
           ORDER BY text_fp, first_upload, first_line
@@ -507,7 +513,9 @@ export class ExposureRepository {
        )
        SELECT DISTINCT x.fingerprint AS a, y.fingerprint AS b, x.first_line AS a_line, y.first_line AS b_line
          FROM m x JOIN m y ON x.ord = y.ord AND x.band = y.band AND x.first_line < y.first_line
-        ORDER BY a, b`, parameters: [datasetId, maxBandGroup] },
+        ORDER BY a, b`,
+        parameters: [datasetId, maxBandGroup],
+      },
       // the caller holds each chunk's texts and shingle sets (~15 kB an item): 1,000 pairs, not 5,000
       1000,
     );

@@ -6,7 +6,7 @@ import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.j
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
 import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.js';
 import { CampaignStatusView } from '../../../../libs/campaigns/campaign-status.js';
-import { guid } from '../../../../libs/common/input.js';
+import { guid, listPageInput } from '../../../../libs/common/input.js';
 import { createCampaignInput, decisionsInput, deliveriesInput } from '../../../../libs/campaigns/campaign-input.js';
 import { ApiDoc, ApiErrors, ApiOperator, RequireRole, CAMPAIGN_BRIEF, STATUS } from '../ops/api-docs.js';
 
@@ -39,6 +39,17 @@ export class CampaignsController {
     @Req() req: OperatorRequest,
   ) {
     return brief(await this.campaigns.create(body, req.operator!));
+  }
+
+  @ApiDoc('Campaigns, newest first, with their status and the counts of their last analysis, paged', {
+    description:
+      '`{skip, take, campaigns:[{campaignId, datasetId, title, status, createdBy, createdAt, approvedBy, counts}]}`; `counts` is null until analyzed',
+  })
+  @ApiErrors(400)
+  @RequireRole('viewer')
+  @Get()
+  list(@Query({ schema: listPageInput }) q: z.infer<typeof listPageInput>) {
+    return this.campaigns.list(q.skip, q.take);
   }
 
   @ApiDoc('A campaign', { description: 'the campaign with its status, support contacts and summary' })

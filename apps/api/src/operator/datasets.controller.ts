@@ -11,7 +11,7 @@ import { IngestService } from '../../../../libs/exposure/ingest.service.js';
 import { DatasetsService } from '../../../../libs/exposure/datasets.service.js';
 import { formatOf } from '../../../../libs/exposure/readers.js';
 import { ingestInput } from '../../../../libs/exposure/ingest-input.js';
-import { guid } from '../../../../libs/common/input.js';
+import { guid, listPageInput } from '../../../../libs/common/input.js';
 import { ApiDoc, ApiErrors, ApiOperator, RequireRole, INGEST_RESULT, ApiUpload } from '../ops/api-docs.js';
 
 const page = z.object({
@@ -90,6 +90,17 @@ export class DatasetsController {
       format,
       actor: req.operator!,
     });
+  }
+
+  @ApiDoc('Data sets, newest first, with their status and line counts, paged', {
+    description:
+      '`{skip, take, datasets:[{datasetId, name, status, lines, accepted, quarantined, duplicates, createdAt, completedAt}]}`',
+  })
+  @ApiErrors(400)
+  @RequireRole('viewer')
+  @Get()
+  list(@Query({ schema: listPageInput }) q: z.infer<typeof listPageInput>) {
+    return this.datasets.list(q.skip, q.take);
   }
 
   @ApiDoc('A data set and its scope report', {

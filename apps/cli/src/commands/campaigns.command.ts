@@ -10,6 +10,7 @@ import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
 import { byteProgress, campaignProgress } from '../progress.js';
 import { formatScope } from './datasets.command.js';
+import { listPageInput } from '../../../../libs/common/input.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
 import { sameOperator } from '../../../../libs/auth/operator-roles.js';
 
@@ -84,6 +85,39 @@ export function registerCampaignsCommands(program: Command): void {
         );
       },
     );
+
+  campaigns
+    .command('list')
+    .description('campaigns, newest first, with their status and the counts of their last analysis')
+    .option('--skip <n>', 'campaigns to skip', '0')
+    .option('--take <n>', 'campaigns to list', '100')
+    .action(async (o: { skip: string; take: string }, cmd: Command) => {
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const q = parseOptions(listPageInput, { skip: o.skip, take: o.take });
+          const r = await app.get(CampaignsService).list(q.skip, q.take);
+          const counts = (c: (typeof r.campaigns)[number]) => {
+            const t = (c.counts as { tenants?: { affected: number; notAffected: number; needsReview: number } } | null)
+              ?.tenants;
+            return t
+              ? `${t.affected} affected, ${t.notAffected} not affected, ${t.needsReview} need review`
+              : 'not analyzed';
+          };
+          return {
+            json: r,
+            text:
+              r.campaigns
+                .map(
+                  (c) =>
+                    `${c.campaignId} ${c.createdAt.toISOString()} ${c.status.padEnd(9)} ${counts(c)}  data set ${c.datasetId}${c.title ? `  ${c.title}` : ''}`,
+                )
+                .join('\n') || 'none',
+          };
+        },
+        { role: 'viewer' },
+      );
+    });
 
   campaigns
     .command('analyze <campaignId>')

@@ -11,6 +11,7 @@ import { formatOf } from '../../../../libs/exposure/readers.js';
 import { ingestInput } from '../../../../libs/exposure/ingest-input.js';
 import { idArgument, parseOptions } from '../input.js';
 import { BadInputError } from '../../../../libs/common/errors.js';
+import { listPageInput } from '../../../../libs/common/input.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
 import { byteProgress } from '../progress.js';
@@ -120,6 +121,32 @@ export function registerDatasetsCommands(program: Command): void {
           }
         },
         { role: 'admin' },
+      );
+    });
+
+  datasets
+    .command('list')
+    .description('data sets, newest first, with their status and line counts')
+    .option('--skip <n>', 'data sets to skip', '0')
+    .option('--take <n>', 'data sets to list', '100')
+    .action(async (o: { skip: string; take: string }, cmd: Command) => {
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const q = parseOptions(listPageInput, { skip: o.skip, take: o.take });
+          const r = await app.get(DatasetsService).list(q.skip, q.take);
+          return {
+            json: r,
+            text:
+              r.datasets
+                .map(
+                  (d) =>
+                    `${d.datasetId} ${d.createdAt.toISOString()} ${d.status.padEnd(9)} lines ${d.lines}, accepted ${d.accepted}, quarantined ${d.quarantined}, duplicates ${d.duplicates}  ${d.name}`,
+                )
+                .join('\n') || 'none',
+          };
+        },
+        { role: 'viewer' },
       );
     });
 
