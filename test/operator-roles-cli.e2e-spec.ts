@@ -107,12 +107,14 @@ describe('operator roles on the CLI', () => {
       [['tenants', 'conflicts'], 'admin'],
       [['tenants', 'show', UNKNOWN], 'admin'],
       [['datasets', 'ingest', file, '--name', 'x'], 'admin'],
+      [['datasets', 'list'], 'viewer'],
       [['datasets', 'show', UNKNOWN], 'viewer'],
       [['datasets', 'quarantine', UNKNOWN], 'viewer'],
       [['datasets', 'quarantine', UNKNOWN, '--export', join(dir, 'out.jsonl')], 'admin'],
       [['datasets', 'warnings', UNKNOWN], 'viewer'],
       [['datasets', 'cluster', UNKNOWN, 'r1'], 'admin'],
       [['campaigns', 'create', '--dataset', UNKNOWN], 'admin'],
+      [['campaigns', 'list'], 'viewer'],
       [['campaigns', 'analyze', UNKNOWN], 'admin'],
       [['campaigns', 'preview', UNKNOWN], 'viewer'],
       [['campaigns', 'preview', UNKNOWN, '--tenant', UNKNOWN], 'admin'],
@@ -250,6 +252,34 @@ describe('operator roles on the CLI', () => {
         actor: 'cli:alice',
         details: { selfApproval: true, from: 'ready', to: 'approved' },
       });
+    }, 60_000);
+
+    it('lists campaigns and data sets to a viewer, newest first, with status and counts', async () => {
+      const draft = JSON.parse(
+        (await cli(['campaigns', 'create', '--dataset', datasetId, '--json'], { OPERATOR_NAME: 'alice' })).stdout,
+      ) as { campaignId: string };
+      const r = await cli(['campaigns', 'list', '--take', '3', '--json'], { OPERATOR_NAME: 'ulla' });
+      expect(r.code).toBe(0);
+      const listed = JSON.parse(r.stdout) as {
+        skip: number;
+        take: number;
+        campaigns: { campaignId: string; status: string; datasetId: string; counts: unknown }[];
+      };
+      expect(listed.take).toBe(3);
+      expect(listed.campaigns).toHaveLength(3);
+      expect(listed.campaigns[0]).toMatchObject({
+        campaignId: draft.campaignId,
+        status: 'draft',
+        datasetId,
+        counts: null,
+      });
+      expect(listed.campaigns.slice(1).map((c) => c.status)).toEqual(['approved', 'approved']);
+      const sets = JSON.parse((await cli(['datasets', 'list', '--json'], { OPERATOR_NAME: 'ulla' })).stdout) as {
+        datasets: { datasetId: string; name: string; lines: number; accepted: number; status: string }[];
+      };
+      expect(sets.datasets[0]).toMatchObject({ datasetId, name: 'four-eyes', status: 'ready', lines: 1, accepted: 1 });
+      const bad = await cli(['campaigns', 'list', '--take', '0', '--json'], { OPERATOR_NAME: 'ulla' });
+      expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: 'error: --take: must be 1 to 1000\n' });
     }, 60_000);
   });
 });

@@ -77,6 +77,7 @@ const ROUTES: RouteCase[] = [
     role: 'admin',
     type: 'application/x-ndjson',
   },
+  { method: 'GET', route: '/v1/datasets', url: '/v1/datasets', role: 'viewer' },
   { method: 'GET', route: '/v1/datasets/:datasetId', url: `/v1/datasets/${UNKNOWN}`, role: 'viewer' },
   {
     method: 'GET',
@@ -99,6 +100,7 @@ const ROUTES: RouteCase[] = [
     role: 'admin',
   },
   { method: 'POST', route: '/v1/campaigns', url: '/v1/campaigns', role: 'admin', body: { datasetId: UNKNOWN } },
+  { method: 'GET', route: '/v1/campaigns', url: '/v1/campaigns?take=5', role: 'viewer' },
   { method: 'GET', route: '/v1/campaigns/:id', url: `/v1/campaigns/${UNKNOWN}`, role: 'viewer' },
   { method: 'POST', route: '/v1/campaigns/:id/analyze', url: `/v1/campaigns/${UNKNOWN}/analyze`, role: 'admin' },
   { method: 'GET', route: '/v1/campaigns/:id/decisions', url: `/v1/campaigns/${UNKNOWN}/decisions`, role: 'viewer' },
@@ -293,6 +295,18 @@ describe('operator roles on the API', () => {
     expect(approve.body.error.message).toBe('operator sam lacks role approver');
   });
 
+  it('shows the queue dashboard to every operator and takes its changes from an admin only', async () => {
+    await request(http()).get('/queues/api/queues').set(as('vera')).expect(200);
+    for (const name of ['vera', 'ulla', 'multi']) {
+      const res = await request(http()).put('/queues/api/queues/emails/pause').set(as(name));
+      expect({ name, status: res.status, body: res.body }).toEqual({
+        name,
+        status: 403,
+        body: { error: { code: 'forbidden', message: `operator ${name} lacks role admin` } },
+      });
+    }
+  });
+
   it('approval needs an operator other than the creator, who may be the same person on the CLI', async () => {
     const ingested = await request(http())
       .post('/v1/datasets?name=four-eyes.jsonl')
@@ -327,6 +341,21 @@ describe('operator roles on the API', () => {
     await ready(second.campaignId, 'cli:arne');
     await request(http()).post(`/v1/campaigns/${second.campaignId}/approve`).set(as('arne')).expect(409);
     await request(http()).post(`/v1/campaigns/${second.campaignId}/approve`).set(as('multi')).expect(200);
+
+    // a viewer lists them, newest first, with their status
+    const listed = await request(http()).get('/v1/campaigns').set(as('ulla')).expect(200);
+    const mine = (listed.body as { campaigns: { campaignId: string; status: string; createdBy: string }[] }).campaigns;
+    expect(mine.slice(0, 2).map((c) => [c.campaignId, c.status, c.createdBy])).toEqual([
+      [second.campaignId, 'approved', 'cli:arne'],
+      [campaignId, 'approved', 'alice'],
+    ]);
+    const sets = await request(http()).get('/v1/datasets?take=1').set(as('vera')).expect(200);
+    expect(sets.body).toMatchObject({
+      skip: 0,
+      take: 1,
+      datasets: [{ datasetId, name: 'four-eyes.jsonl', status: 'ready', lines: 1, accepted: 1, quarantined: 0 }],
+    });
+    await request(http()).get('/v1/datasets?take=0').set(as('vera')).expect(400);
   });
 });
 

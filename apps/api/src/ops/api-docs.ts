@@ -48,18 +48,21 @@ export function ApiOperator(tag: string) {
  * with its 403 documented. Every operator route has one; one without is refused to everyone.
  */
 export function RequireRole(role: OperatorRole, elevated?: RoleRule['elevated']) {
-  const stronger = elevated
-    ? `; with \`${elevated.query}${elevated.value ? `=${elevated.value}` : ''}\`: role ${elevated.role}`
-    : '';
+  // every operator is a viewer: a viewer's route answers 403 only for what needs more
+  const stronger = elevated ? `with \`${asked(elevated)}\`: role ${elevated.role}` : '';
+  const needed = role === 'viewer' ? stronger : [`role ${role}`, stronger].filter(Boolean).join('; ');
+  if (!needed) return enforceRole(role, elevated);
   return applyDecorators(
     enforceRole(role, elevated),
     ApiResponse({
       status: 403,
-      description: `the operator lacks role ${role}${stronger} (OPERATOR_ROLES; \`{error:{code:"forbidden", message:"operator bob lacks role ${elevated?.role ?? role}"}}\`)`,
+      description: `the operator lacks ${needed} (OPERATOR_ROLES): \`{error:{code:"forbidden", message:"operator bob lacks role ${elevated?.role ?? role}"}}\``,
       schema: { $ref: getSchemaPath('Error') },
     }),
   );
 }
+
+const asked = (e: NonNullable<RoleRule['elevated']>) => `${e.query}${e.value ? `=${e.value}` : ''}`;
 
 /** What an endpoint does, and its success response. */
 export function ApiDoc(
