@@ -119,6 +119,7 @@ describe('operator roles on the CLI', () => {
       [['campaigns', 'preview', UNKNOWN], 'viewer'],
       [['campaigns', 'preview', UNKNOWN, '--tenant', UNKNOWN], 'admin'],
       [['campaigns', 'approve', UNKNOWN], 'approver'],
+      [['campaigns', 'withdraw-approval', UNKNOWN], 'approver'],
       [['campaigns', 'launch', UNKNOWN], 'sender'],
       [['campaigns', 'pause', UNKNOWN], 'sender'],
       [['campaigns', 'resume', UNKNOWN], 'sender'],
@@ -234,6 +235,19 @@ describe('operator roles on the CLI', () => {
         actor: 'cli:arne',
         details: { from: 'ready', to: 'approved' },
       });
+      const back = await cli(['campaigns', 'withdraw-approval', id, '--json'], { OPERATOR_NAME: 'arne' });
+      expect({ code: back.code, json: JSON.parse(back.stdout) as unknown }).toEqual({
+        code: 0,
+        json: { campaignId: id, status: 'ready' },
+      });
+      const withdrawn = await prisma.auditEvent.findFirstOrThrow({
+        where: { campaignId: id, action: 'campaign.withdrawApproval' },
+      });
+      expect({ actor: withdrawn.actor, details: withdrawn.details }).toEqual({
+        actor: 'cli:arne',
+        details: { from: 'approved', to: 'ready' },
+      });
+      expect((await cli(['campaigns', 'approve', id, '--json'], { OPERATOR_NAME: 'arne' })).code).toBe(0);
     }, 60_000);
 
     it('lets the creator approve with ALLOW_SELF_APPROVAL=true, with a warning, audited as self-approval', async () => {

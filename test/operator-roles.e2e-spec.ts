@@ -119,6 +119,12 @@ const ROUTES: RouteCase[] = [
     role: 'admin',
   },
   { method: 'POST', route: '/v1/campaigns/:id/approve', url: `/v1/campaigns/${UNKNOWN}/approve`, role: 'approver' },
+  {
+    method: 'POST',
+    route: '/v1/campaigns/:id/withdraw-approval',
+    url: `/v1/campaigns/${UNKNOWN}/withdraw-approval`,
+    role: 'approver',
+  },
   { method: 'POST', route: '/v1/campaigns/:id/launch', url: `/v1/campaigns/${UNKNOWN}/launch`, role: 'sender' },
   { method: 'POST', route: '/v1/campaigns/:id/pause', url: `/v1/campaigns/${UNKNOWN}/pause`, role: 'sender' },
   { method: 'POST', route: '/v1/campaigns/:id/resume', url: `/v1/campaigns/${UNKNOWN}/resume`, role: 'sender' },
@@ -335,6 +341,19 @@ describe('operator roles on the API', () => {
     const event = await prisma.auditEvent.findFirstOrThrow({ where: { campaignId, action: 'campaign.approve' } });
     expect(event.actor).toBe('arne');
     expect(event.details).toEqual({ from: 'ready', to: 'approved' });
+    // an approver may take it back before the launch; a sender may not
+    await request(http()).post(`/v1/campaigns/${campaignId}/withdraw-approval`).set(as('sam')).expect(403);
+    const back = await request(http())
+      .post(`/v1/campaigns/${campaignId}/withdraw-approval`)
+      .set(as('arne'))
+      .expect(200);
+    expect(back.body).toEqual({ campaignId, status: 'ready' });
+    expect(await prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } })).toMatchObject({
+      approvedBy: null,
+      approvedAt: null,
+    });
+    await request(http()).post(`/v1/campaigns/${campaignId}/withdraw-approval`).set(as('arne')).expect(409);
+    await request(http()).post(`/v1/campaigns/${campaignId}/approve`).set(as('arne')).expect(200);
 
     // created at the console by cli:arne: arne is the same person through the API
     const second = await create();

@@ -13,6 +13,7 @@ export type CampaignAction =
   | 'analyzed'
   | 'analysisFailed'
   | 'approve'
+  | 'withdrawApproval'
   | 'launch'
   | 'pause'
   | 'resume'
@@ -27,6 +28,8 @@ const MOVES: Record<CampaignAction, Partial<Record<CampaignStatus, CampaignStatu
   analyzed: { analyzing: 'ready' },
   analysisFailed: { analyzing: 'failed' },
   approve: { ready: 'approved' },
+  // an approver takes an approval back before the launch: the campaign waits for a new one
+  withdrawApproval: { approved: 'ready' },
   reviewChanged: { ready: 'ready', approved: 'ready' },
   launch: { approved: 'sending' },
   pause: { sending: 'paused' },

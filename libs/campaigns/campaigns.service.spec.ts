@@ -22,7 +22,11 @@ class FakeCampaigns {
     this.rows.set(c.id, c);
     return c;
   }
-  find = async (id: string) => this.rows.get(id) ?? null;
+  // a copy, as a database read would give: a later move does not change what was read
+  find = async (id: string) => {
+    const c = this.rows.get(id);
+    return c ? { ...c } : null;
+  };
   create = async (data: Partial<Campaign>) => this.add('draft', { ...data, id: ID });
   update = async (id: string, data: Partial<Campaign>) => Object.assign(this.rows.get(id)!, data);
   list = async () => [...this.rows.values()];
@@ -121,6 +125,22 @@ describe('CampaignsService', () => {
       status: 'approved',
     });
     expect(audit.entries.at(-1)!.details).not.toHaveProperty('selfApproval');
+  });
+
+  it('withdraws an approval before the launch, and only then', async () => {
+    const { service, repo, audit } = setup();
+    repo.add('approved', { createdBy: 'alice', approvedBy: 'bob' });
+    await expect(service.withdrawApproval(ID, 'carol')).resolves.toMatchObject({ status: 'ready', approvedBy: null });
+    expect(audit.entries.at(-1)).toMatchObject({
+      actor: 'carol',
+      action: 'campaign.withdrawApproval',
+      details: { from: 'approved', to: 'ready' },
+    });
+    await expect(service.withdrawApproval(ID, 'carol')).rejects.toThrow(
+      'cannot withdrawApproval a campaign that is ready',
+    );
+    repo.rows.get(ID)!.status = 'sending';
+    await expect(service.withdrawApproval(ID, 'carol')).rejects.toThrow(ConflictError);
   });
 
   it('refuses approval while review items are open, and approval of a campaign not analyzed', async () => {

@@ -162,6 +162,11 @@ export class CampaignsService {
       selfApproval ? { selfApproval: true } : {},
     );
   }
+
+  /** Takes an approval back before the launch: the campaign is ready again and needs a new approval. */
+  withdrawApproval(id: string, actor: string): Promise<Campaign> {
+    return this.move(id, 'withdrawApproval', actor, { approvedBy: null, approvedAt: null });
+  }
 }
 
 function isoDate(value: string | undefined, name: string): Date | null {

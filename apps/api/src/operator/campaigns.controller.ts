@@ -126,6 +126,18 @@ export class CampaignsController {
     );
   }
 
+  @ApiDoc('Withdraw an approval before the launch: the campaign is ready again and needs a new approval', {
+    description: 'ready',
+    schema: CAMPAIGN_BRIEF,
+  })
+  @ApiErrors(400, 404, 409)
+  @RequireRole('approver')
+  @Post(':id/withdraw-approval')
+  @HttpCode(200)
+  async withdrawApproval(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
+    return brief(await this.campaigns.withdrawApproval(id, req.operator!));
+  }
+
   @ApiDoc('Launch an approved campaign: one notice per affected tenant, one email per privileged admin', {
     status: 202,
     description: 'sending',

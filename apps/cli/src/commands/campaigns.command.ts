@@ -208,6 +208,20 @@ export function registerCampaignsCommands(program: Command): void {
     });
 
   campaigns
+    .command('withdraw-approval <campaignId>')
+    .description('take an approval back before the launch: the campaign is ready again and needs a new approval')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          const c = await app.get(CampaignsService).withdrawApproval(idArgument(id, 'campaignId'), cliOperator());
+          return { json: brief(c), text: `campaign ${c.id} ${c.status}: approval withdrawn` };
+        },
+        { role: 'approver' },
+      );
+    });
+
+  campaigns
     .command('cancel <campaignId>')
     .description('cancel the campaign: nothing more is sent')
     .action(async (id: string, _o: unknown, cmd: Command) => {
