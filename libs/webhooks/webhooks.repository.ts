@@ -225,7 +225,7 @@ export class WebhooksRepository {
       .innerJoin('webhook_endpoints as e', (j) =>
         j
           .onRef('e.tenant_id', '=', 'n.tenant_id')
-          .on('e.enabled', '=', true)
+          .on(sql.ref<boolean>('e.enabled'))
           .on(sql<boolean>`${type} = ANY(e.events)`)
           .onRef('e.created_at', '<=', 'n.posted_at'),
       )
