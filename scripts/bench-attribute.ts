@@ -19,6 +19,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigModule } from '../libs/config/config.module.js';
 import { DbModule } from '../libs/db/db.module.js';
 import { ExposureModule } from '../libs/exposure/exposure.module.js';
+import { DatasetCampaignsModule } from '../libs/campaigns/dataset-campaigns.module.js';
 import { IngestService } from '../libs/exposure/ingest.service.js';
 import { DirectoryModule } from '../libs/directory/directory.module.js';
 import { DirectoryService, MAX_TENANT_LINE } from '../libs/directory/directory.service.js';
@@ -51,7 +52,7 @@ import {
 
 const SCRIPT = fileURLToPath(import.meta.url);
 
-@Module({ imports: [ConfigModule, DbModule, DirectoryModule, ExposureModule] })
+@Module({ imports: [ConfigModule, DbModule, DirectoryModule, ExposureModule, DatasetCampaignsModule] })
 class SetupModule {}
 
 // Only what an analysis needs (CampaignsModule would also bring the queues and notices).

@@ -18,6 +18,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigModule } from '../libs/config/config.module.js';
 import { DbModule } from '../libs/db/db.module.js';
 import { ExposureModule } from '../libs/exposure/exposure.module.js';
+import { DatasetCampaignsModule } from '../libs/campaigns/dataset-campaigns.module.js';
 import { IngestService } from '../libs/exposure/ingest.service.js';
 import {
   createBenchDatabase,
@@ -46,7 +47,7 @@ const SCRIPT = fileURLToPath(import.meta.url);
 /** lines the world generator writes per tenant, a little under its average (~7.7) so one world is enough */
 const LINES_PER_TENANT = 7;
 
-@Module({ imports: [ConfigModule, DbModule, ExposureModule] })
+@Module({ imports: [ConfigModule, DbModule, ExposureModule, DatasetCampaignsModule] })
 class IngestBenchModule {}
 
 interface IngestRun {

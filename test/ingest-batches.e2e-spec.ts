@@ -11,6 +11,7 @@ import { generateWorld } from './fixtures/world.js';
 import { serviceContext } from './support/app.js';
 import { isolate } from './support/isolation.js';
 import { ExposureModule } from '../libs/exposure/exposure.module.js';
+import { DatasetCampaignsModule } from '../libs/campaigns/dataset-campaigns.module.js';
 import { IngestService } from '../libs/exposure/ingest.service.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
 
@@ -53,7 +54,7 @@ describe('ingest in small batches', () => {
   const ingestWith = async (batchSize: string | undefined) => {
     if (batchSize === undefined) delete process.env.INGEST_BATCH_SIZE;
     else process.env.INGEST_BATCH_SIZE = batchSize;
-    const app: INestApplicationContext = await serviceContext(ExposureModule);
+    const app: INestApplicationContext = await serviceContext(ExposureModule, DatasetCampaignsModule);
     try {
       const r = await app.get(IngestService).ingest({
         stream: Readable.from([Buffer.from(lines.join('\n') + '\n')]),

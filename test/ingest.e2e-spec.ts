@@ -5,6 +5,7 @@ import { IngestService } from '../libs/exposure/ingest.service.js';
 import { DatasetsService } from '../libs/exposure/datasets.service.js';
 import { serviceContext } from './support/app.js';
 import { ExposureModule } from '../libs/exposure/exposure.module.js';
+import { DatasetCampaignsModule } from '../libs/campaigns/dataset-campaigns.module.js';
 import { csvRowToRecord } from '../libs/exposure/readers.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
 
@@ -19,7 +20,7 @@ describe('ingest (real PostgreSQL)', () => {
   let app: INestApplicationContext;
   let ingest: IngestService;
   beforeAll(async () => {
-    app = await serviceContext(ExposureModule);
+    app = await serviceContext(ExposureModule, DatasetCampaignsModule);
     ingest = app.get(IngestService);
   });
   afterAll(() => app.close());

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { PrismaService } from '../db/prisma.service.js';
+import { runNamed, type Transaction } from '../db/transaction.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
 /** What recordMany needs of a transaction: its connection (libs/db/transaction.ts). */
-export interface AuditTx {
-  readonly client: { query(config: { name?: string; text: string; values?: unknown[] }): Promise<unknown> };
-}
+export type AuditTx = Pick<Transaction, 'client'>;
+
+/** UTC now: audit times are stored as UTC without a zone (as Prisma writes them). */
+const UTC_NOW = sql<Date>`(now() AT TIME ZONE 'UTC')`;
 
 export interface AuditEntry {
   actor: string;
@@ -19,7 +22,7 @@ export interface AuditEntry {
 /** An audit action as a filter accepts it: dotted words, or a family ending in `.*`. */
 export const AUDIT_ACTION_FILTER = /^[A-Za-z_]+(\.[A-Za-z_]+)*(\.\*)?$/;
 
-/** The append-only audit log (a trigger refuses UPDATE and DELETE on its table). */
+/** The append-only audit log (a trigger refuses UPDATE and DELETE on its table), and the one owner of audit_events. */
 @Injectable()
 export class AuditService {
   constructor(private readonly prisma: PrismaService) {}
@@ -45,19 +48,44 @@ export class AuditService {
   async recordMany(entries: readonly AuditEntry[], tx: AuditTx): Promise<void> {
     if (entries.length === 0) return;
     // named: each pooled connection parses and plans it once
-    await tx.client.query({
-      name: 'audit-record-many',
-      text: `INSERT INTO audit_events (actor, action, campaign_id, tenant_id, subject, details)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[])`,
-      values: [
-        entries.map((e) => e.actor),
-        entries.map((e) => e.action),
-        entries.map((e) => e.campaignId ?? null),
-        entries.map((e) => e.tenantId ?? null),
-        entries.map((e) => e.subject ?? null),
-        entries.map((e) => (e.details === undefined ? null : JSON.stringify(e.details))),
-      ],
-    });
+    await runNamed(
+      tx.client,
+      'audit-record-many',
+      this.prisma.db
+        .insertInto('audit_events')
+        .columns(['actor', 'action', 'campaign_id', 'tenant_id', 'subject', 'details'])
+        .expression(
+          sql`SELECT * FROM unnest(${entries.map((e) => e.actor)}::text[], ${entries.map((e) => e.action)}::text[],
+                ${entries.map((e) => e.campaignId ?? null)}::uuid[], ${entries.map((e) => e.tenantId ?? null)}::uuid[],
+                ${entries.map((e) => e.subject ?? null)}::text[],
+                ${entries.map((e) => (e.details === undefined ? null : JSON.stringify(e.details)))}::jsonb[])`,
+        ),
+    );
+  }
+
+  /**
+   * Of a tenant's events of one action: how many in the last hour, and how many of those about
+   * `subject` in the last `windowS` seconds (a rate limit that no later change can reset).
+   */
+  async recentOfTenant(
+    tenantId: string,
+    action: string,
+    subject: string,
+    windowS: number,
+  ): Promise<{ lastHour: number; ofSubject: number }> {
+    const row = await this.prisma.db
+      .selectFrom('audit_events')
+      .select([
+        sql<number>`count(*)::int`.as('lastHour'),
+        sql<number>`count(*) FILTER (WHERE subject = ${subject} AND at > ${UTC_NOW} - make_interval(secs => ${windowS}::float8))::int`.as(
+          'ofSubject',
+        ),
+      ])
+      .where('tenant_id', '=', tenantId)
+      .where('action', '=', action)
+      .where('at', '>', sql<Date>`${UTC_NOW} - interval '1 hour'`)
+      .executeTakeFirst();
+    return { lastHour: row?.lastHour ?? 0, ofSubject: row?.ofSubject ?? 0 };
   }
 
   /** `action` is exact (`tenants.import`), or ends in `.*` for a family (`dataset.*`). */

@@ -18,7 +18,7 @@ import { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI, SignJWT, ty
 import { AppError, BadInputError } from '../common/errors.js';
 import { normalizeEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { TenantDirectoryLookup } from './tenant-directory.repository.js';
+import { DirectoryRepository } from '../directory/directory.repository.js';
 import { GUID } from '../common/guid.js';
 
 export const DEV_ISSUER = 'urn:exposure-notify:dev-issuer';
@@ -83,7 +83,7 @@ export class DevIssuer {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly directory: TenantDirectoryLookup,
+    private readonly directory: DirectoryRepository,
   ) {}
 
   get enabled(): boolean {

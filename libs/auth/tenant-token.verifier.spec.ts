@@ -15,7 +15,7 @@ import {
   devSubject,
   loadOrCreateDevKeyFile,
 } from './dev-issuer.js';
-import type { DirectoryContact, TenantDirectoryLookup } from './tenant-directory.repository.js';
+import type { DirectoryContact, DirectoryRepository } from '../directory/directory.repository.js';
 import { importConfiguredPublicKey, InvalidTokenError, TenantTokenVerifier } from './tenant-token.verifier.js';
 
 const TENANT = randomUUID();
@@ -72,7 +72,7 @@ async function sign(
 
 function verifier(env: Record<string, string>, directory = new FakeDirectory()) {
   const config: AppConfig = loadConfig(env);
-  const dir = directory as unknown as TenantDirectoryLookup;
+  const dir = directory as unknown as DirectoryRepository;
   return { v: new TenantTokenVerifier(config, new DevIssuer(config, dir), dir), directory, config };
 }
 
@@ -257,7 +257,7 @@ describe('TenantTokenVerifier with a configured RSA public key (PEM)', () => {
         { tenantId: TENANT, email: 'admin@contoso.example', name: null, roles: ['GlobalAdmin'], locale: 'en-US' },
       ]);
       const { v, config } = verifier({ ...env, DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_KEY_DIR: dir }, directory);
-      const dev = new DevIssuer(config, directory as unknown as TenantDirectoryLookup);
+      const dev = new DevIssuer(config, directory as unknown as DirectoryRepository);
       await expect(dev.issue(TENANT, 'admin@contoso.example')).rejects.toThrow(/external issuer/);
       const devKey = (await dev.loadKeys()).privateKey;
       expect(await reason(v.verify(await sign(devKey, 'ES256', claims(), { iss: DEV_ISSUER })))).toMatch(
@@ -358,7 +358,7 @@ describe('DevIssuer', () => {
     const directory = new FakeDirectory([
       contact,
       { tenantId: TENANT, email: 'noroles@contoso.example', name: null, roles: [], locale: 'en-US' },
-    ]) as unknown as TenantDirectoryLookup;
+    ]) as unknown as DirectoryRepository;
     return {
       dev: new DevIssuer(config, directory),
       v: new TenantTokenVerifier(config, new DevIssuer(config, directory), directory),
@@ -488,7 +488,7 @@ describe("a reader's roles follow the tenant directory", () => {
         { DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_KEY_DIR: dir, TENANT_ROLES_CACHE_MS: '0' },
         directory,
       );
-      const { token } = await new DevIssuer(config, directory as unknown as TenantDirectoryLookup).issue(
+      const { token } = await new DevIssuer(config, directory as unknown as DirectoryRepository).issue(
         TENANT,
         'admin@contoso.example',
       );

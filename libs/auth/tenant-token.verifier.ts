@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { normalizeEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DEV_ISSUER, DEV_ISSUER_ALG, DevIssuer, externalIssuerConfigured, tenantAudience } from './dev-issuer.js';
-import { TenantDirectoryLookup } from './tenant-directory.repository.js';
+import { DirectoryRepository } from '../directory/directory.repository.js';
 import { effectiveRoles, localeClaim, type TenantPrincipal } from './tenant-principal.js';
 import { GUID } from '../common/guid.js';
 
@@ -143,7 +143,7 @@ export class TenantTokenVerifier implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly devIssuer: DevIssuer,
-    private readonly directory: TenantDirectoryLookup,
+    private readonly directory: DirectoryRepository,
   ) {}
 
   /** A bad configured key (or an unreadable development key) stops the start, not each request. */

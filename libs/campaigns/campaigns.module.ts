@@ -15,13 +15,23 @@ import { EmailJob } from './email-job.js';
 import { CampaignStatusView } from './campaign-status.js';
 import { IdentifiedImpactGate } from './identified-impact.js';
 import { CampaignsRepository } from './campaigns.repository.js';
+import { DatasetCampaignsModule } from './dataset-campaigns.module.js';
 import { AnalysisService } from './analysis.service.js';
 import { CampaignsService } from './campaigns.service.js';
 import { ReviewService } from './review.service.js';
 import { PreviewService } from './preview.service.js';
 
 @Module({
-  imports: [ExposureModule, NoticesModule, MailModule, MetricsModule, WebhooksModule, RecipientsModule],
+  // DatasetCampaignsModule: the ingest's view of the campaigns of a data set (libs/exposure)
+  imports: [
+    ExposureModule,
+    NoticesModule,
+    MailModule,
+    MetricsModule,
+    WebhooksModule,
+    RecipientsModule,
+    DatasetCampaignsModule,
+  ],
   providers: [
     CampaignsRepository,
     AnalysisService,

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { analyticQuery } from '../db/analytic.js';
 import { copyRowsPooled, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma, CampaignStatus, Decision } from '../../generated/prisma/client.js';
 import type { DirectoryTenant } from '../attribution/directory-index.js';
+import type { DatasetCampaign } from '../exposure/exposure.repository.js';
 
 export interface StoredAttribution {
   recordId: string;
@@ -351,5 +353,35 @@ export class CampaignsRepository {
 
   tenantNames(ids: string[]) {
     return this.prisma.tenant.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
+  }
+
+  // ── the campaigns of a data set, for a change to the data set (DatasetCampaigns, libs/exposure) ──
+
+  /** The campaigns of a data set, oldest first. */
+  datasetCampaigns(datasetId: string): Promise<DatasetCampaign[]> {
+    return this.prisma.db
+      .selectFrom('campaigns')
+      .select(['id', 'status', 'started_at as startedAt'])
+      .where('dataset_id', '=', datasetId)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  /** Sends a campaign back to draft if it is still `from`, with the reason the operator sees; false when it moved meanwhile. */
+  async campaignBackToDraft(campaignId: string, from: CampaignStatus, message: string): Promise<boolean> {
+    const r = await this.prisma.db
+      .updateTable('campaigns')
+      .set({
+        status: 'draft',
+        last_error: message,
+        approved_by: null,
+        approved_at: null,
+        // stored as UTC without a zone, as Prisma writes it
+        updated_at: sql<Date>`(now() AT TIME ZONE 'UTC')`,
+      })
+      .where('id', '=', campaignId)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    return r.numUpdatedRows === 1n;
   }
 }

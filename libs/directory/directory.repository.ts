@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { sql, type Selectable } from 'kysely';
 import { PrismaService } from '../db/prisma.service.js';
+import type { Tenant, TenantContact, TenantDomain, TenantDomainClaim } from '../../generated/kysely/database.js';
 import type { TenantInput } from './tenant-line.js';
 
 /** A tenant to write: `additive` adds its domains, contacts, aliases and phones to what is stored instead of replacing them. */
@@ -9,18 +11,22 @@ export interface TenantWrite {
 }
 
 /** A domain listed by several tenants: the first to verify it owns it, the others claim it. */
-export interface DomainConflict {
-  domain: string;
+export type DomainConflict = Pick<Selectable<TenantDomain>, 'domain'> & {
   /** the owner first, then the claimants in the order they claimed it */
   tenantIds: string[];
-}
+};
 
-export interface DomainConflictRecord {
-  domain: string;
+export type DomainConflictRecord = Pick<Selectable<TenantDomain>, 'domain'> & {
   /** when the first claim was recorded */
-  since: Date;
+  since: Selectable<TenantDomainClaim>['since'];
   claimants: { tenantId: string; name: string }[];
-}
+};
+
+/** A directory contact as token verification and the development issuer read it. */
+export type DirectoryContact = { tenantId: string } & Pick<
+  Selectable<TenantContact>,
+  'email' | 'name' | 'roles' | 'locale'
+>;
 
 export interface TenantRecord {
   id: string;
@@ -47,8 +53,10 @@ export interface TenantSummary {
 }
 
 /**
- * The tenant directory's tables. Bulk writes go through the shared pg pool (one statement per
- * table per batch, docs/toolchain.md); reads through the Prisma client. No decisions here.
+ * The one owner of the tenant directory's tables (tenants, tenant_domains, tenant_domain_claims,
+ * tenant_contacts): other libs read them through it. Bulk writes are one typed statement per table
+ * per batch (docs/toolchain.md) in one transaction; simple reads through the Prisma client. No
+ * decisions here.
  */
 @Injectable()
 export class DirectoryRepository {
@@ -84,118 +92,85 @@ export class DirectoryRepository {
         t.contacts.map((c) => ({ tenant_id: t.id, email: c.email, name: c.name, roles: c.roles, locale: c.locale })),
       ),
     );
-    const client = await this.prisma.pool.connect();
-    let broken: Error | undefined;
-    // A connection lost mid-transaction also emits 'error' on the checked-out client; the query
-    // in flight rejects with it, so only keep the event from crashing the process.
-    const onError = (e: Error) => {
-      broken = e;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
+    return this.prisma.transaction(async ({ db }) => {
       // an additive write keeps the stored name when it has none, and adds aliases and phones
-      const written = await client.query<{ id: string; created: boolean }>(
-        `INSERT INTO tenants (id, name, aliases, phones, updated_at)
-         SELECT n.id,
-                CASE WHEN n.additive AND e.id IS NOT NULL AND n.name = '' THEN e.name ELSE n.name END,
-                CASE WHEN n.additive AND e.id IS NOT NULL THEN ARRAY(SELECT x FROM unnest(e.aliases || n.aliases) WITH ORDINALITY u(x, o) GROUP BY x ORDER BY min(o)) ELSE n.aliases END,
-                CASE WHEN n.additive AND e.id IS NOT NULL THEN ARRAY(SELECT x FROM unnest(e.phones || n.phones) WITH ORDINALITY u(x, o) GROUP BY x ORDER BY min(o)) ELSE n.phones END,
-                now()
-           FROM jsonb_to_recordset($1::jsonb) AS n(id uuid, name text, aliases text[], phones text[], additive boolean)
-           LEFT JOIN tenants e ON e.id = n.id
-         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, aliases = EXCLUDED.aliases, phones = EXCLUDED.phones, updated_at = now()
-         RETURNING id::text AS id, (xmax = 0) AS created`,
-        [rows],
-      );
+      const written = await sql<Pick<Selectable<Tenant>, 'id'> & { created: boolean }>`
+        INSERT INTO tenants (id, name, aliases, phones, updated_at)
+        SELECT n.id,
+               CASE WHEN n.additive AND e.id IS NOT NULL AND n.name = '' THEN e.name ELSE n.name END,
+               CASE WHEN n.additive AND e.id IS NOT NULL THEN ARRAY(SELECT x FROM unnest(e.aliases || n.aliases) WITH ORDINALITY u(x, o) GROUP BY x ORDER BY min(o)) ELSE n.aliases END,
+               CASE WHEN n.additive AND e.id IS NOT NULL THEN ARRAY(SELECT x FROM unnest(e.phones || n.phones) WITH ORDINALITY u(x, o) GROUP BY x ORDER BY min(o)) ELSE n.phones END,
+               now()
+          FROM jsonb_to_recordset(${rows}::jsonb) AS n(id uuid, name text, aliases text[], phones text[], additive boolean)
+          LEFT JOIN tenants e ON e.id = n.id
+        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, aliases = EXCLUDED.aliases, phones = EXCLUDED.phones, updated_at = now()
+        RETURNING id::text AS id, (xmax = 0) AS created`.execute(db);
       // Removals first, so a domain moving between two tenants of the same batch is free to land.
-      const notListed = (table: string) =>
-        `DELETE FROM ${table} d WHERE d.tenant_id = ANY($1::uuid[])
-           AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS n(domain text, tenant_id uuid)
-                           WHERE n.domain = d.domain AND n.tenant_id = d.tenant_id)`;
-      await client.query(notListed('tenant_domains'), [replaced, domains]);
-      await client.query(notListed('tenant_domain_claims'), [replaced, domains]);
+      for (const table of ['tenant_domains', 'tenant_domain_claims'] as const) {
+        await sql`
+          DELETE FROM ${sql.table(table)} d WHERE d.tenant_id = ANY(${replaced}::uuid[])
+             AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(${domains}::jsonb) AS n(domain text, tenant_id uuid)
+                             WHERE n.domain = d.domain AND n.tenant_id = d.tenant_id)`.execute(db);
+      }
       // An owner gave a claimed domain up: the earliest claimant owns it now.
-      await client.query(
-        `INSERT INTO tenant_domains (domain, tenant_id)
-         SELECT DISTINCT ON (c.domain) c.domain, c.tenant_id FROM tenant_domain_claims c
-          WHERE NOT EXISTS (SELECT 1 FROM tenant_domains d WHERE d.domain = c.domain)
-          ORDER BY c.domain, c.since, c.tenant_id
-         ON CONFLICT (domain) DO NOTHING`,
-      );
-      await client.query(
-        'DELETE FROM tenant_domain_claims c USING tenant_domains d WHERE d.domain = c.domain AND d.tenant_id = c.tenant_id',
-      );
+      await sql`
+        INSERT INTO tenant_domains (domain, tenant_id)
+        SELECT DISTINCT ON (c.domain) c.domain, c.tenant_id FROM tenant_domain_claims c
+         WHERE NOT EXISTS (SELECT 1 FROM tenant_domains d WHERE d.domain = c.domain)
+         ORDER BY c.domain, c.since, c.tenant_id
+        ON CONFLICT (domain) DO NOTHING`.execute(db);
+      await db
+        .deleteFrom('tenant_domain_claims as c')
+        .using('tenant_domains as d')
+        .whereRef('d.domain', '=', 'c.domain')
+        .whereRef('d.tenant_id', '=', 'c.tenant_id')
+        .execute();
       // A free domain goes to the first entry listing it; every other listing is a claim.
-      await client.query(
-        `INSERT INTO tenant_domains (domain, tenant_id)
-         SELECT DISTINCT ON (n.domain) n.domain, n.tenant_id FROM jsonb_to_recordset($1::jsonb) AS n(domain text, tenant_id uuid, ord int)
-          WHERE NOT EXISTS (SELECT 1 FROM tenant_domains d WHERE d.domain = n.domain)
-          ORDER BY n.domain, n.ord
-         ON CONFLICT (domain) DO NOTHING`,
-        [domains],
-      );
-      await client.query(
-        `INSERT INTO tenant_domain_claims (domain, tenant_id)
-         SELECT n.domain, n.tenant_id FROM jsonb_to_recordset($1::jsonb) AS n(domain text, tenant_id uuid)
-          WHERE NOT EXISTS (SELECT 1 FROM tenant_domains d WHERE d.domain = n.domain AND d.tenant_id = n.tenant_id)
-         ON CONFLICT DO NOTHING`,
-        [domains],
-      );
-      await client.query(
-        `DELETE FROM tenant_contacts c WHERE c.tenant_id = ANY($1::uuid[])
-           AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS n(tenant_id uuid, email text)
-                           WHERE n.tenant_id = c.tenant_id AND n.email = c.email)`,
-        [replaced, contacts],
-      );
+      await sql`
+        INSERT INTO tenant_domains (domain, tenant_id)
+        SELECT DISTINCT ON (n.domain) n.domain, n.tenant_id FROM jsonb_to_recordset(${domains}::jsonb) AS n(domain text, tenant_id uuid, ord int)
+         WHERE NOT EXISTS (SELECT 1 FROM tenant_domains d WHERE d.domain = n.domain)
+         ORDER BY n.domain, n.ord
+        ON CONFLICT (domain) DO NOTHING`.execute(db);
+      await sql`
+        INSERT INTO tenant_domain_claims (domain, tenant_id)
+        SELECT n.domain, n.tenant_id FROM jsonb_to_recordset(${domains}::jsonb) AS n(domain text, tenant_id uuid)
+         WHERE NOT EXISTS (SELECT 1 FROM tenant_domains d WHERE d.domain = n.domain AND d.tenant_id = n.tenant_id)
+        ON CONFLICT DO NOTHING`.execute(db);
+      await sql`
+        DELETE FROM tenant_contacts c WHERE c.tenant_id = ANY(${replaced}::uuid[])
+           AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(${contacts}::jsonb) AS n(tenant_id uuid, email text)
+                           WHERE n.tenant_id = c.tenant_id AND n.email = c.email)`.execute(db);
       // an additive write adds roles to a contact it lists again
-      await client.query(
-        `INSERT INTO tenant_contacts (tenant_id, email, name, roles, locale)
-         SELECT tenant_id, email, name, roles, locale
-         FROM jsonb_to_recordset($1::jsonb) AS n(tenant_id uuid, email text, name text, roles text[], locale text)
-         ON CONFLICT (tenant_id, email) DO UPDATE SET
-            name = CASE WHEN tenant_contacts.tenant_id = ANY($2::uuid[]) THEN EXCLUDED.name ELSE COALESCE(EXCLUDED.name, tenant_contacts.name) END,
-            roles = CASE WHEN tenant_contacts.tenant_id = ANY($2::uuid[]) THEN EXCLUDED.roles
-                         ELSE ARRAY(SELECT x FROM unnest(tenant_contacts.roles || EXCLUDED.roles) WITH ORDINALITY u(x, o) GROUP BY x ORDER BY min(o)) END,
-            locale = EXCLUDED.locale`,
-        [contacts, replaced],
-      );
-      const conflicts = await client.query<DomainConflict>(
-        `SELECT d.domain, array_prepend(d.tenant_id::text, array_agg(c.tenant_id::text ORDER BY c.since, c.tenant_id)) AS "tenantIds"
-           FROM tenant_domains d JOIN tenant_domain_claims c ON c.domain = d.domain
-          WHERE d.domain IN (SELECT n.domain FROM jsonb_to_recordset($1::jsonb) AS n(domain text))
-          GROUP BY d.domain, d.tenant_id ORDER BY d.domain`,
-        [domains],
-      );
-      await client.query('COMMIT');
+      await sql`
+        INSERT INTO tenant_contacts (tenant_id, email, name, roles, locale)
+        SELECT tenant_id, email, name, roles, locale
+        FROM jsonb_to_recordset(${contacts}::jsonb) AS n(tenant_id uuid, email text, name text, roles text[], locale text)
+        ON CONFLICT (tenant_id, email) DO UPDATE SET
+           name = CASE WHEN tenant_contacts.tenant_id = ANY(${replaced}::uuid[]) THEN EXCLUDED.name ELSE COALESCE(EXCLUDED.name, tenant_contacts.name) END,
+           roles = CASE WHEN tenant_contacts.tenant_id = ANY(${replaced}::uuid[]) THEN EXCLUDED.roles
+                        ELSE ARRAY(SELECT x FROM unnest(tenant_contacts.roles || EXCLUDED.roles) WITH ORDINALITY u(x, o) GROUP BY x ORDER BY min(o)) END,
+           locale = EXCLUDED.locale`.execute(db);
+      const conflicts = await sql<DomainConflict>`
+        SELECT d.domain, array_prepend(d.tenant_id::text, array_agg(c.tenant_id::text ORDER BY c.since, c.tenant_id)) AS "tenantIds"
+          FROM tenant_domains d JOIN tenant_domain_claims c ON c.domain = d.domain
+         WHERE d.domain IN (SELECT n.domain FROM jsonb_to_recordset(${domains}::jsonb) AS n(domain text))
+         GROUP BY d.domain, d.tenant_id ORDER BY d.domain`.execute(db);
       return { written: written.rows, conflicts: conflicts.rows };
-    } catch (err) {
-      await client.query('ROLLBACK').catch((e: Error) => {
-        broken = e;
-      });
-      throw err;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+    });
   }
 
   /** Every domain in conflict, with its owner and claimants (owner first), by domain. */
   async listConflicts(): Promise<DomainConflictRecord[]> {
-    const { rows } = await this.prisma.pool.query<{
-      domain: string;
-      since: Date;
-      claimants: { tenantId: string; name: string }[];
-    }>(
-      `SELECT d.domain, min(c.since) AS since,
-              (SELECT json_agg(json_build_object('tenantId', x.id, 'name', x.name) ORDER BY x.ord, x.at, x.id)
-                 FROM (SELECT t.id::text AS id, t.name, 0 AS ord, NULL::timestamp AS at FROM tenants t WHERE t.id = d.tenant_id
-                       UNION ALL
-                       SELECT t.id::text, t.name, 1, c2.since FROM tenant_domain_claims c2 JOIN tenants t ON t.id = c2.tenant_id
-                        WHERE c2.domain = d.domain) x) AS claimants
-         FROM tenant_domains d JOIN tenant_domain_claims c ON c.domain = d.domain
-        GROUP BY d.domain, d.tenant_id ORDER BY d.domain`,
-    );
+    const { rows } = await sql<DomainConflictRecord>`
+      SELECT d.domain, min(c.since) AS since,
+             (SELECT json_agg(json_build_object('tenantId', x.id, 'name', x.name) ORDER BY x.ord, x.at, x.id)
+                FROM (SELECT t.id::text AS id, t.name, 0 AS ord, NULL::timestamp AS at FROM tenants t WHERE t.id = d.tenant_id
+                      UNION ALL
+                      SELECT t.id::text, t.name, 1, c2.since FROM tenant_domain_claims c2 JOIN tenants t ON t.id = c2.tenant_id
+                       WHERE c2.domain = d.domain) x) AS claimants
+        FROM tenant_domains d JOIN tenant_domain_claims c ON c.domain = d.domain
+       GROUP BY d.domain, d.tenant_id ORDER BY d.domain`.execute(this.prisma.db);
     return rows;
   }
 
@@ -208,13 +183,27 @@ export class DirectoryRepository {
       },
     });
     if (!t) return null;
-    const { rows: conflicted } = await this.prisma.pool.query<{ domain: string }>(
-      `SELECT c.domain FROM tenant_domain_claims c WHERE c.tenant_id = $1
-       UNION
-       SELECT d.domain FROM tenant_domains d WHERE d.tenant_id = $1 AND EXISTS (SELECT 1 FROM tenant_domain_claims c WHERE c.domain = d.domain)
-       ORDER BY 1`,
-      [id],
-    );
+    const db = this.prisma.db;
+    const conflicted = await db
+      .selectFrom('tenant_domain_claims as c')
+      .select('c.domain')
+      .where('c.tenant_id', '=', id)
+      .union(
+        db
+          .selectFrom('tenant_domains as d')
+          .select('d.domain')
+          .where('d.tenant_id', '=', id)
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('tenant_domain_claims as c')
+                .select(sql.lit(1).as('one'))
+                .whereRef('c.domain', '=', 'd.domain'),
+            ),
+          ),
+      )
+      .orderBy('domain')
+      .execute();
     return {
       id: t.id,
       name: t.name,
@@ -255,5 +244,25 @@ export class DirectoryRepository {
         updatedAt: t.updatedAt,
       })),
     };
+  }
+
+  /** Whether the directory lists this tenant (token verification). */
+  async tenantExists(tenantId: string): Promise<boolean> {
+    const row = await this.prisma.db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The tenant's name, or null when the directory does not list it. */
+  async tenantName(tenantId: string): Promise<string | null> {
+    const t = await this.prisma.tenant.findUnique({ where: { id: tenantId }, select: { name: true } });
+    return t?.name ?? null;
+  }
+
+  /** The contact with this normalized address in this tenant, or null. */
+  findContact(tenantId: string, email: string): Promise<DirectoryContact | null> {
+    return this.prisma.tenantContact.findUnique({
+      where: { tenantId_email: { tenantId, email } },
+      select: { tenantId: true, email: true, name: true, roles: true, locale: true },
+    });
   }
 }

@@ -1,78 +1,76 @@
 import { Injectable } from '@nestjs/common';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { analyticChunks, analyticQuery } from '../db/analytic.js';
 import { copyRowsPooled, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma } from '../../generated/prisma/client.js';
+import type {
+  CampaignStatus,
+  DatasetUpload,
+  Entity,
+  ExposureRecord,
+  IngestWarning,
+  Item,
+  QuarantinedLine,
+} from '../../generated/kysely/database.js';
 
+type Rec = Selectable<ExposureRecord>;
+type It = Selectable<Item>;
+type Fingerprint = It['fingerprint'];
+
+/** A record to write, with its entity keys (camelCase of exposure_records' columns). */
 export interface RecordRow {
-  recordId: string;
+  recordId: Rec['record_id'];
   /** 0 for the file that made the data set, then 1, 2, … for files added to it */
-  upload: number;
-  line: number;
-  kind: string;
-  fingerprint: string;
+  upload: Rec['upload'];
+  line: Rec['line'];
+  kind: Rec['kind'];
+  fingerprint: Rec['fingerprint'];
+  /** the record as JSON text */
   data: string;
-  emails: string[];
-  phones: string[];
+  emails: Rec['emails'];
+  phones: Rec['phones'];
   /** not-valid phone numbers (never evidence) */
-  otherPhones: string[];
-  personKeys: string[];
-  fileKeys: string[];
-  projectIds: string[];
-  tenantIds: string[];
-  companies: string[];
+  otherPhones: Rec['other_phones'];
+  personKeys: Rec['person_keys'];
+  fileKeys: Rec['file_keys'];
+  projectIds: Rec['project_ids'];
+  tenantIds: Rec['tenant_ids'];
+  companies: Rec['companies'];
 }
 
+/** An item to write (camelCase of items' columns). */
 export interface ItemRow {
-  fingerprint: string;
-  kind: string;
-  canonicalRecordId: string;
-  firstUpload: number;
-  firstLine: number;
-  copies: number;
-  textFp: string | null;
-  quotedFp: string | null;
-  lshBands: number[];
+  fingerprint: Fingerprint;
+  kind: It['kind'];
+  canonicalRecordId: It['canonical_record_id'];
+  firstUpload: It['first_upload'];
+  firstLine: It['first_line'];
+  copies: It['copies'];
+  textFp: It['text_fp'];
+  quotedFp: It['quoted_fp'];
+  lshBands: It['lsh_bands'];
 }
 
-export interface QuarantineRow {
-  line: number;
-  reason: string;
-  raw: string;
-  recordId?: string;
-}
+export type QuarantineRow = Pick<Selectable<QuarantinedLine>, 'line' | 'reason' | 'raw'> & { recordId?: string };
 
-export interface WarningRow {
-  line: number;
-  field: string;
-  reason: string;
-}
+export type WarningRow = Pick<Selectable<IngestWarning>, 'line' | 'field' | 'reason'>;
 
-export interface UploadRow {
-  upload: number;
-  name: string;
-  format: string;
-  header: string | null;
-  sha256: string | null;
-}
-
-/** A campaign of a data set, as far as a change to the data set concerns it. */
-export interface DatasetCampaign {
-  id: string;
-  status: string;
-  startedAt: Date | null;
-}
+export type UploadRow = Pick<Selectable<DatasetUpload>, 'upload' | 'name' | 'format' | 'header' | 'sha256'>;
 
 /**
  * Items are ordered by upload, then line: one number for both, exact in a double (an upload's
  * lines stay far below 2^32), so that an item added later never comes before one already there.
  */
-const ORDINAL = (alias: string) => `(${alias}first_upload::float8 * 4294967296 + ${alias}first_line)`;
+const ordinal = (alias?: 'r' | 'o'): RawBuilder<number> => {
+  const col = (c: string) => sql.ref(alias ? `${alias}.${c}` : c);
+  return sql<number>`(${col('first_upload')}::float8 * 4294967296 + ${col('first_line')})`;
+};
 
 export interface ClusterUpdate {
-  fingerprint: string;
-  clusterId: string;
-  mergeReason: string;
+  fingerprint: Fingerprint;
+  clusterId: It['cluster_id'];
+  mergeReason: NonNullable<It['merge_reason']>;
 }
 
 export type ScopeCounts = {
@@ -86,16 +84,40 @@ export type ScopeCounts = {
   uniqueProjects: number;
 };
 
+/**
+ * A campaign of a data set, as far as a change to the data set concerns it, and the moves such a
+ * change makes. The campaigns lib owns the campaigns table and depends on this one: it provides
+ * these (DATASET_CAMPAIGNS), so the ingest reaches campaigns without importing that lib.
+ */
+export interface DatasetCampaign {
+  id: string;
+  status: CampaignStatus;
+  startedAt: Date | null;
+}
+
+export interface DatasetCampaigns {
+  /** The campaigns of a data set, oldest first. */
+  datasetCampaigns(datasetId: string): Promise<DatasetCampaign[]>;
+  /** Sends a campaign back to draft if it is still `from`, with the reason the operator sees; false when it moved meanwhile. */
+  campaignBackToDraft(campaignId: string, from: CampaignStatus, message: string): Promise<boolean>;
+}
+
+/** The injection token of DatasetCampaigns (provided by the campaigns lib's DatasetCampaignsModule). */
+export const DATASET_CAMPAIGNS = Symbol('DATASET_CAMPAIGNS');
+
 // Entity keys never hold control characters (such lines are quarantined), so the unit
 // separator can carry a list inside one text value of a bulk statement.
 const SEP = '\u001f';
+const SEP_SQL = sql.raw(`E'\\x1F'`);
 const joinList = (xs: string[]) => xs.join(SEP);
 const noNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
+const split = (col: string) => sql<string[]>`string_to_array(${sql.ref(col)}, ${SEP_SQL})`;
 
 /**
- * The data set's tables. Bulk writes go through pg: records with COPY, the rest with one
- * statement per batch (arrays unnested server-side); everything else through Prisma. No
- * decisions here.
+ * The one owner of the data set's tables (datasets, dataset_uploads, exposure_records, items,
+ * entities, quarantined_lines, ingest_warnings). Bulk writes: records with COPY, the rest with one
+ * typed statement per batch (arrays unnested server-side); simple reads and writes through Prisma.
+ * No decisions here.
  */
 @Injectable()
 export class ExposureRepository {
@@ -146,11 +168,17 @@ export class ExposureRepository {
    */
   async failAbandonedIngests(staleMs: number, reason: string): Promise<string[]> {
     // timestamps are stored as UTC without a zone (as Prisma writes them)
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      UPDATE datasets SET status = 'failed', error = ${reason}
-       WHERE status = 'ingesting'
-         AND coalesce(heartbeat_at, created_at) < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${staleMs / 1000}::float8)
-      RETURNING id::text AS id`;
+    const rows = await this.prisma.db
+      .updateTable('datasets')
+      .set({ status: 'failed', error: reason })
+      .where('status', '=', 'ingesting')
+      .where(
+        (eb) => eb.fn.coalesce('heartbeat_at', 'created_at'),
+        '<',
+        sql<Date>`(now() AT TIME ZONE 'UTC') - make_interval(secs => ${staleMs / 1000}::float8)`,
+      )
+      .returning('id')
+      .execute();
     return rows.map((r) => r.id);
   }
 
@@ -182,92 +210,67 @@ export class ExposureRepository {
   /** Inserts the rows whose recordId is new to the data set; returns the recordIds inserted. */
   async insertRecords(datasetId: string, rows: RecordRow[]): Promise<Set<string>> {
     if (!rows.length) return new Set();
-    const res = await this.prisma.pool.query<{ record_id: string }>(
-      `INSERT INTO exposure_records
-         (dataset_id, record_id, upload, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies)
-       SELECT $1, r.record_id, $16::int, r.line, r.kind, r.fingerprint, r.data::json,
-              string_to_array(r.emails, $2), string_to_array(r.phones, $2), string_to_array(r.other_phones, $2),
-              string_to_array(r.person_keys, $2), string_to_array(r.file_keys, $2), string_to_array(r.project_ids, $2),
-              string_to_array(r.tenant_ids, $2), string_to_array(r.companies, $2)
-         FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
-              AS r(record_id, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies)
-       ON CONFLICT (dataset_id, record_id) DO NOTHING
-       RETURNING record_id`,
-      [
-        datasetId,
-        SEP,
-        rows.map((r) => r.recordId),
-        rows.map((r) => r.line),
-        rows.map((r) => r.kind),
-        rows.map((r) => r.fingerprint),
-        rows.map((r) => r.data),
-        rows.map((r) => joinList(r.emails)),
-        rows.map((r) => joinList(r.phones)),
-        rows.map((r) => joinList(r.otherPhones)),
-        rows.map((r) => joinList(r.personKeys)),
-        rows.map((r) => joinList(r.fileKeys)),
-        rows.map((r) => joinList(r.projectIds)),
-        rows.map((r) => joinList(r.tenantIds)),
-        rows.map((r) => joinList(r.companies)),
-        rows[0]!.upload,
-      ],
-    );
+    const list = (f: (r: RecordRow) => string[]) => rows.map((r) => joinList(f(r)));
+    const res = await sql<Pick<Rec, 'record_id'>>`
+      INSERT INTO exposure_records
+        (dataset_id, record_id, upload, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies)
+      SELECT ${datasetId}, r.record_id, ${rows[0]!.upload}::int, r.line, r.kind, r.fingerprint, r.data::json,
+             ${split('r.emails')}, ${split('r.phones')}, ${split('r.other_phones')},
+             ${split('r.person_keys')}, ${split('r.file_keys')}, ${split('r.project_ids')},
+             ${split('r.tenant_ids')}, ${split('r.companies')}
+        FROM unnest(${rows.map((r) => r.recordId)}::text[], ${rows.map((r) => r.line)}::int[],
+                    ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => r.fingerprint)}::text[],
+                    ${rows.map((r) => r.data)}::text[], ${list((r) => r.emails)}::text[],
+                    ${list((r) => r.phones)}::text[], ${list((r) => r.otherPhones)}::text[],
+                    ${list((r) => r.personKeys)}::text[], ${list((r) => r.fileKeys)}::text[],
+                    ${list((r) => r.projectIds)}::text[], ${list((r) => r.tenantIds)}::text[],
+                    ${list((r) => r.companies)}::text[])
+             AS r(record_id, line, kind, fingerprint, data, emails, phones, other_phones, person_keys, file_keys, project_ids, tenant_ids, companies)
+      ON CONFLICT (dataset_id, record_id) DO NOTHING
+      RETURNING record_id`.execute(this.prisma.db);
     return new Set(res.rows.map((r) => r.record_id));
   }
 
   /** Adds items; an item already known gets its copies added. */
   async upsertItems(datasetId: string, items: ItemRow[]): Promise<void> {
     if (!items.length) return;
-    await this.prisma.pool.query(
-      `INSERT INTO items (dataset_id, fingerprint, kind, canonical_record_id, first_upload, first_line, copies, text_fp, quoted_fp, lsh_bands, cluster_id)
-       SELECT $1, i.fp, i.kind, i.rid, $10::int, i.line, i.copies, i.text_fp, i.quoted_fp,
-              COALESCE(string_to_array(i.bands, ',')::int[], '{}'), i.fp
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[])
-              AS i(fp, kind, rid, line, copies, text_fp, quoted_fp, bands)
-       ON CONFLICT (dataset_id, fingerprint) DO UPDATE SET copies = items.copies + EXCLUDED.copies`,
-      [
-        datasetId,
-        items.map((i) => i.fingerprint),
-        items.map((i) => i.kind),
-        items.map((i) => i.canonicalRecordId),
-        items.map((i) => i.firstLine),
-        items.map((i) => i.copies),
-        items.map((i) => i.textFp),
-        items.map((i) => i.quotedFp),
-        items.map((i) => (i.lshBands.length ? i.lshBands.join(',') : null)),
-        items[0]!.firstUpload,
-      ],
+    await sql`
+      INSERT INTO items (dataset_id, fingerprint, kind, canonical_record_id, first_upload, first_line, copies, text_fp, quoted_fp, lsh_bands, cluster_id)
+      SELECT ${datasetId}, i.fp, i.kind, i.rid, ${items[0]!.firstUpload}::int, i.line, i.copies, i.text_fp, i.quoted_fp,
+             COALESCE(string_to_array(i.bands, ',')::int[], '{}'), i.fp
+        FROM unnest(${items.map((i) => i.fingerprint)}::text[], ${items.map((i) => i.kind)}::text[],
+                    ${items.map((i) => i.canonicalRecordId)}::text[], ${items.map((i) => i.firstLine)}::int[],
+                    ${items.map((i) => i.copies)}::int[], ${items.map((i) => i.textFp)}::text[],
+                    ${items.map((i) => i.quotedFp)}::text[],
+                    ${items.map((i) => (i.lshBands.length ? i.lshBands.join(',') : null))}::text[])
+             AS i(fp, kind, rid, line, copies, text_fp, quoted_fp, bands)
+      ON CONFLICT (dataset_id, fingerprint) DO UPDATE SET copies = items.copies + EXCLUDED.copies`.execute(
+      this.prisma.db,
     );
   }
 
   async insertQuarantine(datasetId: string, upload: number, rows: QuarantineRow[]): Promise<void> {
     if (!rows.length) return;
-    await this.prisma.pool.query(
-      `INSERT INTO quarantined_lines (dataset_id, upload, line, reason, raw, record_id)
-       SELECT $1, $2, q.line, q.reason, q.raw, q.rid FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS q(line, reason, raw, rid)
-       ON CONFLICT DO NOTHING`,
-      // PostgreSQL text cannot hold a NUL byte (a reason may quote one): the quarantine keeps it as U+FFFD
-      [
-        datasetId,
-        upload,
-        rows.map((r) => r.line),
-        rows.map((r) => noNul(r.reason)),
-        rows.map((r) => noNul(r.raw)),
-        rows.map((r) => (r.recordId === undefined ? null : noNul(r.recordId))),
-      ],
-    );
+    // PostgreSQL text cannot hold a NUL byte (a reason may quote one): the quarantine keeps it as U+FFFD
+    await sql`
+      INSERT INTO quarantined_lines (dataset_id, upload, line, reason, raw, record_id)
+      SELECT ${datasetId}, ${upload}, q.line, q.reason, q.raw, q.rid
+        FROM unnest(${rows.map((r) => r.line)}::int[], ${rows.map((r) => noNul(r.reason))}::text[],
+                    ${rows.map((r) => noNul(r.raw))}::text[],
+                    ${rows.map((r) => (r.recordId === undefined ? null : noNul(r.recordId)))}::text[])
+             AS q(line, reason, raw, rid)
+      ON CONFLICT DO NOTHING`.execute(this.prisma.db);
   }
 
   /** Warnings of one upload's lines (each upload numbers its lines from 1, as the quarantine does). */
   async insertWarnings(datasetId: string, upload: number, rows: WarningRow[]): Promise<void> {
     if (!rows.length) return;
-    await this.prisma.pool.query(
-      `INSERT INTO ingest_warnings (dataset_id, upload, line, field, reason)
-       SELECT $1, $2, w.line, w.field, w.reason FROM unnest($3::int[], $4::text[], $5::text[]) AS w(line, field, reason)
-       ON CONFLICT DO NOTHING`,
-      [datasetId, upload, rows.map((r) => r.line), rows.map((r) => noNul(r.field)), rows.map((r) => noNul(r.reason))],
-    );
+    await sql`
+      INSERT INTO ingest_warnings (dataset_id, upload, line, field, reason)
+      SELECT ${datasetId}, ${upload}, w.line, w.field, w.reason
+        FROM unnest(${rows.map((r) => r.line)}::int[], ${rows.map((r) => noNul(r.field))}::text[],
+                    ${rows.map((r) => noNul(r.reason))}::text[]) AS w(line, field, reason)
+      ON CONFLICT DO NOTHING`.execute(this.prisma.db);
   }
 
   listWarnings(datasetId: string, take: number | undefined, skip = 0, upload?: number) {
@@ -281,11 +284,13 @@ export class ExposureRepository {
   }
 
   async linesOfRecords(datasetId: string, recordIds: string[]): Promise<Map<string, { upload: number; line: number }>> {
-    const res = await this.prisma.pool.query<{ record_id: string; upload: number; line: number }>(
-      'SELECT record_id, upload, line FROM exposure_records WHERE dataset_id = $1 AND record_id = ANY($2::text[])',
-      [datasetId, recordIds],
-    );
-    return new Map(res.rows.map((r) => [r.record_id, { upload: r.upload, line: r.line }]));
+    const rows = await this.prisma.db
+      .selectFrom('exposure_records')
+      .select(['record_id', 'upload', 'line'])
+      .where('dataset_id', '=', datasetId)
+      .where(sql<boolean>`record_id = ANY(${recordIds}::text[])`)
+      .execute();
+    return new Map(rows.map((r) => [r.record_id, { upload: r.upload, line: r.line }]));
   }
 
   listQuarantine(datasetId: string, take: number, skip = 0, upload?: number) {
@@ -303,30 +308,41 @@ export class ExposureRepository {
     datasetId: string,
     upload?: number,
     pageSize = 1000,
-  ): AsyncGenerator<{ upload: number; line: number; raw: string }[]> {
+  ): AsyncGenerator<Pick<Selectable<QuarantinedLine>, 'upload' | 'line' | 'raw'>[]> {
     let after: { upload: number; line: number } | null = null;
     for (;;) {
-      const res: { rows: { upload: number; line: number; raw: string }[] } = await this.prisma.pool.query(
-        `SELECT upload, line, raw FROM quarantined_lines
-          WHERE dataset_id = $1 AND ($2::int IS NULL OR upload = $2) AND ($3::int IS NULL OR (upload, line) > ($3::int, $4::int))
-          ORDER BY upload, line LIMIT $5`,
-        [datasetId, upload ?? null, after?.upload ?? null, after?.line ?? null, pageSize],
-      );
-      if (!res.rows.length) return;
-      yield res.rows;
-      const last = res.rows[res.rows.length - 1]!;
+      let q = this.prisma.db
+        .selectFrom('quarantined_lines')
+        .select(['upload', 'line', 'raw'])
+        .where('dataset_id', '=', datasetId);
+      if (upload !== undefined) q = q.where('upload', '=', upload);
+      if (after) {
+        const { upload: u, line } = after;
+        q = q.where((eb) => eb(eb.refTuple('upload', 'line'), '>', eb.tuple(u, line)));
+      }
+      const rows: Pick<Selectable<QuarantinedLine>, 'upload' | 'line' | 'raw'>[] = await q
+        .orderBy('upload')
+        .orderBy('line')
+        .limit(pageSize)
+        .execute();
+      if (!rows.length) return;
+      yield rows;
+      const last = rows[rows.length - 1]!;
       after = { upload: last.upload, line: last.line };
-      if (res.rows.length < pageSize) return;
+      if (rows.length < pageSize) return;
     }
   }
 
   /** The uploads that have lines in the quarantine. */
   async quarantinedUploads(datasetId: string): Promise<number[]> {
-    const res = await this.prisma.pool.query<{ upload: number }>(
-      'SELECT DISTINCT upload FROM quarantined_lines WHERE dataset_id = $1 ORDER BY upload',
-      [datasetId],
-    );
-    return res.rows.map((r) => r.upload);
+    const rows = await this.prisma.db
+      .selectFrom('quarantined_lines')
+      .select('upload')
+      .distinct()
+      .where('dataset_id', '=', datasetId)
+      .orderBy('upload')
+      .execute();
+    return rows.map((r) => r.upload);
   }
 
   countRecords(datasetId: string) {
@@ -359,13 +375,17 @@ export class ExposureRepository {
    * accepted: the corrected line replaced them. Returns how many.
    */
   async resolveQuarantine(datasetId: string, upload: number): Promise<number> {
-    const res = await this.prisma.pool.query(
-      `DELETE FROM quarantined_lines q USING exposure_records r
-        WHERE q.dataset_id = $1 AND q.upload < $2 AND q.record_id IS NOT NULL
-          AND r.dataset_id = $1 AND r.upload = $2 AND r.record_id = q.record_id`,
-      [datasetId, upload],
-    );
-    return res.rowCount ?? 0;
+    const r = await this.prisma.db
+      .deleteFrom('quarantined_lines as q')
+      .using('exposure_records as r')
+      .where('q.dataset_id', '=', datasetId)
+      .where('q.upload', '<', upload)
+      .where('q.record_id', 'is not', null)
+      .where('r.dataset_id', '=', datasetId)
+      .where('r.upload', '=', upload)
+      .whereRef('r.record_id', '=', 'q.record_id')
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   /** Quarantined lines of earlier uploads that name no recordId: nothing can say a later line replaced them. */
@@ -403,27 +423,6 @@ export class ExposureRepository {
     return this.prisma.datasetUpload.update({ where: { datasetId_upload: { datasetId, upload } }, data });
   }
 
-  // ── the campaigns a change to the data set makes stale ──
-  // (read and sent back to draft here, with the same compare-and-set as the campaigns' own moves:
-  // the exposure module cannot depend on the campaigns module, which depends on it)
-
-  datasetCampaigns(datasetId: string): Promise<DatasetCampaign[]> {
-    return this.prisma.campaign.findMany({
-      where: { datasetId },
-      select: { id: true, status: true, startedAt: true },
-      orderBy: { createdAt: 'asc' },
-    });
-  }
-
-  /** Sends a campaign back to draft if it is still `from`, with the reason the operator sees. */
-  async campaignBackToDraft(campaignId: string, from: string, message: string): Promise<boolean> {
-    const r = await this.prisma.campaign.updateMany({
-      where: { id: campaignId, status: from as never },
-      data: { status: 'draft', lastError: message, approvedBy: null, approvedAt: null },
-    });
-    return r.count === 1;
-  }
-
   // ── clustering (docs/deduplication.md, rules 2–4) ──
 
   /**
@@ -432,48 +431,51 @@ export class ExposureRepository {
    */
   async refreshStatistics(): Promise<void> {
     // the application role owns no table: the owner's function runs the ANALYZE (prisma/migrations/*_planner_statistics_for_the_service)
-    await this.prisma.pool.query('SELECT refresh_exposure_statistics()');
-  }
-
-  private analytic<R extends object>(sql: string, params: unknown[]): Promise<R[]> {
-    return analyticQuery<R>(this.prisma.pool, { sql, parameters: params });
+    await sql`SELECT refresh_exposure_statistics()`.execute(this.prisma.db);
   }
 
   /** Groups of items with the same own text, earliest first, with their first lines; a chunk at a time. */
   async *sameTextGroups(
     datasetId: string,
-  ): AsyncGenerator<{ fingerprints: string[]; recordIds: string[]; firstLines: number[] }[]> {
-    const chunks = analyticChunks<{ fps: string[]; rids: string[]; lines: number[] }>(this.prisma.pool, {
-      sql: `SELECT array_agg(fingerprint ORDER BY first_upload, first_line) AS fps, array_agg(canonical_record_id ORDER BY first_upload, first_line) AS rids,
-              array_agg(${ORDINAL('')} ORDER BY first_upload, first_line) AS lines
-         FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL
-        GROUP BY text_fp HAVING count(*) > 1`,
-      parameters: [datasetId],
-    });
+  ): AsyncGenerator<{ fingerprints: Fingerprint[]; recordIds: It['canonical_record_id'][]; firstLines: number[] }[]> {
+    const chunks = analyticChunks(
+      this.prisma.pool,
+      sql<{ fps: Fingerprint[]; rids: It['canonical_record_id'][]; lines: number[] }>`
+        SELECT array_agg(fingerprint ORDER BY first_upload, first_line) AS fps,
+               array_agg(canonical_record_id ORDER BY first_upload, first_line) AS rids,
+               array_agg(${ordinal()} ORDER BY first_upload, first_line) AS lines
+          FROM items WHERE dataset_id = ${datasetId} AND text_fp IS NOT NULL
+         GROUP BY text_fp HAVING count(*) > 1`.compile(this.prisma.db),
+    );
     for await (const rows of chunks)
       yield rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids, firstLines: r.lines }));
   }
 
   /** (reply, earliest message whose own text it quotes) pairs, with their first lines; a chunk at a time. */
-  async *quotePairs(
-    datasetId: string,
-  ): AsyncGenerator<
-    { reply: string; original: string; originalRecordId: string; replyLine: number; originalLine: number }[]
+  async *quotePairs(datasetId: string): AsyncGenerator<
+    {
+      reply: Fingerprint;
+      original: Fingerprint;
+      originalRecordId: It['canonical_record_id'];
+      replyLine: number;
+      originalLine: number;
+    }[]
   > {
-    const chunks = analyticChunks<{
-      reply: string;
-      original: string;
-      rid: string;
-      reply_line: number;
-      original_line: number;
-    }>(this.prisma.pool, {
-      sql: `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid,
-              ${ORDINAL('r.')} AS reply_line, ${ORDINAL('o.')} AS original_line
-         FROM items r JOIN items o ON o.dataset_id = r.dataset_id AND o.text_fp = r.quoted_fp
-        WHERE r.dataset_id = $1 AND r.quoted_fp IS NOT NULL AND o.fingerprint <> r.fingerprint
-        ORDER BY r.fingerprint, o.first_upload, o.first_line`,
-      parameters: [datasetId],
-    });
+    const chunks = analyticChunks(
+      this.prisma.pool,
+      sql<{
+        reply: Fingerprint;
+        original: Fingerprint;
+        rid: It['canonical_record_id'];
+        reply_line: number;
+        original_line: number;
+      }>`
+        SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid,
+               ${ordinal('r')} AS reply_line, ${ordinal('o')} AS original_line
+          FROM items r JOIN items o ON o.dataset_id = r.dataset_id AND o.text_fp = r.quoted_fp
+         WHERE r.dataset_id = ${datasetId} AND r.quoted_fp IS NOT NULL AND o.fingerprint <> r.fingerprint
+         ORDER BY r.fingerprint, o.first_upload, o.first_line`.compile(this.prisma.db),
+    );
     for await (const rows of chunks) {
       yield rows.map((r) => ({
         reply: r.reply,
@@ -493,29 +495,27 @@ export class ExposureRepository {
   async *nearDuplicateCandidates(
     datasetId: string,
     maxBandGroup = 50,
-  ): AsyncGenerator<{ a: string; b: string; aLine: number; bLine: number }[]> {
+  ): AsyncGenerator<{ a: Fingerprint; b: Fingerprint; aLine: number; bLine: number }[]> {
     // Groups are sized by a hash aggregate and only the members of small groups are paired (a
     // window over every band row sorted them all); pairs come in a fixed order.
-    const chunks = analyticChunks<{ a: string; b: string; a_line: number; b_line: number }>(
+    const chunks = analyticChunks(
       this.prisma.pool,
-      {
-        sql: `WITH reps AS (
-         SELECT DISTINCT ON (text_fp) fingerprint, ${ORDINAL('')} AS first_line, lsh_bands
-           FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL AND cardinality(lsh_bands) > 0
-          ORDER BY text_fp, first_upload, first_line
-       ), b AS (
-         SELECT r.fingerprint, r.first_line, u.ord, u.band
-           FROM reps r, unnest(r.lsh_bands) WITH ORDINALITY AS u(band, ord)
-       ), small AS (
-         SELECT ord, band FROM b GROUP BY ord, band HAVING count(*) BETWEEN 2 AND $2
-       ), m AS (
-         SELECT b.* FROM b JOIN small USING (ord, band)
-       )
-       SELECT DISTINCT x.fingerprint AS a, y.fingerprint AS b, x.first_line AS a_line, y.first_line AS b_line
-         FROM m x JOIN m y ON x.ord = y.ord AND x.band = y.band AND x.first_line < y.first_line
-        ORDER BY a, b`,
-        parameters: [datasetId, maxBandGroup],
-      },
+      sql<{ a: Fingerprint; b: Fingerprint; a_line: number; b_line: number }>`
+        WITH reps AS (
+          SELECT DISTINCT ON (text_fp) fingerprint, ${ordinal()} AS first_line, lsh_bands
+            FROM items WHERE dataset_id = ${datasetId} AND text_fp IS NOT NULL AND cardinality(lsh_bands) > 0
+           ORDER BY text_fp, first_upload, first_line
+        ), b AS (
+          SELECT r.fingerprint, r.first_line, u.ord, u.band
+            FROM reps r, unnest(r.lsh_bands) WITH ORDINALITY AS u(band, ord)
+        ), small AS (
+          SELECT ord, band FROM b GROUP BY ord, band HAVING count(*) BETWEEN 2 AND ${maxBandGroup}
+        ), m AS (
+          SELECT b.* FROM b JOIN small USING (ord, band)
+        )
+        SELECT DISTINCT x.fingerprint AS a, y.fingerprint AS b, x.first_line AS a_line, y.first_line AS b_line
+          FROM m x JOIN m y ON x.ord = y.ord AND x.band = y.band AND x.first_line < y.first_line
+         ORDER BY a, b`.compile(this.prisma.db),
       // the caller holds each chunk's texts and shingle sets (~15 kB an item): 1,000 pairs, not 5,000
       1000,
     );
@@ -525,26 +525,22 @@ export class ExposureRepository {
   /** The canonical record's kind, body and first line of each item. */
   async itemTexts(
     datasetId: string,
-    fingerprints: string[],
-  ): Promise<Map<string, { kind: string; body: string; recordId: string; firstLine: number }>> {
-    const res = await this.prisma.pool.query<{
-      fingerprint: string;
-      kind: string;
-      body: string | null;
-      rid: string;
-      first_line: number;
-    }>(
-      // the items first, then each one's record by key: joined the other way round (when the
-      // statistics do not know the data set yet) it walks every record of the data set per item
-      `SELECT i.fingerprint, i.kind, r.body, i.canonical_record_id AS rid, i.first_line
-         FROM items i
-              CROSS JOIN LATERAL (
-                SELECT data->>'body' AS body FROM exposure_records
-                 WHERE dataset_id = i.dataset_id AND record_id = i.canonical_record_id LIMIT 1
-              ) r
-        WHERE i.dataset_id = $1 AND i.fingerprint = ANY($2::text[])`,
-      [datasetId, fingerprints],
-    );
+    fingerprints: Fingerprint[],
+  ): Promise<
+    Map<Fingerprint, { kind: It['kind']; body: string; recordId: It['canonical_record_id']; firstLine: number }>
+  > {
+    // the items first, then each one's record by key: joined the other way round (when the
+    // statistics do not know the data set yet) it walks every record of the data set per item
+    const res = await sql<
+      Pick<It, 'fingerprint' | 'kind' | 'first_line'> & { body: string | null; rid: It['canonical_record_id'] }
+    >`
+      SELECT i.fingerprint, i.kind, r.body, i.canonical_record_id AS rid, i.first_line
+        FROM items i
+             CROSS JOIN LATERAL (
+               SELECT data->>'body' AS body FROM exposure_records
+                WHERE dataset_id = i.dataset_id AND record_id = i.canonical_record_id LIMIT 1
+             ) r
+       WHERE i.dataset_id = ${datasetId} AND i.fingerprint = ANY(${fingerprints}::text[])`.execute(this.prisma.db);
     return new Map(
       res.rows.map((r) => [
         r.fingerprint,
@@ -555,55 +551,57 @@ export class ExposureRepository {
 
   async firstLines(
     datasetId: string,
-    fingerprints: string[],
-  ): Promise<Map<string, { firstLine: number; recordId: string }>> {
-    const res = await this.prisma.pool.query<{ fingerprint: string; first_line: number; rid: string }>(
-      'SELECT fingerprint, first_line, canonical_record_id AS rid FROM items WHERE dataset_id = $1 AND fingerprint = ANY($2::text[])',
-      [datasetId, fingerprints],
-    );
-    return new Map(res.rows.map((r) => [r.fingerprint, { firstLine: r.first_line, recordId: r.rid }]));
+    fingerprints: Fingerprint[],
+  ): Promise<Map<Fingerprint, { firstLine: number; recordId: It['canonical_record_id'] }>> {
+    const rows = await this.prisma.db
+      .selectFrom('items')
+      .select(['fingerprint', 'first_line', 'canonical_record_id'])
+      .where('dataset_id', '=', datasetId)
+      .where(sql<boolean>`fingerprint = ANY(${fingerprints}::text[])`)
+      .execute();
+    return new Map(rows.map((r) => [r.fingerprint, { firstLine: r.first_line, recordId: r.canonical_record_id }]));
   }
 
   async setClusters(datasetId: string, updates: ClusterUpdate[]): Promise<void> {
     for (let i = 0; i < updates.length; i += 5000) {
       const chunk = updates.slice(i, i + 5000);
-      await this.prisma.pool.query(
-        `UPDATE items SET cluster_id = u.cluster_id, merge_reason = u.reason
-           FROM unnest($2::text[], $3::text[], $4::text[]) AS u(fp, cluster_id, reason)
-          WHERE items.dataset_id = $1 AND items.fingerprint = u.fp`,
-        [datasetId, chunk.map((u) => u.fingerprint), chunk.map((u) => u.clusterId), chunk.map((u) => u.mergeReason)],
-      );
+      await sql`
+        UPDATE items SET cluster_id = u.cluster_id, merge_reason = u.reason
+          FROM unnest(${chunk.map((u) => u.fingerprint)}::text[], ${chunk.map((u) => u.clusterId)}::text[],
+                      ${chunk.map((u) => u.mergeReason)}::text[]) AS u(fp, cluster_id, reason)
+         WHERE items.dataset_id = ${datasetId} AND items.fingerprint = u.fp`.execute(this.prisma.db);
     }
   }
 
   /** Derives the entity table from the records' key arrays. */
   async buildEntities(datasetId: string): Promise<void> {
-    await this.prisma.pool.query('DELETE FROM entities WHERE dataset_id = $1', [datasetId]);
+    await this.prisma.db.deleteFrom('entities').where('dataset_id', '=', datasetId).execute();
     // one pass over the records for all kinds (a pass each read the data set five times)
-    await this.analytic(
-      `INSERT INTO entities (dataset_id, type, key, occurrences)
-       SELECT $1, e.type, e.key, count(*)
-         FROM exposure_records r
-              CROSS JOIN LATERAL (
-                SELECT 'email', unnest(r.emails) UNION ALL
-                SELECT 'person', unnest(r.person_keys) UNION ALL
-                SELECT 'phone', unnest(r.phones) UNION ALL
-                SELECT 'otherPhone', unnest(r.other_phones) UNION ALL
-                SELECT 'file', unnest(r.file_keys) UNION ALL
-                SELECT 'project', unnest(r.project_ids)
-              ) AS e(type, key)
-        WHERE r.dataset_id = $1
-        GROUP BY e.type, e.key`,
-      [datasetId],
+    await analyticQuery(
+      this.prisma.pool,
+      sql<never>`
+        INSERT INTO entities (dataset_id, type, key, occurrences)
+        SELECT ${datasetId}, e.type, e.key, count(*)
+          FROM exposure_records r
+               CROSS JOIN LATERAL (
+                 SELECT 'email', unnest(r.emails) UNION ALL
+                 SELECT 'person', unnest(r.person_keys) UNION ALL
+                 SELECT 'phone', unnest(r.phones) UNION ALL
+                 SELECT 'otherPhone', unnest(r.other_phones) UNION ALL
+                 SELECT 'file', unnest(r.file_keys) UNION ALL
+                 SELECT 'project', unnest(r.project_ids)
+               ) AS e(type, key)
+         WHERE r.dataset_id = ${datasetId}
+         GROUP BY e.type, e.key`.compile(this.prisma.db),
     );
   }
 
   /** Unique entities of each kind (after buildEntities) and unique items (after clustering). */
   async countUnique(datasetId: string): Promise<ScopeCounts> {
-    const res = await this.prisma.pool.query<{ type: string; n: string }>(
-      `SELECT type, count(*)::text AS n FROM entities WHERE dataset_id = $1 GROUP BY type
-       UNION ALL SELECT 'item', count(DISTINCT cluster_id)::text FROM items WHERE dataset_id = $1`,
-      [datasetId],
+    const res = await sql<{ type: Selectable<Entity>['type']; n: string }>`
+      SELECT type, count(*)::text AS n FROM entities WHERE dataset_id = ${datasetId} GROUP BY type
+      UNION ALL SELECT 'item', count(DISTINCT cluster_id)::text FROM items WHERE dataset_id = ${datasetId}`.execute(
+      this.prisma.db,
     );
     const n = (t: string) => Number(res.rows.find((r) => r.type === t)?.n ?? 0);
     return {
@@ -640,12 +638,16 @@ export class ExposureRepository {
     return { items, records };
   }
 
-  async clusterOfRecord(datasetId: string, recordId: string): Promise<string | null> {
-    const res = await this.prisma.pool.query<{ cluster_id: string }>(
-      `SELECT i.cluster_id FROM exposure_records r JOIN items i ON i.dataset_id = r.dataset_id AND i.fingerprint = r.fingerprint
-        WHERE r.dataset_id = $1 AND r.record_id = $2`,
-      [datasetId, recordId],
-    );
-    return res.rows[0]?.cluster_id ?? null;
+  async clusterOfRecord(datasetId: string, recordId: string): Promise<It['cluster_id'] | null> {
+    const row = await this.prisma.db
+      .selectFrom('exposure_records as r')
+      .innerJoin('items as i', (j) =>
+        j.onRef('i.dataset_id', '=', 'r.dataset_id').onRef('i.fingerprint', '=', 'r.fingerprint'),
+      )
+      .select('i.cluster_id')
+      .where('r.dataset_id', '=', datasetId)
+      .where('r.record_id', '=', recordId)
+      .executeTakeFirst();
+    return row?.cluster_id ?? null;
   }
 }

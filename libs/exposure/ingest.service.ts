@@ -10,9 +10,11 @@ import { describeInputError, expansionLimitsOf } from '../common/gzip-input.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { readAhead } from '../common/read-ahead.js';
 import {
+  DATASET_CAMPAIGNS,
   ExposureRepository,
   type ClusterUpdate,
   type DatasetCampaign,
+  type DatasetCampaigns,
   type ItemRow,
   type QuarantineRow,
   type RecordRow,
@@ -126,7 +128,7 @@ const HEARTBEAT_MS = 30_000;
 export const ABANDONED_INGEST_MS = 5 * 60_000;
 
 /** Campaign states whose decisions were made on the data set as it was, and are not launched. */
-const STALE_WHEN_DATA_CHANGES = new Set(['analyzing', 'ready', 'approved', 'failed']);
+const STALE_WHEN_DATA_CHANGES = new Set<DatasetCampaign['status']>(['analyzing', 'ready', 'approved', 'failed']);
 
 /**
  * Streams an exposure data set into PostgreSQL: validate, quarantine, normalize, fingerprint,
@@ -138,6 +140,7 @@ export class IngestService implements OnApplicationBootstrap {
 
   constructor(
     private readonly repo: ExposureRepository,
+    @Inject(DATASET_CAMPAIGNS) private readonly campaigns: DatasetCampaigns,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
     private readonly audit: AuditService,
@@ -284,7 +287,7 @@ export class IngestService implements OnApplicationBootstrap {
     if (source.sha256 && (dataset.sha256 === source.sha256 || uploads.some((u) => u.sha256 === source.sha256))) {
       return this.resultOf(datasetId, true);
     }
-    const campaigns = await this.repo.datasetCampaigns(datasetId);
+    const campaigns = await this.campaigns.datasetCampaigns(datasetId);
     refuseIfLaunched(datasetId, campaigns);
     const upload = Math.max(0, ...uploads.map((u) => u.upload)) + 1;
     const before = {
@@ -301,8 +304,8 @@ export class IngestService implements OnApplicationBootstrap {
     const reset: { campaignId: string; was: string }[] = [];
     for (const c of campaigns) {
       if (!STALE_WHEN_DATA_CHANGES.has(c.status)) continue;
-      if (!(await this.repo.campaignBackToDraft(c.id, c.status, message))) {
-        refuseIfLaunched(datasetId, await this.repo.datasetCampaigns(datasetId));
+      if (!(await this.campaigns.campaignBackToDraft(c.id, c.status, message))) {
+        refuseIfLaunched(datasetId, await this.campaigns.datasetCampaigns(datasetId));
         throw new ConflictError(`campaign ${c.id} changed while lines were being added to its data set; try again`);
       }
       reset.push({ campaignId: c.id, was: c.status });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DirectoryModule } from '../directory/directory.module.js';
 import { TenantScope } from '../inbox/tenant-scope.js';
 import { MailModule } from '../mail/mail.module.js';
 import { NoticesModule } from '../notices/notices.module.js';
@@ -7,7 +8,7 @@ import { RecipientsService } from './recipients.service.js';
 
 /** The tenants' own notification recipients. Needs ConfigModule, DbModule and AuditModule (global). */
 @Module({
-  imports: [MailModule, NoticesModule],
+  imports: [DirectoryModule, MailModule, NoticesModule],
   providers: [TenantScope, RecipientsRepository, RecipientsService],
   exports: [RecipientsService],
 })

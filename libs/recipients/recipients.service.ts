@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { AuditService } from '../audit/audit.service.js';
+import { DirectoryRepository } from '../directory/directory.repository.js';
 import { AppError, BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
 import { auditActor, mayReadDataPrivacy, PRIVACY_ROLES, type TenantPrincipal } from '../auth/tenant-principal.js';
 import { TenantScope } from '../inbox/tenant-scope.js';
@@ -71,6 +72,7 @@ export class RecipientsService {
   constructor(
     private readonly scope: TenantScope,
     private readonly repo: RecipientsRepository,
+    private readonly directory: DirectoryRepository,
     private readonly audit: AuditService,
     private readonly templates: TemplateEngine,
     @Inject(MAIL_TRANSPORT) private readonly mail: MailTransport,
@@ -98,7 +100,7 @@ export class RecipientsService {
     const { address } = parsed;
     const locale = this.locale(input.locale, p.locale);
     const windowS = this.config.RECIPIENT_RESEND_WINDOW_MINUTES * 60;
-    const recent = await this.repo.recentConfirmations(p.tenantId, address, windowS);
+    const recent = await this.audit.recentOfTenant(p.tenantId, CONFIRMATION_SENT, address, windowS);
     const ttlHours = this.config.RECIPIENT_CONFIRM_TTL_HOURS;
     const { token, hash } = newConfirmationToken();
 
@@ -109,7 +111,7 @@ export class RecipientsService {
       // a confirmation went to this address lately (to this row, or to one removed since): no
       // other now, and the link already sent stays the valid one
       const sentLately =
-        recent.toAddress > 0 || (existing !== null && existing.sentAgoS !== null && existing.sentAgoS < windowS);
+        recent.ofSubject > 0 || (existing !== null && existing.sentAgoS !== null && existing.sentAgoS < windowS);
       if (existing && sentLately) return { row: existing, send: false };
       if (!sentLately && recent.lastHour >= this.config.RECIPIENT_CONFIRMATIONS_PER_HOUR)
         throw new TooManyConfirmationsError(
@@ -226,7 +228,7 @@ export class RecipientsService {
     const expiresAt = new Date(Date.now() + this.config.RECIPIENT_CONFIRM_TTL_HOURS * 3_600_000);
     const email = this.confirmation.render({
       locale: row.locale,
-      tenantName: (await this.repo.tenantName(tenantId)) ?? '',
+      tenantName: (await this.directory.tenantName(tenantId)) ?? '',
       link: `${base}/inbox/recipients/confirm?token=${token}`,
       expiresAt,
     });

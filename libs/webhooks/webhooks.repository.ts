@@ -1,88 +1,105 @@
 import { Injectable } from '@nestjs/common';
+import { sql, type NotNull, type RawBuilder, type Selectable } from 'kysely';
 import { PrismaService } from '../db/prisma.service.js';
 import type { TenantTx } from '../inbox/tenant-scope.js';
+import type { Notice, WebhookDelivery, WebhookEndpoint } from '../../generated/kysely/database.js';
+
+type Endpoint = Selectable<WebhookEndpoint>;
+type Delivery = Selectable<WebhookDelivery>;
+
+/** Times as ISO strings in UTC (the columns hold UTC without a zone), as the inbox gives them. */
+type IsoTime<T> = T extends Date ? string : T extends null ? null : never;
 
 /** An endpoint as the tenant sees it (never its secret). */
-export interface EndpointRow {
-  id: string;
-  url: string;
-  events: string[];
-  description: string | null;
-  enabled: boolean;
-  failingSince: string | null;
-  disabledAt: string | null;
-  disabledReason: string | null;
-  createdBy: string;
-  createdAt: string;
-}
+export type EndpointRow = Pick<Endpoint, 'id' | 'url' | 'events' | 'description' | 'enabled'> & {
+  failingSince: IsoTime<Endpoint['failing_since']>;
+  disabledAt: IsoTime<Endpoint['disabled_at']>;
+  disabledReason: Endpoint['disabled_reason'];
+  createdBy: Endpoint['created_by'];
+  createdAt: IsoTime<Endpoint['created_at']>;
+};
 
-export type WebhookDeliveryState = 'queued' | 'sending' | 'succeeded' | 'retrying' | 'failed';
+export type WebhookDeliveryState = Delivery['state'];
 
-export interface DeliveryRow {
-  id: string;
-  eventId: string;
-  eventType: string;
-  noticeId: string | null;
-  state: WebhookDeliveryState;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: string;
-  updatedAt: string;
-  deliveredAt: string | null;
-}
+export type DeliveryRow = Pick<Delivery, 'id' | 'state' | 'attempts'> & {
+  eventId: Delivery['event_id'];
+  eventType: Delivery['event_type'];
+  noticeId: Delivery['notice_id'];
+  lastStatus: Delivery['last_status'];
+  lastError: Delivery['last_error'];
+  createdAt: IsoTime<Delivery['created_at']>;
+  updatedAt: IsoTime<Delivery['updated_at']>;
+  deliveredAt: IsoTime<Delivery['delivered_at']>;
+};
 
 /** What the delivery job needs: the delivery, its endpoint and the endpoint's secret. */
-export interface DeliveryContext {
-  id: bigint;
-  tenantId: string;
-  endpointId: string;
-  eventId: string;
-  payload: string;
-  state: WebhookDeliveryState;
-  url: string;
-  secret: string;
-  enabled: boolean;
-}
+export type DeliveryContext = { id: bigint } & Pick<Delivery, 'payload' | 'state'> &
+  Pick<Endpoint, 'url' | 'secret' | 'enabled'> & {
+    tenantId: Delivery['tenant_id'];
+    endpointId: Delivery['endpoint_id'];
+    eventId: Delivery['event_id'];
+  };
 
 /** A notice, and one endpoint of its tenant that subscribes to the event. */
-export interface NoticeSubscriber {
-  noticeId: string;
-  tenantId: string;
-  title: string;
+export type NoticeSubscriber = Pick<Selectable<Notice>, 'title'> & {
+  noticeId: Selectable<Notice>['id'];
+  tenantId: Selectable<Notice>['tenant_id'];
   /** ISO 8601, UTC */
   postedAt: string;
   lastModifiedAt: string;
-  endpointId: string;
-}
+  endpointId: Endpoint['id'];
+};
 
-export interface DisabledEndpoint {
-  id: string;
-  tenantId: string;
-  url: string;
+export type DisabledEndpoint = Pick<Endpoint, 'id' | 'url'> & {
+  tenantId: Endpoint['tenant_id'];
   disabledAt: Date;
   reason: string;
-}
+};
 
-export interface NewDelivery {
-  tenantId: string;
-  endpointId: string;
-  eventId: string;
-  eventType: string;
-  noticeId: string | null;
-  payload: string;
-}
+export type NewDelivery = {
+  tenantId: Delivery['tenant_id'];
+  endpointId: Delivery['endpoint_id'];
+  eventId: Delivery['event_id'];
+  eventType: Delivery['event_type'];
+  noticeId: Delivery['notice_id'];
+  payload: Delivery['payload'];
+};
 
-/** Times as ISO strings in UTC (the columns hold UTC without a zone), as the inbox gives them. */
-const iso = (col: string) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
+const iso = (column: string): RawBuilder<string> => sql<string>`to_char(${sql.ref(column)}, ${sql.lit(ISO)})`;
+const isoOrNull = (column: string): RawBuilder<string | null> =>
+  sql<string | null>`to_char(${sql.ref(column)}, ${sql.lit(ISO)})`;
 
-const ENDPOINT_COLUMNS = `id::text, url, events, description, enabled, ${iso('failing_since')} AS "failingSince",
-  ${iso('disabled_at')} AS "disabledAt", disabled_reason AS "disabledReason", created_by AS "createdBy",
-  ${iso('created_at')} AS "createdAt"`;
+/** An endpoint's columns as EndpointRow (never the secret: the tenant role cannot read it). */
+const ENDPOINT_COLUMNS = [
+  'id',
+  'url',
+  'events',
+  'description',
+  'enabled',
+  isoOrNull('failing_since').as('failingSince'),
+  isoOrNull('disabled_at').as('disabledAt'),
+  'disabled_reason as disabledReason',
+  'created_by as createdBy',
+  iso('created_at').as('createdAt'),
+] as const;
 
-const DELIVERY_COLUMNS = `id::text, event_id AS "eventId", event_type AS "eventType", notice_id AS "noticeId", state,
-  attempts, last_status AS "lastStatus", last_error AS "lastError", ${iso('created_at')} AS "createdAt",
-  ${iso('updated_at')} AS "updatedAt", ${iso('delivered_at')} AS "deliveredAt"`;
+const DELIVERY_COLUMNS = [
+  'id',
+  'event_id as eventId',
+  'event_type as eventType',
+  'notice_id as noticeId',
+  'state',
+  'attempts',
+  'last_status as lastStatus',
+  'last_error as lastError',
+  iso('created_at').as('createdAt'),
+  iso('updated_at').as('updatedAt'),
+  isoOrNull('delivered_at').as('deliveredAt'),
+] as const;
+
+/** A delivery still to be sent. */
+const PENDING: Delivery['state'][] = ['queued', 'sending', 'retrying'];
 
 /**
  * The one owner of webhook_endpoints and webhook_deliveries. Tenant methods take a TenantScope
@@ -111,87 +128,119 @@ export class WebhooksRepository {
     },
     max: number,
   ): Promise<EndpointRow | null> {
-    await tx.client.query(`SELECT pg_advisory_xact_lock(hashtextextended('webhook_endpoints:' || $1, 0))`, [e.tenantId]);
-    const { rows: count } = await tx.client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM webhook_endpoints WHERE tenant_id = $1::uuid`,
-      [e.tenantId],
-    );
-    if ((count[0]?.n ?? 0) >= max) return null;
-    const { rows } = await tx.client.query<EndpointRow>(
-      `INSERT INTO webhook_endpoints (tenant_id, url, events, description, secret, created_by)
-       VALUES ($1::uuid, $2, $3::text[], $4, $5, $6)
-       RETURNING ${ENDPOINT_COLUMNS}`,
-      [e.tenantId, e.url, e.events, e.description, e.secret, e.createdBy],
-    );
-    return rows[0]!;
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${'webhook_endpoints:' + e.tenantId}, 0))`.execute(tx.db);
+    const { n } = await tx.db
+      .selectFrom('webhook_endpoints')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('tenant_id', '=', e.tenantId)
+      .executeTakeFirstOrThrow();
+    if (Number(n) >= max) return null;
+    return tx.db
+      .insertInto('webhook_endpoints')
+      .values({
+        tenant_id: e.tenantId,
+        url: e.url,
+        events: e.events,
+        description: e.description,
+        secret: e.secret,
+        created_by: e.createdBy,
+      })
+      .returning(ENDPOINT_COLUMNS)
+      .executeTakeFirstOrThrow();
   }
 
-  async listEndpoints(tx: TenantTx, tenantId: string): Promise<EndpointRow[]> {
-    const { rows } = await tx.client.query<EndpointRow>(
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1::uuid ORDER BY created_at, id`,
-      [tenantId],
-    );
-    return rows;
+  listEndpoints(tx: TenantTx, tenantId: string): Promise<EndpointRow[]> {
+    return tx.db
+      .selectFrom('webhook_endpoints')
+      .select(ENDPOINT_COLUMNS)
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
   }
 
   async getEndpoint(tx: TenantTx, tenantId: string, id: string): Promise<EndpointRow | null> {
-    const { rows } = await tx.client.query<EndpointRow>(
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1::uuid AND id = $2::uuid`,
-      [tenantId, id],
-    );
-    return rows[0] ?? null;
+    const row = await tx.db
+      .selectFrom('webhook_endpoints')
+      .select(ENDPOINT_COLUMNS)
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ?? null;
   }
 
   async deleteEndpoint(tx: TenantTx, tenantId: string, id: string): Promise<boolean> {
-    const res = await tx.client.query(`DELETE FROM webhook_endpoints WHERE tenant_id = $1::uuid AND id = $2::uuid`, [
-      tenantId,
-      id,
-    ]);
-    return (res.rowCount ?? 0) > 0;
+    const r = await tx.db
+      .deleteFrom('webhook_endpoints')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r.numDeletedRows > 0n;
   }
 
   /** Turns a disabled endpoint back on, with a clean failure record. */
   async enableEndpoint(tx: TenantTx, tenantId: string, id: string): Promise<EndpointRow | null> {
-    const { rows } = await tx.client.query<EndpointRow>(
-      `UPDATE webhook_endpoints SET enabled = true, failing_since = NULL, disabled_at = NULL, disabled_reason = NULL,
-         disable_notified_at = NULL, updated_at = CURRENT_TIMESTAMP
-       WHERE tenant_id = $1::uuid AND id = $2::uuid
-       RETURNING ${ENDPOINT_COLUMNS}`,
-      [tenantId, id],
-    );
-    return rows[0] ?? null;
+    const row = await tx.db
+      .updateTable('webhook_endpoints')
+      .set({
+        enabled: true,
+        failing_since: null,
+        disabled_at: null,
+        disabled_reason: null,
+        disable_notified_at: null,
+        updated_at: sql<Date>`CURRENT_TIMESTAMP`,
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .returning(ENDPOINT_COLUMNS)
+      .executeTakeFirst();
+    return row ?? null;
   }
 
-  async listDeliveries(
+  listDeliveries(
     tx: TenantTx,
     tenantId: string,
     endpointId: string,
     skip: number,
     take: number,
   ): Promise<DeliveryRow[]> {
-    const { rows } = await tx.client.query<DeliveryRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries
-       WHERE tenant_id = $1::uuid AND endpoint_id = $2::uuid
-       ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4`,
-      [tenantId, endpointId, take, skip],
-    );
-    return rows;
+    return tx.db
+      .selectFrom('webhook_deliveries')
+      .select(DELIVERY_COLUMNS)
+      .where('tenant_id', '=', tenantId)
+      .where('endpoint_id', '=', endpointId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(take)
+      .offset(skip)
+      .execute();
   }
 
   // ── the service (worker) ──
 
   /** The notices' facts, and the enabled endpoints of their tenants that subscribe to `type` and existed when each was posted. */
-  async noticeSubscribers(noticeIds: readonly string[], type: string): Promise<NoticeSubscriber[]> {
-    const { rows } = await this.prisma.pool.query<NoticeSubscriber>(
-      `SELECT n.id AS "noticeId", n.tenant_id::text AS "tenantId", n.title, ${iso('n.posted_at')} AS "postedAt",
-              ${iso('n.last_modified_at')} AS "lastModifiedAt", e.id::text AS "endpointId"
-       FROM notices n
-       JOIN webhook_endpoints e ON e.tenant_id = n.tenant_id AND e.enabled AND $2 = ANY(e.events) AND e.created_at <= n.posted_at
-       WHERE n.id = ANY($1::text[])
-       ORDER BY n.id, e.id`,
-      [noticeIds, type],
-    );
-    return rows;
+  noticeSubscribers(noticeIds: readonly string[], type: string): Promise<NoticeSubscriber[]> {
+    return this.prisma.db
+      .selectFrom('notices as n')
+      .innerJoin('webhook_endpoints as e', (j) =>
+        j
+          .onRef('e.tenant_id', '=', 'n.tenant_id')
+          .on(sql.ref<boolean>('e.enabled'))
+          .on(sql<boolean>`${type} = ANY(e.events)`)
+          .onRef('e.created_at', '<=', 'n.posted_at'),
+      )
+      .select([
+        'n.id as noticeId',
+        'n.tenant_id as tenantId',
+        'n.title',
+        iso('n.posted_at').as('postedAt'),
+        iso('n.last_modified_at').as('lastModifiedAt'),
+        'e.id as endpointId',
+      ])
+      .where(sql<boolean>`n.id = ANY(${[...noticeIds]}::text[])`)
+      .orderBy('n.id')
+      .orderBy('e.id')
+      .execute();
   }
 
   /**
@@ -200,83 +249,95 @@ export class WebhooksRepository {
    */
   async createDeliveries(ds: readonly NewDelivery[]): Promise<bigint[]> {
     if (!ds.length) return [];
-    const { rows } = await this.prisma.pool.query<{ id: string }>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])
-           AS t(tenant_id, endpoint_id, event_id, event_type, notice_id, payload)
-       ), ins AS (
-         INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, notice_id, payload)
-         SELECT tenant_id, endpoint_id, event_id, event_type, notice_id, payload FROM input
-         ON CONFLICT (event_id, endpoint_id) DO NOTHING
-         RETURNING id
-       )
-       SELECT id::text FROM ins
-       UNION
-       SELECT d.id::text FROM webhook_deliveries d JOIN input i ON i.event_id = d.event_id AND i.endpoint_id = d.endpoint_id
-       WHERE d.state IN ('queued', 'sending', 'retrying')`,
-      [
-        ds.map((d) => d.tenantId),
-        ds.map((d) => d.endpointId),
-        ds.map((d) => d.eventId),
-        ds.map((d) => d.eventType),
-        ds.map((d) => d.noticeId),
-        ds.map((d) => d.payload),
-      ],
-    );
+    const { rows } = await sql<Pick<Delivery, 'id'>>`
+      WITH input AS (
+        SELECT * FROM unnest(${ds.map((d) => d.tenantId)}::uuid[], ${ds.map((d) => d.endpointId)}::uuid[],
+                             ${ds.map((d) => d.eventId)}::text[], ${ds.map((d) => d.eventType)}::text[],
+                             ${ds.map((d) => d.noticeId)}::text[], ${ds.map((d) => d.payload)}::text[])
+          AS t(tenant_id, endpoint_id, event_id, event_type, notice_id, payload)
+      ), ins AS (
+        INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, notice_id, payload)
+        SELECT tenant_id, endpoint_id, event_id, event_type, notice_id, payload FROM input
+        ON CONFLICT (event_id, endpoint_id) DO NOTHING
+        RETURNING id
+      )
+      SELECT id::text FROM ins
+      UNION
+      SELECT d.id::text FROM webhook_deliveries d JOIN input i ON i.event_id = d.event_id AND i.endpoint_id = d.endpoint_id
+      WHERE d.state IN ('queued', 'sending', 'retrying')`.execute(this.prisma.db);
     return rows.map((r) => BigInt(r.id));
   }
 
   async deliveryContext(id: bigint): Promise<DeliveryContext | null> {
-    const { rows } = await this.prisma.pool.query<Omit<DeliveryContext, 'id'> & { id: string }>(
-      `SELECT d.id::text, d.tenant_id::text AS "tenantId", d.endpoint_id::text AS "endpointId", d.event_id AS "eventId",
-              d.payload, d.state, e.url, e.secret, e.enabled
-       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-       WHERE d.id = $1`,
-      [id.toString()],
-    );
-    const r = rows[0];
+    const r = await this.prisma.db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+      .select([
+        'd.id',
+        'd.tenant_id as tenantId',
+        'd.endpoint_id as endpointId',
+        'd.event_id as eventId',
+        'd.payload',
+        'd.state',
+        'e.url',
+        'e.secret',
+        'e.enabled',
+      ])
+      .where('d.id', '=', id.toString())
+      .executeTakeFirst();
     return r ? { ...r, id: BigInt(r.id) } : null;
   }
 
   /** Marks the delivery as being sent, if it is still to be sent; false when it finished meanwhile. */
   async claim(id: bigint): Promise<boolean> {
-    const res = await this.prisma.pool.query(
-      `UPDATE webhook_deliveries SET state = 'sending', attempts = attempts + 1, updated_at = CURRENT_TIMESTAMP
-       WHERE id = $1 AND state IN ('queued', 'sending', 'retrying')`,
-      [id.toString()],
-    );
-    return (res.rowCount ?? 0) > 0;
+    const r = await this.prisma.db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: sql<Date>`CURRENT_TIMESTAMP` }))
+      .where('id', '=', id.toString())
+      .where('state', 'in', PENDING)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
   }
 
   async recordResult(
     id: bigint,
     r: { state: WebhookDeliveryState; status: number | null; error: string | null },
   ): Promise<void> {
-    await this.prisma.pool.query(
-      `UPDATE webhook_deliveries SET state = $2::webhook_delivery_state, last_status = $3, last_error = $4,
-         delivered_at = CASE WHEN $2 = 'succeeded' THEN CURRENT_TIMESTAMP ELSE delivered_at END,
-         updated_at = CURRENT_TIMESTAMP
-       WHERE id = $1`,
-      [id.toString(), r.state, r.status, r.error],
-    );
+    await this.prisma.db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({
+        state: r.state,
+        last_status: r.status,
+        last_error: r.error,
+        delivered_at: r.state === 'succeeded' ? sql<Date>`CURRENT_TIMESTAMP` : eb.ref('delivered_at'),
+        updated_at: sql<Date>`CURRENT_TIMESTAMP`,
+      }))
+      .where('id', '=', id.toString())
+      .execute();
   }
 
   /** Ends a delivery unsent (its endpoint was disabled), keeping its last attempt's error beside the reason. */
   async giveUp(id: bigint, reason: string): Promise<void> {
-    await this.prisma.pool.query(
-      `UPDATE webhook_deliveries SET state = 'failed',
-         last_error = $2 || COALESCE(' (last attempt: ' || last_error || ')', ''), updated_at = CURRENT_TIMESTAMP
-       WHERE id = $1 AND state IN ('queued', 'sending', 'retrying')`,
-      [id.toString(), reason],
-    );
+    await this.prisma.db
+      .updateTable('webhook_deliveries')
+      .set({
+        state: 'failed',
+        last_error: sql<string>`${reason} || COALESCE(' (last attempt: ' || last_error || ')', '')`,
+        updated_at: sql<Date>`CURRENT_TIMESTAMP`,
+      })
+      .where('id', '=', id.toString())
+      .where('state', 'in', PENDING)
+      .execute();
   }
 
   /** Any success ends an endpoint's run of failures. */
   async endpointSucceeded(endpointId: string): Promise<void> {
-    await this.prisma.pool.query(
-      `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1::uuid AND failing_since IS NOT NULL`,
-      [endpointId],
-    );
+    await this.prisma.db
+      .updateTable('webhook_endpoints')
+      .set({ failing_since: null })
+      .where('id', '=', endpointId)
+      .where('failing_since', 'is not', null)
+      .execute();
   }
 
   /**
@@ -284,46 +345,72 @@ export class WebhooksRepository {
    * it. True only for the call that disabled it (the `enabled` guard makes that one call).
    */
   async endpointFailed(endpointId: string, disableAfterMs: number, reason: string): Promise<boolean> {
-    await this.prisma.pool.query(
-      `UPDATE webhook_endpoints SET failing_since = CURRENT_TIMESTAMP WHERE id = $1::uuid AND failing_since IS NULL`,
-      [endpointId],
-    );
-    const { rowCount } = await this.prisma.pool.query(
-      `UPDATE webhook_endpoints SET enabled = false, disabled_at = CURRENT_TIMESTAMP, disabled_reason = $3,
-         updated_at = CURRENT_TIMESTAMP
-       WHERE id = $1::uuid AND enabled
-         AND failing_since <= CURRENT_TIMESTAMP - make_interval(secs => $2::double precision / 1000)`,
-      [endpointId, disableAfterMs, reason],
-    );
-    return (rowCount ?? 0) > 0;
+    await this.prisma.db
+      .updateTable('webhook_endpoints')
+      .set({ failing_since: sql<Date>`CURRENT_TIMESTAMP` })
+      .where('id', '=', endpointId)
+      .where('failing_since', 'is', null)
+      .execute();
+    const r = await this.prisma.db
+      .updateTable('webhook_endpoints')
+      .set({
+        enabled: false,
+        disabled_at: sql<Date>`CURRENT_TIMESTAMP`,
+        disabled_reason: reason,
+        updated_at: sql<Date>`CURRENT_TIMESTAMP`,
+      })
+      .where('id', '=', endpointId)
+      .where('enabled', '=', true)
+      .where(
+        'failing_since',
+        '<=',
+        sql<Date>`CURRENT_TIMESTAMP - make_interval(secs => ${disableAfterMs}::double precision / 1000)`,
+      )
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
   }
 
   /** Endpoints disabled whose tenant has not been told yet. */
-  async disabledUnnotified(): Promise<DisabledEndpoint[]> {
-    const { rows } = await this.prisma.pool.query<DisabledEndpoint>(
-      `SELECT id::text, tenant_id::text AS "tenantId", url, disabled_at AS "disabledAt", COALESCE(disabled_reason, '') AS reason
-       FROM webhook_endpoints WHERE NOT enabled AND disabled_at IS NOT NULL AND disable_notified_at IS NULL
-       ORDER BY disabled_at LIMIT 1000`,
-    );
-    return rows;
+  disabledUnnotified(): Promise<DisabledEndpoint[]> {
+    return this.prisma.db
+      .selectFrom('webhook_endpoints')
+      .select((eb) => [
+        'id',
+        'tenant_id as tenantId',
+        'url',
+        'disabled_at as disabledAt',
+        eb.fn.coalesce('disabled_reason', sql.lit('')).as('reason'),
+      ])
+      .where('enabled', '=', false)
+      .where('disabled_at', 'is not', null)
+      .where('disable_notified_at', 'is', null)
+      .orderBy('disabled_at')
+      .limit(1000)
+      .$narrowType<{ disabledAt: NotNull }>()
+      .execute();
   }
 
   /** Marks the tenant told about this disabling (unless it was re-enabled meanwhile). */
   async markDisableNotified(id: string): Promise<void> {
-    await this.prisma.pool.query(
-      `UPDATE webhook_endpoints SET disable_notified_at = CURRENT_TIMESTAMP
-       WHERE id = $1::uuid AND NOT enabled AND disable_notified_at IS NULL`,
-      [id],
-    );
+    await this.prisma.db
+      .updateTable('webhook_endpoints')
+      .set({ disable_notified_at: sql<Date>`CURRENT_TIMESTAMP` })
+      .where('id', '=', id)
+      .where('enabled', '=', false)
+      .where('disable_notified_at', 'is', null)
+      .execute();
   }
 
   /** Deliveries still to be sent, after `after` (id order), for reconciliation. */
   async pendingDeliveries(after: bigint, limit: number): Promise<bigint[]> {
-    const { rows } = await this.prisma.pool.query<{ id: string }>(
-      `SELECT id::text FROM webhook_deliveries WHERE state IN ('queued', 'sending', 'retrying') AND id > $1
-       ORDER BY id LIMIT $2`,
-      [after.toString(), limit],
-    );
+    const rows = await this.prisma.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('state', 'in', PENDING)
+      .where('id', '>', after.toString())
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map((r) => BigInt(r.id));
   }
 }

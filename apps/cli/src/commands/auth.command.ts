@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { DevIssuer } from '../../../../libs/auth/dev-issuer.js';
-import { TenantDirectoryLookup } from '../../../../libs/auth/tenant-directory.repository.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
-import { PrismaService } from '../../../../libs/db/prisma.service.js';
+import { DirectoryRepository } from '../../../../libs/directory/directory.repository.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 
 export function registerAuthCommands(program: Command): void {
@@ -19,10 +18,7 @@ export function registerAuthCommands(program: Command): void {
       await run(
         cmd.optsWithGlobals<GlobalOptions>(),
         async (app) => {
-          const issuer = new DevIssuer(
-            app.get<AppConfig>(APP_CONFIG),
-            new TenantDirectoryLookup(app.get(PrismaService)),
-          );
+          const issuer = new DevIssuer(app.get<AppConfig>(APP_CONFIG), app.get(DirectoryRepository));
           const t = await issuer.issue(o.tenant, o.email);
           return { json: t, text: `${t.token}\n(expires ${t.expiresAt})` };
         },
