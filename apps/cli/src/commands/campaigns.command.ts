@@ -186,7 +186,9 @@ export function registerCampaignsCommands(program: Command): void {
 
   campaigns
     .command('approve <campaignId>')
-    .description('approve the decisions for sending (no unresolved review items may remain)')
+    .description(
+      'approve the decisions for sending: by an operator other than the creator (ALLOW_SELF_APPROVAL aside), no unresolved review items left',
+    )
     .action(async (id: string, _o: unknown, cmd: Command) => {
       await run(
         cmd.optsWithGlobals<GlobalOptions>(),
