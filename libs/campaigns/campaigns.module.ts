@@ -5,6 +5,7 @@ import { MailModule } from '../mail/mail.module.js';
 import { MetricsModule } from '../observability/metrics.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { RecipientsModule } from '../recipients/recipients.module.js';
+import { IncidentsModule } from '../incidents/incidents.module.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import { DispatchQueues } from './dispatch-queues.js';
 import { CampaignCompletion } from './campaign-completion.js';
@@ -21,7 +22,7 @@ import { ReviewService } from './review.service.js';
 import { PreviewService } from './preview.service.js';
 
 @Module({
-  imports: [ExposureModule, NoticesModule, MailModule, MetricsModule, WebhooksModule, RecipientsModule],
+  imports: [ExposureModule, NoticesModule, MailModule, MetricsModule, WebhooksModule, RecipientsModule, IncidentsModule],
   providers: [
     CampaignsRepository,
     AnalysisService,
@@ -50,6 +51,7 @@ import { PreviewService } from './preview.service.js';
     EmailJob,
     CampaignStatusView,
     IdentifiedImpactGate,
+    IncidentsModule,
   ],
 })
 export class CampaignsModule {}
