@@ -22,7 +22,15 @@ import { ReviewService } from './review.service.js';
 import { PreviewService } from './preview.service.js';
 
 @Module({
-  imports: [ExposureModule, NoticesModule, MailModule, MetricsModule, WebhooksModule, RecipientsModule, IncidentsModule],
+  imports: [
+    ExposureModule,
+    NoticesModule,
+    MailModule,
+    MetricsModule,
+    WebhooksModule,
+    RecipientsModule,
+    IncidentsModule,
+  ],
   providers: [
     CampaignsRepository,
     AnalysisService,

@@ -72,7 +72,11 @@ export class IncidentsRepository {
         'i.title',
         utc('i.aware_at').as('awareAt'),
         utc('i.created_at').as('createdAt'),
-        eb.selectFrom('campaigns as c').whereRef('c.incident_id', '=', 'i.id').select(eb.fn.countAll<number>().as('n')).as('campaigns'),
+        eb
+          .selectFrom('campaigns as c')
+          .whereRef('c.incident_id', '=', 'i.id')
+          .select(eb.fn.countAll<number>().as('n'))
+          .as('campaigns'),
         eb
           .selectFrom('incident_texts as t')
           .whereRef('t.incident_id', '=', 'i.id')

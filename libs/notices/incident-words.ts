@@ -104,7 +104,8 @@ function markdown(): Markdown {
   md.validateLink = (url: string) => SAFE_LINK.test(url.trim());
   // a remote image in a notice would tell its sender who opened it, and when
   md.disable('image');
-  const link = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+  const link =
+    md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
   md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
     tokens[idx]!.attrSet('rel', 'noopener noreferrer');
     return link(tokens, idx, options, env, self);

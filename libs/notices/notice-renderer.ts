@@ -226,9 +226,7 @@ export class NoticeRenderer {
     const text = tidyText(
       this.engine.render(`email.${NOTICE_KIND}.txt`, locale, {
         ...plain,
-        words: words
-          ? Object.fromEntries(INCIDENT_SECTIONS.map((s) => [s, plainMarkdown(words.markdown[s])]))
-          : null,
+        words: words ? Object.fromEntries(INCIDENT_SECTIONS.map((s) => [s, plainMarkdown(words.markdown[s])])) : null,
       }),
     );
     return { subject, html, text };
