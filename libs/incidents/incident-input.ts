@@ -9,6 +9,7 @@ export const createIncidentInput = z.strictObject({
   awareAt: z
     .string()
     .refine((v) => isoDateTime(v) !== null, 'must be an ISO date or date-time (2026-11-01 or 2026-11-01T08:00:00Z)')
+    .describe('when the provider became aware of the incident: an ISO date or date-time (UTC without an offset)')
     .optional(),
 });
 export type CreateIncidentInput = z.infer<typeof createIncidentInput>;

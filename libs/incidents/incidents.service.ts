@@ -139,10 +139,13 @@ export class IncidentsService {
         rendered.set(key, words);
       }
       let byLocale = out.get(r.campaignId);
-      if (!byLocale) out.set(r.campaignId, (byLocale = new Map()));
+      if (!byLocale) {
+        byLocale = new Map<string, IncidentWords>();
+        out.set(r.campaignId, byLocale);
+      }
       byLocale.set(r.locale, words);
     }
-    for (const id of campaignIds) if (!out.has(id)) out.set(id, new Map());
+    for (const id of campaignIds) if (!out.has(id)) out.set(id, new Map<string, IncidentWords>());
     return out;
   }
 

@@ -280,10 +280,7 @@ function registerHelpers(env: HbsEnv, locale: string): void {
   env.registerHelper(
     'section',
     strictly('section', (value) =>
-      value instanceof SectionHtml
-        ? new Handlebars.SafeString(value.html)
-        : // eslint-disable-next-line @typescript-eslint/no-base-to-string
-          Handlebars.escapeExpression(String(value)),
+      value instanceof SectionHtml ? new Handlebars.SafeString(value.html) : Handlebars.escapeExpression(String(value)),
     ),
   );
   env.registerHelper(

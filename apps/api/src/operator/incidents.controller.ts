@@ -9,7 +9,15 @@ import {
   incidentTextInput,
   listIncidentsInput,
 } from '../../../../libs/incidents/incident-input.js';
-import { ApiDoc, ApiErrors, ApiOperator } from '../ops/api-docs.js';
+import {
+  ApiDoc,
+  ApiErrors,
+  ApiOperator,
+  INCIDENT,
+  INCIDENT_DETAIL,
+  INCIDENT_LIST,
+  INCIDENT_TEXT,
+} from '../ops/api-docs.js';
 
 /** Operator endpoints for incidents (docs/contracts.md §5): the same operations as `incidents ...` in the CLI. */
 @ApiOperator('operator: incidents')
@@ -21,6 +29,7 @@ export class IncidentsController {
   @ApiDoc('Create an incident: the data sets and campaigns of one exposure', {
     status: 201,
     description: 'the new incident',
+    schema: INCIDENT,
   })
   @ApiErrors(400)
   @Post()
@@ -34,6 +43,7 @@ export class IncidentsController {
 
   @ApiDoc('Incidents, newest first, with their campaign counts and the locales they have words in', {
     description: 'a page of incidents',
+    schema: INCIDENT_LIST,
   })
   @ApiErrors(400)
   @Get()
@@ -43,6 +53,7 @@ export class IncidentsController {
 
   @ApiDoc('An incident: its data sets (through its campaigns), its campaigns with their status, its locales', {
     description: 'the incident',
+    schema: INCIDENT_DETAIL,
   })
   @ApiErrors(400, 404)
   @Get(':id')
@@ -50,7 +61,10 @@ export class IncidentsController {
     return this.incidents.show(id);
   }
 
-  @ApiDoc("The incident's words in one locale: five Markdown sections", { description: 'the words as stored' })
+  @ApiDoc("The incident's words in one locale: five Markdown sections", {
+    description: 'the words as stored',
+    schema: INCIDENT_TEXT,
+  })
   @ApiErrors(400, 404)
   @Get(':id/texts/:locale')
   text(@Param('id', { schema: guid }) id: string, @Param('locale', { schema: incidentLocale }) locale: string) {
@@ -59,7 +73,7 @@ export class IncidentsController {
 
   @ApiDoc(
     "Write the incident's words in a shipped locale (five Markdown sections; raw HTML is shown as text, links only to http(s) and mailto)",
-    { description: 'the words as stored' },
+    { description: 'the words as stored', schema: INCIDENT_TEXT },
   )
   @ApiErrors(400, 404)
   @Put(':id/texts/:locale')
