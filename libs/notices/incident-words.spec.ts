@@ -302,6 +302,13 @@ describe('words in the templates', () => {
     );
   });
 
+  it('unwraps autolinks in a text email, and leaves no other angle bracket', () => {
+    expect(
+      plainMarkdown('- Web: <https://support.example.com/a?b=1>\n- Mail: <dpo@example.com> <mailto:x@example.com>'),
+    ).toBe('- Web: https://support.example.com/a?b=1\n- Mail: dpo@example.com mailto:x@example.com');
+    expect(plainMarkdown('<https://a.example/<script>>')).toBe('\u2039https://a.example/\u2039script\u203a\u203a');
+  });
+
   it('keeps the Markdown lines of a text email and drops controls', () => {
     expect(plainMarkdown('a\r\n- b\u202e\n\n<c>  ')).toBe('a\n- b \n\n\u2039c\u203a'.replace(' \n', '\n'));
   });

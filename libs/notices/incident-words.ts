@@ -167,14 +167,18 @@ export function pickWords(
   return { words: null, fallback: null };
 }
 
+/** An autolink (`<https://…>`, `<mailto:…>`, `<name@example.com>`): in plain text, the address alone reads best. */
+const AUTOLINK = /<((?:https?:\/\/|mailto:)[^\s<>]+|[^\s<>@]+@[^\s<>@]+)>/gi;
+
 /**
- * Markdown source as plain text for the text email: line structure kept, controls and
- * bidirectional overrides removed, angle brackets turned into look-alikes (as `plainText` does),
- * so no client that shows the text as HTML can find a tag in it.
+ * Markdown source as plain text for the text email: line structure kept, autolinks unwrapped,
+ * controls and bidirectional overrides removed, other angle brackets turned into look-alikes (as
+ * `plainText` does), so no client that shows the text as HTML can find a tag in it.
  */
 export function plainMarkdown(source: string): string {
   return source
     .replace(/\r\n?/g, '\n')
+    .replace(AUTOLINK, '$1')
     .replace(/\t/g, '    ')
     .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, ' ')
     .replace(/</g, '\u2039')
@@ -183,9 +187,4 @@ export function plainMarkdown(source: string): string {
     .map((l) => l.replace(/[ \t]+$/, ''))
     .join('\n')
     .trim();
-}
-
-/** A value as Markdown text: the characters that could start inline markup are escaped. */
-export function escapeMarkdown(value: string): string {
-  return value.replace(/[\\`*_[\]<>&~!|]/g, (c) => `\\${c}`);
 }

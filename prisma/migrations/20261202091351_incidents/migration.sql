@@ -34,8 +34,8 @@ ALTER TABLE "incident_texts" ADD CONSTRAINT "incident_texts_incident_id_fkey" FO
 -- Function bodies hold no semicolon, or one written \073 in an E'' string: Prisma's migration
 -- runner splits statements at every semicolon, even inside quotes.
 
--- A value as Markdown text: the characters that could start inline markup escaped
--- (escapeMarkdown in libs/notices/incident-words.ts), white space collapsed.
+-- A value as Markdown text: white space collapsed, the characters that could start inline markup
+-- escaped, so a support phone number is shown as written.
 CREATE FUNCTION markdown_text(value text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT regexp_replace(btrim(regexp_replace(value, '\s+', ' ', 'g')), '([\\`*_\[\]<>&~!|])', '\\\1', 'g')
 $$;
