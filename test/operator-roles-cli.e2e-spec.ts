@@ -131,6 +131,10 @@ describe('operator roles on the CLI', () => {
       [['review', 'resolve-group', UNKNOWN, GROUP, '--none'], 'reviewer'],
       [['audit', 'list'], 'viewer'],
       [['auth', 'token', '--tenant', UNKNOWN, '--email', 'a@example.com'], 'admin'],
+      [['incidents', 'create', '--title', 'roles'], 'admin'],
+      [['incidents', 'list'], 'viewer'],
+      [['incidents', 'show', UNKNOWN], 'viewer'],
+      [['incidents', 'text', UNKNOWN, '--locale', 'en-US', '--file', file], 'admin'],
     ];
     context = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
     prisma = context.get(PrismaService);
@@ -167,7 +171,7 @@ describe('operator roles on the CLI', () => {
     for (const [c, r] of await each(cases, (c) => cli(c.args, { OPERATOR_NAME: c.name }))) {
       // the command's own answer: a result, or the unknown id named; never a role refusal or a warning
       expect({ args: c.args, refused: /lacks role|warning/.test(r.stderr) }).toEqual({ args: c.args, refused: false });
-      if (r.code !== 0) expect(r.stderr).toMatch(/^error: .*(not found|not a contact|disabled)/);
+      if (r.code !== 0) expect(r.stderr).toMatch(/^error: .*(not found|not a contact|disabled|missing section)/);
     }
   }, 300_000);
 

@@ -49,7 +49,7 @@ const holds = (name: string, role: OperatorRole) => {
  * and the role it needs. `route` is the path as registered.
  */
 interface RouteCase {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   route: string;
   url: string;
   role: OperatorRole;
@@ -147,7 +147,27 @@ const ROUTES: RouteCase[] = [
     body: { campaignId: UNKNOWN, tenantId: null },
   },
   { method: 'GET', route: '/v1/audit', url: '/v1/audit', role: 'viewer' },
+  { method: 'POST', route: '/v1/incidents', url: '/v1/incidents', role: 'admin', body: {} },
+  { method: 'GET', route: '/v1/incidents', url: '/v1/incidents', role: 'viewer' },
+  { method: 'GET', route: '/v1/incidents/:id', url: `/v1/incidents/${UNKNOWN}`, role: 'viewer' },
+  {
+    method: 'GET',
+    route: '/v1/incidents/:id/texts/:locale',
+    url: `/v1/incidents/${UNKNOWN}/texts/en-US`,
+    role: 'viewer',
+  },
+  {
+    method: 'PUT',
+    route: '/v1/incidents/:id/texts/:locale',
+    url: `/v1/incidents/${UNKNOWN}/texts/en-US`,
+    role: 'admin',
+    body: {},
+  },
 ];
+
+/** The request of a case, by its method. */
+const verb = (agent: ReturnType<typeof request>, c: RouteCase) =>
+  c.method === 'GET' ? agent.get(c.url) : c.method === 'PUT' ? agent.put(c.url) : agent.post(c.url);
 
 /** Every route of a controller guarded by OperatorAuthGuard, with the rule its handler names (if any). */
 function operatorRoutes(app: INestApplication): { route: string; rule: RoleRule | undefined }[] {
@@ -182,7 +202,7 @@ describe('operator roles on the API', () => {
   const as = (name: string) => ({ Authorization: `Bearer ${OPERATORS[name]!.token}` });
 
   const send = (c: RouteCase, headers: Record<string, string>) => {
-    const r = c.method === 'GET' ? request(http()).get(c.url) : request(http()).post(c.url);
+    const r = verb(request(http()), c);
     r.set(headers);
     if (c.type) return r.set('Content-Type', c.type).send('');
     return c.body ? r.send(c.body) : r;
@@ -408,8 +428,7 @@ describe('operator roles on the API with OPERATOR_ROLES unset', () => {
     const refused: string[] = [];
     for (const c of ROUTES) {
       for (const name of ['vera', 'ulla']) {
-        const r =
-          c.method === 'GET' ? request(app.getHttpServer()).get(c.url) : request(app.getHttpServer()).post(c.url);
+        const r = verb(request(app.getHttpServer()), c);
         r.set({ Authorization: `Bearer ${OPERATORS[name]!.token}` });
         const res = await (c.type ? r.set('Content-Type', c.type).send('') : c.body ? r.send(c.body) : r);
         if (res.status === 403 || res.status === 401) refused.push(`${name} ${c.method} ${c.url}: ${res.status}`);

@@ -6,6 +6,8 @@ const isoDate = z.iso.date('must be an ISO date (YYYY-MM-DD)');
 /** `campaigns create` / `POST /v1/campaigns`. */
 export const createCampaignInput = z.strictObject({
   datasetId: guid,
+  /** the incident the campaign tells of; without one, the campaign gets its own (docs/contracts.md §5) */
+  incidentId: guid.optional(),
   title: z.string().trim().max(300).optional(),
   supportUrl: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })

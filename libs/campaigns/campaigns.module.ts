@@ -5,6 +5,7 @@ import { MailModule } from '../mail/mail.module.js';
 import { MetricsModule } from '../observability/metrics.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { RecipientsModule } from '../recipients/recipients.module.js';
+import { IncidentsModule } from '../incidents/incidents.module.js';
 import { DispatchRepository } from './dispatch.repository.js';
 import { DispatchQueues } from './dispatch-queues.js';
 import { CampaignCompletion } from './campaign-completion.js';
@@ -31,6 +32,7 @@ import { PreviewService } from './preview.service.js';
     WebhooksModule,
     RecipientsModule,
     DatasetCampaignsModule,
+    IncidentsModule,
   ],
   providers: [
     CampaignsRepository,
@@ -60,6 +62,7 @@ import { PreviewService } from './preview.service.js';
     EmailJob,
     CampaignStatusView,
     IdentifiedImpactGate,
+    IncidentsModule,
   ],
 })
 export class CampaignsModule {}

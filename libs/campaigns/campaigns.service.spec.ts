@@ -5,6 +5,7 @@ import type { DatasetsService } from '../exposure/datasets.service.js';
 import type { JobQueue } from '../queue/jobs.js';
 import type { AnalysisService } from './analysis.service.js';
 import type { CampaignsRepository } from './campaigns.repository.js';
+import type { IncidentsService } from '../incidents/incidents.service.js';
 import { CampaignsService, type Campaign } from './campaigns.service.js';
 
 const ID = '6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
@@ -64,7 +65,10 @@ function setup(opts: { datasetStatus?: string; analysis?: () => Promise<object> 
   const analysis = {
     attribute: opts.analysis ?? (async () => ({ records: 3 })),
   } as unknown as AnalysisService;
-  const service = new CampaignsService(repo.asRepository(), datasets, analysis, audit.asService(), queue);
+  const incidents = {
+    get: async (id: string) => ({ id }),
+  } as unknown as IncidentsService;
+  const service = new CampaignsService(repo.asRepository(), datasets, analysis, audit.asService(), queue, incidents);
   return { service, repo, audit, queued };
 }
 

@@ -10,6 +10,7 @@ import { AnalysisService, type AnalysisProgress } from './analysis.service.js';
 import type { CreateCampaignInput } from './campaign-input.js';
 import { transition, type CampaignAction } from './campaign-lifecycle.js';
 import { sameOperator } from '../auth/operator-roles.js';
+import { IncidentsService } from '../incidents/incidents.service.js';
 
 export type Campaign = NonNullable<Awaited<ReturnType<CampaignsRepository['find']>>>;
 
@@ -24,6 +25,7 @@ export class CampaignsService {
     private readonly analysis: AnalysisService,
     private readonly audit: AuditService,
     @InjectQueue(QUEUE.analysis) private readonly analysisQueue: JobQueue<'analysis'>,
+    private readonly incidents: IncidentsService,
   ) {}
 
   async get(id: string): Promise<Campaign> {
@@ -40,8 +42,12 @@ export class CampaignsService {
       throw new BadInputError('support URL must start with https:// or http://');
     const respondBy = isoDate(input.respondBy, 'respond-by');
     const incidentDate = isoDate(input.incidentDate, 'incident-date');
+    const incident = input.incidentId ? await this.incidents.get(input.incidentId) : null;
     const c = await this.repo.create({
       datasetId: input.datasetId,
+      // without one, the database makes the campaign its own incident with en-US words from the
+      // fixed narrative and these support contacts (prisma/migrations/*_incidents)
+      ...(incident ? { incidentId: incident.id } : {}),
       // empty: each notice carries the template's title in the tenant's language
       title: input.title?.trim() ?? '',
       supportUrl: input.supportUrl ?? null,
@@ -55,7 +61,8 @@ export class CampaignsService {
       actor,
       action: 'campaign.create',
       campaignId: c.id,
-      details: { datasetId: input.datasetId },
+      // a new incident of its own is named here: its words come from the campaign's own values
+      details: { datasetId: input.datasetId, incidentId: c.incidentId, ownIncident: !incident },
     });
     return c;
   }

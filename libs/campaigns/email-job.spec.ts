@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/config.js';
+import type { IncidentsService } from '../incidents/incidents.service.js';
 import type { MailTransport, OutgoingEmail, SendOutcome } from '../mail/mail-transport.js';
 import { Metrics } from '../observability/metrics.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
@@ -88,6 +89,7 @@ function setup(outcome: SendOutcome, opts: { rateWaitMs?: number } = {}) {
     new Metrics(),
     // directory contacts only here: a tenant's own recipients are covered by test/recipients.e2e-spec.ts
     { deliveryRefusal: async () => null } as unknown as RecipientsService,
+    { wordsOfCampaign: async () => new Map() } as unknown as IncidentsService,
   );
   return { job, repo, sent, rate };
 }

@@ -13,6 +13,7 @@ import { sendingGate, type StepOutcome } from './step-outcome.js';
 import { RecipientsService } from '../recipients/recipients.service.js';
 import { RECIPIENT_ROLE } from '../recipients/recipients.repository.js';
 import { renderNotificationEmail } from './notification-email.js';
+import { IncidentsService } from '../incidents/incidents.service.js';
 
 /** The email job: checks the delivery row, sends once with the deterministic operation id, records the result. */
 @Injectable()
@@ -29,6 +30,7 @@ export class EmailJob {
     private readonly completion: CampaignCompletion,
     private readonly metrics: Metrics,
     private readonly recipients: RecipientsService,
+    private readonly incidents: IncidentsService,
   ) {}
 
   async sendEmail(deliveryId: bigint, lastAttempt: boolean): Promise<StepOutcome> {
@@ -62,6 +64,8 @@ export class EmailJob {
       locale: d.locale,
       campaign: c,
       publicBaseUrl: this.config.PUBLIC_BASE_URL,
+      // one read per job: the incident's words, every locale
+      words: await this.incidents.wordsOfCampaign(d.campaignId),
     });
     const outcome = await this.mail.send({
       operationId: d.operationId,

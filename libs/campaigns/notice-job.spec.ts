@@ -1,4 +1,5 @@
 import { Metrics } from '../observability/metrics.js';
+import type { IncidentsService } from '../incidents/incidents.service.js';
 import { deterministicOperationId } from '../mail/mail-transport.js';
 import { NoticeComposer } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
@@ -88,6 +89,7 @@ function setup() {
     completion,
     metrics,
     webhooks,
+    { wordsOfCampaigns: async () => new Map() } as unknown as IncidentsService,
   );
   return { job, repo, queued, touched, metrics, hooked };
 }

@@ -19,6 +19,8 @@ import { requireIdentifiedImpact } from './identified-impact.js';
 import { sendingGate, type StepOutcome } from './step-outcome.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
 import { RECIPIENT_ROLE } from '../recipients/recipients.repository.js';
+import { IncidentsService } from '../incidents/incidents.service.js';
+import type { IncidentTexts } from '../notices/incident-words.js';
 
 /** notice jobs running at once share their reads and writes: at most this many in one batch, this many batches at once */
 const NOTICE_BATCH = { maxBatch: 100, maxConcurrent: 2 };
@@ -50,6 +52,7 @@ export class NoticeJob {
     private readonly completion: CampaignCompletion,
     private readonly metrics: Metrics,
     private readonly webhooks: WebhookService,
+    private readonly incidents: IncidentsService,
   ) {}
 
   postNotice(campaignId: string, tenantId: string): Promise<StepOutcome> {
@@ -73,10 +76,12 @@ export class NoticeJob {
       unique.map((i) => items[i]!),
       PRIVILEGED_ROLES,
     );
+    // the incidents' words once for the whole batch, each locale rendered once
+    const words = await this.incidents.wordsOfCampaigns(unique.map((i) => items[i]!.campaignId));
     const writes: { i: number; w: NoticeWrite }[] = [];
     unique.forEach((i, j) => {
       try {
-        const planned = this.planNotice(items[i]!, ctxs[j]!);
+        const planned = this.planNotice(items[i]!, ctxs[j]!, words.get(items[i]!.campaignId) ?? null);
         if ('kind' in planned) out[i] = planned;
         else writes.push({ i, w: planned });
       } catch (e) {
@@ -132,7 +137,11 @@ export class NoticeJob {
   }
 
   /** One tenant's step from what was read: an outcome now, or what to write. The choke point throws here. */
-  private planNotice({ campaignId, tenantId }: NoticeStep, ctx: NoticeContext): StepOutcome | NoticeWrite {
+  private planNotice(
+    { campaignId, tenantId }: NoticeStep,
+    ctx: NoticeContext,
+    words: IncidentTexts | null,
+  ): StepOutcome | NoticeWrite {
     const c = ctx.campaign;
     if (!c) return { kind: 'skipped', reason: 'campaign gone' };
     const held = sendingGate(c.status);
@@ -159,6 +168,7 @@ export class NoticeJob {
           records: ctx.decision!.records,
           locale,
           postedAt: new Date(),
+          words,
         });
       const locale = this.renderer.resolveLocale(ctx.contacts[0]?.locale ?? FALLBACK_LOCALE);
       const m = compose(locale);

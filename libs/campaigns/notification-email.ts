@@ -1,4 +1,5 @@
 import type { NoticeRenderer, RenderedEmail } from '../notices/notice-renderer.js';
+import type { IncidentTexts } from '../notices/incident-words.js';
 
 /** What the notification email says, from the campaign, the tenant and the recipient's language. */
 export interface NotificationEmailInput {
@@ -13,6 +14,8 @@ export interface NotificationEmailInput {
   };
   /** PUBLIC_BASE_URL: the email links to the inbox page under it */
   publicBaseUrl: string;
+  /** the campaign's incident's words by locale: the email carries them too (no tenant data in them) */
+  words?: IncidentTexts | null;
 }
 
 /**
@@ -30,5 +33,6 @@ export function renderNotificationEmail(renderer: NoticeRenderer, e: Notificatio
     support: { url: e.campaign.supportUrl, phone: e.campaign.supportPhone, email: e.campaign.supportEmail },
     campaignRef: e.campaign.id,
     inboxUrl: `${e.publicBaseUrl.replace(/\/$/, '')}/inbox`,
+    words: e.words ?? null,
   });
 }

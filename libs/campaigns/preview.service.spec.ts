@@ -9,6 +9,8 @@ import type { AppConfig } from '../config/config.js';
 import type { RecipientsService } from '../recipients/recipients.service.js';
 import type { CampaignsRepository } from './campaigns.repository.js';
 import { PreviewService } from './preview.service.js';
+import type { IncidentsService } from '../incidents/incidents.service.js';
+import { prepareWords, type IncidentSections, type IncidentWords } from '../notices/incident-words.js';
 
 const C = '6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
 const T = '00000000-0000-4000-8000-000000000001';
@@ -22,7 +24,17 @@ interface World {
   missingViews?: number;
   /** privileged recipients of affected tenants, by locale */
   locales?: Record<string, number>;
+  /** the incident's words: the locales it has (default en-US) */
+  words?: string[];
 }
+
+const sections = (locale: string): IncidentSections => ({
+  summary: `${locale}: the endpoint was open`,
+  consequences: `${locale}: phishing`,
+  measures: `- ${locale}: closed`,
+  actions: `- ${locale}: be careful`,
+  contact: `- <https://support.example.com>`,
+});
 
 function setup(w: World = {}) {
   const campaign = {
@@ -68,6 +80,10 @@ function setup(w: World = {}) {
   const audit = {
     record: async (e: { action: string; actor: string }) => void audited.push(e),
   } as unknown as AuditService;
+  const incidents = {
+    wordsOfCampaign: async () =>
+      new Map<string, IncidentWords>((w.words ?? ['en-US']).map((l) => [l, prepareWords(l, sections(l))])),
+  } as unknown as IncidentsService;
   const service = new PreviewService(
     repo,
     {} as DatasetsService,
@@ -77,6 +93,7 @@ function setup(w: World = {}) {
     audit,
     recipients,
     { PUBLIC_BASE_URL: 'https://notify.example.com/' } as AppConfig,
+    incidents,
   );
   return { service, audited };
 }
@@ -89,6 +106,26 @@ describe('PreviewService', () => {
     expect(p).toMatchObject({ tenantId: T, decision: 'affected', exposure: { dataCategories: ['Names'] } });
     expect(p.notice!.body.content).toContain('Fabrikam');
     expect(p.notice!.body.content).toContain('https://support.example.com');
+  });
+
+  it("puts the incident's words in the notice and the emails, and warns when a locale has none of its own", async () => {
+    const fallback = await setup().service.previewTenant(C, T, 'operator');
+    // the tenant reads French: the en-US words inside the French template, and a warning
+    expect(fallback.notice!.body.content).toContain('<div lang="fr-FR">');
+    expect(fallback.notice!.body.content).toContain('<p>en-US: the endpoint was open</p>');
+    expect(fallback.emails![0]!.text).toContain('en-US: the endpoint was open');
+    expect(fallback.warnings).toEqual([
+      expect.objectContaining({ kind: 'incidentTextFallback', locale: 'fr-FR', used: 'en-US' }),
+    ]);
+    const own = await setup({ words: ['en-US', 'fr-FR'] }).service.previewTenant(C, T, 'operator');
+    expect(own.notice!.body.content).toContain('<p>fr-FR: the endpoint was open</p>');
+    expect(own.notice!.body.content).not.toContain('en-US:');
+    expect(own.warnings).toEqual([]);
+  });
+
+  it('stops a launch whose incident has no en-US words, the ones every locale falls back to', async () => {
+    const problems = await setup({ words: ['fr-FR'] }).service.renderCheck(C);
+    expect(problems).toEqual([expect.stringMatching(/^incident .* has no en-US text/)]);
   });
 
   it.each(['not_affected', 'needs_review', null])('shows a tenant whose decision is %s no notice at all', async (d) => {

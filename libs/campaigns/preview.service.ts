@@ -11,6 +11,8 @@ import { CampaignsRepository } from './campaigns.repository.js';
 import { RecipientsService } from '../recipients/recipients.service.js';
 import { GUID } from '../common/guid.js';
 import { renderNotificationEmail } from './notification-email.js';
+import { IncidentsService } from '../incidents/incidents.service.js';
+import { WORDS_FALLBACK_LOCALE } from '../notices/incident-words.js';
 
 export interface DecisionRow {
   tenantId: string;
@@ -28,6 +30,18 @@ export interface TenantPreview {
   exposure?: ExposureView;
   /** the email the tenant's privileged admins get, once per language they read (empty: no one to email) */
   emails?: PreviewEmail[];
+  /** what the operator should know of this tenant's notice and emails: a locale without the incident's words of its own */
+  warnings?: TenantPreviewWarning[];
+}
+
+/** The notice or an email is in a locale the incident has no words in: it carries the en-US ones inside that locale's template. */
+export interface TenantPreviewWarning {
+  kind: 'incidentTextFallback';
+  /** the template locale of the notice or email */
+  locale: string;
+  /** the locale whose words it carries */
+  used: string;
+  message: string;
 }
 
 export interface PreviewEmail {
@@ -68,6 +82,7 @@ export class PreviewService {
     private readonly audit: AuditService,
     private readonly recipients: RecipientsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly incidents: IncidentsService,
   ) {}
 
   async preview(campaignId: string) {
@@ -135,22 +150,27 @@ export class PreviewService {
     const view = await this.repo.exposureView(campaignId, tenant.id);
     if (!view) throw new NotFoundError(`no exposure view for tenant ${tenant.id}; analyze the campaign again`);
     const exposure = view.view as unknown as ExposureView;
+    const words = await this.incidents.wordsOfCampaign(c.id);
+    const noticeLocale = await this.tenantLocale(tenant.id);
     const notice = this.composer.compose({
       campaign: c,
       tenant: { id: tenant.id, name: tenant.name },
       messageId: null,
       dataCategories: exposure.dataCategories,
       records: d!.records,
-      locale: await this.tenantLocale(tenant.id),
+      locale: noticeLocale,
       postedAt: new Date(),
+      words,
     });
-    const emails = (await this.recipientLocales(tenant.id)).map(({ locale, recipients }) => {
+    const emailLocales = await this.recipientLocales(tenant.id);
+    const emails = emailLocales.map(({ locale, recipients }) => {
       const email = renderNotificationEmail(this.renderer, {
         noticeId: notice.id,
         tenantName: tenant.name,
         locale,
         campaign: c,
         publicBaseUrl: this.config.PUBLIC_BASE_URL,
+        words,
       });
       return {
         locale,
@@ -160,7 +180,17 @@ export class PreviewService {
         text: email.text,
       };
     });
-    return { tenantId: tenant.id, decision, notice, exposure, emails };
+    const warnings = new Map<string, TenantPreviewWarning>();
+    for (const locale of [noticeLocale, ...emailLocales.map((e) => e.locale)]) {
+      const fallback = this.renderer.wordsFallback(words, locale);
+      if (fallback && !warnings.has(fallback.locale))
+        warnings.set(fallback.locale, {
+          kind: 'incidentTextFallback',
+          ...fallback,
+          message: `the incident has no ${fallback.locale} text: ${fallback.locale} readers get the ${fallback.used} text (incidents text ${c.incidentId} --locale ${fallback.locale} --file FILE)`,
+        });
+    }
+    return { tenantId: tenant.id, decision, notice, exposure, emails, warnings: [...warnings.values()] };
   }
 
   /**
@@ -173,6 +203,11 @@ export class PreviewService {
     const c = await this.repo.find(campaignId);
     if (!c) throw new NotFoundError(`campaign ${campaignId} not found`);
     const problems: string[] = [];
+    const words = await this.incidents.wordsOfCampaign(c.id);
+    if (!words.has(WORDS_FALLBACK_LOCALE))
+      problems.push(
+        `incident ${c.incidentId} has no ${WORDS_FALLBACK_LOCALE} text, the one every locale falls back to: write it with incidents text ${c.incidentId} --locale ${WORDS_FALLBACK_LOCALE} --file FILE`,
+      );
     const missing = await this.prisma.pool.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM tenant_decisions d
         WHERE d.campaign_id = $1 AND d.decision = 'affected'
@@ -198,6 +233,7 @@ export class PreviewService {
         support: { url: c.supportUrl, phone: c.supportPhone, email: c.supportEmail },
         campaignRef: c.id,
         inboxUrl: null,
+        words,
       };
       try {
         this.renderer.renderNotice(ctx);

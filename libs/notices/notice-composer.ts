@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NoticeRenderer } from './notice-renderer.js';
 import { plainText } from './notice-values.js';
+import type { IncidentTexts } from './incident-words.js';
 
 /** Microsoft Graph's serviceUpdateMessage shape (docs/contracts.md §4). */
 export interface ServiceUpdateMessage {
@@ -37,6 +38,8 @@ export interface ComposeInput {
   locale: string;
   postedAt: Date;
   viewPoint?: ServiceUpdateMessage['viewPoint'];
+  /** the campaign's incident's words by locale (NoticeContext.words) */
+  words?: IncidentTexts | null;
 }
 
 /** What a preview shows in place of the id a notice gets when it is posted. */
@@ -66,6 +69,7 @@ export class NoticeComposer {
         email: input.campaign.supportEmail,
       },
       campaignRef: input.campaign.id,
+      words: input.words ?? null,
     });
     const at = input.postedAt.toISOString();
     return {

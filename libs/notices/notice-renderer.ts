@@ -9,6 +9,14 @@
 import { Injectable } from '@nestjs/common';
 import { cleanText, isoDateTime, mailLink, optionalText, plainText, type SafeLink, webLink } from './notice-values.js';
 import { TemplateEngine } from './template-engine.js';
+import {
+  INCIDENT_SECTIONS,
+  pickWords,
+  plainMarkdown,
+  type IncidentSection,
+  type IncidentTexts,
+  type SectionHtml,
+} from './incident-words.js';
 
 export interface NoticeContext {
   /** 'MC' + digits, quoted by the customer when they contact support */
@@ -30,6 +38,11 @@ export interface NoticeContext {
   campaignRef: string;
   /** link to the web inbox, for the email */
   inboxUrl?: string | null;
+  /**
+   * The incident's words by locale (prepareWords): the template locale's own, else en-US's, go
+   * around the facts; none at all, the templates' fixed narrative.
+   */
+  words?: IncidentTexts | null;
 }
 
 export interface RenderedNotice {
@@ -82,13 +95,15 @@ interface NoticeView {
   hasCategories: boolean;
   recordCount: number;
   support: SupportView;
+  words: Record<IncidentSection, SectionHtml> | null;
 }
 
-/** Everything the email templates may print: no tenant data at all. */
+/** Everything the email templates may print: no tenant data at all (the words are the incident's, not a tenant's). */
 interface EmailView {
   messageId: string;
   inbox: SafeLink | null;
   support: SupportView;
+  words: Record<IncidentSection, SectionHtml> | null;
 }
 
 function supportView(support: NoticeContext['support'] | undefined): SupportView {
@@ -138,11 +153,19 @@ export class NoticeRenderer {
     return this.engine.pickLocale(preferences);
   }
 
+  /**
+   * Whose words a notice or email in `locale` carries: null when its template locale has its own
+   * (or the incident has none at all), else the en-US fallback it shows inside its template.
+   */
+  wordsFallback(words: IncidentTexts | null | undefined, locale: string): { locale: string; used: string } | null {
+    return pickWords(words, this.engine.resolveLocale(locale)).fallback;
+  }
+
   renderNotice(ctx: NoticeContext): RenderedNotice {
     const locale = this.engine.resolveLocale(ctx.locale);
     const labels = this.engine.strings(locale).categories;
     const keys = categoryKeys(ctx.dataCategories);
-    const view: NoticeView = {
+    const view: Omit<NoticeView, 'words'> = {
       messageId: cleanText(ctx.messageId),
       tenantName: cleanText(ctx.tenantName),
       incidentDate: isoDateTime(ctx.incidentDate),
@@ -154,7 +177,11 @@ export class NoticeRenderer {
       support: supportView(ctx.support),
     };
     const title = cleanText(this.engine.renderString('noticeTitle', locale, toPlain(view)));
-    const inner = this.engine.render(`notice.${NOTICE_KIND}.html`, locale, view);
+    const words = pickWords(ctx.words, locale).words;
+    const inner = this.engine.render(`notice.${NOTICE_KIND}.html`, locale, {
+      ...view,
+      words: words ? { ...words.html } : null,
+    } satisfies NoticeView);
     const content = this.engine.render('layout.html', locale, { isDocument: false, lang: locale, title, body: inner });
 
     const details: RenderedNotice['details'] = [{ name: 'CampaignReference', value: plainText(ctx.campaignRef) }];
@@ -177,21 +204,31 @@ export class NoticeRenderer {
 
   renderEmail(ctx: NoticeContext): RenderedEmail {
     const locale = this.engine.resolveLocale(ctx.locale);
-    const view: EmailView = {
+    const view: Omit<EmailView, 'words'> = {
       messageId: cleanText(ctx.messageId),
       inbox: webLink(ctx.inboxUrl),
       support: supportView(ctx.support),
     };
     const plain = toPlain(view);
+    const words = pickWords(ctx.words, locale).words;
     const subject = cleanText(this.engine.renderString('emailSubject', locale, plain));
-    const inner = this.engine.render(`email.${NOTICE_KIND}.html`, locale, view);
+    const inner = this.engine.render(`email.${NOTICE_KIND}.html`, locale, {
+      ...view,
+      words: words ? { ...words.html } : null,
+    } satisfies EmailView);
     const html = this.engine.render('layout.html', locale, {
       isDocument: true,
       lang: locale,
       title: subject,
       body: inner,
     });
-    const text = tidyText(this.engine.render(`email.${NOTICE_KIND}.txt`, locale, plain));
+    // the text part carries the words' Markdown source itself, as plain text
+    const text = tidyText(
+      this.engine.render(`email.${NOTICE_KIND}.txt`, locale, {
+        ...plain,
+        words: words ? Object.fromEntries(INCIDENT_SECTIONS.map((s) => [s, plainMarkdown(words.markdown[s])])) : null,
+      }),
+    );
     return { subject, html, text };
   }
 

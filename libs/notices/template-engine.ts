@@ -23,6 +23,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { AppError } from '../common/errors.js';
 import { canonicalLocale, cleanText } from './notice-values.js';
+import { SectionHtml } from './incident-words.js';
 
 /** Nest injection token for a templates folder other than the shipped one (tests, customer branding). */
 export const NOTICE_TEMPLATES_DIR = Symbol('NOTICE_TEMPLATES_DIR');
@@ -59,7 +60,7 @@ export interface LocaleStrings {
 const STRING_TEMPLATE_KEYS = ['noticeTitle', 'emailSubject'] as const;
 export type StringTemplateKey = (typeof STRING_TEMPLATE_KEYS)[number];
 
-const OUR_HELPERS = ['formatDate', 'formatNumber', 'join', 'plural'] as const;
+const OUR_HELPERS = ['formatDate', 'formatNumber', 'join', 'plural', 'section'] as const;
 const BUILTIN_BLOCK_HELPERS = ['if', 'unless', 'each', 'with'] as const;
 
 function compileOptions(output: TemplateOutput): CompileOptions {
@@ -273,6 +274,14 @@ function registerHelpers(env: HbsEnv, locale: string): void {
       // An explicit separator joins literally; without one the locale's list style applies.
       return args.length > 2 ? items.join(String(args[1])) : lists.format(items);
     }),
+  );
+  // the operator's words: HTML the Markdown renderer made (raw HTML off) goes in as it is; any
+  // other value is escaped like every `{{value}}`, so a plain string can never pass for markup
+  env.registerHelper(
+    'section',
+    strictly('section', (value) =>
+      value instanceof SectionHtml ? new Handlebars.SafeString(value.html) : Handlebars.escapeExpression(String(value)),
+    ),
   );
   env.registerHelper(
     'plural',

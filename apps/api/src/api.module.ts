@@ -13,6 +13,8 @@ import { DatasetsController } from './operator/datasets.controller.js';
 import { CampaignsController } from './operator/campaigns.controller.js';
 import { ReviewsController } from './operator/reviews.controller.js';
 import { AuditController } from './operator/audit.controller.js';
+import { IncidentsController } from './operator/incidents.controller.js';
+import { IncidentsModule } from '../../../libs/incidents/incidents.module.js';
 import { InboxMessagesController } from './inbox/messages.controller.js';
 import { InboxPageController } from './inbox/inbox-page.controller.js';
 import { WebhooksController } from './inbox/webhooks.controller.js';
@@ -32,6 +34,7 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     DirectoryModule,
     ExposureModule,
     CampaignsModule,
+    IncidentsModule,
     InboxModule,
     WebhooksModule,
     RecipientsModule,
@@ -43,6 +46,7 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     CampaignsController,
     ReviewsController,
     AuditController,
+    IncidentsController,
     InboxMessagesController,
     InboxPageController,
     WebhooksController,

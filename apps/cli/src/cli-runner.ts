@@ -102,7 +102,7 @@ export function reason(err: unknown): string {
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** Arguments and option values that name a row by its id; a record id is the input's own and may be anything. */
-const ID_PLACEHOLDER = /<(campaignId|datasetId|reviewItemId|tenantId)>/;
+const ID_PLACEHOLDER = /<(campaignId|datasetId|incidentId|reviewItemId|tenantId)>/;
 
 /**
  * Refuses, before anything connects, an id that is not a GUID, with the same one-line error and

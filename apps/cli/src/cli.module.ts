@@ -7,8 +7,18 @@ import { DirectoryModule } from '../../../libs/directory/directory.module.js';
 import { ExposureModule } from '../../../libs/exposure/exposure.module.js';
 import { CampaignsModule } from '../../../libs/campaigns/campaigns.module.js';
 import { ProcessorsModule } from '../../../libs/jobs/processors.module.js';
+import { IncidentsModule } from '../../../libs/incidents/incidents.module.js';
 
-const base = [ConfigModule, DbModule, QueueModule, AuditModule, DirectoryModule, ExposureModule, CampaignsModule];
+const base = [
+  ConfigModule,
+  DbModule,
+  QueueModule,
+  AuditModule,
+  DirectoryModule,
+  ExposureModule,
+  CampaignsModule,
+  IncidentsModule,
+];
 
 @Module({ imports: base })
 export class CliModule {}

@@ -6,6 +6,7 @@ import { registerCampaignsCommands, registerSendingCommands } from './commands/c
 import { registerReviewCommands } from './commands/review.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
+import { registerIncidentsCommands } from './commands/incidents.command.js';
 import { refuseMalformedIds } from './cli-runner.js';
 
 const program = new Command('impact')
@@ -20,6 +21,7 @@ const program = new Command('impact')
 
 registerTenantsCommands(program);
 registerDatasetsCommands(program);
+registerIncidentsCommands(program);
 registerCampaignsCommands(program);
 registerSendingCommands(program);
 registerReviewCommands(program);

@@ -383,3 +383,58 @@ export const NOTIFICATION_RECIPIENT = obj({
 });
 
 export const NOTIFICATION_RECIPIENT_LIST = obj({ value: arr(NOTIFICATION_RECIPIENT) });
+
+const INCIDENT_FIELDS = {
+  incidentId: { type: 'string', format: 'uuid' },
+  title: { type: 'string' },
+  awareAt: { type: 'string', format: 'date-time', nullable: true, description: 'when the provider became aware' },
+  createdBy: { type: 'string' },
+  createdAt: { type: 'string', format: 'date-time' },
+  updatedAt: { type: 'string', format: 'date-time' },
+};
+
+export const INCIDENT = obj(INCIDENT_FIELDS);
+
+export const INCIDENT_DETAIL = obj({
+  ...INCIDENT_FIELDS,
+  texts: arr(obj({ locale: { type: 'string' }, updatedBy: { type: 'string' }, updatedAt: { type: 'string' } })),
+  datasets: arr(obj({ datasetId: { type: 'string', format: 'uuid' }, name: { type: 'string' } })),
+  campaigns: arr(
+    obj({
+      campaignId: { type: 'string', format: 'uuid' },
+      title: { type: 'string' },
+      status: { type: 'string', enum: CAMPAIGN_STATUSES },
+      datasetId: { type: 'string', format: 'uuid' },
+      createdAt: { type: 'string', format: 'date-time' },
+    }),
+  ),
+});
+
+export const INCIDENT_LIST = obj({
+  incidents: arr(
+    obj({
+      incidentId: { type: 'string', format: 'uuid' },
+      title: { type: 'string' },
+      awareAt: { type: 'string', format: 'date-time', nullable: true },
+      createdAt: { type: 'string', format: 'date-time' },
+      campaigns: { type: 'integer' },
+      locales: arr({ type: 'string' }),
+    }),
+  ),
+});
+
+const SECTION_FIELDS = {
+  summary: { type: 'string', description: 'Markdown: what happened and when' },
+  consequences: { type: 'string', description: 'Markdown: the likely consequences' },
+  measures: { type: 'string', description: 'Markdown: the measures taken' },
+  actions: { type: 'string', description: 'Markdown: what the customer should do' },
+  contact: { type: 'string', description: 'Markdown: support channels and a data-protection contact' },
+};
+
+export const INCIDENT_TEXT = obj({
+  incidentId: { type: 'string', format: 'uuid' },
+  locale: { type: 'string' },
+  ...SECTION_FIELDS,
+  updatedBy: { type: 'string' },
+  updatedAt: { type: 'string', format: 'date-time' },
+});

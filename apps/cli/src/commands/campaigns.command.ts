@@ -43,6 +43,7 @@ export function registerCampaignsCommands(program: Command): void {
     .command('create')
     .description('a campaign over an ingested data set')
     .requiredOption('--dataset <datasetId>', 'the data set')
+    .option('--incident <incidentId>', 'the incident it tells of (default: a new one of its own, titled like it)')
     .option('--title <title>', 'notice title')
     .option('--support-url <url>', 'where customers reach us')
     .option('--support-phone <phone>', 'support phone number')
@@ -53,6 +54,7 @@ export function registerCampaignsCommands(program: Command): void {
       async (
         o: {
           dataset: string;
+          incident?: string;
           title?: string;
           supportUrl?: string;
           supportPhone?: string;
@@ -69,6 +71,7 @@ export function registerCampaignsCommands(program: Command): void {
               createCampaignInput,
               {
                 datasetId: o.dataset,
+                incidentId: o.incident,
                 title: o.title,
                 supportUrl: o.supportUrl,
                 supportPhone: o.supportPhone,
@@ -76,7 +79,7 @@ export function registerCampaignsCommands(program: Command): void {
                 respondBy: o.respondBy,
                 incidentDate: o.incidentDate,
               },
-              { datasetId: '--dataset' },
+              { datasetId: '--dataset', incidentId: '--incident' },
             );
             const c = await app.get(CampaignsService).create(input, cliOperator());
             return { json: brief(c), text: `campaign ${c.id} created (${c.status})` };

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { MAX_SECTION_CHARS } from '../notices/incident-words.js';
+import { isoDateTime } from '../notices/notice-values.js';
+
+/** `incidents create` / `POST /v1/incidents`. */
+export const createIncidentInput = z.strictObject({
+  title: z.string().trim().min(1, 'must not be empty').max(300),
+  /** when the provider became aware: an ISO date or date-time (UTC when it names no offset) */
+  awareAt: z
+    .string()
+    .refine((v) => isoDateTime(v) !== null, 'must be an ISO date or date-time (2026-11-01 or 2026-11-01T08:00:00Z)')
+    .describe('when the provider became aware of the incident: an ISO date or date-time (UTC without an offset)')
+    .optional(),
+});
+export type CreateIncidentInput = z.infer<typeof createIncidentInput>;
+
+const section = z
+  .string('must be Markdown text')
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_SECTION_CHARS, `must be at most ${MAX_SECTION_CHARS} characters`);
+
+/** `incidents text` / `PUT /v1/incidents/{id}/texts/{locale}`: the five Markdown sections. */
+export const incidentTextInput = z.strictObject({
+  summary: section,
+  consequences: section,
+  measures: section,
+  actions: section,
+  contact: section,
+});
+export type IncidentTextInput = z.infer<typeof incidentTextInput>;
+
+/** A shipped template locale as written in a path or option; the service checks it is one. */
+export const incidentLocale = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a locale such as en-US');
+
+/** `incidents list` / `GET /v1/incidents`. */
+export const listIncidentsInput = z.object({
+  skip: z.coerce.number('must be a whole number').int('must be a whole number').min(0, 'must be 0 or more').default(0),
+  take: z.coerce
+    .number('must be a whole number')
+    .int('must be a whole number')
+    .min(1, 'must be 1 to 1000')
+    .max(1000, 'must be 1 to 1000')
+    .default(100),
+});

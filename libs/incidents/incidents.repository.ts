@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { sql, type RawBuilder } from 'kysely';
+import { PrismaService } from '../db/prisma.service.js';
+import type { IncidentSections } from '../notices/incident-words.js';
+
+/** A `timestamp(3)` column holds UTC wall time (as Prisma writes it): read it as such, whatever the process's zone. */
+const utc = (column: string): RawBuilder<Date> => sql<Date>`${sql.ref(column)} AT TIME ZONE 'UTC'`;
+
+export interface IncidentRow {
+  id: string;
+  title: string;
+  awareAt: Date | null;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface IncidentTextRow extends IncidentSections {
+  locale: string;
+  updatedBy: string;
+  updatedAt: Date;
+}
+
+/**
+ * The incident tables (`incidents`, `incident_texts`): thin typed statements, and the reads of
+ * the campaigns and data sets an incident groups.
+ */
+@Injectable()
+export class IncidentsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async create(data: { title: string; awareAt: Date | null; createdBy: string }): Promise<IncidentRow> {
+    const now = new Date().toISOString();
+    const id = randomUUID();
+    await this.prisma.db
+      .insertInto('incidents')
+      .values({
+        id,
+        title: data.title,
+        aware_at: data.awareAt?.toISOString() ?? null,
+        created_by: data.createdBy,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return (await this.find(id))!;
+  }
+
+  async find(id: string): Promise<IncidentRow | null> {
+    const row = await this.prisma.db
+      .selectFrom('incidents')
+      .select([
+        'id',
+        'title',
+        'created_by as createdBy',
+        utc('aware_at').as('awareAt'),
+        utc('created_at').as('createdAt'),
+        utc('updated_at').as('updatedAt'),
+      ])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  /** A page of incidents, newest first, with how many campaigns each has. */
+  list(skip: number, take: number) {
+    return this.prisma.db
+      .selectFrom('incidents as i')
+      .select((eb) => [
+        'i.id',
+        'i.title',
+        utc('i.aware_at').as('awareAt'),
+        utc('i.created_at').as('createdAt'),
+        eb
+          .selectFrom('campaigns as c')
+          .whereRef('c.incident_id', '=', 'i.id')
+          .select(eb.fn.countAll<number>().as('n'))
+          .as('campaigns'),
+        eb
+          .selectFrom('incident_texts as t')
+          .whereRef('t.incident_id', '=', 'i.id')
+          .select(sql<string[]>`coalesce(array_agg(t.locale ORDER BY t.locale), '{}')`.as('locales'))
+          .as('locales'),
+      ])
+      .orderBy('i.created_at', 'desc')
+      .orderBy('i.id')
+      .offset(skip)
+      .limit(take)
+      .execute();
+  }
+
+  /** The incident's campaigns with their status and data set, oldest first. */
+  campaigns(incidentId: string) {
+    return this.prisma.db
+      .selectFrom('campaigns as c')
+      .innerJoin('datasets as d', 'd.id', 'c.dataset_id')
+      .select([
+        'c.id as campaignId',
+        'c.title',
+        'c.status',
+        'c.dataset_id as datasetId',
+        'd.name as datasetName',
+        utc('c.created_at').as('createdAt'),
+      ])
+      .where('c.incident_id', '=', incidentId)
+      .orderBy('c.created_at')
+      .orderBy('c.id')
+      .execute();
+  }
+
+  /** Writes (or replaces) the incident's words in one locale. */
+  async saveText(incidentId: string, locale: string, sections: IncidentSections, by: string): Promise<void> {
+    const now = new Date().toISOString();
+    await this.prisma.transaction(async ({ db }) => {
+      await db
+        .insertInto('incident_texts')
+        .values({ incident_id: incidentId, locale, ...sections, updated_by: by, updated_at: now })
+        .onConflict((oc) =>
+          oc.columns(['incident_id', 'locale']).doUpdateSet({ ...sections, updated_by: by, updated_at: now }),
+        )
+        .execute();
+      await db.updateTable('incidents').set({ updated_at: now }).where('id', '=', incidentId).execute();
+    });
+  }
+
+  /** The incident's words, every locale. */
+  texts(incidentId: string): Promise<IncidentTextRow[]> {
+    return this.prisma.db
+      .selectFrom('incident_texts')
+      .select([
+        'locale',
+        'summary',
+        'consequences',
+        'measures',
+        'actions',
+        'contact',
+        'updated_by as updatedBy',
+        utc('updated_at').as('updatedAt'),
+      ])
+      .where('incident_id', '=', incidentId)
+      .orderBy('locale')
+      .execute();
+  }
+
+  /** The words of the incidents of several campaigns, in one statement: every locale of each. */
+  textsOfCampaigns(campaignIds: readonly string[]) {
+    if (campaignIds.length === 0) return Promise.resolve([]);
+    return this.prisma.db
+      .selectFrom('campaigns as c')
+      .innerJoin('incident_texts as t', 't.incident_id', 'c.incident_id')
+      .select([
+        'c.id as campaignId',
+        't.incident_id as incidentId',
+        't.locale',
+        't.summary',
+        't.consequences',
+        't.measures',
+        't.actions',
+        't.contact',
+      ])
+      .where('c.id', 'in', [...campaignIds])
+      .execute();
+  }
+
+  /** Which incident a campaign belongs to, or null when there is no such campaign. */
+  async incidentOf(campaignId: string): Promise<string | null> {
+    const row = await this.prisma.db
+      .selectFrom('campaigns')
+      .select('incident_id')
+      .where('id', '=', campaignId)
+      .executeTakeFirst();
+    return row?.incident_id ?? null;
+  }
+}
