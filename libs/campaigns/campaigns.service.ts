@@ -76,6 +76,7 @@ export class CampaignsService {
       campaigns: rows.map((c) => ({
         campaignId: c.id,
         datasetId: c.datasetId,
+        incidentId: c.incidentId,
         title: c.title,
         status: c.status,
         createdBy: c.createdBy,

@@ -43,7 +43,7 @@ export class CampaignsController {
 
   @ApiDoc('Campaigns, newest first, with their status and the counts of their last analysis, paged', {
     description:
-      '`{skip, take, campaigns:[{campaignId, datasetId, title, status, createdBy, createdAt, approvedBy, counts}]}`; `counts` is null until analyzed',
+      '`{skip, take, campaigns:[{campaignId, datasetId, incidentId, title, status, createdBy, createdAt, approvedBy, counts}]}`; `counts` is null until analyzed',
   })
   @ApiErrors(400)
   @RequireRole('viewer')
