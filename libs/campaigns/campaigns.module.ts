@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ExposureModule } from '../exposure/exposure.module.js';
 import { NoticesModule } from '../notices/notices.module.js';
+import { NoticesStoreModule } from '../notices/notices-store.module.js';
+import { DirectoryRepository } from '../directory/directory.repository.js';
 import { MailModule } from '../mail/mail.module.js';
 import { MetricsModule } from '../observability/metrics.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { RecipientsModule } from '../recipients/recipients.module.js';
-import { DispatchRepository } from './dispatch.repository.js';
 import { DispatchQueues } from './dispatch-queues.js';
 import { CampaignCompletion } from './campaign-completion.js';
 import { DispatchReconciler } from './dispatch-reconciler.js';
@@ -21,14 +22,23 @@ import { ReviewService } from './review.service.js';
 import { PreviewService } from './preview.service.js';
 
 @Module({
-  imports: [ExposureModule, NoticesModule, MailModule, MetricsModule, WebhooksModule, RecipientsModule],
+  imports: [
+    ExposureModule,
+    NoticesModule,
+    NoticesStoreModule,
+    MailModule,
+    MetricsModule,
+    WebhooksModule,
+    RecipientsModule,
+  ],
   providers: [
     CampaignsRepository,
+    // the directory's tables are read through their owner (DirectoryModule exports only its service)
+    DirectoryRepository,
     AnalysisService,
     CampaignsService,
     ReviewService,
     PreviewService,
-    DispatchRepository,
     DispatchQueues,
     CampaignCompletion,
     DispatchReconciler,

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { sql, type Selectable } from 'kysely';
+import type { ExposureRecord, Item } from '../../generated/kysely/database.js';
 import { analyticChunks, analyticQuery } from '../db/analytic.js';
 import { copyRowsPooled, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
@@ -438,13 +440,13 @@ export class ExposureRepository {
   async *sameTextGroups(
     datasetId: string,
   ): AsyncGenerator<{ fingerprints: string[]; recordIds: string[]; firstLines: number[] }[]> {
-    const chunks = analyticChunks<{ fps: string[]; rids: string[]; lines: number[] }>(
-      this.prisma.pool,
-      { sql: `SELECT array_agg(fingerprint ORDER BY first_upload, first_line) AS fps, array_agg(canonical_record_id ORDER BY first_upload, first_line) AS rids,
+    const chunks = analyticChunks<{ fps: string[]; rids: string[]; lines: number[] }>(this.prisma.pool, {
+      sql: `SELECT array_agg(fingerprint ORDER BY first_upload, first_line) AS fps, array_agg(canonical_record_id ORDER BY first_upload, first_line) AS rids,
               array_agg(${ORDINAL('')} ORDER BY first_upload, first_line) AS lines
          FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL
-        GROUP BY text_fp HAVING count(*) > 1`, parameters: [datasetId] },
-    );
+        GROUP BY text_fp HAVING count(*) > 1`,
+      parameters: [datasetId],
+    });
     for await (const rows of chunks)
       yield rows.map((r) => ({ fingerprints: r.fps, recordIds: r.rids, firstLines: r.lines }));
   }
@@ -461,14 +463,14 @@ export class ExposureRepository {
       rid: string;
       reply_line: number;
       original_line: number;
-    }>(
-      this.prisma.pool,
-      { sql: `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid,
+    }>(this.prisma.pool, {
+      sql: `SELECT DISTINCT ON (r.fingerprint) r.fingerprint AS reply, o.fingerprint AS original, o.canonical_record_id AS rid,
               ${ORDINAL('r.')} AS reply_line, ${ORDINAL('o.')} AS original_line
          FROM items r JOIN items o ON o.dataset_id = r.dataset_id AND o.text_fp = r.quoted_fp
         WHERE r.dataset_id = $1 AND r.quoted_fp IS NOT NULL AND o.fingerprint <> r.fingerprint
-        ORDER BY r.fingerprint, o.first_upload, o.first_line`, parameters: [datasetId] },
-    );
+        ORDER BY r.fingerprint, o.first_upload, o.first_line`,
+      parameters: [datasetId],
+    });
     for await (const rows of chunks) {
       yield rows.map((r) => ({
         reply: r.reply,
@@ -493,7 +495,8 @@ export class ExposureRepository {
     // window over every band row sorted them all); pairs come in a fixed order.
     const chunks = analyticChunks<{ a: string; b: string; a_line: number; b_line: number }>(
       this.prisma.pool,
-      { sql: `WITH reps AS (
+      {
+        sql: `WITH reps AS (
          SELECT DISTINCT ON (text_fp) fingerprint, ${ORDINAL('')} AS first_line, lsh_bands
            FROM items WHERE dataset_id = $1 AND text_fp IS NOT NULL AND cardinality(lsh_bands) > 0
           ORDER BY text_fp, first_upload, first_line
@@ -507,7 +510,9 @@ export class ExposureRepository {
        )
        SELECT DISTINCT x.fingerprint AS a, y.fingerprint AS b, x.first_line AS a_line, y.first_line AS b_line
          FROM m x JOIN m y ON x.ord = y.ord AND x.band = y.band AND x.first_line < y.first_line
-        ORDER BY a, b`, parameters: [datasetId, maxBandGroup] },
+        ORDER BY a, b`,
+        parameters: [datasetId, maxBandGroup],
+      },
       // the caller holds each chunk's texts and shingle sets (~15 kB an item): 1,000 pairs, not 5,000
       1000,
     );
@@ -639,5 +644,31 @@ export class ExposureRepository {
       [datasetId, recordId],
     );
     return res.rows[0]?.cluster_id ?? null;
+  }
+
+  /**
+   * A page of a data set's records with their cluster, item by item: in (fingerprint, recordId)
+   * order, so that the copies of an item come one after the other (keyset pagination).
+   */
+  async recordPage(
+    datasetId: string,
+    after: { fingerprint: string; recordId: string } | null,
+    limit: number,
+  ): Promise<
+    (Pick<Selectable<ExposureRecord>, 'record_id' | 'fingerprint'> &
+      Pick<Selectable<Item>, 'cluster_id'> & { data: string })[]
+  > {
+    const fingerprint = after?.fingerprint ?? null;
+    const { rows } = await sql<
+      Pick<Selectable<ExposureRecord>, 'record_id' | 'fingerprint'> &
+        Pick<Selectable<Item>, 'cluster_id'> & { data: string }
+    >`SELECT r.record_id, r.fingerprint, r.data::text AS data, i.cluster_id
+         FROM exposure_records r JOIN items i ON i.dataset_id = r.dataset_id AND i.fingerprint = r.fingerprint
+        WHERE r.dataset_id = ${datasetId} AND (${fingerprint}::text IS NULL OR (r.fingerprint, r.record_id) > (${fingerprint}::text, ${after?.recordId ?? null}::text))
+          -- the same bound on the items: without it a merge join reads them from the first one, every page
+          AND (${fingerprint}::text IS NULL OR i.fingerprint >= ${fingerprint}::text)
+        ORDER BY r.fingerprint, r.record_id LIMIT ${limit}`.execute(this.prisma.db);
+    // data as text: a copy of the item before it is not parsed at all
+    return rows;
   }
 }
