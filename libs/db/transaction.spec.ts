@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { TENANT_ROLE } from './roles.js';
 import { databaseOn, inTransaction, runNamed } from './transaction.js';
@@ -91,6 +92,36 @@ describe('inTransaction against the real PostgreSQL', () => {
     }
   });
 });
+
+describe('databaseOn', () => {
+  it('survives a connection lost under a statement: the statement fails, the connection is not reused', async () => {
+    const own = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    const ownDb = databaseOn(own);
+    try {
+      const pid = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(ownDb)).rows[0]!.pid;
+      const sleeping = sql`SELECT pg_sleep(5)`.execute(ownDb);
+      // the application role may end its own sessions: the socket dies under the statement
+      await until(async () => {
+        const r = await pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%pg_sleep%'`,
+          [pid],
+        );
+        return r.rows[0]!.n === '1';
+      });
+      await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      await expect(sleeping).rejects.toThrow();
+      // the pool's only slot was freed and refilled with a live connection
+      const next = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(ownDb)).rows[0]!.pid;
+      expect(next).not.toBe(pid);
+    } finally {
+      await ownDb.destroy();
+    }
+  });
+});
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
+}
 
 describe('runNamed', () => {
   it('runs a typed statement as a prepared statement of the connection, again and again', async () => {

@@ -7,9 +7,40 @@ import type { DB } from '../../generated/kysely/database.js';
 export type Db = Kysely<DB>;
 export type { DB };
 
-/** A Kysely over a pool: each statement takes a connection of the pool and gives it back. */
+/**
+ * A Kysely over a pool: each statement takes a connection of the pool and gives it back. Handed
+ * out with the care pool.query takes and Kysely's own driver does not: while a statement holds the
+ * connection, an 'error' the connection emits (its socket lost: PostgreSQL restarted, or ended the
+ * session) is caught instead of crashing the process, and a connection whose statement failed is
+ * destroyed instead of going back to the pool, where the next statement would find it dead.
+ */
 export function databaseOn(pool: pg.Pool): Db {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+  const guarded: PostgresPool = {
+    connect: async () => {
+      const client = await pool.connect();
+      let failed: Error | undefined;
+      const onError = (e: Error) => {
+        failed ??= e;
+      };
+      client.on('error', onError);
+      const query = (...args: unknown[]): unknown => {
+        const result: unknown = (client.query as (...a: unknown[]) => unknown)(...args);
+        // a cursor reports its errors to its reader; a statement's promise is the caller's to await
+        if (result instanceof Promise) result.catch((e: Error) => onError(e));
+        return result;
+      };
+      return {
+        query: query as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => {
+          client.off('error', onError);
+          client.release(failed ?? destroy);
+        },
+      };
+    },
+    end: () => pool.end(),
+    options: pool.options,
+  };
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: guarded, cursor: Cursor }) });
 }
 
 /** One open transaction: typed statements and the raw connection (for COPY streams and cursors) share it. */

@@ -6,6 +6,7 @@ import type {
   DeliveryState,
   ExposureView,
   Notice,
+  NoticeViewPoint,
   Tenant,
   TenantContact,
   TenantDecision,
@@ -741,15 +742,20 @@ export class NoticesRepository {
     value: boolean,
   ): Promise<number> {
     const col = sql.raw(FLAG_COLUMN[flag]);
-    const { sql: text, parameters } =
-      sql`INSERT INTO notice_view_points (notice_id, tenant_id, user_id, ${col}, updated_at)
+    const rows = await runNamed(
+      tx.client,
+      `inbox-set-${FLAG_COLUMN[flag]}`,
+      on(
+        tx,
+        sql<
+          Pick<Selectable<NoticeViewPoint>, 'notice_id'>
+        >`INSERT INTO notice_view_points (notice_id, tenant_id, user_id, ${col}, updated_at)
        SELECT n.id, n.tenant_id, ${r.userId}, ${value}::boolean, CURRENT_TIMESTAMP
        FROM notices n WHERE n.id = ANY(${[...ids]}::text[]) AND ${visible(r)}
-       ON CONFLICT (notice_id, user_id) DO UPDATE SET ${col} = EXCLUDED.${col}, updated_at = CURRENT_TIMESTAMP`.compile(
-        tx.db,
-      );
-    // runNamed answers rows; an INSERT without RETURNING answers its count
-    const res = await tx.client.query({ name: `inbox-set-${FLAG_COLUMN[flag]}`, text, values: [...parameters] });
-    return res.rowCount ?? 0;
+       ON CONFLICT (notice_id, user_id) DO UPDATE SET ${col} = EXCLUDED.${col}, updated_at = CURRENT_TIMESTAMP
+       RETURNING notice_id`,
+      ),
+    );
+    return rows.length;
   }
 }
