@@ -293,7 +293,12 @@ export class DirectoryRepository {
   /** The names of these tenants (those that exist). */
   tenantNames(ids: readonly string[]): Promise<Pick<Selectable<Tenant>, 'id' | 'name'>[]> {
     if (!ids.length) return Promise.resolve([]);
-    return this.prisma.db.selectFrom('tenants').select(['id', 'name']).where('id', 'in', ids).execute();
+    // one array parameter: a campaign's tenants can outnumber the parameters a statement may have
+    return this.prisma.db
+      .selectFrom('tenants')
+      .select(['id', 'name'])
+      .where(sql<SqlBool>`id = ANY(${[...ids]}::uuid[])`)
+      .execute();
   }
 
   async countTenants(): Promise<number> {

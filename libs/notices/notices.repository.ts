@@ -414,7 +414,7 @@ export class NoticesRepository {
       .selectFrom('notices')
       .select('tenant_id')
       .where('campaign_id', '=', campaignId)
-      .where('tenant_id', 'in', tenantIds)
+      .where(sql<SqlBool>`tenant_id = ANY(${[...tenantIds]}::uuid[])`)
       .execute();
     return new Set(rows.map((r) => r.tenant_id));
   }
