@@ -119,6 +119,47 @@ describe('databaseOn', () => {
   });
 });
 
+describe('connections ended by PostgreSQL while in use', () => {
+  it('fail the statements they carry and never crash the process, however the end falls', async () => {
+    const name = `ended-${randomUUID().slice(0, 8)}`;
+    const own = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4, application_name: name });
+    own.on('error', () => undefined);
+    const ownDb = databaseOn(own);
+    const end = Date.now() + 3000;
+    let served = 0;
+    // typed statements on the pool and transactions, while every session of the pool is ended again and again
+    const load = async (i: number) => {
+      while (Date.now() < end) {
+        const statement =
+          i % 2 === 0
+            ? sql`SELECT pg_sleep(${Math.random() * 0.01})`.execute(ownDb)
+            : inTransaction(own, async ({ db: tx }) => {
+                await sql`SELECT 1`.execute(tx);
+                await sql`SELECT pg_sleep(0.005)`.execute(tx);
+              });
+        served += await statement.then(
+          () => 1,
+          () => 0,
+        );
+      }
+    };
+    const ender = async () => {
+      while (Date.now() < end) {
+        await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [name]);
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
+      }
+    };
+    try {
+      await Promise.all([...Array.from({ length: 8 }, (_, i) => load(i)), ender()]);
+      // and the pool still serves once the sessions are left alone
+      expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(ownDb)).rows).toEqual([{ one: 1 }]);
+      expect(served).toBeGreaterThan(0);
+    } finally {
+      await ownDb.destroy();
+    }
+  }, 20_000);
+});
+
 async function until(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
 }

@@ -17,12 +17,11 @@ export type { DB };
 export function databaseOn(pool: pg.Pool): Db {
   const guarded: PostgresPool = {
     connect: async () => {
-      const client = await pool.connect();
       let failed: Error | undefined;
       const onError = (e: Error) => {
         failed ??= e;
       };
-      client.on('error', onError);
+      const client = await checkOut(pool, onError);
       const query = (...args: unknown[]): unknown => {
         const result: unknown = (client.query as (...a: unknown[]) => unknown)(...args);
         // a cursor reports its errors to its reader; a statement's promise is the caller's to await
@@ -41,6 +40,23 @@ export function databaseOn(pool: pg.Pool): Db {
     options: pool.options,
   };
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool: guarded, cursor: Cursor }) });
+}
+
+/**
+ * pool.connect with `onError` listening from the moment the pool hands the client over, as
+ * pool.query does: the pool stops listening for the client's errors then, and a session ended
+ * right after a statement can send its FATAL in the same packet as the statement's end. Awaited
+ * connect() attaches a listener a microtask later, after that packet is parsed: the unheard
+ * 'error' event crashed the process (test/faults/pg-terminate.e2e-spec.ts).
+ */
+export function checkOut(pool: pg.Pool, onError: (e: Error) => void): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    pool.connect((err, client) => {
+      if (err || !client) return reject(err ?? new Error('the pool gave no connection'));
+      client.on('error', onError);
+      resolve(client);
+    });
+  });
 }
 
 /** One open transaction: typed statements and the raw connection (for COPY streams and cursors) share it. */
@@ -70,14 +86,13 @@ export async function inTransaction<T>(
   work: (tx: Transaction) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  const client = await pool.connect();
   let broken: Error | undefined;
   // A lost connection also emits 'error' on the checked-out client while the query in flight
   // rejects with it: keep the event from crashing the process, and the client from the pool.
   const onError = (e: Error) => {
     broken = e;
   };
-  client.on('error', onError);
+  const client = await checkOut(pool, onError);
   try {
     await client.query(beginStatement(client, options.settings));
     const result = await work({ db: databaseOnConnection(client), client });
