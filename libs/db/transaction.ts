@@ -46,8 +46,8 @@ export function databaseOn(pool: pg.Pool): Db {
  * pool.connect with `onError` listening from the moment the pool hands the client over, as
  * pool.query does: the pool stops listening for the client's errors then, and a session ended
  * right after a statement can send its FATAL in the same packet as the statement's end. Awaited
- * connect() attaches a listener a microtask later, after that packet is parsed: the unheard
- * 'error' event crashed the process (test/faults/pg-terminate.e2e-spec.ts).
+ * connect() would attach a listener a microtask later, after that packet is parsed, and an
+ * 'error' event nobody listens to ends the process.
  */
 export function checkOut(pool: pg.Pool, onError: (e: Error) => void): Promise<pg.PoolClient> {
   return new Promise((resolve, reject) => {
