@@ -26,6 +26,9 @@ import { DirectoryService, MAX_TENANT_LINE } from '../libs/directory/directory.s
 import { readLines } from '../libs/common/read-lines.js';
 import { AnalysisService } from '../libs/campaigns/analysis.service.js';
 import { CampaignsRepository } from '../libs/campaigns/campaigns.repository.js';
+import { DirectoryRepository } from '../libs/directory/directory.repository.js';
+import { ExposureRepository } from '../libs/exposure/exposure.repository.js';
+import { NoticesStoreModule } from '../libs/notices/notices-store.module.js';
 import { MetricsModule } from '../libs/observability/metrics.js';
 import {
   createBenchDatabase,
@@ -56,7 +59,10 @@ const SCRIPT = fileURLToPath(import.meta.url);
 class SetupModule {}
 
 // Only what an analysis needs (CampaignsModule would also bring the queues and notices).
-@Module({ imports: [ConfigModule, DbModule, MetricsModule], providers: [CampaignsRepository, AnalysisService] })
+@Module({
+  imports: [ConfigModule, DbModule, MetricsModule, NoticesStoreModule],
+  providers: [CampaignsRepository, DirectoryRepository, ExposureRepository, AnalysisService],
+})
 class AnalysisBenchModule {}
 
 interface SetupResult {

@@ -25,6 +25,7 @@ import type { RecordAttribution } from '../libs/attribution/attribution.types.js
 import { normalizeRecord } from '../libs/exposure/rules/normalize-record.js';
 import type { ExposureRecordInput } from '../libs/exposure/exposure.types.js';
 import { CampaignsRepository } from '../libs/campaigns/campaigns.repository.js';
+import { DirectoryRepository } from '../libs/directory/directory.repository.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
 
 describe('analysis: decisions made while attributing', () => {
@@ -51,7 +52,7 @@ describe('analysis: decisions made while attributing', () => {
   });
 
   it('loads a domain in conflict as conflicted for each claimant and verified for none', async () => {
-    const directory = await app.get(CampaignsRepository).loadDirectory();
+    const directory = await app.get(DirectoryRepository, { strict: false }).loadDirectory();
     const claimants = directory.filter((t) => t.conflictedDomains?.includes('contoso.com'));
     expect(claimants.map((t) => t.name).sort()).toEqual(['Contoso Imposter Holdings', 'Contoso Ltd']);
     expect(directory.some((t) => t.domains.includes('contoso.com'))).toBe(false);
@@ -109,7 +110,7 @@ describe('analysis: decisions made while attributing', () => {
     const copies = records.length - new Set(records.map((r) => r.fingerprint)).size;
     expect(copies).toBeGreaterThan(0);
     const index = DirectoryIndex.build(
-      await app.get(CampaignsRepository).loadDirectory(),
+      await app.get(DirectoryRepository, { strict: false }).loadDirectory(),
       process.env.OPERATOR_DOMAINS!.split(','),
     );
     // (a copy may list its people or addresses in another order: the fingerprint sorts them)

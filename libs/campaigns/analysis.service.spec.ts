@@ -4,6 +4,8 @@ import { NotFoundError } from '../common/errors.js';
 import { Metrics } from '../observability/metrics.js';
 import { ANALYSIS_PAGING, AnalysisService } from './analysis.service.js';
 import type { CampaignsRepository, StoredAttribution } from './campaigns.repository.js';
+import type { DirectoryRepository } from '../directory/directory.repository.js';
+import type { ExposureRepository } from '../exposure/exposure.repository.js';
 
 const C = '6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
 const CONTOSO = '00000000-0000-4000-8000-00000000000a';
@@ -92,6 +94,8 @@ function setup(records: Row[]) {
   const tables = new FakeAnalysisTables(records);
   const service = new AnalysisService(
     tables as unknown as CampaignsRepository,
+    tables as unknown as DirectoryRepository,
+    tables as unknown as ExposureRepository,
     { OPERATOR_DOMAINS: ['provider.example'] } as unknown as AppConfig,
     new Metrics(),
   );

@@ -14,6 +14,8 @@ import { NotFoundError } from '../common/errors.js';
 import { quiet } from '../common/quiet.js';
 import { yieldToIo } from '../common/yield-to-io.js';
 import { CampaignsRepository, type StoredAttribution } from './campaigns.repository.js';
+import { DirectoryRepository } from '../directory/directory.repository.js';
+import { ExposureRepository } from '../exposure/exposure.repository.js';
 
 /** How the analysis pages through a data set; a test makes them small to cross every boundary. */
 export const ANALYSIS_PAGING = {
@@ -53,6 +55,8 @@ export class AnalysisService {
 
   constructor(
     private readonly repo: CampaignsRepository,
+    private readonly directory: DirectoryRepository,
+    private readonly records: ExposureRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
   ) {}
@@ -86,10 +90,10 @@ export class AnalysisService {
     pass: DecisionPass,
     onProgress?: (p: AnalysisProgress) => void,
   ): Promise<{ records: number; kept: number }> {
-    const index = DirectoryIndex.build(await this.repo.loadDirectory(), this.config.OPERATOR_DOMAINS);
+    const index = DirectoryIndex.build(await this.directory.loadDirectory(), this.config.OPERATOR_DOMAINS);
     let records = 0;
     let kept = 0;
-    let next = quiet(this.repo.recordPage(datasetId, null, ANALYSIS_PAGING.page));
+    let next = quiet(this.records.recordPage(datasetId, null, ANALYSIS_PAGING.page));
     let writing: Promise<void> = Promise.resolve();
     // the records come item by item: each item is attributed at its first record, its copies
     // (possibly on the next page) take that attribution with their own recordId
@@ -100,7 +104,7 @@ export class AnalysisService {
         if (!page.length) break;
         const last = page[page.length - 1]!;
         next = quiet(
-          this.repo.recordPage(
+          this.records.recordPage(
             datasetId,
             { fingerprint: last.fingerprint, recordId: last.record_id },
             ANALYSIS_PAGING.page,

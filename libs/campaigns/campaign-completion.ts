@@ -1,9 +1,22 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { CampaignsRepository } from './campaigns.repository.js';
-import { DispatchRepository } from './dispatch.repository.js';
+import { NoticesRepository } from '../notices/notices.repository.js';
 
 const COMPLETION_DEBOUNCE_MS = 300;
+
+/** A campaign's decisions (its owner: the campaigns repository) and its notices and deliveries (the notices repository). */
+export async function campaignCounts(
+  campaigns: Pick<CampaignsRepository, 'decisionCounts'>,
+  notices: Pick<NoticesRepository, 'dispatchCounts'>,
+  campaignId: string,
+) {
+  const [decisions, dispatch] = await Promise.all([
+    campaigns.decisionCounts(campaignId),
+    notices.dispatchCounts(campaignId),
+  ]);
+  return { ...decisions, ...dispatch };
+}
 
 /** Moves a sending campaign to completed once its last notice is posted and its last email finished. */
 @Injectable()
@@ -12,7 +25,7 @@ export class CampaignCompletion implements OnModuleDestroy {
   private readonly completionTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly repo: DispatchRepository,
+    private readonly repo: NoticesRepository,
     private readonly campaignsRepo: CampaignsRepository,
     private readonly audit: AuditService,
   ) {}
@@ -40,7 +53,7 @@ export class CampaignCompletion implements OnModuleDestroy {
   async checkCompletion(campaignId: string): Promise<boolean> {
     const c = await this.campaignsRepo.find(campaignId);
     if (c?.status !== 'sending') return false;
-    const n = await this.repo.counts(campaignId);
+    const n = await campaignCounts(this.campaignsRepo, this.repo, campaignId);
     if (n.notices < n.affected || n.queued + n.sending + n.retrying > 0) return false;
     if (await this.campaignsRepo.moveStatus(campaignId, 'sending', 'completed', { finishedAt: new Date() })) {
       await this.audit.record({

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { DeliveryState } from '../../generated/prisma/client.js';
 import { CampaignsService } from './campaigns.service.js';
-import { DispatchRepository } from './dispatch.repository.js';
+import { NoticesRepository } from '../notices/notices.repository.js';
+import { CampaignsRepository } from './campaigns.repository.js';
+import { campaignCounts } from './campaign-completion.js';
 
 export type CampaignStatusReport = Awaited<ReturnType<CampaignStatusView['status']>>;
 
@@ -10,12 +12,13 @@ export type CampaignStatusReport = Awaited<ReturnType<CampaignStatusView['status
 export class CampaignStatusView {
   constructor(
     private readonly campaigns: CampaignsService,
-    private readonly repo: DispatchRepository,
+    private readonly repo: NoticesRepository,
+    private readonly campaignsRepo: CampaignsRepository,
   ) {}
 
   async status(campaignId: string) {
     const c = await this.campaigns.get(campaignId);
-    const n = await this.repo.counts(campaignId);
+    const n = await campaignCounts(this.campaignsRepo, this.repo, campaignId);
     const emailsTotal = n.queued + n.sending + n.sent + n.failed + n.retrying;
     const work = n.affected + emailsTotal;
     const done = n.notices + n.sent + n.failed;

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ExposureModule } from '../exposure/exposure.module.js';
 import { NoticesModule } from '../notices/notices.module.js';
+import { NoticesStoreModule } from '../notices/notices-store.module.js';
+import { DirectoryModule } from '../directory/directory.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { MetricsModule } from '../observability/metrics.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { RecipientsModule } from '../recipients/recipients.module.js';
 import { IncidentsModule } from '../incidents/incidents.module.js';
-import { DispatchRepository } from './dispatch.repository.js';
 import { DispatchQueues } from './dispatch-queues.js';
 import { CampaignCompletion } from './campaign-completion.js';
 import { DispatchReconciler } from './dispatch-reconciler.js';
@@ -27,6 +28,8 @@ import { PreviewService } from './preview.service.js';
   imports: [
     ExposureModule,
     NoticesModule,
+    NoticesStoreModule,
+    DirectoryModule,
     MailModule,
     MetricsModule,
     WebhooksModule,
@@ -40,7 +43,6 @@ import { PreviewService } from './preview.service.js';
     CampaignsService,
     ReviewService,
     PreviewService,
-    DispatchRepository,
     DispatchQueues,
     CampaignCompletion,
     DispatchReconciler,

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { RecordAttribution, TenantDecision, TenantRecord } from '../../generated/kysely/database.js';
 import { analyticQuery } from '../db/analytic.js';
 import { copyRowsPooled, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma, CampaignStatus, Decision } from '../../generated/prisma/client.js';
-import type { DirectoryTenant } from '../attribution/directory-index.js';
 import type { DatasetCampaign } from '../exposure/exposure.repository.js';
+import { NoticesRepository } from '../notices/notices.repository.js';
 
 export interface StoredAttribution {
   recordId: string;
@@ -14,10 +15,22 @@ export interface StoredAttribution {
   attribution: string;
 }
 
-/** Campaign tables: thin reads and writes, bulk where an analysis writes many rows. */
+type Attribution = Selectable<RecordAttribution>;
+
+/** Rows of decisions or review items per INSERT when an analysis saves its outcome. */
+const OUTCOME_CHUNK = 5000;
+
+/**
+ * The one owner of campaigns, record_attributions, tenant_records, tenant_decisions and
+ * review_items: thin reads and writes, bulk where an analysis writes many rows. The exposure views
+ * an analysis stores go through their owner, the NoticesRepository, in the same transaction.
+ */
 @Injectable()
 export class CampaignsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly notices: NoticesRepository,
+  ) {}
 
   create(data: Prisma.CampaignUncheckedCreateInput) {
     return this.prisma.campaign.create({ data });
@@ -46,81 +59,20 @@ export class CampaignsRepository {
     return this.prisma.campaign.update({ where: { id }, data });
   }
 
-  /** Runs fn holding a PostgreSQL advisory lock on the campaign (held on one pooled connection). */
-  async withCampaignLock<T>(campaignId: string, fn: () => Promise<T>): Promise<T> {
-    const client = await this.prisma.pool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [campaignId]);
-      try {
-        return await fn();
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [campaignId]);
-      }
-    } finally {
-      client.release();
-    }
-  }
-
-  /** The whole directory in the shape the attribution index is built from. */
-  async loadDirectory(): Promise<DirectoryTenant[]> {
-    const res = await this.prisma.pool.query<{
-      id: string;
-      name: string;
-      aliases: string[];
-      phones: string[];
-      domains: string[] | null;
-      conflicted: string[] | null;
-      contacts: { email: string; roles: string[] }[] | null;
-    }>(
-      // a domain with claims is in conflict: it goes to every claimant as conflicted, to none as verified
-      `SELECT t.id, t.name, t.aliases, t.phones,
-              (SELECT array_agg(d.domain) FROM tenant_domains d WHERE d.tenant_id = t.id
-                  AND NOT EXISTS (SELECT 1 FROM tenant_domain_claims c WHERE c.domain = d.domain)) AS domains,
-              (SELECT array_agg(x.domain) FROM (
-                  SELECT c.domain FROM tenant_domain_claims c WHERE c.tenant_id = t.id
-                  UNION
-                  SELECT d.domain FROM tenant_domains d WHERE d.tenant_id = t.id
-                     AND EXISTS (SELECT 1 FROM tenant_domain_claims c WHERE c.domain = d.domain)) x) AS conflicted,
-              (SELECT json_agg(json_build_object('email', c.email, 'roles', c.roles)) FROM tenant_contacts c WHERE c.tenant_id = t.id) AS contacts
-         FROM tenants t`,
-    );
-    return res.rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      aliases: r.aliases,
-      phones: r.phones,
-      domains: r.domains ?? [],
-      contacts: r.contacts ?? [],
-      conflictedDomains: r.conflicted ?? [],
-    }));
-  }
-
   /**
-   * A page of a data set's records with their cluster, item by item: in (fingerprint, recordId)
-   * order, so that the copies of an item come one after the other (keyset pagination).
+   * Runs fn holding a PostgreSQL advisory lock on the campaign: a transaction-level lock, released
+   * by the transaction's end whatever fn does (fn's own statements run on other connections).
    */
-  async recordPage(datasetId: string, after: { fingerprint: string; recordId: string } | null, limit: number) {
-    const res = await this.prisma.pool.query<{
-      record_id: string;
-      fingerprint: string;
-      data: string;
-      cluster_id: string;
-    }>(
-      // data as text: a copy of the item before it is not parsed at all
-      `SELECT r.record_id, r.fingerprint, r.data::text AS data, i.cluster_id
-         FROM exposure_records r JOIN items i ON i.dataset_id = r.dataset_id AND i.fingerprint = r.fingerprint
-        WHERE r.dataset_id = $1 AND ($2::text IS NULL OR (r.fingerprint, r.record_id) > ($2::text, $3::text))
-          -- the same bound on the items: without it a merge join reads them from the first one, every page
-          AND ($2::text IS NULL OR i.fingerprint >= $2::text)
-        ORDER BY r.fingerprint, r.record_id LIMIT $4`,
-      [datasetId, after?.fingerprint ?? null, after?.recordId ?? null, limit],
-    );
-    return res.rows;
+  withCampaignLock<T>(campaignId: string, fn: () => Promise<T>): Promise<T> {
+    return this.prisma.transaction(async ({ db }) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${campaignId}, 0))`.execute(db);
+      return fn();
+    });
   }
 
   async clearAttributions(campaignId: string): Promise<void> {
-    await this.prisma.pool.query('DELETE FROM record_attributions WHERE campaign_id = $1', [campaignId]);
-    await this.prisma.pool.query('DELETE FROM tenant_records WHERE campaign_id = $1', [campaignId]);
+    await this.prisma.db.deleteFrom('record_attributions').where('campaign_id', '=', campaignId).execute();
+    await this.prisma.db.deleteFrom('tenant_records').where('campaign_id', '=', campaignId).execute();
   }
 
   /**
@@ -146,24 +98,28 @@ export class CampaignsRepository {
    * went to a random leaf of the index, and at a million records that was half the analysis.
    */
   async indexTenantRecords(campaignId: string): Promise<void> {
-    await analyticQuery(this.prisma.pool, {
-      sql: `INSERT INTO tenant_records (campaign_id, tenant_id, record_id)
-       SELECT DISTINCT $1::uuid, t.id::uuid, ra.record_id
+    await analyticQuery(
+      this.prisma.pool,
+      sql`INSERT INTO tenant_records (campaign_id, tenant_id, record_id)
+       SELECT DISTINCT ${campaignId}::uuid, t.id::uuid, ra.record_id
          FROM record_attributions ra, unnest(ra.tenant_ids) AS t(id)
-        WHERE ra.campaign_id = $1
-        ORDER BY 2, 3`,
-      parameters: [campaignId],
-    });
+        WHERE ra.campaign_id = ${campaignId}
+        ORDER BY 2, 3`.compile(this.prisma.db),
+    );
   }
 
   /** A page of stored attributions, in recordId order. */
-  async attributionPage(campaignId: string, after: string | null, limit: number) {
-    const res = await this.prisma.pool.query<{ record_id: string; item_key: string; attribution: unknown }>(
-      `SELECT record_id, item_key, attribution FROM record_attributions
-        WHERE campaign_id = $1 AND ($2::text IS NULL OR record_id > $2) ORDER BY record_id LIMIT $3`,
-      [campaignId, after, limit],
-    );
-    return res.rows;
+  attributionPage(
+    campaignId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<Pick<Attribution, 'record_id' | 'item_key' | 'attribution'>[]> {
+    let q = this.prisma.db
+      .selectFrom('record_attributions')
+      .select(['record_id', 'item_key', 'attribution'])
+      .where('campaign_id', '=', campaignId);
+    if (after !== null) q = q.where('record_id', '>', after);
+    return q.orderBy('record_id').limit(limit).execute();
   }
 
   /** A page of (tenant, attribution) rows for the given tenants, ordered by tenant then record. */
@@ -172,21 +128,17 @@ export class CampaignsRepository {
     tenantIds: string[],
     after: { tenantId: string; recordId: string } | null,
     limit: number,
-  ) {
-    const res = await this.prisma.pool.query<{
-      tenant_id: string;
-      record_id: string;
-      item_key: string;
-      attribution: unknown;
-    }>(
-      `SELECT tr.tenant_id, tr.record_id, ra.item_key, ra.attribution
+  ): Promise<
+    (Pick<Selectable<TenantRecord>, 'tenant_id' | 'record_id'> & Pick<Attribution, 'item_key' | 'attribution'>)[]
+  > {
+    const { rows } = await sql<
+      Pick<Selectable<TenantRecord>, 'tenant_id' | 'record_id'> & Pick<Attribution, 'item_key' | 'attribution'>
+    >`SELECT tr.tenant_id, tr.record_id, ra.item_key, ra.attribution
          FROM tenant_records tr JOIN record_attributions ra ON ra.campaign_id = tr.campaign_id AND ra.record_id = tr.record_id
-        WHERE tr.campaign_id = $1 AND tr.tenant_id = ANY($2::uuid[])
-          AND ($3::uuid IS NULL OR (tr.tenant_id, tr.record_id) > ($3::uuid, $4::text))
-        ORDER BY tr.tenant_id, tr.record_id LIMIT $5`,
-      [campaignId, tenantIds, after?.tenantId ?? null, after?.recordId ?? null, limit],
-    );
-    return res.rows;
+        WHERE tr.campaign_id = ${campaignId} AND tr.tenant_id = ANY(${tenantIds}::uuid[])
+          AND (${after?.tenantId ?? null}::uuid IS NULL OR (tr.tenant_id, tr.record_id) > (${after?.tenantId ?? null}::uuid, ${after?.recordId ?? null}::text))
+        ORDER BY tr.tenant_id, tr.record_id LIMIT ${limit}`.execute(this.prisma.db);
+    return rows;
   }
 
   resolvedReviews(campaignId: string) {
@@ -225,91 +177,88 @@ export class CampaignsRepository {
   ): Promise<void> {
     // timestamps as Prisma writes them: UTC wall time in `timestamp(3)` columns
     const now = () => new Date().toISOString();
-    const client = await this.prisma.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      await client.query('DELETE FROM tenant_decisions WHERE campaign_id = $1', [campaignId]);
-      for (let i = 0; i < decisions.length; i += 5000) {
-        await client.query(
-          `INSERT INTO tenant_decisions (campaign_id, tenant_id, decision, reasons, data_categories, records, raw_records, review_keys)
-           SELECT $1, d.tenant_id, d.decision, d.reasons, d.data_categories, d.records, d.raw_records, d.review_keys
-             FROM json_to_recordset($2::json)
-                  AS d(tenant_id uuid, decision decision, reasons text[], data_categories text[], records int, raw_records int, review_keys text[])`,
-          [
-            campaignId,
-            JSON.stringify(
-              decisions.slice(i, i + 5000).map((d) => ({
-                tenant_id: d.tenantId,
-                decision: d.decision,
-                reasons: d.reasons,
-                data_categories: d.dataCategories,
-                records: d.records,
-                raw_records: d.rawRecords,
-                review_keys: d.reviewKeys,
-              })),
-            ),
-          ],
+    await this.prisma.transaction(async (tx) => {
+      const { db } = tx;
+      await db.deleteFrom('tenant_decisions').where('campaign_id', '=', campaignId).execute();
+      for (let i = 0; i < decisions.length; i += OUTCOME_CHUNK) {
+        const rows = decisions.slice(i, i + OUTCOME_CHUNK).map((d) => ({
+          tenant_id: d.tenantId,
+          decision: d.decision,
+          reasons: d.reasons,
+          data_categories: d.dataCategories,
+          records: d.records,
+          raw_records: d.rawRecords,
+          review_keys: d.reviewKeys,
+        }));
+        // one JSON parameter for thousands of rows (a VALUES list would be seven parameters a row)
+        await sql`INSERT INTO tenant_decisions (campaign_id, tenant_id, decision, reasons, data_categories, records, raw_records, review_keys)
+           SELECT ${campaignId}, d.tenant_id, d.decision, d.reasons, d.data_categories, d.records, d.raw_records, d.review_keys
+             FROM json_to_recordset(${JSON.stringify(rows)}::json)
+                  AS d(tenant_id uuid, decision decision, reasons text[], data_categories text[], records int, raw_records int, review_keys text[])`.execute(
+          db,
         );
       }
-      await client.query('UPDATE review_items SET open = false WHERE campaign_id = $1', [campaignId]);
+      await db.updateTable('review_items').set({ open: false }).where('campaign_id', '=', campaignId).execute();
       // one row per key (one statement cannot upsert a row twice; the last one wins, as row by row)
-      reviews = [...new Map(reviews.map((r) => [r.reviewKey, r])).values()];
-      for (let i = 0; i < reviews.length; i += 5000) {
-        await client.query(
-          `INSERT INTO review_items (id, campaign_id, review_key, item_key, record_ids, candidates, triggers, excerpts, open)
-           SELECT gen_random_uuid(), $1, r.review_key, r.item_key, r.record_ids, r.candidates, r.triggers, COALESCE(r.excerpts, '{}'), true
-             FROM json_to_recordset($2::json) AS r(review_key text, item_key text, record_ids text[], candidates text[], triggers text[], excerpts text[])
+      const unique = [...new Map(reviews.map((r) => [r.reviewKey, r])).values()];
+      for (let i = 0; i < unique.length; i += OUTCOME_CHUNK) {
+        const rows = unique.slice(i, i + OUTCOME_CHUNK).map((r) => ({
+          review_key: r.reviewKey,
+          item_key: r.itemKey,
+          record_ids: r.recordIds,
+          candidates: r.candidates,
+          triggers: r.triggers,
+          excerpts: r.excerpts,
+        }));
+        await sql`INSERT INTO review_items (id, campaign_id, review_key, item_key, record_ids, candidates, triggers, excerpts, open)
+           SELECT gen_random_uuid(), ${campaignId}, r.review_key, r.item_key, r.record_ids, r.candidates, r.triggers, COALESCE(r.excerpts, '{}'), true
+             FROM json_to_recordset(${JSON.stringify(rows)}::json) AS r(review_key text, item_key text, record_ids text[], candidates text[], triggers text[], excerpts text[])
            ON CONFLICT (campaign_id, review_key) DO UPDATE
               SET item_key = EXCLUDED.item_key, record_ids = EXCLUDED.record_ids, candidates = EXCLUDED.candidates,
-                  triggers = EXCLUDED.triggers, excerpts = EXCLUDED.excerpts, open = true`,
-          [
-            campaignId,
-            JSON.stringify(
-              reviews.slice(i, i + 5000).map((r) => ({
-                review_key: r.reviewKey,
-                item_key: r.itemKey,
-                record_ids: r.recordIds,
-                candidates: r.candidates,
-                triggers: r.triggers,
-                excerpts: r.excerpts,
-              })),
-            ),
-          ],
-        );
+                  triggers = EXCLUDED.triggers, excerpts = EXCLUDED.excerpts, open = true`.execute(db);
       }
-      await client.query('DELETE FROM exposure_views WHERE campaign_id = $1', [campaignId]);
-      // A multi-row INSERT, not COPY: PostgreSQL refuses COPY FROM into a table under row-level
-      // security, and the application role is under it here (docs/design.md "Database roles").
-      let chunk: { tenant_id: string; view: unknown }[] = [];
-      const flush = async () => {
-        if (!chunk.length) return;
-        await client.query(
-          `INSERT INTO exposure_views (campaign_id, tenant_id, view, updated_at)
-           SELECT $1, r.tenant_id, r.view, $3 FROM json_to_recordset($2::json) AS r(tenant_id uuid, view jsonb)`,
-          [campaignId, JSON.stringify(chunk), now()],
-        );
-        chunk = [];
-      };
-      for await (const v of views) {
-        chunk.push({ tenant_id: v.tenantId, view: v.view });
-        if (chunk.length >= 2000) await flush();
-      }
-      await flush();
-      const updated = await client.query(
-        'UPDATE campaigns SET analysis = $2::jsonb, analyzed_at = $3, updated_at = $3 WHERE id = $1',
-        [campaignId, JSON.stringify(analysis), now()],
-      );
-      if (updated.rowCount !== 1) throw new Error(`campaign ${campaignId} not found`);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch((e: Error) => {
-        broken = e;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+      await this.notices.replaceExposureViews(tx, campaignId, views);
+      const at = now();
+      const updated = await db
+        .updateTable('campaigns')
+        .set({ analysis: JSON.stringify(analysis), analyzed_at: at, updated_at: at })
+        .where('id', '=', campaignId)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows !== 1n) throw new Error(`campaign ${campaignId} not found`);
+    });
+  }
+
+  /** The campaign's tenants by decision. */
+  async decisionCounts(campaignId: string): Promise<{ affected: number; notAffected: number; needsReview: number }> {
+    const rows = await this.prisma.db
+      .selectFrom('tenant_decisions')
+      .select(['decision', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('campaign_id', '=', campaignId)
+      .groupBy('decision')
+      .execute();
+    const n = (d: Decision) => Number(rows.find((r) => r.decision === d)?.n ?? 0);
+    return { affected: n('affected'), notAffected: n('not_affected'), needsReview: n('needs_review') };
+  }
+
+  /** The campaign's affected tenants in id order: a keyset page after `after`, or all of them without a limit. */
+  async affectedTenants(
+    campaignId: string,
+    after: string | null = null,
+    limit?: number,
+  ): Promise<Selectable<TenantDecision>['tenant_id'][]> {
+    let q = this.prisma.db
+      .selectFrom('tenant_decisions')
+      .select('tenant_id')
+      .where('campaign_id', '=', campaignId)
+      .where('decision', '=', 'affected');
+    if (after !== null) q = q.where('tenant_id', '>', after);
+    const rows = await (limit === undefined ? q : q.limit(limit)).orderBy('tenant_id').execute();
+    return rows.map((r) => r.tenant_id);
+  }
+
+  /** A review item by its id (the operators' handle on it). */
+  reviewItemById(id: string) {
+    return this.prisma.reviewItem.findUnique({ where: { id } });
   }
 
   decisions(campaignId: string, filter: { decision?: Decision; skip?: number; take?: number } = {}) {
@@ -323,10 +272,6 @@ export class CampaignsRepository {
 
   decision(campaignId: string, tenantId: string) {
     return this.prisma.tenantDecision.findUnique({ where: { campaignId_tenantId: { campaignId, tenantId } } });
-  }
-
-  exposureView(campaignId: string, tenantId: string) {
-    return this.prisma.exposureView.findUnique({ where: { campaignId_tenantId: { campaignId, tenantId } } });
   }
 
   reviewItems(campaignId: string, filter: { open?: boolean; resolved?: boolean }) {
@@ -349,10 +294,6 @@ export class CampaignsRepository {
       where: { campaignId_reviewKey: { campaignId, reviewKey } },
       data: { resolved: true, resolvedTenantId: tenantId, resolvedBy: by, resolvedAt: new Date() },
     });
-  }
-
-  tenantNames(ids: string[]) {
-    return this.prisma.tenant.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
   }
 
   // ── the campaigns of a data set, for a change to the data set (DatasetCampaigns, libs/exposure) ──

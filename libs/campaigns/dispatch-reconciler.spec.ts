@@ -1,14 +1,15 @@
 import type { AuditEntry, AuditService } from '../audit/audit.service.js';
 import { CampaignCompletion } from './campaign-completion.js';
 import type { CampaignsRepository } from './campaigns.repository.js';
-import type { DispatchRepository } from './dispatch.repository.js';
+import type { NoticesRepository } from '../notices/notices.repository.js';
 import type { DispatchQueues, ParkedJobs } from './dispatch-queues.js';
 import { DispatchReconciler } from './dispatch-reconciler.js';
 
 const C = '6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
 const T = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-type Counts = Awaited<ReturnType<DispatchRepository['counts']>>;
+type Counts = Awaited<ReturnType<NoticesRepository['dispatchCounts']>> &
+  Awaited<ReturnType<CampaignsRepository['decisionCounts']>>;
 const counts = (c: Partial<Counts>): Counts => ({
   affected: 0,
   notAffected: 0,
@@ -22,8 +23,9 @@ const counts = (c: Partial<Counts>): Counts => ({
   ...c,
 });
 
-function campaignsRepo(status: string) {
+function campaignsRepo(status: string, n: Partial<Counts> = {}) {
   const c = { id: C, status };
+  const affected = [T(1), T(2), T(3)];
   return {
     c,
     repo: {
@@ -31,16 +33,22 @@ function campaignsRepo(status: string) {
       list: async () => [c, { id: 'other', status: 'completed' }],
       moveStatus: async (_id: string, from: string, to: string) =>
         c.status === from ? ((c.status = to), true) : false,
+      decisionCounts: async () => counts(n),
+      // keyset pages of two
+      affectedTenants: async (_c: string, after: string | null) => {
+        const from = after ? affected.indexOf(after) + 1 : 0;
+        return affected.slice(from, from + 2);
+      },
     } as unknown as CampaignsRepository,
   };
 }
 
 describe('CampaignCompletion', () => {
   function setup(status: string, n: Partial<Counts>) {
-    const { c, repo } = campaignsRepo(status);
+    const { c, repo } = campaignsRepo(status, n);
     const audit: AuditEntry[] = [];
     const completion = new CampaignCompletion(
-      { counts: async () => counts(n) } as unknown as DispatchRepository,
+      { dispatchCounts: async () => counts(n) } as unknown as NoticesRepository,
       repo,
       { record: async (e: AuditEntry) => void audit.push(e) } as unknown as AuditService,
     );
@@ -84,18 +92,15 @@ describe('DispatchReconciler', () => {
     const { repo: campaigns } = campaignsRepo('sending');
     const parked: ParkedJobs = { notices: new Set(['p-n']), emails: new Set(['p-e']) };
     const calls: { kind: string; args: unknown[] }[] = [];
-    const affected = [T(1), T(2), T(3)];
     const repo = {
       // keyset pages of two
       noticesWithPendingDeliveries: async (_c: string, after: string | null) => {
         const from = after ? pages.pendingMail.findIndex((n) => n.id === after) + 1 : 0;
         return pages.pendingMail.slice(from, from + 2);
       },
-      affectedWithoutNotice: async (_c: string, after: string | null) => {
-        const from = after ? affected.indexOf(after) + 1 : 0;
-        return affected.slice(from, from + 2);
-      },
-    } as unknown as DispatchRepository;
+      // T(2) got its notice meanwhile: not queued again
+      tenantsWithNotice: async (_c: string, ids: string[]) => new Set(ids.filter((t) => t === T(2))),
+    } as unknown as NoticesRepository;
     const queues = {
       parked: async () => parked,
       enqueueEmails: async (...args: unknown[]) => void calls.push({ kind: 'emails', args }),
@@ -114,13 +119,13 @@ describe('DispatchReconciler', () => {
         { id: 'MC3', tenantId: T(9), hasDeliveries: true, pending: [5n] },
       ],
     });
-    await expect(s.reconciler.reconcile(C)).resolves.toEqual({ notices: 4, emails: 3 });
+    await expect(s.reconciler.reconcile(C)).resolves.toEqual({ notices: 3, emails: 3 });
     expect(s.calls).toEqual([
       { kind: 'emails', args: [[1n, 2n], s.parked.emails] },
       { kind: 'notices', args: [C, [T(8)], s.parked.notices] },
       { kind: 'emails', args: [[5n], s.parked.emails] },
       { kind: 'notices', args: [C, [], s.parked.notices] },
-      { kind: 'notices', args: [C, [T(1), T(2)], s.parked.notices] },
+      { kind: 'notices', args: [C, [T(1)], s.parked.notices] },
       { kind: 'notices', args: [C, [T(3)], s.parked.notices] },
     ]);
     expect(s.touched).toEqual([C]);

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CampaignsRepository } from './campaigns.repository.js';
-import { DispatchRepository } from './dispatch.repository.js';
+import { NoticesRepository } from '../notices/notices.repository.js';
 import { DispatchQueues } from './dispatch-queues.js';
 import { CampaignCompletion } from './campaign-completion.js';
 
@@ -15,7 +15,7 @@ export class DispatchReconciler {
   private readonly logger = new Logger(DispatchReconciler.name);
 
   constructor(
-    private readonly repo: DispatchRepository,
+    private readonly repo: NoticesRepository,
     private readonly campaignsRepo: CampaignsRepository,
     private readonly queues: DispatchQueues,
     private readonly completion: CampaignCompletion,
@@ -40,12 +40,15 @@ export class DispatchReconciler {
       notices += bare.length;
       after = page[page.length - 1]!.id;
     }
+    // affected tenants a page at a time, less those with a notice: two statements a page, one per table family
     for (let after: string | null = null; ;) {
-      const tenants = await this.repo.affectedWithoutNotice(campaignId, after, PAGE);
-      if (!tenants.length) break;
-      await this.queues.enqueueNotices(campaignId, tenants, parked.notices);
+      const affected = await this.campaignsRepo.affectedTenants(campaignId, after, PAGE);
+      if (!affected.length) break;
+      const posted = await this.repo.tenantsWithNotice(campaignId, affected);
+      const tenants = affected.filter((t) => !posted.has(t));
+      if (tenants.length) await this.queues.enqueueNotices(campaignId, tenants, parked.notices);
       notices += tenants.length;
-      after = tenants[tenants.length - 1]!;
+      after = affected[affected.length - 1]!;
     }
     this.completion.touch(campaignId);
     return { notices, emails };

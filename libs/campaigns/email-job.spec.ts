@@ -5,7 +5,7 @@ import { Metrics } from '../observability/metrics.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { TemplateEngine } from '../notices/template-engine.js';
 import type { CampaignCompletion } from './campaign-completion.js';
-import type { DispatchRepository, EmailContext } from './dispatch.repository.js';
+import type { NoticesRepository, EmailContext } from '../notices/notices.repository.js';
 import type { DispatchQueues } from './dispatch-queues.js';
 import type { EvalClient } from './dispatch.send-rate.js';
 import type { RecipientsService } from '../recipients/recipients.service.js';
@@ -80,7 +80,7 @@ function setup(outcome: SendOutcome, opts: { rateWaitMs?: number } = {}) {
   const completion = { touch: () => undefined } as unknown as CampaignCompletion;
   const config = { MAIL_RATE_PER_MINUTE: 30, PUBLIC_BASE_URL: 'https://notify.example.com/' } as AppConfig;
   const job = new EmailJob(
-    repo as unknown as DispatchRepository,
+    repo as unknown as NoticesRepository,
     new NoticeRenderer(new TemplateEngine()),
     mail,
     config,

@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../observability/metrics.js';
 import { MAIL_TRANSPORT, type MailTransport } from '../mail/mail-transport.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
-import { DispatchRepository } from './dispatch.repository.js';
+import { NoticesRepository } from '../notices/notices.repository.js';
 import { PRIVILEGED_ROLES } from './preview.service.js';
 import { SendRateLimiter } from './dispatch.send-rate.js';
 import { DispatchQueues } from './dispatch-queues.js';
@@ -22,7 +22,7 @@ export class EmailJob {
   private sendRateLimiter?: SendRateLimiter;
 
   constructor(
-    private readonly repo: DispatchRepository,
+    private readonly repo: NoticesRepository,
     private readonly renderer: NoticeRenderer,
     @Inject(MAIL_TRANSPORT) private readonly mail: MailTransport,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError } from '../common/errors.js';
-import { DispatchRepository } from './dispatch.repository.js';
+import { CampaignsRepository } from './campaigns.repository.js';
 
 export class NoIdentifiedImpactError extends ConflictError {}
 
@@ -26,7 +26,7 @@ export function requireIdentifiedImpact(
  */
 @Injectable()
 export class IdentifiedImpactGate {
-  constructor(private readonly repo: DispatchRepository) {}
+  constructor(private readonly repo: CampaignsRepository) {}
 
   async assertIdentifiedImpact(campaignId: string, tenantId: string): Promise<void> {
     const d = await this.repo.decision(campaignId, tenantId);

@@ -5,7 +5,12 @@ import { NoticeComposer } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { TemplateEngine } from '../notices/template-engine.js';
 import type { CampaignCompletion } from './campaign-completion.js';
-import { writeKey, type DispatchRepository, type NoticeContext, type NoticeWrite } from './dispatch.repository.js';
+import {
+  writeKey,
+  type NoticesRepository,
+  type NoticeContext,
+  type NoticeWrite,
+} from '../notices/notices.repository.js';
 import type { DispatchQueues } from './dispatch-queues.js';
 import { NoIdentifiedImpactError } from './identified-impact.js';
 import { NoticeJob } from './notice-job.js';
@@ -46,7 +51,7 @@ function context(over: Partial<NoticeContext> = {}, status = 'sending'): NoticeC
 }
 
 /** The notice and delivery tables in memory, behaving as writeNotices does. */
-class FakeDispatchRepository {
+class FakeNoticesRepository {
   contexts = new Map<string, NoticeContext>();
   writes: NoticeWrite[][] = [];
   /** tenants whose write fails (a row the database refuses) */
@@ -73,7 +78,7 @@ class FakeDispatchRepository {
 }
 
 function setup() {
-  const repo = new FakeDispatchRepository();
+  const repo = new FakeNoticesRepository();
   const queued: bigint[][] = [];
   const queues = { enqueueEmails: async (ids: bigint[]) => void queued.push(ids) } as unknown as DispatchQueues;
   const touched: string[] = [];
@@ -82,7 +87,7 @@ function setup() {
   const hooked: string[][] = [];
   const webhooks = { noticesPosted: async (ids: string[]) => void hooked.push(ids) } as unknown as WebhookService;
   const job = new NoticeJob(
-    repo as unknown as DispatchRepository,
+    repo as unknown as NoticesRepository,
     composer,
     renderer,
     queues,

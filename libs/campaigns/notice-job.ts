@@ -5,12 +5,12 @@ import { NoticeComposer } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { FALLBACK_LOCALE } from '../notices/template-engine.js';
 import {
-  DispatchRepository,
+  NoticesRepository,
   writeKey,
   type NoticeContext,
   type NoticeTranslations,
   type NoticeWrite,
-} from './dispatch.repository.js';
+} from '../notices/notices.repository.js';
 import { Batcher } from './batcher.js';
 import { PRIVILEGED_ROLES } from './preview.service.js';
 import { DispatchQueues } from './dispatch-queues.js';
@@ -45,7 +45,7 @@ export class NoticeJob {
   );
 
   constructor(
-    private readonly repo: DispatchRepository,
+    private readonly repo: NoticesRepository,
     private readonly composer: NoticeComposer,
     private readonly renderer: NoticeRenderer,
     private readonly queues: DispatchQueues,

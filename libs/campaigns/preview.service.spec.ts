@@ -1,5 +1,6 @@
 import { BadInputError, NotFoundError } from '../common/errors.js';
-import type { PrismaService } from '../db/prisma.service.js';
+import type { DirectoryRepository } from '../directory/directory.repository.js';
+import type { NoticesRepository } from '../notices/notices.repository.js';
 import type { DatasetsService } from '../exposure/datasets.service.js';
 import { NoticeComposer } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
@@ -15,6 +16,7 @@ import { prepareWords, type IncidentSections, type IncidentWords } from '../noti
 const C = '6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
 const T = '00000000-0000-4000-8000-000000000001';
 const renderer = new NoticeRenderer(new TemplateEngine());
+const AFFECTED = [T, '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003'];
 
 interface World {
   support?: { supportUrl?: string | null; supportEmail?: string | null };
@@ -51,28 +53,21 @@ function setup(w: World = {}) {
   const repo = {
     find: async (id: string) => (id === C ? campaign : null),
     decision: async () => (w.decision === null ? null : { decision: w.decision ?? 'affected', records: 3 }),
-    exposureView: async () =>
-      w.view === false ? null : { view: { dataCategories: ['Names'], records: [], people: [], files: [] } },
+    affectedTenants: async () => AFFECTED,
   } as unknown as CampaignsRepository;
+  const notices = {
+    tenantExposureView: async () =>
+      w.view === false ? undefined : { view: { dataCategories: ['Names'], records: [], people: [], files: [] } },
+    countExposureViews: async (_c: string, ids: string[]) => ids.length - (w.missingViews ?? 0),
+  } as unknown as NoticesRepository;
   const locales = w.locales ?? { 'en-US': 1 };
-  // the service's three statements, told apart by what they read
-  const query = async (sql: string) => {
-    if (sql.includes('NOT EXISTS (SELECT 1 FROM exposure_views')) return { rows: [{ n: String(w.missingViews ?? 0) }] };
-    if (sql.includes('GROUP BY ct.locale'))
-      return { rows: Object.entries(locales).map(([locale, recipients]) => ({ locale, recipients })) };
-    if (sql.includes('SELECT DISTINCT ct.locale')) return { rows: Object.keys(locales).map((locale) => ({ locale })) };
-    throw new Error(`unexpected statement: ${sql}`);
-  };
-  const prisma = {
-    pool: { query },
-    tenant: {
-      findUnique: async ({ where }: { where: { id: string } }) => (where.id === T ? { id: T, name: 'Fabrikam' } : null),
-    },
-    tenantContact: {
-      findFirst: async () => ({ locale: 'fr-FR' }),
-      findMany: async () => [{ locale: 'fr-FR' }],
-    },
-  } as unknown as PrismaService;
+  const directory = {
+    tenantNames: async (ids: string[]) => (ids.includes(T) ? [{ id: T, name: 'Fabrikam' }] : []),
+    // the privileged recipients of the affected tenants asked for, by locale
+    contactLocales: async (ids: string[]) =>
+      ids === AFFECTED ? Object.entries(locales).map(([locale, recipients]) => ({ locale, recipients })) : [],
+    contactLocalesOf: async () => ['fr-FR'],
+  } as unknown as DirectoryRepository;
   const recipients = {
     campaignCounts: async () => ({ privilegedContacts: 1, notificationRecipients: 0 }),
   } as unknown as RecipientsService;
@@ -87,7 +82,8 @@ function setup(w: World = {}) {
   const service = new PreviewService(
     repo,
     {} as DatasetsService,
-    prisma,
+    directory,
+    notices,
     new NoticeComposer(renderer),
     renderer,
     audit,

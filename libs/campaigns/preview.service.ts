@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { BadInputError, NotFoundError } from '../common/errors.js';
 import { DatasetsService } from '../exposure/datasets.service.js';
-import { PrismaService } from '../db/prisma.service.js';
+import { DirectoryRepository } from '../directory/directory.repository.js';
+import { NoticesRepository } from '../notices/notices.repository.js';
 import type { ExposureView } from '../attribution/exposure-view.js';
 import { NoticeComposer, PREVIEW_MESSAGE_ID, type ServiceUpdateMessage } from '../notices/notice-composer.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
@@ -76,7 +77,8 @@ export class PreviewService {
   constructor(
     private readonly repo: CampaignsRepository,
     private readonly datasets: DatasetsService,
-    private readonly prisma: PrismaService,
+    private readonly directory: DirectoryRepository,
+    private readonly notices: NoticesRepository,
     private readonly composer: NoticeComposer,
     private readonly renderer: NoticeRenderer,
     private readonly audit: AuditService,
@@ -90,7 +92,9 @@ export class PreviewService {
     if (!c) throw new NotFoundError(`campaign ${campaignId} not found`);
     const dataset = await this.datasets.show(c.datasetId);
     const decisions = await this.repo.decisions(campaignId);
-    const names = new Map((await this.repo.tenantNames(decisions.map((d) => d.tenantId))).map((t) => [t.id, t.name]));
+    const names = new Map(
+      (await this.directory.tenantNames(decisions.map((d) => d.tenantId))).map((t) => [t.id, t.name]),
+    );
     const counts = { affected: 0, notAffected: 0, needsReview: 0 };
     for (const d of decisions) {
       if (d.decision === 'affected') counts.affected++;
@@ -98,7 +102,7 @@ export class PreviewService {
       else counts.notAffected++;
     }
     // Tenants that nothing touched are not affected either (docs/contracts.md §3 allows leaving them out of the list).
-    counts.notAffected += Math.max(0, (await this.prisma.tenant.count()) - decisions.length);
+    counts.notAffected += Math.max(0, (await this.directory.countTenants()) - decisions.length);
     return {
       campaignId,
       status: c.status,
@@ -142,14 +146,14 @@ export class PreviewService {
     if (!GUID.test(tenantId)) throw new BadInputError('tenant must be a GUID');
     const c = await this.repo.find(campaignId);
     if (!c) throw new NotFoundError(`campaign ${campaignId} not found`);
-    const tenant = await this.prisma.tenant.findUnique({ where: { id: tenantId.toLowerCase() } });
+    const [tenant] = await this.directory.tenantNames([tenantId.toLowerCase()]);
     if (!tenant) throw new NotFoundError(`tenant ${tenantId} not found`);
     const d = await this.repo.decision(campaignId, tenant.id);
     const decision = d?.decision ?? 'not_affected';
     if (decision !== 'affected') return { tenantId: tenant.id, decision, notice: null };
-    const view = await this.repo.exposureView(campaignId, tenant.id);
+    const view = await this.notices.tenantExposureView(campaignId, tenant.id);
     if (!view) throw new NotFoundError(`no exposure view for tenant ${tenant.id}; analyze the campaign again`);
-    const exposure = view.view as unknown as ExposureView;
+    const exposure = view.view as ExposureView;
     const words = await this.incidents.wordsOfCampaign(c.id);
     const noticeLocale = await this.tenantLocale(tenant.id);
     const notice = this.composer.compose({
@@ -208,21 +212,11 @@ export class PreviewService {
       problems.push(
         `incident ${c.incidentId} has no ${WORDS_FALLBACK_LOCALE} text, the one every locale falls back to: write it with incidents text ${c.incidentId} --locale ${WORDS_FALLBACK_LOCALE} --file FILE`,
       );
-    const missing = await this.prisma.pool.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM tenant_decisions d
-        WHERE d.campaign_id = $1 AND d.decision = 'affected'
-          AND NOT EXISTS (SELECT 1 FROM exposure_views v WHERE v.campaign_id = d.campaign_id AND v.tenant_id = d.tenant_id)`,
-      [campaignId],
-    );
-    if (Number(missing.rows[0]!.n) > 0)
-      problems.push(`${missing.rows[0]!.n} affected tenant(s) have no exposure view: analyze again`);
-    const locales = await this.prisma.pool.query<{ locale: string }>(
-      `SELECT DISTINCT ct.locale FROM tenant_contacts ct
-         JOIN tenant_decisions d ON d.tenant_id = ct.tenant_id AND d.campaign_id = $1 AND d.decision = 'affected'
-        WHERE ct.roles && $2::text[]`,
-      [campaignId, [...PRIVILEGED_ROLES]],
-    );
-    for (const locale of new Set(['en-US', ...locales.rows.map((r) => r.locale)])) {
+    const affected = await this.repo.affectedTenants(campaignId);
+    const missing = affected.length - (await this.notices.countExposureViews(campaignId, affected));
+    if (missing > 0) problems.push(`${missing} affected tenant(s) have no exposure view: analyze again`);
+    const locales = await this.directory.contactLocales(affected, PRIVILEGED_ROLES);
+    for (const locale of new Set(['en-US', ...locales.map((r) => r.locale)])) {
       const ctx = {
         messageId: PREVIEW_MESSAGE_ID,
         tenantName: 'Preview',
@@ -250,13 +244,7 @@ export class PreviewService {
 
   /** The fallbacks a launch would use, one per locale with the recipients it concerns, most recipients first. */
   async warnings(campaignId: string): Promise<LaunchWarning[]> {
-    const { rows } = await this.prisma.pool.query<{ locale: string; recipients: number }>(
-      `SELECT ct.locale, count(DISTINCT ct.email)::int AS recipients FROM tenant_contacts ct
-         JOIN tenant_decisions d ON d.tenant_id = ct.tenant_id AND d.campaign_id = $1 AND d.decision = 'affected'
-        WHERE ct.roles && $2::text[]
-        GROUP BY ct.locale`,
-      [campaignId, [...PRIVILEGED_ROLES]],
-    );
+    const rows = await this.directory.contactLocales(await this.repo.affectedTenants(campaignId), PRIVILEGED_ROLES);
     const byFallback = new Map<string, LaunchWarning>();
     for (const r of rows) {
       let fallback: { requested: string; used: string } | null;
@@ -278,23 +266,15 @@ export class PreviewService {
 
   /** The locales of the tenant's privileged admins (who get the email), with how many read each. */
   private async recipientLocales(tenantId: string): Promise<{ locale: string; recipients: number }[]> {
-    const contacts = await this.prisma.tenantContact.findMany({
-      where: { tenantId, roles: { hasSome: [...PRIVILEGED_ROLES] } },
-      orderBy: { id: 'asc' },
-      select: { locale: true },
-    });
     const counts = new Map<string, number>();
-    for (const { locale } of contacts) counts.set(locale, (counts.get(locale) ?? 0) + 1);
+    for (const locale of await this.directory.contactLocalesOf(tenantId, PRIVILEGED_ROLES))
+      counts.set(locale, (counts.get(locale) ?? 0) + 1);
     return [...counts].map(([locale, recipients]) => ({ locale, recipients }));
   }
 
   /** A notice is written in the language of the tenant's first privileged admin. */
   async tenantLocale(tenantId: string): Promise<string> {
-    const c = await this.prisma.tenantContact.findFirst({
-      where: { tenantId, roles: { hasSome: [...PRIVILEGED_ROLES] } },
-      orderBy: { id: 'asc' },
-      select: { locale: true },
-    });
-    return c?.locale ?? 'en-US';
+    const [first] = await this.directory.contactLocalesOf(tenantId, PRIVILEGED_ROLES);
+    return first ?? 'en-US';
   }
 }

@@ -1,6 +1,6 @@
 import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
 import type { AuditEntry, AuditService } from '../audit/audit.service.js';
-import type { PrismaService } from '../db/prisma.service.js';
+import type { DirectoryRepository } from '../directory/directory.repository.js';
 import type { AnalysisService } from './analysis.service.js';
 import type { CampaignsRepository } from './campaigns.repository.js';
 import { ReviewService, groupOf } from './review.service.js';
@@ -51,7 +51,7 @@ function setup(status: string, items: Item[]) {
       items.filter(
         (i) => (f.open === undefined || i.open === f.open) && (f.resolved === undefined || i.resolved === f.resolved),
       ),
-    tenantNames: async (ids: string[]) => ids.map((id) => ({ id, name: `name of ${id.slice(-1)}` })),
+    reviewItemById: async (id: string) => byId.get(id) ?? null,
     resolveReview: async (_c: string, key: string, tenantId: string | null, by: string) => {
       const i = items.find((x) => x.reviewKey === key)!;
       Object.assign(i, { resolved: true, resolvedTenantId: tenantId, resolvedBy: by, resolvedAt: new Date(0) });
@@ -59,14 +59,11 @@ function setup(status: string, items: Item[]) {
     moveStatus: async (_id: string, from: string, to: string) =>
       campaign.status === from ? ((campaign.status = to), true) : false,
   } as unknown as CampaignsRepository;
-  const prisma = {
-    reviewItem: {
-      findUnique: async ({ where }: { where: { id: string } }) => byId.get(where.id) ?? null,
-      findUniqueOrThrow: async ({ where }: { where: { id: string } }) => byId.get(where.id)!,
-    },
-  } as unknown as PrismaService;
+  const directory = {
+    tenantNames: async (ids: string[]) => ids.map((id) => ({ id, name: `name of ${id.slice(-1)}` })),
+  } as unknown as DirectoryRepository;
   const analysis = { decide: async (id: string) => void decided.push(id) } as unknown as AnalysisService;
-  const service = new ReviewService(prisma, repo, analysis, {
+  const service = new ReviewService(repo, directory, analysis, {
     record: async (e: AuditEntry) => void audit.push(e),
   } as unknown as AuditService);
   return { service, campaign, decided, audit, items };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../db/prisma.service.js';
+import { DirectoryRepository } from '../directory/directory.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
 import { CampaignsRepository } from './campaigns.repository.js';
@@ -29,8 +29,8 @@ export interface ReviewItemView {
 @Injectable()
 export class ReviewService {
   constructor(
-    private readonly prisma: PrismaService,
     private readonly repo: CampaignsRepository,
+    private readonly directory: DirectoryRepository,
     private readonly analysis: AnalysisService,
     private readonly audit: AuditService,
   ) {}
@@ -39,13 +39,13 @@ export class ReviewService {
     if (!(await this.repo.find(campaignId))) throw new NotFoundError(`campaign ${campaignId} not found`);
     const items = await this.repo.reviewItems(campaignId, opts.all ? {} : { open: true });
     const names = new Map(
-      (await this.repo.tenantNames([...new Set(items.flatMap((i) => i.candidates))])).map((t) => [t.id, t.name]),
+      (await this.directory.tenantNames([...new Set(items.flatMap((i) => i.candidates))])).map((t) => [t.id, t.name]),
     );
     return items.map((i) => this.view(i, names));
   }
 
   async resolve(reviewItemId: string, tenantId: string | null, actor: string): Promise<ReviewItemView> {
-    const item = await this.prisma.reviewItem.findUnique({ where: { id: reviewItemId } });
+    const item = await this.repo.reviewItemById(reviewItemId);
     if (!item) throw new NotFoundError(`review item ${reviewItemId} not found`);
     const campaign = await this.repo.find(item.campaignId);
     if (!campaign) throw new NotFoundError(`campaign ${item.campaignId} not found`);
@@ -79,8 +79,9 @@ export class ReviewService {
       });
     }
     await this.analysis.decide(item.campaignId);
-    const updated = await this.prisma.reviewItem.findUniqueOrThrow({ where: { id: reviewItemId } });
-    const names = new Map((await this.repo.tenantNames(updated.candidates)).map((t) => [t.id, t.name]));
+    const updated = await this.repo.reviewItemById(reviewItemId);
+    if (!updated) throw new NotFoundError(`review item ${reviewItemId} not found`);
+    const names = new Map((await this.directory.tenantNames(updated.candidates)).map((t) => [t.id, t.name]));
     return this.view(updated, names);
   }
 
@@ -133,7 +134,7 @@ export class ReviewService {
     await this.analysis.decide(campaignId);
     const ids = new Set(items.map((i) => i.id));
     const updated = (await this.repo.reviewItems(campaignId, {})).filter((i) => ids.has(i.id));
-    const names = new Map((await this.repo.tenantNames(items[0]!.candidates)).map((x) => [x.id, x.name]));
+    const names = new Map((await this.directory.tenantNames(items[0]!.candidates)).map((x) => [x.id, x.name]));
     return { group, items: updated.map((i) => this.view(i, names)) };
   }
 

@@ -1,13 +1,13 @@
 import type { CompiledQuery } from 'kysely';
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
-import { inTransaction } from './transaction.js';
+import { checkOut, inTransaction } from './transaction.js';
 
 /** work_mem of the data-set-wide sorts, hashes and aggregates (the server's default spills them to disk). */
 export const ANALYTIC_WORK_MEM = '256MB';
 
 /** A compiled typed statement (`query.compile()`, or ``sql<Row>`...`.compile(db)``). */
-export type AnalyticStatement<R> = CompiledQuery<R> | { readonly sql: string; readonly parameters: readonly unknown[] };
+export type AnalyticStatement<R> = CompiledQuery<R>;
 
 /** Runs one data-set-wide statement in its own transaction, with memory for its sorts and hashes. */
 export async function analyticQuery<R extends object>(pool: pg.Pool, statement: AnalyticStatement<R>): Promise<R[]> {
@@ -31,10 +31,13 @@ export async function* analyticChunks<R extends object>(
   const { sql, parameters } = statement;
   // Not inTransaction: the transaction stays open across the yields, and its cursor must be
   // closed before the ROLLBACK of a reader that left early.
-  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (e: Error) => {
+    broken ??= e;
+  };
+  const client = await checkOut(pool, onError);
   let cursor: Cursor<R> | undefined;
   let finished = false;
-  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL work_mem = '${ANALYTIC_WORK_MEM}'`);
@@ -51,8 +54,9 @@ export async function* analyticChunks<R extends object>(
     if (!finished) {
       // the cursor holds the connection until it is closed: a ROLLBACK sent before would wait forever
       await cursor?.close().catch(() => undefined);
-      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      await client.query('ROLLBACK').catch(onError);
     }
+    client.off('error', onError);
     client.release(broken);
   }
 }

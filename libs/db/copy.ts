@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import pgCopy from 'pg-copy-streams';
+import { checkOut } from './transaction.js';
 
 const SPECIAL = /[\\\n\r\t]/;
 const ESCAPE: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -39,14 +40,18 @@ export async function copyRows(client: pg.ClientBase, statement: string, rows: r
  */
 export async function copyRowsPooled(pool: pg.Pool, statement: string, rows: readonly string[]): Promise<void> {
   if (!rows.length) return;
-  const client = await pool.connect();
   let broken: Error | undefined;
+  const onError = (e: Error) => {
+    broken ??= e;
+  };
+  const client = await checkOut(pool, onError);
   try {
     await copyRows(client, statement, rows);
   } catch (err) {
-    if (typeof (err as { code?: unknown }).code !== 'string') broken = err as Error;
+    if (typeof (err as { code?: unknown }).code !== 'string') broken ??= err as Error;
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { TENANT_ROLE } from './roles.js';
 import { databaseOn, inTransaction, runNamed } from './transaction.js';
@@ -91,6 +92,77 @@ describe('inTransaction against the real PostgreSQL', () => {
     }
   });
 });
+
+describe('databaseOn', () => {
+  it('survives a connection lost under a statement: the statement fails, the connection is not reused', async () => {
+    const own = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    const ownDb = databaseOn(own);
+    try {
+      const pid = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(ownDb)).rows[0]!.pid;
+      const sleeping = sql`SELECT pg_sleep(5)`.execute(ownDb);
+      // the application role may end its own sessions: the socket dies under the statement
+      await until(async () => {
+        const r = await pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%pg_sleep%'`,
+          [pid],
+        );
+        return r.rows[0]!.n === '1';
+      });
+      await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      await expect(sleeping).rejects.toThrow();
+      // the pool's only slot was freed and refilled with a live connection
+      const next = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(ownDb)).rows[0]!.pid;
+      expect(next).not.toBe(pid);
+    } finally {
+      await ownDb.destroy();
+    }
+  });
+});
+
+describe('connections ended by PostgreSQL while in use', () => {
+  it('fail the statements they carry and never crash the process, however the end falls', async () => {
+    const name = `ended-${randomUUID().slice(0, 8)}`;
+    const own = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4, application_name: name });
+    own.on('error', () => undefined);
+    const ownDb = databaseOn(own);
+    const end = Date.now() + 3000;
+    let served = 0;
+    // typed statements on the pool and transactions, while every session of the pool is ended again and again
+    const load = async (i: number) => {
+      while (Date.now() < end) {
+        const statement =
+          i % 2 === 0
+            ? sql`SELECT pg_sleep(${Math.random() * 0.01})`.execute(ownDb)
+            : inTransaction(own, async ({ db: tx }) => {
+                await sql`SELECT 1`.execute(tx);
+                await sql`SELECT pg_sleep(0.005)`.execute(tx);
+              });
+        served += await statement.then(
+          () => 1,
+          () => 0,
+        );
+      }
+    };
+    const ender = async () => {
+      while (Date.now() < end) {
+        await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [name]);
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
+      }
+    };
+    try {
+      await Promise.all([...Array.from({ length: 8 }, (_, i) => load(i)), ender()]);
+      // and the pool still serves once the sessions are left alone
+      expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(ownDb)).rows).toEqual([{ one: 1 }]);
+      expect(served).toBeGreaterThan(0);
+    } finally {
+      await ownDb.destroy();
+    }
+  }, 20_000);
+});
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
+}
 
 describe('runNamed', () => {
   it('runs a typed statement as a prepared statement of the connection, again and again', async () => {

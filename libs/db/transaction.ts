@@ -7,9 +7,56 @@ import type { DB } from '../../generated/kysely/database.js';
 export type Db = Kysely<DB>;
 export type { DB };
 
-/** A Kysely over a pool: each statement takes a connection of the pool and gives it back. */
+/**
+ * A Kysely over a pool: each statement takes a connection of the pool and gives it back. Handed
+ * out with the care pool.query takes and Kysely's own driver does not: while a statement holds the
+ * connection, an 'error' the connection emits (its socket lost: PostgreSQL restarted, or ended the
+ * session) is caught instead of crashing the process, and a connection whose statement failed is
+ * destroyed instead of going back to the pool, where the next statement would find it dead.
+ */
 export function databaseOn(pool: pg.Pool): Db {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+  const guarded: PostgresPool = {
+    connect: async () => {
+      let failed: Error | undefined;
+      const onError = (e: Error) => {
+        failed ??= e;
+      };
+      const client = await checkOut(pool, onError);
+      const query = (...args: unknown[]): unknown => {
+        const result: unknown = (client.query as (...a: unknown[]) => unknown)(...args);
+        // a cursor reports its errors to its reader; a statement's promise is the caller's to await
+        if (result instanceof Promise) result.catch((e: Error) => onError(e));
+        return result;
+      };
+      return {
+        query: query as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => {
+          client.off('error', onError);
+          client.release(failed ?? destroy);
+        },
+      };
+    },
+    end: () => pool.end(),
+    options: pool.options,
+  };
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: guarded, cursor: Cursor }) });
+}
+
+/**
+ * pool.connect with `onError` listening from the moment the pool hands the client over, as
+ * pool.query does: the pool stops listening for the client's errors then, and a session ended
+ * right after a statement can send its FATAL in the same packet as the statement's end. Awaited
+ * connect() would attach a listener a microtask later, after that packet is parsed, and an
+ * 'error' event nobody listens to ends the process.
+ */
+export function checkOut(pool: pg.Pool, onError: (e: Error) => void): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    pool.connect((err, client) => {
+      if (err || !client) return reject(err ?? new Error('the pool gave no connection'));
+      client.on('error', onError);
+      resolve(client);
+    });
+  });
 }
 
 /** One open transaction: typed statements and the raw connection (for COPY streams and cursors) share it. */
@@ -39,14 +86,13 @@ export async function inTransaction<T>(
   work: (tx: Transaction) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  const client = await pool.connect();
   let broken: Error | undefined;
   // A lost connection also emits 'error' on the checked-out client while the query in flight
   // rejects with it: keep the event from crashing the process, and the client from the pool.
   const onError = (e: Error) => {
     broken = e;
   };
-  client.on('error', onError);
+  const client = await checkOut(pool, onError);
   try {
     return await transact(client, work, options, (e) => (broken ??= e));
   } finally {

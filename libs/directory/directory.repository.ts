@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type SqlBool } from 'kysely';
+import type { DirectoryTenant } from '../attribution/directory-index.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Tenant, TenantContact, TenantDomain, TenantDomainClaim } from '../../generated/kysely/database.js';
 import type { TenantInput } from './tenant-line.js';
@@ -264,5 +265,82 @@ export class DirectoryRepository {
       where: { tenantId_email: { tenantId, email } },
       select: { tenantId: true, email: true, name: true, roles: true, locale: true },
     });
+  }
+
+  /** The whole directory in the shape the attribution index is built from (an analysis reads it once). */
+  async loadDirectory(): Promise<DirectoryTenant[]> {
+    const { rows } = await sql<
+      Pick<Selectable<Tenant>, 'id' | 'name' | 'aliases' | 'phones'> & {
+        domains: Selectable<TenantDomain>['domain'][] | null;
+        conflicted: Selectable<TenantDomain>['domain'][] | null;
+        contacts: Pick<Selectable<TenantContact>, 'email' | 'roles'>[] | null;
+      }
+    >`SELECT t.id, t.name, t.aliases, t.phones,
+              -- a domain with claims is in conflict: it goes to every claimant as conflicted, to none as verified
+              (SELECT array_agg(d.domain) FROM tenant_domains d WHERE d.tenant_id = t.id
+                  AND NOT EXISTS (SELECT 1 FROM tenant_domain_claims c WHERE c.domain = d.domain)) AS domains,
+              (SELECT array_agg(x.domain) FROM (
+                  SELECT c.domain FROM tenant_domain_claims c WHERE c.tenant_id = t.id
+                  UNION
+                  SELECT d.domain FROM tenant_domains d WHERE d.tenant_id = t.id
+                     AND EXISTS (SELECT 1 FROM tenant_domain_claims c WHERE c.domain = d.domain)) x) AS conflicted,
+              (SELECT json_agg(json_build_object('email', c.email, 'roles', c.roles)) FROM tenant_contacts c WHERE c.tenant_id = t.id) AS contacts
+         FROM tenants t`.execute(this.prisma.db);
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      aliases: r.aliases,
+      phones: r.phones,
+      domains: r.domains ?? [],
+      contacts: r.contacts ?? [],
+      conflictedDomains: r.conflicted ?? [],
+    }));
+  }
+
+  /** The names of these tenants (those that exist). */
+  tenantNames(ids: readonly string[]): Promise<Pick<Selectable<Tenant>, 'id' | 'name'>[]> {
+    if (!ids.length) return Promise.resolve([]);
+    // one array parameter: a campaign's tenants can outnumber the parameters a statement may have
+    return this.prisma.db
+      .selectFrom('tenants')
+      .select(['id', 'name'])
+      .where(sql<SqlBool>`id = ANY(${[...ids]}::uuid[])`)
+      .execute();
+  }
+
+  async countTenants(): Promise<number> {
+    const r = await this.prisma.db
+      .selectFrom('tenants')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /**
+   * The locales of these tenants' contacts that hold one of the roles, each with how many distinct
+   * addresses read it (a campaign's launch warnings and render check).
+   */
+  async contactLocales(
+    tenantIds: readonly string[],
+    roles: readonly string[],
+  ): Promise<{ locale: Selectable<TenantContact>['locale']; recipients: number }[]> {
+    if (!tenantIds.length) return [];
+    const { rows } = await sql<{ locale: Selectable<TenantContact>['locale']; recipients: number }>`
+      SELECT ct.locale, count(DISTINCT ct.email)::int AS recipients FROM tenant_contacts ct
+       WHERE ct.tenant_id = ANY(${[...tenantIds]}::uuid[]) AND ct.roles && ${[...roles]}::text[]
+       GROUP BY ct.locale`.execute(this.prisma.db);
+    return rows;
+  }
+
+  /** The locale of each of the tenant's contacts that hold one of the roles, in contact id order. */
+  async contactLocalesOf(tenantId: string, roles: readonly string[]): Promise<Selectable<TenantContact>['locale'][]> {
+    const rows = await this.prisma.db
+      .selectFrom('tenant_contacts')
+      .select('locale')
+      .where('tenant_id', '=', tenantId)
+      .where(sql<SqlBool>`roles && ${[...roles]}::text[]`)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => r.locale);
   }
 }

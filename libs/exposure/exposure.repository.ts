@@ -650,4 +650,30 @@ export class ExposureRepository {
       .executeTakeFirst();
     return row?.cluster_id ?? null;
   }
+
+  /**
+   * A page of a data set's records with their cluster, item by item: in (fingerprint, recordId)
+   * order, so that the copies of an item come one after the other (keyset pagination).
+   */
+  async recordPage(
+    datasetId: string,
+    after: { fingerprint: string; recordId: string } | null,
+    limit: number,
+  ): Promise<
+    (Pick<Selectable<ExposureRecord>, 'record_id' | 'fingerprint'> &
+      Pick<Selectable<Item>, 'cluster_id'> & { data: string })[]
+  > {
+    const fingerprint = after?.fingerprint ?? null;
+    const { rows } = await sql<
+      Pick<Selectable<ExposureRecord>, 'record_id' | 'fingerprint'> &
+        Pick<Selectable<Item>, 'cluster_id'> & { data: string }
+    >`SELECT r.record_id, r.fingerprint, r.data::text AS data, i.cluster_id
+         FROM exposure_records r JOIN items i ON i.dataset_id = r.dataset_id AND i.fingerprint = r.fingerprint
+        WHERE r.dataset_id = ${datasetId} AND (${fingerprint}::text IS NULL OR (r.fingerprint, r.record_id) > (${fingerprint}::text, ${after?.recordId ?? null}::text))
+          -- the same bound on the items: without it a merge join reads them from the first one, every page
+          AND (${fingerprint}::text IS NULL OR i.fingerprint >= ${fingerprint}::text)
+        ORDER BY r.fingerprint, r.record_id LIMIT ${limit}`.execute(this.prisma.db);
+    // data as text: a copy of the item before it is not parsed at all
+    return rows;
+  }
 }

@@ -13,7 +13,7 @@ import {
 } from './exposure-attachment.js';
 import { projectExposureView } from './exposure-view.projection.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
-import { InboxRepository, type Reader, type ViewPointFlag } from './inbox.repository.js';
+import { NoticesRepository, type Reader, type ViewPointFlag } from '../notices/notices.repository.js';
 import type { ListQuery } from './list-query.js';
 import { toServiceUpdateMessage, type InboxMessage } from './service-update-message.js';
 import { TenantScope, type TenantTx } from './tenant-scope.js';
@@ -50,7 +50,7 @@ const notFound = () => new NotFoundError(MESSAGE_NOT_FOUND);
 export class InboxService {
   constructor(
     private readonly scope: TenantScope,
-    private readonly repo: InboxRepository,
+    private readonly repo: NoticesRepository,
     private readonly audit: AuditService,
     private readonly renderer: NoticeRenderer,
   ) {}

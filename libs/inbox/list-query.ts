@@ -1,17 +1,13 @@
 import { BadInputError } from '../common/errors.js';
+import { ORDERABLE, type OrderField, type OrderKey } from '../notices/notice-query.js';
 import { FilterSyntaxError, parseFilter, type FilterNode } from './odata-filter.js';
+
+export { ORDERABLE, type OrderField, type OrderKey };
 
 export const DEFAULT_TOP = 100;
 export const MAX_TOP = 1000;
 export const MAX_SKIP = 1_000_000;
 
-/** `$orderby` properties (Graph's serviceUpdateMessage names) */
-export const ORDERABLE = ['lastModifiedDateTime', 'startDateTime', 'actionRequiredByDateTime', 'title'] as const;
-export type OrderField = (typeof ORDERABLE)[number];
-export interface OrderKey {
-  field: OrderField;
-  desc: boolean;
-}
 export const MAX_ORDER_KEYS = ORDERABLE.length;
 
 /** `$select` properties: every property of the inbox's serviceUpdateMessage (`id` is always returned). */

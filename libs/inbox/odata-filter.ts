@@ -1,6 +1,6 @@
 /**
  * The part of OData `$filter` the inbox accepts (docs/contracts.md §5), parsed by recursive descent
- * into a tree the repository turns into SQL with bound parameters. Everything else is refused with a
+ * into a tree (libs/notices/notice-query.ts) the notices repository turns into SQL with bound parameters. Everything else is refused with a
  * reason that names a position, never the text; nothing from the text ever reaches SQL as text.
  *
  *   expr       := and ( "or" and )*
@@ -24,19 +24,9 @@
  * 0.2) parse the whole OData grammar into a generic tree, which would still need a walk as long as
  * this parser to refuse all but this subset, with positions instead of reasons.
  */
-export type BoolField = 'isRead' | 'isArchived' | 'isFavorited' | 'isMajorChange';
-export type TextField = 'id' | 'category' | 'severity';
-export type TimeField = 'lastModifiedDateTime' | 'startDateTime' | 'actionRequiredByDateTime';
-export type TimeOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
+import type { BoolField, FilterNode, TextField, TimeField, TimeOp } from '../notices/notice-query.js';
 
-export type FilterNode =
-  | { kind: 'and' | 'or'; args: FilterNode[] }
-  | { kind: 'not'; arg: FilterNode }
-  | { kind: 'bool'; field: BoolField; op: 'eq' | 'ne'; value: boolean }
-  | { kind: 'text'; field: TextField; op: 'eq' | 'ne'; value: string }
-  /** `value`: the literal as written, checked to be a real instant (PostgreSQL reads it as timestamptz) */
-  | { kind: 'time'; field: TimeField; op: TimeOp; value: string }
-  | { kind: 'any'; field: 'tags' | 'services'; value: string };
+export type { BoolField, FilterNode, TextField, TimeField, TimeOp };
 
 export class FilterSyntaxError extends Error {}
 

@@ -1,32 +1,13 @@
 import type { ServiceUpdateMessage } from '../notices/notice-composer.js';
+import type { InboxNoticeRow } from '../notices/notice-query.js';
 
 export type { ServiceUpdateMessage };
 
 /** The inbox's message: Graph's serviceUpdateMessage, with `hasAttachments` (the exposure view as files). */
 export type InboxMessage = ServiceUpdateMessage & { hasAttachments: boolean };
 
-/** A stored notice with the reading user's view point, as the inbox repository returns it. */
-export interface NoticeRow {
-  id: string;
-  campaignId: string;
-  title: string;
-  category: string;
-  severity: string;
-  tags: string[];
-  isMajorChange: boolean;
-  /** ISO 8601 UTC, as the repository selects them */
-  actionRequiredBy: string | null;
-  services: string[];
-  details: unknown;
-  bodyHtml: string;
-  postedAt: string;
-  lastModifiedAt: string;
-  isRead: boolean;
-  isArchived: boolean;
-  isFavorited: boolean;
-  /** the notice has an exposure view, served as attachments */
-  hasAttachments: boolean;
-}
+/** A stored notice with the reading user's view point, as the notices repository returns it. */
+export type NoticeRow = InboxNoticeRow;
 
 const CATEGORIES = new Set(['preventOrFixIssue', 'planForChange', 'stayInformed']);
 const SEVERITIES = new Set(['normal', 'high', 'critical']);

@@ -1,6 +1,20 @@
 import fc from 'fast-check';
-import { filterSql, Params } from './inbox.repository.js';
-import { parseFilter } from './odata-filter.js';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import type { DB } from '../db/transaction.js';
+import { parseFilter } from '../inbox/odata-filter.js';
+import { filterSql } from './notices.repository.js';
+
+/** Compiles statements as PostgreSQL's, without a connection. */
+const db = new Kysely<DB>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (k) => new PostgresIntrospector(k),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
+const compile = (filter: string) => filterSql(parseFilter(filter)).compile(db);
 
 describe('filterSql', () => {
   it('puts every literal of a filter into a bound parameter, never into the SQL text', () => {
@@ -16,11 +30,10 @@ describe('filterSql', () => {
               ? `tags/any(t:t eq ${quote(v)})`
               : `not (id ne ${quote(v)})`,
         );
-        const p = new Params();
-        const sql = filterSql(p, parseFilter(clauses.join(useOr ? ' or ' : ' and ')));
+        const { sql, parameters } = compile(clauses.join(useOr ? ' or ' : ' and '));
         for (const v of marked) {
           expect(sql).not.toContain(`zq${marked.indexOf(v)}x`);
-          expect(p.values).toContain(v);
+          expect(parameters).toContain(v);
         }
         // only placeholders, column names and keywords: no quote from the input survives
         expect(sql).not.toMatch(/'(?!UTC')/);
@@ -29,16 +42,12 @@ describe('filterSql', () => {
   });
 
   it('compiles date-times to timestamptz parameters compared at the millisecond shown', () => {
-    const p = new Params();
-    const sql = filterSql(
-      p,
-      parseFilter(
-        'lastModifiedDateTime ge 2026-11-01T00:00:00Z and actionRequiredByDateTime ne 2026-11-01T00:00:00+01:00',
-      ),
+    const { sql, parameters } = compile(
+      'lastModifiedDateTime ge 2026-11-01T00:00:00Z and actionRequiredByDateTime ne 2026-11-01T00:00:00+01:00',
     );
     expect(sql).toBe(
       "(COALESCE((date_trunc('milliseconds', n.last_modified_at) AT TIME ZONE 'UTC') >= $1::timestamptz, false) AND ((date_trunc('milliseconds', n.action_required_by) AT TIME ZONE 'UTC') IS NULL OR (date_trunc('milliseconds', n.action_required_by) AT TIME ZONE 'UTC') <> $2::timestamptz))",
     );
-    expect(p.values).toEqual(['2026-11-01T00:00:00Z', '2026-11-01T00:00:00+01:00']);
+    expect(parameters).toEqual(['2026-11-01T00:00:00Z', '2026-11-01T00:00:00+01:00']);
   });
 });

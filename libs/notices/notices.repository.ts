@@ -1,0 +1,761 @@
+import { Injectable } from '@nestjs/common';
+import { sql, type Compilable, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
+import type {
+  Campaign,
+  Delivery,
+  DeliveryState,
+  ExposureView,
+  Notice,
+  NoticeViewPoint,
+  Tenant,
+  TenantContact,
+  TenantDecision,
+} from '../../generated/kysely/database.js';
+import { DATA_PRIVACY_TAG } from '../auth/tenant-principal.js';
+import { PrismaService } from '../db/prisma.service.js';
+import { runNamed, type Transaction } from '../db/transaction.js';
+import { confirmedRecipientsJson } from '../recipients/recipients.repository.js';
+import type { FilterNode, InboxNoticeRow, OrderKey, Reader, TimeField, ViewPointFlag } from './notice-query.js';
+import { FALLBACK_LOCALE } from './template-engine.js';
+
+export type { InboxNoticeRow, Reader, ViewPointFlag };
+
+type N = Selectable<Notice>;
+type D = Selectable<Delivery>;
+type C = Selectable<Campaign>;
+
+export type NoticeTranslations = Record<string, { title: string; bodyHtml: string }>;
+
+/** What the notice job needs about one tenant in one campaign, read in one statement. */
+export interface NoticeContext {
+  campaign: {
+    id: string;
+    status: string;
+    title: string;
+    supportUrl: string | null;
+    supportPhone: string | null;
+    supportEmail: string | null;
+    respondBy: Date | null;
+    incidentDate: Date | null;
+  } | null;
+  decision: { decision: string; records: number } | null;
+  tenant: { id: string; name: string } | null;
+  /** the exposure view's data categories; null when the tenant has no exposure view */
+  dataCategories: string[] | null;
+  /** the notice already posted, if any */
+  noticeId: string | null;
+  /** a fresh `MC` number, drawn only when the notice is still to be written */
+  newNoticeId: string | null;
+  /** the contacts holding one of the roles, in id order, then the tenant's confirmed recipients who are not among them */
+  contacts: NoticeContact[];
+}
+
+type NoticeContact = Pick<Selectable<TenantContact>, 'email' | 'roles' | 'locale'>;
+
+/** What the email job needs about one delivery, read in one statement. */
+export interface EmailContext {
+  id: bigint;
+  campaignId: D['campaign_id'];
+  tenantId: D['tenant_id'];
+  noticeId: D['notice_id'];
+  address: D['address'];
+  role: D['role'];
+  locale: D['locale'];
+  operationId: D['operation_id'];
+  state: D['state'];
+  campaign: {
+    id: C['id'];
+    status: string;
+    supportUrl: C['support_url'];
+    supportPhone: C['support_phone'];
+    supportEmail: C['support_email'];
+  } | null;
+  decision: string | null;
+  tenantName: string | null;
+}
+
+export type DeliveryRow = Pick<D, 'address' | 'role' | 'locale'> & { operationId: D['operation_id'] };
+
+/** The notice a batch writes for one tenant: its columns that are not the key or set by the database. */
+export interface NoticeContent {
+  title: N['title'];
+  category: N['category'];
+  severity: N['severity'];
+  tags: N['tags'];
+  isMajorChange: N['is_major_change'];
+  actionRequiredBy: Date | null;
+  services: N['services'];
+  details: unknown;
+  bodyHtml: N['body_html'];
+  /** the template locale title and body are written in */
+  locale: N['locale'];
+  /** the same notice in other template locales, by locale (see the schema's Notice.translations) */
+  translations?: NoticeTranslations;
+}
+
+/** One tenant's part of a notice batch: the notice to write (null: it exists as `noticeId`) and its delivery rows. */
+export interface NoticeWrite {
+  campaignId: string;
+  tenantId: string;
+  noticeId: string;
+  notice: NoticeContent | null;
+  deliveries: DeliveryRow[];
+}
+
+/** Notices and deliveries of one campaign by state, for its status and its completion. */
+export interface DispatchCounts {
+  notices: number;
+  queued: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  retrying: number;
+}
+
+/** How a notice batch's results are keyed. */
+export const writeKey = (campaignId: string, tenantId: string) =>
+  `${campaignId.toLowerCase()}/${tenantId.toLowerCase()}`;
+
+/** Timestamps as Prisma writes them: UTC wall time in `timestamp(3)` columns. */
+const UTC_NOW = sql<Date>`(now() AT TIME ZONE 'UTC')`;
+
+/** Rows of exposure views per INSERT when an analysis replaces a campaign's views. */
+const VIEW_CHUNK = 2000;
+
+// ── the inbox's statements: column names and operators are constants chosen here, never request text ──
+
+/** Times as the Graph shape wants them (the columns hold UTC without a zone). */
+const iso = (col: string) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A notice's columns, with its title and body in the reader's template locale (see `translation`),
+ * the reader's view point (`v`), and whether it has an exposure view to serve as attachments.
+ */
+const NOTICE_COLUMNS = sql.raw(`
+  n.id, n.campaign_id::text AS "campaignId", COALESCE(tr.t ->> 'title', n.title) AS title, n.category, n.severity, n.tags,
+  n.is_major_change AS "isMajorChange", ${iso('n.action_required_by')} AS "actionRequiredBy", n.services,
+  n.details, COALESCE(tr.t ->> 'bodyHtml', n.body_html) AS "bodyHtml", ${iso('n.posted_at')} AS "postedAt", ${iso('n.last_modified_at')} AS "lastModifiedAt",
+  COALESCE(v.is_read, false) AS "isRead", COALESCE(v.is_archived, false) AS "isArchived",
+  COALESCE(v.is_favorited, false) AS "isFavorited",
+  EXISTS (SELECT 1 FROM exposure_views e WHERE e.campaign_id = n.campaign_id AND e.tenant_id = n.tenant_id) AS "hasAttachments"`);
+
+/**
+ * `tr` of NOTICE_COLUMNS: the title and body to show in the reader's template locale `locale` (a
+ * folder name, never request text; null: the reader states no language): the stored translation
+ * when the notice has one in that locale (else its en-US one), or null (the notice as written)
+ * when it is already in that locale, has no such translation, or the reader states none. The
+ * translations value is looked at only when the locale differs from the notice's own, once per row
+ * (kept a subquery by OFFSET 0), and only the body shown leaves the database.
+ */
+const translation = (locale: string | null) => sql`
+  CROSS JOIN LATERAL (
+    SELECT CASE WHEN ${locale}::text IS NULL OR n.locale = ${locale}::text THEN NULL
+                ELSE COALESCE(n.translations -> ${locale}::text, CASE WHEN n.locale <> ${sql.raw(`'${FALLBACK_LOCALE}'`)} THEN n.translations -> ${sql.raw(`'${FALLBACK_LOCALE}'`)} END) END AS t
+    OFFSET 0) tr`;
+
+/**
+ * The notices a reader may see: their tenant's (stated here and enforced again by the RLS
+ * policies), minus data-privacy notices unless their roles allow them (the tag is compared
+ * case-insensitively, so a variant spelling hides the notice rather than shows it).
+ */
+const visible = (r: Reader) =>
+  sql<SqlBool>`n.tenant_id = ${r.tenantId}::uuid
+    AND (${r.mayReadDataPrivacy}::boolean OR NOT EXISTS (SELECT 1 FROM unnest(n.tags) t WHERE lower(t) = ${DATA_PRIVACY_TAG.toLowerCase()}))`;
+
+const TIME_COLUMN: Record<TimeField, string> = {
+  lastModifiedDateTime: 'n.last_modified_at',
+  startDateTime: 'n.posted_at',
+  actionRequiredByDateTime: 'n.action_required_by',
+};
+const TIME_OP = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+const BOOL_COLUMN = {
+  isRead: 'COALESCE(v.is_read, false)',
+  isArchived: 'COALESCE(v.is_archived, false)',
+  isFavorited: 'COALESCE(v.is_favorited, false)',
+  isMajorChange: 'n.is_major_change',
+} as const;
+const TEXT_COLUMN = { id: 'n.id', category: 'n.category', severity: 'n.severity' } as const;
+const FLAG_COLUMN: Record<ViewPointFlag, 'is_read' | 'is_archived' | 'is_favorited'> = {
+  isRead: 'is_read',
+  isArchived: 'is_archived',
+  isFavorited: 'is_favorited',
+};
+
+/**
+ * A parsed `$filter` as SQL over `n` (notices) and `v` (the reader's view points): every literal a
+ * bound parameter, every column and operator a constant of this file. Times compare at the
+ * millisecond the reader was shown (the columns hold UTC without a zone); a missing time (no
+ * action required) is neither before nor after anything, and `ne` on it is true, as OData's null
+ * rules say.
+ */
+export function filterSql(f: FilterNode): RawBuilder<SqlBool> {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return sql<SqlBool>`(${sql.join(f.args.map(filterSql), sql.raw(f.kind === 'and' ? ' AND ' : ' OR '))})`;
+    case 'not':
+      return sql<SqlBool>`(NOT COALESCE(${filterSql(f.arg)}, false))`;
+    case 'bool':
+      return sql<SqlBool>`(${sql.raw(BOOL_COLUMN[f.field])} ${sql.raw(f.op === 'eq' ? '=' : '<>')} ${f.value}::boolean)`;
+    case 'text':
+      return sql<SqlBool>`(${sql.raw(TEXT_COLUMN[f.field])} ${sql.raw(f.op === 'eq' ? '=' : '<>')} ${f.value}::text)`;
+    case 'time': {
+      const col = sql.raw(`(date_trunc('milliseconds', ${TIME_COLUMN[f.field]}) AT TIME ZONE 'UTC')`);
+      const cmp = sql`${col} ${sql.raw(TIME_OP[f.op])} ${f.value}::timestamptz`;
+      return f.op === 'ne' ? sql<SqlBool>`(${col} IS NULL OR ${cmp})` : sql<SqlBool>`COALESCE(${cmp}, false)`;
+    }
+    case 'any':
+      return sql<SqlBool>`(${f.value}::text = ANY(${sql.raw(f.field === 'tags' ? 'n.tags' : 'n.services')}))`;
+  }
+}
+
+const ORDER_COLUMN: Record<OrderKey['field'], string> = {
+  lastModifiedDateTime: 'n.last_modified_at',
+  startDateTime: 'n.posted_at',
+  actionRequiredByDateTime: 'n.action_required_by',
+  // the title shown, in the reader's language
+  title: "COALESCE(tr.t ->> 'title', n.title)",
+};
+
+/**
+ * `$orderby` as SQL, with the id last so pages never overlap; null sorts first ascending and last
+ * descending, as OData says. No keys: the inbox's own order, newest posted first.
+ */
+function orderSql(keys: readonly OrderKey[]): RawBuilder<unknown> {
+  if (keys.length === 0) return sql.raw('n.posted_at DESC, n.id DESC');
+  return sql.raw(
+    [...keys.map((k) => `${ORDER_COLUMN[k.field]} ${k.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`), 'n.id ASC'].join(
+      ', ',
+    ),
+  );
+}
+
+/** A raw typed statement as something runNamed can compile, on the transaction's Kysely. */
+const on = <R>(tx: Transaction, statement: RawBuilder<R>): Compilable<R> => ({
+  compile: () => statement.compile(tx.db),
+});
+
+/**
+ * The one owner of notices, deliveries, notice_view_points and exposure_views: what the dispatch
+ * posts and sends, what an analysis stores for each tenant, and what the tenant inbox reads (on a
+ * TenantScope transaction, row-level security on). Thin: the rules are the services'.
+ */
+@Injectable()
+export class NoticesRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  // ── dispatch: notices and their deliveries ──
+
+  /**
+   * Everything the notice jobs of a batch read, in one round trip, in the order asked. The message
+   * number is drawn here too, and only when the notice will be written: no notice yet, the campaign
+   * sending, the tenant affected (a number drawn in vain is only a gap).
+   *
+   * Reads campaigns, tenant_decisions, tenants, tenant_contacts and notification_recipients beside
+   * this family's notices and exposure_views: a documented exception to one owner per table
+   * (docs/design.md, "Table ownership: campaigns and notices"). The notice job's throughput is one
+   * such statement per batch of up to 100 tenants; split per family it would be seven round trips.
+   */
+  async noticeContexts(
+    items: { campaignId: string; tenantId: string }[],
+    roles: readonly string[],
+  ): Promise<NoticeContext[]> {
+    const { rows } = await sql<{
+      c_id: C['id'] | null;
+      c_status: C['status'] | null;
+      title: C['title'] | null;
+      support_url: C['support_url'];
+      support_phone: C['support_phone'];
+      support_email: C['support_email'];
+      /** the stored UTC wall time read as an instant */
+      respond_by: Date | null;
+      incident_date: Date | null;
+      decision: Selectable<TenantDecision>['decision'] | null;
+      records: Selectable<TenantDecision>['records'] | null;
+      t_id: Selectable<Tenant>['id'] | null;
+      t_name: Selectable<Tenant>['name'] | null;
+      has_view: boolean;
+      categories: unknown;
+      notice_id: N['id'] | null;
+      new_notice_id: string | null;
+      contacts: NoticeContact[];
+    }>`SELECT c.id AS c_id, c.status AS c_status, c.title, c.support_url, c.support_phone, c.support_email,
+              c.respond_by AT TIME ZONE 'UTC' AS respond_by, c.incident_date AT TIME ZONE 'UTC' AS incident_date,
+              d.decision, d.records, t.id AS t_id, t.name AS t_name,
+              v.campaign_id IS NOT NULL AS has_view, v.view -> 'dataCategories' AS categories, n.id AS notice_id,
+              CASE WHEN n.id IS NULL AND c.status = 'sending' AND d.decision = 'affected' THEN 'MC' || nextval('notice_number') END AS new_notice_id,
+              COALESCE((SELECT jsonb_agg(jsonb_build_object('email', ct.email, 'roles', ct.roles, 'locale', ct.locale) ORDER BY ct.id)
+                          FROM tenant_contacts ct WHERE ct.tenant_id = k.tenant_id AND ct.roles && p.roles), '[]'::jsonb)
+                || ${sql.raw(confirmedRecipientsJson('k.tenant_id', 'p.roles'))} AS contacts
+         FROM unnest(${items.map((x) => x.campaignId)}::uuid[], ${items.map((x) => x.tenantId)}::uuid[]) WITH ORDINALITY AS k(campaign_id, tenant_id, i)
+         CROSS JOIN (SELECT ${[...roles]}::text[] AS roles) p
+         LEFT JOIN campaigns c ON c.id = k.campaign_id
+         LEFT JOIN tenant_decisions d ON d.campaign_id = k.campaign_id AND d.tenant_id = k.tenant_id
+         LEFT JOIN tenants t ON t.id = k.tenant_id
+         LEFT JOIN exposure_views v ON v.campaign_id = k.campaign_id AND v.tenant_id = k.tenant_id
+         LEFT JOIN notices n ON n.campaign_id = k.campaign_id AND n.tenant_id = k.tenant_id
+        ORDER BY k.i`.execute(this.prisma.db);
+    return rows.map((r) => ({
+      campaign: r.c_id
+        ? {
+            id: r.c_id,
+            status: r.c_status!,
+            title: r.title ?? '',
+            supportUrl: r.support_url,
+            supportPhone: r.support_phone,
+            supportEmail: r.support_email,
+            respondBy: r.respond_by,
+            incidentDate: r.incident_date,
+          }
+        : null,
+      decision: r.decision ? { decision: r.decision, records: r.records ?? 0 } : null,
+      tenant: r.t_id ? { id: r.t_id, name: r.t_name ?? '' } : null,
+      dataCategories: r.has_view
+        ? Array.isArray(r.categories)
+          ? r.categories.filter((x): x is string => typeof x === 'string')
+          : []
+        : null,
+      noticeId: r.notice_id,
+      newNoticeId: r.new_notice_id,
+      contacts: r.contacts,
+    }));
+  }
+
+  /**
+   * Writes a batch's notices (those with `notice`; the others exist already as `noticeId`) and
+   * their delivery rows in one statement, so a notice is never left without its deliveries.
+   * Answers per `campaignId/tenantId`: the notice's id (null when another writer's notice won the
+   * unique (campaign, tenant) race and is not visible yet: the caller retries) and its deliveries
+   * still to send.
+   */
+  async writeNotices(writes: NoticeWrite[]): Promise<Map<string, { noticeId: string | null; pending: bigint[] }>> {
+    const notices = writes.flatMap((w) => {
+      const n = w.notice;
+      if (!n) return [];
+      return [
+        {
+          id: w.noticeId,
+          campaign_id: w.campaignId,
+          tenant_id: w.tenantId,
+          title: n.title,
+          category: n.category,
+          severity: n.severity,
+          tags: n.tags,
+          is_major_change: n.isMajorChange,
+          action_required_by: n.actionRequiredBy?.toISOString() ?? null,
+          services: n.services,
+          details: n.details,
+          body_html: n.bodyHtml,
+          locale: n.locale,
+          translations: n.translations ?? null,
+        },
+      ];
+    });
+    const deliveries = writes.flatMap((w) =>
+      w.deliveries.map((d) => ({
+        campaign_id: w.campaignId,
+        tenant_id: w.tenantId,
+        notice_id: w.notice ? null : w.noticeId,
+        address: d.address,
+        role: d.role,
+        locale: d.locale,
+        operation_id: d.operationId,
+      })),
+    );
+    const existing = writes.filter((w) => !w.notice).map((w) => w.noticeId);
+    // one statement: jsonb_to_recordset turns the batch into rows, the CTEs write both tables
+    const { rows } = await sql<{
+      kind: 'notice' | 'delivery';
+      campaign_id: string;
+      tenant_id: string;
+      /** the notice's id, or the delivery's as text */
+      ref: string;
+    }>`WITH n AS (
+         INSERT INTO notices (id, campaign_id, tenant_id, decision, title, category, severity, tags, is_major_change,
+                              action_required_by, services, details, body_html, locale, translations, posted_at, last_modified_at)
+         SELECT r.id, r.campaign_id, r.tenant_id, 'affected', r.title, r.category, r.severity, r.tags, r.is_major_change,
+                r.action_required_by AT TIME ZONE 'UTC', r.services, r.details, r.body_html, r.locale, r.translations, ${UTC_NOW}, ${UTC_NOW}
+           FROM jsonb_to_recordset(${JSON.stringify(notices)}::jsonb) AS r(id text, campaign_id uuid, tenant_id uuid, title text, category text, severity text, tags text[],
+                                                   is_major_change boolean, action_required_by timestamptz, services text[], details jsonb,
+                                                   body_html text, locale text, translations jsonb)
+         ON CONFLICT (campaign_id, tenant_id) DO NOTHING
+         RETURNING id, campaign_id, tenant_id
+       ), dl AS (
+         INSERT INTO deliveries (campaign_id, tenant_id, notice_id, address, role, locale, operation_id, queued_at, updated_at)
+         SELECT r.campaign_id, r.tenant_id, COALESCE(r.notice_id, n.id), r.address, r.role, r.locale, r.operation_id, ${UTC_NOW}, ${UTC_NOW}
+           FROM jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb) AS r(campaign_id uuid, tenant_id uuid, notice_id text, address text, role text, locale text, operation_id uuid)
+           LEFT JOIN n ON r.notice_id IS NULL AND n.campaign_id = r.campaign_id AND n.tenant_id = r.tenant_id
+          WHERE COALESCE(r.notice_id, n.id) IS NOT NULL
+         ON CONFLICT DO NOTHING
+         RETURNING id, campaign_id, tenant_id
+       )
+       SELECT 'notice' AS kind, campaign_id::text, tenant_id::text, id AS ref FROM n
+       UNION ALL SELECT 'delivery', campaign_id::text, tenant_id::text, id::text FROM dl
+       UNION ALL SELECT 'delivery', campaign_id::text, tenant_id::text, id::text FROM deliveries
+                  WHERE notice_id = ANY(${existing}::text[]) AND state IN ('queued', 'retrying', 'sending')`.execute(
+      this.prisma.db,
+    );
+    const out = new Map<string, { noticeId: string | null; pending: bigint[] }>();
+    for (const w of writes)
+      out.set(writeKey(w.campaignId, w.tenantId), { noticeId: w.notice ? null : w.noticeId, pending: [] });
+    for (const r of rows) {
+      const e = out.get(writeKey(r.campaign_id, r.tenant_id));
+      if (!e) continue;
+      if (r.kind === 'notice') e.noticeId = r.ref;
+      else if (!e.pending.some((p) => p === BigInt(r.ref))) e.pending.push(BigInt(r.ref));
+    }
+    return out;
+  }
+
+  /** Of these tenants, those that have the campaign's notice. */
+  async tenantsWithNotice(campaignId: string, tenantIds: readonly string[]): Promise<Set<string>> {
+    if (!tenantIds.length) return new Set();
+    const rows = await this.prisma.db
+      .selectFrom('notices')
+      .select('tenant_id')
+      .where('campaign_id', '=', campaignId)
+      .where(sql<SqlBool>`tenant_id = ANY(${[...tenantIds]}::uuid[])`)
+      .execute();
+    return new Set(rows.map((r) => r.tenant_id));
+  }
+
+  /**
+   * The delivery with its campaign, its tenant's decision and name, in one round trip: a documented
+   * exception to one owner per table (docs/design.md, "Table ownership: campaigns and notices"),
+   * read once per email sent, where three more round trips would bound the send rate.
+   */
+  async emailContext(id: bigint): Promise<EmailContext | null> {
+    const r = await this.prisma.db
+      .selectFrom('deliveries as d')
+      .leftJoin('campaigns as c', 'c.id', 'd.campaign_id')
+      .leftJoin('tenant_decisions as td', (j) =>
+        j.onRef('td.campaign_id', '=', 'd.campaign_id').onRef('td.tenant_id', '=', 'd.tenant_id'),
+      )
+      .leftJoin('tenants as t', 't.id', 'd.tenant_id')
+      .select([
+        sql<string>`d.id::text`.as('id'),
+        'd.campaign_id',
+        'd.tenant_id',
+        'd.notice_id',
+        'd.address',
+        'd.role',
+        'd.locale',
+        'd.operation_id',
+        'd.state',
+        'c.id as c_id',
+        'c.status as c_status',
+        'c.support_url',
+        'c.support_phone',
+        'c.support_email',
+        'td.decision',
+        't.name as t_name',
+      ])
+      .where('d.id', '=', id.toString())
+      .executeTakeFirst();
+    if (!r) return null;
+    return {
+      id: BigInt(r.id),
+      campaignId: r.campaign_id,
+      tenantId: r.tenant_id,
+      noticeId: r.notice_id,
+      address: r.address,
+      role: r.role,
+      locale: r.locale,
+      operationId: r.operation_id,
+      state: r.state,
+      campaign: r.c_id
+        ? {
+            id: r.c_id,
+            status: r.c_status!,
+            supportUrl: r.support_url,
+            supportPhone: r.support_phone,
+            supportEmail: r.support_email,
+          }
+        : null,
+      decision: r.decision,
+      tenantName: r.t_name,
+    };
+  }
+
+  /** Claims a delivery for the send path: to `sending` with one more attempt, only from one of `from`. */
+  async claimForSend(id: bigint, from: DeliveryState[]): Promise<boolean> {
+    if (!from.length) return false;
+    const r = await this.prisma.db
+      .updateTable('deliveries')
+      .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: UTC_NOW }))
+      .where('id', '=', id.toString())
+      .where('state', 'in', from)
+      .executeTakeFirst();
+    return r.numUpdatedRows === 1n;
+  }
+
+  /** Records a send's result on the delivery row. */
+  async recordSendResult(
+    id: bigint,
+    r: {
+      state: DeliveryState;
+      lastError: string | null;
+      providerMessageId?: string;
+      sent?: boolean;
+      attemptsDelta?: number;
+    },
+  ): Promise<void> {
+    await this.prisma.db
+      .updateTable('deliveries')
+      .set((eb) => ({
+        state: r.state,
+        last_error: r.lastError,
+        ...(r.providerMessageId !== undefined ? { provider_message_id: r.providerMessageId } : {}),
+        ...(r.sent === true ? { sent_at: UTC_NOW } : {}),
+        attempts: eb('attempts', '+', r.attemptsDelta ?? 0),
+        updated_at: UTC_NOW,
+      }))
+      .where('id', '=', id.toString())
+      .execute();
+  }
+
+  /**
+   * Posted notices whose deliveries are not all written or not all finished, in id order, with
+   * the ids of their unfinished deliveries (reconcile reads a page in one query, not one per notice).
+   */
+  async noticesWithPendingDeliveries(
+    campaignId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<{ id: string; tenantId: string; hasDeliveries: boolean; pending: bigint[] }[]> {
+    const { rows } = await sql<{
+      id: N['id'];
+      tenant_id: N['tenant_id'];
+      has_deliveries: boolean;
+      /** delivery ids as text */
+      pending: string[];
+    }>`SELECT n.id, n.tenant_id,
+              EXISTS (SELECT 1 FROM deliveries x WHERE x.notice_id = n.id) AS has_deliveries,
+              ARRAY(SELECT x.id::text FROM deliveries x WHERE x.notice_id = n.id AND x.state IN ('queued', 'retrying', 'sending') ORDER BY x.id) AS pending
+         FROM notices n
+        WHERE n.campaign_id = ${campaignId} AND (${after}::text IS NULL OR n.id > ${after}::text)
+          AND (NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.notice_id = n.id)
+               OR EXISTS (SELECT 1 FROM deliveries x WHERE x.notice_id = n.id AND x.state IN ('queued', 'retrying', 'sending')))
+        ORDER BY n.id LIMIT ${limit}`.execute(this.prisma.db);
+    return rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      hasDeliveries: r.has_deliveries,
+      pending: r.pending.map((x) => BigInt(x)),
+    }));
+  }
+
+  /** The campaign's notices, and its deliveries by state. */
+  async dispatchCounts(campaignId: string): Promise<DispatchCounts> {
+    const { rows } = await sql<{ k: string; n: number }>`
+      SELECT 'notices' AS k, count(*)::int AS n FROM notices WHERE campaign_id = ${campaignId}
+      UNION ALL SELECT state::text, count(*)::int FROM deliveries WHERE campaign_id = ${campaignId} GROUP BY state`.execute(
+      this.prisma.db,
+    );
+    const m = new Map(rows.map((r) => [r.k, r.n]));
+    const n = (k: string) => m.get(k) ?? 0;
+    return {
+      notices: n('notices'),
+      queued: n('queued'),
+      sending: n('sending'),
+      sent: n('sent'),
+      failed: n('failed'),
+      retrying: n('retrying'),
+    };
+  }
+
+  deliveries(campaignId: string, state: DeliveryState | undefined, skip: number, take: number) {
+    return this.prisma.delivery.findMany({
+      where: { campaignId, ...(state ? { state } : {}) },
+      orderBy: { id: 'asc' },
+      skip,
+      take,
+      select: {
+        id: true,
+        tenantId: true,
+        noticeId: true,
+        address: true,
+        role: true,
+        state: true,
+        attempts: true,
+        lastError: true,
+        queuedAt: true,
+        sentAt: true,
+        updatedAt: true,
+      },
+    });
+  }
+
+  /**
+   * Deliveries a send was attempted for in the last windowMs (claimed, sent, failed, or waiting
+   * to retry), with when: what rebuilds the send-rate log after Redis lost it.
+   */
+  async recentSendAttempts(windowMs: number): Promise<{ deliveryId: string; at: number }[]> {
+    const { rows } = await sql<{ id: string; at: number }>`
+      SELECT id::text AS id, floor(extract(epoch FROM updated_at) * 1000)::float8 AS at FROM deliveries
+       WHERE updated_at > ${UTC_NOW} - make_interval(secs => ${windowMs}::float8 / 1000)
+         AND state IN ('sending', 'sent', 'failed', 'retrying')`.execute(this.prisma.db);
+    return rows.map((r) => ({ deliveryId: r.id, at: Number(r.at) }));
+  }
+
+  // ── exposure views: written by an analysis, read by the operator's preview and the inbox ──
+
+  /**
+   * Replaces the campaign's exposure views inside the analysis' transaction `tx`. The views may
+   * be produced while they are written (an async iterable), so they are never all in memory.
+   * A multi-row INSERT, not COPY: PostgreSQL refuses COPY FROM into a table under row-level
+   * security, and the application role is under it here (docs/design.md "Database roles").
+   */
+  async replaceExposureViews(
+    tx: Transaction,
+    campaignId: string,
+    views: Iterable<{ tenantId: string; view: unknown }> | AsyncIterable<{ tenantId: string; view: unknown }>,
+  ): Promise<void> {
+    await tx.db.deleteFrom('exposure_views').where('campaign_id', '=', campaignId).execute();
+    let chunk: { tenant_id: string; view: unknown }[] = [];
+    const flush = async () => {
+      if (!chunk.length) return;
+      await sql`INSERT INTO exposure_views (campaign_id, tenant_id, view, updated_at)
+        SELECT ${campaignId}, r.tenant_id, r.view, ${new Date().toISOString()}
+          FROM json_to_recordset(${JSON.stringify(chunk)}::json) AS r(tenant_id uuid, view jsonb)`.execute(tx.db);
+      chunk = [];
+    };
+    for await (const v of views) {
+      chunk.push({ tenant_id: v.tenantId, view: v.view });
+      if (chunk.length >= VIEW_CHUNK) await flush();
+    }
+    await flush();
+  }
+
+  /** One tenant's exposure view in a campaign, or undefined. */
+  tenantExposureView(
+    campaignId: string,
+    tenantId: string,
+  ): Promise<Pick<Selectable<ExposureView>, 'view'> | undefined> {
+    return this.prisma.db
+      .selectFrom('exposure_views')
+      .select('view')
+      .where('campaign_id', '=', campaignId)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+  }
+
+  /** How many of these tenants have an exposure view in the campaign. */
+  async countExposureViews(campaignId: string, tenantIds: readonly string[]): Promise<number> {
+    if (!tenantIds.length) return 0;
+    const r = await this.prisma.db
+      .selectFrom('exposure_views')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('campaign_id', '=', campaignId)
+      .where(sql<SqlBool>`tenant_id = ANY(${[...tenantIds]}::uuid[])`)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  // ── the tenant inbox: always on a TenantScope transaction ──
+  // The fixed-shape statements are named, so each pooled connection parses and plans them once; a
+  // filtered or ordered list is not (its shapes are many, and each name would stay on every connection).
+
+  /** In `orderBy` order (none: newest first); `limit` rows from `offset`. */
+  async list(
+    tx: Transaction,
+    r: Reader,
+    q: { filter: FilterNode | null; orderBy: readonly OrderKey[] },
+    offset: number,
+    limit: number,
+  ): Promise<InboxNoticeRow[]> {
+    const where = sql.join([visible(r), ...(q.filter ? [filterSql(q.filter)] : [])], sql.raw(' AND '));
+    const statement = sql<InboxNoticeRow>`SELECT ${NOTICE_COLUMNS}
+       FROM notices n
+       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${r.userId}${translation(r.locale)}
+       WHERE ${where}
+       ORDER BY ${orderSql(q.orderBy)}
+       LIMIT ${limit} OFFSET ${offset}`;
+    if (q.filter === null && q.orderBy.length === 0) return runNamed(tx.client, 'inbox-list', on(tx, statement));
+    return (await statement.execute(tx.db)).rows;
+  }
+
+  /** How many notices the reader may see match the filter (`$count`, paging aside). */
+  async count(tx: Transaction, r: Reader, filter: FilterNode | null): Promise<number> {
+    const where = sql.join([visible(r), ...(filter ? [filterSql(filter)] : [])], sql.raw(' AND '));
+    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM notices n
+       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${r.userId}
+       WHERE ${where}`.execute(tx.db);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async get(tx: Transaction, r: Reader, id: string): Promise<InboxNoticeRow | null> {
+    const rows = await runNamed(
+      tx.client,
+      'inbox-get',
+      on(
+        tx,
+        sql<InboxNoticeRow>`SELECT ${NOTICE_COLUMNS}
+       FROM notices n
+       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${r.userId}${translation(r.locale)}
+       WHERE n.id = ${id} AND ${visible(r)}`,
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The reader's tenant's exposure view for the campaign of notice `id`; undefined when the notice is not theirs to see. */
+  async exposureView(
+    tx: Transaction,
+    r: Reader,
+    id: string,
+  ): Promise<{ campaignId: string; view: Selectable<ExposureView>['view']; lastModified: string } | undefined> {
+    const rows = await runNamed(
+      tx.client,
+      'inbox-exposure',
+      on(
+        tx,
+        sql<{ campaignId: string; view: Selectable<ExposureView>['view']; lastModified: string }>`
+       SELECT n.campaign_id::text AS "campaignId", e.view, ${sql.raw(iso('n.last_modified_at'))} AS "lastModified"
+       FROM notices n
+       LEFT JOIN exposure_views e ON e.campaign_id = n.campaign_id AND e.tenant_id = n.tenant_id
+       WHERE n.id = ${id} AND ${visible(r)}`,
+      ),
+    );
+    return rows[0];
+  }
+
+  /** Of these ids, the notices the reader may see, with their campaigns. */
+  visibleNotices(tx: Transaction, r: Reader, ids: readonly string[]): Promise<{ id: N['id']; campaignId: string }[]> {
+    return runNamed(
+      tx.client,
+      'inbox-visible',
+      on(
+        tx,
+        sql<{ id: N['id']; campaignId: string }>`SELECT n.id, n.campaign_id::text AS "campaignId" FROM notices n
+          WHERE n.id = ANY(${[...ids]}::text[]) AND ${visible(r)}`,
+      ),
+    );
+  }
+
+  /** Sets one flag of the reader's view point on these notices (rows created as needed). */
+  async setFlag(
+    tx: Transaction,
+    r: Reader,
+    ids: readonly string[],
+    flag: ViewPointFlag,
+    value: boolean,
+  ): Promise<number> {
+    const col = sql.raw(FLAG_COLUMN[flag]);
+    const rows = await runNamed(
+      tx.client,
+      `inbox-set-${FLAG_COLUMN[flag]}`,
+      on(
+        tx,
+        sql<
+          Pick<Selectable<NoticeViewPoint>, 'notice_id'>
+        >`INSERT INTO notice_view_points (notice_id, tenant_id, user_id, ${col}, updated_at)
+       SELECT n.id, n.tenant_id, ${r.userId}, ${value}::boolean, CURRENT_TIMESTAMP
+       FROM notices n WHERE n.id = ANY(${[...ids]}::text[]) AND ${visible(r)}
+       ON CONFLICT (notice_id, user_id) DO UPDATE SET ${col} = EXCLUDED.${col}, updated_at = CURRENT_TIMESTAMP
+       RETURNING notice_id`,
+      ),
+    );
+    return rows.length;
+  }
+}
