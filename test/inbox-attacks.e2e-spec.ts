@@ -664,9 +664,11 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       notices: (
         await tx.client.query<{ id: string; tenantId: string }>('SELECT id, tenant_id::text AS "tenantId" FROM notices')
       ).rows,
-      views: (await tx.client.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM exposure_views')).rows,
-      points: (await tx.client.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM notice_view_points'))
+      views: (await tx.client.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM exposure_views'))
         .rows,
+      points: (
+        await tx.client.query<{ tenantId: string }>('SELECT tenant_id::text AS "tenantId" FROM notice_view_points')
+      ).rows,
       count: (await tx.client.query<{ n: string }>('SELECT count(*) AS n FROM notices')).rows[0]!.n,
     }));
     expect(new Set(seen.notices.map((n) => n.tenantId))).toEqual(new Set([A.id]));
@@ -699,11 +701,17 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       ),
     ).rejects.toThrow(/row-level security/);
     await expect(
-      scope.run(A.id, (tx) => tx.client.query('UPDATE notice_view_points SET is_read = true WHERE notice_id = $1', [b1])),
+      scope.run(A.id, (tx) =>
+        tx.client.query('UPDATE notice_view_points SET is_read = true WHERE notice_id = $1', [b1]),
+      ),
     ).resolves.toMatchObject({ rowCount: 0 });
     await expect(scope.run(A.id, (tx) => tx.client.query('DELETE FROM notices'))).rejects.toThrow(/permission denied/);
-    await expect(scope.run(A.id, (tx) => tx.client.query('SELECT * FROM tenants'))).rejects.toThrow(/permission denied/);
-    await expect(scope.run(A.id, (tx) => tx.client.query('SELECT * FROM audit_events'))).rejects.toThrow(/permission denied/);
+    await expect(scope.run(A.id, (tx) => tx.client.query('SELECT * FROM tenants'))).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(scope.run(A.id, (tx) => tx.client.query('SELECT * FROM audit_events'))).rejects.toThrow(
+      /permission denied/,
+    );
     await expect(
       scope.run(A.id, (tx) =>
         tx.client.query("INSERT INTO audit_events (actor, action, tenant_id) VALUES ('x', 'y', $1)", [B.id]),
