@@ -37,7 +37,6 @@ export function databaseOn(pool: pg.Pool): Db {
       };
     },
     end: () => pool.end(),
-    options: pool.options,
   };
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool: guarded, cursor: Cursor }) });
 }
@@ -147,7 +146,7 @@ function databaseOnConnection(client: pg.ClientBase): Db {
     // the transaction gives the connection back, not each statement
     release: () => undefined,
   };
-  const pool: PostgresPool = { connect: () => Promise.resolve(connection), end: () => Promise.resolve(), options: {} };
+  const pool: PostgresPool = { connect: () => Promise.resolve(connection), end: () => Promise.resolve() };
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
 }
 
