@@ -152,6 +152,7 @@ describe('renderMarkdown', () => {
     ['a data: link', '[x](data:text/html;base64,PHNjcmlwdD4=)', '<p>[x](data:text/html;base64,PHNjcmlwdD4=)</p>\n'],
     ['a vbscript: autolink', '<vbscript:msgbox(1)>', '<p>&lt;vbscript:msgbox(1)&gt;</p>\n'],
     ['a relative link', '[x](/admin)', '<p>[x](/admin)</p>\n'],
+    ['a link with an empty destination (its text alone, no href="")', '[x]() and []()', '<p>x and </p>\n'],
     ['a protocol-relative link', '[x](//evil.example)', '<p>[x](//evil.example)</p>\n'],
     [
       'an image (a plain link: no remote content loads with the notice)',

@@ -107,7 +107,15 @@ function markdown(): Markdown {
   const link =
     md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
   md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-    tokens[idx]!.attrSet('rel', 'noopener noreferrer');
+    const open = tokens[idx]!;
+    // markdown-it keeps a link whose destination failed validateLink when it is empty (`[x]()`),
+    // with href="": such a link is shown as its text alone
+    if (!SAFE_LINK.test(String(open.attrGet('href') ?? '').trim())) {
+      const close = tokens.findIndex((t, i) => i > idx && t.type === 'link_close' && t.level === open.level);
+      if (close > idx) tokens[close]!.hidden = true;
+      return '';
+    }
+    open.attrSet('rel', 'noopener noreferrer');
     return link(tokens, idx, options, env, self);
   };
   return md;
