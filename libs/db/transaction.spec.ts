@@ -184,3 +184,19 @@ describe('runNamed', () => {
     await db.deleteFrom('tenants').where('id', '=', id).execute();
   });
 });
+
+describe('inTransaction when its settings are refused', () => {
+  it('rolls back the transaction BEGIN opened, so the pooled connection is usable again', async () => {
+    const own = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    try {
+      await expect(
+        inTransaction(own, () => Promise.resolve(1), { settings: { role: 'no_such_role_here' } }),
+      ).rejects.toThrow(/no_such_role_here/);
+      // the pool's only connection answers outside any transaction
+      const r = await own.query<{ open: boolean }>(`SELECT now() <> statement_timestamp() AS open`);
+      expect(r.rows[0]!.open).toBe(false);
+    } finally {
+      await own.end();
+    }
+  });
+});

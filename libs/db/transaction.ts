@@ -118,8 +118,9 @@ async function transact<T>(
   options: TransactionOptions,
   rollbackFailed: (e: Error) => void,
 ): Promise<T> {
-  await client.query(beginStatement(client, options.settings));
   try {
+    // inside: a setting refused after BEGIN ran leaves a transaction to roll back
+    await client.query(beginStatement(client, options.settings));
     const result = await work({ db: databaseOnConnection(client), client });
     await client.query('COMMIT');
     return result;
