@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_SECTION_CHARS } from '../notices/incident-words.js';
 import { isoDateTime } from '../notices/notice-values.js';
+import { listPageInput } from '../common/input.js';
 
 /** `incidents create` / `POST /v1/incidents`. */
 export const createIncidentInput = z.strictObject({
@@ -33,13 +34,5 @@ export type IncidentTextInput = z.infer<typeof incidentTextInput>;
 /** A shipped template locale as written in a path or option; the service checks it is one. */
 export const incidentLocale = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a locale such as en-US');
 
-/** `incidents list` / `GET /v1/incidents`. */
-export const listIncidentsInput = z.object({
-  skip: z.coerce.number('must be a whole number').int('must be a whole number').min(0, 'must be 0 or more').default(0),
-  take: z.coerce
-    .number('must be a whole number')
-    .int('must be a whole number')
-    .min(1, 'must be 1 to 1000')
-    .max(1000, 'must be 1 to 1000')
-    .default(100),
-});
+/** `incidents list` / `GET /v1/incidents`: a page, newest first, like the other lists. */
+export const listIncidentsInput = listPageInput;
