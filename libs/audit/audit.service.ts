@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { PrismaService } from '../db/prisma.service.js';
-import { runNamed, type Transaction } from '../db/transaction.js';
+import type { Transaction } from '../db/transaction.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
 /** What recordMany needs of a transaction: its connection (libs/db/transaction.ts). */
-export type AuditTx = Pick<Transaction, 'client'>;
+export type AuditTx = Pick<Transaction, 'client' | 'commitWith'>;
 
 /** UTC now: audit times are stored as UTC without a zone (as Prisma writes them). */
 const UTC_NOW = sql<Date>`(now() AT TIME ZONE 'UTC')`;
@@ -43,23 +43,25 @@ export class AuditService {
   /**
    * Several events in one INSERT in a transaction, so they commit (or roll back) with it: the tenant inbox writes its read events inside its row-level
    * security transaction, where the audit_events policies hold them to the reading tenant.
+   * Sent with the COMMIT (one round trip fewer on every tenant request): if the insert fails, nothing commits and the request fails.
    * No RETURNING: the tenant role may insert audit events but not read them.
    */
-  async recordMany(entries: readonly AuditEntry[], tx: AuditTx): Promise<void> {
+  recordMany(entries: readonly AuditEntry[], tx: AuditTx): void {
     if (entries.length === 0) return;
-    // named: each pooled connection parses and plans it once
-    await runNamed(
-      tx.client,
-      'audit-record-many',
-      this.prisma.db
-        .insertInto('audit_events')
-        .columns(['actor', 'action', 'campaign_id', 'tenant_id', 'subject', 'details'])
-        .expression(
-          sql`SELECT * FROM unnest(${entries.map((e) => e.actor)}::text[], ${entries.map((e) => e.action)}::text[],
-                ${entries.map((e) => e.campaignId ?? null)}::uuid[], ${entries.map((e) => e.tenantId ?? null)}::uuid[],
-                ${entries.map((e) => e.subject ?? null)}::text[],
-                ${entries.map((e) => (e.details === undefined ? null : JSON.stringify(e.details)))}::jsonb[])`,
-        ),
+    const rows = entries.map((e) => ({
+      actor: e.actor,
+      action: e.action,
+      campaign_id: e.campaignId ?? null,
+      tenant_id: e.tenantId ?? null,
+      subject: e.subject ?? null,
+      details: e.details ?? null,
+    }));
+    // the simple protocol takes no parameters: the rows travel as one quoted JSON literal
+    tx.commitWith(
+      `INSERT INTO audit_events (actor, action, campaign_id, tenant_id, subject, details)
+       SELECT actor, action, campaign_id, tenant_id, subject, details
+         FROM jsonb_to_recordset(${tx.client.escapeLiteral(JSON.stringify(rows))}::jsonb)
+           AS r(actor text, action text, campaign_id uuid, tenant_id uuid, subject text, details jsonb)`,
     );
   }
 

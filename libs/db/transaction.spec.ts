@@ -50,6 +50,40 @@ describe('inTransaction against the real PostgreSQL', () => {
     expect(await tenantExists(id)).toBe(false);
   });
 
+  it('sends a statement with the COMMIT: both commit, and if it fails nothing of the transaction does', async () => {
+    const [kept, lost] = [randomUUID(), randomUUID()];
+    await inTransaction(pool, async ({ db: tx, client, commitWith }) => {
+      await tx
+        .insertInto('tenants')
+        .values({ id: kept, name: 'Before commit', aliases: [], phones: [], updated_at: new Date() })
+        .execute();
+      commitWith(
+        `UPDATE tenants SET name = ${client.escapeLiteral("With the commit's round trip")} WHERE id = '${kept}'`,
+      );
+    });
+    const row = await db.selectFrom('tenants').select('name').where('id', '=', kept).executeTakeFirst();
+    expect(row?.name).toBe("With the commit's round trip");
+
+    await expect(
+      inTransaction(pool, async ({ db: tx, commitWith }) => {
+        await tx
+          .insertInto('tenants')
+          .values({ id: lost, name: 'Never committed', aliases: [], phones: [], updated_at: new Date() })
+          .execute();
+        commitWith(`INSERT INTO tenants (id, name, updated_at) VALUES ('not a uuid', 'x', now())`);
+      }),
+    ).rejects.toThrow(/uuid/);
+    expect(await tenantExists(lost)).toBe(false);
+    // the connection went back usable: the next transaction on the two-connection pool works
+    expect(
+      await inTransaction(
+        pool,
+        async ({ db: tx }) => (await tx.selectFrom('tenants').select('id').where('id', '=', kept).execute()).length,
+      ),
+    ).toBe(1);
+    await db.deleteFrom('tenants').where('id', '=', kept).execute();
+  });
+
   it('applies its settings to the transaction only, quoted whatever they hold', async () => {
     const hostile = `x'); DROP TABLE tenants; --`;
     const inside = await inTransaction(

@@ -62,6 +62,13 @@ export function checkOut(pool: pg.Pool, onError: (e: Error) => void): Promise<pg
 export interface Transaction {
   readonly db: Db;
   readonly client: pg.ClientBase;
+  /**
+   * Sends `statement` in the COMMIT's round trip, before it: for a write whose result nobody reads
+   * but whose failure must fail the transaction (a read's audit rows). If it fails, COMMIT does not
+   * run and the whole transaction rolls back. Plain text (the simple protocol takes no parameters):
+   * every value in it must be quoted with `client.escapeLiteral`.
+   */
+  commitWith(statement: string): void;
 }
 
 export interface TransactionOptions {
@@ -118,11 +125,17 @@ async function transact<T>(
   options: TransactionOptions,
   rollbackFailed: (e: Error) => void,
 ): Promise<T> {
+  const withCommit: string[] = [];
   try {
     // inside: a setting refused after BEGIN ran leaves a transaction to roll back
     await client.query(beginStatement(client, options.settings));
-    const result = await work({ db: databaseOnConnection(client), client });
-    await client.query('COMMIT');
+    const result = await work({
+      db: databaseOnConnection(client),
+      client,
+      commitWith: (statement) => void withCommit.push(statement),
+    });
+    // one simple-protocol message: an error in any statement stops the rest, COMMIT included
+    await client.query([...withCommit, 'COMMIT'].join(';\n'));
     return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(rollbackFailed);
@@ -140,8 +153,17 @@ function beginStatement(client: pg.ClientBase, settings: Readonly<Record<string,
   return `BEGIN; SELECT ${calls.join(', ')}`;
 }
 
+/** One Kysely per connection, made on its first transaction: a pooled connection serves many. */
+const connectionDatabases = new WeakMap<pg.ClientBase, Db>();
+
 /** A Kysely whose every statement runs on one checked-out connection: the transaction's. */
 function databaseOnConnection(client: pg.ClientBase): Db {
+  let db = connectionDatabases.get(client);
+  if (!db) connectionDatabases.set(client, (db = newDatabaseOnConnection(client)));
+  return db;
+}
+
+function newDatabaseOnConnection(client: pg.ClientBase): Db {
   const connection: PostgresPoolClient = {
     query: client.query.bind(client),
     // the transaction gives the connection back, not each statement

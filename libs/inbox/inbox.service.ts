@@ -70,7 +70,7 @@ export class InboxService {
       const page = rows.slice(0, q.top);
       const count = q.count ? await this.repo.count(tx, r, q.filter) : undefined;
       // one notice per (campaign, tenant): one audit event per notice read
-      await this.record(tx, p, 'inbox.message.list', page);
+      this.record(tx, p, 'inbox.message.list', page);
       return {
         messages: page.map(toServiceUpdateMessage),
         hasMore: rows.length > q.top,
@@ -84,7 +84,7 @@ export class InboxService {
     return this.scope.run(p.tenantId, async (tx) => {
       const row = await this.repo.get(tx, this.reader(p, languages), id);
       if (!row) throw notFound();
-      await this.record(tx, p, 'inbox.message.read', [row]);
+      this.record(tx, p, 'inbox.message.read', [row]);
       return toServiceUpdateMessage(row);
     });
   }
@@ -130,7 +130,7 @@ export class InboxService {
     return this.scope.run(p.tenantId, async (tx) => {
       const found = await this.repo.exposureView(tx, this.reader(p), id);
       if (!found) throw notFound();
-      await this.record(tx, p, action, [{ id, campaignId: found.campaignId }]);
+      this.record(tx, p, action, [{ id, campaignId: found.campaignId }]);
       return { view: projectExposureView(found.view ?? {}), lastModified: found.lastModified };
     });
   }
@@ -149,7 +149,7 @@ export class InboxService {
       const seen = await this.repo.visibleNotices(tx, r, ids);
       if (seen.length !== ids.length) throw notFound();
       await this.repo.setFlag(tx, r, ids, flag, value);
-      await this.record(tx, p, `inbox.viewpoint.${action}`, seen);
+      this.record(tx, p, `inbox.viewpoint.${action}`, seen);
     });
   }
 
@@ -171,7 +171,7 @@ export class InboxService {
     p: TenantPrincipal,
     action: string,
     notices: readonly { id: string; campaignId: string }[],
-  ): Promise<void> {
+  ): void {
     const details = { userId: p.userId, roles: p.roles, issuer: p.issuer };
     const entries: AuditEntry[] = notices.map((n) => ({
       actor: auditActor(p),
@@ -181,6 +181,6 @@ export class InboxService {
       subject: n.id,
       details,
     }));
-    return this.audit.recordMany(entries, tx);
+    this.audit.recordMany(entries, tx);
   }
 }

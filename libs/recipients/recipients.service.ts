@@ -134,7 +134,7 @@ export class RecipientsService {
         await this.repo.renewToken(tx, row.id, hash, ttlHours);
       }
       if (sentLately) return { row, send: false };
-      await this.audit.recordMany(
+      this.audit.recordMany(
         [
           {
             actor: auditActor(p),
@@ -160,7 +160,7 @@ export class RecipientsService {
     await this.scope.run(p.tenantId, async (tx) => {
       const removed = await this.repo.remove(tx, p.tenantId, id.toLowerCase());
       if (!removed) throw new NotFoundError('recipient not found');
-      await this.audit.recordMany(
+      this.audit.recordMany(
         [
           {
             actor: auditActor(p),

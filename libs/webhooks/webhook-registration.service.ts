@@ -58,7 +58,7 @@ export class WebhookRegistrationService {
       );
       if (!row)
         throw new ConflictError(`a tenant may register at most ${this.config.WEBHOOK_MAX_ENDPOINTS} webhook endpoints`);
-      await this.record(tx, p, 'webhook.endpoint.create', row.id, { url: row.url, events });
+      this.record(tx, p, 'webhook.endpoint.create', row.id, { url: row.url, events });
       return { ...row, secret };
     });
   }
@@ -82,7 +82,7 @@ export class WebhookRegistrationService {
     await this.scope.run(p.tenantId, async (tx) => {
       if (!(await this.repo.deleteEndpoint(tx, p.tenantId, id.toLowerCase())))
         throw new NotFoundError(ENDPOINT_NOT_FOUND);
-      await this.record(tx, p, 'webhook.endpoint.delete', id.toLowerCase());
+      this.record(tx, p, 'webhook.endpoint.delete', id.toLowerCase());
     });
   }
 
@@ -93,7 +93,7 @@ export class WebhookRegistrationService {
     return this.scope.run(p.tenantId, async (tx) => {
       const row = await this.repo.enableEndpoint(tx, p.tenantId, id.toLowerCase());
       if (!row) throw new NotFoundError(ENDPOINT_NOT_FOUND);
-      await this.record(tx, p, 'webhook.endpoint.enable', row.id);
+      this.record(tx, p, 'webhook.endpoint.enable', row.id);
       return row;
     });
   }
@@ -115,8 +115,8 @@ export class WebhookRegistrationService {
       throw new ForbiddenError('managing webhooks needs the GlobalAdmin or PrivacyReader role');
   }
 
-  private record(tx: TenantTx, p: TenantPrincipal, action: string, endpointId: string, extra: object = {}) {
-    return this.audit.recordMany(
+  private record(tx: TenantTx, p: TenantPrincipal, action: string, endpointId: string, extra: object = {}): void {
+    this.audit.recordMany(
       [
         {
           actor: auditActor(p),
