@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type SqlBool } from 'kysely';
 import type { RecordAttribution, TenantDecision, TenantRecord } from '../../generated/kysely/database.js';
 import { analyticQuery } from '../db/analytic.js';
 import { copyRowsPooled, copyText, copyTextArray } from '../db/copy.js';
 import { PrismaService } from '../db/prisma.service.js';
 import type { Prisma, CampaignStatus, Decision } from '../../generated/prisma/client.js';
 import type { DatasetCampaign } from '../exposure/exposure.repository.js';
+import type { RecordAttribution as RecordAttributionShape } from '../attribution/attribution.types.js';
 import { NoticesRepository } from '../notices/notices.repository.js';
 
 export interface StoredAttribution {
@@ -289,11 +290,42 @@ export class CampaignsRepository {
     return this.prisma.reviewItem.findUnique({ where: { campaignId_reviewKey: { campaignId, reviewKey } } });
   }
 
-  resolveReview(campaignId: string, reviewKey: string, tenantId: string | null, by: string) {
+  resolveReview(
+    campaignId: string,
+    reviewKey: string,
+    tenantId: string | null,
+    by: string,
+    justification: string | null = null,
+  ) {
     return this.prisma.reviewItem.update({
       where: { campaignId_reviewKey: { campaignId, reviewKey } },
-      data: { resolved: true, resolvedTenantId: tenantId, resolvedBy: by, resolvedAt: new Date() },
+      data: { resolved: true, resolvedTenantId: tenantId, resolvedBy: by, resolvedAt: new Date(), justification },
     });
+  }
+
+  /** Assigns (or, with `to` null, unassigns) these items of the campaign; answers the ids changed. */
+  async assignReviews(campaignId: string, ids: readonly string[], to: string | null, by: string): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await this.prisma.db
+      .updateTable('review_items')
+      .set({ assigned_to: to, assigned_by: to === null ? null : by, assigned_at: to === null ? null : new Date() })
+      .where('campaign_id', '=', campaignId)
+      .where(sql<SqlBool>`id = ANY(${[...ids]}::uuid[])`)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** The stored attributions of these records of the campaign, as the analysis wrote them. */
+  async attributionsOf(campaignId: string, recordIds: readonly string[]): Promise<Map<string, RecordAttributionShape>> {
+    if (!recordIds.length) return new Map();
+    const rows = await this.prisma.db
+      .selectFrom('record_attributions')
+      .select(['record_id', 'attribution'])
+      .where('campaign_id', '=', campaignId)
+      .where(sql<SqlBool>`record_id = ANY(${[...recordIds]}::text[])`)
+      .execute();
+    return new Map(rows.map((r) => [r.record_id, r.attribution as RecordAttributionShape]));
   }
 
   // ── the campaigns of a data set, for a change to the data set (DatasetCampaigns, libs/exposure) ──

@@ -1,9 +1,13 @@
+import { Readable } from 'node:stream';
 import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
 import type { AuditEntry, AuditService } from '../audit/audit.service.js';
 import type { DirectoryRepository } from '../directory/directory.repository.js';
 import type { AnalysisService } from './analysis.service.js';
 import type { CampaignsRepository } from './campaigns.repository.js';
+import type { ExposureRepository } from '../exposure/exposure.repository.js';
 import { ReviewService, groupOf } from './review.service.js';
+
+const csv = (text: string) => Readable.from([text]);
 
 const C = '6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
 const A = '00000000-0000-4000-8000-00000000000a';
@@ -23,6 +27,8 @@ interface Item {
   resolvedTenantId: string | null;
   resolvedBy: string | null;
   resolvedAt: Date | null;
+  justification?: string | null;
+  assignedTo?: string | null;
 }
 
 const item = (id: string, candidates: string[], triggers = ['ambiguousWeakSignal']): Item => ({
@@ -52,10 +58,27 @@ function setup(status: string, items: Item[]) {
         (i) => (f.open === undefined || i.open === f.open) && (f.resolved === undefined || i.resolved === f.resolved),
       ),
     reviewItemById: async (id: string) => byId.get(id) ?? null,
-    resolveReview: async (_c: string, key: string, tenantId: string | null, by: string) => {
+    resolveReview: async (
+      _c: string,
+      key: string,
+      tenantId: string | null,
+      by: string,
+      justification: string | null,
+    ) => {
       const i = items.find((x) => x.reviewKey === key)!;
-      Object.assign(i, { resolved: true, resolvedTenantId: tenantId, resolvedBy: by, resolvedAt: new Date(0) });
+      Object.assign(i, {
+        resolved: true,
+        resolvedTenantId: tenantId,
+        resolvedBy: by,
+        resolvedAt: new Date(0),
+        justification,
+      });
     },
+    assignReviews: async (_c: string, ids: string[], to: string | null) => {
+      for (const i of items) if (ids.includes(i.id)) i.assignedTo = to;
+      return ids;
+    },
+    attributionsOf: async () => new Map(),
     moveStatus: async (_id: string, from: string, to: string) =>
       campaign.status === from ? ((campaign.status = to), true) : false,
   } as unknown as CampaignsRepository;
@@ -63,9 +86,13 @@ function setup(status: string, items: Item[]) {
     tenantNames: async (ids: string[]) => ids.map((id) => ({ id, name: `name of ${id.slice(-1)}` })),
   } as unknown as DirectoryRepository;
   const analysis = { decide: async (id: string) => void decided.push(id) } as unknown as AnalysisService;
-  const service = new ReviewService(repo, directory, analysis, {
-    record: async (e: AuditEntry) => void audit.push(e),
-  } as unknown as AuditService);
+  const service = new ReviewService(
+    repo,
+    directory,
+    analysis,
+    { record: async (e: AuditEntry) => void audit.push(e) } as unknown as AuditService,
+    { recordsById: async () => [] } as unknown as ExposureRepository,
+  );
   return { service, campaign, decided, audit, items };
 }
 
@@ -148,5 +175,77 @@ describe('ReviewService', () => {
     expect(list.map((i) => i.reviewItemId)).toEqual(['i1']);
     expect(list[0]).toMatchObject({ group: groupOf(s.items[0]!), resolution: null });
     expect((await s.service.list(C, { all: true })).map((i) => i.reviewItemId)).toEqual(['i1', 'i2']);
+  });
+
+  it('keeps the reason with the resolution and in the audit event', async () => {
+    const s = setup('ready', [item('i1', [A, B])]);
+    const v = await s.service.resolve('i1', A, 'alice', 'the signature names Contoso');
+    expect(v.resolution?.justification).toBe('the signature names Contoso');
+    expect(s.audit[0]!.details).toMatchObject({ justification: 'the signature names Contoso' });
+  });
+
+  it('resolves what a filter takes, skips the items the answer cannot apply to, and decides once', async () => {
+    const weakAB = item('i1', [A, B], ['weakSignalOnly']);
+    const weakAX = item('i2', [A, X], ['weakSignalOnly']);
+    const weakBX = item('i3', [B, X], ['weakSignalOnly']);
+    const other = item('i4', [A, B], ['conflictedDomain']);
+    const s = setup('ready', [weakAB, weakAX, weakBX, other]);
+    const out = await s.service.resolveMatching(C, { trigger: 'weakSignalOnly' }, A, 'why', 'alice');
+    expect(out.resolved.map((i) => i.reviewItemId)).toEqual(['i1', 'i2']);
+    expect(out.skipped).toEqual([{ reviewItemId: 'i3', reason: `tenant ${A} is not a candidate of this item` }]);
+    expect(weakBX.resolved).toBe(false);
+    expect(other.resolved).toBe(false);
+    expect(s.decided).toEqual([C]);
+    await expect(
+      s.service.resolveMatching(C, { candidate: '00000000-0000-4000-8000-0000000000ff' }, null, 'w', 'a'),
+    ).rejects.toThrow(NotFoundError);
+  });
+
+  it('imports resolutions from CSV: every usable line applied, each other refused with its line and reason', async () => {
+    const I1 = '00000000-0000-4000-8000-000000000001';
+    const I2 = '00000000-0000-4000-8000-000000000002';
+    const s = setup('ready', [item(I1, [A, B]), item(I2, [A, B])]);
+    const file = [
+      'Review Item Id,tenant_id,Justification',
+      `${I1},${A},"signature: ""Contoso, Ltd."""`,
+      `${I2},${X},wrong tenant`,
+      `${I1},none,again`,
+      `not-a-guid,none,x`,
+      `${I2},none,`,
+      `00000000-0000-4000-8000-000000000009,none,unknown`,
+    ].join('\n');
+    const out = await s.service.importResolutions(C, csv(file), 'alice');
+    expect(out.resolved).toBe(1);
+    expect(out.refused.map((r) => r.line)).toEqual([3, 4, 5, 6, 7]);
+    expect(out.refused[0]!.reason).toContain('not a candidate');
+    expect(out.refused[1]!.reason).toContain('already on line 2');
+    expect(out.refused[2]!.reason).toContain('reviewItemId: must be a GUID');
+    expect(out.refused[3]!.reason).toContain('justification');
+    expect(out.refused[4]!.reason).toContain('not an item of this campaign');
+    expect(s.items[0]).toMatchObject({ resolvedTenantId: A, justification: 'signature: "Contoso, Ltd."' });
+    expect(s.items[1]!.resolved).toBe(false);
+    expect(s.decided).toEqual([C]);
+  });
+
+  it('refuses a resolutions file without the needed columns, changing nothing', async () => {
+    const s = setup('ready', [item('i1', [A, B])]);
+    await expect(s.service.importResolutions(C, csv('id,tenant\ni1,none'), 'alice')).rejects.toThrow(
+      /lacks the column\(s\) reviewItemId, tenantId, justification/,
+    );
+    expect(s.decided).toEqual([]);
+  });
+
+  it('assigns by filter and by id, audited, and refuses ids that are not open items of the campaign', async () => {
+    const I1 = '00000000-0000-4000-8000-000000000001';
+    const I2 = '00000000-0000-4000-8000-000000000002';
+    const s = setup('ready', [item(I1, [A, B]), item(I2, [A, X])]);
+    const out = await s.service.assign(C, { filter: { candidate: B } }, 'bob', 'alice');
+    expect(out.assigned).toBe(1);
+    expect(s.items[0]!.assignedTo).toBe('bob');
+    expect(s.audit.at(-1)).toMatchObject({ action: 'review.assign', subject: 'bob' });
+    await expect(
+      s.service.assign(C, { reviewItemIds: ['00000000-0000-4000-8000-000000000009'] }, 'bob', 'alice'),
+    ).rejects.toThrow(NotFoundError);
+    expect((await s.service.list(C, { filter: { assignee: null } })).map((i) => i.reviewItemId)).toEqual([I2]);
   });
 });

@@ -283,6 +283,20 @@ export class ExposureRepository {
     });
   }
 
+  /** Records by id, as exposed (for an operator's review of them): whatever of them the data set holds. */
+  recordsById(
+    datasetId: string,
+    recordIds: readonly string[],
+  ): Promise<Pick<Selectable<ExposureRecord>, 'record_id' | 'upload' | 'line' | 'kind' | 'data'>[]> {
+    if (!recordIds.length) return Promise.resolve([]);
+    return this.prisma.db
+      .selectFrom('exposure_records')
+      .select(['record_id', 'upload', 'line', 'kind', 'data'])
+      .where('dataset_id', '=', datasetId)
+      .where(sql<boolean>`record_id = ANY(${[...recordIds]}::text[])`)
+      .execute();
+  }
+
   async linesOfRecords(datasetId: string, recordIds: string[]): Promise<Map<string, { upload: number; line: number }>> {
     const rows = await this.prisma.db
       .selectFrom('exposure_records')
