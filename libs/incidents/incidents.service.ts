@@ -168,7 +168,10 @@ export class IncidentsService {
   /** The incident's stored exports, newest first, without their content. */
   async reports(id: string) {
     const incident = await this.get(id);
-    return { incidentId: incident.id, reports: (await this.repo.reports(incident.id)).map((r) => reportBrief(incident.id, r)) };
+    return {
+      incidentId: incident.id,
+      reports: (await this.repo.reports(incident.id)).map((r) => reportBrief(incident.id, r)),
+    };
   }
 
   /** One stored export as it was written. */

@@ -49,7 +49,11 @@ describe('notificationClock', () => {
     const now = at('2027-01-01T00:00:00Z'); // long after: a filed incident is never overdue
     const onTime = notificationClock(AWARE, [{ filedAt: new Date(AWARE.getTime() + 72 * H), reference: 'A' }], now);
     expect(onTime).toMatchObject({ state: 'filed', reference: 'A', warning: null, minutesOverdue: null });
-    const late = notificationClock(AWARE, [{ filedAt: new Date(AWARE.getTime() + 72 * H + 60_000), reference: 'B' }], now);
+    const late = notificationClock(
+      AWARE,
+      [{ filedAt: new Date(AWARE.getTime() + 72 * H + 60_000), reference: 'B' }],
+      now,
+    );
     expect(late).toMatchObject({ state: 'filedLate', minutesOverdue: 1 });
     expect(late.warning).toMatch(/must give the reasons for the delay/);
   });
