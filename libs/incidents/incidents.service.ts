@@ -10,6 +10,7 @@ import {
   type IncidentSections,
   type IncidentTexts,
   type IncidentWords,
+  WORDS_FALLBACK_LOCALE,
 } from '../notices/incident-words.js';
 import { isoDateTime } from '../notices/notice-values.js';
 import { TemplateEngine } from '../notices/template-engine.js';
@@ -150,6 +151,22 @@ export class IncidentsService {
       details: { filedAt: filedAt.toISOString(), reference, state: clock.state },
     });
     return { incidentId: incident.id, clock, warning: clock.warning };
+  }
+
+  /**
+   * What the draft notification is written from that this lib holds: the incident, its clock, its
+   * campaigns (with their data sets) and its en-US words (null when it has none).
+   */
+  async reportBasis(id: string) {
+    const incident = await this.get(id);
+    const [clock, campaigns, texts] = await Promise.all([
+      this.clock(incident),
+      this.repo.campaigns(incident.id),
+      this.repo.texts(incident.id),
+    ]);
+    const en = texts.find((t) => t.locale === WORDS_FALLBACK_LOCALE);
+    const words = en ? (Object.fromEntries(INCIDENT_SECTIONS.map((s) => [s, en[s]])) as unknown as IncidentSections) : null;
+    return { incident, clock, campaigns, words };
   }
 
   /** Stores a draft notification as the incident's next version, and audits the export. */
