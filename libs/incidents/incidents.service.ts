@@ -165,7 +165,9 @@ export class IncidentsService {
       this.repo.texts(incident.id),
     ]);
     const en = texts.find((t) => t.locale === WORDS_FALLBACK_LOCALE);
-    const words = en ? (Object.fromEntries(INCIDENT_SECTIONS.map((s) => [s, en[s]])) as unknown as IncidentSections) : null;
+    const words = en
+      ? (Object.fromEntries(INCIDENT_SECTIONS.map((s) => [s, en[s]])) as unknown as IncidentSections)
+      : null;
     return { incident, clock, campaigns, words };
   }
 

@@ -48,7 +48,10 @@ async function writeNewFile(path: string, content: string): Promise<void> {
 }
 
 /** The clock in one line, with its warning on the next. */
-const clockLines = (c: NotificationClock) => [`72-hour clock: ${c.summary}`, ...(c.warning ? [`warning: ${c.warning}`] : [])];
+const clockLines = (c: NotificationClock) => [
+  `72-hour clock: ${c.summary}`,
+  ...(c.warning ? [`warning: ${c.warning}`] : []),
+];
 
 export function registerIncidentsCommands(program: Command): void {
   const incidents = program
@@ -187,7 +190,9 @@ export function registerIncidentsCommands(program: Command): void {
 
   incidents
     .command('reports <incidentId>')
-    .description("the incident's stored draft notifications, newest first; with --version, one of them as it was written")
+    .description(
+      "the incident's stored draft notifications, newest first; with --version, one of them as it was written",
+    )
     .option('--version <n>', 'the version to read')
     .option('--out <file>', 'with --version: write it to this file (an existing file is refused)')
     .action(async (id: string, o: { version?: string; out?: string }, cmd: Command) => {
@@ -203,7 +208,10 @@ export function registerIncidentsCommands(program: Command): void {
               json: r,
               text:
                 r.reports
-                  .map((x) => `version ${x.version} ${x.format} ${x.exportedAt} by ${x.exportedBy} sha256:${x.contentSha256}`)
+                  .map(
+                    (x) =>
+                      `version ${x.version} ${x.format} ${x.exportedAt} by ${x.exportedBy} sha256:${x.contentSha256}`,
+                  )
                   .join('\n') || `incident ${r.incidentId} has no stored report`,
             };
           }
@@ -212,7 +220,10 @@ export function registerIncidentsCommands(program: Command): void {
           if (o.out) {
             await writeNewFile(o.out, r.content);
             const { content: _, ...brief } = r;
-            return { json: { ...brief, out: o.out }, text: `report version ${r.version} (${r.format}) written to ${o.out}` };
+            return {
+              json: { ...brief, out: o.out },
+              text: `report version ${r.version} (${r.format}) written to ${o.out}`,
+            };
           }
           return { json: r, text: r.content.replace(/\n$/, '') };
         },
