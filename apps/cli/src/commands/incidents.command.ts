@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
 import { BadInputError } from '../../../../libs/common/errors.js';
 import { IncidentsService } from '../../../../libs/incidents/incidents.service.js';
@@ -34,17 +34,47 @@ async function readWordsFile(path: string): Promise<string> {
 }
 
 /**
- * Writes an export to a new file: an existing file is refused, never overwritten (it may be the
- * version that was sent).
+ * A new file for an export, created before the export is made: an existing file is refused, never
+ * overwritten (it may be the version that was sent), and a refused file stores no version.
  */
-async function writeNewFile(path: string, content: string): Promise<void> {
+async function newFile(
+  path: string,
+): Promise<{ write: (content: string) => Promise<void>; discard: () => Promise<void> }> {
+  let handle: FileHandle;
   try {
-    await writeFile(path, content, { encoding: 'utf8', flag: 'wx' });
+    handle = await open(path, 'wx');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new BadInputError(`--out: ${path} exists; choose another file`);
     throw new BadInputError(`--out: cannot write ${path}: ${code ?? (err as Error).message}`);
   }
+  return {
+    write: async (content) => {
+      try {
+        await handle.writeFile(content, 'utf8');
+      } finally {
+        await handle.close();
+      }
+    },
+    discard: async () => {
+      await handle.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+/** Runs the export into a new file, or removes the file when the export fails. */
+async function exportTo<T extends { content: string }>(path: string, produce: () => Promise<T>): Promise<T> {
+  const file = await newFile(path);
+  let result: T;
+  try {
+    result = await produce();
+  } catch (err) {
+    await file.discard();
+    throw err;
+  }
+  await file.write(result.content);
+  return result;
 }
 
 /** The clock in one line, with its warning on the next. */
@@ -173,15 +203,16 @@ export function registerIncidentsCommands(program: Command): void {
         async (app) => {
           idArgument(id, 'incidentId');
           const { format } = parseOptions(incidentReportInput, { format: o.format });
-          const r = await app.get(IncidentReportService).export(id, format, cliOperator());
+          const exporter = app.get(IncidentReportService);
           if (o.out) {
-            await writeNewFile(o.out, r.content);
+            const r = await exportTo(o.out, () => exporter.export(id, format, cliOperator()));
             const { content: _, ...brief } = r;
             return {
               json: { ...brief, out: o.out },
               text: `incident ${r.incidentId}: report version ${r.version} (${r.format}) written to ${o.out}`,
             };
           }
+          const r = await exporter.export(id, format, cliOperator());
           return { json: r, text: r.content.replace(/\n$/, '') };
         },
         { role: 'admin' },
@@ -216,15 +247,15 @@ export function registerIncidentsCommands(program: Command): void {
             };
           }
           const { version } = parseOptions(z.object({ version: reportVersion }), { version: o.version });
-          const r = await service.report(id, version);
           if (o.out) {
-            await writeNewFile(o.out, r.content);
+            const r = await exportTo(o.out, () => service.report(id, version));
             const { content: _, ...brief } = r;
             return {
               json: { ...brief, out: o.out },
               text: `report version ${r.version} (${r.format}) written to ${o.out}`,
             };
           }
+          const r = await service.report(id, version);
           return { json: r, text: r.content.replace(/\n$/, '') };
         },
         { role: 'viewer' },
