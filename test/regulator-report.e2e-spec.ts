@@ -98,6 +98,8 @@ describe("the regulator's record of an incident (CLI, API)", () => {
       OPERATOR_DOMAINS: world.operatorDomains.join(','),
       DEV_ISSUER_ENABLED: 'true',
       DEV_ISSUER_KEY_DIR: dir,
+      // every refused token is counted: the attacks below are about the refusal, not the throttle
+      OPERATOR_AUTH_MAX_FAILURES: '100',
     });
     for (const k of ['TENANT_JWKS_URL', 'TENANT_JWT_PUBLIC_KEY', 'TENANT_JWT_ISSUER', 'TENANT_JWT_AUDIENCE'])
       delete process.env[k];
