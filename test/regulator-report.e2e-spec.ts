@@ -13,9 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { createApiApp } from '../apps/api/src/create-app.js';
+import { OverdueIncidentsLog } from '../apps/api/src/ops/overdue-incidents.js';
 import { DevIssuer } from '../libs/auth/dev-issuer.js';
 import { CampaignsService } from '../libs/campaigns/campaigns.service.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
@@ -86,6 +89,20 @@ describe("the regulator's record of an incident (CLI, API)", () => {
   let awareAt: Date;
   const as = (token: string) => ({ Authorization: `Bearer ${token}` });
   const http = () => api.getHttpServer();
+
+  /** What the API's start says of overdue incidents (the check it runs once at start, run again). */
+  const startWarnings = async () => {
+    const warned: string[] = [];
+    const spy = jest.spyOn(Logger.prototype, 'warn').mockImplementation(function (this: Logger, message: unknown) {
+      warned.push(String(message));
+    });
+    try {
+      await api.get(OverdueIncidentsLog).onApplicationBootstrap();
+    } finally {
+      spy.mockRestore();
+    }
+    return warned;
+  };
 
   beforeAll(async () => {
     if (!existsSync(CLI)) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
@@ -160,6 +177,13 @@ describe("the regulator's record of an incident (CLI, API)", () => {
     expect(byId.get(incidentId)!.clock.state).toBe('overdue');
     expect(byId.get(incidentId)!.warning).toMatch(/^more than 72 hours/);
     expect(byId.get(bare.body.incidentId)!.clock.state).toBe('unknown');
+    expect(await startWarnings()).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^incident ${incidentId} \\(Open endpoint\\): more than 72 hours since awareness and no notification filed`,
+        ),
+      ),
+    ]);
   });
 
   it('drafts the notification before anything is known, with every missing piece as a visible placeholder', async () => {
@@ -298,6 +322,7 @@ describe("the regulator's record of an incident (CLI, API)", () => {
       .expect(400);
     const shown = await request(http()).get(`/v1/incidents/${incidentId}`).set(as(VERA)).expect(200);
     expect(shown.body.clock.state).toBe('filed');
+    expect(await startWarnings()).toEqual([]);
     expect(shown.body.warning).toBeNull();
     const report = await cli(['incidents', 'report', incidentId, '--format', 'md']);
     expect(report.stdout).toContain(`  - ${first}: DPA-2026-0042\n`);

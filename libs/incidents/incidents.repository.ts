@@ -309,4 +309,25 @@ export class IncidentsRepository {
       .executeTakeFirst();
     return row ?? null;
   }
+
+  /** Incidents aware since before `awareBefore` with nothing filed, oldest awareness first (at most `limit`). */
+  overdueUnfiled(awareBefore: Date, limit: number): Promise<IncidentRow[]> {
+    return this.prisma.db
+      .selectFrom('incidents as i')
+      .select([
+        'i.id',
+        'i.title',
+        'i.created_by as createdBy',
+        utc('i.aware_at').as('awareAt'),
+        utc('i.created_at').as('createdAt'),
+        utc('i.updated_at').as('updatedAt'),
+      ])
+      .where(sql<boolean>`i.aware_at < (${awareBefore.toISOString()}::timestamptz AT TIME ZONE 'UTC')`)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('incident_filings as f').select('f.id').whereRef('f.incident_id', '=', 'i.id'))),
+      )
+      .orderBy('i.aware_at')
+      .limit(limit)
+      .execute();
+  }
 }

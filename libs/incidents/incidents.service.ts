@@ -23,7 +23,7 @@ import {
   type IncidentTextInput,
   type ReportFormat,
 } from './incident-input.js';
-import { notificationClock, type NotificationClock } from './notification-clock.js';
+import { NOTIFICATION_WINDOW_HOURS, notificationClock, type NotificationClock } from './notification-clock.js';
 
 /** A filing may be recorded a little ahead of this machine's clock, not more. */
 const FILING_CLOCK_SKEW_MS = 5 * 60_000;
@@ -127,6 +127,13 @@ export class IncidentsService {
   async clock(incident: IncidentRow): Promise<NotificationClock> {
     const filings = await this.repo.filings(incident.id);
     return notificationClock(incident.awareAt, filings, this.now());
+  }
+
+  /** Incidents more than 72 hours past awareness with nothing filed, with their clocks (at most `limit`). */
+  async overdue(limit = 100) {
+    const now = this.now();
+    const rows = await this.repo.overdueUnfiled(new Date(now.getTime() - NOTIFICATION_WINDOW_HOURS * 3_600_000), limit);
+    return rows.map((i) => ({ incidentId: i.id, title: i.title, clock: notificationClock(i.awareAt, [], now) }));
   }
 
   /**
