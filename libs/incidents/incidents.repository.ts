@@ -323,8 +323,8 @@ export class IncidentsRepository {
         utc('i.updated_at').as('updatedAt'),
       ])
       .where(sql<boolean>`i.aware_at < (${awareBefore.toISOString()}::timestamptz AT TIME ZONE 'UTC')`)
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('incident_filings as f').select('f.id').whereRef('f.incident_id', '=', 'i.id'))),
+      .where((eb) =>
+        eb.not(eb.exists(eb.selectFrom('incident_filings as f').select('f.id').whereRef('f.incident_id', '=', 'i.id'))),
       )
       .orderBy('i.aware_at')
       .limit(limit)
