@@ -105,7 +105,7 @@ describe('the draft notification page in headless Chromium', () => {
       scripts: 0,
       frames: 0,
     });
-    expect(seen.hrefs).toEqual(['https://support.example.com', 'mailto:dpo@example.com']);
+    expect(seen.hrefs).toEqual(['mailto:dpo@example.com', 'https://support.example.com']);
     expect(seen.headings).toContain('4. Measures taken or proposed (Art. 33(3)(d))');
     expect(await page.locator('main').innerText()).toContain("<script>window.pwned = 'summary'</script>");
     const pdf = await page.pdf({ format: 'A4' });
