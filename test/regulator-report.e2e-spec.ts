@@ -434,4 +434,23 @@ describe("the regulator's record of an incident (CLI, API)", () => {
     expect(await prisma.incidentReport.count()).toBe(before);
     expect(await prisma.incidentFiling.count()).toBe(2);
   });
+
+  it('numbers exports made at the same time one after another, each stored whole', async () => {
+    const before = (await prisma.incidentReport.aggregate({ where: { incidentId }, _max: { version: true } }))._max
+      .version!;
+    const answers = await Promise.all(
+      ['md', 'html', 'md', 'html'].map((format) =>
+        request(http()).get(`/v1/incidents/${incidentId}/report?format=${format}`).set(as(ALICE)).expect(200),
+      ),
+    );
+    const versions = answers.map((a) => Number(a.headers['x-report-version'])).sort((a, b) => a - b);
+    expect(versions).toEqual([before + 1, before + 2, before + 3, before + 4]);
+    for (const a of answers) {
+      const stored = await prisma.incidentReport.findUniqueOrThrow({
+        where: { incidentId_version: { incidentId, version: Number(a.headers['x-report-version']) } },
+      });
+      expect(stored.content).toBe(a.text);
+      expect(stored.contentSha256).toBe(a.headers['x-content-sha256']);
+    }
+  });
 });
