@@ -154,6 +154,35 @@ describe('the CLI and the API refuse a bad value for the same reason', () => {
       reason: /^must be 1 to 1000$/,
     },
     {
+      what: 'a filing time that is not ISO',
+      cliArgs: ['incidents', 'filed', SOME_ID, '--at', '03/11/2026', '--reference', 'DPA-1'],
+      option: '--at',
+      api: (s) =>
+        request(s).post(`/v1/incidents/${SOME_ID}/filings`).set(auth).send({ at: '03/11/2026', reference: 'DPA-1' }),
+      field: 'at',
+      reason: /^must be an ISO date or date-time/,
+    },
+    {
+      what: 'a filing reference with a control character',
+      cliArgs: ['incidents', 'filed', SOME_ID, '--at', '2026-11-03T08:00:00Z', '--reference', 'DPA\u001b[2J'],
+      option: '--reference',
+      api: (s) =>
+        request(s)
+          .post(`/v1/incidents/${SOME_ID}/filings`)
+          .set(auth)
+          .send({ at: '2026-11-03T08:00:00Z', reference: 'DPA\u001b[2J' }),
+      field: 'reference',
+      reason: /^must not hold control characters$/,
+    },
+    {
+      what: 'a report format that is neither md nor html',
+      cliArgs: ['incidents', 'report', SOME_ID, '--format', 'pdf'],
+      option: '--format',
+      api: (s) => request(s).get(`/v1/incidents/${SOME_ID}/report?format=pdf`).set(auth),
+      field: 'format',
+      reason: /^must be md or html$/,
+    },
+    {
       what: 'a campaign id that is no UUID',
       cliArgs: ['campaigns', 'launch', 'not-a-campaign'],
       option: 'campaignId',

@@ -135,6 +135,10 @@ describe('operator roles on the CLI', () => {
       [['incidents', 'list'], 'viewer'],
       [['incidents', 'show', UNKNOWN], 'viewer'],
       [['incidents', 'text', UNKNOWN, '--locale', 'en-US', '--file', file], 'admin'],
+      [['incidents', 'filed', UNKNOWN, '--at', '2026-11-01T00:00:00Z', '--reference', 'DPA-1'], 'admin'],
+      [['incidents', 'report', UNKNOWN, '--format', 'html'], 'admin'],
+      [['incidents', 'reports', UNKNOWN], 'viewer'],
+      [['incidents', 'reports', UNKNOWN, '--version', '1'], 'viewer'],
     ];
     context = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
     prisma = context.get(PrismaService);

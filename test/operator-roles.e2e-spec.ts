@@ -184,6 +184,21 @@ const ROUTES: RouteCase[] = [
     role: 'admin',
     body: {},
   },
+  {
+    method: 'POST',
+    route: '/v1/incidents/:id/filings',
+    url: `/v1/incidents/${UNKNOWN}/filings`,
+    role: 'admin',
+    body: { at: '2026-11-01T00:00:00Z', reference: 'DPA-1' },
+  },
+  { method: 'GET', route: '/v1/incidents/:id/report', url: `/v1/incidents/${UNKNOWN}/report?format=md`, role: 'admin' },
+  { method: 'GET', route: '/v1/incidents/:id/reports', url: `/v1/incidents/${UNKNOWN}/reports`, role: 'viewer' },
+  {
+    method: 'GET',
+    route: '/v1/incidents/:id/reports/:version',
+    url: `/v1/incidents/${UNKNOWN}/reports/1`,
+    role: 'viewer',
+  },
 ];
 
 /** The request of a case, by its method. */

@@ -22,6 +22,7 @@ import { AnalysisService } from './analysis.service.js';
 import { CampaignsService } from './campaigns.service.js';
 import { ReviewService } from './review.service.js';
 import { PreviewService } from './preview.service.js';
+import { IncidentReportService } from './incident-report.service.js';
 
 @Module({
   // DatasetCampaignsModule: the ingest's view of the campaigns of a data set (libs/exposure)
@@ -51,6 +52,7 @@ import { PreviewService } from './preview.service.js';
     EmailJob,
     CampaignStatusView,
     IdentifiedImpactGate,
+    IncidentReportService,
   ],
   exports: [
     CampaignsService,
@@ -64,6 +66,7 @@ import { PreviewService } from './preview.service.js';
     EmailJob,
     CampaignStatusView,
     IdentifiedImpactGate,
+    IncidentReportService,
     IncidentsModule,
   ],
 })

@@ -45,6 +45,33 @@ export class CampaignsRepository {
     return this.prisma.campaign.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip, take });
   }
 
+  /**
+   * What the regulator's report says of a campaign's affected tenants: each data category with how
+   * many of them it was named for, and the unique items (clusters after deduplication) that touch
+   * at least one of them, counted once however many tenants or copies they have.
+   */
+  async affectedSummary(campaignId: string): Promise<{
+    categories: { category: string; tenants: number }[];
+    affectedItems: number;
+  }> {
+    const [categories, items] = await Promise.all([
+      sql<{ category: string; tenants: number }>`
+        SELECT c.category, count(*)::int AS tenants
+          FROM tenant_decisions d, unnest(d.data_categories) AS c(category)
+         WHERE d.campaign_id = ${campaignId}::uuid AND d.decision = 'affected'
+         GROUP BY c.category
+         ORDER BY tenants DESC, c.category`.execute(this.prisma.db),
+      sql<{ n: number }>`
+        SELECT count(DISTINCT ra.item_key)::int AS n
+          FROM record_attributions ra
+         CROSS JOIN LATERAL unnest(ra.tenant_ids) AS t(id)
+          JOIN tenant_decisions d
+            ON d.campaign_id = ra.campaign_id AND d.tenant_id::text = t.id AND d.decision = 'affected'
+         WHERE ra.campaign_id = ${campaignId}::uuid`.execute(this.prisma.db),
+    ]);
+    return { categories: categories.rows, affectedItems: items.rows[0]?.n ?? 0 };
+  }
+
   /** Moves the status only if it is still `from`: two operators cannot both win a race. */
   async moveStatus(
     id: string,

@@ -36,3 +36,35 @@ export const incidentLocale = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}
 
 /** `incidents list` / `GET /v1/incidents`: a page, newest first, like the other lists. */
 export const listIncidentsInput = listPageInput;
+
+/** `incidents filed` / `POST /v1/incidents/{id}/filings`: a notification filed with the supervisory authority. */
+export const fileIncidentInput = z.strictObject({
+  at: z
+    .string('must be an ISO date-time')
+    .refine((v) => isoDateTime(v) !== null, 'must be an ISO date or date-time (2026-11-03T16:00:00Z)')
+    .describe('when the notification was filed with the authority: an ISO date-time (UTC without an offset)'),
+  reference: z
+    .string('must be text')
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters')
+    // a control character would reach a terminal or a report verbatim
+    .refine((v) => !/[\u0000-\u001f\u007f-\u009f]/.test(v), 'must not hold control characters')
+    .describe("the authority's case number or the operator's own reference"),
+});
+export type FileIncidentInput = z.infer<typeof fileIncidentInput>;
+
+export const REPORT_FORMATS = ['md', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** `incidents report` / `GET /v1/incidents/{id}/report`: the draft notification's format. */
+export const incidentReportInput = z.strictObject({
+  format: z.enum(REPORT_FORMATS, 'must be md or html').default('md'),
+});
+
+/** A stored export's number, as a path parameter or CLI argument. */
+export const reportVersion = z.coerce
+  .number('must be a whole number')
+  .int('must be a whole number')
+  .min(1, 'must be 1 or more')
+  .max(2_147_483_647, 'must be at most 2147483647');

@@ -16,6 +16,22 @@ export interface IncidentRow {
   updatedAt: Date;
 }
 
+export interface IncidentFilingRow {
+  id: string;
+  filedAt: Date;
+  reference: string;
+  recordedBy: string;
+  recordedAt: Date;
+}
+
+export interface IncidentReportRow {
+  version: number;
+  format: 'md' | 'html';
+  contentSha256: string;
+  exportedBy: string;
+  exportedAt: Date;
+}
+
 export interface IncidentTextRow extends IncidentSections {
   locale: string;
   updatedBy: string;
@@ -77,6 +93,23 @@ export class IncidentsRepository {
           .whereRef('c.incident_id', '=', 'i.id')
           .select(eb.fn.countAll<number>().as('n'))
           .as('campaigns'),
+        // the first filing stops the clock: the list needs no other
+        eb
+          .selectFrom('incident_filings as f')
+          .whereRef('f.incident_id', '=', 'i.id')
+          .select(utc('f.filed_at').as('filedAt'))
+          .orderBy('f.filed_at')
+          .orderBy('f.id')
+          .limit(1)
+          .as('firstFiledAt'),
+        eb
+          .selectFrom('incident_filings as f')
+          .whereRef('f.incident_id', '=', 'i.id')
+          .select('f.reference')
+          .orderBy('f.filed_at')
+          .orderBy('f.id')
+          .limit(1)
+          .as('firstReference'),
         eb
           .selectFrom('incident_texts as t')
           .whereRef('t.incident_id', '=', 'i.id')
@@ -171,5 +204,130 @@ export class IncidentsRepository {
       .where('id', '=', campaignId)
       .executeTakeFirst();
     return row?.incident_id ?? null;
+  }
+
+  /** Records a notification filed with the supervisory authority. */
+  async addFiling(incidentId: string, data: { filedAt: Date; reference: string; recordedBy: string }) {
+    const now = new Date().toISOString();
+    await this.prisma.transaction(async ({ db }) => {
+      await db
+        .insertInto('incident_filings')
+        .values({
+          id: randomUUID(),
+          incident_id: incidentId,
+          filed_at: data.filedAt.toISOString(),
+          reference: data.reference,
+          recorded_by: data.recordedBy,
+          recorded_at: now,
+        })
+        .execute();
+      await db.updateTable('incidents').set({ updated_at: now }).where('id', '=', incidentId).execute();
+    });
+  }
+
+  /** The incident's filings, first filed first. */
+  filings(incidentId: string): Promise<IncidentFilingRow[]> {
+    return this.prisma.db
+      .selectFrom('incident_filings')
+      .select([
+        'id',
+        'reference',
+        'recorded_by as recordedBy',
+        utc('filed_at').as('filedAt'),
+        utc('recorded_at').as('recordedAt'),
+      ])
+      .where('incident_id', '=', incidentId)
+      .orderBy('filed_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /**
+   * Stores an export as the incident's next version. The incident's row is locked first, so two
+   * exports at once get consecutive numbers instead of one failing on the key.
+   */
+  async addReport(
+    incidentId: string,
+    data: { format: 'md' | 'html'; content: string; contentSha256: string; exportedBy: string },
+  ): Promise<IncidentReportRow> {
+    const now = new Date().toISOString();
+    const version = await this.prisma.transaction(async ({ db }) => {
+      await db.selectFrom('incidents').select('id').where('id', '=', incidentId).forUpdate().execute();
+      const last = await db
+        .selectFrom('incident_reports')
+        .select((eb) => eb.fn.max<number | null>('version').as('v'))
+        .where('incident_id', '=', incidentId)
+        .executeTakeFirst();
+      const next = (last?.v ?? 0) + 1;
+      await db
+        .insertInto('incident_reports')
+        .values({
+          incident_id: incidentId,
+          version: next,
+          format: data.format,
+          content: data.content,
+          content_sha256: data.contentSha256,
+          exported_by: data.exportedBy,
+          exported_at: now,
+        })
+        .execute();
+      return next;
+    });
+    return { ...(await this.report(incidentId, version))! };
+  }
+
+  /** The incident's exports without their content, newest first. */
+  reports(incidentId: string): Promise<IncidentReportRow[]> {
+    return this.prisma.db
+      .selectFrom('incident_reports')
+      .select([
+        'version',
+        sql<'md' | 'html'>`format`.as('format'),
+        'content_sha256 as contentSha256',
+        'exported_by as exportedBy',
+        utc('exported_at').as('exportedAt'),
+      ])
+      .where('incident_id', '=', incidentId)
+      .orderBy('version', 'desc')
+      .execute();
+  }
+
+  /** One export, with its content. */
+  async report(incidentId: string, version: number): Promise<(IncidentReportRow & { content: string }) | null> {
+    const row = await this.prisma.db
+      .selectFrom('incident_reports')
+      .select([
+        'version',
+        sql<'md' | 'html'>`format`.as('format'),
+        'content',
+        'content_sha256 as contentSha256',
+        'exported_by as exportedBy',
+        utc('exported_at').as('exportedAt'),
+      ])
+      .where('incident_id', '=', incidentId)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  /** Incidents aware since before `awareBefore` with nothing filed, oldest awareness first (at most `limit`). */
+  overdueUnfiled(awareBefore: Date, limit: number): Promise<IncidentRow[]> {
+    return this.prisma.db
+      .selectFrom('incidents as i')
+      .select([
+        'i.id',
+        'i.title',
+        'i.created_by as createdBy',
+        utc('i.aware_at').as('awareAt'),
+        utc('i.created_at').as('createdAt'),
+        utc('i.updated_at').as('updatedAt'),
+      ])
+      .where(sql<boolean>`i.aware_at < (${awareBefore.toISOString()}::timestamptz AT TIME ZONE 'UTC')`)
+      .where((eb) =>
+        eb.not(eb.exists(eb.selectFrom('incident_filings as f').select('f.id').whereRef('f.incident_id', '=', 'i.id'))),
+      )
+      .orderBy('i.aware_at')
+      .limit(limit)
+      .execute();
   }
 }

@@ -25,6 +25,7 @@ function setup() {
     updatedAt: new Date('2026-11-01T00:00:00Z'),
   };
   const saved: { incidentId: string; locale: string; sections: IncidentSections; by: string }[] = [];
+  const filings: { filedAt: Date; reference: string }[] = [];
   /** the text rows the campaigns' incidents have: campaign → incident, one row per (campaign, locale) */
   const rows = [
     { campaignId: 'c1', incidentId: I, locale: 'en-US', ...WORDS },
@@ -37,10 +38,13 @@ function setup() {
       void saved.push({ incidentId, locale, sections, by }),
     texts: async () => saved.map((s) => ({ locale: s.locale, ...s.sections, updatedBy: s.by, updatedAt: new Date() })),
     textsOfCampaigns: async (ids: string[]) => rows.filter((r) => ids.includes(r.campaignId)),
+    filings: async () => filings,
+    addFiling: async (_id: string, f: { filedAt: Date; reference: string }) => void filings.push(f),
   } as unknown as IncidentsRepository;
   const audited: AuditEntry[] = [];
   const audit = { record: async (e: AuditEntry) => void audited.push(e) } as unknown as AuditService;
-  return { service: new IncidentsService(repo, new TemplateEngine(), audit), saved, audited };
+  const service = new IncidentsService(repo, new TemplateEngine(), audit);
+  return { service, saved, audited, incident, filings };
 }
 
 describe('IncidentsService', () => {
@@ -88,5 +92,31 @@ describe('IncidentsService', () => {
     expect(words.get('c2')!.get('en-US')).toBe(words.get('c1')!.get('en-US')); // the same rendering, not a second one
     expect(words.get('c1')!.get('fr-FR')!.html.summary.html).toBe('<p>Nous avons trouvé un point ouvert.</p>\n');
     expect(words.get('c3')!.size).toBe(0);
+  });
+
+  it('records a filing and audits it; refuses one in the future or before awareness, recording nothing', async () => {
+    const { service, audited, incident, filings } = setup();
+    incident.awareAt = new Date('2026-11-01T08:00:00Z');
+    service.now = () => new Date('2026-11-05T08:00:00Z');
+    await expect(service.file(I, { at: '2026-11-05T08:06:00Z', reference: 'DPA-1' }, 'bob')).rejects.toThrow(
+      new BadInputError('at: must not be in the future'),
+    );
+    await expect(service.file(I, { at: '2026-11-01T07:59:59Z', reference: 'DPA-1' }, 'bob')).rejects.toThrow(
+      new BadInputError("at: must not be before the incident's awareAt (2026-11-01T08:00:00.000Z)"),
+    );
+    await expect(service.file(OTHER, { at: '2026-11-02', reference: 'DPA-1' }, 'bob')).rejects.toThrow(NotFoundError);
+    expect(filings).toEqual([]);
+    expect(audited).toEqual([]);
+    // within the tolerance for a clock a little ahead, and late: the clock says so
+    const r = await service.file(I, { at: '2026-11-05T08:04:00Z', reference: ' DPA-1 ' }, 'bob');
+    expect(r.clock).toMatchObject({ state: 'filedLate', reference: 'DPA-1', minutesOverdue: 24 * 60 + 4 });
+    expect(audited).toEqual([
+      expect.objectContaining({
+        actor: 'bob',
+        action: 'incident.filed',
+        subject: I,
+        details: { filedAt: '2026-11-05T08:04:00.000Z', reference: 'DPA-1', state: 'filedLate' },
+      }),
+    ]);
   });
 });

@@ -10,11 +10,32 @@ import {
   type IncidentSections,
   type IncidentTexts,
   type IncidentWords,
+  WORDS_FALLBACK_LOCALE,
 } from '../notices/incident-words.js';
 import { isoDateTime } from '../notices/notice-values.js';
 import { TemplateEngine } from '../notices/template-engine.js';
-import { IncidentsRepository, type IncidentRow } from './incidents.repository.js';
-import { incidentTextInput, type CreateIncidentInput, type IncidentTextInput } from './incident-input.js';
+import { createHash } from 'node:crypto';
+import { IncidentsRepository, type IncidentRow, type IncidentReportRow } from './incidents.repository.js';
+import {
+  incidentTextInput,
+  type CreateIncidentInput,
+  type FileIncidentInput,
+  type IncidentTextInput,
+  type ReportFormat,
+} from './incident-input.js';
+import { NOTIFICATION_WINDOW_HOURS, notificationClock, type NotificationClock } from './notification-clock.js';
+
+/** A filing may be recorded a little ahead of this machine's clock, not more. */
+const FILING_CLOCK_SKEW_MS = 5 * 60_000;
+
+const reportBrief = (incidentId: string, r: IncidentReportRow) => ({
+  incidentId,
+  version: r.version,
+  format: r.format,
+  contentSha256: r.contentSha256,
+  exportedBy: r.exportedBy,
+  exportedAt: r.exportedAt.toISOString(),
+});
 
 const brief = (i: IncidentRow) => ({
   incidentId: i.id,
@@ -33,6 +54,9 @@ export class IncidentsService {
     private readonly templates: TemplateEngine,
     private readonly audit: AuditService,
   ) {}
+
+  /** The time it is now (a unit test moves it). */
+  now: () => Date = () => new Date();
 
   async create(input: CreateIncidentInput, actor: string) {
     const awareAt = input.awareAt ? new Date(isoDateTime(input.awareAt)!) : null;
@@ -55,25 +79,38 @@ export class IncidentsService {
   async list(skip: number, take: number) {
     const rows = await this.repo.list(skip, take);
     return {
-      incidents: rows.map((r) => ({
-        incidentId: r.id,
-        title: r.title,
-        awareAt: r.awareAt?.toISOString() ?? null,
-        createdAt: r.createdAt.toISOString(),
-        campaigns: Number(r.campaigns ?? 0),
-        locales: r.locales ?? [],
-      })),
+      incidents: rows.map((r) => {
+        const first = r.firstFiledAt ? [{ filedAt: r.firstFiledAt, reference: r.firstReference ?? '' }] : [];
+        // the list shows the first filing only: `show` lists every phase
+        const { filings: _, ...clock } = notificationClock(r.awareAt, first, this.now());
+        return {
+          incidentId: r.id,
+          title: r.title,
+          awareAt: r.awareAt?.toISOString() ?? null,
+          createdAt: r.createdAt.toISOString(),
+          campaigns: Number(r.campaigns ?? 0),
+          locales: r.locales ?? [],
+          clock,
+          warning: clock.warning,
+        };
+      }),
     };
   }
 
   /** The incident, the locales it has words in, its data sets (through its campaigns) and its campaigns with their status. */
   async show(id: string) {
     const incident = await this.get(id);
-    const [campaigns, texts] = await Promise.all([this.repo.campaigns(incident.id), this.repo.texts(incident.id)]);
+    const [campaigns, texts, clock] = await Promise.all([
+      this.repo.campaigns(incident.id),
+      this.repo.texts(incident.id),
+      this.clock(incident),
+    ]);
     const datasets = new Map<string, { datasetId: string; name: string }>();
     for (const c of campaigns) datasets.set(c.datasetId, { datasetId: c.datasetId, name: c.datasetName });
     return {
       ...brief(incident),
+      clock,
+      warning: clock.warning,
       texts: texts.map((t) => ({ locale: t.locale, updatedBy: t.updatedBy, updatedAt: t.updatedAt.toISOString() })),
       datasets: [...datasets.values()],
       campaigns: campaigns.map((c) => ({
@@ -84,6 +121,91 @@ export class IncidentsService {
         createdAt: c.createdAt.toISOString(),
       })),
     };
+  }
+
+  /** The incident's 72-hour clock now, with every notification filed. */
+  async clock(incident: IncidentRow): Promise<NotificationClock> {
+    const filings = await this.repo.filings(incident.id);
+    return notificationClock(incident.awareAt, filings, this.now());
+  }
+
+  /** Incidents more than 72 hours past awareness with nothing filed, with their clocks (at most `limit`). */
+  async overdue(limit = 100) {
+    const now = this.now();
+    const rows = await this.repo.overdueUnfiled(new Date(now.getTime() - NOTIFICATION_WINDOW_HOURS * 3_600_000), limit);
+    return rows.map((i) => ({ incidentId: i.id, title: i.title, clock: notificationClock(i.awareAt, [], now) }));
+  }
+
+  /**
+   * Records a notification filed with the supervisory authority (the first stops the clock, later
+   * ones are further phases). Refused when it would be in the future or before the provider
+   * became aware: neither can be true, and the clock would believe it.
+   */
+  async file(id: string, input: FileIncidentInput, actor: string) {
+    const incident = await this.get(id);
+    const filedAt = new Date(isoDateTime(input.at)!);
+    if (filedAt.getTime() > this.now().getTime() + FILING_CLOCK_SKEW_MS)
+      throw new BadInputError('at: must not be in the future');
+    if (incident.awareAt && filedAt < incident.awareAt)
+      throw new BadInputError(`at: must not be before the incident's awareAt (${incident.awareAt.toISOString()})`);
+    const reference = input.reference.trim();
+    await this.repo.addFiling(incident.id, { filedAt, reference, recordedBy: actor });
+    const clock = await this.clock(incident);
+    await this.audit.record({
+      actor,
+      action: 'incident.filed',
+      subject: incident.id,
+      details: { filedAt: filedAt.toISOString(), reference, state: clock.state },
+    });
+    return { incidentId: incident.id, clock, warning: clock.warning };
+  }
+
+  /**
+   * What the draft notification is written from that this lib holds: the incident, its clock, its
+   * campaigns (with their data sets) and its en-US words (null when it has none).
+   */
+  async reportBasis(id: string) {
+    const incident = await this.get(id);
+    const [clock, campaigns, texts] = await Promise.all([
+      this.clock(incident),
+      this.repo.campaigns(incident.id),
+      this.repo.texts(incident.id),
+    ]);
+    const en = texts.find((t) => t.locale === WORDS_FALLBACK_LOCALE);
+    const words = en
+      ? (Object.fromEntries(INCIDENT_SECTIONS.map((s) => [s, en[s]])) as unknown as IncidentSections)
+      : null;
+    return { incident, clock, campaigns, words };
+  }
+
+  /** Stores a draft notification as the incident's next version, and audits the export. */
+  async saveReport(incidentId: string, format: ReportFormat, content: string, actor: string) {
+    const contentSha256 = createHash('sha256').update(content, 'utf8').digest('hex');
+    const r = await this.repo.addReport(incidentId, { format, content, contentSha256, exportedBy: actor });
+    await this.audit.record({
+      actor,
+      action: 'incident.report',
+      subject: incidentId,
+      details: { version: r.version, format, contentSha256, characters: content.length },
+    });
+    return { ...reportBrief(incidentId, r), content };
+  }
+
+  /** The incident's stored exports, newest first, without their content. */
+  async reports(id: string) {
+    const incident = await this.get(id);
+    return {
+      incidentId: incident.id,
+      reports: (await this.repo.reports(incident.id)).map((r) => reportBrief(incident.id, r)),
+    };
+  }
+
+  /** One stored export as it was written. */
+  async report(id: string, version: number) {
+    const incident = await this.get(id);
+    const r = await this.repo.report(incident.id, version);
+    if (!r) throw new NotFoundError(`incident ${incident.id} has no report version ${version}`);
+    return { ...reportBrief(incident.id, r), content: r.content };
   }
 
   /** The incident's words in one locale, as stored. */

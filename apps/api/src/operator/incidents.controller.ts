@@ -1,13 +1,19 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { guid } from '../../../../libs/common/input.js';
 import { IncidentsService } from '../../../../libs/incidents/incidents.service.js';
+import { IncidentReportService } from '../../../../libs/campaigns/incident-report.service.js';
+import { REPORT_CSP } from '../../../../libs/incidents/incident-report.js';
 import {
   createIncidentInput,
+  fileIncidentInput,
   incidentLocale,
+  incidentReportInput,
   incidentTextInput,
   listIncidentsInput,
+  reportVersion,
 } from '../../../../libs/incidents/incident-input.js';
 import {
   ApiDoc,
@@ -15,7 +21,10 @@ import {
   ApiOperator,
   INCIDENT,
   INCIDENT_DETAIL,
+  INCIDENT_FILING,
   INCIDENT_LIST,
+  INCIDENT_REPORT,
+  INCIDENT_REPORT_LIST,
   INCIDENT_TEXT,
   RequireRole,
 } from '../ops/api-docs.js';
@@ -25,7 +34,10 @@ import {
 @Controller('incidents')
 @UseGuards(OperatorAuthGuard)
 export class IncidentsController {
-  constructor(private readonly incidents: IncidentsService) {}
+  constructor(
+    private readonly incidents: IncidentsService,
+    private readonly reports: IncidentReportService,
+  ) {}
 
   @ApiDoc('Create an incident: the data sets and campaigns of one exposure', {
     status: 201,
@@ -91,5 +103,71 @@ export class IncidentsController {
     @Body({ schema: incidentTextInput }) body: z.infer<typeof incidentTextInput>,
   ) {
     return this.incidents.writeText(id, locale, body, req.operator!);
+  }
+
+  @ApiDoc(
+    'Record a notification of the incident filed with the supervisory authority (the first stops the 72-hour clock; later ones are further phases)',
+    { status: 201, description: 'the clock with every filing', schema: INCIDENT_FILING },
+  )
+  @ApiErrors(400, 404)
+  @RequireRole('admin')
+  @Post(':id/filings')
+  @HttpCode(201)
+  file(
+    @Req() req: OperatorRequest,
+    @Param('id', { schema: guid }) id: string,
+    @Body({ schema: fileIncidentInput }) body: z.infer<typeof fileIncidentInput>,
+  ) {
+    return this.incidents.file(id, body, req.operator!);
+  }
+
+  @ApiDoc(
+    'The draft notification to the supervisory authority (GDPR Art. 33(3)), written now and stored as a new version: Markdown, or a standalone printable HTML page',
+    {
+      description:
+        'the draft; `X-Report-Version` and `X-Content-SHA256` name the stored version (`GET …/reports/{version}` reads it again)',
+      content: { 'text/markdown': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } } },
+    },
+  )
+  @ApiErrors(400, 404)
+  @RequireRole('admin')
+  @Get(':id/report')
+  async report(
+    @Req() req: OperatorRequest,
+    @Param('id', { schema: guid }) id: string,
+    @Query({ schema: incidentReportInput }) q: z.infer<typeof incidentReportInput>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const r = await this.reports.export(id, q.format, req.operator!);
+    res.setHeader('Content-Type', q.format === 'html' ? 'text/html; charset=utf-8' : 'text/markdown; charset=utf-8');
+    // the page's own policy: its inline stylesheet by hash, nothing else
+    if (q.format === 'html') res.setHeader('Content-Security-Policy', REPORT_CSP);
+    res.setHeader('Content-Disposition', `inline; filename="incident-${r.incidentId}-v${r.version}.${r.format}"`);
+    res.setHeader('X-Report-Version', String(r.version));
+    res.setHeader('X-Content-SHA256', r.contentSha256);
+    res.setHeader('Cache-Control', 'no-store');
+    return r.content;
+  }
+
+  @ApiDoc("The incident's stored draft notifications, newest first (without their content)", {
+    description: 'the versions',
+    schema: INCIDENT_REPORT_LIST,
+  })
+  @ApiErrors(400, 404)
+  @RequireRole('viewer')
+  @Get(':id/reports')
+  reportList(@Param('id', { schema: guid }) id: string) {
+    return this.incidents.reports(id);
+  }
+
+  @ApiDoc('One stored draft notification, as it was written', { description: 'the version', schema: INCIDENT_REPORT })
+  @ApiErrors(400, 404)
+  @RequireRole('viewer')
+  @Get(':id/reports/:version')
+  reportVersion(
+    @Param('id', { schema: guid }) id: string,
+    @Param('version', { schema: reportVersion }) version: number,
+  ) {
+    return this.incidents.report(id, version);
   }
 }

@@ -395,8 +395,58 @@ const INCIDENT_FIELDS = {
 
 export const INCIDENT = obj(INCIDENT_FIELDS);
 
+/** The 72-hour clock of GDPR Art. 33(1) (libs/incidents/notification-clock.ts). */
+const CLOCK = obj(
+  {
+    state: {
+      type: 'string',
+      enum: ['unknown', 'running', 'overdue', 'filed', 'filedLate'],
+      description: '`unknown`: no awareAt, the clock cannot run',
+    },
+    awareAt: { type: 'string', format: 'date-time', nullable: true },
+    deadline: { type: 'string', format: 'date-time', nullable: true, description: 'awareAt + 72 h' },
+    minutesLeft: { type: 'integer', nullable: true },
+    minutesOverdue: { type: 'integer', nullable: true },
+    filedAt: { type: 'string', format: 'date-time', nullable: true, description: 'the first notification filed' },
+    reference: { type: 'string', nullable: true },
+    filings: {
+      ...arr(obj({ filedAt: { type: 'string', format: 'date-time' }, reference: str })),
+      description: 'every filing, first first (not in the list of incidents)',
+    },
+    summary: str,
+    warning: { type: 'string', nullable: true, description: 'overdue with nothing filed, or filed late' },
+  },
+  ['state', 'awareAt', 'deadline', 'summary', 'warning'],
+);
+
+const CLOCK_WARNING = { type: 'string', nullable: true, description: "the clock's warning, when there is one" };
+
+export const INCIDENT_FILING = obj({
+  incidentId: { type: 'string', format: 'uuid' },
+  clock: CLOCK,
+  warning: CLOCK_WARNING,
+});
+
+const REPORT_FIELDS = {
+  incidentId: { type: 'string', format: 'uuid' },
+  version: int,
+  format: { type: 'string', enum: ['md', 'html'] },
+  contentSha256: { type: 'string', description: 'hex SHA-256 of the content as UTF-8' },
+  exportedBy: str,
+  exportedAt: { type: 'string', format: 'date-time' },
+};
+
+export const INCIDENT_REPORT = obj({ ...REPORT_FIELDS, content: str });
+
+export const INCIDENT_REPORT_LIST = obj({
+  incidentId: { type: 'string', format: 'uuid' },
+  reports: arr(obj(REPORT_FIELDS)),
+});
+
 export const INCIDENT_DETAIL = obj({
   ...INCIDENT_FIELDS,
+  clock: CLOCK,
+  warning: CLOCK_WARNING,
   texts: arr(obj({ locale: { type: 'string' }, updatedBy: { type: 'string' }, updatedAt: { type: 'string' } })),
   datasets: arr(obj({ datasetId: { type: 'string', format: 'uuid' }, name: { type: 'string' } })),
   campaigns: arr(
@@ -419,6 +469,8 @@ export const INCIDENT_LIST = obj({
       createdAt: { type: 'string', format: 'date-time' },
       campaigns: { type: 'integer' },
       locales: arr({ type: 'string' }),
+      clock: CLOCK,
+      warning: CLOCK_WARNING,
     }),
   ),
 });

@@ -5,11 +5,13 @@ import { HealthController } from './health.controller.js';
 import { PostgresHealth, RedisHealth } from './health.indicators.js';
 import { MetricsAuthGuard, MetricsController, QueueDepthCollector } from './metrics.controller.js';
 import { HttpDrain } from './http-drain.js';
+import { OverdueIncidentsLog } from './overdue-incidents.js';
+import { IncidentsModule } from '../../../../libs/incidents/incidents.module.js';
 
-/** Operability of the API: health probes, Prometheus metrics, draining on shutdown. The queue dashboard is mounted in create-app.ts. */
+/** Operability of the API: health probes, Prometheus metrics, draining on shutdown, overdue incidents said at start. The queue dashboard is mounted in create-app.ts. */
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), MetricsModule],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), MetricsModule, IncidentsModule],
   controllers: [HealthController, MetricsController],
-  providers: [PostgresHealth, RedisHealth, MetricsAuthGuard, QueueDepthCollector, HttpDrain],
+  providers: [PostgresHealth, RedisHealth, MetricsAuthGuard, QueueDepthCollector, HttpDrain, OverdueIncidentsLog],
 })
 export class OpsModule {}

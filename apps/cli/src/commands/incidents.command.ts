@@ -1,9 +1,18 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
 import { BadInputError } from '../../../../libs/common/errors.js';
 import { IncidentsService } from '../../../../libs/incidents/incidents.service.js';
-import { createIncidentInput, incidentLocale, listIncidentsInput } from '../../../../libs/incidents/incident-input.js';
+import {
+  createIncidentInput,
+  fileIncidentInput,
+  incidentLocale,
+  incidentReportInput,
+  listIncidentsInput,
+  reportVersion,
+} from '../../../../libs/incidents/incident-input.js';
+import type { NotificationClock } from '../../../../libs/incidents/notification-clock.js';
+import { IncidentReportService } from '../../../../libs/campaigns/incident-report.service.js';
 import { MAX_WORDS_FILE_CHARS } from '../../../../libs/notices/incident-words.js';
 import { idArgument, parseOptions } from '../input.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
@@ -23,6 +32,56 @@ async function readWordsFile(path: string): Promise<string> {
     throw new BadInputError(`--file: the file is longer than ${MAX_WORDS_FILE_CHARS} characters`);
   return text;
 }
+
+/**
+ * A new file for an export, created before the export is made: an existing file is refused, never
+ * overwritten (it may be the version that was sent), and a refused file stores no version.
+ */
+async function newFile(
+  path: string,
+): Promise<{ write: (content: string) => Promise<void>; discard: () => Promise<void> }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'wx');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new BadInputError(`--out: ${path} exists; choose another file`);
+    throw new BadInputError(`--out: cannot write ${path}: ${code ?? (err as Error).message}`);
+  }
+  return {
+    write: async (content) => {
+      try {
+        await handle.writeFile(content, 'utf8');
+      } finally {
+        await handle.close();
+      }
+    },
+    discard: async () => {
+      await handle.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+/** Runs the export into a new file, or removes the file when the export fails. */
+async function exportTo<T extends { content: string }>(path: string, produce: () => Promise<T>): Promise<T> {
+  const file = await newFile(path);
+  let result: T;
+  try {
+    result = await produce();
+  } catch (err) {
+    await file.discard();
+    throw err;
+  }
+  await file.write(result.content);
+  return result;
+}
+
+/** The clock in one line, with its warning on the next. */
+const clockLines = (c: NotificationClock) => [
+  `72-hour clock: ${c.summary}`,
+  ...(c.warning ? [`warning: ${c.warning}`] : []),
+];
 
 export function registerIncidentsCommands(program: Command): void {
   const incidents = program
@@ -62,7 +121,7 @@ export function registerIncidentsCommands(program: Command): void {
             text: r.incidents
               .map(
                 (i) =>
-                  `${i.incidentId} ${i.title} (${i.campaigns} campaign(s); words: ${i.locales.join(', ') || 'none'})`,
+                  `${i.incidentId} ${i.title} (${i.campaigns} campaign(s); words: ${i.locales.join(', ') || 'none'}; ${i.clock.state === 'overdue' ? 'WARNING: ' : ''}${i.clock.summary})`,
               )
               .join('\n'),
           };
@@ -77,9 +136,13 @@ export function registerIncidentsCommands(program: Command): void {
     .action(async (id: string, _o: unknown, cmd: Command) => {
       await run(
         cmd.optsWithGlobals<GlobalOptions>(),
-        async (app) => ({
-          json: await app.get(IncidentsService).show(idArgument(id, 'incidentId')),
-        }),
+        async (app) => {
+          const shown = await app.get(IncidentsService).show(idArgument(id, 'incidentId'));
+          return {
+            json: shown,
+            text: [...clockLines(shown.clock), JSON.stringify(shown, null, 2)].join('\n'),
+          };
+        },
         { role: 'viewer' },
       );
     });
@@ -104,6 +167,98 @@ export function registerIncidentsCommands(program: Command): void {
           return { json: t, text: `incident ${t.incidentId}: ${t.locale} words written` };
         },
         { role: 'admin' },
+      );
+    });
+
+  incidents
+    .command('filed <incidentId>')
+    .description(
+      'record a notification of the incident filed with the supervisory authority (the first stops the 72-hour clock; later ones are further phases)',
+    )
+    .requiredOption('--at <iso>', 'when it was filed (ISO date-time)')
+    .requiredOption('--reference <text>', "the authority's case number or your own reference")
+    .action(async (id: string, o: { at: string; reference: string }, cmd: Command) => {
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          idArgument(id, 'incidentId');
+          const input = parseOptions(fileIncidentInput, { at: o.at, reference: o.reference });
+          const r = await app.get(IncidentsService).file(id, input, cliOperator());
+          return { json: r, text: [`incident ${r.incidentId}: filing recorded`, ...clockLines(r.clock)].join('\n') };
+        },
+        { role: 'admin' },
+      );
+    });
+
+  incidents
+    .command('report <incidentId>')
+    .description(
+      'the draft notification to the supervisory authority (GDPR Art. 33(3)), stored as a new version; printed, or written to a new file with --out',
+    )
+    .option('--format <format>', 'md (default) or html (a standalone printable page)')
+    .option('--out <file>', 'write it to this file (an existing file is refused)')
+    .action(async (id: string, o: { format?: string; out?: string }, cmd: Command) => {
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          idArgument(id, 'incidentId');
+          const { format } = parseOptions(incidentReportInput, { format: o.format });
+          const exporter = app.get(IncidentReportService);
+          if (o.out) {
+            const r = await exportTo(o.out, () => exporter.export(id, format, cliOperator()));
+            const { content: _, ...brief } = r;
+            return {
+              json: { ...brief, out: o.out },
+              text: `incident ${r.incidentId}: report version ${r.version} (${r.format}) written to ${o.out}`,
+            };
+          }
+          const r = await exporter.export(id, format, cliOperator());
+          return { json: r, text: r.content.replace(/\n$/, '') };
+        },
+        { role: 'admin' },
+      );
+    });
+
+  incidents
+    .command('reports <incidentId>')
+    .description(
+      "the incident's stored draft notifications, newest first; with --version, one of them as it was written",
+    )
+    .option('--version <n>', 'the version to read')
+    .option('--out <file>', 'with --version: write it to this file (an existing file is refused)')
+    .action(async (id: string, o: { version?: string; out?: string }, cmd: Command) => {
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          idArgument(id, 'incidentId');
+          const service = app.get(IncidentsService);
+          if (o.version === undefined) {
+            if (o.out) throw new BadInputError('--out: needs --version');
+            const r = await service.reports(id);
+            return {
+              json: r,
+              text:
+                r.reports
+                  .map(
+                    (x) =>
+                      `version ${x.version} ${x.format} ${x.exportedAt} by ${x.exportedBy} sha256:${x.contentSha256}`,
+                  )
+                  .join('\n') || `incident ${r.incidentId} has no stored report`,
+            };
+          }
+          const { version } = parseOptions(z.object({ version: reportVersion }), { version: o.version });
+          if (o.out) {
+            const r = await exportTo(o.out, () => service.report(id, version));
+            const { content: _, ...brief } = r;
+            return {
+              json: { ...brief, out: o.out },
+              text: `report version ${r.version} (${r.format}) written to ${o.out}`,
+            };
+          }
+          const r = await service.report(id, version);
+          return { json: r, text: r.content.replace(/\n$/, '') };
+        },
+        { role: 'viewer' },
       );
     });
 }
