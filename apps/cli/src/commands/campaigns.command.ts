@@ -4,7 +4,14 @@ import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.j
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
 import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.js';
 import { CampaignStatusView, type CampaignStatusReport } from '../../../../libs/campaigns/campaign-status.js';
-import { createCampaignInput, decisionsInput, deliveriesInput } from '../../../../libs/campaigns/campaign-input.js';
+import {
+  createCampaignInput,
+  decisionsInput,
+  deliveriesInput,
+  setReminderInput,
+} from '../../../../libs/campaigns/campaign-input.js';
+import { reminderOf } from '../../../../libs/campaigns/reminder-setting.js';
+import { BadInputError } from '../../../../libs/common/errors.js';
 import { idArgument, parseOptions } from '../input.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
@@ -50,6 +57,10 @@ export function registerCampaignsCommands(program: Command): void {
     .option('--support-email <email>', 'support email address')
     .option('--respond-by <date>', 'action required by (ISO date)')
     .option('--incident-date <date>', 'when the exposure was found (ISO date); the notice says so')
+    .option(
+      '--remind-before <duration>',
+      'remind tenants whose notice nobody has read this long before --respond-by (3d, 36h, 2d12h; at most 365d)',
+    )
     .action(
       async (
         o: {
@@ -61,6 +72,7 @@ export function registerCampaignsCommands(program: Command): void {
           supportEmail?: string;
           respondBy?: string;
           incidentDate?: string;
+          remindBefore?: string;
         },
         cmd: Command,
       ) => {
@@ -78,6 +90,7 @@ export function registerCampaignsCommands(program: Command): void {
                 supportEmail: o.supportEmail,
                 respondBy: o.respondBy,
                 incidentDate: o.incidentDate,
+                remindBefore: o.remindBefore,
               },
               { datasetId: '--dataset', incidentId: '--incident' },
             );
@@ -223,6 +236,31 @@ export function registerCampaignsCommands(program: Command): void {
           return { json: brief(c), text: `campaign ${c.id} ${c.status}: approval withdrawn` };
         },
         { role: 'approver' },
+      );
+    });
+
+  campaigns
+    .command('set-reminder <campaignId>')
+    .description(
+      'turn reminders on (--remind-before 3d) or off (--off), before or after the launch: tenants whose notice nobody has read get one reminder email per privileged contact that long before the act-by date',
+    )
+    .option('--remind-before <duration>', 'how long before --respond-by (3d, 36h, 2d12h; at most 365d)')
+    .option('--off', 'send no reminders')
+    .action(async (id: string, o: { remindBefore?: string; off?: boolean }, cmd: Command) => {
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          idArgument(id, 'campaignId');
+          if ((o.remindBefore === undefined) === !o.off)
+            throw new BadInputError('give either --remind-before <duration> or --off');
+          const input = parseOptions(setReminderInput, { remindBefore: o.off ? null : o.remindBefore });
+          const r = reminderOf(await app.get(CampaignsService).setReminder(id, input, cliOperator()));
+          return {
+            json: r,
+            text: `campaign ${r.campaignId}: ${r.remindBefore ? `reminders ${r.remindBefore} before ${r.respondBy}` : 'no reminders'}`,
+          };
+        },
+        { role: 'sender' },
       );
     });
 
