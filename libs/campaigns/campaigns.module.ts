@@ -14,6 +14,7 @@ import { DispatchReconciler } from './dispatch-reconciler.js';
 import { CampaignLauncher } from './campaign-launcher.js';
 import { NoticeJob } from './notice-job.js';
 import { EmailJob } from './email-job.js';
+import { ReminderRun } from './reminder-run.js';
 import { CampaignStatusView } from './campaign-status.js';
 import { IdentifiedImpactGate } from './identified-impact.js';
 import { CampaignsRepository } from './campaigns.repository.js';
@@ -49,6 +50,7 @@ import { PreviewService } from './preview.service.js';
     CampaignLauncher,
     NoticeJob,
     EmailJob,
+    ReminderRun,
     CampaignStatusView,
     IdentifiedImpactGate,
   ],
@@ -62,6 +64,7 @@ import { PreviewService } from './preview.service.js';
     CampaignLauncher,
     NoticeJob,
     EmailJob,
+    ReminderRun,
     CampaignStatusView,
     IdentifiedImpactGate,
     IncidentsModule,

@@ -59,6 +59,20 @@ export class CampaignsRepository {
     return this.prisma.campaign.update({ where: { id }, data });
   }
 
+  /** Campaigns in one of `statuses` that send reminders, with their lead time. */
+  async remindingCampaigns(
+    statuses: readonly CampaignStatus[],
+  ): Promise<{ id: string; status: CampaignStatus; remindBeforeSeconds: number }[]> {
+    const rows = await this.prisma.db
+      .selectFrom('campaigns')
+      .select(['id', 'status', 'remind_before_seconds'])
+      .where('remind_before_seconds', 'is not', null)
+      .where('status', 'in', [...statuses])
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, status: r.status, remindBeforeSeconds: r.remind_before_seconds! }));
+  }
+
   /**
    * Sets the reminder lead time (null: none) unless the campaign is cancelled, in one statement so
    * a cancel at the same moment wins. Answers the lead time it replaced, or undefined when the

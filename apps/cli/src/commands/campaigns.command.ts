@@ -286,6 +286,8 @@ function describeStatus(s: CampaignStatusReport): string {
     `  tenants  ${c.tenants.affected} affected, ${c.tenants.notAffected} not affected, ${c.tenants.needsReview} need review`,
     `  notices  ${c.notices.posted}/${c.notices.expected} posted`,
     `  emails   ${c.emails.sent} sent, ${c.emails.failed} failed, ${c.emails.retrying} retrying, ${c.emails.queued} queued`,
+    `  reads    ${c.reads.tenantsRead} tenant(s) read, ${c.reads.tenantsUnread} not yet`,
+    `  reminders ${s.remindBefore ? `${s.remindBefore} before the act-by date: ` : 'off'}${s.remindBefore || c.reminders.written ? `${c.reminders.written} written, ${c.reminders.sent} sent, ${c.reminders.failed} failed, ${c.reminders.retrying} retrying, ${c.reminders.queued} queued` : ''}`,
     s.lastError ? `  last error: ${s.lastError}` : '',
   ]
     .filter(Boolean)
