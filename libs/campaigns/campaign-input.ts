@@ -11,7 +11,10 @@ export const remindBefore = z
   .superRefine((v, ctx) => {
     const r = parseRemindBefore(v);
     if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error });
-  });
+  })
+  .describe(
+    'how long before respondBy a tenant whose notice nobody has read gets a reminder: days d, hours h, minutes m in that order (3d, 36h, 2d12h), more than zero, at most 365d',
+  );
 
 /** `campaigns create` / `POST /v1/campaigns`. */
 export const createCampaignInput = z.strictObject({
@@ -34,7 +37,7 @@ export type CreateCampaignInput = z.infer<typeof createCampaignInput>;
 
 /** `campaigns set-reminder` / `PUT /v1/campaigns/{id}/reminder`: a lead time, or null to send no reminders. */
 export const setReminderInput = z.strictObject({
-  remindBefore: remindBefore.nullable(),
+  remindBefore: remindBefore.nullable().describe('the lead time before respondBy (3d, 36h, 2d12h); null: no reminders'),
 });
 export type SetReminderInput = z.infer<typeof setReminderInput>;
 
