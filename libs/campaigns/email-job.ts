@@ -18,6 +18,13 @@ import { renderReminderEmail } from './reminder-email.js';
 import { reminderGate } from './reminder-rule.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
 
+/** Why a reminder is no longer worth sending at `now`, or null when it is. */
+function staleReminder(d: Pick<EmailContext, 'noticeRead' | 'actionRequiredBy'>, now: Date): string | null {
+  if (d.noticeRead) return 'the notice was read meanwhile';
+  if (d.actionRequiredBy && d.actionRequiredBy.getTime() <= now.getTime()) return 'the act-by date has passed';
+  return null;
+}
+
 /** The email job: checks the delivery row, sends once with the deterministic operation id, records the result. */
 @Injectable()
 export class EmailJob {
@@ -47,10 +54,11 @@ export class EmailJob {
     const held = d.kind === 'reminder' ? reminderGate(c.status) : sendingGate(c.status);
     if (held) return held;
     requireIdentifiedImpact(d.campaignId, d.tenantId, d.decision);
-    if (d.kind === 'reminder' && d.noticeRead) {
-      // read between the reminder run and this send: they know of it, so no reminder
-      await this.repo.recordSendResult(d.id, { state: 'failed', lastError: 'not sent: the notice was read meanwhile' });
-      return { kind: 'skipped', reason: 'the notice was read meanwhile' };
+    const stale = d.kind === 'reminder' ? staleReminder(d, new Date()) : null;
+    if (stale) {
+      // read between the reminder run and this send, or held (paused, queues lost) past the date
+      await this.repo.recordSendResult(d.id, { state: 'failed', lastError: `not sent: ${stale}` });
+      return { kind: 'skipped', reason: stale };
     }
     const refusal = await this.recipients.deliveryRefusal(d.tenantId, d.address, d.role);
     if (refusal) {
