@@ -27,7 +27,7 @@ export class ReminderScheduler implements OnApplicationBootstrap, OnModuleDestro
     this.lockKey = `${config.QUEUE_PREFIX}:reminders:lock`;
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const interval = this.config.REMINDER_INTERVAL_MS;
     if (interval <= 0) return;
     // its own connection, failing fast while Redis is away: a missed pass is made up by the next
@@ -35,10 +35,12 @@ export class ReminderScheduler implements OnApplicationBootstrap, OnModuleDestro
       ...redisConnection(this.config),
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
+      lazyConnect: true,
       retryStrategy: (times: number) => Math.min(times * 200, 2000),
     });
     redis.on('error', () => undefined);
     this.redis = redis;
+    await redis.connect().catch((err: Error) => this.logger.warn(`Redis not reachable for reminders: ${err.message}`));
     this.timer = setInterval(() => void this.periodic(), interval).unref();
   }
 
