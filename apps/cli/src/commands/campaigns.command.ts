@@ -287,11 +287,19 @@ function describeStatus(s: CampaignStatusReport): string {
     `  notices  ${c.notices.posted}/${c.notices.expected} posted`,
     `  emails   ${c.emails.sent} sent, ${c.emails.failed} failed, ${c.emails.retrying} retrying, ${c.emails.queued} queued`,
     `  reads    ${c.reads.tenantsRead} tenant(s) read, ${c.reads.tenantsUnread} not yet`,
-    `  reminders ${s.remindBefore ? `${s.remindBefore} before the act-by date: ` : 'off'}${s.remindBefore || c.reminders.written ? `${c.reminders.written} written, ${c.reminders.sent} sent, ${c.reminders.failed} failed, ${c.reminders.retrying} retrying, ${c.reminders.queued} queued` : ''}`,
+    `  reminders ${describeReminders(s)}`,
     s.lastError ? `  last error: ${s.lastError}` : '',
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/** The reminder setting and, once any were written (reminders may have been turned off since), their counts. */
+function describeReminders(s: CampaignStatusReport): string {
+  const r = s.counts.reminders;
+  const setting = s.remindBefore ? `${s.remindBefore} before the act-by date` : 'off';
+  if (!s.remindBefore && r.written === 0) return setting;
+  return `${setting}: ${r.written} written, ${r.sent} sent, ${r.failed} failed, ${r.retrying} retrying, ${r.queued} queued`;
 }
 
 /** Follows the campaign's progress until it leaves `sending` (or stops being `whileStatus`). */
