@@ -11,7 +11,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { AcsEmulator } from './support/acs-emulator.js';
 import { serviceContext } from './support/app.js';
 import { until } from './support/async.js';
@@ -287,6 +289,66 @@ describe('reminders (PostgreSQL, Redis, ACS emulator)', () => {
       const row = await prisma.delivery.findUniqueOrThrow({ where: { id: id! } });
       expect(row).toMatchObject({ state: 'failed', lastError: 'not sent: the notice was read meanwhile' });
       expect(acs.messages().filter((m) => m.recipients.includes(T.contacts[0]!.email.toLowerCase()))).toEqual([]);
+    });
+
+    it('sends what a crashed run wrote but did not queue, once, on the next run', async () => {
+      const T = await seedTenant(prisma, {
+        contacts: (d) => [
+          { email: `admin@${d}`, roles: ['GlobalAdmin'] },
+          { email: `privacy@${d}`, roles: ['PrivacyReader'] },
+        ],
+      });
+      const c = await campaignWith({
+        status: 'sending',
+        remindBeforeSeconds: 86_400,
+        respondBy: new Date(Date.now() + HOUR),
+        tenants: [T],
+      });
+      const noticeId = c.notices[0]!;
+      const row = (address: string) => ({
+        campaignId: c.campaignId,
+        tenantId: T.id,
+        noticeId,
+        address,
+        role: 'GlobalAdmin',
+        locale: 'en-US',
+        operationId: deterministicOperationId('notice-reminder', noticeId, address),
+      });
+      // the crash: one of the two rows written, nothing queued
+      await app.get(NoticesRepository).writeReminders([row(`admin@${T.domain}`)]);
+      const report = await app.get(ReminderRun).run();
+      expect(report.queued).toBeGreaterThanOrEqual(2);
+      await until('both reminders sent', async () => {
+        const rows = await reminderRows(c.campaignId);
+        return rows.length === 2 && rows.every((r) => r.state === 'sent');
+      });
+      await app.get(ReminderRun).run();
+      await new Promise((r) => setTimeout(r, 300));
+      for (const ct of T.contacts)
+        expect(acs.messages().filter((m) => m.recipients.includes(ct.email.toLowerCase()))).toHaveLength(1);
+    });
+
+    it('the worker process runs it on its own schedule', async () => {
+      const T = await seedTenant(prisma);
+      const c = await campaignWith({
+        status: 'completed',
+        remindBeforeSeconds: 86_400,
+        respondBy: new Date(Date.now() + HOUR),
+        tenants: [T],
+      });
+      process.env.REMINDER_INTERVAL_MS = '300';
+      const worker = await Test.createTestingModule({ imports: [WorkerModule] }).compile();
+      await worker.init();
+      try {
+        await until('the scheduled reminder', async () => {
+          const rows = await reminderRows(c.campaignId);
+          return rows.length === 1 && rows[0]!.state === 'sent';
+        });
+      } finally {
+        await worker.close();
+        delete process.env.REMINDER_INTERVAL_MS;
+      }
+      expect(acs.messages().filter((m) => m.recipients.includes(T.contacts[0]!.email.toLowerCase()))).toHaveLength(1);
     });
 
     it('completes a sending campaign whose notice emails are done while a reminder is still queued', async () => {

@@ -8,4 +8,5 @@ ALTER TABLE "campaigns" ADD CONSTRAINT "campaigns_remind_before_range"
 -- Whether anyone ever read a notice must survive an update that marks it unread again for every
 -- reader: first_read_at is set the first time a user marks it read and never reset.
 ALTER TABLE "notice_view_points" ADD COLUMN "first_read_at" TIMESTAMP(3);
+-- A notice read before this column existed was read by its last change at the latest.
 UPDATE "notice_view_points" SET "first_read_at" = "updated_at" WHERE "is_read";
