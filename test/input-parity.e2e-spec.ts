@@ -96,6 +96,59 @@ describe('the CLI and the API refuse a bad value for the same reason', () => {
       reason: /^must be an ISO date \(YYYY-MM-DD\)$/,
     },
     {
+      what: 'a reminder lead time of zero',
+      cliArgs: ['campaigns', 'create', '--dataset', SOME_ID, '--respond-by', '2026-12-31', '--remind-before', '0d'],
+      option: '--remind-before',
+      api: create({ respondBy: '2026-12-31', remindBefore: '0d' }),
+      field: 'remindBefore',
+      reason: /^must be longer than zero$/,
+    },
+    {
+      what: 'a negative reminder lead time',
+      cliArgs: ['campaigns', 'create', '--dataset', SOME_ID, '--respond-by', '2026-12-31', '--remind-before=-3d'],
+      option: '--remind-before',
+      api: create({ respondBy: '2026-12-31', remindBefore: '-3d' }),
+      field: 'remindBefore',
+      reason: /^must not be negative: a duration like 3d, 36h or 2d12h/,
+    },
+    {
+      what: 'a reminder lead time that is no duration',
+      cliArgs: [
+        'campaigns',
+        'create',
+        '--dataset',
+        SOME_ID,
+        '--respond-by',
+        '2026-12-31',
+        '--remind-before',
+        '2 weeks',
+      ],
+      option: '--remind-before',
+      api: create({ respondBy: '2026-12-31', remindBefore: '2 weeks' }),
+      field: 'remindBefore',
+      reason: /^must be a duration like 3d, 36h or 2d12h/,
+    },
+    {
+      what: 'a reminder lead time longer than a year',
+      cliArgs: ['campaigns', 'set-reminder', SOME_ID, '--remind-before', '366d'],
+      option: '--remind-before',
+      api: (s) => request(s).put(`/v1/campaigns/${SOME_ID}/reminder`).set(auth).send({ remindBefore: '366d' }),
+      field: 'remindBefore',
+      reason: /^must be at most a year \(365d\)$/,
+    },
+    {
+      what: 'a reminder lead time with SQL in it',
+      cliArgs: ['campaigns', 'set-reminder', SOME_ID, '--remind-before', "3d'; DROP TABLE campaigns; --"],
+      option: '--remind-before',
+      api: (s) =>
+        request(s)
+          .put(`/v1/campaigns/${SOME_ID}/reminder`)
+          .set(auth)
+          .send({ remindBefore: "3d'; DROP TABLE campaigns; --" }),
+      field: 'remindBefore',
+      reason: /^must be a duration like 3d, 36h or 2d12h/,
+    },
+    {
       what: 'a data set id that is no UUID',
       cliArgs: ['campaigns', 'create', '--dataset', "x' OR 1=1 --"],
       option: '--dataset',

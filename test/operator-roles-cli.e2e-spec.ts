@@ -124,6 +124,7 @@ describe('operator roles on the CLI', () => {
       [['campaigns', 'pause', UNKNOWN], 'sender'],
       [['campaigns', 'resume', UNKNOWN], 'sender'],
       [['campaigns', 'cancel', UNKNOWN], 'sender'],
+      [['campaigns', 'set-reminder', UNKNOWN, '--off'], 'sender'],
       [['campaigns', 'status', UNKNOWN], 'viewer'],
       [['campaigns', 'deliveries', UNKNOWN], 'viewer'],
       [['review', 'list', UNKNOWN], 'viewer'],

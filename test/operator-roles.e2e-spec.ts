@@ -129,6 +129,13 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', route: '/v1/campaigns/:id/pause', url: `/v1/campaigns/${UNKNOWN}/pause`, role: 'sender' },
   { method: 'POST', route: '/v1/campaigns/:id/resume', url: `/v1/campaigns/${UNKNOWN}/resume`, role: 'sender' },
   { method: 'POST', route: '/v1/campaigns/:id/cancel', url: `/v1/campaigns/${UNKNOWN}/cancel`, role: 'sender' },
+  {
+    method: 'PUT',
+    route: '/v1/campaigns/:id/reminder',
+    url: `/v1/campaigns/${UNKNOWN}/reminder`,
+    role: 'sender',
+    body: { remindBefore: '3d' },
+  },
   { method: 'GET', route: '/v1/campaigns/:id/status', url: `/v1/campaigns/${UNKNOWN}/status`, role: 'viewer' },
   { method: 'GET', route: '/v1/campaigns/:id/deliveries', url: `/v1/campaigns/${UNKNOWN}/deliveries`, role: 'viewer' },
   { method: 'GET', route: '/v1/reviews', url: `/v1/reviews?campaignId=${UNKNOWN}`, role: 'viewer' },

@@ -4,6 +4,7 @@ import { CampaignsService } from './campaigns.service.js';
 import { NoticesRepository } from '../notices/notices.repository.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 import { campaignCounts } from './campaign-completion.js';
+import { formatRemindBefore } from './reminder-duration.js';
 
 export type CampaignStatusReport = Awaited<ReturnType<CampaignStatusView['status']>>;
 
@@ -18,7 +19,10 @@ export class CampaignStatusView {
 
   async status(campaignId: string) {
     const c = await this.campaigns.get(campaignId);
-    const n = await campaignCounts(this.campaignsRepo, this.repo, campaignId);
+    const [n, r] = await Promise.all([
+      campaignCounts(this.campaignsRepo, this.repo, campaignId),
+      this.repo.reminderCounts(campaignId),
+    ]);
     const emailsTotal = n.queued + n.sending + n.sent + n.failed + n.retrying;
     const work = n.affected + emailsTotal;
     const done = n.notices + n.sent + n.failed;
@@ -35,7 +39,17 @@ export class CampaignStatusView {
           retrying: n.retrying,
           total: emailsTotal,
         },
+        // first reads: an update that marks a notice unread again does not take a read back
+        reads: { tenantsRead: r.tenantsRead, tenantsUnread: Math.max(0, n.notices - r.tenantsRead) },
+        reminders: {
+          written: r.queued + r.sending + r.sent + r.failed + r.retrying,
+          queued: r.queued + r.sending,
+          sent: r.sent,
+          failed: r.failed,
+          retrying: r.retrying,
+        },
       },
+      remindBefore: c.remindBeforeSeconds === null ? null : formatRemindBefore(c.remindBeforeSeconds),
       progress: {
         done,
         total: work,

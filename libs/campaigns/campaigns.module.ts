@@ -14,6 +14,7 @@ import { DispatchReconciler } from './dispatch-reconciler.js';
 import { CampaignLauncher } from './campaign-launcher.js';
 import { NoticeJob } from './notice-job.js';
 import { EmailJob } from './email-job.js';
+import { ReminderRun } from './reminder-run.js';
 import { CampaignStatusView } from './campaign-status.js';
 import { IdentifiedImpactGate } from './identified-impact.js';
 import { CampaignsRepository } from './campaigns.repository.js';
@@ -50,6 +51,7 @@ import { IncidentReportService } from './incident-report.service.js';
     CampaignLauncher,
     NoticeJob,
     EmailJob,
+    ReminderRun,
     CampaignStatusView,
     IdentifiedImpactGate,
     IncidentReportService,
@@ -64,6 +66,7 @@ import { IncidentReportService } from './incident-report.service.js';
     CampaignLauncher,
     NoticeJob,
     EmailJob,
+    ReminderRun,
     CampaignStatusView,
     IdentifiedImpactGate,
     IncidentReportService,

@@ -87,6 +87,34 @@ export class CampaignsRepository {
     return this.prisma.campaign.update({ where: { id }, data });
   }
 
+  /** Campaigns in one of `statuses` that send reminders, with their lead time. */
+  async remindingCampaigns(
+    statuses: readonly CampaignStatus[],
+  ): Promise<{ id: string; status: CampaignStatus; remindBeforeSeconds: number }[]> {
+    const rows = await this.prisma.db
+      .selectFrom('campaigns')
+      .select(['id', 'status', 'remind_before_seconds'])
+      .where('remind_before_seconds', 'is not', null)
+      .where('status', 'in', [...statuses])
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, status: r.status, remindBeforeSeconds: r.remind_before_seconds! }));
+  }
+
+  /**
+   * Sets the reminder lead time (null: none) unless the campaign is cancelled, in one statement so
+   * a cancel at the same moment wins. Answers the lead time it replaced, or undefined when the
+   * campaign is gone or cancelled.
+   */
+  async setRemindBefore(id: string, seconds: number | null): Promise<{ before: number | null } | undefined> {
+    const { rows } = await sql<{ before: number | null }>`
+      UPDATE campaigns c SET remind_before_seconds = ${seconds}::int, updated_at = (now() AT TIME ZONE 'UTC')
+        FROM (SELECT id, remind_before_seconds FROM campaigns WHERE id = ${id}::uuid FOR UPDATE) old
+       WHERE c.id = old.id AND c.status <> 'cancelled'
+      RETURNING old.remind_before_seconds AS before`.execute(this.prisma.db);
+    return rows[0];
+  }
+
   /**
    * Runs fn holding a PostgreSQL advisory lock on the campaign: a transaction-level lock, released
    * by the transaction's end whatever fn does (fn's own statements run on other connections).

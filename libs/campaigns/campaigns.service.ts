@@ -7,7 +7,8 @@ import { QUEUE } from '../queue/queues.js';
 import { addJob, type JobQueue } from '../queue/jobs.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 import { AnalysisService, type AnalysisProgress } from './analysis.service.js';
-import type { CreateCampaignInput } from './campaign-input.js';
+import type { CreateCampaignInput, SetReminderInput } from './campaign-input.js';
+import { parseRemindBefore } from './reminder-duration.js';
 import { transition, type CampaignAction } from './campaign-lifecycle.js';
 import { sameOperator } from '../auth/operator-roles.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
@@ -42,6 +43,10 @@ export class CampaignsService {
       throw new BadInputError('support URL must start with https:// or http://');
     const respondBy = isoDate(input.respondBy, 'respond-by');
     const incidentDate = isoDate(input.incidentDate, 'incident-date');
+    const remindBeforeSeconds = leadTime(input.remindBefore ?? null);
+    // a reminder is timed from the act-by date: without one it would never be sent
+    if (remindBeforeSeconds !== null && !respondBy)
+      throw new BadInputError('remind-before needs a respond-by date: a reminder is sent that long before it');
     const incident = input.incidentId ? await this.incidents.get(input.incidentId) : null;
     const c = await this.repo.create({
       datasetId: input.datasetId,
@@ -55,6 +60,7 @@ export class CampaignsService {
       supportEmail: input.supportEmail ?? null,
       respondBy,
       incidentDate,
+      remindBeforeSeconds,
       createdBy: actor,
     });
     await this.audit.record({
@@ -62,9 +68,34 @@ export class CampaignsService {
       action: 'campaign.create',
       campaignId: c.id,
       // a new incident of its own is named here: its words come from the campaign's own values
-      details: { datasetId: input.datasetId, incidentId: c.incidentId, ownIncident: !incident },
+      details: {
+        datasetId: input.datasetId,
+        incidentId: c.incidentId,
+        ownIncident: !incident,
+        ...(remindBeforeSeconds !== null ? { remindBeforeSeconds } : {}),
+      },
     });
     return c;
+  }
+
+  /**
+   * Turns reminders on (a lead time before the act-by date) or off, before or after the launch;
+   * a cancelled campaign sends nothing more, so it is refused. Audited with the old and new value.
+   */
+  async setReminder(id: string, input: SetReminderInput, actor: string): Promise<Campaign> {
+    const c = await this.get(id);
+    const seconds = leadTime(input.remindBefore);
+    if (seconds !== null && !c.respondBy)
+      throw new ConflictError(`campaign ${id} has no respond-by date: a reminder is sent a lead time before it`);
+    const changed = await this.repo.setRemindBefore(id, seconds);
+    if (!changed) throw new ConflictError(`campaign ${id} is cancelled: it sends nothing more, reminders included`);
+    await this.audit.record({
+      actor,
+      action: 'campaign.setReminder',
+      campaignId: id,
+      details: { from: changed.before, to: seconds },
+    });
+    return this.get(id);
   }
 
   /** Campaigns, newest first: status and the last analysis's counts (null until analyzed). */
@@ -175,6 +206,14 @@ export class CampaignsService {
   withdrawApproval(id: string, actor: string): Promise<Campaign> {
     return this.move(id, 'withdrawApproval', actor, { approvedBy: null, approvedAt: null });
   }
+}
+
+/** The lead time in seconds (null: no reminders); the input schema has refused a bad one already. */
+function leadTime(value: string | null): number | null {
+  if (value === null) return null;
+  const r = parseRemindBefore(value);
+  if ('error' in r) throw new BadInputError(`remind-before ${r.error}`);
+  return r.seconds;
 }
 
 function isoDate(value: string | undefined, name: string): Date | null {

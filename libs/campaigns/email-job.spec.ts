@@ -32,6 +32,9 @@ function delivery(
     locale: 'en-US',
     operationId: OP,
     state: 'queued',
+    kind: 'notice',
+    actionRequiredBy: null,
+    noticeRead: false,
     campaign: { id: C, status, supportUrl: 'https://support.example.com', supportPhone: null, supportEmail: null },
     decision,
     tenantName: 'Fabrikam',
@@ -177,5 +180,60 @@ describe('EmailJob', () => {
     s.repo.claimForSend = async () => false;
     await expect(s.job.sendEmail(7n, false)).resolves.toEqual({ kind: 'skipped', reason: 'finished meanwhile' });
     expect(s.sent).toEqual([]);
+  });
+
+  describe('a reminder', () => {
+    const soon = new Date(Date.now() + 86_400_000);
+    const reminder = (over: Partial<EmailContext> = {}, status = 'completed') =>
+      delivery({ kind: 'reminder', actionRequiredBy: soon, locale: 'fr-FR', ...over }, status);
+
+    it('goes out in a completed campaign, in the recipient language, with the act-by date and the inbox link', async () => {
+      const s = setup(ok);
+      s.repo.row = reminder();
+      await expect(s.job.sendEmail(7n, false)).resolves.toEqual({ kind: 'done' });
+      const day = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'UTC' }).format(soon);
+      expect(s.sent[0]).toMatchObject({ operationId: OP, to: { address: 'ana@fabrikam.example' } });
+      expect(s.sent[0]!.subject).toBe(
+        `Rappel : la notification relative à la protection des données MC1001 demande une action avant le ${day}`,
+      );
+      expect(s.sent[0]!.text).toContain('https://notify.example.com/inbox');
+      // a notice email of a completed campaign would not go out
+      s.repo.row = delivery({}, 'completed');
+      await expect(s.job.sendEmail(7n, false)).resolves.toEqual({ kind: 'skipped', reason: 'campaign is completed' });
+      expect(s.sent).toHaveLength(1);
+    });
+
+    it('waits while its campaign is paused and ends with a cancelled one', async () => {
+      const s = setup(ok);
+      s.repo.row = reminder({}, 'paused');
+      await expect(s.job.sendEmail(7n, false)).resolves.toEqual({ kind: 'deferred', ms: PAUSED_RECHECK_MS });
+      s.repo.row = reminder({}, 'cancelled');
+      await expect(s.job.sendEmail(7n, false)).resolves.toEqual({ kind: 'skipped', reason: 'campaign is cancelled' });
+      expect(s.sent).toEqual([]);
+    });
+
+    it('is not sent once someone read the notice or the act-by date passed, and says why on the row', async () => {
+      const read = setup(ok);
+      read.repo.row = reminder({ noticeRead: true });
+      await expect(read.job.sendEmail(7n, false)).resolves.toEqual({
+        kind: 'skipped',
+        reason: 'the notice was read meanwhile',
+      });
+      expect(read.repo.results).toEqual([{ state: 'failed', lastError: 'not sent: the notice was read meanwhile' }]);
+      const past = setup(ok);
+      past.repo.row = reminder({ actionRequiredBy: new Date(Date.now() - 1000) });
+      await expect(past.job.sendEmail(7n, false)).resolves.toEqual({
+        kind: 'skipped',
+        reason: 'the act-by date has passed',
+      });
+      expect([...read.sent, ...past.sent]).toEqual([]);
+    });
+
+    it('is never sent to a tenant without an identified impact', async () => {
+      const s = setup(ok);
+      s.repo.row = { ...reminder(), decision: 'not_affected' };
+      await expect(s.job.sendEmail(7n, false)).rejects.toBeInstanceOf(NoIdentifiedImpactError);
+      expect(s.sent).toEqual([]);
+    });
   });
 });

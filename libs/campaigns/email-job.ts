@@ -3,7 +3,8 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../observability/metrics.js';
 import { MAIL_TRANSPORT, type MailTransport } from '../mail/mail-transport.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
-import { NoticesRepository } from '../notices/notices.repository.js';
+import { NoticesRepository, type EmailContext } from '../notices/notices.repository.js';
+import type { RenderedEmail } from '../notices/notice-renderer.js';
 import { PRIVILEGED_ROLES } from './preview.service.js';
 import { SendRateLimiter } from './dispatch.send-rate.js';
 import { DispatchQueues } from './dispatch-queues.js';
@@ -13,7 +14,16 @@ import { sendingGate, type StepOutcome } from './step-outcome.js';
 import { RecipientsService } from '../recipients/recipients.service.js';
 import { RECIPIENT_ROLE } from '../recipients/recipients.repository.js';
 import { renderNotificationEmail } from './notification-email.js';
+import { renderReminderEmail } from './reminder-email.js';
+import { reminderGate } from './reminder-rule.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
+
+/** Why a reminder is no longer worth sending at `now`, or null when it is. */
+function staleReminder(d: Pick<EmailContext, 'noticeRead' | 'actionRequiredBy'>, now: Date): string | null {
+  if (d.noticeRead) return 'the notice was read meanwhile';
+  if (d.actionRequiredBy && d.actionRequiredBy.getTime() <= now.getTime()) return 'the act-by date has passed';
+  return null;
+}
 
 /** The email job: checks the delivery row, sends once with the deterministic operation id, records the result. */
 @Injectable()
@@ -40,9 +50,16 @@ export class EmailJob {
     if (d.state === 'sent' || d.state === 'failed') return { kind: 'skipped', reason: `already ${d.state}` };
     const c = d.campaign;
     if (!c) return { kind: 'skipped', reason: 'campaign gone' };
-    const held = sendingGate(c.status);
+    // a reminder goes out after the campaign completed too: its act-by date nears long after
+    const held = d.kind === 'reminder' ? reminderGate(c.status) : sendingGate(c.status);
     if (held) return held;
     requireIdentifiedImpact(d.campaignId, d.tenantId, d.decision);
+    const stale = d.kind === 'reminder' ? staleReminder(d, new Date()) : null;
+    if (stale) {
+      // read between the reminder run and this send, or held (paused, queues lost) past the date
+      await this.repo.recordSendResult(d.id, { state: 'failed', lastError: `not sent: ${stale}` });
+      return { kind: 'skipped', reason: stale };
+    }
     const refusal = await this.recipients.deliveryRefusal(d.tenantId, d.address, d.role);
     if (refusal) {
       await this.repo.recordSendResult(d.id, { state: 'failed', lastError: `not sent: ${refusal}` });
@@ -58,15 +75,12 @@ export class EmailJob {
     if (!(await this.repo.claimForSend(d.id, ['queued', 'retrying', 'sending']))) {
       return { kind: 'skipped', reason: 'finished meanwhile' };
     }
-    const email = renderNotificationEmail(this.renderer, {
-      noticeId: d.noticeId,
-      tenantName: d.tenantName ?? '',
-      locale: d.locale,
-      campaign: c,
-      publicBaseUrl: this.config.PUBLIC_BASE_URL,
-      // one read per job: the incident's words, every locale
-      words: await this.incidents.wordsOfCampaign(d.campaignId),
-    });
+    const email = await this.renderEmail(d, c);
+    if (!email) {
+      const reason = `no email is written for a ${d.kind} delivery without what it needs`;
+      await this.repo.recordSendResult(d.id, { state: 'failed', lastError: reason });
+      return { kind: 'permanent', reason };
+    }
     const outcome = await this.mail.send({
       operationId: d.operationId,
       to: { address: d.address },
@@ -98,6 +112,33 @@ export class EmailJob {
         }
         await this.repo.recordSendResult(d.id, { state: 'retrying', lastError: outcome.reason });
         return { kind: 'retry', reason: outcome.reason };
+    }
+  }
+
+  /** The email of a delivery, by its kind; null when there is none to send (a kind this job does not write). */
+  private async renderEmail(d: EmailContext, c: NonNullable<EmailContext['campaign']>): Promise<RenderedEmail | null> {
+    switch (d.kind) {
+      case 'notice':
+        return renderNotificationEmail(this.renderer, {
+          noticeId: d.noticeId,
+          tenantName: d.tenantName ?? '',
+          locale: d.locale,
+          campaign: c,
+          publicBaseUrl: this.config.PUBLIC_BASE_URL,
+          // one read per job: the incident's words, every locale
+          words: await this.incidents.wordsOfCampaign(d.campaignId),
+        });
+      case 'reminder':
+        if (!d.actionRequiredBy) return null;
+        return renderReminderEmail(this.renderer, {
+          noticeId: d.noticeId,
+          locale: d.locale,
+          actionRequiredBy: d.actionRequiredBy,
+          support: { url: c.supportUrl, phone: c.supportPhone, email: c.supportEmail },
+          publicBaseUrl: this.config.PUBLIC_BASE_URL,
+        });
+      default:
+        return null;
     }
   }
 

@@ -53,6 +53,8 @@ const postgresUrl = z
 export const WORKER_RECOVERY_SHAPE = {
   /** how often a worker re-queues what PostgreSQL says is unfinished (0: only at start, on resume and after Redis lost its data) */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+  /** how often one worker of the fleet looks for notices due a reminder (0: never, as on a worker that must not send them) */
+  REMINDER_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   /** how long a notice or email job's lock lasts without renewal: a crashed worker's job is free again after at most this */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
   /** the same for an analysis job, whose steps run longer between two chances to renew the lock */

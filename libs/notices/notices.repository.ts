@@ -63,6 +63,11 @@ export interface EmailContext {
   locale: D['locale'];
   operationId: D['operation_id'];
   state: D['state'];
+  kind: D['kind'];
+  /** the notice's act-by date (a reminder names it) */
+  actionRequiredBy: Date | null;
+  /** whether someone of the tenant has ever read the notice (a reminder is not sent then) */
+  noticeRead: boolean;
   campaign: {
     id: C['id'];
     status: string;
@@ -100,6 +105,38 @@ export interface NoticeWrite {
   noticeId: string;
   notice: NoticeContent | null;
   deliveries: DeliveryRow[];
+}
+
+/** A notice whose act-by date is within its campaign's reminder lead time. */
+export interface ReminderCandidate {
+  noticeId: N['id'];
+  tenantId: N['tenant_id'];
+  actionRequiredBy: Date;
+  /** someone of the tenant has marked it read at least once */
+  read: boolean;
+  withdrawn: boolean;
+}
+
+/** One reminder email to write: to one contact, about one notice. */
+export interface ReminderWrite {
+  campaignId: string;
+  tenantId: string;
+  noticeId: string;
+  address: string;
+  role: string;
+  locale: string;
+  operationId: string;
+}
+
+/** What a campaign's status says about reads and reminders. */
+export interface ReminderCounts {
+  /** tenants whose notice someone has read at least once */
+  tenantsRead: number;
+  queued: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  retrying: number;
 }
 
 /** Notices and deliveries of one campaign by state, for its status and its completion. */
@@ -432,8 +469,14 @@ export class NoticesRepository {
         j.onRef('td.campaign_id', '=', 'd.campaign_id').onRef('td.tenant_id', '=', 'd.tenant_id'),
       )
       .leftJoin('tenants as t', 't.id', 'd.tenant_id')
+      .leftJoin('notices as n', 'n.id', 'd.notice_id')
       .select([
         sql<string>`d.id::text`.as('id'),
+        'd.kind',
+        sql<Date | null>`n.action_required_by AT TIME ZONE 'UTC'`.as('action_required_by'),
+        sql<boolean>`EXISTS (SELECT 1 FROM notice_view_points v WHERE v.notice_id = d.notice_id AND v.first_read_at IS NOT NULL)`.as(
+          'notice_read',
+        ),
         'd.campaign_id',
         'd.tenant_id',
         'd.notice_id',
@@ -463,6 +506,9 @@ export class NoticesRepository {
       locale: r.locale,
       operationId: r.operation_id,
       state: r.state,
+      kind: r.kind,
+      actionRequiredBy: r.action_required_by,
+      noticeRead: r.notice_read,
       campaign: r.c_id
         ? {
             id: r.c_id,
@@ -545,11 +591,11 @@ export class NoticesRepository {
     }));
   }
 
-  /** The campaign's notices, and its deliveries by state. */
+  /** The campaign's notices, and its notice emails by state (reminders are counted apart: reminderCounts). */
   async dispatchCounts(campaignId: string): Promise<DispatchCounts> {
     const { rows } = await sql<{ k: string; n: number }>`
       SELECT 'notices' AS k, count(*)::int AS n FROM notices WHERE campaign_id = ${campaignId}
-      UNION ALL SELECT state::text, count(*)::int FROM deliveries WHERE campaign_id = ${campaignId} GROUP BY state`.execute(
+      UNION ALL SELECT state::text, count(*)::int FROM deliveries WHERE campaign_id = ${campaignId} AND kind = 'notice' GROUP BY state`.execute(
       this.prisma.db,
     );
     const m = new Map(rows.map((r) => [r.k, r.n]));
@@ -564,6 +610,96 @@ export class NoticesRepository {
     };
   }
 
+  /** The campaign's tenants whose notice someone has read, and its reminder emails by state. */
+  async reminderCounts(campaignId: string): Promise<ReminderCounts> {
+    const { rows } = await sql<{ k: string; n: number }>`
+      SELECT 'read' AS k, count(*)::int AS n FROM notices n
+       WHERE n.campaign_id = ${campaignId}
+         AND EXISTS (SELECT 1 FROM notice_view_points v WHERE v.notice_id = n.id AND v.first_read_at IS NOT NULL)
+      UNION ALL SELECT state::text, count(*)::int FROM deliveries
+       WHERE campaign_id = ${campaignId} AND kind = 'reminder' GROUP BY state`.execute(this.prisma.db);
+    const m = new Map(rows.map((r) => [r.k, r.n]));
+    const n = (k: string) => m.get(k) ?? 0;
+    return {
+      tenantsRead: n('read'),
+      queued: n('queued'),
+      sending: n('sending'),
+      sent: n('sent'),
+      failed: n('failed'),
+      retrying: n('retrying'),
+    };
+  }
+
+  /**
+   * A page (in id order, after `after`) of the campaign's notices whose act-by date is after `now`
+   * and at most `remindBeforeSeconds` away, that nobody of their tenant has read. Only privileged
+   * readers can see (and so mark read) a data-privacy notice: any first read counts.
+   */
+  async reminderCandidates(
+    campaignId: string,
+    remindBeforeSeconds: number,
+    now: Date,
+    after: string | null,
+    limit: number,
+  ): Promise<ReminderCandidate[]> {
+    const { rows } = await sql<{
+      id: N['id'];
+      tenant_id: N['tenant_id'];
+      action_required_by: Date;
+      read: boolean;
+      withdrawn: boolean;
+    }>`SELECT n.id, n.tenant_id, n.action_required_by AT TIME ZONE 'UTC' AS action_required_by,
+              EXISTS (SELECT 1 FROM notice_view_points v WHERE v.notice_id = n.id AND v.first_read_at IS NOT NULL) AS read,
+              -- notices cannot be withdrawn yet: a withdrawn notice's column goes here, and into the WHERE below
+              false AS withdrawn
+         FROM notices n
+        WHERE n.campaign_id = ${campaignId}::uuid AND (${after}::text IS NULL OR n.id > ${after}::text)
+          AND n.action_required_by AT TIME ZONE 'UTC' > ${now}::timestamptz
+          AND n.action_required_by AT TIME ZONE 'UTC' - make_interval(secs => ${remindBeforeSeconds}::int) <= ${now}::timestamptz
+          AND NOT EXISTS (SELECT 1 FROM notice_view_points v WHERE v.notice_id = n.id AND v.first_read_at IS NOT NULL)
+        ORDER BY n.id LIMIT ${limit}`.execute(this.prisma.db);
+    return rows.map((r) => ({
+      noticeId: r.id,
+      tenantId: r.tenant_id,
+      actionRequiredBy: r.action_required_by,
+      read: r.read,
+      withdrawn: r.withdrawn,
+    }));
+  }
+
+  /**
+   * Writes reminder delivery rows (one per notice and address: the unique key makes a second run,
+   * a crashed run's retry or another worker's run at the same time write nothing) and answers
+   * the ids of these notices' reminders still to send, new or left by an earlier run.
+   */
+  async writeReminders(rows: ReminderWrite[]): Promise<bigint[]> {
+    if (!rows.length) return [];
+    const noticeIds = [...new Set(rows.map((r) => r.noticeId))];
+    const { rows: out } = await sql<{ id: string }>`WITH dl AS (
+         INSERT INTO deliveries (campaign_id, tenant_id, notice_id, address, role, locale, operation_id, kind, revision, queued_at, updated_at)
+         SELECT r.campaign_id, r.tenant_id, r.notice_id, r.address, r.role, r.locale, r.operation_id, 'reminder', 0, ${UTC_NOW}, ${UTC_NOW}
+           FROM jsonb_to_recordset(${JSON.stringify(
+             rows.map((r) => ({
+               campaign_id: r.campaignId,
+               tenant_id: r.tenantId,
+               notice_id: r.noticeId,
+               address: r.address,
+               role: r.role,
+               locale: r.locale,
+               operation_id: r.operationId,
+             })),
+           )}::jsonb) AS r(campaign_id uuid, tenant_id uuid, notice_id text, address text, role text, locale text, operation_id uuid)
+         ON CONFLICT DO NOTHING
+         RETURNING id
+       )
+       SELECT id::text FROM dl
+       UNION SELECT id::text FROM deliveries
+        WHERE notice_id = ANY(${noticeIds}::text[]) AND kind = 'reminder' AND state IN ('queued', 'retrying', 'sending')`.execute(
+      this.prisma.db,
+    );
+    return out.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   deliveries(campaignId: string, state: DeliveryState | undefined, skip: number, take: number) {
     return this.prisma.delivery.findMany({
       where: { campaignId, ...(state ? { state } : {}) },
@@ -574,6 +710,7 @@ export class NoticesRepository {
         id: true,
         tenantId: true,
         noticeId: true,
+        kind: true,
         address: true,
         role: true,
         state: true,
@@ -742,6 +879,13 @@ export class NoticesRepository {
     value: boolean,
   ): Promise<number> {
     const col = sql.raw(FLAG_COLUMN[flag]);
+    // the first read is kept whatever comes after (an update marks the notice unread again): it is
+    // what tells the reminder run that someone of the tenant has read it
+    const firstRead = sql.raw(flag === 'isRead' ? ', first_read_at' : '');
+    const firstReadValue = flag === 'isRead' ? sql`, CASE WHEN ${value}::boolean THEN ${UTC_NOW} END` : sql``;
+    const keepFirstRead = sql.raw(
+      flag === 'isRead' ? ', first_read_at = COALESCE(notice_view_points.first_read_at, EXCLUDED.first_read_at)' : '',
+    );
     const rows = await runNamed(
       tx.client,
       `inbox-set-${FLAG_COLUMN[flag]}`,
@@ -749,10 +893,10 @@ export class NoticesRepository {
         tx,
         sql<
           Pick<Selectable<NoticeViewPoint>, 'notice_id'>
-        >`INSERT INTO notice_view_points (notice_id, tenant_id, user_id, ${col}, updated_at)
-       SELECT n.id, n.tenant_id, ${r.userId}, ${value}::boolean, CURRENT_TIMESTAMP
+        >`INSERT INTO notice_view_points (notice_id, tenant_id, user_id, ${col}${firstRead}, updated_at)
+       SELECT n.id, n.tenant_id, ${r.userId}, ${value}::boolean${firstReadValue}, CURRENT_TIMESTAMP
        FROM notices n WHERE n.id = ANY(${[...ids]}::text[]) AND ${visible(r)}
-       ON CONFLICT (notice_id, user_id) DO UPDATE SET ${col} = EXCLUDED.${col}, updated_at = CURRENT_TIMESTAMP
+       ON CONFLICT (notice_id, user_id) DO UPDATE SET ${col} = EXCLUDED.${col}${keepFirstRead}, updated_at = CURRENT_TIMESTAMP
        RETURNING notice_id`,
       ),
     );

@@ -5,6 +5,7 @@ import { QueueModule } from '../../../libs/queue/queue.module.js';
 import { AuditModule } from '../../../libs/audit/audit.module.js';
 import { CampaignsModule } from '../../../libs/campaigns/campaigns.module.js';
 import { ReconcileScheduler } from '../../../libs/campaigns/reconcile-scheduler.js';
+import { ReminderScheduler } from '../../../libs/campaigns/reminder-scheduler.js';
 import { ProcessorsModule } from '../../../libs/jobs/processors.module.js';
 import { loggingModule } from '../../../libs/observability/logging.js';
 import { MetricsModule } from '../../../libs/observability/metrics.js';
@@ -12,7 +13,7 @@ import { WorkerMetricsServer } from '../../../libs/observability/metrics-server.
 
 /**
  * The worker process: the processors, reconciliation on a schedule and after Redis lost its data,
- * JSON logs, and its counters on WORKER_METRICS_PORT when set.
+ * the reminder run on a schedule, JSON logs, and its counters on WORKER_METRICS_PORT when set.
  */
 @Module({
   imports: [
@@ -25,6 +26,6 @@ import { WorkerMetricsServer } from '../../../libs/observability/metrics-server.
     CampaignsModule,
     ProcessorsModule,
   ],
-  providers: [WorkerMetricsServer, ReconcileScheduler],
+  providers: [WorkerMetricsServer, ReconcileScheduler, ReminderScheduler],
 })
 export class WorkerModule {}

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/config.js';
@@ -7,8 +7,14 @@ import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
 import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.js';
 import { CampaignStatusView } from '../../../../libs/campaigns/campaign-status.js';
 import { guid, listPageInput } from '../../../../libs/common/input.js';
-import { createCampaignInput, decisionsInput, deliveriesInput } from '../../../../libs/campaigns/campaign-input.js';
-import { ApiDoc, ApiErrors, ApiOperator, RequireRole, CAMPAIGN_BRIEF, STATUS } from '../ops/api-docs.js';
+import { reminderOf } from '../../../../libs/campaigns/reminder-setting.js';
+import {
+  createCampaignInput,
+  decisionsInput,
+  deliveriesInput,
+  setReminderInput,
+} from '../../../../libs/campaigns/campaign-input.js';
+import { ApiDoc, ApiErrors, ApiOperator, RequireRole, CAMPAIGN_BRIEF, REMINDER, STATUS } from '../ops/api-docs.js';
 
 const brief = (c: { id: string; status: string }) => ({ campaignId: c.id, status: c.status });
 
@@ -167,6 +173,22 @@ export class CampaignsController {
   @HttpCode(200)
   async resume(@Param('id', { schema: guid }) id: string, @Req() req: OperatorRequest) {
     return brief(await this.launcher.resume(id, req.operator!));
+  }
+
+  @ApiDoc(
+    'Turn reminders on or off, before or after the launch: `remindBefore` (`3d`, `36h`, `2d12h`; at most 365d) before the act-by date, tenants whose notice nobody has read get one reminder email per privileged contact; `null` sends none. Refused for a cancelled campaign (409) and without a respond-by date (409)',
+    { description: 'the reminder setting', schema: REMINDER },
+  )
+  @ApiErrors(400, 404, 409)
+  @RequireRole('sender')
+  @Put(':id/reminder')
+  @HttpCode(200)
+  async setReminder(
+    @Param('id', { schema: guid }) id: string,
+    @Body({ schema: setReminderInput }) body: z.infer<typeof setReminderInput>,
+    @Req() req: OperatorRequest,
+  ) {
+    return reminderOf(await this.campaigns.setReminder(id, body, req.operator!));
   }
 
   @ApiDoc('Progress of a campaign: notices posted, emails sent, failed and retrying', {

@@ -296,6 +296,14 @@ export const INGEST_RESULT = obj(
   ],
 );
 
+export const REMINDER = obj({
+  campaignId: { type: 'string', format: 'uuid' },
+  status: { type: 'string', enum: CAMPAIGN_STATUSES },
+  remindBefore: { type: 'string', nullable: true, example: '3d', description: 'null: no reminders' },
+  remindBeforeSeconds: { type: 'integer', nullable: true },
+  respondBy: { type: 'string', format: 'date-time', nullable: true },
+});
+
 export const STATUS = obj({
   campaignId: { type: 'string', format: 'uuid' },
   status: str,
@@ -303,7 +311,13 @@ export const STATUS = obj({
     tenants: obj({ affected: int, notAffected: int, needsReview: int }),
     notices: obj({ posted: int, expected: int }),
     emails: obj({ queued: int, sent: int, failed: int, retrying: int, total: int }),
+    reads: obj({
+      tenantsRead: { ...int, description: 'tenants where at least one privileged reader has read the notice' },
+      tenantsUnread: { ...int, description: 'tenants with a notice nobody has read yet' },
+    }),
+    reminders: obj({ written: int, queued: int, sent: int, failed: int, retrying: int }),
   }),
+  remindBefore: { type: 'string', nullable: true, example: '3d', description: 'null: no reminders' },
   progress: obj({ done: int, total: int, percent: { type: 'number' } }),
   startedAt: { type: 'string', format: 'date-time', nullable: true },
   finishedAt: { type: 'string', format: 'date-time', nullable: true },

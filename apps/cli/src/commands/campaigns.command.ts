@@ -4,7 +4,14 @@ import { CampaignsService } from '../../../../libs/campaigns/campaigns.service.j
 import { PreviewService } from '../../../../libs/campaigns/preview.service.js';
 import { CampaignLauncher } from '../../../../libs/campaigns/campaign-launcher.js';
 import { CampaignStatusView, type CampaignStatusReport } from '../../../../libs/campaigns/campaign-status.js';
-import { createCampaignInput, decisionsInput, deliveriesInput } from '../../../../libs/campaigns/campaign-input.js';
+import {
+  createCampaignInput,
+  decisionsInput,
+  deliveriesInput,
+  setReminderInput,
+} from '../../../../libs/campaigns/campaign-input.js';
+import { reminderOf } from '../../../../libs/campaigns/reminder-setting.js';
+import { BadInputError } from '../../../../libs/common/errors.js';
 import { idArgument, parseOptions } from '../input.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
 import { cliOperator } from '../operator.js';
@@ -50,6 +57,10 @@ export function registerCampaignsCommands(program: Command): void {
     .option('--support-email <email>', 'support email address')
     .option('--respond-by <date>', 'action required by (ISO date)')
     .option('--incident-date <date>', 'when the exposure was found (ISO date); the notice says so')
+    .option(
+      '--remind-before <duration>',
+      'remind tenants whose notice nobody has read this long before --respond-by (3d, 36h, 2d12h; at most 365d)',
+    )
     .action(
       async (
         o: {
@@ -61,6 +72,7 @@ export function registerCampaignsCommands(program: Command): void {
           supportEmail?: string;
           respondBy?: string;
           incidentDate?: string;
+          remindBefore?: string;
         },
         cmd: Command,
       ) => {
@@ -78,6 +90,7 @@ export function registerCampaignsCommands(program: Command): void {
                 supportEmail: o.supportEmail,
                 respondBy: o.respondBy,
                 incidentDate: o.incidentDate,
+                remindBefore: o.remindBefore,
               },
               { datasetId: '--dataset', incidentId: '--incident' },
             );
@@ -227,6 +240,31 @@ export function registerCampaignsCommands(program: Command): void {
     });
 
   campaigns
+    .command('set-reminder <campaignId>')
+    .description(
+      'turn reminders on (--remind-before 3d) or off (--off), before or after the launch: tenants whose notice nobody has read get one reminder email per privileged contact that long before the act-by date',
+    )
+    .option('--remind-before <duration>', 'how long before --respond-by (3d, 36h, 2d12h; at most 365d)')
+    .option('--off', 'send no reminders')
+    .action(async (id: string, o: { remindBefore?: string; off?: boolean }, cmd: Command) => {
+      await run(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (app) => {
+          idArgument(id, 'campaignId');
+          if ((o.remindBefore === undefined) === !o.off)
+            throw new BadInputError('give either --remind-before <duration> or --off');
+          const input = parseOptions(setReminderInput, { remindBefore: o.off ? null : o.remindBefore });
+          const r = reminderOf(await app.get(CampaignsService).setReminder(id, input, cliOperator()));
+          return {
+            json: r,
+            text: `campaign ${r.campaignId}: ${r.remindBefore ? `reminders ${r.remindBefore} before ${r.respondBy}` : 'no reminders'}`,
+          };
+        },
+        { role: 'sender' },
+      );
+    });
+
+  campaigns
     .command('cancel <campaignId>')
     .description('cancel the campaign: nothing more is sent')
     .action(async (id: string, _o: unknown, cmd: Command) => {
@@ -248,10 +286,20 @@ function describeStatus(s: CampaignStatusReport): string {
     `  tenants  ${c.tenants.affected} affected, ${c.tenants.notAffected} not affected, ${c.tenants.needsReview} need review`,
     `  notices  ${c.notices.posted}/${c.notices.expected} posted`,
     `  emails   ${c.emails.sent} sent, ${c.emails.failed} failed, ${c.emails.retrying} retrying, ${c.emails.queued} queued`,
+    `  reads    ${c.reads.tenantsRead} tenant(s) read, ${c.reads.tenantsUnread} not yet`,
+    `  reminders ${describeReminders(s)}`,
     s.lastError ? `  last error: ${s.lastError}` : '',
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/** The reminder setting and, once any were written (reminders may have been turned off since), their counts. */
+function describeReminders(s: CampaignStatusReport): string {
+  const r = s.counts.reminders;
+  const setting = s.remindBefore ? `${s.remindBefore} before the act-by date` : 'off';
+  if (!s.remindBefore && r.written === 0) return setting;
+  return `${setting}: ${r.written} written, ${r.sent} sent, ${r.failed} failed, ${r.retrying} retrying, ${r.queued} queued`;
 }
 
 /** Follows the campaign's progress until it leaves `sending` (or stops being `whileStatus`). */
