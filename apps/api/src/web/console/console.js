@@ -25,9 +25,12 @@
   };
   var DECISION_WORDS = { affected: 'Affected', not_affected: 'Not affected', needs_review: 'Needs review' };
   var TRIGGER_WORDS = {
-    conflict: 'Several tenants match',
-    weakOnly: 'Only weak evidence (a company name or phone number)',
-    sharedWeak: 'A weak signal several tenants share',
+    conflictingStrongSignals: 'Strong evidence points to more than one tenant',
+    weakSignalOnly: 'Only weak evidence (a company name or phone number) points to this tenant',
+    ambiguousContactAddress: 'A contact address that more than one tenant lists',
+    ambiguousVerifiedDomain: 'A verified domain that more than one tenant could own',
+    conflictedDomain: 'An address on a domain several tenants claim',
+    ambiguousWeakSignal: 'A company name or phone number several tenants share, and nothing stronger',
   };
 
   /** The actions of a campaign: the route, the role the API asks for, and the statuses it accepts. */
@@ -614,9 +617,7 @@
   function analysisBlock(preview, review) {
     if (!preview) return section('Analysis', [el('p', { className: 'muted', text: 'Not analyzed yet.' })]);
     var t = preview.tenants || {};
-    var open = review.items.filter(function (i) {
-      return i.open !== false;
-    }).length;
+    var open = review.items.filter(undecided).length;
     var children = [
       facts([
         ['Affected tenants', el('span', { id: 'count-affected', text: num(t.affected) })],
@@ -731,6 +732,11 @@
 
   // ---- review queue ----
 
+  /** `open`: the item belongs to the latest analysis; `resolved`: an operator decided it. */
+  function undecided(item) {
+    return item.open !== false && !item.resolved;
+  }
+
   var REVIEW_KNOWN = [
     'reviewItemId',
     'campaignId',
@@ -805,7 +811,13 @@
       ]);
     });
     return el('article', { className: 'review-item', 'aria-labelledby': 'item-' + index }, [
-      el('h3', { id: 'item-' + index, text: 'Item ' + (index + 1) + (item.open === false ? ' (resolved)' : '') }),
+      el('h3', {
+        id: 'item-' + index,
+        text:
+          'Item ' +
+          (index + 1) +
+          (item.open === false ? ' (from an earlier analysis)' : item.resolved ? ' (decided)' : ': to decide'),
+      }),
       facts([
         [
           'Why it needs review',
@@ -842,7 +854,7 @@
         : null,
       Object.keys(extra).length ? el('h4', { text: 'More about this item' }) : null,
       Object.keys(extra).length ? generic(extra) : null,
-      item.open !== false && has('reviewer') ? resolveForm(item, rerender) : null,
+      undecided(item) && has('reviewer') ? resolveForm(item, rerender) : null,
     ]);
   }
 
@@ -858,6 +870,7 @@
           if (gen !== generation) return;
           var c = r[0];
           var items = r[1].items || [];
+          var left = items.filter(undecided).length;
           var toggle = el('input', { type: 'checkbox', id: 'show-resolved', checked: showAll });
           toggle.addEventListener('change', function () {
             showAll = toggle.checked;
@@ -871,9 +884,21 @@
                 'These records could belong to a tenant, but the evidence is not certain enough to notify anyone on its own. ' +
                 'Decide each: attribute it to one of the candidates, or to none.',
             }),
+            el('p', {
+              id: 'review-summary',
+              className: left ? 'warn' : 'ok',
+              text: left
+                ? left +
+                  ' of ' +
+                  items.length +
+                  ' items still to decide. The campaign cannot be approved until every item is decided.'
+                : items.length
+                  ? 'Every item is decided.'
+                  : 'Nothing to review.',
+            }),
             el('div', { className: 'choice' }, [
               toggle,
-              el('label', { for: 'show-resolved', text: 'Show resolved items too' }),
+              el('label', { for: 'show-resolved', text: 'Also show items of earlier analyses' }),
             ]),
             has('reviewer')
               ? null
@@ -890,10 +915,7 @@
                     return reviewItem(item, i, render);
                   }),
                 )
-              : el('p', {
-                  id: 'review-empty',
-                  text: showAll ? 'This campaign has no review items.' : 'Nothing left to review.',
-                }),
+              : null,
           ]);
         })
         .catch(failed(gen));
