@@ -567,7 +567,7 @@
     return section('Sending', [el('div', { id: 'live' }, [el('p', { className: 'muted', text: 'Loading…' })])]);
   }
 
-  function drawLive(s, failedRows) {
+  function drawLive(s, failedRows, tenantNames) {
     var box = $('live');
     if (!box) return;
     clear(box);
@@ -607,7 +607,13 @@
         'Emails that could not be delivered, with the reason',
         ['Address', 'Tenant', 'Reason', 'Attempts', 'Last tried'],
         failedRows.map(function (d) {
-          return [d.address, d.tenantId, d.lastError, num(d.attempts), formatDate(d.updatedAt, true)];
+          return [
+            d.address,
+            tenantNames[d.tenantId] || d.tenantId,
+            d.lastError,
+            num(d.attempts),
+            formatDate(d.updatedAt, true),
+          ];
         }),
         'No failed deliveries.',
       ),
@@ -667,13 +673,15 @@
   function campaignShow(id) {
     var gen = generation;
     var shownStatus = null;
+    // tenant names from the decisions, for the failed deliveries (which carry ids only)
+    var tenantNames = {};
     loading('Campaign');
     var base = '/v1/campaigns/' + encodeURIComponent(id);
     var render = function () {
       return api(base).then(function (c) {
         if (gen !== generation) return;
         shownStatus = c.status;
-        var analyzed = ['draft', 'analyzing'].indexOf(c.status) < 0 || (c.status === 'failed' && c.summary);
+        var analyzed = ['draft', 'analyzing'].indexOf(c.status) < 0;
         return Promise.all([
           analyzed
             ? api(base + '/decisions').catch(function () {
@@ -683,6 +691,9 @@
           analyzed ? api('/v1/reviews?campaignId=' + encodeURIComponent(id)) : { items: [] },
         ]).then(function (r) {
           if (gen !== generation) return;
+          ((r[0] && r[0].decisions) || []).forEach(function (d) {
+            if (d.tenantName) tenantNames[d.tenantId] = d.tenantName;
+          });
           screen(c.title || 'Campaign ' + short(id), [
             facts([
               ['Status', el('span', { id: 'campaign-status', text: statusWords(c.status) })],
@@ -716,7 +727,7 @@
       Promise.all([api(base + '/status'), api(base + '/deliveries?state=failed&take=200')])
         .then(function (r) {
           if (gen !== generation) return;
-          drawLive(r[0], r[1].value || []);
+          drawLive(r[0], r[1].value || [], tenantNames);
           // a new state brings new actions and, after an analysis, the decisions: draw the whole screen
           if (r[0].status !== shownStatus) return render();
           setTimeout(poll, POLL_MS);
