@@ -47,6 +47,12 @@ const FLAGS = [
 const TOKENS = { alice: 'alice-console-token-0123', bob: 'bob-console-token-456789', vera: 'vera-console-token-98765' };
 const HOSTILE_TENANT = '<img src=x onerror="window.__pwned=1">Fabrikam & Sons';
 const HOSTILE_DATASET = '<script>window.__pwned=2</script>exposure.jsonl';
+/** The page's globals that the test reads inside page.evaluate (the project compiles without the DOM library). */
+interface PageGlobals {
+  sessionStorage: { length: number; getItem(key: string): string | null };
+  document: { querySelectorAll(selector: string): { length: number }; querySelector(selector: string): unknown };
+  __pwned?: number;
+}
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1' ? join(process.cwd(), 'docs', 'console') : null;
 
 describe('operator console in headless Chromium', () => {
@@ -194,7 +200,7 @@ describe('operator console in headless Chromium', () => {
     const refused = page.locator('#sign-in-error');
     await refused.waitFor({ state: 'visible' });
     expect(await refused.innerText()).toBe('Sign-in refused: operator token required');
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.length)).toBe(0);
     expect(await page.locator('#view').isVisible()).toBe(false);
     await shot(page, '02-wrong-token');
     await page.close();
@@ -236,8 +242,8 @@ describe('operator console in headless Chromium', () => {
       await form.getByRole('button', { name: 'Resolve' }).click();
       await page.waitForFunction(
         (n) =>
-          document.querySelectorAll('#review-items form.resolve').length < n ||
-          !!document.querySelector('.resolve .error:not([hidden])'),
+          (globalThis as unknown as PageGlobals).document.querySelectorAll('#review-items form.resolve').length < n ||
+          !!(globalThis as unknown as PageGlobals).document.querySelector('.resolve .error:not([hidden])'),
         left,
       );
       expect(await page.locator('.resolve .error:not([hidden])').count()).toBe(0);
@@ -263,7 +269,7 @@ describe('operator console in headless Chromium', () => {
     await shot(page, '07-four-eyes-refusal');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('#sign-in').waitFor({ state: 'visible' });
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.length)).toBe(0);
 
     // one admin's email fails for good: the console shows it with its reason
     const decisions = await prisma.tenantDecision.findMany({ where: { campaignId, decision: 'affected' } });
@@ -295,7 +301,7 @@ describe('operator console in headless Chromium', () => {
     await shot(page, '08-campaign-completed');
 
     expect(await prisma.notice.count({ where: { campaignId } })).toBe(affected.size);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pwned)).toBeUndefined();
     expect(await page.locator('#view img, #view script').count()).toBe(0);
     await page.close();
     // the refusal answered 409; nothing else went wrong in the page
@@ -333,7 +339,7 @@ describe('operator console in headless Chromium', () => {
     await page.getByRole('link', { name: 'Data sets', exact: true }).click();
     await page.getByRole('link', { name: HOSTILE_DATASET }).waitFor();
     await shot(page, '12-datasets');
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pwned)).toBeUndefined();
     expect(await page.locator('#view img, #view script').count()).toBe(0);
     await page.close();
     expect(problems).toEqual([]);
@@ -358,9 +364,11 @@ describe('operator console in headless Chromium', () => {
     const answer = await page.evaluate(async (id) => {
       const res = await fetch(`/v1/campaigns/${id}/cancel`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${sessionStorage.getItem('console.token')}` },
+        headers: {
+          Authorization: `Bearer ${(globalThis as unknown as PageGlobals).sessionStorage.getItem('console.token')}`,
+        },
       });
-      return { status: res.status, body: (await res.json()) as unknown };
+      return { status: res.status, body: await res.json() };
     }, campaignId);
     expect(answer).toEqual({
       status: 403,

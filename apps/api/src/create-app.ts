@@ -35,7 +35,15 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   app.useBodyParser('json', { limit: '256kb', verify: refuseNonUtf8Body } as NestExpressBodyParserOptionsFor<'json'>);
   // the tenants' inbox page lives at /inbox and the operators' console at /console, beside the
   // versioned API, and so do the probes and metrics
-  const unversioned = ['inbox', 'inbox/{*rest}', 'console', 'console/{*rest}', 'health/live', 'health/ready', 'metrics'];
+  const unversioned = [
+    'inbox',
+    'inbox/{*rest}',
+    'console',
+    'console/{*rest}',
+    'health/live',
+    'health/ready',
+    'metrics',
+  ];
   app.setGlobalPrefix('v1', { exclude: unversioned.map((path) => ({ path, method: RequestMethod.GET })) });
   app.useGlobalPipes(new StandardSchemaValidationPipe());
   app.useGlobalFilters(new AppErrorFilter());
