@@ -55,6 +55,25 @@ interface PageGlobals {
 }
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1' ? join(process.cwd(), 'docs', 'console') : null;
 
+/**
+ * Three records that name only a company two tenants of the directory share: three review items
+ * of one group, which the console settles at once.
+ */
+function sharedNameRecords(world: World): string[] {
+  const ours = world.operatorDomains[0]!;
+  return [1, 2, 3].map((n) =>
+    JSON.stringify({
+      recordId: `SHARED-${n}`,
+      kind: 'email',
+      subject: `Shared name ${n}`,
+      from: `ops${n}@${ours}`,
+      to: [`desk@${ours}`],
+      body: `Meeting notes number ${n} about the rollout plan.`,
+      companies: ['Northwind Traders'],
+    }),
+  );
+}
+
 describe('operator console in headless Chromium', () => {
   const saved = { ...process.env };
   const profile = mkdtempSync(join(tmpdir(), 'console-browser-profile-'));
@@ -116,7 +135,7 @@ describe('operator console in headless Chromium', () => {
     });
     await worker.get(DirectoryService).importTenants(lines(tenantLines));
     const ds = await worker.get(IngestService).ingest({
-      stream: Readable.from([Buffer.from(world.exposureLines.join('\n'))]),
+      stream: Readable.from([Buffer.from([...world.exposureLines, ...sharedNameRecords(world)].join('\n'))]),
       name: HOSTILE_DATASET,
       format: 'jsonl',
     });
@@ -236,6 +255,26 @@ describe('operator console in headless Chromium', () => {
     await shot(page, '05-review-queue');
     const forms = page.locator('#review-items form.resolve');
     expect(await forms.count()).toBe(open);
+    // the shared company name: its items decided at once, as a group
+    const grouped = page.locator('#review-items form.resolve:has(input.group)');
+    const groupLabel = await grouped.first().locator('label:has-text("Decide all")').innerText();
+    const groupSize = Number(/Decide all (\d+) /.exec(groupLabel)![1]);
+    expect(groupSize).toBeGreaterThanOrEqual(3);
+    expect(await grouped.count()).toBe(groupSize);
+    await grouped.first().getByLabel('None of these tenants (nobody is notified for it)').check();
+    await grouped.first().locator('input.group').check();
+    await grouped.first().getByRole('button', { name: 'Resolve' }).click();
+    await page
+      .locator('#notice')
+      .filter({ hasText: `Resolved ${groupSize} items.` })
+      .waitFor();
+    // the notice comes before the queue is drawn again: wait for the drawing
+    await page.waitForFunction(
+      (n) =>
+        (globalThis as unknown as PageGlobals).document.querySelectorAll('#review-items form.resolve').length === n,
+      open - groupSize,
+    );
+    expect(await grouped.count()).toBe(0);
     for (let left = await forms.count(); left > 0; left = await forms.count()) {
       const form = forms.first();
       await form.getByLabel('None of these tenants (nobody is notified for it)').check();

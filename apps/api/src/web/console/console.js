@@ -23,6 +23,7 @@
     failed: 'Failed',
     ingesting: 'Importing',
   };
+  var DATASET_STATUS_WORDS = { ingesting: 'Importing', ready: 'Ready', failed: 'Failed' };
   var DECISION_WORDS = { affected: 'Affected', not_affected: 'Not affected', needs_review: 'Needs review' };
   var TRIGGER_WORDS = {
     conflictingStrongSignals: 'Strong evidence points to more than one tenant',
@@ -121,6 +122,9 @@
   }
   function statusWords(s) {
     return STATUS_WORDS[s] || humanize(s || 'unknown');
+  }
+  function datasetStatusWords(s) {
+    return DATASET_STATUS_WORDS[s] || humanize(s || 'unknown');
   }
   function link(href, text) {
     return el('a', { href: href, text: text });
@@ -239,6 +243,7 @@
         }),
       );
     }
+    if (!Object.keys(value).length) return document.createTextNode('none');
     var dl = el('dl', { className: 'facts nested' });
     Object.keys(value).forEach(function (k) {
       dl.appendChild(el('dt', { text: humanize(k) }));
@@ -378,7 +383,7 @@
         var rows = (body.datasets || []).map(function (d) {
           return [
             link('#/datasets/' + encodeURIComponent(d.datasetId), d.name || 'Data set ' + short(d.datasetId)),
-            statusWords(d.status),
+            datasetStatusWords(d.status),
             num(d.lines),
             num(d.accepted),
             num(d.quarantined),
@@ -428,7 +433,7 @@
         });
         screen(d.name || 'Data set ' + short(id), [
           facts([
-            ['Status', statusWords(d.status)],
+            ['Status', datasetStatusWords(d.status)],
             ['Lines read', num(d.lines)],
             ['Accepted', num(d.accepted)],
             ['Set aside (quarantined)', num(d.quarantined)],
@@ -761,7 +766,7 @@
     'resolution',
   ];
 
-  function resolveForm(item, rerender) {
+  function resolveForm(item, groupSize, rerender) {
     var name = 'resolve-' + item.reviewItemId;
     var error = el('p', { className: 'error', role: 'alert', hidden: true });
     var options = (item.candidates || []).map(function (c, i) {
@@ -781,10 +786,22 @@
     // a justification box appears when the API says it takes one for this item
     var wantsWhy = item.justificationRequired === true || item.requiresJustification === true;
     var why = wantsWhy ? el('textarea', { id: name + '-why', rows: '2', required: true, maxlength: '2000' }) : null;
+    // items with the same candidates and reason (a company name in many records) are settled at once
+    var whole =
+      groupSize > 1 && item.group ? el('input', { type: 'checkbox', id: name + '-group', className: 'group' }) : null;
     var form = el('form', { className: 'resolve' }, [
       el('fieldset', null, [el('legend', { text: 'Decide this item' })].concat(options)),
       why ? el('label', { for: name + '-why', text: 'Why (recorded with the decision)' }) : null,
       why,
+      whole
+        ? el('div', { className: 'choice' }, [
+            whole,
+            el('label', {
+              for: name + '-group',
+              text: 'Decide all ' + groupSize + ' undecided items with the same candidates and reason alike',
+            }),
+          ])
+        : null,
       el('button', { type: 'submit', text: 'Resolve' }),
       error,
     ]);
@@ -795,9 +812,16 @@
       var body = { tenantId: chosen.value || null };
       if (why) body.justification = why.value.trim();
       error.hidden = true;
-      api('/v1/reviews/' + encodeURIComponent(item.reviewItemId) + '/resolve', { method: 'POST', body: body })
+      var request =
+        whole && whole.checked
+          ? api('/v1/reviews/groups/' + encodeURIComponent(item.group) + '/resolve', {
+              method: 'POST',
+              body: Object.assign({ campaignId: item.campaignId }, body),
+            })
+          : api('/v1/reviews/' + encodeURIComponent(item.reviewItemId) + '/resolve', { method: 'POST', body: body });
+      request
         .then(function () {
-          showNotice('Resolved.');
+          showNotice(whole && whole.checked ? 'Resolved ' + groupSize + ' items.' : 'Resolved.');
           rerender();
         })
         .catch(function (err) {
@@ -809,7 +833,7 @@
     return form;
   }
 
-  function reviewItem(item, index, rerender) {
+  function reviewItem(item, index, groupSizes, rerender) {
     var extra = {};
     Object.keys(item).forEach(function (k) {
       if (REVIEW_KNOWN.indexOf(k) < 0) extra[k] = item[k];
@@ -865,7 +889,7 @@
         : null,
       Object.keys(extra).length ? el('h4', { text: 'More about this item' }) : null,
       Object.keys(extra).length ? generic(extra) : null,
-      undecided(item) && has('reviewer') ? resolveForm(item, rerender) : null,
+      undecided(item) && has('reviewer') ? resolveForm(item, groupSizes[item.group] || 1, rerender) : null,
     ]);
   }
 
@@ -882,6 +906,10 @@
           var c = r[0];
           var items = r[1].items || [];
           var left = items.filter(undecided).length;
+          var groupSizes = {};
+          items.filter(undecided).forEach(function (item) {
+            groupSizes[item.group] = (groupSizes[item.group] || 0) + 1;
+          });
           var toggle = el('input', { type: 'checkbox', id: 'show-resolved', checked: showAll });
           toggle.addEventListener('change', function () {
             showAll = toggle.checked;
@@ -923,7 +951,7 @@
                   'div',
                   { id: 'review-items' },
                   items.map(function (item, i) {
-                    return reviewItem(item, i, render);
+                    return reviewItem(item, i, groupSizes, render);
                   }),
                 )
               : null,
