@@ -384,6 +384,28 @@ describe('operator console in headless Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows the refusal of an id written as markup in the address as text, and runs nothing', async () => {
+    const page = await browser.newPage();
+    watch(page);
+    await signIn(page, 'vera');
+    for (const screen of ['campaigns', 'datasets', 'incidents']) {
+      const hostile = `<img src=x onerror="window.__pwned=3">`;
+      await page.goto(`${base}/console#/${screen}/${encodeURIComponent(hostile)}`);
+      const error = page.locator('#error');
+      await error.waitFor({ state: 'visible' });
+      expect(await error.innerText()).toMatch(/must be a GUID|not found/);
+      expect(await page.locator('img').count()).toBe(0);
+    }
+    // a path out of the screen's own route is an id like any other, encoded into it
+    await page.goto(`${base}/console#/campaigns/..%2F..%2Foperators%2Fme`);
+    await page.locator('#error').waitFor({ state: 'visible' });
+    expect(await page.locator('#error').innerText()).toMatch(/must be a GUID/);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pwned)).toBeUndefined();
+    await page.close();
+    expect(problems.filter((p) => !/status of 400 /.test(p))).toEqual([]);
+    problems.length = 0;
+  });
+
   it('offers a viewer no action, and the API still refuses one', async () => {
     const page = await browser.newPage();
     watch(page);

@@ -23,6 +23,7 @@
     failed: 'Failed',
     ingesting: 'Importing',
   };
+  var FINAL = ['completed', 'cancelled'];
   var DATASET_STATUS_WORDS = { ingesting: 'Importing', ready: 'Ready', failed: 'Failed' };
   var DECISION_WORDS = { affected: 'Affected', not_affected: 'Not affected', needs_review: 'Needs review' };
   var TRIGGER_WORDS = {
@@ -260,6 +261,16 @@
     ]);
   }
 
+  /** Said under a list that holds a full page: older entries exist and the command line lists them (`--skip`). */
+  function pageNote(count, take) {
+    return count >= take
+      ? el('p', {
+          className: 'muted',
+          text: 'Showing the newest ' + take + '. Older ones: the command line lists them with --skip.',
+        })
+      : null;
+  }
+
   function section(title, children) {
     return el('section', { className: 'block' }, [el('h3', { text: title })].concat(children));
   }
@@ -313,6 +324,7 @@
             rows,
             'No incidents yet.',
           ),
+          pageNote(rows.length, 200),
         ]);
       })
       .catch(failed(gen));
@@ -398,6 +410,7 @@
             rows,
             'No data sets yet.',
           ),
+          pageNote(rows.length, 200),
         ]);
       })
       .catch(failed(gen));
@@ -496,6 +509,7 @@
             rows,
             'No campaigns yet.',
           ),
+          pageNote(rows.length, 200),
         ]);
       })
       .catch(failed(gen));
@@ -735,7 +749,8 @@
           drawLive(r[0], r[1].value || [], tenantNames);
           // a new state brings new actions and, after an analysis, the decisions: draw the whole screen
           if (r[0].status !== shownStatus) return render();
-          setTimeout(poll, POLL_MS);
+          // a finished campaign changes no more: the screen stops asking
+          if (FINAL.indexOf(r[0].status) < 0) setTimeout(poll, POLL_MS);
         })
         .catch(function (err) {
           if (gen !== generation || err.status === 401) return;
