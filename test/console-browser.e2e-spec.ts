@@ -218,10 +218,22 @@ describe('operator console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     const refused = page.locator('#sign-in-error');
     await refused.waitFor({ state: 'visible' });
-    expect(await refused.innerText()).toBe('Sign-in refused: operator token required');
+    expect(await refused.innerText()).toBe(
+      'Sign-in refused: operator token required. Check that you pasted the whole token; if it still fails, ask whoever runs the service for a new one.',
+    );
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.length)).toBe(0);
     expect(await page.locator('#view').isVisible()).toBe(false);
     await shot(page, '02-wrong-token');
+    // a token kept from earlier that the API no longer takes: the same refusal, and it is forgotten
+    await page.evaluate(() =>
+      (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem(
+        'console.token',
+        'revoked-operator-token',
+      ),
+    );
+    await page.reload();
+    await refused.filter({ hasText: 'Sign-in refused: operator token required' }).waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.length)).toBe(0);
     await page.close();
     expect(problems.filter((p) => !/status of 401 /.test(p))).toEqual([]);
     problems.length = 0;

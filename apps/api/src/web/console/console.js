@@ -1042,7 +1042,13 @@
       .catch(function (err) {
         sessionStorage.removeItem(TOKEN_KEY);
         $('sign-in').hidden = false;
-        $('sign-in-error').textContent = 'Sign-in refused: ' + err.message;
+        var hint =
+          err.status === 401
+            ? ' Check that you pasted the whole token; if it still fails, ask whoever runs the service for a new one.'
+            : err.status === 429
+              ? ' Too many wrong tokens came from this address: wait a minute before trying again.'
+              : '';
+        $('sign-in-error').textContent = 'Sign-in refused: ' + err.message + '.' + hint;
         $('sign-in-error').hidden = false;
       });
   }
