@@ -427,6 +427,13 @@ describe('operator console in headless Chromium', () => {
     await shot(page, '13-campaigns');
     await openCampaign(page);
     await page.locator('#no-actions').waitFor();
+    // keyboard and screen reader users land on the screen's heading
+    expect(
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id,
+      ),
+    ).toBe('screen-title');
     expect(await page.locator('#actions button').count()).toBe(0);
     await page.getByRole('link', { name: 'Open the review queue' }).click();
     await page.locator('#review-readonly').waitFor();

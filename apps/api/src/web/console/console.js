@@ -275,18 +275,27 @@
     return el('section', { className: 'block' }, [el('h3', { text: title })].concat(children));
   }
 
-  function screen(title, children) {
+  var focusedGeneration = -1;
+  function screen(title, children, quiet) {
     var view = $('view');
+    var hadFocus = view.contains(document.activeElement) ? document.activeElement.id : null;
     clear(view);
-    view.appendChild(el('h2', { id: 'screen-title', text: title }));
+    var heading = el('h2', { id: 'screen-title', tabindex: '-1', text: title });
+    view.appendChild(heading);
     children.forEach(function (c) {
       if (c) view.appendChild(c);
     });
     view.hidden = false;
+    // a screen reader or keyboard user lands on the new screen's heading once per navigation; a
+    // redraw of the same screen keeps the focus where it was when that element is still there
+    if (!quiet && focusedGeneration !== generation) {
+      focusedGeneration = generation;
+      heading.focus();
+    } else if (hadFocus && $(hadFocus)) $(hadFocus).focus();
   }
 
   function loading(title) {
-    screen(title, [el('p', { className: 'muted', text: 'Loading…' })]);
+    screen(title, [el('p', { className: 'muted', text: 'Loading…' })], true);
   }
 
   function failed(gen) {
@@ -694,6 +703,8 @@
     var shownStatus = null;
     // tenant names from the decisions, for the failed deliveries (which carry ids only)
     var tenantNames = {};
+    // each drawing starts one poll loop and ends the one before (an action redraws too)
+    var chain = 0;
     loading('Campaign');
     var base = '/v1/campaigns/' + encodeURIComponent(id);
     var render = function () {
@@ -731,31 +742,41 @@
               ['Respond by', formatDate(c.respondBy)],
               c.lastError ? ['Last problem', c.lastError] : null,
             ]),
-            actionsBlock(c, render),
+            actionsBlock(c, function () {
+              render().catch(failed(gen));
+            }),
             liveBlock(),
             analysisBlock(r[0] && Object.assign({ campaignId: id }, r[0]), r[1]),
             decisionsBlock(r[0]),
             rawDetails(c),
           ]);
-          poll();
+          poll(++chain);
         });
       });
     };
-    var poll = function () {
-      if (gen !== generation) return;
+    var poll = function (mine) {
+      if (gen !== generation || mine !== chain) return;
       Promise.all([api(base + '/status'), api(base + '/deliveries?state=failed&take=200')])
         .then(function (r) {
-          if (gen !== generation) return;
+          if (gen !== generation || mine !== chain) return;
           drawLive(r[0], r[1].value || [], tenantNames);
           // a new state brings new actions and, after an analysis, the decisions: draw the whole screen
-          if (r[0].status !== shownStatus) return render();
+          if (r[0].status !== shownStatus)
+            return render().catch(function (err) {
+              if (err.status !== 401) showError(err.message);
+            });
           // a finished campaign changes no more: the screen stops asking
-          if (FINAL.indexOf(r[0].status) < 0) setTimeout(poll, POLL_MS);
+          if (FINAL.indexOf(r[0].status) < 0)
+            setTimeout(function () {
+              poll(mine);
+            }, POLL_MS);
         })
         .catch(function (err) {
           if (gen !== generation || err.status === 401) return;
           showError(err.message);
-          setTimeout(poll, POLL_MS * 4);
+          setTimeout(function () {
+            poll(mine);
+          }, POLL_MS * 4);
         });
     };
     render().catch(failed(gen));
@@ -798,16 +819,24 @@
         el('label', { for: noneId, text: 'None of these tenants (nobody is notified for it)' }),
       ]),
     );
-    // a justification box appears when the API says it takes one for this item
-    var wantsWhy = item.justificationRequired === true || item.requiresJustification === true;
-    var why = wantsWhy ? el('textarea', { id: name + '-why', rows: '2', required: true, maxlength: '2000' }) : null;
+    // a justification box appears when the item says it needs one, or when the API refuses a
+    // resolution for the lack of one: the console follows what the API takes
+    var whyBox = el('div', { className: 'why', hidden: true }, [
+      el('label', { for: name + '-why', text: 'Why this decision (recorded with it)' }),
+      el('textarea', { id: name + '-why', rows: '2', maxlength: '2000' }),
+    ]);
+    var why = whyBox.querySelector('textarea');
+    var askWhy = function () {
+      whyBox.hidden = false;
+      why.required = true;
+    };
+    if (item.justificationRequired === true || item.requiresJustification === true) askWhy();
     // items with the same candidates and reason (a company name in many records) are settled at once
     var whole =
       groupSize > 1 && item.group ? el('input', { type: 'checkbox', id: name + '-group', className: 'group' }) : null;
     var form = el('form', { className: 'resolve' }, [
       el('fieldset', null, [el('legend', { text: 'Decide this item' })].concat(options)),
-      why ? el('label', { for: name + '-why', text: 'Why (recorded with the decision)' }) : null,
-      why,
+      whyBox,
       whole
         ? el('div', { className: 'choice' }, [
             whole,
@@ -825,7 +854,7 @@
       var chosen = form.querySelector('input[type=radio]:checked');
       if (!chosen) return;
       var body = { tenantId: chosen.value || null };
-      if (why) body.justification = why.value.trim();
+      if (!whyBox.hidden) body.justification = why.value.trim();
       error.hidden = true;
       var request =
         whole && whole.checked
@@ -843,6 +872,10 @@
           if (err.status === 401) return;
           error.textContent = 'Not resolved: ' + err.message;
           error.hidden = false;
+          if (err.status === 400 && /justification/i.test(err.message) && whyBox.hidden) {
+            askWhy();
+            why.focus();
+          }
         });
     });
     return form;
