@@ -418,6 +418,36 @@ describe('operator console in headless Chromium', () => {
     problems.length = 0;
   });
 
+  it('shows fields a newer API adds to review items, generically and as text', async () => {
+    const page = await browser.newPage();
+    watch(page);
+    // the real answer with the fields an enriched review item may carry (record content, evidence)
+    await page.route('**/v1/reviews?*', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { items: Record<string, unknown>[] };
+      for (const item of body.items) {
+        item.records = [{ recordId: 'R1', subject: '<img src=x onerror="window.__pwned=4">Invoice', sizeBytes: 2048 }];
+        item.evidence = [{ kind: 'companyName', text: '<b>Northwind</b> Traders', weight: 'weak' }];
+        item.reviewedTwice = false;
+      }
+      await route.fulfill({ response: res, json: body });
+    });
+    await signIn(page, 'vera');
+    await page.goto(`${base}/console#/campaigns/${campaignId}/review`);
+    const first = page.locator('#review-items article').first();
+    await first.waitFor();
+    await first.getByRole('heading', { name: 'More about this item' }).waitFor();
+    const text = await first.innerText();
+    expect(text).toContain('<img src=x onerror="window.__pwned=4">Invoice');
+    expect(text).toContain('<b>Northwind</b> Traders');
+    expect(text).toMatch(/Size bytes\s+2048/);
+    expect(text).toMatch(/Reviewed twice\s+false/);
+    expect(await page.locator('#view img, #view b').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pwned)).toBeUndefined();
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it('offers a viewer no action, and the API still refuses one', async () => {
     const page = await browser.newPage();
     watch(page);
