@@ -311,6 +311,9 @@ describe('operator console in headless Chromium', () => {
     await page.getByRole('link', { name: 'Back to the campaign' }).click();
     await status(page, 'Analyzed: waiting for approval');
     expect(await page.locator('#count-open-review').innerText()).toBe('0');
+    expect(await page.locator('#four-eyes-hint').innerText()).toBe(
+      'You created this campaign: another operator with the approver role must approve it.',
+    );
     await page.locator('#action-approve').click();
     const refusal = page.locator('#action-error');
     await refusal.waitFor({ state: 'visible' });

@@ -544,6 +544,16 @@
       return a.from.indexOf(c.status) >= 0;
     });
     if (!now.length) box.appendChild(el('p', { className: 'muted', text: 'Nothing to do in this state.' }));
+    // four eyes: said before the click, and the API's refusal still comes if it is clicked
+    var creator = String(c.createdBy || '').replace(/^cli:/, '');
+    if (c.status === 'ready' && has('approver') && !me.selfApprovalAllowed && creator === me.operator)
+      box.appendChild(
+        el('p', {
+          className: 'muted',
+          id: 'four-eyes-hint',
+          text: 'You created this campaign: another operator with the approver role must approve it.',
+        }),
+      );
     now.forEach(function (a) {
       var run = function () {
         result.hidden = true;
@@ -603,6 +613,8 @@
     var e = counts.emails || {};
     var n = counts.notices || {};
     var p = s.progress || {};
+    if (['draft', 'analyzing', 'ready', 'approved'].indexOf(s.status) >= 0)
+      box.appendChild(el('p', { className: 'muted', text: 'Nothing is sent before the launch.' }));
     box.appendChild(
       el('div', { className: 'progress' }, [
         el('label', { for: 'progress-bar', text: 'Progress' }),
