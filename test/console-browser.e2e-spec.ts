@@ -200,6 +200,8 @@ describe('operator console in headless Chromium', () => {
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     const html = await res.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
     const js = await fetch(`${base}/console/assets/console.js`);
