@@ -286,6 +286,9 @@
       if (c) view.appendChild(c);
     });
     view.hidden = false;
+    // while only "Loading…" is shown, a refusal replaces it (failed below)
+    if (quiet) view.setAttribute('data-loading', '');
+    else view.removeAttribute('data-loading');
     // a screen reader or keyboard user lands on the new screen's heading once per navigation; a
     // redraw of the same screen keeps the focus where it was when that element is still there
     if (!quiet && focusedGeneration !== generation) {
@@ -304,7 +307,10 @@
       if (err && err.status === 401) return;
       showError(err && err.message ? err.message : String(err));
       var view = $('view');
-      if (view.querySelector('.muted') && view.textContent.indexOf('Loading') >= 0) clear(view);
+      if (view.hasAttribute('data-loading')) {
+        clear(view);
+        view.hidden = true;
+      }
     };
   }
 
