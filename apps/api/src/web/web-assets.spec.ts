@@ -41,7 +41,7 @@ describe('inbox page assets', () => {
     expect(html).not.toMatch(/\son[a-z]+\s*=/i);
     expect(html).not.toMatch(/style\s*=/i);
     // every file it loads is its own
-    const loaded = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    const loaded = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     expect(loaded.filter((u) => !u.startsWith('/console/assets/') && u !== 'data:,' && !u.startsWith('#'))).toEqual([]);
     const js = assets.get('console.js')!.body.toString('utf8');
     expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
