@@ -159,13 +159,14 @@ async function main(): Promise<void> {
   await app.close();
 
   if (!serve) return;
-  step(7, 'The API and the tenant inbox');
+  step(7, 'The API, the operator console and the tenant inbox');
   const { createApiApp } = await import('../apps/api/src/create-app.js');
   const api = await createApiApp();
   await api.listen(config.PORT, config.HOST);
   const base = `http://${config.HOST}:${config.PORT}`;
   const token = config.OPERATOR_TOKENS[0]!;
   say(`  operator token  ${token.name} / ${token.token}   (Authorization: Bearer …)`);
+  say(`  console         ${base}/console#/campaigns/${c.id}   (sign in with the operator token)`);
   say(`  status          ${base}/v1/campaigns/${c.id}/status`);
   say(`  API docs        ${base}/docs`);
   say(`  queues          ${base}/queues   (browser sign-in: user ${token.name}, password the token)`);

@@ -175,6 +175,7 @@ const ROUTES: RouteCase[] = [
     body: { campaignId: UNKNOWN, filter: {}, assignee: 'bob' },
   },
   { method: 'GET', route: '/v1/audit', url: '/v1/audit', role: 'viewer' },
+  { method: 'GET', route: '/v1/operators/me', url: '/v1/operators/me', role: 'viewer' },
   { method: 'POST', route: '/v1/incidents', url: '/v1/incidents', role: 'admin', body: {} },
   { method: 'GET', route: '/v1/incidents', url: '/v1/incidents', role: 'viewer' },
   { method: 'GET', route: '/v1/incidents/:id', url: `/v1/incidents/${UNKNOWN}`, role: 'viewer' },
@@ -362,6 +363,38 @@ describe('operator roles on the API', () => {
       .set({ 'X-Operator': 'alice', 'X-Operator-Role': 'approver' });
     expect(approve.status).toBe(403);
     expect(approve.body.error.message).toBe('operator sam lacks role approver');
+  });
+
+  it('tells each operator the roles the API gives its token, whatever the request claims', async () => {
+    const seen: Record<string, unknown> = {};
+    for (const name of Object.keys(OPERATORS)) {
+      const res = await request(http())
+        .get('/v1/operators/me?role=admin')
+        .set(as(name))
+        .set({ 'X-Operator-Role': 'admin', 'X-Operator': 'alice' })
+        .expect(200);
+      seen[name] = res.body;
+    }
+    const profile = (operator: string, roles: OperatorRole[]) => ({
+      operator,
+      roles,
+      rolesConfigured: true,
+      selfApprovalAllowed: false,
+    });
+    expect(seen).toEqual({
+      alice: profile('alice', ['viewer', 'reviewer', 'approver', 'sender', 'admin']),
+      rita: profile('rita', ['viewer', 'reviewer']),
+      arne: profile('arne', ['viewer', 'approver']),
+      sam: profile('sam', ['viewer', 'sender']),
+      vera: profile('vera', ['viewer']),
+      multi: profile('multi', ['viewer', 'reviewer', 'approver', 'sender']),
+      ulla: profile('ulla', ['viewer']),
+    });
+    await request(http()).get('/v1/operators/me').expect(401);
+    await request(http())
+      .get('/v1/operators/me')
+      .set({ Authorization: `Bearer ${OPERATORS.alice!.token}x` })
+      .expect(401);
   });
 
   it('shows the queue dashboard to every operator and takes its changes from an admin only', async () => {

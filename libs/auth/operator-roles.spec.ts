@@ -43,6 +43,14 @@ describe('operator roles', () => {
     expect(roles.has('cli:alice', 'admin')).toBe(false);
   });
 
+  it('lists the roles an operator holds, which is what the console offers them', () => {
+    const roles = new OperatorRoles(parseOperatorRoles('alice:admin,bob:reviewer+approver'));
+    expect(roles.held('alice')).toEqual(['viewer', 'reviewer', 'approver', 'sender', 'admin']);
+    expect(roles.held('bob')).toEqual(['viewer', 'reviewer', 'approver']);
+    expect(roles.held('zoe')).toEqual(['viewer']);
+    expect(new OperatorRoles(null).held('anyone')).toEqual(['viewer', 'reviewer', 'approver', 'sender', 'admin']);
+  });
+
   it('asks for the stronger role only when the query asks for what needs it', () => {
     const rule = { role: 'viewer' as const, elevated: { query: 'format', value: 'raw', role: 'admin' as const } };
     expect(roleFor(rule, {})).toBe('viewer');

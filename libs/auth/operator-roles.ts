@@ -65,6 +65,11 @@ export class OperatorRoles {
     return held.includes('admin') || held.includes(role);
   }
 
+  /** Every role the operator holds, in the table's order (viewer always among them). */
+  held(operator: string): OperatorRole[] {
+    return OPERATOR_ROLES.filter((role) => this.has(operator, role));
+  }
+
   /** The refusal for an operator who lacks `role`, or null when they hold it. */
   refusal(operator: string, role: OperatorRole): string | null {
     return this.has(operator, role) ? null : `operator ${operator} lacks role ${role}`;

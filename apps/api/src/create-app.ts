@@ -33,8 +33,17 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   app.use(wellFormedTarget);
   // Nest's type leaves `verify` out (it uses it for rawBody, which is off here); Express's parser takes it
   app.useBodyParser('json', { limit: '256kb', verify: refuseNonUtf8Body } as NestExpressBodyParserOptionsFor<'json'>);
-  // the tenants' inbox page lives at /inbox, beside the versioned API, and so do the probes and metrics
-  const unversioned = ['inbox', 'inbox/{*rest}', 'health/live', 'health/ready', 'metrics'];
+  // the tenants' inbox page lives at /inbox and the operators' console at /console, beside the
+  // versioned API, and so do the probes and metrics
+  const unversioned = [
+    'inbox',
+    'inbox/{*rest}',
+    'console',
+    'console/{*rest}',
+    'health/live',
+    'health/ready',
+    'metrics',
+  ];
   app.setGlobalPrefix('v1', { exclude: unversioned.map((path) => ({ path, method: RequestMethod.GET })) });
   app.useGlobalPipes(new StandardSchemaValidationPipe());
   app.useGlobalFilters(new AppErrorFilter());

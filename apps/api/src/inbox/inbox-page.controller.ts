@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { AppError } from '../../../../libs/common/errors.js';
 import { DevIssuer } from '../../../../libs/auth/dev-issuer.js';
 import { AddressRateLimitGuard } from '../../../../libs/auth/tenant-auth.guard.js';
-import { fillPage, loadWebAssets, PAGE_CSP, type WebAssets } from '../web/web-assets.js';
+import { fillPage, loadWebAssets, sendAsset, sendPage, type WebAssets } from '../web/web-assets.js';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiDoc, ApiErrors } from '../ops/api-docs.js';
 
@@ -37,18 +37,8 @@ export class InboxPageController {
   @ApiErrors(404)
   @Get('assets/:name')
   asset(@Param('name') name: string, @Res() res: Response): void {
-    const a = this.web.assets.get(name);
-    if (!a) {
-      res.status(404).json({ error: { code: 'notFound', message: 'not found' } });
-      return;
-    }
     // public static files; the notice body's sandboxed frame (an opaque origin) loads message.css
-    res
-      .status(200)
-      .setHeader('Content-Type', a.type)
-      .setHeader('Cache-Control', 'no-cache')
-      .setHeader('Cross-Origin-Resource-Policy', 'cross-origin')
-      .send(a.body);
+    sendAsset(res, this.web.assets, name, { crossOrigin: true });
   }
 
   /**
@@ -92,10 +82,6 @@ export class InboxPageController {
   }
 
   private html(res: Response, status: number, body: string): void {
-    res
-      .status(status)
-      .setHeader('Content-Type', 'text/html; charset=utf-8')
-      .setHeader('Content-Security-Policy', PAGE_CSP)
-      .send(body);
+    sendPage(res, status, body);
   }
 }

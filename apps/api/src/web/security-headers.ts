@@ -43,7 +43,8 @@ export function contentSecurityPolicy(path: string): string {
 /**
  * Headers for every response, probes, metrics, the docs, the dashboard and unknown paths
  * included: no MIME sniffing, no referrer, never framed, and a Content-Security-Policy that allows
- * nothing beyond what the page at that path needs. Tenant inbox responses are never stored by caches.
+ * nothing beyond what the page at that path needs. Tenant inbox responses and the two pages (the
+ * inbox and the operators' console) are never stored by caches.
  */
 export function securityHeaders(req: Request, res: Response, next: NextFunction): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -55,6 +56,7 @@ export function securityHeaders(req: Request, res: Response, next: NextFunction)
   if (
     req.path.startsWith('/v1/admin/') ||
     req.path === '/inbox' ||
+    req.path === '/console' ||
     req.path.startsWith('/inbox/dev-login') ||
     req.path.startsWith('/inbox/recipients/') ||
     req.path.startsWith('/v1/notificationRecipients/')

@@ -1,4 +1,12 @@
-import { ASSET_TYPES, escapeHtml, fillPage, loadWebAssets, PAGE_CSP } from './web-assets.js';
+import {
+  ASSET_TYPES,
+  CONSOLE_ASSET_TYPES,
+  escapeHtml,
+  fillPage,
+  loadConsoleAssets,
+  loadWebAssets,
+  PAGE_CSP,
+} from './web-assets.js';
 
 describe('inbox page assets', () => {
   it('fills placeholders with escaped values and refuses a missing one', () => {
@@ -23,5 +31,19 @@ describe('inbox page assets', () => {
       expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
     }
     expect(PAGE_CSP).not.toMatch(/unsafe-inline|unsafe-eval/);
+  });
+
+  it("loads the operator console's page and files, with no inline code and no markup built from data", () => {
+    const { assets, pages } = loadConsoleAssets();
+    expect([...assets.keys()].sort()).toEqual(Object.keys(CONSOLE_ASSET_TYPES).sort());
+    const html = pages['console.html'];
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+    expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+    expect(html).not.toMatch(/style\s*=/i);
+    // every file it loads is its own
+    const loaded = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(loaded.filter((u) => !u.startsWith('/console/assets/') && u !== 'data:,' && !u.startsWith('#'))).toEqual([]);
+    const js = assets.get('console.js')!.body.toString('utf8');
+    expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
   });
 });

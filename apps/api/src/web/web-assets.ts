@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Response } from 'express';
 
 export function webAssetsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -43,15 +44,68 @@ export interface WebAssets {
   pages: Record<PageFile, string>;
 }
 
-export function loadWebAssets(dir: string = webAssetsDir()): WebAssets {
+/** A page's static files: its assets by name (with their content types) and its HTML pages. */
+export interface StaticFiles<P extends string> {
+  assets: Map<string, WebAsset>;
+  pages: Record<P, string>;
+}
+
+/** Reads the named assets and pages of one folder into memory; a missing file fails at start, not on a request. */
+export function loadStaticFiles<P extends string>(
+  dir: string,
+  assetTypes: Readonly<Record<string, string>>,
+  pageFiles: readonly P[],
+): StaticFiles<P> {
   const assets = new Map<string, WebAsset>();
-  for (const [name, type] of Object.entries(ASSET_TYPES))
+  for (const [name, type] of Object.entries(assetTypes))
     assets.set(name, { body: readFileSync(join(dir, name)), type });
-  const pages = Object.fromEntries(PAGE_FILES.map((f) => [f, readFileSync(join(dir, f), 'utf8')])) as Record<
-    PageFile,
-    string
-  >;
+  const pages = Object.fromEntries(pageFiles.map((f) => [f, readFileSync(join(dir, f), 'utf8')])) as Record<P, string>;
   return { assets, pages };
+}
+
+export function loadWebAssets(dir: string = webAssetsDir()): WebAssets {
+  return loadStaticFiles(dir, ASSET_TYPES, PAGE_FILES);
+}
+
+/** The operator console's files (apps/api/src/web/console/), served under /console/assets/. */
+export const CONSOLE_ASSET_TYPES: Readonly<Record<string, string>> = {
+  'console.js': 'text/javascript; charset=utf-8',
+  'console.css': 'text/css; charset=utf-8',
+};
+export const CONSOLE_PAGE_FILES = ['console.html'] as const;
+export type ConsolePageFile = (typeof CONSOLE_PAGE_FILES)[number];
+
+export function loadConsoleAssets(dir: string = join(webAssetsDir(), 'console')): StaticFiles<ConsolePageFile> {
+  return loadStaticFiles(dir, CONSOLE_ASSET_TYPES, CONSOLE_PAGE_FILES);
+}
+
+/** Sends one of the pages with the page policy: the inbox and the console answer alike. */
+export function sendPage(res: Response, status: number, body: string): void {
+  res
+    .status(status)
+    .setHeader('Content-Type', 'text/html; charset=utf-8')
+    .setHeader('Content-Security-Policy', PAGE_CSP)
+    .send(body);
+}
+
+/**
+ * Sends a named static file, or 404: only the listed files are reachable (no path from the
+ * request touches the file system). `crossOrigin`: a file an opaque-origin frame loads.
+ */
+export function sendAsset(
+  res: Response,
+  assets: ReadonlyMap<string, WebAsset>,
+  name: string,
+  opts: { crossOrigin?: boolean } = {},
+): void {
+  const a = assets.get(name);
+  if (!a) {
+    res.status(404).json({ error: { code: 'notFound', message: 'not found' } });
+    return;
+  }
+  res.status(200).setHeader('Content-Type', a.type).setHeader('Cache-Control', 'no-cache');
+  if (opts.crossOrigin) res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  res.send(a.body);
 }
 
 export function escapeHtml(s: string): string {
