@@ -275,8 +275,32 @@ describe('operator console in headless Chromium', () => {
     const groupSize = Number(/Decide all (\d+) /.exec(groupLabel)![1]);
     expect(groupSize).toBeGreaterThanOrEqual(3);
     expect(await grouped.count()).toBe(groupSize);
+    // the evidence of an item: its record as exposed and what speaks for and against each candidate
+    const firstItem = page.locator('#review-items article').first();
+    await firstItem.getByRole('button', { name: 'Show the records and the evidence' }).click();
+    await firstItem.locator('.record-evidence').first().waitFor();
+    expect(await firstItem.locator('.candidate-evidence').count()).toBeGreaterThanOrEqual(1);
+    expect(await firstItem.locator('.candidate-evidence').first().innerText()).toMatch(
+      /company name .* \(raised for review\)/,
+    );
+    expect(await firstItem.locator('.record-evidence h4').first().innerText()).toMatch(/^Record \S+/);
+    await shot(page, '05b-review-evidence');
+    // a decision without a reason is not sent: the reason is recorded with it
     await grouped.first().getByLabel('None of these tenants (nobody is notified for it)').check();
     await grouped.first().locator('input.group').check();
+    await grouped.first().getByRole('button', { name: 'Resolve' }).click();
+    // the browser holds the form back: the reason box is required
+    expect(
+      await grouped
+        .first()
+        .getByLabel('Why this decision (recorded with it)')
+        .evaluate((box) => (box as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing),
+    ).toBe(true);
+    expect(await grouped.count()).toBe(groupSize);
+    await grouped
+      .first()
+      .getByLabel('Why this decision (recorded with it)')
+      .fill('a name several tenants share, nothing more');
     await grouped.first().getByRole('button', { name: 'Resolve' }).click();
     await page
       .locator('#notice')
@@ -292,6 +316,7 @@ describe('operator console in headless Chromium', () => {
     for (let left = await forms.count(); left > 0; left = await forms.count()) {
       const form = forms.first();
       await form.getByLabel('None of these tenants (nobody is notified for it)').check();
+      await form.getByLabel('Why this decision (recorded with it)').fill('no tenant is named strongly');
       await form.getByRole('button', { name: 'Resolve' }).click();
       await page.waitForFunction(
         (n) =>
@@ -307,6 +332,7 @@ describe('operator console in headless Chromium', () => {
       Array.from({ length: open }, (_, i) => `Item ${i + 1} (decided)`),
     );
     expect(await page.locator('#review-items').innerText()).toContain('none of the tenants, by alice');
+    expect(await page.locator('#review-items').innerText()).toContain('a name several tenants share, nothing more');
     await shot(page, '06-review-resolved');
 
     // four eyes: the creator's approval is refused, with the API's reason

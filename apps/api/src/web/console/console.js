@@ -818,6 +818,7 @@
     'open',
     'resolved',
     'resolution',
+    'assignment',
   ];
 
   function resolveForm(item, groupSize, rerender) {
@@ -837,18 +838,12 @@
         el('label', { for: noneId, text: 'None of these tenants (nobody is notified for it)' }),
       ]),
     );
-    // a justification box appears when the item says it needs one, or when the API refuses a
-    // resolution for the lack of one: the console follows what the API takes
-    var whyBox = el('div', { className: 'why', hidden: true }, [
+    // the reason goes with the decision into the audit log: the console always asks for it
+    var whyBox = el('div', { className: 'why' }, [
       el('label', { for: name + '-why', text: 'Why this decision (recorded with it)' }),
-      el('textarea', { id: name + '-why', rows: '2', maxlength: '2000' }),
+      el('textarea', { id: name + '-why', rows: '2', maxlength: '2000', required: true }),
     ]);
     var why = whyBox.querySelector('textarea');
-    var askWhy = function () {
-      whyBox.hidden = false;
-      why.required = true;
-    };
-    if (item.justificationRequired === true || item.requiresJustification === true) askWhy();
     // items with the same candidates and reason (a company name in many records) are settled at once
     var whole =
       groupSize > 1 && item.group ? el('input', { type: 'checkbox', id: name + '-group', className: 'group' }) : null;
@@ -871,8 +866,14 @@
       ev.preventDefault();
       var chosen = form.querySelector('input[type=radio]:checked');
       if (!chosen) return;
-      var body = { tenantId: chosen.value || null };
-      if (!whyBox.hidden) body.justification = why.value.trim();
+      var reason = why.value.trim();
+      if (!reason) {
+        error.textContent = 'Say why: the reason is recorded with the decision.';
+        error.hidden = false;
+        why.focus();
+        return;
+      }
+      var body = { tenantId: chosen.value || null, justification: reason };
       error.hidden = true;
       var request =
         whole && whole.checked
@@ -890,10 +891,6 @@
           if (err.status === 401) return;
           error.textContent = 'Not resolved: ' + err.message;
           error.hidden = false;
-          if (err.status === 400 && /justification/i.test(err.message) && whyBox.hidden) {
-            askWhy();
-            why.focus();
-          }
         });
     });
     return form;
@@ -930,6 +927,7 @@
         ],
         ['Records', (item.recordIds || []).join(', ')],
         item.group ? ['Group', item.group] : null,
+        item.assignment ? ['Assigned to', item.assignment.to] : null,
         resolution
           ? [
               'Decided',
@@ -938,6 +936,7 @@
                 (resolution.at ? ', ' + formatDate(resolution.at, true) : ''),
             ]
           : null,
+        resolution && resolution.justification ? ['Reason given', resolution.justification] : null,
       ]),
       el('h4', { text: 'Candidate tenants' }),
       candidates.length
@@ -955,8 +954,106 @@
         : null,
       Object.keys(extra).length ? el('h4', { text: 'More about this item' }) : null,
       Object.keys(extra).length ? generic(extra) : null,
+      has('reviewer') ? evidenceToggle(item) : null,
       undecided(item) && has('reviewer') ? resolveForm(item, groupSizes[item.group] || 1, rerender) : null,
     ]);
+  }
+
+  /**
+   * The records and the evidence for and against each candidate, fetched when asked for: they
+   * hold the exposed content, which the reviewer role may read (the API checks it again).
+   */
+  function evidenceToggle(item) {
+    var box = el('div', { className: 'evidence', hidden: true });
+    var button = el('button', { type: 'button', className: 'secondary', text: 'Show the records and the evidence' });
+    button.setAttribute('aria-expanded', 'false');
+    var loaded = false;
+    button.addEventListener('click', function () {
+      var open = box.hidden;
+      box.hidden = !open;
+      button.setAttribute('aria-expanded', String(open));
+      button.textContent = open ? 'Hide the records and the evidence' : 'Show the records and the evidence';
+      if (!open || loaded) return;
+      loaded = true;
+      box.replaceChildren(el('p', { className: 'muted', text: 'Loading…' }));
+      api('/v1/reviews/' + encodeURIComponent(item.reviewItemId))
+        .then(function (d) {
+          box.replaceChildren(evidenceBlock(d.evidence || {}));
+        })
+        .catch(function (err) {
+          loaded = false;
+          box.replaceChildren(el('p', { className: 'error', role: 'alert', text: 'Not shown: ' + err.message }));
+        });
+    });
+    return el('div', null, [button, box]);
+  }
+
+  function sentences(title, list) {
+    return el('div', null, [
+      el('h5', { text: title }),
+      list && list.length
+        ? el(
+            'ul',
+            { className: 'plain' },
+            list.map(function (x) {
+              return el('li', { text: String(x) });
+            }),
+          )
+        : el('p', { className: 'muted', text: 'Nothing.' }),
+    ]);
+  }
+
+  function evidenceBlock(e) {
+    var parts = [];
+    (e.why || []).forEach(function (w) {
+      parts.push(el('p', { text: 'Raised because ' + w.explanation + '.' }));
+    });
+    (e.candidates || []).forEach(function (c) {
+      parts.push(
+        el('section', { className: 'candidate-evidence' }, [
+          el('h4', { text: (c.name || 'tenant without a name') + ' (' + c.tenantId + ')' }),
+          sentences('For', c.for),
+          sentences('Against', c.against),
+        ]),
+      );
+    });
+    (e.records || []).forEach(function (r) {
+      parts.push(
+        el('section', { className: 'record-evidence' }, [
+          el('h4', {
+            text:
+              'Record ' +
+              r.recordId +
+              (r.kind ? ' (' + r.kind + ')' : '') +
+              (r.line !== null && r.line !== undefined ? ', line ' + r.line : ''),
+          }),
+          table(
+            'What the record names',
+            ['Element', 'Value', 'Belongs to', 'Points at', 'Why nobody'],
+            (r.elements || []).map(function (x) {
+              return [
+                x.kind,
+                x.value,
+                (x.owners || [])
+                  .map(function (o) {
+                    return o.tenantId + ' by ' + o.signal;
+                  })
+                  .join('; ') || '—',
+                (x.pointsAt || []).join(', ') || '—',
+                x.unowned ? humanize(x.unowned) : '—',
+              ];
+            }),
+            'The record names nothing the directory knows.',
+          ),
+          el('details', null, [
+            el('summary', { text: 'The record as exposed' }),
+            el('pre', { className: 'record-content', text: JSON.stringify(r.content, null, 2) }),
+          ]),
+          (r.notes || []).length ? sentences('Notes', r.notes) : null,
+        ]),
+      );
+    });
+    return el('div', null, parts);
   }
 
   function reviewShow(id, showAll) {
