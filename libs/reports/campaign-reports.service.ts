@@ -111,10 +111,9 @@ export class CampaignReports {
       if (!page.length) return;
       after = page[page.length - 1]!.tenant_id;
       const names = await this.tenantNames(page.map((d) => d.tenant_id));
-      const items = await this.campaignsRepo.reviewItemsByKeys(
-        campaignId,
-        [...new Set(page.flatMap((d) => d.review_keys))],
-      );
+      const items = await this.campaignsRepo.reviewItemsByKeys(campaignId, [
+        ...new Set(page.flatMap((d) => d.review_keys)),
+      ]);
       const byKey = new Map(items.map((i) => [i.review_key, i]));
       yield page.map((d) => ({
         tenantId: d.tenant_id,

@@ -68,7 +68,11 @@ export function rateRows(input: {
   const rows: RateBucketRow[] = [];
   for (let i = 0; i < count; i++) {
     const start = first + i * size;
-    const row = { noticesPosted: posted.get(start) ?? 0, firstReads: reads.get(start) ?? 0, firstAcknowledgements: acks.get(start) ?? 0 };
+    const row = {
+      noticesPosted: posted.get(start) ?? 0,
+      firstReads: reads.get(start) ?? 0,
+      firstAcknowledgements: acks.get(start) ?? 0,
+    };
     total.noticesPosted += row.noticesPosted;
     total.firstReads += row.firstReads;
     total.firstAcknowledgements += row.firstAcknowledgements;

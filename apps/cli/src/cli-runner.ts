@@ -74,10 +74,10 @@ export async function run(
     const result = await fn(await appContext(settings.workers));
     if (!result.wroteStdout)
       process.stdout.write(
-      opts.json || result.text === undefined
-        ? `${JSON.stringify(result.json, null, opts.json ? undefined : 2)}\n`
-        : `${result.text}\n`,
-    );
+        opts.json || result.text === undefined
+          ? `${JSON.stringify(result.json, null, opts.json ? undefined : 2)}\n`
+          : `${result.text}\n`,
+      );
   } catch (err) {
     code = 1;
     process.stderr.write(`error: ${reason(err)}\n`);

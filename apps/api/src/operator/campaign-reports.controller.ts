@@ -21,10 +21,10 @@ export class CampaignReportsController {
 
   /** Streamed a page at a time: the response starts before the campaign is read to its end. */
   @ApiDoc(
-    'One of the campaign\'s exports as CSV: `decisions`, `deliveries`, `notices` or `audit` (columns in docs/contracts.md §5); audited as `campaign.export`',
+    "One of the campaign's exports as CSV: `decisions`, `deliveries`, `notices` or `audit` (columns in docs/contracts.md §5); audited as `campaign.export`",
     {
       description:
-        'the CSV, streamed (UTF-8 with a byte-order mark, CRLF line ends; a cell starting with `=`, `+`, `-`, `@`, tab, CR or `\'` starts with an added `\'`)',
+        "the CSV, streamed (UTF-8 with a byte-order mark, CRLF line ends; a cell starting with `=`, `+`, `-`, `@`, tab, CR or `'` starts with an added `'`)",
       content: { 'text/csv': { schema: { type: 'string', format: 'binary' } } },
     },
   )

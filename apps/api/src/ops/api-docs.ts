@@ -121,6 +121,12 @@ export const SERVICE_UPDATE_MESSAGE = obj(
   ['id'],
 );
 
+export const ACKNOWLEDGEMENT = obj({
+  id: { type: 'string', example: 'MC1000042' },
+  isAcknowledged: { type: 'boolean', enum: [true] },
+  acknowledgedDateTime: { type: 'string', format: 'date-time' },
+});
+
 export const MESSAGE_LIST = obj(
   {
     '@odata.context': str,
