@@ -54,6 +54,12 @@ export type ExportRow<K extends ExportKind> = Record<(typeof EXPORT_COLUMNS)[K][
 /** A cell before it is written: absent values are empty cells. */
 export type Cell = string | number | Date | null | undefined;
 
+/**
+ * CRLF between records, and a cell holding any line break quoted: csv-stringify quotes only the
+ * record delimiter itself, and a bare LF would split a row in most readers.
+ */
+const CSV_OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
+
 /** Several values in one cell (reasons, data categories, reviewers). */
 export const LIST_SEPARATOR = '; ';
 
@@ -71,7 +77,7 @@ export function cellText(v: Cell): string {
 
 /** The header line, with a byte-order mark so that spreadsheets read the file as UTF-8. */
 export function csvHeader(kind: ExportKind): string {
-  return `\uFEFF${stringify([[...EXPORT_COLUMNS[kind]]], { record_delimiter: 'windows' })}`;
+  return `\uFEFF${stringify([[...EXPORT_COLUMNS[kind]]], CSV_OPTIONS)}`;
 }
 
 /** One page of rows as CSV lines, in the column order of `kind`. */
@@ -80,7 +86,7 @@ export function csvLines<K extends ExportKind>(kind: K, rows: readonly ExportRow
   const columns = EXPORT_COLUMNS[kind] as readonly (keyof ExportRow<K>)[];
   return stringify(
     rows.map((r) => columns.map((c) => cellText(r[c]))),
-    { record_delimiter: 'windows' },
+    CSV_OPTIONS,
   );
 }
 
