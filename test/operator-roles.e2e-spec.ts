@@ -131,6 +131,13 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', route: '/v1/campaigns/:id/cancel', url: `/v1/campaigns/${UNKNOWN}/cancel`, role: 'sender' },
   { method: 'GET', route: '/v1/campaigns/:id/status', url: `/v1/campaigns/${UNKNOWN}/status`, role: 'viewer' },
   { method: 'GET', route: '/v1/campaigns/:id/deliveries', url: `/v1/campaigns/${UNKNOWN}/deliveries`, role: 'viewer' },
+  {
+    method: 'GET',
+    route: '/v1/campaigns/:id/exports/:what.csv',
+    url: `/v1/campaigns/${UNKNOWN}/exports/decisions.csv`,
+    role: 'admin',
+  },
+  { method: 'GET', route: '/v1/campaigns/:id/rates', url: `/v1/campaigns/${UNKNOWN}/rates`, role: 'viewer' },
   { method: 'GET', route: '/v1/reviews', url: `/v1/reviews?campaignId=${UNKNOWN}`, role: 'viewer' },
   {
     method: 'POST',
