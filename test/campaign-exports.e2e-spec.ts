@@ -20,7 +20,7 @@ import { PrismaService } from '../libs/db/prisma.service.js';
 import { EXPORT_PAGE } from '../libs/reports/campaign-reports.service.js';
 import { ensureWorkerBuilt } from './faults/harness.js';
 import { isolate } from './support/isolation.js';
-import { decide, postNotice, seedCampaign, seedTenant, type SeededTenant } from './support/inbox-seed.js';
+import { postNotice, seedCampaign, seedTenant, type SeededTenant } from './support/inbox-seed.js';
 
 const ALICE = 'alice-token-exports-0123456789';
 const VERA = 'vera-token-exports-01234567890';
@@ -42,7 +42,7 @@ const HEADERS = {
 } as const;
 type Kind = keyof typeof HEADERS;
 
-const rowsOf = (text: string) => parse(text, { bom: true, columns: true }) as Record<string, string>[];
+const rowsOf = (text: string) => parse<Record<string, string>>(text, { bom: true, columns: true });
 
 describe('campaign exports and rates (API and CLI)', () => {
   const saved = { ...process.env };

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { cellText, csvHeader, csvLines, EXPORT_COLUMNS, EXPORT_KINDS, reviewOutcome } from './export-columns.js';
 
-const parsed = (text: string) => parse(text, { bom: true, relax_column_count: false }) as string[][];
+const parsed = (text: string): string[][] => parse(text, { bom: true, relax_column_count: false });
 
 describe('campaign export columns', () => {
   it('writes each export header as documented, behind a byte-order mark, with CRLF line ends', () => {
