@@ -34,7 +34,7 @@ const execute = promisify(execFile);
 /** The documented columns (docs/contracts.md §5), written here again so that a change to them fails. */
 const HEADERS = {
   decisions:
-    'tenantId,tenantName,decision,reasons,dataCategories,records,reviewItems,reviewOutcome,reviewedBy,reviewedAt',
+    'tenantId,tenantName,decision,reasons,dataCategories,records,reviewItems,reviewOutcome,reviewedBy,reviewedAt,reviewJustification',
   deliveries: 'noticeId,tenantId,address,role,kind,revision,state,attempts,lastError,queuedAt,sentAt',
   notices:
     'noticeId,tenantId,tenantName,postedAt,lastModifiedAt,readers,firstReadAt,acknowledgements,firstAcknowledgedAt',
@@ -120,6 +120,7 @@ describe('campaign exports and rates (API and CLI)', () => {
         resolved: true,
         resolvedBy: 'rita',
         resolvedAt: new Date('2026-11-20T08:00:00Z'),
+        justification: '+ a company name two tenants share, no address',
       },
     });
     await prisma.delivery.create({
@@ -191,6 +192,7 @@ describe('campaign exports and rates (API and CLI)', () => {
       reviewOutcome: 'notAssigned',
       reviewedBy: 'rita',
       reviewedAt: '2026-11-20T08:00:00.000Z',
+      reviewJustification: "'+ a company name two tenants share, no address",
     });
     // no cell anywhere starts with what a spreadsheet would run
     for (const r of rows) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@\t\r]/);

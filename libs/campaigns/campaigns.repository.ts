@@ -289,10 +289,16 @@ export class CampaignsRepository {
     return this.prisma.reviewItem.findUnique({ where: { campaignId_reviewKey: { campaignId, reviewKey } } });
   }
 
-  resolveReview(campaignId: string, reviewKey: string, tenantId: string | null, by: string) {
+  resolveReview(campaignId: string, reviewKey: string, tenantId: string | null, by: string, justification?: string) {
     return this.prisma.reviewItem.update({
       where: { campaignId_reviewKey: { campaignId, reviewKey } },
-      data: { resolved: true, resolvedTenantId: tenantId, resolvedBy: by, resolvedAt: new Date() },
+      data: {
+        resolved: true,
+        resolvedTenantId: tenantId,
+        resolvedBy: by,
+        resolvedAt: new Date(),
+        justification: justification ?? null,
+      },
     });
   }
 
@@ -319,6 +325,7 @@ export class CampaignsRepository {
         'resolved_tenant_id',
         'resolved_by',
         sql<Date | null>`resolved_at AT TIME ZONE 'UTC'`.as('resolved_at'),
+        'justification',
       ])
       .where('campaign_id', '=', campaignId)
       .where(sql<SqlBool>`review_key = ANY(${[...keys]}::text[])`)

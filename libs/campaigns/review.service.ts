@@ -22,7 +22,7 @@ export interface ReviewItemView {
   excerpts: string[];
   open: boolean;
   resolved: boolean;
-  resolution: { tenantId: string | null; by: string | null; at: string | null } | null;
+  resolution: { tenantId: string | null; by: string | null; at: string | null; justification: string | null } | null;
 }
 
 /** The operator's review of uncertain attributions. */
@@ -44,7 +44,12 @@ export class ReviewService {
     return items.map((i) => this.view(i, names));
   }
 
-  async resolve(reviewItemId: string, tenantId: string | null, actor: string): Promise<ReviewItemView> {
+  async resolve(
+    reviewItemId: string,
+    tenantId: string | null,
+    actor: string,
+    justification?: string,
+  ): Promise<ReviewItemView> {
     const item = await this.repo.reviewItemById(reviewItemId);
     if (!item) throw new NotFoundError(`review item ${reviewItemId} not found`);
     const campaign = await this.repo.find(item.campaignId);
@@ -59,14 +64,19 @@ export class ReviewService {
         `tenant ${tenantId} is not a candidate of this review item (candidates: ${item.candidates.join(', ')})`,
       );
     }
-    await this.repo.resolveReview(item.campaignId, item.reviewKey, tenantId, actor);
+    await this.repo.resolveReview(item.campaignId, item.reviewKey, tenantId, actor, justification);
     await this.audit.record({
       actor,
       action: 'review.resolve',
       campaignId: item.campaignId,
       tenantId,
       subject: item.id,
-      details: { reviewKey: item.reviewKey, tenantId, recordIds: item.recordIds },
+      details: {
+        reviewKey: item.reviewKey,
+        tenantId,
+        recordIds: item.recordIds,
+        ...(justification ? { justification } : {}),
+      },
     });
     // An approved campaign goes back to ready: the operator approves the decisions as they now are.
     if (campaign.status === 'approved') {
@@ -94,6 +104,7 @@ export class ReviewService {
     group: string,
     tenantId: string | null,
     actor: string,
+    justification?: string,
   ): Promise<{ group: string; items: ReviewItemView[] }> {
     const campaign = await this.repo.find(campaignId);
     if (!campaign) throw new NotFoundError(`campaign ${campaignId} not found`);
@@ -112,14 +123,20 @@ export class ReviewService {
       );
     }
     for (const item of items) {
-      await this.repo.resolveReview(campaignId, item.reviewKey, tenantId, actor);
+      await this.repo.resolveReview(campaignId, item.reviewKey, tenantId, actor, justification);
       await this.audit.record({
         actor,
         action: 'review.resolve',
         campaignId,
         tenantId,
         subject: item.id,
-        details: { reviewKey: item.reviewKey, tenantId, recordIds: item.recordIds, group },
+        details: {
+          reviewKey: item.reviewKey,
+          tenantId,
+          recordIds: item.recordIds,
+          group,
+          ...(justification ? { justification } : {}),
+        },
       });
     }
     if (campaign.status === 'approved') {
@@ -151,6 +168,7 @@ export class ReviewService {
       resolvedTenantId: string | null;
       resolvedBy: string | null;
       resolvedAt: Date | null;
+      justification: string | null;
     },
     names: Map<string, string>,
   ): ReviewItemView {
@@ -165,7 +183,12 @@ export class ReviewService {
       open: i.open,
       resolved: i.resolved,
       resolution: i.resolved
-        ? { tenantId: i.resolvedTenantId, by: i.resolvedBy, at: i.resolvedAt?.toISOString() ?? null }
+        ? {
+            tenantId: i.resolvedTenantId,
+            by: i.resolvedBy,
+            at: i.resolvedAt?.toISOString() ?? null,
+            justification: i.justification,
+          }
         : null,
     };
   }

@@ -132,6 +132,7 @@ export class CampaignReports {
               resolvedTenantId: i.resolved_tenant_id,
               resolvedBy: i.resolved_by,
               resolvedAt: i.resolved_at,
+              justification: i.justification,
             })),
         ),
       }));

@@ -60,26 +60,47 @@ describe('campaign export columns', () => {
     expect(csvLines('audit', [])).toBe('');
   });
 
-  it('says what the review of a tenant came to, with who and when', () => {
+  it('says what the review of a tenant came to, with who, when and why', () => {
     const t = '00000000-0000-4000-8000-000000000001';
     const at = (h: number) => new Date(Date.UTC(2026, 10, 1, h));
-    expect(reviewOutcome(t, [])).toEqual({ reviewItems: 0, reviewOutcome: '', reviewedBy: '', reviewedAt: null });
+    const item = (
+      resolvedTenantId: string | null,
+      resolvedBy: string,
+      h: number,
+      justification: string | null = null,
+    ) => ({
+      resolved: true,
+      resolvedTenantId,
+      resolvedBy,
+      resolvedAt: at(h),
+      justification,
+    });
+    expect(reviewOutcome(t, [])).toEqual({
+      reviewItems: 0,
+      reviewOutcome: '',
+      reviewedBy: '',
+      reviewedAt: null,
+      reviewJustification: '',
+    });
     expect(
       reviewOutcome(t, [
-        { resolved: true, resolvedTenantId: t.toUpperCase(), resolvedBy: 'rita', resolvedAt: at(1) },
-        { resolved: true, resolvedTenantId: null, resolvedBy: 'bob', resolvedAt: at(3) },
-        { resolved: true, resolvedTenantId: null, resolvedBy: 'rita', resolvedAt: at(2) },
+        item(t.toUpperCase(), 'rita', 1, 'signature names them'),
+        item(null, 'bob', 3, ' a passing mention '),
+        item(null, 'rita', 2, 'signature names them'),
       ]),
-    ).toEqual({ reviewItems: 3, reviewOutcome: 'assigned', reviewedBy: 'bob; rita', reviewedAt: at(3) });
-    expect(
-      reviewOutcome(t, [{ resolved: true, resolvedTenantId: null, resolvedBy: 'rita', resolvedAt: at(1) }])
-        .reviewOutcome,
-    ).toBe('notAssigned');
+    ).toEqual({
+      reviewItems: 3,
+      reviewOutcome: 'assigned',
+      reviewedBy: 'bob; rita',
+      reviewedAt: at(3),
+      reviewJustification: 'signature names them; a passing mention',
+    });
+    expect(reviewOutcome(t, [item(null, 'rita', 1)]).reviewOutcome).toBe('notAssigned');
     expect(
       reviewOutcome(t, [
-        { resolved: true, resolvedTenantId: t, resolvedBy: 'rita', resolvedAt: at(1) },
-        { resolved: false, resolvedTenantId: null, resolvedBy: null, resolvedAt: null },
+        item(t, 'rita', 1),
+        { resolved: false, resolvedTenantId: null, resolvedBy: null, resolvedAt: null, justification: null },
       ]),
-    ).toMatchObject({ reviewItems: 2, reviewOutcome: 'open', reviewedBy: 'rita' });
+    ).toMatchObject({ reviewItems: 2, reviewOutcome: 'open', reviewedBy: 'rita', reviewJustification: '' });
   });
 });

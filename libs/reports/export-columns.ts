@@ -21,6 +21,7 @@ export const EXPORT_COLUMNS = {
     'reviewOutcome',
     'reviewedBy',
     'reviewedAt',
+    'reviewJustification',
   ],
   deliveries: [
     'noticeId',
@@ -96,6 +97,7 @@ export interface ReviewOfTenant {
   resolvedTenantId: string | null;
   resolvedBy: string | null;
   resolvedAt: Date | null;
+  justification: string | null;
 }
 
 /**
@@ -105,8 +107,9 @@ export interface ReviewOfTenant {
 export function reviewOutcome(
   tenantId: string,
   items: readonly ReviewOfTenant[],
-): Pick<ExportRow<'decisions'>, 'reviewItems' | 'reviewOutcome' | 'reviewedBy' | 'reviewedAt'> {
-  if (items.length === 0) return { reviewItems: 0, reviewOutcome: '', reviewedBy: '', reviewedAt: null };
+): Pick<ExportRow<'decisions'>, 'reviewItems' | 'reviewOutcome' | 'reviewedBy' | 'reviewedAt' | 'reviewJustification'> {
+  if (items.length === 0)
+    return { reviewItems: 0, reviewOutcome: '', reviewedBy: '', reviewedAt: null, reviewJustification: '' };
   const resolved = items.filter((i) => i.resolved);
   const outcome =
     resolved.length < items.length
@@ -121,6 +124,9 @@ export function reviewOutcome(
     reviewOutcome: outcome,
     reviewedBy: by.join(LIST_SEPARATOR),
     reviewedAt: times.length ? new Date(Math.max(...times)) : null,
+    reviewJustification: [
+      ...new Set(resolved.map((i) => i.justification?.trim()).filter((j): j is string => !!j)),
+    ].join(LIST_SEPARATOR),
   };
 }
 

@@ -41,7 +41,7 @@ export class ReviewsController {
     @Body({ schema: resolveReviewInput }) body: z.infer<typeof resolveReviewInput>,
     @Req() req: OperatorRequest,
   ) {
-    return this.reviews.resolve(id, body.tenantId?.toLowerCase() ?? null, req.operator!);
+    return this.reviews.resolve(id, body.tenantId?.toLowerCase() ?? null, req.operator!, body.justification);
   }
 
   /** Body `{campaignId, tenantId}`: every open item of the group resolved alike (a name several tenants share, settled once). */
@@ -63,6 +63,7 @@ export class ReviewsController {
       g,
       body.tenantId?.toLowerCase() ?? null,
       req.operator!,
+      body.justification,
     );
   }
 }

@@ -50,19 +50,25 @@ export function registerReviewCommands(program: Command): void {
     .description('decide a review item: the tenant the record belongs to, or --none')
     .option('--tenant <tenantId>', 'the tenant it belongs to')
     .option('--none', 'it belongs to no tenant')
-    .action(async (itemId: string, o: { tenant?: string; none?: boolean }, cmd: Command) => {
+    .option('--justification <text>', 'why, in your words (kept with the answer, in the decisions export)')
+    .action(async (itemId: string, o: { tenant?: string; none?: boolean; justification?: string }, cmd: Command) => {
       await run(
         cmd.optsWithGlobals<GlobalOptions>(),
         async (app) => {
           if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
           const body = parseOptions(
             resolveReviewInput,
-            { tenantId: o.none ? null : o.tenant },
+            { tenantId: o.none ? null : o.tenant, justification: o.justification },
             { tenantId: '--tenant' },
           );
           const item = await app
             .get(ReviewService)
-            .resolve(idArgument(itemId, 'reviewItemId'), body.tenantId?.toLowerCase() ?? null, cliOperator());
+            .resolve(
+              idArgument(itemId, 'reviewItemId'),
+              body.tenantId?.toLowerCase() ?? null,
+              cliOperator(),
+              body.justification,
+            );
           return {
             json: item,
             text: `review item ${item.reviewItemId} resolved to ${item.resolution?.tenantId ?? 'none'}`,
@@ -79,26 +85,40 @@ export function registerReviewCommands(program: Command): void {
     )
     .option('--tenant <tenantId>', 'the tenant they belong to')
     .option('--none', 'they belong to no tenant')
-    .action(async (campaignId: string, group: string, o: { tenant?: string; none?: boolean }, cmd: Command) => {
-      await run(
-        cmd.optsWithGlobals<GlobalOptions>(),
-        async (app) => {
-          if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
-          const body = parseOptions(
-            resolveReviewGroupInput,
-            { campaignId, tenantId: o.none ? null : o.tenant },
-            { campaignId: 'campaignId', tenantId: '--tenant' },
-          );
-          const key = parseInput(reviewGroup, group, undefined, 'group');
-          const out = await app
-            .get(ReviewService)
-            .resolveGroup(body.campaignId.toLowerCase(), key, body.tenantId?.toLowerCase() ?? null, cliOperator());
-          return {
-            json: out,
-            text: `${out.items.length} review item(s) of group ${group} resolved to ${o.none ? 'none' : o.tenant}`,
-          };
-        },
-        { role: 'reviewer' },
-      );
-    });
+    .option('--justification <text>', 'why, in your words (kept with each answer, in the decisions export)')
+    .action(
+      async (
+        campaignId: string,
+        group: string,
+        o: { tenant?: string; none?: boolean; justification?: string },
+        cmd: Command,
+      ) => {
+        await run(
+          cmd.optsWithGlobals<GlobalOptions>(),
+          async (app) => {
+            if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
+            const body = parseOptions(
+              resolveReviewGroupInput,
+              { campaignId, tenantId: o.none ? null : o.tenant, justification: o.justification },
+              { campaignId: 'campaignId', tenantId: '--tenant' },
+            );
+            const key = parseInput(reviewGroup, group, undefined, 'group');
+            const out = await app
+              .get(ReviewService)
+              .resolveGroup(
+                body.campaignId.toLowerCase(),
+                key,
+                body.tenantId?.toLowerCase() ?? null,
+                cliOperator(),
+                body.justification,
+              );
+            return {
+              json: out,
+              text: `${out.items.length} review item(s) of group ${group} resolved to ${o.none ? 'none' : o.tenant}`,
+            };
+          },
+          { role: 'reviewer' },
+        );
+      },
+    );
 }
