@@ -272,6 +272,17 @@ describe('campaign exports and rates (API and CLI)', () => {
     const ids = rows.map((r) => r.tenantId!);
     expect(new Set(ids).size).toBe(n);
     expect([...ids].sort()).toEqual(ids);
+    // the audit log's pages follow its numeric ids across digit counts (999 before 1000)
+    await prisma.$executeRaw`INSERT INTO audit_events (actor, action, campaign_id, subject)
+      SELECT 'seed', 'test.event', ${big}::uuid, i::text FROM generate_series(1, ${n}) i`;
+    const span = await prisma.auditEvent.aggregate({
+      where: { campaignId: big },
+      _min: { id: true },
+      _max: { id: true },
+    });
+    expect(String(span._min.id).length).toBeLessThan(String(span._max.id).length);
+    const events = rowsOf((await exportOf(big, 'audit').expect(200)).text).filter((r) => r.action === 'test.event');
+    expect(events.map((r) => Number(r.subject))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   });
 
   it('refuses the wrong role, an unknown export, a campaign that does not exist and an id that is not one', async () => {

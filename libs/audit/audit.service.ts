@@ -135,8 +135,9 @@ export class AuditService {
         'details',
       ])
       .where('campaign_id', '=', campaignId);
-    if (after !== null) q = q.where('id', '>', after.toString());
-    return q.orderBy('id').limit(limit).execute();
+    // the column, not the text alias of the same name: ids in number order, as the keyset compares them
+    if (after !== null) q = q.where('audit_events.id', '>', after.toString());
+    return q.orderBy('audit_events.id').limit(limit).execute();
   }
 
   /** Of these notices of the campaign: how many distinct users read each, and when the first did. */

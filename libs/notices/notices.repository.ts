@@ -813,8 +813,9 @@ export class NoticesRepository {
         sql<Date | null>`sent_at AT TIME ZONE 'UTC'`.as('sent_at'),
       ])
       .where('campaign_id', '=', campaignId);
-    if (after !== null) q = q.where('id', '>', after.toString());
-    return q.orderBy('id').limit(limit).execute();
+    // the column, not the text alias of the same name: ids in number order, as the keyset compares them
+    if (after !== null) q = q.where('deliveries.id', '>', after.toString());
+    return q.orderBy('deliveries.id').limit(limit).execute();
   }
 
   /**
