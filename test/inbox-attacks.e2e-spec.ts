@@ -20,6 +20,8 @@ import { postNotice, rnd, seedCampaign, seedTenant, decide, viewFor, type Seeded
 const API = '/v1/admin/serviceAnnouncement/messages';
 const UNAUTHORIZED = { error: { code: 'unauthorized', message: 'invalid token' } };
 const NOT_FOUND = { error: { code: 'notFound', message: 'message not found' } };
+/** the view point of a reader who has not acknowledged the notice */
+const UNACKNOWLEDGED = { isAcknowledged: false, acknowledgedDateTime: null };
 const OPERATOR = 'ops-e2e:0123456789abcdef0123456789';
 const ROLES_WINDOW_MS = 400;
 /** where tenants reach the API (loopback, as the development issuer needs) */
@@ -183,7 +185,7 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     expect(m.body.contentType).toBe('html');
     expect(m.body.content).toContain(A.name);
     expect(m.body.content).toContain(a1);
-    expect(m.viewPoint).toEqual({ isRead: false, isArchived: false, isFavorited: false });
+    expect(m.viewPoint).toEqual({ isRead: false, isArchived: false, isFavorited: false, ...UNACKNOWLEDGED });
     expect(m.startDateTime).toBe('2026-11-01T10:00:00.000Z');
     expect(m.hasAttachments).toBe(true);
     expect(res.body['@odata.context']).toBe(`${PUBLIC_BASE}v1/$metadata#admin/serviceAnnouncement/messages`);
@@ -241,12 +243,12 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
   it('keeps view points per user: the six actions, and two users of one tenant see their own state', async () => {
     const vp = async (token: string, id: string) => (await get(`${API}/${id}`, token).expect(200)).body.viewPoint;
     for (const [action, expected] of [
-      ['markRead', { isRead: true, isArchived: false, isFavorited: false }],
-      ['archive', { isRead: true, isArchived: true, isFavorited: false }],
-      ['favorite', { isRead: true, isArchived: true, isFavorited: true }],
-      ['unarchive', { isRead: true, isArchived: false, isFavorited: true }],
-      ['unfavorite', { isRead: true, isArchived: false, isFavorited: false }],
-      ['markUnread', { isRead: false, isArchived: false, isFavorited: false }],
+      ['markRead', { isRead: true, isArchived: false, isFavorited: false, ...UNACKNOWLEDGED }],
+      ['archive', { isRead: true, isArchived: true, isFavorited: false, ...UNACKNOWLEDGED }],
+      ['favorite', { isRead: true, isArchived: true, isFavorited: true, ...UNACKNOWLEDGED }],
+      ['unarchive', { isRead: true, isArchived: false, isFavorited: true, ...UNACKNOWLEDGED }],
+      ['unfavorite', { isRead: true, isArchived: false, isFavorited: false, ...UNACKNOWLEDGED }],
+      ['markUnread', { isRead: false, isArchived: false, isFavorited: false, ...UNACKNOWLEDGED }],
     ] as const) {
       const r = await post(`${API}/${action}`, tok['A.admin']!, { messageIds: [a2] }).expect(200);
       expect(r.body).toEqual({ value: true });
@@ -254,8 +256,18 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
     }
     await post(`${API}/markRead`, tok['A.admin']!, { messageIds: [a1, a1] }).expect(200);
     await post(`${API}/archive`, tok['A.admin2']!, { messageIds: [a1] }).expect(200);
-    expect(await vp(tok['A.admin']!, a1)).toEqual({ isRead: true, isArchived: false, isFavorited: false });
-    expect(await vp(tok['A.admin2']!, a1)).toEqual({ isRead: false, isArchived: true, isFavorited: false });
+    expect(await vp(tok['A.admin']!, a1)).toEqual({
+      isRead: true,
+      isArchived: false,
+      isFavorited: false,
+      ...UNACKNOWLEDGED,
+    });
+    expect(await vp(tok['A.admin2']!, a1)).toEqual({
+      isRead: false,
+      isArchived: true,
+      isFavorited: false,
+      ...UNACKNOWLEDGED,
+    });
 
     const read = await get(`${API}?$filter=${encodeURIComponent('isRead eq true')}`, tok['A.admin']).expect(200);
     expect(read.body.value.map((m: { id: string }) => m.id)).toEqual([a1]);
@@ -319,6 +331,7 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       isRead: false,
       isArchived: false,
       isFavorited: false,
+      ...UNACKNOWLEDGED,
     });
   });
 
@@ -756,5 +769,117 @@ describe('tenant inbox: attacks and normal paths (real PostgreSQL)', () => {
       await small.close();
       process.env = env;
     }
+  });
+  // ───────────── acknowledge ─────────────
+
+  it('acknowledges a notice once per user, with when and who, and the read shows it to that user alone', async () => {
+    const first = await post(`${API}/${a1}/acknowledge`, tok['A.privacy']!, {}).expect(200);
+    expect(first.body).toEqual({ id: a1, isAcknowledged: true, acknowledgedDateTime: expect.any(String) });
+    const at = first.body.acknowledgedDateTime as string;
+    expect(Math.abs(Date.parse(at) - Date.now())).toBeLessThan(60_000);
+    // idempotent: the first acknowledgement stands
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await post(`${API}/${a1}/acknowledge`, tok['A.privacy']!, {}).expect(200)).body).toEqual(first.body);
+
+    const mine = (await get(`${API}/${a1}`, tok['A.privacy']).expect(200)).body.viewPoint;
+    expect(mine).toMatchObject({ isAcknowledged: true, acknowledgedDateTime: at });
+    const listed = (await get(API, tok['A.privacy']).expect(200)).body.value.find((m: { id: string }) => m.id === a1);
+    expect(listed.viewPoint).toMatchObject({ isAcknowledged: true, acknowledgedDateTime: at });
+    // per user: another admin of the same tenant has not acknowledged it
+    expect((await get(`${API}/${a1}`, tok['A.admin2']).expect(200)).body.viewPoint).toMatchObject(UNACKNOWLEDGED);
+
+    const rows = await prisma.noticeAcknowledgement.findMany({ where: { noticeId: a1 } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ tenantId: A.id, acknowledgedBy: `tenant-user:privacy@${A.domain}` });
+    const events = await prisma.auditEvent.findMany({
+      where: { action: 'inbox.message.acknowledge', subject: a1 },
+      orderBy: { id: 'asc' },
+    });
+    expect(events.map((e) => (e.details as { first: boolean }).first)).toEqual([true, false]);
+    expect(events.every((e) => e.tenantId === A.id && e.actor === `tenant-user:privacy@${A.domain}`)).toBe(true);
+  });
+
+  it("acknowledge under attack: another tenant's id is a missing id, a role that may not read data-privacy notices is refused, a forged token is unauthorized", async () => {
+    const missing = await post(`${API}/MC999999999997/acknowledge`, tok['A.admin']!, {}).expect(404);
+    expect(missing.body).toEqual(NOT_FOUND);
+    const foreignId = await post(`${API}/${b1}/acknowledge`, tok['A.admin']!, {}).expect(404);
+    expect(foreignId.text).toBe(missing.text);
+    expectNoForeign(foreignId);
+    expect(await prisma.noticeAcknowledgement.count({ where: { noticeId: b1 } })).toBe(0);
+
+    for (const who of ['reader', 'billing']) {
+      // refused whatever the id: the answer tells nothing of which notices exist
+      for (const id of [a2, a3, b1, 'MC999999999997']) {
+        const res = await post(`${API}/${id}/acknowledge`, tok[`A.${who}`]!, {}).expect(403);
+        expect(res.body.error.code).toBe('forbidden');
+        expect(res.text).not.toContain(A.name);
+      }
+    }
+    // a token claiming GlobalAdmin for a contact the directory lists as MessageCenterReader
+    const widened = await signed({
+      sub: `user-reader-${A.id}`,
+      tid: A.id,
+      email: A.contacts.find((c) => c.email.startsWith('reader@'))!.email,
+      roles: ['GlobalAdmin'],
+    });
+    await post(`${API}/${a2}/acknowledge`, widened, {}).expect(403);
+
+    const otherKey = await importPKCS8(
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      'ES256',
+    );
+    const now = Math.floor(Date.now() / 1000);
+    for (const token of [
+      await signed(claimsOf(A), { key: otherKey }),
+      await signed(claimsOf(A), { exp: now - 3600, nbf: now - 7200 }),
+      await signed({ ...claimsOf(A), tid: B.id }),
+      'not-a-token',
+    ]) {
+      const res = await post(`${API}/${a2}/acknowledge`, token, {}).expect(401);
+      expect(res.body).toEqual(UNAUTHORIZED);
+    }
+    // injection in the id or the query: a missing message or a refused option, never an acknowledgement
+    for (const id of ["MC1' OR '1'='1", 'MC1;DROP TABLE notices', '%00', `${a2}%20OR%201=1`]) {
+      const res = await request(http)
+        .post(`${API}/${encodeURIComponent(id)}/acknowledge`)
+        .set('Authorization', `Bearer ${tok['A.admin']}`);
+      expect(res.status).toBe(404);
+    }
+    await request(http)
+      .post(`${API}/${a2}/acknowledge?$filter=1`)
+      .set('Authorization', `Bearer ${tok['A.admin']}`)
+      .expect(400);
+    expect(await prisma.noticeAcknowledgement.count({ where: { noticeId: a2 } })).toBe(0);
+    expect(await prisma.noticeAcknowledgement.count({ where: { noticeId: a3 } })).toBe(0);
+  });
+
+  it("row-level security holds the acknowledgements: the tenant scope sees only its own and cannot write another tenant's", async () => {
+    await post(`${API}/${b1}/acknowledge`, tok['B.admin']!, {}).expect(200);
+    const scope = app.get(TenantScope);
+    const seen = await scope.run(
+      A.id,
+      async (tx) =>
+        (await tx.client.query<{ notice_id: string }>('SELECT notice_id FROM notice_acknowledgements')).rows,
+    );
+    expect(seen.map((r) => r.notice_id)).not.toContain(b1);
+    await expect(
+      scope.run(A.id, (tx) =>
+        tx.client.query(
+          `INSERT INTO notice_acknowledgements (notice_id, tenant_id, user_id, acknowledged_by) VALUES ($1, $2, 'x', 'x')`,
+          [b1, B.id],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    await expect(
+      scope.run(A.id, (tx) =>
+        tx.client.query(
+          `INSERT INTO notice_acknowledgements (notice_id, tenant_id, user_id, acknowledged_by) VALUES ($1, $2, 'x', 'x')`,
+          [b1, A.id],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    await expect(
+      scope.run(A.id, (tx) => tx.client.query(`UPDATE notice_acknowledgements SET acknowledged_by = 'forged'`)),
+    ).rejects.toThrow(/permission denied/);
   });
 });

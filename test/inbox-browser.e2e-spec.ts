@@ -149,6 +149,24 @@ describe('inbox page in headless Chromium', () => {
     const whole = `${await page.content()}\n${await body.locator('html').innerHTML()}`;
     for (const foreign of [B.id, B.name, B.domain, noticeB, U.id, U.domain]) expect(whole).not.toContain(foreign);
 
+    // acknowledge: the button gives way to when it was done, which the server keeps for this user
+    expect(await page.locator('#acknowledged').isVisible()).toBe(false);
+    await page.locator('#acknowledge').click();
+    await page
+      .locator('#acknowledged')
+      .filter({ hasText: /^Acknowledged \S/ })
+      .waitFor();
+    expect(await page.locator('#acknowledge').isVisible()).toBe(false);
+    const acks = await app.get(PrismaService).noticeAcknowledgement.findMany({ where: { noticeId: noticeA } });
+    expect(acks.map((a) => a.acknowledgedBy)).toEqual([`tenant-user:${A.contacts[0]!.email}`]);
+    await page.reload();
+    await row.click();
+    await page
+      .locator('#acknowledged')
+      .filter({ hasText: /^Acknowledged \S/ })
+      .waitFor();
+    await page.screenshot({ path: join(shots, '3b-acknowledged.png') });
+
     await page.locator('#toggle-read').click();
     await page.locator('#toggle-read').filter({ hasText: 'Mark as read' }).waitFor();
     await page.locator(`#message-rows tr.unread[data-id="${noticeA}"]`).waitFor();

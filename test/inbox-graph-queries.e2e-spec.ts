@@ -574,6 +574,15 @@ describe('tenant inbox: Graph queries, attachments and app-only tokens (real Pos
       });
     }
     expect(await prisma.noticeViewPoint.count({ where: { userId: 'sp-a' } })).toBe(0);
+    // an acknowledgement is a user's too
+    const ack = await request(http)
+      .post(`${API}/${n.n1}/acknowledge`)
+      .set('Authorization', `Bearer ${tok.app}`)
+      .expect(403);
+    expect(ack.body.error.message).toBe(
+      'view points are kept per user: an app-only token may read but not mark messages',
+    );
+    expect(await prisma.noticeAcknowledgement.count({ where: { userId: 'sp-a' } })).toBe(0);
   });
 
   it('an app-only token without an allowed permission, or for a tenant not in the directory, is refused with 401', async () => {

@@ -201,9 +201,26 @@ describe('every operator action is audited (API and CLI)', () => {
 
     const list = (await cli<{ items: { reviewItemId: string }[] }>(['review', 'list', campaignId])).items;
     expect(list.length).toBeGreaterThan(0);
-    await cli(['review', 'resolve', list[0]!.reviewItemId, '--none']);
+    const why = 'a passing mention in a signature, not a contact';
+    const blank = await request(server())
+      .post(`/v1/reviews/${list[0]!.reviewItemId}/resolve`)
+      .set(as)
+      .send({ tenantId: null, justification: '   ' })
+      .expect(400);
+    expect(blank.body.error.message).toBe('justification: must not be empty');
+    await cli(['review', 'resolve', list[0]!.reviewItemId, '--none', '--justification', why]);
     const resolved = await viaApi('review.resolve', `&campaignId=${campaignId}`);
     expect(resolved.map((e) => [e.actor, e.subject])).toEqual([['cli:audit-test', list[0]!.reviewItemId]]);
+    expect(resolved[0]!.details).toMatchObject({ tenantId: null, justification: why });
+    // the operator's words reach the decisions export, beside who resolved it
+    const csv = await request(server()).get(`/v1/campaigns/${campaignId}/exports/decisions.csv`).set(as).expect(200);
+    const reviewed = csv.text.split('\r\n').filter((line) => line.includes(why));
+    expect(reviewed.length).toBeGreaterThan(0);
+    for (const line of reviewed) expect(line).toContain('cli:audit-test');
+    const exported = await viaApi('campaign.export', `&campaignId=${campaignId}`);
+    expect(exported.map((e) => [e.actor, e.subject, e.details])).toEqual([
+      ['alice', 'decisions', { what: 'decisions', rows: csv.text.split('\r\n').length - 2, complete: true }],
+    ]);
   }, 180_000);
 
   it('refuses an action filter that is not one', async () => {

@@ -127,6 +127,8 @@ describe('operator roles on the CLI', () => {
       [['campaigns', 'set-reminder', UNKNOWN, '--off'], 'sender'],
       [['campaigns', 'status', UNKNOWN], 'viewer'],
       [['campaigns', 'deliveries', UNKNOWN], 'viewer'],
+      [['campaigns', 'export', UNKNOWN, '--what', 'notices', '--out', join(dir, 'export.csv')], 'admin'],
+      [['campaigns', 'rates', UNKNOWN], 'viewer'],
       [['review', 'list', UNKNOWN], 'viewer'],
       [['review', 'resolve', UNKNOWN, '--none'], 'reviewer'],
       [['review', 'resolve-group', UNKNOWN, GROUP, '--none'], 'reviewer'],

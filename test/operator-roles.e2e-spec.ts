@@ -138,6 +138,13 @@ const ROUTES: RouteCase[] = [
   },
   { method: 'GET', route: '/v1/campaigns/:id/status', url: `/v1/campaigns/${UNKNOWN}/status`, role: 'viewer' },
   { method: 'GET', route: '/v1/campaigns/:id/deliveries', url: `/v1/campaigns/${UNKNOWN}/deliveries`, role: 'viewer' },
+  {
+    method: 'GET',
+    route: '/v1/campaigns/:id/exports/:what.csv',
+    url: `/v1/campaigns/${UNKNOWN}/exports/decisions.csv`,
+    role: 'admin',
+  },
+  { method: 'GET', route: '/v1/campaigns/:id/rates', url: `/v1/campaigns/${UNKNOWN}/rates`, role: 'viewer' },
   { method: 'GET', route: '/v1/reviews', url: `/v1/reviews?campaignId=${UNKNOWN}`, role: 'viewer' },
   {
     method: 'POST',

@@ -19,6 +19,13 @@ export interface AuditEntry {
   details?: Prisma.InputJsonValue;
 }
 
+/**
+ * The tenant events that say a user read a notice: they opened it, or marked it read (the inbox
+ * page does so as it opens one). The notices export and the rates count readers from these.
+ */
+export const NOTICE_READ_ACTIONS = ['inbox.message.read', 'inbox.viewpoint.markRead'] as const;
+const READ_ACTIONS_SQL = sql.raw(NOTICE_READ_ACTIONS.map((a) => `'${a}'`).join(', '));
+
 /** An audit action as a filter accepts it: dotted words, or a family ending in `.*`. */
 export const AUDIT_ACTION_FILTER = /^[A-Za-z_]+(\.[A-Za-z_]+)*(\.\*)?$/;
 
@@ -112,5 +119,52 @@ export class AuditService {
       take: filter.take,
     });
     return rows.map((r) => ({ ...r, id: r.id.toString() }));
+  }
+
+  // ── the campaign exports and rates (libs/reports) ──
+
+  /** Up to `limit` of the campaign's events after id `after`, in id (and so time) order. */
+  campaignEventPage(campaignId: string, after: bigint | null, limit: number) {
+    let q = this.prisma.db
+      .selectFrom('audit_events')
+      .select([
+        sql<string>`id::text`.as('id'),
+        sql<Date>`at AT TIME ZONE 'UTC'`.as('at'),
+        'actor',
+        'action',
+        'tenant_id',
+        'subject',
+        'details',
+      ])
+      .where('campaign_id', '=', campaignId);
+    // the column, not the text alias of the same name: ids in number order, as the keyset compares them
+    if (after !== null) q = q.where('audit_events.id', '>', after.toString());
+    return q.orderBy('audit_events.id').limit(limit).execute();
+  }
+
+  /** Of these notices of the campaign: how many distinct users read each, and when the first did. */
+  async noticeReads(
+    campaignId: string,
+    noticeIds: readonly string[],
+  ): Promise<Map<string, { readers: number; firstReadAt: Date }>> {
+    if (!noticeIds.length) return new Map();
+    const { rows } = await sql<{ subject: string; readers: number; first: Date }>`
+      SELECT subject, count(DISTINCT details ->> 'userId')::int AS readers, min(at) AT TIME ZONE 'UTC' AS first
+        FROM audit_events
+       WHERE campaign_id = ${campaignId} AND subject = ANY(${[...noticeIds]}::text[])
+         AND action IN (${READ_ACTIONS_SQL})
+       GROUP BY subject`.execute(this.prisma.db);
+    return new Map(rows.map((r) => [r.subject, { readers: r.readers, firstReadAt: r.first }]));
+  }
+
+  /** The campaign's tenants by the `bucket` (`hour` or `day`, UTC) of their first read of its notice. */
+  async firstReadsPerBucket(campaignId: string, bucket: 'hour' | 'day'): Promise<{ bucket: number; n: number }[]> {
+    const { rows } = await sql<{ bucket: number; n: number }>`
+      SELECT extract(epoch FROM date_trunc(${bucket}, f.first))::float8 * 1000 AS bucket, count(*)::int AS n
+        FROM (SELECT tenant_id, min(at) AS first FROM audit_events
+               WHERE campaign_id = ${campaignId} AND action IN (${READ_ACTIONS_SQL}) AND tenant_id IS NOT NULL
+               GROUP BY tenant_id) f
+       GROUP BY 1 ORDER BY 1`.execute(this.prisma.db);
+    return rows.map((r) => ({ bucket: Number(r.bucket), n: r.n }));
   }
 }

@@ -383,6 +383,36 @@ export class CampaignsRepository {
     return new Map(rows.map((r) => [r.record_id, r.attribution as RecordAttributionShape]));
   }
 
+  // ── the campaign exports (libs/reports): keyset pages, so an export never holds a campaign in memory ──
+
+  /** Up to `limit` of the campaign's decisions after tenant `after`, in tenant id order. */
+  decisionPage(campaignId: string, after: string | null, limit: number) {
+    let q = this.prisma.db
+      .selectFrom('tenant_decisions')
+      .select(['tenant_id', 'decision', 'reasons', 'data_categories', 'records', 'review_keys'])
+      .where('campaign_id', '=', campaignId);
+    if (after !== null) q = q.where('tenant_id', '>', after);
+    return q.orderBy('tenant_id').limit(limit).execute();
+  }
+
+  /** The campaign's review items with these keys: who resolved them, when, and to which tenant. */
+  reviewItemsByKeys(campaignId: string, keys: readonly string[]) {
+    if (!keys.length) return Promise.resolve([]);
+    return this.prisma.db
+      .selectFrom('review_items')
+      .select([
+        'review_key',
+        'resolved',
+        'resolved_tenant_id',
+        'resolved_by',
+        sql<Date | null>`resolved_at AT TIME ZONE 'UTC'`.as('resolved_at'),
+        'justification',
+      ])
+      .where('campaign_id', '=', campaignId)
+      .where(sql<SqlBool>`review_key = ANY(${[...keys]}::text[])`)
+      .execute();
+  }
+
   // ── the campaigns of a data set, for a change to the data set (DatasetCampaigns, libs/exposure) ──
 
   /** The campaigns of a data set, oldest first. */

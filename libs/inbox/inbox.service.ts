@@ -39,6 +39,17 @@ export type ViewPointAction = keyof typeof VIEW_POINT_ACTIONS;
 
 export const MAX_MESSAGE_IDS = 100;
 
+/** The one answer for a reader whose roles may not read data-privacy notices, so may not acknowledge one. */
+export const ACKNOWLEDGE_NEEDS_PRIVACY_ROLE =
+  'acknowledging a notice needs a role that may read data-privacy notices (GlobalAdmin or PrivacyReader)';
+
+/** An acknowledgement as the inbox answers it. */
+export interface Acknowledgement {
+  id: string;
+  isAcknowledged: true;
+  acknowledgedDateTime: string;
+}
+
 const notFound = () => new NotFoundError(MESSAGE_NOT_FOUND);
 
 /**
@@ -154,6 +165,26 @@ export class InboxService {
   }
 
   /**
+   * The reader acknowledges a notice, once: the first acknowledgement stands and a repeat answers
+   * it again. Per user, so an app-only token may not; a reader who may not read data-privacy
+   * notices is refused whatever the id (the answer says nothing of the notice); a notice that is
+   * not theirs is the same 404 as one that does not exist.
+   */
+  async acknowledge(p: TenantPrincipal, id: string): Promise<Acknowledgement> {
+    if (p.appId !== undefined) throw new ForbiddenError(VIEW_POINTS_ARE_PER_USER);
+    if (!principalMayReadDataPrivacy(p)) throw new ForbiddenError(ACKNOWLEDGE_NEEDS_PRIVACY_ROLE);
+    if (!MESSAGE_ID.test(id)) throw notFound();
+    return this.scope.run(p.tenantId, async (tx) => {
+      const done = await this.repo.acknowledge(tx, this.reader(p), id, auditActor(p));
+      if (!done) throw notFound();
+      this.record(tx, p, 'inbox.message.acknowledge', [{ id, campaignId: done.campaignId }], {
+        first: done.stored,
+      });
+      return { id, isAcknowledged: true, acknowledgedDateTime: done.acknowledgedAt };
+    });
+  }
+
+  /**
    * Who reads, and the template locale to serve them: the token's locale claim, else the
    * request's languages, each falling back within its language, else en-US. A reader who states
    * no language at all reads each notice in the language it was written in (its tenant's first
@@ -171,8 +202,9 @@ export class InboxService {
     p: TenantPrincipal,
     action: string,
     notices: readonly { id: string; campaignId: string }[],
+    extra: Record<string, boolean> = {},
   ): void {
-    const details = { userId: p.userId, roles: p.roles, issuer: p.issuer };
+    const details = { userId: p.userId, roles: p.roles, issuer: p.issuer, ...extra };
     const entries: AuditEntry[] = notices.map((n) => ({
       actor: auditActor(p),
       action,

@@ -3,8 +3,14 @@ import type { InboxNoticeRow } from '../notices/notice-query.js';
 
 export type { ServiceUpdateMessage };
 
-/** The inbox's message: Graph's serviceUpdateMessage, with `hasAttachments` (the exposure view as files). */
-export type InboxMessage = ServiceUpdateMessage & { hasAttachments: boolean };
+/**
+ * The inbox's message: Graph's serviceUpdateMessage, with `hasAttachments` (the exposure view as
+ * files) and, in the reader's view point, whether and when they acknowledged it.
+ */
+export type InboxMessage = Omit<ServiceUpdateMessage, 'viewPoint'> & {
+  viewPoint: ServiceUpdateMessage['viewPoint'] & { isAcknowledged: boolean; acknowledgedDateTime: string | null };
+  hasAttachments: boolean;
+};
 
 /** A stored notice with the reading user's view point, as the notices repository returns it. */
 export type NoticeRow = InboxNoticeRow;
@@ -38,7 +44,13 @@ export function toServiceUpdateMessage(r: NoticeRow): InboxMessage {
     lastModifiedDateTime: r.lastModifiedAt,
     body: { contentType: 'html', content: r.bodyHtml },
     details: detailsOf(r.details),
-    viewPoint: { isRead: r.isRead, isArchived: r.isArchived, isFavorited: r.isFavorited },
+    viewPoint: {
+      isRead: r.isRead,
+      isArchived: r.isArchived,
+      isFavorited: r.isFavorited,
+      isAcknowledged: r.acknowledgedAt !== null,
+      acknowledgedDateTime: r.acknowledgedAt,
+    },
     hasAttachments: r.hasAttachments,
   };
 }

@@ -63,6 +63,8 @@ export interface InboxNoticeRow {
   isRead: boolean;
   isArchived: boolean;
   isFavorited: boolean;
+  /** when this reader acknowledged the notice (ISO 8601 UTC), null before */
+  acknowledgedAt: string | null;
   /** the notice has an exposure view, served as attachments */
   hasAttachments: boolean;
 }

@@ -173,7 +173,7 @@ const NOTICE_COLUMNS = sql.raw(`
   n.is_major_change AS "isMajorChange", ${iso('n.action_required_by')} AS "actionRequiredBy", n.services,
   n.details, COALESCE(tr.t ->> 'bodyHtml', n.body_html) AS "bodyHtml", ${iso('n.posted_at')} AS "postedAt", ${iso('n.last_modified_at')} AS "lastModifiedAt",
   COALESCE(v.is_read, false) AS "isRead", COALESCE(v.is_archived, false) AS "isArchived",
-  COALESCE(v.is_favorited, false) AS "isFavorited",
+  COALESCE(v.is_favorited, false) AS "isFavorited", ${iso('ak.acknowledged_at')} AS "acknowledgedAt",
   EXISTS (SELECT 1 FROM exposure_views e WHERE e.campaign_id = n.campaign_id AND e.tenant_id = n.tenant_id) AS "hasAttachments"`);
 
 /**
@@ -804,7 +804,8 @@ export class NoticesRepository {
     const where = sql.join([visible(r), ...(q.filter ? [filterSql(q.filter)] : [])], sql.raw(' AND '));
     const statement = sql<InboxNoticeRow>`SELECT ${NOTICE_COLUMNS}
        FROM notices n
-       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${r.userId}${translation(r.locale)}
+       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${r.userId}
+       LEFT JOIN notice_acknowledgements ak ON ak.notice_id = n.id AND ak.user_id = ${r.userId}${translation(r.locale)}
        WHERE ${where}
        ORDER BY ${orderSql(q.orderBy)}
        LIMIT ${limit} OFFSET ${offset}`;
@@ -829,7 +830,8 @@ export class NoticesRepository {
         tx,
         sql<InboxNoticeRow>`SELECT ${NOTICE_COLUMNS}
        FROM notices n
-       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${r.userId}${translation(r.locale)}
+       LEFT JOIN notice_view_points v ON v.notice_id = n.id AND v.user_id = ${r.userId}
+       LEFT JOIN notice_acknowledgements ak ON ak.notice_id = n.id AND ak.user_id = ${r.userId}${translation(r.locale)}
        WHERE n.id = ${id} AND ${visible(r)}`,
       ),
     );
@@ -901,5 +903,106 @@ export class NoticesRepository {
       ),
     );
     return rows.length;
+  }
+
+  /**
+   * The reader's acknowledgement of notice `id`, stored the first time (the first one stands):
+   * when, and whether this call stored it; undefined when the notice is not theirs to see.
+   */
+  async acknowledge(
+    tx: Transaction,
+    r: Reader,
+    id: string,
+    by: string,
+  ): Promise<{ campaignId: string; acknowledgedAt: string; stored: boolean } | undefined> {
+    const rows = await runNamed(
+      tx.client,
+      'inbox-acknowledge',
+      on(
+        tx,
+        sql<{ campaignId: string; acknowledgedAt: string; stored: boolean }>`
+       WITH n AS (SELECT n.id, n.tenant_id, n.campaign_id FROM notices n WHERE n.id = ${id} AND ${visible(r)}),
+       ins AS (
+         INSERT INTO notice_acknowledgements (notice_id, tenant_id, user_id, acknowledged_by, acknowledged_at)
+         SELECT n.id, n.tenant_id, ${r.userId}, ${by}, ${UTC_NOW} FROM n
+         ON CONFLICT (notice_id, user_id) DO NOTHING
+         RETURNING acknowledged_at)
+       SELECT n.campaign_id::text AS "campaignId",
+              ${sql.raw(iso('COALESCE((SELECT acknowledged_at FROM ins), a.acknowledged_at)'))} AS "acknowledgedAt",
+              EXISTS (SELECT 1 FROM ins) AS stored
+         FROM n LEFT JOIN notice_acknowledgements a ON a.notice_id = n.id AND a.user_id = ${r.userId}`,
+      ),
+    );
+    return rows[0];
+  }
+
+  // ── the campaign exports and rates (libs/reports): keyset pages and counts per time bucket ──
+
+  /** Up to `limit` of the campaign's deliveries after id `after`, in id order. */
+  deliveryPage(campaignId: string, after: bigint | null, limit: number) {
+    let q = this.prisma.db
+      .selectFrom('deliveries')
+      .select([
+        sql<string>`id::text`.as('id'),
+        'notice_id',
+        'tenant_id',
+        'address',
+        'role',
+        'kind',
+        'revision',
+        'state',
+        'attempts',
+        'last_error',
+        sql<Date>`queued_at AT TIME ZONE 'UTC'`.as('queued_at'),
+        sql<Date | null>`sent_at AT TIME ZONE 'UTC'`.as('sent_at'),
+      ])
+      .where('campaign_id', '=', campaignId);
+    // the column, not the text alias of the same name: ids in number order, as the keyset compares them
+    if (after !== null) q = q.where('deliveries.id', '>', after.toString());
+    return q.orderBy('deliveries.id').limit(limit).execute();
+  }
+
+  /**
+   * Up to `limit` of the campaign's notices after id `after`, in id order, each with how many of
+   * its tenant's users acknowledged it and when the first did.
+   */
+  async noticePage(campaignId: string, after: string | null, limit: number) {
+    const { rows } = await sql<{
+      id: N['id'];
+      tenant_id: N['tenant_id'];
+      posted_at: Date;
+      last_modified_at: Date;
+      acknowledgements: number;
+      first_acknowledged_at: Date | null;
+    }>`SELECT n.id, n.tenant_id, n.posted_at AT TIME ZONE 'UTC' AS posted_at,
+              n.last_modified_at AT TIME ZONE 'UTC' AS last_modified_at,
+              (SELECT count(*)::int FROM notice_acknowledgements a WHERE a.notice_id = n.id) AS acknowledgements,
+              (SELECT min(a.acknowledged_at) AT TIME ZONE 'UTC' FROM notice_acknowledgements a WHERE a.notice_id = n.id) AS first_acknowledged_at
+         FROM notices n
+        WHERE n.campaign_id = ${campaignId} AND (${after}::text IS NULL OR n.id > ${after}::text)
+        ORDER BY n.id LIMIT ${limit}`.execute(this.prisma.db);
+    return rows;
+  }
+
+  /** The campaign's notices posted per `bucket` (`hour` or `day`, UTC): bucket start in ms. */
+  async noticesPostedPerBucket(campaignId: string, bucket: 'hour' | 'day'): Promise<{ bucket: number; n: number }[]> {
+    const { rows } = await sql<{ bucket: number; n: number }>`
+      SELECT extract(epoch FROM date_trunc(${bucket}, posted_at))::float8 * 1000 AS bucket, count(*)::int AS n
+        FROM notices WHERE campaign_id = ${campaignId} GROUP BY 1 ORDER BY 1`.execute(this.prisma.db);
+    return rows.map((r) => ({ bucket: Number(r.bucket), n: r.n }));
+  }
+
+  /** The campaign's tenants by the `bucket` of their first acknowledgement of its notice. */
+  async firstAcknowledgementsPerBucket(
+    campaignId: string,
+    bucket: 'hour' | 'day',
+  ): Promise<{ bucket: number; n: number }[]> {
+    const { rows } = await sql<{ bucket: number; n: number }>`
+      SELECT extract(epoch FROM date_trunc(${bucket}, f.first))::float8 * 1000 AS bucket, count(*)::int AS n
+        FROM (SELECT a.tenant_id, min(a.acknowledged_at) AS first
+                FROM notice_acknowledgements a JOIN notices n ON n.id = a.notice_id
+               WHERE n.campaign_id = ${campaignId} GROUP BY a.tenant_id) f
+       GROUP BY 1 ORDER BY 1`.execute(this.prisma.db);
+    return rows.map((r) => ({ bucket: Number(r.bucket), n: r.n }));
   }
 }

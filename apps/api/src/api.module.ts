@@ -11,6 +11,8 @@ import { InboxModule } from '../../../libs/inbox/inbox.module.js';
 import { TenantsController } from './operator/tenants.controller.js';
 import { DatasetsController } from './operator/datasets.controller.js';
 import { CampaignsController } from './operator/campaigns.controller.js';
+import { CampaignReportsController } from './operator/campaign-reports.controller.js';
+import { ReportsModule } from '../../../libs/reports/reports.module.js';
 import { ReviewsController } from './operator/reviews.controller.js';
 import { AuditController } from './operator/audit.controller.js';
 import { IncidentsController } from './operator/incidents.controller.js';
@@ -36,6 +38,7 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     DirectoryModule,
     ExposureModule,
     CampaignsModule,
+    ReportsModule,
     IncidentsModule,
     InboxModule,
     WebhooksModule,
@@ -46,6 +49,7 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     TenantsController,
     DatasetsController,
     CampaignsController,
+    CampaignReportsController,
     ReviewsController,
     AuditController,
     IncidentsController,

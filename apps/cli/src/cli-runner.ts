@@ -19,6 +19,8 @@ export interface CommandResult {
   json: unknown;
   /** what a person at a terminal reads instead; the JSON, indented, when absent */
   text?: string;
+  /** the command streamed its own output to stdout (a CSV): nothing more is printed there */
+  wroteStdout?: true;
 }
 
 let context: INestApplicationContext | undefined;
@@ -70,11 +72,12 @@ export async function run(
   try {
     authorize(settings.role);
     const result = await fn(await appContext(settings.workers));
-    process.stdout.write(
-      opts.json || result.text === undefined
-        ? `${JSON.stringify(result.json, null, opts.json ? undefined : 2)}\n`
-        : `${result.text}\n`,
-    );
+    if (!result.wroteStdout)
+      process.stdout.write(
+        opts.json || result.text === undefined
+          ? `${JSON.stringify(result.json, null, opts.json ? undefined : 2)}\n`
+          : `${result.text}\n`,
+      );
   } catch (err) {
     code = 1;
     process.stderr.write(`error: ${reason(err)}\n`);

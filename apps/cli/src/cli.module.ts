@@ -8,6 +8,7 @@ import { ExposureModule } from '../../../libs/exposure/exposure.module.js';
 import { CampaignsModule } from '../../../libs/campaigns/campaigns.module.js';
 import { ProcessorsModule } from '../../../libs/jobs/processors.module.js';
 import { IncidentsModule } from '../../../libs/incidents/incidents.module.js';
+import { ReportsModule } from '../../../libs/reports/reports.module.js';
 
 const base = [
   ConfigModule,
@@ -18,6 +19,7 @@ const base = [
   ExposureModule,
   CampaignsModule,
   IncidentsModule,
+  ReportsModule,
 ];
 
 @Module({ imports: base })

@@ -7,6 +7,7 @@ import { registerReviewCommands } from './commands/review.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
 import { registerIncidentsCommands } from './commands/incidents.command.js';
+import { registerCampaignReportCommands } from './commands/reports.command.js';
 import { refuseMalformedIds } from './cli-runner.js';
 
 const program = new Command('impact')
@@ -24,6 +25,7 @@ registerDatasetsCommands(program);
 registerIncidentsCommands(program);
 registerCampaignsCommands(program);
 registerSendingCommands(program);
+registerCampaignReportCommands(program);
 registerReviewCommands(program);
 registerAuthCommands(program);
 registerAuditCommands(program);

@@ -35,6 +35,7 @@ import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import {
   ApiDoc,
   ApiErrors,
+  ACKNOWLEDGEMENT,
   ATTACHMENT,
   ATTACHMENT_LIST,
   EXPOSURE_VIEW,
@@ -234,6 +235,19 @@ export class InboxMessagesController {
   @HttpCode(200)
   unfavorite(@Body({ schema: idsBody }) b: IdsBody, @Req() req: TenantRequest) {
     return this.act(req, 'unfavorite', b);
+  }
+
+  @ApiDoc(
+    'Acknowledge the message for the calling user: stored once with when and who (the first acknowledgement stands; a repeat answers it again)',
+    { description: 'acknowledged', schema: ACKNOWLEDGEMENT },
+  )
+  @ApiParam({ name: 'id', schema: { type: 'string', example: 'MC1000042' } })
+  @ApiErrors(400, 403, 404)
+  @Post(':id/acknowledge')
+  @HttpCode(200)
+  acknowledge(@Param('id') id: string, @Query() query: Record<string, unknown>, @Req() req: TenantRequest) {
+    refuseQueryOptions(query);
+    return this.inbox.acknowledge(req.tenantPrincipal!, id);
   }
 
   /** Graph's `@odata.context`: where the metadata would be, then the resource path */

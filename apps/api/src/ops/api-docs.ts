@@ -108,12 +108,24 @@ export const SERVICE_UPDATE_MESSAGE = obj(
     lastModifiedDateTime: { type: 'string', format: 'date-time' },
     body: obj({ contentType: { type: 'string', enum: ['html'] }, content: str }),
     details: arr(obj({ name: str, value: str })),
-    viewPoint: obj({ isRead: { type: 'boolean' }, isArchived: { type: 'boolean' }, isFavorited: { type: 'boolean' } }),
+    viewPoint: obj({
+      isRead: { type: 'boolean' },
+      isArchived: { type: 'boolean' },
+      isFavorited: { type: 'boolean' },
+      isAcknowledged: { type: 'boolean' },
+      acknowledgedDateTime: { type: 'string', format: 'date-time', nullable: true },
+    }),
     hasAttachments: { type: 'boolean', description: 'the exposure view is there as attachments' },
     '@odata.context': { type: 'string', description: 'on GET one message' },
   },
   ['id'],
 );
+
+export const ACKNOWLEDGEMENT = obj({
+  id: { type: 'string', example: 'MC1000042' },
+  isAcknowledged: { type: 'boolean', enum: [true] },
+  acknowledgedDateTime: { type: 'string', format: 'date-time' },
+});
 
 export const MESSAGE_LIST = obj(
   {

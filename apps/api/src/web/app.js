@@ -248,6 +248,11 @@
     });
     $('toggle-read').textContent = m.viewPoint.isRead ? 'Mark as unread' : 'Mark as read';
     $('toggle-archive').textContent = m.viewPoint.isArchived ? 'Unarchive' : 'Archive';
+    // acknowledged once, per user: the button gives way to when it was done
+    var acknowledged = !!m.viewPoint.isAcknowledged;
+    $('acknowledge').hidden = acknowledged;
+    $('acknowledged').hidden = !acknowledged;
+    $('acknowledged').textContent = acknowledged ? 'Acknowledged ' + formatDate(m.viewPoint.acknowledgedDateTime) : '';
     if (withBody) {
       // The body is server-rendered, escaped HTML; the sandbox (no allow-scripts, no
       // allow-same-origin) keeps even a template mistake from running code or reading the token.
@@ -594,6 +599,16 @@
     $('toggle-read').addEventListener('click', function () {
       var m = find(state.selected);
       if (m) act(m.viewPoint.isRead ? 'markUnread' : 'markRead', m.id);
+    });
+    $('acknowledge').addEventListener('click', function () {
+      var m = find(state.selected);
+      if (!m) return;
+      showError('');
+      api(API + '/' + encodeURIComponent(m.id) + '/acknowledge', { method: 'POST' })
+        .then(load)
+        .catch(function (e) {
+          showError(e.message);
+        });
     });
     $('toggle-archive').addEventListener('click', function () {
       var m = find(state.selected);

@@ -116,16 +116,16 @@ export function registerReviewCommands(program: Command): void {
     .description('decide a review item: the tenant the record belongs to, or --none')
     .option('--tenant <tenantId>', 'the tenant it belongs to')
     .option('--none', 'it belongs to no tenant')
-    .option('--reason <text>', 'why: kept with the resolution and in the audit log')
-    .action(async (itemId: string, o: { tenant?: string; none?: boolean; reason?: string }, cmd: Command) => {
+    .option('--justification <text>', 'why: kept with the resolution and in the audit log')
+    .action(async (itemId: string, o: { tenant?: string; none?: boolean; justification?: string }, cmd: Command) => {
       await run(
         cmd.optsWithGlobals<GlobalOptions>(),
         async (app) => {
           if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
           const body = parseOptions(
             resolveReviewInput,
-            { tenantId: o.none ? null : o.tenant, justification: o.reason },
-            { tenantId: '--tenant', justification: '--reason' },
+            { tenantId: o.none ? null : o.tenant, justification: o.justification },
+            { tenantId: '--tenant', justification: '--justification' },
           );
           const item = await app
             .get(ReviewService)
@@ -151,12 +151,12 @@ export function registerReviewCommands(program: Command): void {
     )
     .option('--tenant <tenantId>', 'the tenant they belong to')
     .option('--none', 'they belong to no tenant')
-    .option('--reason <text>', 'why: kept with each resolution and in the audit log')
+    .option('--justification <text>', 'why: kept with each resolution and in the audit log')
     .action(
       async (
         campaignId: string,
         group: string,
-        o: { tenant?: string; none?: boolean; reason?: string },
+        o: { tenant?: string; none?: boolean; justification?: string },
         cmd: Command,
       ) => {
         await run(
@@ -165,8 +165,8 @@ export function registerReviewCommands(program: Command): void {
             if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
             const body = parseOptions(
               resolveReviewGroupInput,
-              { campaignId, tenantId: o.none ? null : o.tenant, justification: o.reason },
-              { campaignId: 'campaignId', tenantId: '--tenant', justification: '--reason' },
+              { campaignId, tenantId: o.none ? null : o.tenant, justification: o.justification },
+              { campaignId: 'campaignId', tenantId: '--tenant', justification: '--justification' },
             );
             const key = parseInput(reviewGroup, group, undefined, 'group');
             const out = await app
@@ -192,15 +192,15 @@ export function registerReviewCommands(program: Command): void {
     review
       .command('resolve-matching <campaignId>')
       .description(
-        'decide every open item the filter takes to one answer (--tenant <tenantId> or --none), with --reason',
+        'decide every open item the filter takes to one answer (--tenant <tenantId> or --none), with --justification',
       )
       .option('--tenant <tenantId>', 'the tenant they belong to (items it is no candidate of are skipped)')
       .option('--none', 'they belong to no tenant')
-      .requiredOption('--reason <text>', 'why: required, kept with each resolution and in the audit log'),
+      .requiredOption('--justification <text>', 'why: required, kept with each resolution and in the audit log'),
   ).action(
     async (
       campaignId: string,
-      o: { tenant?: string; none?: boolean; reason: string } & FilterOptions,
+      o: { tenant?: string; none?: boolean; justification: string } & FilterOptions,
       cmd: Command,
     ) => {
       await run(
@@ -209,8 +209,8 @@ export function registerReviewCommands(program: Command): void {
           if (!!o.tenant === !!o.none) throw new BadInputError('give exactly one of --tenant <tenantId> or --none');
           const body = parseOptions(
             resolveMatchingInput,
-            { campaignId, filter: filterOf(o), tenantId: o.none ? null : o.tenant, justification: o.reason },
-            { campaignId: 'campaignId', tenantId: '--tenant', justification: '--reason', ...FILTER_NAMES },
+            { campaignId, filter: filterOf(o), tenantId: o.none ? null : o.tenant, justification: o.justification },
+            { campaignId: 'campaignId', tenantId: '--tenant', justification: '--justification', ...FILTER_NAMES },
           );
           const out = await app
             .get(ReviewService)
