@@ -207,7 +207,7 @@ describe('every operator action is audited (API and CLI)', () => {
       .set(as)
       .send({ tenantId: null, justification: '   ' })
       .expect(400);
-    expect(blank.body.error.message).toBe('justification: must not be empty');
+    expect(blank.body.error.message).toBe('justification: must not be empty: say why');
     await cli(['review', 'resolve', list[0]!.reviewItemId, '--none', '--justification', why]);
     const resolved = await viaApi('review.resolve', `&campaignId=${campaignId}`);
     expect(resolved.map((e) => [e.actor, e.subject])).toEqual([['cli:audit-test', list[0]!.reviewItemId]]);
