@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { redisConnection } from '../queue/queues.js';
+import { failFastRedis } from '../queue/queues.js';
 import { DispatchReconciler } from './dispatch-reconciler.js';
 
 /** How often a worker looks whether Redis still holds the marker (one SET NX: cheap). */
@@ -38,15 +38,7 @@ export class ReconcileScheduler implements OnApplicationBootstrap, OnModuleDestr
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    // its own connection, failing fast while Redis is away (the queues' connections wait instead)
-    const redis = new Redis({
-      ...redisConnection(this.config),
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      lazyConnect: true,
-      retryStrategy: (times: number) => Math.min(times * 200, 2000),
-    });
-    redis.on('error', () => undefined);
+    const redis = failFastRedis(this.config);
     this.redis = redis;
     try {
       await redis.connect();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { redisConnection } from '../queue/queues.js';
+import { failFastRedis } from '../queue/queues.js';
 import { ReminderRun } from './reminder-run.js';
 
 /**
@@ -30,15 +30,7 @@ export class ReminderScheduler implements OnApplicationBootstrap, OnModuleDestro
   async onApplicationBootstrap(): Promise<void> {
     const interval = this.config.REMINDER_INTERVAL_MS;
     if (interval <= 0) return;
-    // its own connection, failing fast while Redis is away: a missed pass is made up by the next
-    const redis = new Redis({
-      ...redisConnection(this.config),
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      lazyConnect: true,
-      retryStrategy: (times: number) => Math.min(times * 200, 2000),
-    });
-    redis.on('error', () => undefined);
+    const redis = failFastRedis(this.config);
     this.redis = redis;
     await redis.connect().catch((err: Error) => this.logger.warn(`Redis not reachable for reminders: ${err.message}`));
     this.timer = setInterval(() => void this.periodic(), interval).unref();
