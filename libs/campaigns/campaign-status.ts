@@ -35,6 +35,9 @@ export class CampaignStatusView {
           retrying: n.retrying,
           total: emailsTotal,
         },
+        // sent after the notices, counted apart: the campaign's own figures above stay what they were
+        updateEmails: n.updateEmails,
+        withdrawalEmails: n.withdrawalEmails,
       },
       progress: {
         done,

@@ -22,6 +22,8 @@ import { AnalysisService } from './analysis.service.js';
 import { CampaignsService } from './campaigns.service.js';
 import { ReviewService } from './review.service.js';
 import { PreviewService } from './preview.service.js';
+import { UpdateJob } from './update-job.js';
+import { NoticeRevisions } from './notice-revisions.service.js';
 
 @Module({
   // DatasetCampaignsModule: the ingest's view of the campaigns of a data set (libs/exposure)
@@ -49,6 +51,8 @@ import { PreviewService } from './preview.service.js';
     CampaignLauncher,
     NoticeJob,
     EmailJob,
+    UpdateJob,
+    NoticeRevisions,
     CampaignStatusView,
     IdentifiedImpactGate,
   ],
@@ -62,6 +66,8 @@ import { PreviewService } from './preview.service.js';
     CampaignLauncher,
     NoticeJob,
     EmailJob,
+    UpdateJob,
+    NoticeRevisions,
     CampaignStatusView,
     IdentifiedImpactGate,
     IncidentsModule,

@@ -35,6 +35,15 @@ export class DispatchQueues {
       );
   }
 
+  /** Queues the posting of an incident update to each campaign's notices. */
+  async enqueueUpdate(updateId: string, campaignIds: readonly string[]): Promise<void> {
+    await addJobs(
+      this.noticesQueue,
+      'post-update',
+      campaignIds.map((campaignId) => ({ updateId, campaignId })),
+    );
+  }
+
   /** Queues the email job of each delivery; with `parked`, retries those of them BullMQ had parked. */
   async enqueueEmails(ids: bigint[], parked?: Set<string>): Promise<void> {
     const jobs = ids.map((id) => ({ deliveryId: id.toString() }));

@@ -14,6 +14,12 @@ import { RecipientsService } from '../recipients/recipients.service.js';
 import { RECIPIENT_ROLE } from '../recipients/recipients.repository.js';
 import { renderNotificationEmail } from './notification-email.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
+import type { RenderedEmail } from '../notices/notice-renderer.js';
+import type { EmailContext } from '../notices/notices.repository.js';
+import { laterEmailGate, renderRevisionEmail } from './revision-email.js';
+
+/** The kinds of email this job renders; another kind's delivery fails for good rather than send a wrong text. */
+const RENDERED_KINDS: ReadonlySet<string> = new Set(['notice', 'update', 'withdrawal']);
 
 /** The email job: checks the delivery row, sends once with the deterministic operation id, records the result. */
 @Injectable()
@@ -40,9 +46,11 @@ export class EmailJob {
     if (d.state === 'sent' || d.state === 'failed') return { kind: 'skipped', reason: `already ${d.state}` };
     const c = d.campaign;
     if (!c) return { kind: 'skipped', reason: 'campaign gone' };
-    const held = sendingGate(c.status);
+    // the notice's email belongs to the campaign's sending; a later revision's does not
+    const held = d.kind === 'notice' ? sendingGate(c.status) : laterEmailGate(c.status);
     if (held) return held;
     requireIdentifiedImpact(d.campaignId, d.tenantId, d.decision);
+    if (!RENDERED_KINDS.has(d.kind)) return { kind: 'permanent', reason: `no ${d.kind} email is rendered here` };
     const refusal = await this.recipients.deliveryRefusal(d.tenantId, d.address, d.role);
     if (refusal) {
       await this.repo.recordSendResult(d.id, { state: 'failed', lastError: `not sent: ${refusal}` });
@@ -58,15 +66,7 @@ export class EmailJob {
     if (!(await this.repo.claimForSend(d.id, ['queued', 'retrying', 'sending']))) {
       return { kind: 'skipped', reason: 'finished meanwhile' };
     }
-    const email = renderNotificationEmail(this.renderer, {
-      noticeId: d.noticeId,
-      tenantName: d.tenantName ?? '',
-      locale: d.locale,
-      campaign: c,
-      publicBaseUrl: this.config.PUBLIC_BASE_URL,
-      // one read per job: the incident's words, every locale
-      words: await this.incidents.wordsOfCampaign(d.campaignId),
-    });
+    const email = await this.render(d, c);
     const outcome = await this.mail.send({
       operationId: d.operationId,
       to: { address: d.address },
@@ -98,6 +98,34 @@ export class EmailJob {
         }
         await this.repo.recordSendResult(d.id, { state: 'retrying', lastError: outcome.reason });
         return { kind: 'retry', reason: outcome.reason };
+    }
+  }
+
+  /** The email a delivery sends, by what it announces. */
+  private async render(d: EmailContext, c: NonNullable<EmailContext['campaign']>): Promise<RenderedEmail> {
+    switch (d.kind) {
+      case 'notice':
+        return renderNotificationEmail(this.renderer, {
+          noticeId: d.noticeId,
+          tenantName: d.tenantName ?? '',
+          locale: d.locale,
+          campaign: c,
+          publicBaseUrl: this.config.PUBLIC_BASE_URL,
+          // one read per job: the incident's words, every locale
+          words: await this.incidents.wordsOfCampaign(d.campaignId),
+        });
+      case 'update':
+      case 'withdrawal': {
+        const updateId = d.kind === 'update' ? await this.repo.updateOfRevision(d.noticeId, d.revision) : null;
+        return renderRevisionEmail(d.kind, {
+          noticeId: d.noticeId,
+          locale: this.renderer.resolveLocale(d.locale),
+          publicBaseUrl: this.config.PUBLIC_BASE_URL,
+          texts: updateId ? (await this.incidents.findUpdate(updateId)).texts : null,
+        });
+      }
+      default:
+        throw new Error(`no ${d.kind} email is rendered here`);
     }
   }
 

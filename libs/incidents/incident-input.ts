@@ -36,3 +36,25 @@ export const incidentLocale = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}
 
 /** `incidents list` / `GET /v1/incidents`: a page, newest first, like the other lists. */
 export const listIncidentsInput = listPageInput;
+
+/** The longest update, per locale (an update is a few paragraphs, not a second notice). */
+export const MAX_UPDATE_CHARS = 20_000;
+
+const updateMarkdown = z
+  .string('must be Markdown text')
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_UPDATE_CHARS, `must be at most ${MAX_UPDATE_CHARS} characters`);
+
+/**
+ * `incidents update` / `POST /v1/incidents/{id}/updates`: the update's Markdown by shipped locale
+ * (en-US required, the others fall back to it) and whether the readers get an email.
+ */
+export const incidentUpdateInput = z.strictObject({
+  texts: z
+    .record(incidentLocale, updateMarkdown)
+    .refine((t) => Object.keys(t).some((l) => l.toLowerCase() === 'en-us'), 'must include en-US')
+    .refine((t) => Object.keys(t).length <= 20, 'at most 20 locales'),
+  notify: z.boolean().default(false),
+});
+export type IncidentUpdateInput = z.infer<typeof incidentUpdateInput>;
