@@ -842,15 +842,20 @@ export class NoticesRepository {
     return rows.map((r) => BigInt(r.id));
   }
 
-  /** How many notices of these campaigns have the update, and how many could still get it. */
-  async updateProgress(updateId: string, campaignIds: readonly string[]): Promise<{ revised: number; pending: number }> {
-    if (!campaignIds.length) return { revised: 0, pending: 0 };
-    const { rows } = await sql<{ revised: number; pending: number }>`
+  /** How many notices of these campaigns have the update, how many could still get it, and its emails not yet finished. */
+  async updateProgress(
+    updateId: string,
+    campaignIds: readonly string[],
+  ): Promise<{ revised: number; pending: number; emailsPending: number }> {
+    if (!campaignIds.length) return { revised: 0, pending: 0, emailsPending: 0 };
+    const { rows } = await sql<{ revised: number; pending: number; emailsPending: number }>`
       SELECT count(*) FILTER (WHERE r.notice_id IS NOT NULL)::int AS revised,
-             count(*) FILTER (WHERE r.notice_id IS NULL AND n.withdrawn_at IS NULL)::int AS pending
+             count(*) FILTER (WHERE r.notice_id IS NULL AND n.withdrawn_at IS NULL)::int AS pending,
+             (SELECT count(*)::int FROM deliveries d JOIN notice_revisions x ON x.notice_id = d.notice_id AND x.revision = d.revision
+               WHERE x.update_id = ${updateId}::uuid AND d.kind = 'update' AND d.state IN ('queued', 'sending', 'retrying')) AS "emailsPending"
         FROM notices n LEFT JOIN notice_revisions r ON r.notice_id = n.id AND r.update_id = ${updateId}::uuid
        WHERE n.campaign_id = ANY(${[...campaignIds]}::uuid[])`.execute(this.prisma.db);
-    return rows[0] ?? { revised: 0, pending: 0 };
+    return rows[0] ?? { revised: 0, pending: 0, emailsPending: 0 };
   }
 
   /** A notice's withdrawal, asked or approved, or undefined. */
@@ -1018,9 +1023,13 @@ export class NoticesRepository {
    * notice itself is shown; null when the notice is not the reader's to see. Under the tenant
    * scope both reads are row-level secured: another tenant's notice has no revisions to show.
    */
-  async revisions(tx: Transaction, r: Reader, id: string): Promise<InboxRevisionRow[] | null> {
-    const seen = await this.visibleNotices(tx, r, [id]);
-    if (!seen.length) return null;
+  async revisions(
+    tx: Transaction,
+    r: Reader,
+    id: string,
+  ): Promise<{ campaignId: string; revisions: InboxRevisionRow[] } | null> {
+    const [seen] = await this.visibleNotices(tx, r, [id]);
+    if (!seen) return null;
     const { rows } = await sql<InboxRevisionRow>`
       SELECT n.revision, n.cause, COALESCE(tr.t ->> 'title', n.title) AS title,
              COALESCE(tr.t ->> 'bodyHtml', n.body_html) AS "bodyHtml", n.tags,
@@ -1030,7 +1039,7 @@ export class NoticesRepository {
         ${translation(r.locale)}
        WHERE n.revision < n.current
        ORDER BY n.revision DESC`.execute(tx.db);
-    return rows;
+    return { campaignId: seen.campaignId, revisions: rows };
   }
 
   /** Of these ids, the notices the reader may see, with their campaigns. */

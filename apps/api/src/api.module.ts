@@ -14,6 +14,7 @@ import { CampaignsController } from './operator/campaigns.controller.js';
 import { ReviewsController } from './operator/reviews.controller.js';
 import { AuditController } from './operator/audit.controller.js';
 import { IncidentsController } from './operator/incidents.controller.js';
+import { NoticesController } from './operator/notices.controller.js';
 import { IncidentsModule } from '../../../libs/incidents/incidents.module.js';
 import { InboxMessagesController } from './inbox/messages.controller.js';
 import { InboxPageController } from './inbox/inbox-page.controller.js';
@@ -47,6 +48,7 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     ReviewsController,
     AuditController,
     IncidentsController,
+    NoticesController,
     InboxMessagesController,
     InboxPageController,
     WebhooksController,

@@ -7,6 +7,7 @@ import { registerReviewCommands } from './commands/review.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
 import { registerIncidentsCommands } from './commands/incidents.command.js';
+import { registerNoticesCommands } from './commands/notices.command.js';
 import { refuseMalformedIds } from './cli-runner.js';
 
 const program = new Command('impact')
@@ -22,6 +23,7 @@ const program = new Command('impact')
 registerTenantsCommands(program);
 registerDatasetsCommands(program);
 registerIncidentsCommands(program);
+registerNoticesCommands(program);
 registerCampaignsCommands(program);
 registerSendingCommands(program);
 registerReviewCommands(program);

@@ -2,13 +2,16 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuard
 import { z } from 'zod';
 import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { guid } from '../../../../libs/common/input.js';
+import { NotFoundError } from '../../../../libs/common/errors.js';
 import { IncidentsService } from '../../../../libs/incidents/incidents.service.js';
 import {
   createIncidentInput,
   incidentLocale,
   incidentTextInput,
+  incidentUpdateInput,
   listIncidentsInput,
 } from '../../../../libs/incidents/incident-input.js';
+import { NoticeRevisions } from '../../../../libs/campaigns/notice-revisions.service.js';
 import {
   ApiDoc,
   ApiErrors,
@@ -17,7 +20,9 @@ import {
   INCIDENT_DETAIL,
   INCIDENT_LIST,
   INCIDENT_TEXT,
+  INCIDENT_UPDATE,
   RequireRole,
+  UPDATE_PROGRESS,
 } from '../ops/api-docs.js';
 
 /** Operator endpoints for incidents (docs/contracts.md §5): the same operations as `incidents ...` in the CLI. */
@@ -25,7 +30,10 @@ import {
 @Controller('incidents')
 @UseGuards(OperatorAuthGuard)
 export class IncidentsController {
-  constructor(private readonly incidents: IncidentsService) {}
+  constructor(
+    private readonly incidents: IncidentsService,
+    private readonly revisions: NoticeRevisions,
+  ) {}
 
   @ApiDoc('Create an incident: the data sets and campaigns of one exposure', {
     status: 201,
@@ -91,5 +99,34 @@ export class IncidentsController {
     @Body({ schema: incidentTextInput }) body: z.infer<typeof incidentTextInput>,
   ) {
     return this.incidents.writeText(id, locale, body, req.operator!);
+  }
+
+  @ApiDoc(
+    'Post an update of the incident: every notice of its campaigns gets a new revision with a dated "Update" section on top (Markdown by locale, en-US required, the others falling back to it); `notify` emails their readers',
+    { status: 202, description: 'the update, queued for posting', schema: INCIDENT_UPDATE },
+  )
+  @ApiErrors(400, 404)
+  @RequireRole('sender')
+  @Post(':id/updates')
+  @HttpCode(202)
+  postUpdate(
+    @Req() req: OperatorRequest,
+    @Param('id', { schema: guid }) id: string,
+    @Body({ schema: incidentUpdateInput }) body: z.infer<typeof incidentUpdateInput>,
+  ) {
+    return this.revisions.postUpdate(id, body, req.operator!);
+  }
+
+  @ApiDoc('How far an update has come: the notices revised and those still to revise', {
+    description: 'the progress',
+    schema: UPDATE_PROGRESS,
+  })
+  @ApiErrors(400, 404)
+  @RequireRole('viewer')
+  @Get(':id/updates/:updateId')
+  async updateProgress(@Param('id', { schema: guid }) id: string, @Param('updateId', { schema: guid }) updateId: string) {
+    const p = await this.revisions.updateProgress(updateId);
+    if (p.incidentId !== id.toLowerCase()) throw new NotFoundError(`update ${updateId} not found`);
+    return p;
   }
 }
