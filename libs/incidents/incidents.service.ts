@@ -183,7 +183,12 @@ export class IncidentsService {
       if (texts[folder] !== undefined) throw new BadInputError(`texts: locale ${folder} is given twice`);
       texts[folder] = markdown;
     }
-    const update = await this.repo.createUpdate({ incidentId: incident.id, texts, notify: input.notify, createdBy: actor });
+    const update = await this.repo.createUpdate({
+      incidentId: incident.id,
+      texts,
+      notify: input.notify,
+      createdBy: actor,
+    });
     await this.audit.record({
       actor,
       action: 'incident.update',

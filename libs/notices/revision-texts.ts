@@ -76,8 +76,10 @@ export const REVISION_STRINGS: Readonly<Record<string, RevisionStrings>> = {
   },
   'fr-FR': {
     updateHeading: 'Mise à jour du {date}',
-    updateSubject: 'Mise à jour de la notification relative à la protection des données {id} dans votre Centre de messages',
-    updateIntro: 'La notification relative à la protection des données {id} de votre Centre de messages a été mise à jour :',
+    updateSubject:
+      'Mise à jour de la notification relative à la protection des données {id} dans votre Centre de messages',
+    updateIntro:
+      'La notification relative à la protection des données {id} de votre Centre de messages a été mise à jour :',
     messageId: 'Identifiant du message : {id}',
     openInbox: 'Ouvrir le Centre de messages : {url}',
     withdrawnTitle: 'Retirée : cette notification a été envoyée par erreur',
@@ -88,7 +90,8 @@ export const REVISION_STRINGS: Readonly<Record<string, RevisionStrings>> = {
       'La notification relative à la protection des données {id} a été envoyée par erreur et a été retirée',
     withdrawalIntro:
       'La notification relative à la protection des données {id} a été envoyée à votre organisation par erreur et a été retirée. Vous n’êtes pas concerné : aucune de vos données ne faisait partie de l’incident et vous n’avez rien à faire. Nous vous prions de nous excuser pour la confusion.',
-    contactUs: 'Merci d’indiquer l’identifiant du message {id} chaque fois que vous nous contactez au sujet de cette notification.',
+    contactUs:
+      'Merci d’indiquer l’identifiant du message {id} chaque fois que vous nous contactez au sujet de cette notification.',
   },
   'it-IT': {
     updateHeading: 'Aggiornamento del {date}',

@@ -103,10 +103,13 @@ export class InboxMessagesController {
     return { '@odata.context': this.context(contextFragment(q.select, true)), ...selectProperties(m, q.select) };
   }
 
-  @ApiDoc("The message's earlier revisions, newest first, in the reader's language (an update or a withdrawal keeps what it replaced)", {
-    description: 'the earlier revisions',
-    schema: MESSAGE_REVISIONS,
-  })
+  @ApiDoc(
+    "The message's earlier revisions, newest first, in the reader's language (an update or a withdrawal keeps what it replaced)",
+    {
+      description: 'the earlier revisions',
+      schema: MESSAGE_REVISIONS,
+    },
+  )
   @ApiParam({ name: 'id', schema: { type: 'string', example: 'MC1000042' } })
   @ApiErrors(400, 404)
   @Get(':id/revisions')

@@ -124,7 +124,10 @@ export class IncidentsController {
   @ApiErrors(400, 404)
   @RequireRole('viewer')
   @Get(':id/updates/:updateId')
-  async updateProgress(@Param('id', { schema: guid }) id: string, @Param('updateId', { schema: guid }) updateId: string) {
+  async updateProgress(
+    @Param('id', { schema: guid }) id: string,
+    @Param('updateId', { schema: guid }) updateId: string,
+  ) {
     const p = await this.revisions.updateProgress(updateId);
     if (p.incidentId !== id.toLowerCase()) throw new NotFoundError(`update ${updateId} not found`);
     return p;

@@ -123,7 +123,10 @@ const collect = (value: string, previous: string[]) => [...previous, value];
  * `--file` and `--locale` given as pairs: the n-th file is written in the n-th locale; one file
  * without a locale is en-US. Refused, before anything connects, when they do not pair up.
  */
-export function pairUpdateFiles(files: readonly string[], locales: readonly string[]): { file: string; locale: string }[] {
+export function pairUpdateFiles(
+  files: readonly string[],
+  locales: readonly string[],
+): { file: string; locale: string }[] {
   if (!files.length) throw new BadInputError('--file: give the update in at least one file (en-US)');
   if (locales.length === 0 && files.length === 1) return [{ file: files[0]!, locale: 'en-US' }];
   if (locales.length !== files.length)
@@ -140,7 +143,10 @@ export function registerIncidentUpdateCommand(incidents: Command): void {
     .option('--file <file>', 'the update, Markdown (repeat with --locale for each language)', collect, [])
     .option('--locale <locale>', 'the locale of the --file at the same position (default en-US)', collect, [])
     .option('--notify', "email the notices' readers about the update", false)
-    .option('--wait', 'block until every notice has the update (and, with --notify, its emails are sent); runs the work in this process when no worker is running')
+    .option(
+      '--wait',
+      'block until every notice has the update (and, with --notify, its emails are sent); runs the work in this process when no worker is running',
+    )
     .action(
       async (id: string, o: { file: string[]; locale: string[]; notify: boolean; wait?: boolean }, cmd: Command) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();

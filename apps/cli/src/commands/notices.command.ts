@@ -25,7 +25,10 @@ export function registerNoticesCommands(program: Command): void {
           const n = noticeArgument(id);
           const input = parseOptions(withdrawalInput, { reason: o.reason });
           const w = await app.get(NoticeRevisions).requestWithdrawal(n, input, cliOperator());
-          return { json: w, text: `withdrawal of notice ${w.noticeId} asked for; another operator approves it (notices approve-withdrawal ${w.noticeId})` };
+          return {
+            json: w,
+            text: `withdrawal of notice ${w.noticeId} asked for; another operator approves it (notices approve-withdrawal ${w.noticeId})`,
+          };
         },
         { role: 'sender' },
       );
