@@ -6,7 +6,9 @@
  * withdrawn by two operators (the same one and the wrong roles refused, the exposure endpoint 404 at
  * once, the earlier revisions readable by the tenant and by no other tenant).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -26,6 +28,20 @@ import { AcsEmulator } from './support/acs-emulator.js';
 import { serviceContext } from './support/app.js';
 import { seedCampaign, until, type SeededCampaign } from './faults/harness.js';
 import { isolate } from './support/isolation.js';
+
+const exec = promisify(execFile);
+const CLI = 'dist/apps/cli/src/main.js';
+
+/** The operator CLI (compiled: run `npx tsc -p tsconfig.json` first) as operator `name`. */
+async function cli(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await exec('node', [CLI, ...args], { env: { ...process.env, OPERATOR_NAME: name } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 const TOKENS = {
   alice: 'alice-token-0123456789',
@@ -86,7 +102,7 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
       OPERATOR_TOKENS: Object.entries(TOKENS)
         .map(([n, t]) => `${n}:${t}`)
         .join(','),
-      OPERATOR_ROLES: 'alice:sender+approver,arne:approver,sam:sender,vera:viewer',
+      OPERATOR_ROLES: 'alice:sender+approver,arne:approver,sam:sender,vera:viewer,carla:sender+approver',
       MAIL_TRANSPORT: 'acs',
       ACS_CONNECTION_STRING: acs.connectionString,
       ACS_POLL_INTERVAL_MS: '20',
@@ -349,4 +365,82 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
       ),
     ).rejects.toThrow();
   }, 90_000);
+
+  it('on the CLI: an update in two languages from files, and a withdrawal the same operator may not approve', async () => {
+    const en = join(dir, 'update.en.md');
+    const de = join(dir, 'update.de.md');
+    writeFileSync(en, 'Posted from the **command line**.');
+    writeFileSync(de, 'Von der **Kommandozeile**.');
+    const refused = await cli('carla', [
+      'incidents',
+      'update',
+      incidentId,
+      '--file',
+      en,
+      '--file',
+      de,
+      '--locale',
+      'de-DE',
+    ]);
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: --locale: give one --locale for each --file, in the same order (one file alone is en-US)\n',
+    });
+    const missing = await cli('carla', ['incidents', 'update', incidentId, '--file', de, '--locale', 'de-DE']);
+    expect(missing.stderr).toBe('error: --locale: must include en-US\n');
+    const posted = await cli('carla', [
+      'incidents',
+      'update',
+      incidentId,
+      '--file',
+      en,
+      '--locale',
+      'en-US',
+      '--file',
+      de,
+      '--locale',
+      'de-de',
+      '--wait',
+      '--json',
+    ]);
+    expect(posted.code).toBe(0);
+    const update = JSON.parse(posted.stdout) as {
+      updateId: string;
+      locales: string[];
+      revised: number;
+      createdBy: string;
+    };
+    expect(update).toMatchObject({ locales: ['de-DE', 'en-US'], createdBy: 'cli:carla' });
+    // every notice but the withdrawn one
+    expect(update.revised).toBe((await notices()).length - 1);
+    const german = (await notices()).find((n) => n.locale === 'de-DE' && !n.tags.includes('Withdrawn'));
+    if (german) expect(german.body_html).toContain('<strong>Kommandozeile</strong>');
+
+    const target = (await notices()).find((n) => !n.tags.includes('Withdrawn'))!;
+    const asked = await cli('carla', ['notices', 'withdraw', target.id, '--reason', 'sent in error', '--json']);
+    expect(JSON.parse(asked.stdout)).toMatchObject({
+      noticeId: target.id,
+      status: 'requested',
+      requestedBy: 'cli:carla',
+    });
+    expect(await cli('carla', ['notices', 'approve-withdrawal', target.id])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: the approver must be another operator than the one who asked for the withdrawal (cli:carla)\n',
+    });
+    expect((await cli('sam', ['notices', 'approve-withdrawal', target.id])).stderr).toBe(
+      'error: operator cli:sam lacks role approver\n',
+    );
+    expect((await cli('arne', ['notices', 'approve-withdrawal', "MC1' OR '1'='1"])).stderr).toBe(
+      'error: noticeId: must be a message id such as MC1000042\n',
+    );
+    // another operator approves, through the API
+    await request(http()).post(`/v1/notices/${target.id}/withdrawal/approve`).set(as('alice')).expect(200);
+    const [row] = await q<{ revision: number; withdrawn_at: Date | null }>(
+      `SELECT revision, withdrawn_at FROM notices WHERE id = $1`,
+      [target.id],
+    );
+    expect(row!.withdrawn_at).not.toBeNull();
+  }, 120_000);
 });

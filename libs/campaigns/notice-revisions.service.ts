@@ -99,7 +99,10 @@ export class NoticeRevisions {
     opts: { requireSecondOperator: boolean },
   ): Promise<WithdrawalView> {
     const w = await this.repo.withdrawal(noticeId);
-    if (!w) throw new ConflictError(`no withdrawal of notice ${noticeId} is asked for (notices withdraw ${noticeId})`);
+    if (!w) {
+      if (!(await this.repo.revisableNotice(noticeId))) throw new NotFoundError(`notice ${noticeId} not found`);
+      throw new ConflictError(`no withdrawal of notice ${noticeId} is asked for (notices withdraw ${noticeId})`);
+    }
     if (w.approvedAt) throw new ConflictError(`notice ${w.noticeId} is already withdrawn`);
     const selfApproval = sameOperator(w.requestedBy, actor);
     if (opts.requireSecondOperator && selfApproval)
