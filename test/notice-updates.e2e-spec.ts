@@ -25,6 +25,10 @@ import { ProcessorsModule } from '../libs/jobs/processors.module.js';
 import { deterministicOperationId } from '../libs/mail/mail-transport.js';
 import { QueueModule } from '../libs/queue/queue.module.js';
 import { AcsEmulator } from './support/acs-emulator.js';
+import { WebhookReceiver } from './support/webhook-receiver.js';
+import { WebhookRegistrationService } from '../libs/webhooks/webhook-registration.service.js';
+import { RevisionReconciler } from '../libs/campaigns/revision-reconciler.js';
+import { IncidentsService } from '../libs/incidents/incidents.service.js';
 import { serviceContext } from './support/app.js';
 import { seedCampaign, until, type SeededCampaign } from './faults/harness.js';
 import { isolate } from './support/isolation.js';
@@ -60,6 +64,7 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
   let A: SeededCampaign;
   let B: SeededCampaign;
   let incidentId: string;
+  let receiver: WebhookReceiver;
   const as = (who: keyof typeof TOKENS) => ({ Authorization: `Bearer ${TOKENS[who]}` });
   const http = () => api.getHttpServer();
 
@@ -98,7 +103,10 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
   beforeAll(async () => {
     await isolate();
     acs = await AcsEmulator.start({ runningPolls: 1 });
+    receiver = await new WebhookReceiver().start();
     Object.assign(process.env, {
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_RETRY_BASE_MS: '100',
       OPERATOR_TOKENS: Object.entries(TOKENS)
         .map(([n, t]) => `${n}:${t}`)
         .join(','),
@@ -136,12 +144,28 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
         100,
       );
     }
+    // the last notice's tenant subscribes after the notices were posted: it gets the later revisions' events
+    const last = (await notices()).slice(-1)[0]!;
+    const endpoint = await worker
+      .get(WebhookRegistrationService)
+      .create(
+        {
+          tenantId: last.tenant_id,
+          userId: 'hooks-admin',
+          email: 'hooks@example.com',
+          roles: ['GlobalAdmin'],
+          issuer: 'test',
+        },
+        { url: receiver.url('/revisions'), events: ['notice.updated', 'notice.withdrawn'] },
+      );
+    receiver.on('/revisions', { secret: endpoint.secret });
   }, 180_000);
 
   afterAll(async () => {
     await worker?.close();
     await api?.close();
     await acs?.close();
+    await receiver?.stop();
     process.env = saved;
     rmSync(dir, { recursive: true, force: true });
   });
@@ -346,6 +370,19 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
       { action: 'notice.withdraw', actor: 'arne' },
     ]);
 
+    // its tenant's endpoint got one signed event per revision: two updates, then the withdrawal
+    await until('the revision events', () => receiver.accepted('/revisions').length >= 3, 30_000, 50);
+    const events = receiver
+      .accepted('/revisions')
+      .map((r) => JSON.parse(r.body) as { type: string; data: { noticeId: string; revision: number } });
+    expect(events.map((e) => [e.type, e.data.noticeId, e.data.revision])).toEqual([
+      ['notice.updated', n!.id, 1],
+      ['notice.updated', n!.id, 2],
+      ['notice.withdrawn', n!.id, 3],
+    ]);
+    expect(receiver.accepted('/revisions').every((r) => r.verified)).toBe(true);
+    expect(receiver.distinctAcceptedIds('/revisions')).toHaveLength(3);
+
     // a later update skips the withdrawn notice, and the database still refuses a notice for a tenant not affected
     const later = await request(http())
       .post(`/v1/incidents/${incidentId}/updates`)
@@ -443,4 +480,25 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
     );
     expect(row!.withdrawn_at).not.toBeNull();
   }, 120_000);
+
+  it('an update whose jobs Redis lost is posted by the start-up reconcile, once', async () => {
+    // written as the API writes it, but never queued: as if Redis lost the jobs
+    const update = await worker
+      .get(IncidentsService)
+      .createUpdate(incidentId, { texts: { 'en-US': 'Found again after a restart.' }, notify: true }, 'cli:carla');
+    const before = await notices();
+    const open = before.filter((n) => !n.tags.includes('Withdrawn'));
+    const emails = acs.messages().length;
+    expect(await worker.get(RevisionReconciler).reconcile()).toMatchObject({ updates: 2 });
+    await waitForUpdate(update.id);
+    const after = await notices();
+    for (const n of open) expect(after.find((x) => x.id === n.id)!.revision).toBe(n.revision + 1);
+    let told = 0;
+    for (const n of open) told += (await toldOf(n.id)).length;
+    await until('the update emails', () => acs.messages().length >= emails + told, 30_000, 50);
+    // a second start finds nothing to do
+    expect(await worker.get(RevisionReconciler).reconcile()).toEqual({ updates: 0, emails: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(acs.messages().length).toBe(emails + told);
+  }, 90_000);
 });

@@ -24,6 +24,7 @@ import { ReviewService } from './review.service.js';
 import { PreviewService } from './preview.service.js';
 import { UpdateJob } from './update-job.js';
 import { NoticeRevisions } from './notice-revisions.service.js';
+import { RevisionReconciler } from './revision-reconciler.js';
 
 @Module({
   // DatasetCampaignsModule: the ingest's view of the campaigns of a data set (libs/exposure)
@@ -53,6 +54,7 @@ import { NoticeRevisions } from './notice-revisions.service.js';
     EmailJob,
     UpdateJob,
     NoticeRevisions,
+    RevisionReconciler,
     CampaignStatusView,
     IdentifiedImpactGate,
   ],
@@ -68,6 +70,7 @@ import { NoticeRevisions } from './notice-revisions.service.js';
     EmailJob,
     UpdateJob,
     NoticeRevisions,
+    RevisionReconciler,
     CampaignStatusView,
     IdentifiedImpactGate,
     IncidentsModule,

@@ -245,4 +245,13 @@ export class IncidentsRepository {
       .execute();
     return rows.map((r) => ({ ...r, texts: r.texts as Record<string, string> }));
   }
+
+  /** The newest updates with the campaigns of their incidents (what a worker's start-up checks). */
+  async recentUpdatesWithCampaigns(limit: number): Promise<{ updateId: string; campaignIds: string[] }[]> {
+    const { rows } = await sql<{ updateId: string; campaignIds: string[] }>`
+      SELECT u.id AS "updateId", array_agg(c.id::text ORDER BY c.id) AS "campaignIds"
+        FROM incident_updates u JOIN campaigns c ON c.incident_id = u.incident_id
+       GROUP BY u.id, u.created_at ORDER BY u.created_at DESC LIMIT ${limit}`.execute(this.prisma.db);
+    return rows;
+  }
 }

@@ -210,6 +210,11 @@ export class IncidentsService {
     return this.repo.updates(incidentId);
   }
 
+  /** The newest updates, each with the campaigns of its incident. */
+  recentUpdatesWithCampaigns(limit: number) {
+    return this.repo.recentUpdatesWithCampaigns(limit);
+  }
+
   /** The ids of the incident's campaigns, oldest first. */
   async campaignIds(incidentId: string): Promise<string[]> {
     return (await this.repo.campaigns(incidentId)).map((c) => c.campaignId);

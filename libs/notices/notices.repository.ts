@@ -828,6 +828,19 @@ export class NoticesRepository {
     return r?.update_id ?? null;
   }
 
+  /** Update and withdrawal deliveries still to send, of any campaign, oldest first. */
+  async pendingRevisionDeliveriesAll(limit: number): Promise<bigint[]> {
+    const rows = await this.prisma.db
+      .selectFrom('deliveries')
+      .select(sql<string>`id::text`.as('id'))
+      .where('kind', 'in', ['update', 'withdrawal'])
+      .where('state', 'in', ['queued', 'retrying', 'sending'])
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => BigInt(r.id));
+  }
+
   /** Update and withdrawal deliveries still to send (a job retried after its enqueue failed finds them here). */
   async pendingRevisionDeliveries(noticeIds: readonly string[]): Promise<bigint[]> {
     if (!noticeIds.length) return [];
