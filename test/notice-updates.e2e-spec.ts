@@ -146,18 +146,16 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
     }
     // the last notice's tenant subscribes after the notices were posted: it gets the later revisions' events
     const last = (await notices()).slice(-1)[0]!;
-    const endpoint = await worker
-      .get(WebhookRegistrationService)
-      .create(
-        {
-          tenantId: last.tenant_id,
-          userId: 'hooks-admin',
-          email: 'hooks@example.com',
-          roles: ['GlobalAdmin'],
-          issuer: 'test',
-        },
-        { url: receiver.url('/revisions'), events: ['notice.updated', 'notice.withdrawn'] },
-      );
+    const endpoint = await worker.get(WebhookRegistrationService).create(
+      {
+        tenantId: last.tenant_id,
+        userId: 'hooks-admin',
+        email: 'hooks@example.com',
+        roles: ['GlobalAdmin'],
+        issuer: 'test',
+      },
+      { url: receiver.url('/revisions'), events: ['notice.updated', 'notice.withdrawn'] },
+    );
     receiver.on('/revisions', { secret: endpoint.secret });
   }, 180_000);
 
