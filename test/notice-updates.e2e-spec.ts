@@ -499,4 +499,20 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(acs.messages().length).toBe(emails + told);
   }, 90_000);
+
+  it('refuses an update while a campaign of the incident is still posting its notices', async () => {
+    const C = await seedCampaign(prisma.pool, { tenants: 6, seed: 9, title: 'Updates C' });
+    await prisma.pool.query(`UPDATE campaigns SET incident_id = $1, status = 'sending' WHERE id = $2`, [
+      incidentId,
+      C.campaignId,
+    ]);
+    const refused = await request(http())
+      .post(`/v1/incidents/${incidentId}/updates`)
+      .set(as('sam'))
+      .send({ texts: { 'en-US': 'Too early.' } })
+      .expect(409);
+    expect(refused.body.error.message).toContain(`campaign ${C.campaignId} is still posting its notices (0 of`);
+    expect(await q(`SELECT 1 FROM incident_updates WHERE texts ->> 'en-US' = 'Too early.'`)).toEqual([]);
+    await prisma.pool.query(`UPDATE campaigns SET status = 'approved' WHERE id = $1`, [C.campaignId]);
+  });
 });

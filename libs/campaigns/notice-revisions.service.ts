@@ -9,6 +9,8 @@ import { NoticesRepository, type WithdrawalRow } from '../notices/notices.reposi
 import { WebhookService } from '../webhooks/webhook.service.js';
 import { DispatchQueues } from './dispatch-queues.js';
 import { planWithdrawalRevision } from './revision-plan.js';
+import { campaignCounts } from './campaign-completion.js';
+import { CampaignsRepository } from './campaigns.repository.js';
 import type { WithdrawalInput } from './revision-input.js';
 
 const withdrawalView = (w: WithdrawalRow) => ({
@@ -38,10 +40,24 @@ export class NoticeRevisions {
     private readonly webhooks: WebhookService,
     private readonly audit: AuditService,
     private readonly prisma: PrismaService,
+    private readonly campaignsRepo: CampaignsRepository,
   ) {}
 
-  /** Writes the update and queues its posting to the notices of every campaign of the incident. */
+  /**
+   * Writes the update and queues its posting to the notices of every campaign of the incident.
+   * Refused while a campaign of the incident is still posting its notices: the update would miss
+   * the notices posted after it (a campaign sent later carries the incident's words instead).
+   */
   async postUpdate(incidentId: string, input: IncidentUpdateInput, actor: string) {
+    const incident = await this.incidents.show(incidentId);
+    for (const c of incident.campaigns) {
+      if (c.status !== 'sending' && c.status !== 'paused') continue;
+      const n = await campaignCounts(this.campaignsRepo, this.repo, c.campaignId);
+      if (n.notices < n.affected)
+        throw new ConflictError(
+          `campaign ${c.campaignId} is still posting its notices (${n.notices} of ${n.affected}): post the update once they are all posted`,
+        );
+    }
     const update = await this.incidents.createUpdate(incidentId, input, actor);
     const campaignIds = await this.incidents.campaignIds(update.incidentId);
     await this.queues.enqueueUpdate(update.id, campaignIds);

@@ -105,7 +105,7 @@ export class IncidentsController {
     'Post an update of the incident: every notice of its campaigns gets a new revision with a dated "Update" section on top (Markdown by locale, en-US required, the others falling back to it); `notify` emails their readers',
     { status: 202, description: 'the update, queued for posting', schema: INCIDENT_UPDATE },
   )
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 404, 409)
   @RequireRole('sender')
   @Post(':id/updates')
   @HttpCode(202)
