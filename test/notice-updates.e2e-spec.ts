@@ -28,6 +28,7 @@ import { AcsEmulator } from './support/acs-emulator.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 import { WebhookRegistrationService } from '../libs/webhooks/webhook-registration.service.js';
 import { RevisionReconciler } from '../libs/campaigns/revision-reconciler.js';
+import { NoticeRevisions } from '../libs/campaigns/notice-revisions.service.js';
 import { IncidentsService } from '../libs/incidents/incidents.service.js';
 import { serviceContext } from './support/app.js';
 import { seedCampaign, until, type SeededCampaign } from './faults/harness.js';
@@ -514,5 +515,21 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
     expect(refused.body.error.message).toContain(`campaign ${C.campaignId} is still posting its notices (0 of`);
     expect(await q(`SELECT 1 FROM incident_updates WHERE texts ->> 'en-US' = 'Too early.'`)).toEqual([]);
     await prisma.pool.query(`UPDATE campaigns SET status = 'approved' WHERE id = $1`, [C.campaignId]);
+  });
+
+  it('with ALLOW_SELF_APPROVAL the asker may approve their own withdrawal, and the audit says so', async () => {
+    const target = (await notices()).find((n) => !n.tags.includes('Withdrawn'))!;
+    const revisions = worker.get(NoticeRevisions);
+    await revisions.requestWithdrawal(target.id, { reason: 'demo' }, 'cli:dana');
+    await expect(revisions.approveWithdrawal(target.id, 'dana', { requireSecondOperator: true })).rejects.toThrow(
+      'the approver must be another operator than the one who asked for the withdrawal (cli:dana)',
+    );
+    const w = await revisions.approveWithdrawal(target.id, 'dana', { requireSecondOperator: false });
+    expect(w).toMatchObject({ status: 'withdrawn', requestedBy: 'cli:dana', approvedBy: 'dana' });
+    const [audit] = await q<{ details: { selfApproval?: boolean } }>(
+      `SELECT details FROM audit_events WHERE subject = $1 AND action = 'notice.withdraw'`,
+      [target.id],
+    );
+    expect(audit!.details.selfApproval).toBe(true);
   });
 });
