@@ -350,6 +350,9 @@ describe('incident updates and withdrawals (API, worker, inbox)', () => {
     const msg = await request(http()).get(path).set(token).expect(200);
     expect(msg.body.tags).toEqual(expect.arrayContaining(['Withdrawn', 'Updated message']));
     expect(msg.body.hasAttachments).toBe(false);
+    // no fact about exposed data is left, and nothing to act on
+    expect(msg.body.details.map((d: { name: string }) => d.name)).toEqual(['CampaignReference']);
+    expect(msg.body.actionRequiredByDateTime).toBeNull();
     expect(msg.body.body.content).toMatch(/sent to your organization in error|irrtümlich/);
     const revs = await request(http()).get(`${path}/revisions`).set(token).expect(200);
     expect(revs.body.value.map((r: { revision: number }) => r.revision)).toEqual([2, 1, 0]);

@@ -191,6 +191,16 @@ export const writeKey = (campaignId: string, tenantId: string) =>
 /** Timestamps as Prisma writes them: UTC wall time in `timestamp(3)` columns. */
 const UTC_NOW = sql<Date>`(now() AT TIME ZONE 'UTC')`;
 
+/**
+ * A revision's `details` over `n` (the notice) and `r` (the revision): kept, except that a withdrawn
+ * notice keeps only its campaign reference: the data categories and the record count it named
+ * were never the tenant's.
+ */
+const WITHDRAWN_DETAILS = sql`CASE WHEN r.withdrawn
+  THEN COALESCE((SELECT jsonb_agg(d) FROM jsonb_array_elements(CASE WHEN jsonb_typeof(n.details) = 'array' THEN n.details ELSE '[]'::jsonb END) d
+                  WHERE d ->> 'name' = 'CampaignReference'), '[]'::jsonb)
+  ELSE n.details END`;
+
 /** Rows of exposure views per INSERT when an analysis replaces a campaign's views. */
 const VIEW_CHUNK = 2000;
 
@@ -753,19 +763,24 @@ export class NoticesRepository {
           SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
             AS r(notice_id text, revision int, cause text, update_id uuid, title text, body_html text, translations jsonb, tags text[], withdrawn boolean)
         ), kept AS (
-          INSERT INTO notice_revisions (notice_id, tenant_id, revision, cause, update_id, title, body_html, translations, tags, last_modified_at)
-          SELECT n.id, n.tenant_id, 0, 'posted', NULL, n.title, n.body_html, n.translations, n.tags, n.last_modified_at
+          INSERT INTO notice_revisions (notice_id, tenant_id, revision, cause, update_id, title, body_html, translations, tags,
+                                        details, action_required_by, last_modified_at)
+          SELECT n.id, n.tenant_id, 0, 'posted', NULL, n.title, n.body_html, n.translations, n.tags, n.details, n.action_required_by,
+                 n.last_modified_at
             FROM notices n JOIN r ON r.notice_id = n.id WHERE n.revision = 0
           ON CONFLICT DO NOTHING
         ), ins AS (
-          INSERT INTO notice_revisions (notice_id, tenant_id, revision, cause, update_id, title, body_html, translations, tags, last_modified_at)
-          SELECT n.id, n.tenant_id, r.revision, r.cause, r.update_id, r.title, r.body_html, r.translations, r.tags, ${UTC_NOW}
+          INSERT INTO notice_revisions (notice_id, tenant_id, revision, cause, update_id, title, body_html, translations, tags,
+                                        details, action_required_by, last_modified_at)
+          SELECT n.id, n.tenant_id, r.revision, r.cause, r.update_id, r.title, r.body_html, r.translations, r.tags,
+                 ${WITHDRAWN_DETAILS}, CASE WHEN r.withdrawn THEN NULL ELSE n.action_required_by END, ${UTC_NOW}
             FROM r JOIN notices n ON n.id = r.notice_id
           ON CONFLICT DO NOTHING
           RETURNING notice_id, revision
         ), moved AS (
           UPDATE notices n SET revision = ins.revision, title = r.title, body_html = r.body_html, translations = r.translations,
-                 tags = r.tags, last_modified_at = ${UTC_NOW}, withdrawn_at = CASE WHEN r.withdrawn THEN ${UTC_NOW} ELSE n.withdrawn_at END
+                 tags = r.tags, last_modified_at = ${UTC_NOW}, withdrawn_at = CASE WHEN r.withdrawn THEN ${UTC_NOW} ELSE n.withdrawn_at END,
+                 details = ${WITHDRAWN_DETAILS}, action_required_by = CASE WHEN r.withdrawn THEN NULL ELSE n.action_required_by END
             FROM ins JOIN r ON r.notice_id = ins.notice_id
            WHERE n.id = ins.notice_id
         ), unread AS (

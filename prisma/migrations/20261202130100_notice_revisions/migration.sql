@@ -33,6 +33,8 @@ CREATE TABLE "notice_revisions" (
     "body_html" TEXT NOT NULL,
     "translations" JSONB,
     "tags" TEXT[],
+    "details" JSONB,
+    "action_required_by" TIMESTAMP(3),
     "last_modified_at" TIMESTAMP(3) NOT NULL,
 
     CONSTRAINT "notice_revisions_pkey" PRIMARY KEY ("notice_id", "revision"),
