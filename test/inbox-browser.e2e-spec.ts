@@ -4,6 +4,7 @@
  * body and their own exposed data, marks it unread and archives it; an unaffected tenant's admin
  * sees an empty inbox. One screenshot per state goes to INBOX_SCREENSHOT_DIR (default: a temp folder).
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createApiApp } from '../apps/api/src/create-app.js';
 import { PrismaService } from '../libs/db/prisma.service.js';
+import { NoticesRepository } from '../libs/notices/notices.repository.js';
+import { planUpdateRevision, planWithdrawalRevision } from '../libs/campaigns/revision-plan.js';
 import { decide, postNotice, seedCampaign, seedTenant, type SeededTenant } from './support/inbox-seed.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -41,6 +44,11 @@ describe('inbox page in headless Chromium', () => {
   let noticeF: string;
   let noticeA: string;
   let noticeB: string;
+  /** W: a notice updated once, then withdrawn; V: a notice updated once */
+  let W: SeededTenant;
+  let noticeW: string;
+  let V: SeededTenant;
+  let noticeV: string;
   const problems: string[] = [];
 
   beforeAll(async () => {
@@ -80,6 +88,18 @@ describe('inbox page in headless Chromium', () => {
       ],
     });
     noticeF = await postNotice(prisma, campaign, F, { translations: ['fr-FR'] });
+    W = await seedTenant(prisma);
+    V = await seedTenant(prisma);
+    noticeW = await postNotice(prisma, campaign, W);
+    noticeV = await postNotice(prisma, campaign, V);
+    const { incidentId } = await prisma.campaign.findUniqueOrThrow({ where: { id: campaign } });
+    const update = { id: randomUUID(), texts: { 'en-US': 'We found **three more** records.' }, notify: false };
+    await prisma.incidentUpdate.create({ data: { id: update.id, incidentId, texts: update.texts, createdBy: 'test' } });
+    const notices = app.get(NoticesRepository);
+    for (const id of [noticeW, noticeV])
+      await notices.writeRevisions([planUpdateRevision((await notices.revisableNotice(id))!, update, new Date())]);
+    await notices.writeRevisions([planWithdrawalRevision((await notices.revisableNotice(noticeW))!)]);
+    await prisma.exposureView.delete({ where: { campaignId_tenantId: { campaignId: campaign, tenantId: W.id } } });
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -208,6 +228,64 @@ describe('inbox page in headless Chromium', () => {
       await page.screenshot({ path: join(shots, `6-notice-${lang}.png`), fullPage: true });
       await page.close();
     }
+    expect(problems).toEqual([]);
+  });
+
+  it('an updated notice shows its update on top and the version before it; a withdrawn one says so, with no exposed data', async () => {
+    const page = await browser.newPage();
+    watch(page);
+    await signIn(page, V);
+    await page.locator(`#message-rows tr[data-id="${noticeV}"]`).click();
+    const body = page.frameLocator('#detail-body');
+    await body
+      .locator('section.notice-update h2')
+      .filter({ hasText: /^Update of / })
+      .waitFor();
+    expect(await body.locator('section.notice-update strong').innerText()).toBe('three more');
+    expect(await page.locator('#detail-tags .tag').allTextContents()).toContain('Updated message');
+    expect(await page.locator('#detail-withdrawn').isVisible()).toBe(false);
+    await page.locator('#exposure-content table').first().waitFor();
+    await page.locator('#revisions').waitFor({ state: 'visible' });
+    expect(await page.locator('#revision-list button').allTextContents()).toEqual([
+      expect.stringMatching(/^Version 1 \(as posted, /),
+    ]);
+    // the page settles first (opening marks the message read and reloads the list)
+    await page.locator('#toggle-read').filter({ hasText: 'Mark as unread' }).waitFor();
+    await page.locator('#revision-list button').first().press('Enter');
+    const earlier = page.frameLocator('#revision-body');
+    await page.locator('#revision-body').waitFor({ state: 'visible' });
+    await earlier.locator('body').filter({ hasText: noticeV }).waitFor();
+    expect(await earlier.locator('section.notice-update').count()).toBe(0);
+    await page.screenshot({ path: join(shots, '7-updated-notice.png'), fullPage: true });
+    await page.close();
+
+    const withdrawn = await browser.newPage();
+    watch(withdrawn);
+    await signIn(withdrawn, W);
+    await withdrawn.locator(`#message-rows tr[data-id="${noticeW}"]`).click();
+    await withdrawn.locator('#detail-withdrawn').waitFor({ state: 'visible' });
+    expect(await withdrawn.locator('#detail-tags .tag').allTextContents()).toEqual(
+      expect.arrayContaining(['Withdrawn', 'Updated message']),
+    );
+    await withdrawn
+      .frameLocator('#detail-body')
+      .locator('section.notice-withdrawn')
+      .filter({ hasText: 'sent to your organization in error' })
+      .waitFor();
+    expect(await withdrawn.locator('#exposure').isVisible()).toBe(false);
+    await withdrawn.locator('#revisions').waitFor({ state: 'visible' });
+    expect(await withdrawn.locator('#revision-list button').allTextContents()).toEqual([
+      expect.stringMatching(/^Version 2 \(updated, /),
+      expect.stringMatching(/^Version 1 \(as posted, /),
+    ]);
+    await withdrawn.locator('#toggle-read').filter({ hasText: 'Mark as unread' }).waitFor();
+    await withdrawn.locator('#revision-list button').first().press('Enter');
+    await withdrawn.locator('#revision-body').waitFor({ state: 'visible' });
+    await withdrawn.frameLocator('#revision-body').locator('section.notice-update').waitFor();
+    await withdrawn.screenshot({ path: join(shots, '8-withdrawn-notice.png'), fullPage: true });
+    const html = await withdrawn.content();
+    for (const foreign of [V.id, V.domain, noticeV, A.id, noticeA]) expect(html).not.toContain(foreign);
+    await withdrawn.close();
     expect(problems).toEqual([]);
   });
 

@@ -102,6 +102,8 @@ describe('operator roles on the CLI', () => {
     dir = await mkdtemp(join(tmpdir(), 'impact-roles-cli-'));
     file = join(dir, 'empty.jsonl');
     await writeFile(file, '');
+    const update = join(dir, 'update.md');
+    await writeFile(update, 'We closed the endpoint.');
     commands = [
       [['tenants', 'import', file], 'admin'],
       [['tenants', 'conflicts'], 'admin'],
@@ -142,6 +144,9 @@ describe('operator roles on the CLI', () => {
       [['incidents', 'report', UNKNOWN, '--format', 'html'], 'admin'],
       [['incidents', 'reports', UNKNOWN], 'viewer'],
       [['incidents', 'reports', UNKNOWN, '--version', '1'], 'viewer'],
+      [['incidents', 'update', UNKNOWN, '--file', update, '--notify'], 'sender'],
+      [['notices', 'withdraw', 'MC999999999', '--reason', 'sent in error'], 'sender'],
+      [['notices', 'approve-withdrawal', 'MC999999999'], 'approver'],
     ];
     context = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
     prisma = context.get(PrismaService);

@@ -214,6 +214,33 @@ const ROUTES: RouteCase[] = [
     url: `/v1/incidents/${UNKNOWN}/reports/1`,
     role: 'viewer',
   },
+  {
+    method: 'POST',
+    route: '/v1/incidents/:id/updates',
+    url: `/v1/incidents/${UNKNOWN}/updates`,
+    role: 'sender',
+    body: { texts: { 'en-US': 'an update' } },
+  },
+  {
+    method: 'GET',
+    route: '/v1/incidents/:id/updates/:updateId',
+    url: `/v1/incidents/${UNKNOWN}/updates/${UNKNOWN}`,
+    role: 'viewer',
+  },
+  {
+    method: 'POST',
+    route: '/v1/notices/:id/withdrawal',
+    url: '/v1/notices/MC999999999/withdrawal',
+    role: 'sender',
+    body: { reason: 'sent in error' },
+  },
+  { method: 'GET', route: '/v1/notices/:id/withdrawal', url: '/v1/notices/MC999999999/withdrawal', role: 'viewer' },
+  {
+    method: 'POST',
+    route: '/v1/notices/:id/withdrawal/approve',
+    url: '/v1/notices/MC999999999/withdrawal/approve',
+    role: 'approver',
+  },
 ];
 
 /** The request of a case, by its method. */

@@ -48,6 +48,9 @@ export class CampaignStatusView {
           failed: r.failed,
           retrying: r.retrying,
         },
+        // sent after the notices, counted apart: the campaign's own figures above stay what they were
+        updateEmails: n.updateEmails,
+        withdrawalEmails: n.withdrawalEmails,
       },
       remindBefore: c.remindBeforeSeconds === null ? null : formatRemindBefore(c.remindBeforeSeconds),
       progress: {

@@ -24,6 +24,9 @@ import { CampaignsService } from './campaigns.service.js';
 import { ReviewService } from './review.service.js';
 import { PreviewService } from './preview.service.js';
 import { IncidentReportService } from './incident-report.service.js';
+import { UpdateJob } from './update-job.js';
+import { NoticeRevisions } from './notice-revisions.service.js';
+import { RevisionReconciler } from './revision-reconciler.js';
 
 @Module({
   // DatasetCampaignsModule: the ingest's view of the campaigns of a data set (libs/exposure)
@@ -52,6 +55,9 @@ import { IncidentReportService } from './incident-report.service.js';
     NoticeJob,
     EmailJob,
     ReminderRun,
+    UpdateJob,
+    NoticeRevisions,
+    RevisionReconciler,
     CampaignStatusView,
     IdentifiedImpactGate,
     IncidentReportService,
@@ -67,6 +73,9 @@ import { IncidentReportService } from './incident-report.service.js';
     NoticeJob,
     EmailJob,
     ReminderRun,
+    UpdateJob,
+    NoticeRevisions,
+    RevisionReconciler,
     CampaignStatusView,
     IdentifiedImpactGate,
     IncidentReportService,

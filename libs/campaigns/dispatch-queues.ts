@@ -35,6 +35,18 @@ export class DispatchQueues {
       );
   }
 
+  /** Queues the posting of an incident update to each campaign's notices; with `parked`, retries those BullMQ had parked. */
+  async enqueueUpdate(updateId: string, campaignIds: readonly string[], parked?: Set<string>): Promise<void> {
+    const jobs = campaignIds.map((campaignId) => ({ updateId, campaignId }));
+    await addJobs(this.noticesQueue, 'post-update', jobs);
+    if (parked)
+      await this.unpark(
+        this.noticesQueue,
+        parked,
+        jobs.map((d) => jobIdOf(this.noticesQueue, 'post-update', d)),
+      );
+  }
+
   /** Queues the email job of each delivery; with `parked`, retries those of them BullMQ had parked. */
   async enqueueEmails(ids: bigint[], parked?: Set<string>): Promise<void> {
     const jobs = ids.map((id) => ({ deliveryId: id.toString() }));

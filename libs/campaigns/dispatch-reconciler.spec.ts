@@ -20,6 +20,8 @@ const counts = (c: Partial<Counts>): Counts => ({
   sent: 0,
   failed: 0,
   retrying: 0,
+  updateEmails: { queued: 0, sent: 0, failed: 0, retrying: 0 },
+  withdrawalEmails: { queued: 0, sent: 0, failed: 0, retrying: 0 },
   ...c,
 });
 

@@ -35,6 +35,7 @@ function delivery(
     kind: 'notice',
     actionRequiredBy: null,
     noticeRead: false,
+    revision: 0,
     campaign: { id: C, status, supportUrl: 'https://support.example.com', supportPhone: null, supportEmail: null },
     decision,
     tenantName: 'Fabrikam',
@@ -48,6 +49,7 @@ class FakeDeliveries {
   results: { state: string; lastError: string | null; attemptsDelta?: number }[] = [];
   claims = 0;
   emailContext = async () => this.row && { ...this.row };
+  updateOfRevision = async () => '5d0c8a52-5a0e-4d5b-9a43-8d1f1e0b7c11';
   claimForSend = async (_id: bigint, from: string[]) => {
     if (!this.row || !from.includes(this.row.state)) return false;
     this.claims++;
@@ -92,7 +94,10 @@ function setup(outcome: SendOutcome, opts: { rateWaitMs?: number } = {}) {
     new Metrics(),
     // directory contacts only here: a tenant's own recipients are covered by test/recipients.e2e-spec.ts
     { deliveryRefusal: async () => null } as unknown as RecipientsService,
-    { wordsOfCampaign: async () => new Map() } as unknown as IncidentsService,
+    {
+      wordsOfCampaign: async () => new Map(),
+      findUpdate: async () => ({ texts: { 'en-US': 'We found **more** records.', 'de-DE': 'Wir fanden mehr.' } }),
+    } as unknown as IncidentsService,
   );
   return { job, repo, sent, rate };
 }
@@ -235,5 +240,28 @@ describe('EmailJob', () => {
       await expect(s.job.sendEmail(7n, false)).rejects.toBeInstanceOf(NoIdentifiedImpactError);
       expect(s.sent).toEqual([]);
     });
+  });
+
+  it('an update email carries the update in the recipient’s language and goes out of a completed campaign', async () => {
+    const s = setup(ok);
+    s.repo.row = delivery({ kind: 'update', revision: 2, locale: 'de-DE' }, 'completed');
+    await expect(s.job.sendEmail(7n, false)).resolves.toEqual({ kind: 'done' });
+    expect(s.sent).toHaveLength(1);
+    expect(s.sent[0]!.subject).toContain('Aktualisierung der Datenschutzmitteilung MC1001');
+    expect(s.sent[0]!.text).toContain('Wir fanden mehr.');
+    expect(s.sent[0]!.text).toContain('https://notify.example.com/inbox');
+  });
+
+  it('a withdrawal email says the notice was sent in error; a paused campaign puts it off; an unknown kind is refused', async () => {
+    const s = setup(ok);
+    s.repo.row = delivery({ kind: 'withdrawal', revision: 1, locale: 'fr-FR' }, 'paused');
+    await expect(s.job.sendEmail(7n, false)).resolves.toEqual({ kind: 'deferred', ms: PAUSED_RECHECK_MS });
+    s.repo.row = delivery({ kind: 'withdrawal', revision: 1, locale: 'fr-FR' }, 'completed');
+    await expect(s.job.sendEmail(7n, false)).resolves.toEqual({ kind: 'done' });
+    expect(s.sent[0]!.subject).toContain('envoyée par erreur');
+    expect(s.sent[0]!.text).not.toContain('Wir fanden');
+    s.repo.row = delivery({ kind: 'fax' as EmailContext['kind'] }, 'completed');
+    await expect(s.job.sendEmail(7n, false)).resolves.toMatchObject({ kind: 'permanent' });
+    expect(s.sent).toHaveLength(1);
   });
 });

@@ -17,6 +17,7 @@ import { renderNotificationEmail } from './notification-email.js';
 import { renderReminderEmail } from './reminder-email.js';
 import { reminderGate } from './reminder-rule.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
+import { laterEmailGate, renderRevisionEmail } from './revision-email.js';
 
 /** Why a reminder is no longer worth sending at `now`, or null when it is. */
 function staleReminder(d: Pick<EmailContext, 'noticeRead' | 'actionRequiredBy'>, now: Date): string | null {
@@ -50,8 +51,14 @@ export class EmailJob {
     if (d.state === 'sent' || d.state === 'failed') return { kind: 'skipped', reason: `already ${d.state}` };
     const c = d.campaign;
     if (!c) return { kind: 'skipped', reason: 'campaign gone' };
-    // a reminder goes out after the campaign completed too: its act-by date nears long after
-    const held = d.kind === 'reminder' ? reminderGate(c.status) : sendingGate(c.status);
+    // the notice's email belongs to the campaign's sending; a reminder goes out after it completed
+    // too (its act-by date nears long after), and a later revision's email whatever the campaign did since
+    const held =
+      d.kind === 'notice'
+        ? sendingGate(c.status)
+        : d.kind === 'reminder'
+          ? reminderGate(c.status)
+          : laterEmailGate(c.status);
     if (held) return held;
     requireIdentifiedImpact(d.campaignId, d.tenantId, d.decision);
     const stale = d.kind === 'reminder' ? staleReminder(d, new Date()) : null;
@@ -137,6 +144,16 @@ export class EmailJob {
           support: { url: c.supportUrl, phone: c.supportPhone, email: c.supportEmail },
           publicBaseUrl: this.config.PUBLIC_BASE_URL,
         });
+      case 'update':
+      case 'withdrawal': {
+        const updateId = d.kind === 'update' ? await this.repo.updateOfRevision(d.noticeId, d.revision) : null;
+        return renderRevisionEmail(d.kind, {
+          noticeId: d.noticeId,
+          locale: this.renderer.resolveLocale(d.locale),
+          publicBaseUrl: this.config.PUBLIC_BASE_URL,
+          texts: updateId ? (await this.incidents.findUpdate(updateId)).texts : null,
+        });
+      }
       default:
         return null;
     }

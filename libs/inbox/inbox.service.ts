@@ -15,7 +15,12 @@ import { projectExposureView } from './exposure-view.projection.js';
 import { NoticeRenderer } from '../notices/notice-renderer.js';
 import { NoticesRepository, type Reader, type ViewPointFlag } from '../notices/notices.repository.js';
 import type { ListQuery } from './list-query.js';
-import { toServiceUpdateMessage, type InboxMessage } from './service-update-message.js';
+import {
+  toMessageRevision,
+  toServiceUpdateMessage,
+  type InboxMessage,
+  type MessageRevision,
+} from './service-update-message.js';
 import { TenantScope, type TenantTx } from './tenant-scope.js';
 
 /** The one answer for a message that does not exist, is another tenant's, or is not for this reader's roles. */
@@ -100,6 +105,17 @@ export class InboxService {
     });
   }
 
+  /** The notice's earlier revisions, newest first, in the reader's language (a withdrawn or updated notice keeps them). */
+  async revisions(p: TenantPrincipal, id: string, languages: readonly string[] = []): Promise<MessageRevision[]> {
+    if (!MESSAGE_ID.test(id)) throw notFound();
+    return this.scope.run(p.tenantId, async (tx) => {
+      const found = await this.repo.revisions(tx, this.reader(p, languages), id);
+      if (!found) throw notFound();
+      this.record(tx, p, 'inbox.message.revisions', [{ id, campaignId: found.campaignId }]);
+      return found.revisions.map(toMessageRevision);
+    });
+  }
+
   /** This tenant's own exposed data for the notice's campaign, minimized. */
   async exposure(p: TenantPrincipal, id: string): Promise<ExposureView> {
     return (await this.exposureOf(p, id, 'inbox.exposure.read')).view;
@@ -140,7 +156,8 @@ export class InboxService {
     if (!MESSAGE_ID.test(id)) throw notFound();
     return this.scope.run(p.tenantId, async (tx) => {
       const found = await this.repo.exposureView(tx, this.reader(p), id);
-      if (!found) throw notFound();
+      // no exposure view: the notice was withdrawn (its view deleted with the approval)
+      if (!found || found.view === null) throw notFound();
       this.record(tx, p, action, [{ id, campaignId: found.campaignId }]);
       return { view: projectExposureView(found.view ?? {}), lastModified: found.lastModified };
     });

@@ -1,5 +1,6 @@
 import type { ServiceUpdateMessage } from '../notices/notice-composer.js';
 import type { InboxNoticeRow } from '../notices/notice-query.js';
+import type { InboxRevisionRow } from '../notices/notices.repository.js';
 
 export type { ServiceUpdateMessage };
 
@@ -52,5 +53,27 @@ export function toServiceUpdateMessage(r: NoticeRow): InboxMessage {
       acknowledgedDateTime: r.acknowledgedAt,
     },
     hasAttachments: r.hasAttachments,
+  };
+}
+
+/** An earlier revision of a message: what it said until the next revision replaced it. */
+export interface MessageRevision {
+  revision: number;
+  /** what made it: `posted` (the notice as first posted), `update` or `withdrawal` */
+  cause: string;
+  title: string;
+  body: { contentType: 'html'; content: string };
+  tags: string[];
+  lastModifiedDateTime: string;
+}
+
+export function toMessageRevision(r: InboxRevisionRow): MessageRevision {
+  return {
+    revision: r.revision,
+    cause: r.cause,
+    title: r.title,
+    body: { contentType: 'html', content: r.bodyHtml },
+    tags: r.tags ?? [],
+    lastModifiedDateTime: r.lastModifiedAt,
   };
 }

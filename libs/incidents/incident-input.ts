@@ -68,3 +68,24 @@ export const reportVersion = z.coerce
   .int('must be a whole number')
   .min(1, 'must be 1 or more')
   .max(2_147_483_647, 'must be at most 2147483647');
+/** The longest update, per locale (an update is a few paragraphs, not a second notice). */
+export const MAX_UPDATE_CHARS = 20_000;
+
+const updateMarkdown = z
+  .string('must be Markdown text')
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_UPDATE_CHARS, `must be at most ${MAX_UPDATE_CHARS} characters`);
+
+/**
+ * `incidents update` / `POST /v1/incidents/{id}/updates`: the update's Markdown by shipped locale
+ * (en-US required, the others fall back to it) and whether the readers get an email.
+ */
+export const incidentUpdateInput = z.strictObject({
+  texts: z
+    .record(incidentLocale, updateMarkdown)
+    .refine((t) => Object.keys(t).some((l) => l.toLowerCase() === 'en-us'), 'must include en-US')
+    .refine((t) => Object.keys(t).length <= 20, 'at most 20 locales'),
+  notify: z.boolean().default(false),
+});
+export type IncidentUpdateInput = z.infer<typeof incidentUpdateInput>;

@@ -32,6 +32,16 @@ export interface IncidentReportRow {
   exportedAt: Date;
 }
 
+export interface IncidentUpdateRow {
+  id: string;
+  incidentId: string;
+  /** Markdown by template locale, en-US always */
+  texts: Record<string, string>;
+  notify: boolean;
+  createdBy: string;
+  createdAt: Date;
+}
+
 export interface IncidentTextRow extends IncidentSections {
   locale: string;
   updatedBy: string;
@@ -329,5 +339,77 @@ export class IncidentsRepository {
       .orderBy('i.aware_at')
       .limit(limit)
       .execute();
+  }
+
+  // ── updates of an incident ──
+
+  /** Writes an update of the incident and touches the incident, in one transaction. */
+  async createUpdate(data: {
+    incidentId: string;
+    texts: Record<string, string>;
+    notify: boolean;
+    createdBy: string;
+  }): Promise<IncidentUpdateRow> {
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    await this.prisma.transaction(async ({ db }) => {
+      await db
+        .insertInto('incident_updates')
+        .values({
+          id,
+          incident_id: data.incidentId,
+          texts: JSON.stringify(data.texts),
+          notify: data.notify,
+          created_by: data.createdBy,
+          created_at: now,
+        })
+        .execute();
+      await db.updateTable('incidents').set({ updated_at: now }).where('id', '=', data.incidentId).execute();
+    });
+    return (await this.findUpdate(id))!;
+  }
+
+  async findUpdate(id: string): Promise<IncidentUpdateRow | null> {
+    const row = await this.prisma.db
+      .selectFrom('incident_updates')
+      .select([
+        'id',
+        'incident_id as incidentId',
+        'texts',
+        'notify',
+        'created_by as createdBy',
+        utc('created_at').as('createdAt'),
+      ])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? { ...row, texts: row.texts as Record<string, string> } : null;
+  }
+
+  /** The incident's updates, oldest first. */
+  async updates(incidentId: string): Promise<IncidentUpdateRow[]> {
+    const rows = await this.prisma.db
+      .selectFrom('incident_updates')
+      .select([
+        'id',
+        'incident_id as incidentId',
+        'texts',
+        'notify',
+        'created_by as createdBy',
+        utc('created_at').as('createdAt'),
+      ])
+      .where('incident_id', '=', incidentId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ ...r, texts: r.texts as Record<string, string> }));
+  }
+
+  /** The newest updates with the campaigns of their incidents (what a worker's start-up checks). */
+  async recentUpdatesWithCampaigns(limit: number): Promise<{ updateId: string; campaignIds: string[] }[]> {
+    const { rows } = await sql<{ updateId: string; campaignIds: string[] }>`
+      SELECT u.id AS "updateId", array_agg(c.id::text ORDER BY c.id) AS "campaignIds"
+        FROM incident_updates u JOIN campaigns c ON c.incident_id = u.incident_id
+       GROUP BY u.id, u.created_at ORDER BY u.created_at DESC LIMIT ${limit}`.execute(this.prisma.db);
+    return rows;
   }
 }

@@ -15,12 +15,19 @@ import {
 import { isoDateTime } from '../notices/notice-values.js';
 import { TemplateEngine } from '../notices/template-engine.js';
 import { createHash } from 'node:crypto';
-import { IncidentsRepository, type IncidentRow, type IncidentReportRow } from './incidents.repository.js';
+import {
+  IncidentsRepository,
+  type IncidentRow,
+  type IncidentReportRow,
+  type IncidentUpdateRow,
+} from './incidents.repository.js';
 import {
   incidentTextInput,
+  MAX_UPDATE_CHARS,
   type CreateIncidentInput,
   type FileIncidentInput,
   type IncidentTextInput,
+  type IncidentUpdateInput,
   type ReportFormat,
 } from './incident-input.js';
 import { NOTIFICATION_WINDOW_HOURS, notificationClock, type NotificationClock } from './notification-clock.js';
@@ -100,10 +107,11 @@ export class IncidentsService {
   /** The incident, the locales it has words in, its data sets (through its campaigns) and its campaigns with their status. */
   async show(id: string) {
     const incident = await this.get(id);
-    const [campaigns, texts, clock] = await Promise.all([
+    const [campaigns, texts, clock, updates] = await Promise.all([
       this.repo.campaigns(incident.id),
       this.repo.texts(incident.id),
       this.clock(incident),
+      this.repo.updates(incident.id),
     ]);
     const datasets = new Map<string, { datasetId: string; name: string }>();
     for (const c of campaigns) datasets.set(c.datasetId, { datasetId: c.datasetId, name: c.datasetName });
@@ -119,6 +127,13 @@ export class IncidentsService {
         status: c.status,
         datasetId: c.datasetId,
         createdAt: c.createdAt.toISOString(),
+      })),
+      updates: updates.map((u) => ({
+        updateId: u.id,
+        locales: Object.keys(u.texts).sort(),
+        notify: u.notify,
+        createdBy: u.createdBy,
+        createdAt: u.createdAt.toISOString(),
       })),
     };
   }
@@ -274,6 +289,64 @@ export class IncidentsService {
   /** The words of one campaign's incident (empty when it has none). */
   async wordsOfCampaign(campaignId: string): Promise<IncidentTexts> {
     return (await this.wordsOfCampaigns([campaignId])).get(campaignId)!;
+  }
+
+  /**
+   * Writes an update of the incident (its Markdown by shipped locale, en-US always) and audits it;
+   * posting it to the notices is the caller's (libs/campaigns, NoticeUpdates).
+   */
+  async createUpdate(id: string, input: IncidentUpdateInput, actor: string): Promise<IncidentUpdateRow> {
+    const incident = await this.get(id);
+    const texts: Record<string, string> = {};
+    for (const [locale, markdown] of Object.entries(input.texts)) {
+      const folder = this.shippedLocale(locale);
+      if (texts[folder] !== undefined) throw new BadInputError(`texts: locale ${folder} is given twice`);
+      texts[folder] = markdown;
+    }
+    const update = await this.repo.createUpdate({
+      incidentId: incident.id,
+      texts,
+      notify: input.notify,
+      createdBy: actor,
+    });
+    await this.audit.record({
+      actor,
+      action: 'incident.update',
+      subject: incident.id,
+      details: { updateId: update.id, locales: Object.keys(texts), notify: input.notify },
+    });
+    return update;
+  }
+
+  /** An update, or a 404. */
+  async findUpdate(updateId: string): Promise<IncidentUpdateRow> {
+    const u = await this.repo.findUpdate(updateId.toLowerCase());
+    if (!u) throw new NotFoundError(`update ${updateId} not found`);
+    return u;
+  }
+
+  /** The incident's updates, oldest first. */
+  updates(incidentId: string): Promise<IncidentUpdateRow[]> {
+    return this.repo.updates(incidentId);
+  }
+
+  /** The newest updates, each with the campaigns of its incident. */
+  recentUpdatesWithCampaigns(limit: number) {
+    return this.repo.recentUpdatesWithCampaigns(limit);
+  }
+
+  /** The ids of the incident's campaigns, oldest first. */
+  async campaignIds(incidentId: string): Promise<string[]> {
+    return (await this.repo.campaigns(incidentId)).map((c) => c.campaignId);
+  }
+
+  /** `incidents update --file`: an update file, read whole, as Markdown (refused when empty or too long). */
+  static updateFileText(source: string, option = '--file'): string {
+    const text = source.replace(/^\uFEFF/, '').trim();
+    if (!text) throw new BadInputError(`${option}: the file is empty`);
+    if (text.length > MAX_UPDATE_CHARS)
+      throw new BadInputError(`${option}: the file is longer than ${MAX_UPDATE_CHARS} characters`);
+    return text;
   }
 
   /** The shipped template folder a locale names exactly (any case), or a refusal listing them. */

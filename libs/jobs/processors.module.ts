@@ -1,6 +1,7 @@
 import { Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CampaignsModule } from '../campaigns/campaigns.module.js';
 import { DispatchReconciler } from '../campaigns/dispatch-reconciler.js';
+import { RevisionReconciler } from '../campaigns/revision-reconciler.js';
 import { AnalysisProcessor } from './processors/analysis.processor.js';
 import { NoticeProcessor } from './processors/notice.processor.js';
 import { EmailProcessor } from './processors/email.processor.js';
@@ -16,6 +17,7 @@ import { WebhookService } from '../webhooks/webhook.service.js';
 export class ProcessorsModule implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly reconciler: DispatchReconciler,
+    private readonly revisions: RevisionReconciler,
     private readonly analysis: AnalysisProcessor,
     private readonly notices: NoticeProcessor,
     private readonly emails: EmailProcessor,
@@ -26,6 +28,7 @@ export class ProcessorsModule implements OnApplicationBootstrap, OnModuleDestroy
   /** Redis is not the record: on start, put back whatever PostgreSQL says is unfinished. */
   async onApplicationBootstrap(): Promise<void> {
     await this.reconciler.reconcileAll();
+    await this.revisions.reconcile();
     await this.webhooks.reconcile();
   }
 

@@ -63,7 +63,9 @@ export interface EmailContext {
   locale: D['locale'];
   operationId: D['operation_id'];
   state: D['state'];
+  /** what the email announces: the notice, a later revision of it, or a reminder that nobody read it */
   kind: D['kind'];
+  revision: D['revision'];
   /** the notice's act-by date (a reminder names it) */
   actionRequiredBy: Date | null;
   /** whether someone of the tenant has ever read the notice (a reminder is not sent then) */
@@ -147,6 +149,75 @@ export interface DispatchCounts {
   sent: number;
   failed: number;
   retrying: number;
+  /** emails announcing an update, by state */
+  updateEmails: LaterEmailCounts;
+  /** emails announcing a withdrawal, by state */
+  withdrawalEmails: LaterEmailCounts;
+}
+
+export interface LaterEmailCounts {
+  queued: number;
+  sent: number;
+  failed: number;
+  retrying: number;
+}
+
+/** A notice as a revision starts from: its current content and who was told of it. */
+export interface RevisableNotice {
+  id: string;
+  tenantId: string;
+  campaignId: string;
+  revision: number;
+  locale: string;
+  title: string;
+  bodyHtml: string;
+  translations: NoticeTranslations | null;
+  tags: string[] | null;
+  /** the addresses its notice emails went to */
+  recipients: { address: string; role: string; locale: string }[];
+}
+
+/** A new revision of a notice, made from revision `baseRevision`. */
+export interface RevisionWrite {
+  noticeId: string;
+  baseRevision: number;
+  cause: 'update' | 'withdrawal';
+  updateId: string | null;
+  title: string;
+  bodyHtml: string;
+  translations: NoticeTranslations | null;
+  tags: string[];
+  /** the revision's emails (none without notify) */
+  deliveries: DeliveryRow[];
+}
+
+export interface WrittenRevision {
+  noticeId: string;
+  revision: number;
+  /** its new deliveries */
+  deliveries: bigint[];
+}
+
+export interface WithdrawalRow {
+  noticeId: string;
+  tenantId: string;
+  campaignId: string;
+  reason: string;
+  requestedBy: string;
+  requestedAt: Date;
+  approvedBy: string | null;
+  approvedAt: Date | null;
+  revision: number | null;
+}
+
+/** An earlier revision of a notice, as the inbox shows it. */
+export interface InboxRevisionRow {
+  revision: number;
+  cause: string;
+  title: string;
+  bodyHtml: string;
+  tags: string[] | null;
+  lastModifiedAt: string;
 }
 
 /** How a notice batch's results are keyed. */
@@ -155,6 +226,16 @@ export const writeKey = (campaignId: string, tenantId: string) =>
 
 /** Timestamps as Prisma writes them: UTC wall time in `timestamp(3)` columns. */
 const UTC_NOW = sql<Date>`(now() AT TIME ZONE 'UTC')`;
+
+/**
+ * A revision's `details` over `n` (the notice) and `r` (the revision): kept, except that a withdrawn
+ * notice keeps only its campaign reference: the data categories and the record count it named
+ * were never the tenant's.
+ */
+const WITHDRAWN_DETAILS = sql`CASE WHEN r.withdrawn
+  THEN COALESCE((SELECT jsonb_agg(d) FROM jsonb_array_elements(CASE WHEN jsonb_typeof(n.details) = 'array' THEN n.details ELSE '[]'::jsonb END) d
+                  WHERE d ->> 'name' = 'CampaignReference'), '[]'::jsonb)
+  ELSE n.details END`;
 
 /** Rows of exposure views per INSERT when an analysis replaces a campaign's views. */
 const VIEW_CHUNK = 2000;
@@ -485,6 +566,8 @@ export class NoticesRepository {
         'd.locale',
         'd.operation_id',
         'd.state',
+        'd.kind',
+        'd.revision',
         'c.id as c_id',
         'c.status as c_status',
         'c.support_url',
@@ -509,6 +592,7 @@ export class NoticesRepository {
       kind: r.kind,
       actionRequiredBy: r.action_required_by,
       noticeRead: r.notice_read,
+      revision: r.revision,
       campaign: r.c_id
         ? {
             id: r.c_id,
@@ -591,15 +675,26 @@ export class NoticesRepository {
     }));
   }
 
-  /** The campaign's notices, and its notice emails by state (reminders are counted apart: reminderCounts). */
+  /**
+   * The campaign's notices, and its notice emails by state; the update and withdrawal emails sent
+   * later are counted apart, so they never hold up nor confuse the campaign's completion.
+   */
   async dispatchCounts(campaignId: string): Promise<DispatchCounts> {
     const { rows } = await sql<{ k: string; n: number }>`
       SELECT 'notices' AS k, count(*)::int AS n FROM notices WHERE campaign_id = ${campaignId}
-      UNION ALL SELECT state::text, count(*)::int FROM deliveries WHERE campaign_id = ${campaignId} AND kind = 'notice' GROUP BY state`.execute(
+      UNION ALL SELECT state::text, count(*)::int FROM deliveries WHERE campaign_id = ${campaignId} AND kind = 'notice' GROUP BY state
+      UNION ALL SELECT kind::text || '.' || state::text, count(*)::int FROM deliveries
+                 WHERE campaign_id = ${campaignId} AND kind IN ('update', 'withdrawal') GROUP BY kind, state`.execute(
       this.prisma.db,
     );
     const m = new Map(rows.map((r) => [r.k, r.n]));
     const n = (k: string) => m.get(k) ?? 0;
+    const later = (kind: 'update' | 'withdrawal'): LaterEmailCounts => ({
+      queued: n(`${kind}.queued`) + n(`${kind}.sending`),
+      sent: n(`${kind}.sent`),
+      failed: n(`${kind}.failed`),
+      retrying: n(`${kind}.retrying`),
+    });
     return {
       notices: n('notices'),
       queued: n('queued'),
@@ -607,6 +702,8 @@ export class NoticesRepository {
       sent: n('sent'),
       failed: n('failed'),
       retrying: n('retrying'),
+      updateEmails: later('update'),
+      withdrawalEmails: later('withdrawal'),
     };
   }
 
@@ -650,10 +747,10 @@ export class NoticesRepository {
       withdrawn: boolean;
     }>`SELECT n.id, n.tenant_id, n.action_required_by AT TIME ZONE 'UTC' AS action_required_by,
               EXISTS (SELECT 1 FROM notice_view_points v WHERE v.notice_id = n.id AND v.first_read_at IS NOT NULL) AS read,
-              -- notices cannot be withdrawn yet: a withdrawn notice's column goes here, and into the WHERE below
-              false AS withdrawn
+              n.withdrawn_at IS NOT NULL AS withdrawn
          FROM notices n
         WHERE n.campaign_id = ${campaignId}::uuid AND (${after}::text IS NULL OR n.id > ${after}::text)
+          AND n.withdrawn_at IS NULL
           AND n.action_required_by AT TIME ZONE 'UTC' > ${now}::timestamptz
           AND n.action_required_by AT TIME ZONE 'UTC' - make_interval(secs => ${remindBeforeSeconds}::int) <= ${now}::timestamptz
           AND NOT EXISTS (SELECT 1 FROM notice_view_points v WHERE v.notice_id = n.id AND v.first_read_at IS NOT NULL)
@@ -710,9 +807,10 @@ export class NoticesRepository {
         id: true,
         tenantId: true,
         noticeId: true,
-        kind: true,
         address: true,
         role: true,
+        kind: true,
+        revision: true,
         state: true,
         attempts: true,
         lastError: true,
@@ -733,6 +831,231 @@ export class NoticesRepository {
        WHERE updated_at > ${UTC_NOW} - make_interval(secs => ${windowMs}::float8 / 1000)
          AND state IN ('sending', 'sent', 'failed', 'retrying')`.execute(this.prisma.db);
     return rows.map((r) => ({ deliveryId: r.id, at: Number(r.at) }));
+  }
+
+  // ── revisions: incident updates and withdrawals ──
+
+  /**
+   * A page of the campaign's notices that do not have the update yet and are not withdrawn, in id
+   * order, with their current content and who was told of them (the addresses of their notice
+   * emails): what the update job revises next.
+   */
+  async updateCandidates(campaignId: string, updateId: string, limit: number): Promise<RevisableNotice[]> {
+    const { rows } = await sql<RevisableNotice>`
+      SELECT n.id, n.tenant_id::text AS "tenantId", n.campaign_id::text AS "campaignId", n.revision, n.locale, n.title,
+             n.body_html AS "bodyHtml", n.translations, n.tags,
+             COALESCE((SELECT jsonb_agg(jsonb_build_object('address', d.address, 'role', d.role, 'locale', d.locale) ORDER BY d.id)
+                         FROM deliveries d WHERE d.notice_id = n.id AND d.kind = 'notice'), '[]'::jsonb) AS recipients
+        FROM notices n
+       WHERE n.campaign_id = ${campaignId}::uuid AND n.withdrawn_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM notice_revisions r WHERE r.notice_id = n.id AND r.update_id = ${updateId}::uuid)
+       ORDER BY n.id LIMIT ${limit}`.execute(this.prisma.db);
+    return rows;
+  }
+
+  /** One notice as a revision starts from, or undefined. */
+  async revisableNotice(noticeId: string): Promise<RevisableNotice | undefined> {
+    const { rows } = await sql<RevisableNotice>`
+      SELECT n.id, n.tenant_id::text AS "tenantId", n.campaign_id::text AS "campaignId", n.revision, n.locale, n.title,
+             n.body_html AS "bodyHtml", n.translations, n.tags,
+             COALESCE((SELECT jsonb_agg(jsonb_build_object('address', d.address, 'role', d.role, 'locale', d.locale) ORDER BY d.id)
+                         FROM deliveries d WHERE d.notice_id = n.id AND d.kind = 'notice'), '[]'::jsonb) AS recipients
+        FROM notices n WHERE n.id = ${noticeId}`.execute(this.prisma.db);
+    return rows[0];
+  }
+
+  /**
+   * Writes new revisions, each on top of the revision it was made from, in one transaction: the
+   * notices are locked first, so a revision whose notice moved on meanwhile (another update, a
+   * withdrawal) or was withdrawn is left out (the caller reads it again); the revision it replaces
+   * is kept (revision 0 is written on the first change), the notice takes the new content, every
+   * reader's view point turns unread, and the revision's email deliveries are written. Answers the
+   * revisions written with their deliveries still to send. `tx`: an enclosing transaction.
+   */
+  async writeRevisions(writes: readonly RevisionWrite[], tx?: Transaction): Promise<WrittenRevision[]> {
+    if (!writes.length) return [];
+    const work = async (t: Transaction): Promise<WrittenRevision[]> => {
+      const locked = await sql<{ id: string; revision: number }>`
+        SELECT id, revision FROM notices WHERE id = ANY(${writes.map((w) => w.noticeId)}::text[]) AND withdrawn_at IS NULL
+         ORDER BY id FOR UPDATE`.execute(t.db);
+      const current = new Map(locked.rows.map((r) => [r.id, r.revision]));
+      const ready = writes.filter((w) => current.get(w.noticeId) === w.baseRevision);
+      if (!ready.length) return [];
+      const input = ready.map((w) => ({
+        notice_id: w.noticeId,
+        revision: w.baseRevision + 1,
+        cause: w.cause,
+        update_id: w.updateId,
+        title: w.title,
+        body_html: w.bodyHtml,
+        translations: w.translations ?? null,
+        tags: w.tags,
+        withdrawn: w.cause === 'withdrawal',
+      }));
+      const { rows } = await sql<{ notice_id: string; revision: number }>`
+        WITH r AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+            AS r(notice_id text, revision int, cause text, update_id uuid, title text, body_html text, translations jsonb, tags text[], withdrawn boolean)
+        ), kept AS (
+          INSERT INTO notice_revisions (notice_id, tenant_id, revision, cause, update_id, title, body_html, translations, tags,
+                                        details, action_required_by, last_modified_at)
+          SELECT n.id, n.tenant_id, 0, 'posted', NULL, n.title, n.body_html, n.translations, n.tags, n.details, n.action_required_by,
+                 n.last_modified_at
+            FROM notices n JOIN r ON r.notice_id = n.id WHERE n.revision = 0
+          ON CONFLICT DO NOTHING
+        ), ins AS (
+          INSERT INTO notice_revisions (notice_id, tenant_id, revision, cause, update_id, title, body_html, translations, tags,
+                                        details, action_required_by, last_modified_at)
+          SELECT n.id, n.tenant_id, r.revision, r.cause, r.update_id, r.title, r.body_html, r.translations, r.tags,
+                 ${WITHDRAWN_DETAILS}, CASE WHEN r.withdrawn THEN NULL ELSE n.action_required_by END, ${UTC_NOW}
+            FROM r JOIN notices n ON n.id = r.notice_id
+          ON CONFLICT DO NOTHING
+          RETURNING notice_id, revision
+        ), moved AS (
+          UPDATE notices n SET revision = ins.revision, title = r.title, body_html = r.body_html, translations = r.translations,
+                 tags = r.tags, last_modified_at = ${UTC_NOW}, withdrawn_at = CASE WHEN r.withdrawn THEN ${UTC_NOW} ELSE n.withdrawn_at END,
+                 details = ${WITHDRAWN_DETAILS}, action_required_by = CASE WHEN r.withdrawn THEN NULL ELSE n.action_required_by END
+            FROM ins JOIN r ON r.notice_id = ins.notice_id
+           WHERE n.id = ins.notice_id
+        ), unread AS (
+          UPDATE notice_view_points v SET is_read = false, updated_at = ${UTC_NOW} FROM ins WHERE v.notice_id = ins.notice_id
+        )
+        SELECT notice_id, revision FROM ins`.execute(t.db);
+      const written = new Map(rows.map((r) => [r.notice_id, r.revision]));
+      const deliveries = ready.flatMap((w) =>
+        written.has(w.noticeId)
+          ? w.deliveries.map((d) => ({
+              notice_id: w.noticeId,
+              kind: w.cause,
+              revision: written.get(w.noticeId)!,
+              address: d.address,
+              role: d.role,
+              locale: d.locale,
+              operation_id: d.operationId,
+            }))
+          : [],
+      );
+      const ids = deliveries.length
+        ? (
+            await sql<{ id: string; notice_id: string }>`
+              INSERT INTO deliveries (campaign_id, tenant_id, notice_id, address, role, locale, kind, revision, operation_id, queued_at, updated_at)
+              SELECT n.campaign_id, n.tenant_id, n.id, r.address, r.role, r.locale, r.kind::delivery_kind, r.revision, r.operation_id, ${UTC_NOW}, ${UTC_NOW}
+                FROM jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb)
+                  AS r(notice_id text, kind text, revision int, address text, role text, locale text, operation_id uuid)
+                JOIN notices n ON n.id = r.notice_id
+              ON CONFLICT DO NOTHING
+              RETURNING id::text, notice_id`.execute(t.db)
+          ).rows
+        : [];
+      return [...written].map(([noticeId, revision]) => ({
+        noticeId,
+        revision,
+        deliveries: ids.filter((d) => d.notice_id === noticeId).map((d) => BigInt(d.id)),
+      }));
+    };
+    return tx ? work(tx) : this.prisma.transaction(work);
+  }
+
+  /** The notices of the campaign the update revised, with the revision it made. */
+  async revisionsOfUpdate(updateId: string, campaignId: string): Promise<{ noticeId: string; revision: number }[]> {
+    const { rows } = await sql<{ noticeId: string; revision: number }>`
+      SELECT r.notice_id AS "noticeId", r.revision FROM notice_revisions r JOIN notices n ON n.id = r.notice_id
+       WHERE r.update_id = ${updateId}::uuid AND n.campaign_id = ${campaignId}::uuid ORDER BY r.notice_id`.execute(
+      this.prisma.db,
+    );
+    return rows;
+  }
+
+  /** The update a revision of a notice announces, or null (a withdrawal, or no such revision). */
+  async updateOfRevision(noticeId: string, revision: number): Promise<string | null> {
+    const r = await this.prisma.db
+      .selectFrom('notice_revisions')
+      .select('update_id')
+      .where('notice_id', '=', noticeId)
+      .where('revision', '=', revision)
+      .executeTakeFirst();
+    return r?.update_id ?? null;
+  }
+
+  /** Update and withdrawal deliveries still to send, of any campaign, oldest first. */
+  async pendingRevisionDeliveriesAll(limit: number): Promise<bigint[]> {
+    const rows = await this.prisma.db
+      .selectFrom('deliveries')
+      .select(sql<string>`id::text`.as('id'))
+      .where('kind', 'in', ['update', 'withdrawal'])
+      .where('state', 'in', ['queued', 'retrying', 'sending'])
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => BigInt(r.id));
+  }
+
+  /** Update and withdrawal deliveries still to send (a job retried after its enqueue failed finds them here). */
+  async pendingRevisionDeliveries(noticeIds: readonly string[]): Promise<bigint[]> {
+    if (!noticeIds.length) return [];
+    const rows = await this.prisma.db
+      .selectFrom('deliveries')
+      .select(sql<string>`id::text`.as('id'))
+      .where(sql<SqlBool>`notice_id = ANY(${[...noticeIds]}::text[])`)
+      .where('kind', 'in', ['update', 'withdrawal'])
+      .where('state', 'in', ['queued', 'retrying', 'sending'])
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => BigInt(r.id));
+  }
+
+  /** How many notices of these campaigns have the update, how many could still get it, and its emails not yet finished. */
+  async updateProgress(
+    updateId: string,
+    campaignIds: readonly string[],
+  ): Promise<{ revised: number; pending: number; emailsPending: number }> {
+    if (!campaignIds.length) return { revised: 0, pending: 0, emailsPending: 0 };
+    const { rows } = await sql<{ revised: number; pending: number; emailsPending: number }>`
+      SELECT count(*) FILTER (WHERE r.notice_id IS NOT NULL)::int AS revised,
+             count(*) FILTER (WHERE r.notice_id IS NULL AND n.withdrawn_at IS NULL)::int AS pending,
+             (SELECT count(*)::int FROM deliveries d JOIN notice_revisions x ON x.notice_id = d.notice_id AND x.revision = d.revision
+               WHERE x.update_id = ${updateId}::uuid AND d.kind = 'update' AND d.state IN ('queued', 'sending', 'retrying')) AS "emailsPending"
+        FROM notices n LEFT JOIN notice_revisions r ON r.notice_id = n.id AND r.update_id = ${updateId}::uuid
+       WHERE n.campaign_id = ANY(${[...campaignIds]}::uuid[])`.execute(this.prisma.db);
+    return rows[0] ?? { revised: 0, pending: 0, emailsPending: 0 };
+  }
+
+  /** A notice's withdrawal, asked or approved, or undefined. */
+  async withdrawal(noticeId: string): Promise<WithdrawalRow | undefined> {
+    const { rows } = await sql<WithdrawalRow>`
+      SELECT w.notice_id AS "noticeId", n.tenant_id::text AS "tenantId", n.campaign_id::text AS "campaignId", w.reason,
+             w.requested_by AS "requestedBy", w.requested_at AT TIME ZONE 'UTC' AS "requestedAt",
+             w.approved_by AS "approvedBy", w.approved_at AT TIME ZONE 'UTC' AS "approvedAt", w.revision
+        FROM notice_withdrawals w JOIN notices n ON n.id = w.notice_id WHERE w.notice_id = ${noticeId}`.execute(
+      this.prisma.db,
+    );
+    return rows[0];
+  }
+
+  /** Asks for a notice's withdrawal; false when one is already asked for. */
+  async requestWithdrawal(noticeId: string, reason: string, requestedBy: string): Promise<boolean> {
+    const r = await sql`INSERT INTO notice_withdrawals (notice_id, reason, requested_by, requested_at)
+      VALUES (${noticeId}, ${reason}, ${requestedBy}, ${UTC_NOW}) ON CONFLICT DO NOTHING`.execute(this.prisma.db);
+    return r.numAffectedRows === 1n;
+  }
+
+  /**
+   * The approval's writes, inside the caller's transaction: the withdrawal marked approved (false
+   * when it was approved meanwhile), and the notice's exposure view deleted, so the inbox's
+   * exposure endpoint and its attachments answer 404 from the commit on.
+   */
+  async approveWithdrawal(tx: Transaction, noticeId: string, approvedBy: string): Promise<boolean> {
+    const r = await sql`UPDATE notice_withdrawals SET approved_by = ${approvedBy}, approved_at = ${UTC_NOW}
+      WHERE notice_id = ${noticeId} AND approved_at IS NULL`.execute(tx.db);
+    if (r.numAffectedRows !== 1n) return false;
+    await sql`DELETE FROM exposure_views e USING notices n
+      WHERE n.id = ${noticeId} AND e.campaign_id = n.campaign_id AND e.tenant_id = n.tenant_id`.execute(tx.db);
+    return true;
+  }
+
+  /** Records which revision the withdrawal made. */
+  async withdrawalRevision(tx: Transaction, noticeId: string, revision: number): Promise<void> {
+    await sql`UPDATE notice_withdrawals SET revision = ${revision} WHERE notice_id = ${noticeId}`.execute(tx.db);
   }
 
   // ── exposure views: written by an analysis, read by the operator's preview and the inbox ──
@@ -857,6 +1180,30 @@ export class NoticesRepository {
       ),
     );
     return rows[0];
+  }
+
+  /**
+   * The earlier revisions of notice `id`, newest first, in the reader's template locale as the
+   * notice itself is shown; null when the notice is not the reader's to see. Under the tenant
+   * scope both reads are row-level secured: another tenant's notice has no revisions to show.
+   */
+  async revisions(
+    tx: Transaction,
+    r: Reader,
+    id: string,
+  ): Promise<{ campaignId: string; revisions: InboxRevisionRow[] } | null> {
+    const [seen] = await this.visibleNotices(tx, r, [id]);
+    if (!seen) return null;
+    const { rows } = await sql<InboxRevisionRow>`
+      SELECT n.revision, n.cause, COALESCE(tr.t ->> 'title', n.title) AS title,
+             COALESCE(tr.t ->> 'bodyHtml', n.body_html) AS "bodyHtml", n.tags,
+             ${sql.raw(iso('n.last_modified_at'))} AS "lastModifiedAt"
+        FROM (SELECT rv.*, cur.locale, cur.revision AS current FROM notice_revisions rv JOIN notices cur ON cur.id = rv.notice_id
+               WHERE rv.notice_id = ${id} AND rv.tenant_id = ${r.tenantId}::uuid) n
+        ${translation(r.locale)}
+       WHERE n.revision < n.current
+       ORDER BY n.revision DESC`.execute(tx.db);
+    return { campaignId: seen.campaignId, revisions: rows };
   }
 
   /** Of these ids, the notices the reader may see, with their campaigns. */

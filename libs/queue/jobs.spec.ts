@@ -61,7 +61,7 @@ describe('the job contract', () => {
 
   it('fails for good a job with an unknown name or data that does not fit, without calling a handler', async () => {
     let calls = 0;
-    const handlers = { 'post-notice': async () => (calls++, 'done') };
+    const handlers = { 'post-notice': async () => (calls++, 'done'), 'post-update': async () => (calls++, 'done') };
     await expect(
       runJob('notices', job('post-notices', { campaignId: CAMPAIGN, tenantId: TENANT }), handlers),
     ).rejects.toThrow(new UnrecoverableError('queue notices carries no job "post-notices"'));
@@ -74,6 +74,9 @@ describe('the job contract', () => {
     await expect(
       runJob('emails', job('send-email', { deliveryId: '1; DROP' }), { 'send-email': handlers['post-notice'] }),
     ).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(
+      runJob('notices', job('post-update', { updateId: CAMPAIGN, campaignId: 'not-a-guid' }), handlers),
+    ).rejects.toThrow('campaignId');
     expect(calls).toBe(0);
   });
 });

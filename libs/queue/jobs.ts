@@ -34,6 +34,18 @@ export const JOBS = {
         removeOnFail: 5000,
       },
     },
+    // an incident update posted to one campaign's notices, a page at a time; a repeat revises only
+    // the notices still without it
+    'post-update': {
+      data: z.strictObject({ updateId: guid, campaignId: guid }),
+      id: (d: { updateId: string; campaignId: string }) => jobId('update', d.updateId, d.campaignId),
+      opts: {
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+        removeOnComplete: true,
+        removeOnFail: 5000,
+      },
+    },
   },
   emails: {
     'send-email': {

@@ -3,8 +3,9 @@ import { Webhook } from 'standardwebhooks';
 import { deterministicOperationId } from '../mail/mail-transport.js';
 
 /**
- * What a tenant may subscribe to. Only `notice.posted` is emitted today: the product has no notice
- * updates, withdrawals or reminders yet, and when it does they are emitted under these names.
+ * What a tenant may subscribe to: `notice.posted` when a notice is posted, `notice.updated` for each
+ * revision an incident update makes, `notice.withdrawn` when a withdrawal is approved. `reminder`
+ * is accepted and not emitted yet.
  */
 export const WEBHOOK_EVENTS = ['notice.posted', 'notice.updated', 'notice.withdrawn', 'reminder'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
@@ -30,6 +31,16 @@ export interface NoticeFacts {
   /** ISO 8601, UTC */
   postedAt: string;
   lastModifiedAt: string;
+  /** the revision an update or withdrawal event announces */
+  revision?: number;
+}
+
+/**
+ * What an event's id is made from: the notice for `notice.posted` (once per notice), the notice and
+ * the revision for an update or a withdrawal (once per revision, however often it is emitted).
+ */
+export function eventSubject(type: WebhookEventType, noticeId: string, revision?: number): string {
+  return revision === undefined || type === 'notice.posted' ? noticeId : `${noticeId}@${revision}`;
 }
 
 /**
@@ -42,7 +53,7 @@ export function noticeEventBody(type: WebhookEventType, n: NoticeFacts, publicBa
     type,
     timestamp: n.lastModifiedAt,
     data: {
-      eventId: eventId(type, n.noticeId),
+      eventId: eventId(type, eventSubject(type, n.noticeId, n.revision)),
       tenantId: n.tenantId,
       noticeId: n.noticeId,
       title: n.title,
@@ -50,6 +61,7 @@ export function noticeEventBody(type: WebhookEventType, n: NoticeFacts, publicBa
       apiLink: `${base}/v1/admin/serviceAnnouncement/messages/${encodeURIComponent(n.noticeId)}`,
       postedAt: n.postedAt,
       lastModifiedAt: n.lastModifiedAt,
+      ...(n.revision !== undefined ? { revision: n.revision } : {}),
     },
   });
 }

@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { PRIVACY_ROLES } from '../auth/tenant-principal.js';
 import { MAIL_TRANSPORT, deterministicOperationId, type MailTransport } from '../mail/mail-transport.js';
-import { eventId, noticeEventBody, signedHeaders, type WebhookEventType } from './events.js';
+import { eventId, eventSubject, noticeEventBody, signedHeaders, type WebhookEventType } from './events.js';
 import { postOnce, systemResolver, type OutboundPolicy } from './outbound.js';
 import { WebhooksRepository, type NewDelivery } from './webhooks.repository.js';
 import { disabledEmail } from './disabled-email.js';
@@ -61,17 +61,41 @@ export class WebhookService {
     await this.emit('notice.posted', noticeIds);
   }
 
-  private async emit(type: WebhookEventType, noticeIds: readonly string[]): Promise<void> {
+  /**
+   * Notices got a new revision: one `notice.updated` (an incident update) or `notice.withdrawn` per
+   * notice and revision to every endpoint of its tenant that subscribes. Safe to call again: the
+   * event id is made from the notice and the revision.
+   */
+  async noticesRevised(
+    type: 'notice.updated' | 'notice.withdrawn',
+    revisions: readonly { noticeId: string; revision: number }[],
+  ): Promise<void> {
+    if (!revisions.length) return;
+    await this.emit(
+      type,
+      revisions.map((r) => r.noticeId),
+      new Map(revisions.map((r) => [r.noticeId, r.revision])),
+    );
+  }
+
+  private async emit(
+    type: WebhookEventType,
+    noticeIds: readonly string[],
+    revisions?: ReadonlyMap<string, number>,
+  ): Promise<void> {
     const subs = await this.repo.noticeSubscribers(noticeIds, type);
     if (!subs.length) return;
-    const deliveries: NewDelivery[] = subs.map((s) => ({
-      tenantId: s.tenantId,
-      endpointId: s.endpointId,
-      eventId: eventId(type, s.noticeId),
-      eventType: type,
-      noticeId: s.noticeId,
-      payload: noticeEventBody(type, s, this.config.PUBLIC_BASE_URL),
-    }));
+    const deliveries: NewDelivery[] = subs.map((s) => {
+      const facts = { ...s, revision: revisions?.get(s.noticeId) };
+      return {
+        tenantId: s.tenantId,
+        endpointId: s.endpointId,
+        eventId: eventId(type, eventSubject(type, s.noticeId, facts.revision)),
+        eventType: type,
+        noticeId: s.noticeId,
+        payload: noticeEventBody(type, facts, this.config.PUBLIC_BASE_URL),
+      };
+    });
     await this.enqueue(await this.repo.createDeliveries(deliveries));
   }
 

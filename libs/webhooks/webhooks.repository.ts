@@ -227,7 +227,8 @@ export class WebhooksRepository {
           .onRef('e.tenant_id', '=', 'n.tenant_id')
           .on(sql.ref<boolean>('e.enabled'))
           .on(sql<boolean>`${type} = ANY(e.events)`)
-          .onRef('e.created_at', '<=', 'n.posted_at'),
+          // a notice's posting goes to the endpoints that existed then; a later revision to those that exist now
+          .on(sql<boolean>`(${type} <> 'notice.posted' OR e.created_at <= n.posted_at)`),
       )
       .select([
         'n.id as noticeId',

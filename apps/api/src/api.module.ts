@@ -18,6 +18,7 @@ import { AuditController } from './operator/audit.controller.js';
 import { IncidentsController } from './operator/incidents.controller.js';
 import { OperatorSelfController } from './operator/operator-self.controller.js';
 import { ConsolePageController } from './console/console-page.controller.js';
+import { NoticesController } from './operator/notices.controller.js';
 import { IncidentsModule } from '../../../libs/incidents/incidents.module.js';
 import { InboxMessagesController } from './inbox/messages.controller.js';
 import { InboxPageController } from './inbox/inbox-page.controller.js';
@@ -55,6 +56,7 @@ import { loggingModule } from '../../../libs/observability/logging.js';
     IncidentsController,
     OperatorSelfController,
     ConsolePageController,
+    NoticesController,
     InboxMessagesController,
     InboxPageController,
     WebhooksController,

@@ -8,6 +8,7 @@ import { registerAuthCommands } from './commands/auth.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
 import { registerIncidentsCommands } from './commands/incidents.command.js';
 import { registerCampaignReportCommands } from './commands/reports.command.js';
+import { registerNoticesCommands } from './commands/notices.command.js';
 import { refuseMalformedIds } from './cli-runner.js';
 
 const program = new Command('impact')
@@ -23,6 +24,7 @@ const program = new Command('impact')
 registerTenantsCommands(program);
 registerDatasetsCommands(program);
 registerIncidentsCommands(program);
+registerNoticesCommands(program);
 registerCampaignsCommands(program);
 registerSendingCommands(program);
 registerCampaignReportCommands(program);

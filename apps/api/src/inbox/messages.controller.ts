@@ -40,6 +40,7 @@ import {
   ATTACHMENT_LIST,
   EXPOSURE_VIEW,
   MESSAGE_LIST,
+  MESSAGE_REVISIONS,
   SERVICE_UPDATE_MESSAGE,
   VALUE_TRUE,
 } from '../ops/api-docs.js';
@@ -101,6 +102,26 @@ export class InboxMessagesController {
     const q = parseItemQuery(query);
     const m = await this.inbox.get(req.tenantPrincipal!, id, acceptedLanguages(req.headers['accept-language']));
     return { '@odata.context': this.context(contextFragment(q.select, true)), ...selectProperties(m, q.select) };
+  }
+
+  @ApiDoc(
+    "The message's earlier revisions, newest first, in the reader's language (an update or a withdrawal keeps what it replaced)",
+    {
+      description: 'the earlier revisions',
+      schema: MESSAGE_REVISIONS,
+    },
+  )
+  @ApiParam({ name: 'id', schema: { type: 'string', example: 'MC1000042' } })
+  @ApiErrors(400, 404)
+  @Get(':id/revisions')
+  async revisions(@Param('id') id: string, @Query() query: Record<string, unknown>, @Req() req: TenantRequest) {
+    refuseQueryOptions(query);
+    const value = await this.inbox.revisions(
+      req.tenantPrincipal!,
+      id,
+      acceptedLanguages(req.headers['accept-language']),
+    );
+    return { '@odata.context': this.context(`admin/serviceAnnouncement/messages('${id}')/revisions`), value };
   }
 
   /** This tenant's own exposed data for that notice: `{dataCategories, records, people, files}`, minimized. */

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { OperatorAuthGuard, type OperatorRequest } from '../../../../libs/auth/operator-auth.guard.js';
 import { guid } from '../../../../libs/common/input.js';
+import { NotFoundError } from '../../../../libs/common/errors.js';
 import { IncidentsService } from '../../../../libs/incidents/incidents.service.js';
 import { IncidentReportService } from '../../../../libs/campaigns/incident-report.service.js';
 import { REPORT_CSP } from '../../../../libs/incidents/incident-report.js';
@@ -12,9 +13,11 @@ import {
   incidentLocale,
   incidentReportInput,
   incidentTextInput,
+  incidentUpdateInput,
   listIncidentsInput,
   reportVersion,
 } from '../../../../libs/incidents/incident-input.js';
+import { NoticeRevisions } from '../../../../libs/campaigns/notice-revisions.service.js';
 import {
   ApiDoc,
   ApiErrors,
@@ -26,7 +29,9 @@ import {
   INCIDENT_REPORT,
   INCIDENT_REPORT_LIST,
   INCIDENT_TEXT,
+  INCIDENT_UPDATE,
   RequireRole,
+  UPDATE_PROGRESS,
 } from '../ops/api-docs.js';
 
 /** Operator endpoints for incidents (docs/contracts.md §5): the same operations as `incidents ...` in the CLI. */
@@ -37,6 +42,7 @@ export class IncidentsController {
   constructor(
     private readonly incidents: IncidentsService,
     private readonly reports: IncidentReportService,
+    private readonly revisions: NoticeRevisions,
   ) {}
 
   @ApiDoc('Create an incident: the data sets and campaigns of one exposure', {
@@ -169,5 +175,37 @@ export class IncidentsController {
     @Param('version', { schema: reportVersion }) version: number,
   ) {
     return this.incidents.report(id, version);
+  }
+
+  @ApiDoc(
+    'Post an update of the incident: every notice of its campaigns gets a new revision with a dated "Update" section on top (Markdown by locale, en-US required, the others falling back to it); `notify` emails their readers',
+    { status: 202, description: 'the update, queued for posting', schema: INCIDENT_UPDATE },
+  )
+  @ApiErrors(400, 404, 409)
+  @RequireRole('sender')
+  @Post(':id/updates')
+  @HttpCode(202)
+  postUpdate(
+    @Req() req: OperatorRequest,
+    @Param('id', { schema: guid }) id: string,
+    @Body({ schema: incidentUpdateInput }) body: z.infer<typeof incidentUpdateInput>,
+  ) {
+    return this.revisions.postUpdate(id, body, req.operator!);
+  }
+
+  @ApiDoc('How far an update has come: the notices revised and those still to revise', {
+    description: 'the progress',
+    schema: UPDATE_PROGRESS,
+  })
+  @ApiErrors(400, 404)
+  @RequireRole('viewer')
+  @Get(':id/updates/:updateId')
+  async updateProgress(
+    @Param('id', { schema: guid }) id: string,
+    @Param('updateId', { schema: guid }) updateId: string,
+  ) {
+    const p = await this.revisions.updateProgress(updateId);
+    if (p.incidentId !== id.toLowerCase()) throw new NotFoundError(`update ${updateId} not found`);
+    return p;
   }
 }

@@ -328,6 +328,8 @@ export const STATUS = obj({
       tenantsUnread: { ...int, description: 'tenants with a notice nobody has read yet' },
     }),
     reminders: obj({ written: int, queued: int, sent: int, failed: int, retrying: int }),
+    updateEmails: obj({ queued: int, sent: int, failed: int, retrying: int }),
+    withdrawalEmails: obj({ queued: int, sent: int, failed: int, retrying: int }),
   }),
   remindBefore: { type: 'string', nullable: true, example: '3d', description: 'null: no reminders' },
   progress: obj({ done: int, total: int, percent: { type: 'number' } }),
@@ -482,6 +484,60 @@ export const INCIDENT_DETAIL = obj({
       status: { type: 'string', enum: CAMPAIGN_STATUSES },
       datasetId: { type: 'string', format: 'uuid' },
       createdAt: { type: 'string', format: 'date-time' },
+    }),
+  ),
+  updates: arr(
+    obj({
+      updateId: { type: 'string', format: 'uuid' },
+      locales: arr({ type: 'string' }),
+      notify: { type: 'boolean' },
+      createdBy: { type: 'string' },
+      createdAt: { type: 'string', format: 'date-time' },
+    }),
+  ),
+});
+
+export const INCIDENT_UPDATE = obj({
+  updateId: { type: 'string', format: 'uuid' },
+  incidentId: { type: 'string', format: 'uuid' },
+  locales: arr({ type: 'string' }),
+  notify: { type: 'boolean' },
+  createdBy: { type: 'string' },
+  createdAt: { type: 'string', format: 'date-time' },
+  campaigns: arr({ type: 'string', format: 'uuid' }),
+});
+
+export const UPDATE_PROGRESS = obj({
+  updateId: { type: 'string', format: 'uuid' },
+  incidentId: { type: 'string', format: 'uuid' },
+  revised: { type: 'integer', description: 'notices that have the update' },
+  pending: { type: 'integer', description: 'notices still to revise (withdrawn notices are skipped)' },
+  emailsPending: { type: 'integer', description: "the update's emails not sent nor failed yet" },
+});
+
+export const NOTICE_WITHDRAWAL = obj({
+  noticeId: { type: 'string', example: 'MC1000042' },
+  tenantId: { type: 'string', format: 'uuid' },
+  campaignId: { type: 'string', format: 'uuid' },
+  reason: { type: 'string' },
+  requestedBy: { type: 'string' },
+  requestedAt: { type: 'string', format: 'date-time' },
+  approvedBy: { type: 'string', nullable: true },
+  approvedAt: { type: 'string', format: 'date-time', nullable: true },
+  revision: { type: 'integer', nullable: true, description: 'the revision the withdrawal made' },
+  status: { type: 'string', enum: ['requested', 'withdrawn'] },
+});
+
+export const MESSAGE_REVISIONS = obj({
+  '@odata.context': str,
+  value: arr(
+    obj({
+      revision: { type: 'integer' },
+      cause: { type: 'string', enum: ['posted', 'update', 'withdrawal'], description: 'what made this revision' },
+      title: str,
+      body: obj({ contentType: { type: 'string', enum: ['html'] }, content: str }),
+      tags: arr(str),
+      lastModifiedDateTime: { type: 'string', format: 'date-time' },
     }),
   ),
 });

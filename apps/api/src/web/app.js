@@ -203,11 +203,13 @@
 
   function closeDetail() {
     state.selected = null;
+    state.revisionsFor = null;
     $('detail').hidden = true;
   }
 
   function open(id) {
     state.selected = id;
+    state.revisionsFor = null;
     showError('');
     return api(API + '/' + encodeURIComponent(id))
       .then(function (m) {
@@ -253,18 +255,71 @@
     $('acknowledge').hidden = acknowledged;
     $('acknowledged').hidden = !acknowledged;
     $('acknowledged').textContent = acknowledged ? 'Acknowledged ' + formatDate(m.viewPoint.acknowledgedDateTime) : '';
+    var withdrawn = (m.tags || []).indexOf('Withdrawn') >= 0;
+    $('detail-withdrawn').hidden = !withdrawn;
     if (withBody) {
-      // The body is server-rendered, escaped HTML; the sandbox (no allow-scripts, no
-      // allow-same-origin) keeps even a template mistake from running code or reading the token.
-      $('detail-body').srcdoc =
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank">' +
-        '<link rel="stylesheet" href="' +
-        location.origin +
-        '/inbox/assets/message.css"></head><body>' +
-        ((m.body && m.body.content) || '') +
-        '</body></html>';
-      loadExposure(m.id);
+      $('detail-body').srcdoc = messageDocument(m.body && m.body.content);
+      // a withdrawn notice has no exposed data any more: its exposure view was deleted
+      $('exposure').hidden = withdrawn;
+      if (!withdrawn) loadExposure(m.id);
+      loadRevisions(m.id);
     }
+  }
+
+  /**
+   * The body is server-rendered, escaped HTML; the sandbox (no allow-scripts, no
+   * allow-same-origin) keeps even a template mistake from running code or reading the token.
+   */
+  function messageDocument(content) {
+    return (
+      '<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank">' +
+      '<link rel="stylesheet" href="' +
+      location.origin +
+      '/inbox/assets/message.css"></head><body>' +
+      (content || '') +
+      '</body></html>'
+    );
+  }
+
+  var REVISION_CAUSE = { posted: 'as posted', update: 'updated', withdrawal: 'withdrawn' };
+
+  /** The earlier versions of the message, newest first; one shown at a time in its own sandbox. */
+  function loadRevisions(id) {
+    // once per opening: a second call while it is open would redraw the list under the reader's pointer
+    if (state.revisionsFor === id) return;
+    state.revisionsFor = id;
+    api(API + '/' + encodeURIComponent(id) + '/revisions')
+      .then(function (body) {
+        if (state.selected !== id) return;
+        var revisions = body.value || [];
+        var list = $('revision-list');
+        clear(list);
+        $('revision-body').hidden = true;
+        $('revisions').hidden = revisions.length === 0;
+        revisions.forEach(function (r) {
+          var show = el('button', {
+            type: 'button',
+            className: 'revision',
+            'data-revision': String(r.revision),
+            text:
+              'Version ' +
+              (r.revision + 1) +
+              ' (' +
+              (REVISION_CAUSE[r.cause] || r.cause) +
+              ', ' +
+              formatDate(r.lastModifiedDateTime) +
+              ')',
+          });
+          show.addEventListener('click', function () {
+            $('revision-body').srcdoc = messageDocument(r.body && r.body.content);
+            $('revision-body').hidden = false;
+          });
+          list.appendChild(el('li', null, [show]));
+        });
+      })
+      .catch(function (e) {
+        showError(e.message);
+      });
   }
 
   function table(headers, rows) {

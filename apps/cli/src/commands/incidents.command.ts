@@ -8,11 +8,13 @@ import {
   fileIncidentInput,
   incidentLocale,
   incidentReportInput,
+  incidentUpdateInput,
   listIncidentsInput,
   reportVersion,
 } from '../../../../libs/incidents/incident-input.js';
 import type { NotificationClock } from '../../../../libs/incidents/notification-clock.js';
 import { IncidentReportService } from '../../../../libs/campaigns/incident-report.service.js';
+import { NoticeRevisions } from '../../../../libs/campaigns/notice-revisions.service.js';
 import { MAX_WORDS_FILE_CHARS } from '../../../../libs/notices/incident-words.js';
 import { idArgument, parseOptions } from '../input.js';
 import { run, type GlobalOptions } from '../cli-runner.js';
@@ -261,4 +263,72 @@ export function registerIncidentsCommands(program: Command): void {
         { role: 'viewer' },
       );
     });
+
+  registerIncidentUpdateCommand(incidents);
+}
+
+const UPDATE_WAIT_POLL_MS = 300;
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/**
+ * `--file` and `--locale` given as pairs: the n-th file is written in the n-th locale; one file
+ * without a locale is en-US. Refused, before anything connects, when they do not pair up.
+ */
+export function pairUpdateFiles(
+  files: readonly string[],
+  locales: readonly string[],
+): { file: string; locale: string }[] {
+  if (!files.length) throw new BadInputError('--file: give the update in at least one file (en-US)');
+  if (locales.length === 0 && files.length === 1) return [{ file: files[0]!, locale: 'en-US' }];
+  if (locales.length !== files.length)
+    throw new BadInputError('--locale: give one --locale for each --file, in the same order (one file alone is en-US)');
+  return files.map((file, i) => ({ file, locale: locales[i]! }));
+}
+
+export function registerIncidentUpdateCommand(incidents: Command): void {
+  incidents
+    .command('update <incidentId>')
+    .description(
+      'post an update of the incident to every notice of its campaigns: a dated "Update" section on top of each (Markdown, en-US required; other locales fall back to it)',
+    )
+    .option('--file <file>', 'the update, Markdown (repeat with --locale for each language)', collect, [])
+    .option('--locale <locale>', 'the locale of the --file at the same position (default en-US)', collect, [])
+    .option('--notify', "email the notices' readers about the update", false)
+    .option(
+      '--wait',
+      'block until every notice has the update (and, with --notify, its emails are sent); runs the work in this process when no worker is running',
+    )
+    .action(
+      async (id: string, o: { file: string[]; locale: string[]; notify: boolean; wait?: boolean }, cmd: Command) => {
+        const g = cmd.optsWithGlobals<GlobalOptions>();
+        await run(
+          g,
+          async (app) => {
+            idArgument(id, 'incidentId');
+            const texts: Record<string, string> = {};
+            for (const { file, locale } of pairUpdateFiles(o.file, o.locale)) {
+              const { locale: l } = parseOptions(z.object({ locale: incidentLocale }), { locale });
+              if (texts[l] !== undefined) throw new BadInputError(`--locale: ${l} is given twice`);
+              texts[l] = IncidentsService.updateFileText(await readWordsFile(file));
+            }
+            const input = parseOptions(incidentUpdateInput, { texts, notify: o.notify }, { texts: '--locale' });
+            const revisions = app.get(NoticeRevisions);
+            const u = await revisions.postUpdate(id, input, cliOperator());
+            let progress: Awaited<ReturnType<NoticeRevisions['updateProgress']>> | undefined;
+            if (o.wait)
+              for (;;) {
+                progress = await revisions.updateProgress(u.updateId);
+                if (progress.pending === 0 && progress.emailsPending === 0) break;
+                await new Promise((r) => setTimeout(r, UPDATE_WAIT_POLL_MS));
+              }
+            const json = progress ? { ...u, revised: progress.revised } : u;
+            return {
+              json,
+              text: `update ${u.updateId} of incident ${u.incidentId} ${progress ? `posted to ${progress.revised} notice(s)` : `queued for ${u.campaigns.length} campaign(s)`}`,
+            };
+          },
+          { role: 'sender', workers: o.wait },
+        );
+      },
+    );
 }
