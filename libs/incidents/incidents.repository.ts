@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { sql, type RawBuilder } from 'kysely';
 import { PrismaService } from '../db/prisma.service.js';
+import type { Db } from '../db/transaction.js';
 import type { IncidentSections } from '../notices/incident-words.js';
 
 /** A `timestamp(3)` column holds UTC wall time (as Prisma writes it): read it as such, whatever the process's zone. */
@@ -152,19 +153,26 @@ export class IncidentsRepository {
       .execute();
   }
 
-  /** Writes (or replaces) the incident's words in one locale. */
-  async saveText(incidentId: string, locale: string, sections: IncidentSections, by: string): Promise<void> {
+  /** A write of the incident's own rows and the incident's `updated_at`, in one transaction, at one `now`. */
+  private async touching(incidentId: string, write: (db: Db, now: string) => Promise<unknown>): Promise<void> {
     const now = new Date().toISOString();
     await this.prisma.transaction(async ({ db }) => {
-      await db
+      await write(db, now);
+      await db.updateTable('incidents').set({ updated_at: now }).where('id', '=', incidentId).execute();
+    });
+  }
+
+  /** Writes (or replaces) the incident's words in one locale. */
+  saveText(incidentId: string, locale: string, sections: IncidentSections, by: string): Promise<void> {
+    return this.touching(incidentId, (db, now) =>
+      db
         .insertInto('incident_texts')
         .values({ incident_id: incidentId, locale, ...sections, updated_by: by, updated_at: now })
         .onConflict((oc) =>
           oc.columns(['incident_id', 'locale']).doUpdateSet({ ...sections, updated_by: by, updated_at: now }),
         )
-        .execute();
-      await db.updateTable('incidents').set({ updated_at: now }).where('id', '=', incidentId).execute();
-    });
+        .execute(),
+    );
   }
 
   /** The incident's words, every locale. */
@@ -217,10 +225,9 @@ export class IncidentsRepository {
   }
 
   /** Records a notification filed with the supervisory authority. */
-  async addFiling(incidentId: string, data: { filedAt: Date; reference: string; recordedBy: string }) {
-    const now = new Date().toISOString();
-    await this.prisma.transaction(async ({ db }) => {
-      await db
+  addFiling(incidentId: string, data: { filedAt: Date; reference: string; recordedBy: string }): Promise<void> {
+    return this.touching(incidentId, (db, now) =>
+      db
         .insertInto('incident_filings')
         .values({
           id: randomUUID(),
@@ -230,9 +237,8 @@ export class IncidentsRepository {
           recorded_by: data.recordedBy,
           recorded_at: now,
         })
-        .execute();
-      await db.updateTable('incidents').set({ updated_at: now }).where('id', '=', incidentId).execute();
-    });
+        .execute(),
+    );
   }
 
   /** The incident's filings, first filed first. */
@@ -351,9 +357,8 @@ export class IncidentsRepository {
     createdBy: string;
   }): Promise<IncidentUpdateRow> {
     const id = randomUUID();
-    const now = new Date().toISOString();
-    await this.prisma.transaction(async ({ db }) => {
-      await db
+    await this.touching(data.incidentId, (db, now) =>
+      db
         .insertInto('incident_updates')
         .values({
           id,
@@ -363,9 +368,8 @@ export class IncidentsRepository {
           created_by: data.createdBy,
           created_at: now,
         })
-        .execute();
-      await db.updateTable('incidents').set({ updated_at: now }).where('id', '=', data.incidentId).execute();
-    });
+        .execute(),
+    );
     return (await this.findUpdate(id))!;
   }
 
