@@ -6,11 +6,10 @@
  * the tenant inbox API, where what tried to be HTML is text. A campaign whose incident has no
  * en-US words cannot launch, and tenants cannot reach the incident routes at all.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
@@ -25,9 +24,8 @@ import { AcsEmulator } from './support/acs-emulator.js';
 import { serviceContext } from './support/app.js';
 import { until } from './support/async.js';
 import { decide, rnd, seedTenant, viewFor, type SeededTenant } from './support/inbox-seed.js';
+import { runCli } from './support/cli.js';
 import { isolate } from './support/isolation.js';
-
-const exec = promisify(execFile);
 const CLI = 'dist/apps/cli/src/main.js';
 const ALICE = 'alice-token-0123456789';
 const BOB = 'bob-token-9876543210';
@@ -72,14 +70,8 @@ interface CliResult {
   stderr: string;
 }
 
-async function cli(args: string[]): Promise<CliResult> {
-  try {
-    const r = await exec('node', [CLI, ...args], { env: process.env });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(args);
 }
 
 function json<T = Record<string, unknown>>(r: CliResult): T {

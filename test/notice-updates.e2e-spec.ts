@@ -6,9 +6,7 @@
  * withdrawn by two operators (the same one and the wrong roles refused, the exposure endpoint 404 at
  * once, the earlier revisions readable by the tenant and by no other tenant).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -32,20 +30,12 @@ import { NoticeRevisions } from '../libs/campaigns/notice-revisions.service.js';
 import { IncidentsService } from '../libs/incidents/incidents.service.js';
 import { serviceContext } from './support/app.js';
 import { seedCampaign, until, type SeededCampaign } from './faults/harness.js';
+import { runCli } from './support/cli.js';
 import { isolate } from './support/isolation.js';
 
-const exec = promisify(execFile);
-const CLI = 'dist/apps/cli/src/main.js';
-
 /** The operator CLI (compiled: run `npx tsc -p tsconfig.json` first) as operator `name`. */
-async function cli(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec('node', [CLI, ...args], { env: { ...process.env, OPERATOR_NAME: name } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function cli(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli(args, { OPERATOR_NAME: name });
 }
 
 const TOKENS = {

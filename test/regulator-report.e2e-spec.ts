@@ -6,13 +6,12 @@
  * The numbers are the scope report's unique counts, never lines; hostile words stay inert; roles,
  * tenants, forged tokens and injected parameters are refused.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -29,9 +28,8 @@ import { REPORT_CSP } from '../libs/incidents/incident-report.js';
 import { generateWorld } from './fixtures/world.js';
 import { lines } from './support/async.js';
 import { seedTenant } from './support/inbox-seed.js';
+import { runCli } from './support/cli.js';
 import { isolate } from './support/isolation.js';
-
-const exec = promisify(execFile);
 const CLI = 'dist/apps/cli/src/main.js';
 const ALICE = 'alice-token-0123456789';
 const VERA = 'vera-token-0123456789';
@@ -53,14 +51,8 @@ interface CliResult {
   stderr: string;
 }
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  try {
-    const r = await exec('node', [CLI, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, env);
 }
 
 function json<T = Record<string, unknown>>(r: CliResult): T {

@@ -7,9 +7,8 @@
  * notice, or of another tenant, cannot mark it read to stop the reminder. Then the operator side:
  * the setting through the API and the CLI, refused with reasons, audited.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -17,6 +16,7 @@ import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { AcsEmulator } from './support/acs-emulator.js';
 import { serviceContext } from './support/app.js';
 import { until } from './support/async.js';
+import { runCli } from './support/cli.js';
 import { isolate } from './support/isolation.js';
 import { postNotice, seedCampaign, seedTenant, type SeededTenant } from './support/inbox-seed.js';
 import { createApiApp } from '../apps/api/src/create-app.js';
@@ -382,16 +382,9 @@ describe('reminders (PostgreSQL, Redis, ACS emulator)', () => {
     let http: ReturnType<INestApplication['getHttpServer']>;
     let datasetId: string;
     const CLI = 'dist/apps/cli/src/main.js';
-    const execute = promisify(execFile);
 
-    async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-      try {
-        const r = await execute('node', [CLI, ...args], { env: process.env });
-        return { code: 0, stdout: r.stdout, stderr: r.stderr };
-      } catch (err) {
-        const e = err as { code: number; stdout: string; stderr: string };
-        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-      }
+    function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+      return runCli(args);
     }
 
     beforeAll(async () => {
